@@ -1,0 +1,166 @@
+//! The only code that turns records into bytes and back.
+//!
+//! Records are encoded with bincode 2.0.1 through its serde path using
+//! `bincode::config::legacy()`: little-endian fixed-width integers, `u64`
+//! lengths for strings and sequences, `u32` enum variant indexes, a `u8` tag
+//! for `Option`. `ledger/FORMAT.md` and `ledger/EVENTS.md` spell this out so
+//! a verifier can be written without Rust. bincode is finished and no longer
+//! maintained upstream; it is used nowhere else in the crate.
+//!
+//! Decoding never trusts its input: it refuses trailing bytes (bincode would
+//! accept them, which would let two byte strings decode to one record) and
+//! caps what a length prefix can make it allocate.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The most bytes one encoded record may hold. Far above any real record
+/// (evidence is stored as a hash, never as content), and below the `u32`
+/// length the hash framing allows.
+pub const MAX_RECORD_LEN: usize = 1 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    #[error("record is {len} bytes, more than the {MAX_RECORD_LEN} a record may hold")]
+    TooLarge { len: usize },
+    #[error("record could not be encoded: {0}")]
+    Encode(String),
+    #[error("record does not decode: {0}")]
+    Decode(String),
+    #[error("record has {trailing} unexpected byte(s) after its end")]
+    TrailingBytes { trailing: usize },
+}
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::legacy()
+}
+
+/// Encodes a value for storage.
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    let bytes = bincode::serde::encode_to_vec(value, config())
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    if bytes.len() > MAX_RECORD_LEN {
+        return Err(CodecError::TooLarge { len: bytes.len() });
+    }
+    Ok(bytes)
+}
+
+/// Decodes a value that must occupy every byte given.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    if bytes.len() > MAX_RECORD_LEN {
+        return Err(CodecError::TooLarge { len: bytes.len() });
+    }
+    let limited = bincode::config::legacy().with_limit::<MAX_RECORD_LEN>();
+    let (value, used) = bincode::serde::decode_from_slice(bytes, limited)
+        .map_err(|e| CodecError::Decode(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::TrailingBytes {
+            trailing: bytes.len() - used,
+        });
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::{FuzzyDate, Target};
+    use crate::event::{ClockNote, Event, Evidence, Record, SourceRef};
+    use crate::status::Status;
+
+    fn sample() -> Record {
+        Record {
+            tx: 3,
+            recorded_at: 1_700_000_000_000_000,
+            clock: ClockNote::HeldAtHead { clock_read: 5 },
+            actor: "Assurance Lead".into(),
+            effective: FuzzyDate::month(2019, 7),
+            source: Some(SourceRef {
+                import_seq: 2,
+                locator: "THAMES VALLEY POLICE, row 1".into(),
+            }),
+            event: Event::CompletionClaimed {
+                action: 1,
+                claim: 1,
+                outcome: "5/6/19 – completed. Process updated.".into(),
+                evidence: vec![Evidence {
+                    name: "minutes.pdf".into(),
+                    size: 12,
+                    blake3: [7; 32],
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let records = [
+            sample(),
+            Record {
+                event: Event::ActionAdded {
+                    action: 9,
+                    plan: 1,
+                    agency: "A2Dominion".into(),
+                    lead: None,
+                    text: "Review the training matrix".into(),
+                    scope: Some("Local".into()),
+                    recommendations: vec![3, 11],
+                    target: Some(Target {
+                        text: "Dec 2019 (course availability)".into(),
+                        date: FuzzyDate::month(2019, 12),
+                    }),
+                },
+                ..sample()
+            },
+            Record {
+                event: Event::StatusChanged {
+                    action: 2,
+                    from: Status::Open,
+                    to: Status::Embedded,
+                    reason: String::new(),
+                },
+                effective: None,
+                source: None,
+                ..sample()
+            },
+        ];
+        for record in records {
+            let bytes = encode(&record).unwrap();
+            assert_eq!(decode::<Record>(&bytes).unwrap(), record);
+        }
+    }
+
+    #[test]
+    fn integers_are_fixed_width_little_endian() {
+        // The first field of a record is `tx: u64`: eight bytes, LE.
+        let bytes = encode(&sample()).unwrap();
+        assert_eq!(&bytes[..8], &3u64.to_le_bytes());
+        assert_eq!(&bytes[8..16], &1_700_000_000_000_000i64.to_le_bytes());
+    }
+
+    #[test]
+    fn trailing_bytes_are_refused() {
+        let mut bytes = encode(&sample()).unwrap();
+        bytes.push(0);
+        assert!(matches!(
+            decode::<Record>(&bytes),
+            Err(CodecError::TrailingBytes { trailing: 1 })
+        ));
+    }
+
+    #[test]
+    fn truncated_and_garbage_bytes_are_errors_not_panics() {
+        let bytes = encode(&sample()).unwrap();
+        for len in 0..bytes.len() {
+            assert!(
+                decode::<Record>(&bytes[..len]).is_err(),
+                "prefix of {len} bytes"
+            );
+        }
+        // A length prefix claiming an enormous string must not allocate it.
+        let mut huge = bytes.clone();
+        huge[25..33].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(decode::<Record>(&huge).is_err());
+        assert!(decode::<Record>(&[0xff; 64]).is_err());
+    }
+}
