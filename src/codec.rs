@@ -14,10 +14,11 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// The most bytes one encoded record may hold. Far above any real record
-/// (evidence is stored as a hash, never as content), and below the `u32`
-/// length the hash framing allows.
-pub const MAX_RECORD_LEN: usize = 1 << 20;
+/// The most bytes one encoded record may hold: 64 KiB. Far above any real
+/// record (evidence is stored as a hash, never as content), far below the
+/// `u32` length the hash framing allows, and small enough that sled keeps
+/// every value inline in its log rather than in a separate blob file.
+pub const MAX_RECORD_LEN: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {

@@ -214,3 +214,19 @@ pub mod ids {
         format!("R{n}")
     }
 }
+
+/// The record of one transaction, stored in the `txs` tree under the
+/// transaction number. It indexes the chain (which events, which head) and
+/// is checked against it by `verify`; the chain itself is the authority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxRecord {
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub actor: String,
+    pub recorded_at: Micros,
+    pub clock: ClockNote,
+    /// What was done, in a few words ("claim A3", "import plan.txt").
+    pub summary: String,
+    /// The hash of the transaction's last event: the chain head it made.
+    pub head_hash: Hash,
+}

@@ -10,3 +10,8 @@ pub mod codec;
 pub mod date;
 pub mod event;
 pub mod status;
+pub mod store;
+pub mod time;
+pub mod command;
+pub mod ledger;
+pub mod projection;

@@ -1,0 +1,244 @@
+//! The ledger as a whole: a store, a clock and the state folded from it.
+//!
+//! [`Ledger::transact`] is the one way to record anything: it validates
+//! every command of a transaction against the state as it would be, then
+//! appends them as one atomic, durable transaction, then folds them in.
+//! Reading "now" and reading "as of" a past point share one path:
+//! [`Ledger::state_at`] folds the stored events up to a bound, and the
+//! current state is the fold with no bound.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::command::{self, Command, CommandError};
+use crate::date::FuzzyDate;
+use crate::event::{ClockNote, Event, Micros, SourceRef};
+use crate::projection::State;
+use crate::store::{FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent};
+use crate::time::{Clock, day_of};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error("no actor given: say who is making this change with --actor or PLANLEDGER_ACTOR")]
+    NoActor,
+    #[error("the system could not provide randomness for the ledger id: {0}")]
+    Random(String),
+}
+
+/// One command with what the actor says about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamped {
+    pub command: Command,
+    /// When it happened in the world; `None` for "today".
+    pub effective: Option<FuzzyDate>,
+    pub source: Option<SourceRef>,
+}
+
+impl From<Command> for Stamped {
+    fn from(command: Command) -> Stamped {
+        Stamped {
+            command,
+            effective: None,
+            source: None,
+        }
+    }
+}
+
+/// What a successful transaction wrote.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+    pub events: Vec<StoredEvent>,
+    /// Set when the clock read earlier than the head, so the head's time
+    /// was recorded instead: the clock's reading.
+    pub clock_held: Option<Micros>,
+}
+
+/// Which events a read sees.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Bound {
+    /// Everything: the ledger as it stands.
+    #[default]
+    Latest,
+    /// Events up to and including this sequence number.
+    Seq(u64),
+    /// Events recorded at or before this instant.
+    RecordedBy(Micros),
+}
+
+impl Bound {
+    pub fn admits(self, event: &StoredEvent) -> bool {
+        match self {
+            Bound::Latest => true,
+            Bound::Seq(seq) => event.seq <= seq,
+            Bound::RecordedBy(t) => event.record.recorded_at <= t,
+        }
+    }
+}
+
+pub struct Ledger {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    state: State,
+}
+
+impl Ledger {
+    /// Creates a ledger at `dir` with its genesis event.
+    pub fn init(dir: &Path, actor: &str, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
+        let actor = check_actor(actor)?;
+        let store = Store::create(dir)?;
+        let mut ledger_id = [0u8; 16];
+        getrandom::fill(&mut ledger_id).map_err(|e| LedgerError::Random(e.to_string()))?;
+        let mut ledger = Ledger {
+            store,
+            clock,
+            state: State::default(),
+        };
+        let recorded_at = ledger.clock.now();
+        let written = ledger.store.append(
+            None,
+            PendingTx {
+                actor,
+                recorded_at,
+                clock: ledger.clock.note(),
+                summary: "init".into(),
+                events: vec![PendingEvent {
+                    effective: None,
+                    source: None,
+                    event: Event::LedgerCreated {
+                        ledger_id,
+                        format_version: FORMAT_VERSION,
+                    },
+                }],
+            },
+        )?;
+        ledger.fold_in(&written);
+        Ok(ledger)
+    }
+
+    /// Opens an existing ledger and folds its events.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
+        let store = Store::open(dir)?;
+        let mut state = State::default();
+        for event in store.events() {
+            let event = event?;
+            state.apply(event.seq, event.hash, &event.record);
+        }
+        Ok(Ledger { store, clock, state })
+    }
+
+    /// The state as of the latest event.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Today by the ledger's clock (UTC).
+    pub fn today(&self) -> NaiveDate {
+        day_of(self.clock.now())
+    }
+
+    pub fn now(&self) -> Micros {
+        self.clock.now()
+    }
+
+    /// The sequence number the next appended event will get.
+    pub fn next_seq(&self) -> u64 {
+        self.state.head.map_or(0, |(seq, _)| seq + 1)
+    }
+
+    /// Every stored event, in order.
+    pub fn events(&self) -> Result<Vec<StoredEvent>, LedgerError> {
+        Ok(self.store.events().collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The state folded from the events `bound` admits. Events are in
+    /// recorded-time order, so the admitted events are always a prefix.
+    pub fn state_at(&self, bound: Bound) -> Result<State, LedgerError> {
+        if bound == Bound::Latest {
+            return Ok(self.state.clone());
+        }
+        let mut state = State::default();
+        for event in self.store.events() {
+            let event = event?;
+            if !bound.admits(&event) {
+                break;
+            }
+            state.apply(event.seq, event.hash, &event.record);
+        }
+        Ok(state)
+    }
+
+    /// Validates and records one transaction: all of it, durably, or none.
+    pub fn transact(&mut self, actor: &str, summary: &str, commands: Vec<Stamped>) -> Result<Receipt, LedgerError> {
+        let actor = check_actor(actor)?;
+        let read = self.clock.now();
+        let head_time = self.state.last_recorded;
+        let (recorded_at, clock, clock_held) = match head_time {
+            Some(head) if read < head => (head, ClockNote::HeldAtHead { clock_read: read }, Some(read)),
+            _ => (read, self.clock.note(), None),
+        };
+        let today = day_of(recorded_at);
+
+        let mut scratch = self.state.clone();
+        let mut events = Vec::with_capacity(commands.len());
+        let mut seq = self.next_seq();
+        for stamped in commands {
+            command::check_effective(stamped.effective, today)?;
+            let event = command::validate(&scratch, &stamped.command)?;
+            let record = crate::event::Record {
+                tx: 0,
+                recorded_at,
+                clock,
+                actor: actor.clone(),
+                effective: stamped.effective,
+                source: stamped.source.clone(),
+                event,
+            };
+            scratch.apply(seq, [0; 32], &record);
+            seq += 1;
+            events.push(PendingEvent {
+                effective: record.effective,
+                source: record.source,
+                event: record.event,
+            });
+        }
+        let written = self.store.append(
+            self.state.head.map(|(seq, _)| seq),
+            PendingTx {
+                actor,
+                recorded_at,
+                clock,
+                summary: summary.to_string(),
+                events,
+            },
+        )?;
+        self.fold_in(&written);
+        Ok(Receipt {
+            events: written,
+            clock_held,
+        })
+    }
+
+    fn fold_in(&mut self, written: &[StoredEvent]) {
+        for event in written {
+            self.state.apply(event.seq, event.hash, &event.record);
+        }
+    }
+}
+
+fn check_actor(actor: &str) -> Result<String, LedgerError> {
+    let actor = actor.trim();
+    if actor.is_empty() {
+        return Err(LedgerError::NoActor);
+    }
+    Ok(actor.to_string())
+}

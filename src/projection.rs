@@ -1,0 +1,347 @@
+//! The plan as it stands: state folded from events.
+//!
+//! [`State::apply`] cannot fail. Commands are validated before their events
+//! are written, so every stored event fits the state it is folded into; an
+//! event that refers to something unknown (possible only in a ledger that
+//! was written by something else) is skipped rather than trusted. This
+//! module never touches sled: it is handed decoded records.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::date::{FuzzyDate, Target};
+use crate::event::{Event, Evidence, Hash, Micros, Record, SourceRef};
+use crate::status::Status;
+use crate::time::day_of;
+
+/// Who changed something, when the ledger learned it, and when it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub seq: u64,
+    pub recorded_at: Micros,
+    pub actor: String,
+    /// The effective date as stated, or the recorded day when not stated.
+    pub effective: FuzzyDate,
+    /// True when the actor stated the effective date.
+    pub effective_stated: bool,
+}
+
+impl Change {
+    fn of(seq: u64, record: &Record) -> Change {
+        Change {
+            seq,
+            recorded_at: record.recorded_at,
+            actor: record.actor.clone(),
+            effective: record
+                .effective
+                .unwrap_or_else(|| FuzzyDate::from_naive(day_of(record.recorded_at))),
+            effective_stated: record.effective.is_some(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerInfo {
+    pub id: [u8; 16],
+    pub format_version: u32,
+    pub created: Change,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub id: u32,
+    pub partnership: String,
+    pub review: String,
+    pub chair: Option<String>,
+    pub published: Option<FuzzyDate>,
+    pub recommendations: BTreeMap<u32, Recommendation>,
+    pub added: Change,
+}
+
+impl Plan {
+    /// "West Oxfordshire Community Safety Partnership: Alice".
+    pub fn title(&self) -> String {
+        format!("{}: {}", self.partnership, self.review)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recommendation {
+    pub number: u32,
+    pub text: String,
+    pub scope: Option<String>,
+    pub added: Change,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Milestone {
+    pub note: String,
+    pub at: Change,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assurance {
+    pub accepted: bool,
+    pub finding: String,
+    pub at: Change,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub number: u32,
+    pub outcome: String,
+    pub evidence: Vec<Evidence>,
+    pub at: Change,
+    pub assurance: Option<Assurance>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Action {
+    pub id: u32,
+    pub plan: u32,
+    pub agency: String,
+    pub lead: Option<String>,
+    pub text: String,
+    pub scope: Option<String>,
+    pub recommendations: Vec<u32>,
+    pub target: Option<Target>,
+    pub status: Status,
+    /// The reason given with the latest status change, withdrawal or
+    /// assurance decision.
+    pub status_reason: Option<String>,
+    pub milestones: Vec<Milestone>,
+    pub claims: Vec<Claim>,
+    pub added: Change,
+    pub last_changed: Change,
+    pub source: Option<SourceRef>,
+}
+
+impl Action {
+    /// Overdue is derived, never stored: the target names a date whose
+    /// whole period ended before `day`, and work is still owed.
+    pub fn is_overdue(&self, day: NaiveDate) -> bool {
+        self.status.is_outstanding() && self.target.as_ref().is_some_and(|t| t.has_passed(day))
+    }
+
+    /// The claim waiting for an assurance decision, if any.
+    pub fn pending_claim(&self) -> Option<&Claim> {
+        self.claims.last().filter(|c| c.assurance.is_none() && self.status == Status::Claimed)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub seq: u64,
+    pub name: String,
+    pub size: u64,
+    pub blake3: Hash,
+    pub format: String,
+    pub at: Change,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub seq: u64,
+    pub action: Option<u32>,
+    pub message: String,
+}
+
+/// Everything folded from the events applied so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    pub ledger: Option<LedgerInfo>,
+    pub plans: BTreeMap<u32, Plan>,
+    pub actions: BTreeMap<u32, Action>,
+    pub sources: BTreeMap<u64, Source>,
+    pub warnings: Vec<Warning>,
+    /// The last event applied: its sequence number and hash.
+    pub head: Option<(u64, Hash)>,
+    /// The recorded time of the last event applied.
+    pub last_recorded: Option<Micros>,
+}
+
+impl State {
+    /// Folds records in order from the start.
+    pub fn fold<'a>(events: impl IntoIterator<Item = (u64, Hash, &'a Record)>) -> State {
+        let mut state = State::default();
+        for (seq, hash, record) in events {
+            state.apply(seq, hash, record);
+        }
+        state
+    }
+
+    /// Folds one more event into the state. Never fails.
+    pub fn apply(&mut self, seq: u64, hash: Hash, record: &Record) {
+        self.head = Some((seq, hash));
+        self.last_recorded = Some(record.recorded_at);
+        let at = Change::of(seq, record);
+        match &record.event {
+            Event::LedgerCreated {
+                ledger_id,
+                format_version,
+            } => {
+                self.ledger = Some(LedgerInfo {
+                    id: *ledger_id,
+                    format_version: *format_version,
+                    created: at,
+                });
+            }
+            Event::PlanAdded {
+                plan,
+                partnership,
+                review,
+                chair,
+                published,
+            } => {
+                self.plans.insert(
+                    *plan,
+                    Plan {
+                        id: *plan,
+                        partnership: partnership.clone(),
+                        review: review.clone(),
+                        chair: chair.clone(),
+                        published: *published,
+                        recommendations: BTreeMap::new(),
+                        added: at,
+                    },
+                );
+            }
+            Event::RecommendationAdded {
+                plan,
+                number,
+                text,
+                scope,
+            } => {
+                if let Some(plan) = self.plans.get_mut(plan) {
+                    plan.recommendations.insert(
+                        *number,
+                        Recommendation {
+                            number: *number,
+                            text: text.clone(),
+                            scope: scope.clone(),
+                            added: at,
+                        },
+                    );
+                }
+            }
+            Event::ActionAdded {
+                action,
+                plan,
+                agency,
+                lead,
+                text,
+                scope,
+                recommendations,
+                target,
+            } => {
+                self.actions.insert(
+                    *action,
+                    Action {
+                        id: *action,
+                        plan: *plan,
+                        agency: agency.clone(),
+                        lead: lead.clone(),
+                        text: text.clone(),
+                        scope: scope.clone(),
+                        recommendations: recommendations.clone(),
+                        target: target.clone(),
+                        status: Status::Open,
+                        status_reason: None,
+                        milestones: Vec::new(),
+                        claims: Vec::new(),
+                        added: at.clone(),
+                        last_changed: at,
+                        source: record.source.clone(),
+                    },
+                );
+            }
+            Event::SourceImported {
+                name,
+                size,
+                blake3,
+                format,
+            } => {
+                self.sources.insert(
+                    seq,
+                    Source {
+                        seq,
+                        name: name.clone(),
+                        size: *size,
+                        blake3: *blake3,
+                        format: format.clone(),
+                        at,
+                    },
+                );
+            }
+            Event::ImportWarning { action, message } => self.warnings.push(Warning {
+                seq,
+                action: *action,
+                message: message.clone(),
+            }),
+            event => {
+                let Some(action) = event.action().and_then(|id| self.actions.get_mut(&id)) else {
+                    return;
+                };
+                apply_to_action(action, event, at);
+            }
+        }
+    }
+
+    /// The only plan, if there is exactly one.
+    pub fn sole_plan(&self) -> Option<u32> {
+        let mut ids = self.plans.keys();
+        match (ids.next(), ids.next()) {
+            (Some(id), None) => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+fn apply_to_action(action: &mut Action, event: &Event, at: Change) {
+    match event {
+        Event::StatusChanged { to, reason, .. } => {
+            action.status = *to;
+            action.status_reason = Some(reason.clone());
+        }
+        Event::MilestoneNoted { note, .. } => action.milestones.push(Milestone {
+            note: note.clone(),
+            at: at.clone(),
+        }),
+        Event::CompletionClaimed {
+            claim,
+            outcome,
+            evidence,
+            ..
+        } => {
+            action.status = Status::Claimed;
+            action.status_reason = None;
+            action.claims.push(Claim {
+                number: *claim,
+                outcome: outcome.clone(),
+                evidence: evidence.clone(),
+                at: at.clone(),
+                assurance: None,
+            });
+        }
+        Event::ClaimAccepted { claim, finding, .. } | Event::ClaimChallenged { claim, finding, .. } => {
+            let accepted = matches!(event, Event::ClaimAccepted { .. });
+            if let Some(claim) = action.claims.iter_mut().find(|c| c.number == *claim) {
+                claim.assurance = Some(Assurance {
+                    accepted,
+                    finding: finding.clone(),
+                    at: at.clone(),
+                });
+            }
+            action.status = if accepted { Status::Assured } else { Status::Challenged };
+            action.status_reason = Some(finding.clone());
+        }
+        Event::ActionWithdrawn { reason, .. } => {
+            action.status = Status::Withdrawn;
+            action.status_reason = Some(reason.clone());
+        }
+        Event::TargetChanged { to, .. } => action.target = to.clone(),
+        _ => return,
+    }
+    action.last_changed = at;
+}

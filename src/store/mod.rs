@@ -1,0 +1,419 @@
+//! The only code that touches sled and the file system.
+//!
+//! A ledger is a directory holding a lock file (`LOCK`) and a sled 0.34.7
+//! database (`sled/`) with three trees:
+//!
+//! - `events`: key = sequence number as big-endian `u64` (genesis at 0),
+//!   value = the event's 32-byte hash ‖ its record bytes (see `chain`);
+//! - `meta`: `format_version` = [`FORMAT_VERSION`] as big-endian `u32`, and
+//!   `head` = seq (u64 BE) ‖ hash (32 bytes) ‖ tx (u64 BE) ‖ recorded_at
+//!   (i64 BE) of the last event;
+//! - `txs`: key = transaction number as big-endian `u64`, value = an encoded
+//!   [`TxRecord`].
+//!
+//! Promises: a transaction's events, the new head and its transaction record
+//! are written in one sled transaction, and [`Store::append`] returns only
+//! after they are flushed *and* the data file is fsynced (sled 0.34.7's flush
+//! stops at `sync_file_range`). An append states the head it expects and
+//! never replaces a stored event. One process at a time: the lock file is
+//! taken before sled is opened.
+
+pub mod verify;
+
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::{Transactional, Tree};
+
+use crate::chain::{self, GENESIS_PREV};
+use crate::codec::{self, CodecError};
+use crate::event::{ClockNote, Event, Hash, Micros, Record, SourceRef, TxRecord};
+
+/// The version of the on-disk format this code reads and writes. It changes
+/// whenever stored bytes or the hash framing change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// sled's page cache, bounded: its default of 1 GiB makes a one-line CLI
+/// call hold hundreds of megabytes.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+const SLED_DIR: &str = "sled";
+const LOCK_FILE: &str = "LOCK";
+const EVENTS_TREE: &str = "events";
+const META_TREE: &str = "meta";
+const TXS_TREE: &str = "txs";
+const FORMAT_KEY: &[u8] = b"format_version";
+const HEAD_KEY: &[u8] = b"head";
+const HEAD_LEN: usize = 8 + 32 + 8 + 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no ledger at {path} (create one with 'planledger init')")]
+    NotALedger { path: PathBuf },
+    #[error("a ledger already exists at {path}")]
+    AlreadyExists { path: PathBuf },
+    #[error("ledger {path} is in use by another process")]
+    InUse { path: PathBuf },
+    #[error("ledger {path} has format version {found}; this planledger reads version {FORMAT_VERSION} only")]
+    UnknownFormat { path: PathBuf, found: String },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("the storage engine failed: {0}")]
+    Sled(String),
+    #[error("the ledger changed while this command ran (expected head {expected:?}, found {found:?}); nothing was written")]
+    Conflict {
+        expected: Option<u64>,
+        found: Option<u64>,
+    },
+    #[error("the ledger is damaged at sequence {seq}: {why} (run 'planledger verify')")]
+    Damaged { seq: u64, why: String },
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Sled(e.to_string())
+    }
+}
+
+/// The last event of the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: Hash,
+    pub tx: u64,
+    pub recorded_at: Micros,
+}
+
+impl Head {
+    fn to_bytes(self) -> [u8; HEAD_LEN] {
+        let mut out = [0; HEAD_LEN];
+        out[..8].copy_from_slice(&self.seq.to_be_bytes());
+        out[8..40].copy_from_slice(&self.hash);
+        out[40..48].copy_from_slice(&self.tx.to_be_bytes());
+        out[48..].copy_from_slice(&self.recorded_at.to_be_bytes());
+        out
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Head> {
+        if bytes.len() != HEAD_LEN {
+            return None;
+        }
+        let u64_at = |i: usize| u64::from_be_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        Some(Head {
+            seq: u64_at(0),
+            hash: bytes[8..40].try_into().expect("32 bytes"),
+            tx: u64_at(40),
+            recorded_at: u64_at(48) as i64,
+        })
+    }
+}
+
+/// One event as read back: its place in the chain and its decoded record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub seq: u64,
+    pub prev: Hash,
+    pub hash: Hash,
+    pub bytes: Vec<u8>,
+    pub record: Record,
+}
+
+/// What one transaction will append, before the store numbers it.
+#[derive(Clone, Debug)]
+pub struct PendingTx {
+    pub actor: String,
+    pub recorded_at: Micros,
+    pub clock: ClockNote,
+    pub summary: String,
+    pub events: Vec<PendingEvent>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PendingEvent {
+    pub effective: Option<crate::date::FuzzyDate>,
+    pub source: Option<SourceRef>,
+    pub event: Event,
+}
+
+/// An open ledger directory, locked for this process.
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    events: Tree,
+    meta: Tree,
+    txs: Tree,
+    // Held for the life of the store; the OS releases the lock on close.
+    _lock: File,
+}
+
+impl Store {
+    /// Creates the ledger directory and its empty database. The caller
+    /// appends the genesis event; until then the ledger counts as not yet
+    /// created, so an interrupted `init` can simply be run again.
+    pub fn create(dir: &Path) -> Result<Store, StoreError> {
+        fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
+        let store = Store::open_unchecked(dir)?;
+        if !store.events.is_empty() || store.meta.get(FORMAT_KEY)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing ledger and checks its format version.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        if !dir.join(SLED_DIR).is_dir() {
+            return Err(StoreError::NotALedger {
+                path: dir.to_path_buf(),
+            });
+        }
+        let store = Store::open_unchecked(dir)?;
+        match store.meta.get(FORMAT_KEY)? {
+            None => Err(StoreError::NotALedger {
+                path: dir.to_path_buf(),
+            }),
+            Some(v) if v.as_ref() == FORMAT_VERSION.to_be_bytes() => Ok(store),
+            Some(v) => Err(StoreError::UnknownFormat {
+                path: dir.to_path_buf(),
+                found: match <[u8; 4]>::try_from(v.as_ref()) {
+                    Ok(b) => u32::from_be_bytes(b).to_string(),
+                    Err(_) => format!("(unreadable: {})", hex::encode(&v)),
+                },
+            }),
+        }
+    }
+
+    fn open_unchecked(dir: &Path) -> Result<Store, StoreError> {
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| io_error(&lock_path, source))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(StoreError::InUse {
+                    path: dir.to_path_buf(),
+                });
+            }
+            Err(TryLockError::Error(source)) => return Err(io_error(&lock_path, source)),
+        }
+        let db = sled::Config::new()
+            .path(dir.join(SLED_DIR))
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(None)
+            .open()?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            events: db.open_tree(EVENTS_TREE)?,
+            meta: db.open_tree(META_TREE)?,
+            txs: db.open_tree(TXS_TREE)?,
+            db,
+            _lock: lock,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The head as the `meta` tree states it; `None` for a ledger with no
+    /// events yet.
+    pub fn head(&self) -> Result<Option<Head>, StoreError> {
+        match self.meta.get(HEAD_KEY)? {
+            None => Ok(None),
+            Some(bytes) => Head::from_bytes(&bytes).map(Some).ok_or_else(|| StoreError::Damaged {
+                seq: 0,
+                why: format!("the stored head is {} bytes, not {HEAD_LEN}", bytes.len()),
+            }),
+        }
+    }
+
+    /// Appends one transaction atomically and durably. `expected` is the
+    /// head sequence number the caller validated against; if the ledger has
+    /// moved on, nothing is written.
+    pub fn append(&self, expected: Option<u64>, tx: PendingTx) -> Result<Vec<StoredEvent>, StoreError> {
+        let head = self.head()?;
+        if head.map(|h| h.seq) != expected {
+            return Err(StoreError::Conflict {
+                expected,
+                found: head.map(|h| h.seq),
+            });
+        }
+        let tx_number = head.map_or(0, |h| h.tx + 1);
+        let mut prev = head.map_or(GENESIS_PREV, |h| h.hash);
+        let mut seq = head.map_or(0, |h| h.seq + 1);
+        let mut written = Vec::with_capacity(tx.events.len());
+        for pending in tx.events {
+            let record = Record {
+                tx: tx_number,
+                recorded_at: tx.recorded_at,
+                clock: tx.clock,
+                actor: tx.actor.clone(),
+                effective: pending.effective,
+                source: pending.source,
+                event: pending.event,
+            };
+            let bytes = codec::encode(&record)?;
+            let hash = chain::event_hash(&prev, seq, &bytes);
+            written.push(StoredEvent {
+                seq,
+                prev,
+                hash,
+                bytes,
+                record,
+            });
+            prev = hash;
+            seq += 1;
+        }
+        let (Some(first), Some(last)) = (written.first(), written.last()) else {
+            return Ok(written);
+        };
+        let new_head = Head {
+            seq: last.seq,
+            hash: last.hash,
+            tx: tx_number,
+            recorded_at: tx.recorded_at,
+        };
+        let tx_bytes = codec::encode(&TxRecord {
+            first_seq: first.seq,
+            last_seq: last.seq,
+            actor: tx.actor,
+            recorded_at: tx.recorded_at,
+            clock: tx.clock,
+            summary: tx.summary,
+            head_hash: last.hash,
+        })?;
+        let is_genesis = first.seq == 0;
+
+        let result = (&self.events, &self.meta, &self.txs).transaction(|(events, meta, txs)| {
+            let current = meta.get(HEAD_KEY)?.and_then(|b| Head::from_bytes(&b)).map(|h| h.seq);
+            if current != expected {
+                return Err(ConflictableTransactionError::Abort(current));
+            }
+            for event in &written {
+                let key = event.seq.to_be_bytes();
+                if events.get(key)?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(Some(event.seq)));
+                }
+                events.insert(&key, chain::stored_value(&event.hash, &event.bytes))?;
+            }
+            if is_genesis {
+                meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
+            }
+            meta.insert(HEAD_KEY, &new_head.to_bytes()[..])?;
+            txs.insert(&tx_number.to_be_bytes(), tx_bytes.as_slice())?;
+            Ok(())
+        });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(found)) => return Err(StoreError::Conflict { expected, found }),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        }
+        self.sync()?;
+        Ok(written)
+    }
+
+    /// Makes everything written so far durable: sled's flush, then an fsync
+    /// of its data file, its blob files and its directory.
+    fn sync(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        let sled_dir = self.dir.join(SLED_DIR);
+        let fsync = |path: &Path| -> Result<(), StoreError> {
+            File::open(path)
+                .and_then(|f| f.sync_all())
+                .map_err(|source| io_error(path, source))
+        };
+        fsync(&sled_dir.join("db"))?;
+        let blobs = sled_dir.join("blobs");
+        if let Ok(entries) = fs::read_dir(&blobs) {
+            for entry in entries.flatten() {
+                fsync(&entry.path())?;
+            }
+            fsync(&blobs)?;
+        }
+        fsync(&sled_dir)
+    }
+
+    /// Every stored event in sequence order, each checked against its
+    /// predecessor's hash and decoded. Stops at the first event that does
+    /// not fit; `verify` gives the full account.
+    pub fn events(&self) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
+        let mut prev = GENESIS_PREV;
+        let mut expected_seq = 0u64;
+        let mut failed = false;
+        self.events.iter().map_while(move |item| {
+            if failed {
+                return None;
+            }
+            let result = (|| {
+                let (key, value) = item?;
+                let seq = decode_seq(&key).ok_or_else(|| StoreError::Damaged {
+                    seq: expected_seq,
+                    why: format!("a key of {} bytes is not a sequence number", key.len()),
+                })?;
+                if seq != expected_seq {
+                    return Err(StoreError::Damaged {
+                        seq: expected_seq,
+                        why: format!("event {expected_seq} is missing (next stored is {seq})"),
+                    });
+                }
+                let (bytes, hash) = chain::check_link(&prev, seq, &value)
+                    .map_err(|e| StoreError::Damaged { seq, why: e.to_string() })?;
+                let record = codec::decode::<Record>(bytes).map_err(|e| StoreError::Damaged { seq, why: e.to_string() })?;
+                Ok(StoredEvent {
+                    seq,
+                    prev,
+                    hash,
+                    bytes: bytes.to_vec(),
+                    record,
+                })
+            })();
+            match &result {
+                Ok(event) => {
+                    prev = event.hash;
+                    expected_seq += 1;
+                }
+                Err(_) => failed = true,
+            }
+            Some(result)
+        })
+    }
+
+    /// The raw contents of a tree, for `verify`, which trusts nothing.
+    pub(crate) fn raw_tree(&self, name: RawTree) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), StoreError>> + '_ {
+        let tree = match name {
+            RawTree::Events => &self.events,
+            RawTree::Txs => &self.txs,
+        };
+        tree.iter().map(|item| item.map_err(StoreError::from))
+    }
+
+    pub(crate) fn raw_head(&self) -> Result<Option<sled::IVec>, StoreError> {
+        Ok(self.meta.get(HEAD_KEY)?)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RawTree {
+    Events,
+    Txs,
+}
+
+fn decode_seq(key: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(key).ok().map(u64::from_be_bytes)
+}
+
+fn io_error(path: &Path, source: io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
