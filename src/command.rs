@@ -83,9 +83,15 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
     #[error("there is no action {id}{}", did_you_mean_suffix(did_you_mean))]
-    UnknownAction { id: String, did_you_mean: Option<String> },
+    UnknownAction {
+        id: String,
+        did_you_mean: Option<String>,
+    },
     #[error("there is no plan {id}{}", did_you_mean_suffix(did_you_mean))]
-    UnknownPlan { id: String, did_you_mean: Option<String> },
+    UnknownPlan {
+        id: String,
+        did_you_mean: Option<String>,
+    },
     #[error("the ledger holds no plan yet: add one with 'planledger plan add'")]
     NoPlan,
     #[error("the ledger holds several plans: say which with --plan")]
@@ -148,7 +154,11 @@ pub fn validate(state: &State, command: &Command) -> Result<Event, CommandError>
             text,
             scope,
         } => {
-            let existing = &state.plans.get(plan).ok_or_else(|| unknown_plan(state, *plan))?.recommendations;
+            let existing = &state
+                .plans
+                .get(plan)
+                .ok_or_else(|| unknown_plan(state, *plan))?
+                .recommendations;
             let number = number.unwrap_or_else(|| existing.keys().next_back().map_or(1, |n| n + 1));
             if existing.contains_key(&number) {
                 return Err(CommandError::DuplicateRecommendation {
@@ -225,10 +235,12 @@ pub fn validate(state: &State, command: &Command) -> Result<Event, CommandError>
         }
         Command::Accept { action, finding } | Command::Challenge { action, finding } => {
             let current = find(state, *action)?;
-            let claim = current.pending_claim().ok_or(CommandError::NoPendingClaim {
-                action: ids::action(*action),
-                status: current.status,
-            })?;
+            let claim = current
+                .pending_claim()
+                .ok_or(CommandError::NoPendingClaim {
+                    action: ids::action(*action),
+                    status: current.status,
+                })?;
             let finding = non_empty(finding, "finding")?;
             Ok(match command {
                 Command::Accept { .. } => {
@@ -258,7 +270,11 @@ pub fn validate(state: &State, command: &Command) -> Result<Event, CommandError>
                 reason: non_empty(reason, "reason")?,
             })
         }
-        Command::Retarget { action, target, reason } => {
+        Command::Retarget {
+            action,
+            target,
+            reason,
+        } => {
             let current = find(state, *action)?;
             if current.target == *target {
                 return Err(CommandError::SameTarget {
@@ -298,7 +314,9 @@ pub fn validate(state: &State, command: &Command) -> Result<Event, CommandError>
 /// Refuses an effective date whose period has not begun by `today`.
 pub fn check_effective(effective: Option<FuzzyDate>, today: NaiveDate) -> Result<(), CommandError> {
     match effective {
-        Some(date) if date.first_day() > today => Err(CommandError::EffectiveInFuture { date, today }),
+        Some(date) if date.first_day() > today => {
+            Err(CommandError::EffectiveInFuture { date, today })
+        }
         _ => Ok(()),
     }
 }
@@ -317,10 +335,16 @@ fn check_transition(action: &Action, to: Status, via: Via) -> Result<(), Command
 }
 
 fn find(state: &State, action: u32) -> Result<&Action, CommandError> {
-    state.actions.get(&action).ok_or_else(|| CommandError::UnknownAction {
-        id: ids::action(action),
-        did_you_mean: closest(&ids::action(action), state.actions.keys().map(|n| ids::action(*n))),
-    })
+    state
+        .actions
+        .get(&action)
+        .ok_or_else(|| CommandError::UnknownAction {
+            id: ids::action(action),
+            did_you_mean: closest(
+                &ids::action(action),
+                state.actions.keys().map(|n| ids::action(*n)),
+            ),
+        })
 }
 
 fn unknown_plan(state: &State, plan: u32) -> CommandError {
@@ -339,22 +363,29 @@ fn non_empty(text: &str, what: &'static str) -> Result<String, CommandError> {
 }
 
 fn optional(text: &Option<String>) -> Option<String> {
-    text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 /// Resolves an action id as typed (`A12`, `a12`, `12`).
 pub fn resolve_action(state: &State, typed: &str) -> Result<u32, CommandError> {
-    resolve(typed, 'A', state.actions.keys().copied(), ids::action).map_err(|did_you_mean| CommandError::UnknownAction {
-        id: typed.trim().to_string(),
-        did_you_mean,
+    resolve(typed, 'A', state.actions.keys().copied(), ids::action).map_err(|did_you_mean| {
+        CommandError::UnknownAction {
+            id: typed.trim().to_string(),
+            did_you_mean,
+        }
     })
 }
 
 /// Resolves a plan id as typed (`P1`, `p1`, `1`).
 pub fn resolve_plan(state: &State, typed: &str) -> Result<u32, CommandError> {
-    resolve(typed, 'P', state.plans.keys().copied(), ids::plan).map_err(|did_you_mean| CommandError::UnknownPlan {
-        id: typed.trim().to_string(),
-        did_you_mean,
+    resolve(typed, 'P', state.plans.keys().copied(), ids::plan).map_err(|did_you_mean| {
+        CommandError::UnknownPlan {
+            id: typed.trim().to_string(),
+            did_you_mean,
+        }
     })
 }
 
@@ -390,7 +421,13 @@ fn resolve(
 /// plausible typo.
 fn closest(typed: &str, known: impl Iterator<Item = String>) -> Option<String> {
     known
-        .map(|k| (strsim::levenshtein(typed, &k), k.len().abs_diff(typed.len()), k))
+        .map(|k| {
+            (
+                strsim::levenshtein(typed, &k),
+                k.len().abs_diff(typed.len()),
+                k,
+            )
+        })
         .filter(|(distance, _, _)| *distance <= 2)
         .min_by_key(|(distance, length_gap, _)| (*distance, *length_gap))
         .map(|(_, _, k)| k)

@@ -129,7 +129,11 @@ impl Ledger {
             let event = event?;
             state.apply(event.seq, event.hash, &event.record);
         }
-        Ok(Ledger { store, clock, state })
+        Ok(Ledger {
+            store,
+            clock,
+            state,
+        })
     }
 
     /// The state as of the latest event.
@@ -178,12 +182,19 @@ impl Ledger {
     }
 
     /// Validates and records one transaction: all of it, durably, or none.
-    pub fn transact(&mut self, actor: &str, summary: &str, commands: Vec<Stamped>) -> Result<Receipt, LedgerError> {
+    pub fn transact(
+        &mut self,
+        actor: &str,
+        summary: &str,
+        commands: Vec<Stamped>,
+    ) -> Result<Receipt, LedgerError> {
         let actor = check_actor(actor)?;
         let read = self.clock.now();
         let head_time = self.state.last_recorded;
         let (recorded_at, clock, clock_held) = match head_time {
-            Some(head) if read < head => (head, ClockNote::HeldAtHead { clock_read: read }, Some(read)),
+            Some(head) if read < head => {
+                (head, ClockNote::HeldAtHead { clock_read: read }, Some(read))
+            }
             _ => (read, self.clock.note(), None),
         };
         let today = day_of(recorded_at);

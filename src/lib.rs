@@ -6,12 +6,15 @@
 //! `ARCHITECTURE.md` maps the modules and states the invariants.
 
 pub mod chain;
+pub mod cli;
 pub mod codec;
+pub mod command;
 pub mod date;
 pub mod event;
+pub mod export;
+pub mod ledger;
+pub mod projection;
+pub mod query;
 pub mod status;
 pub mod store;
 pub mod time;
-pub mod command;
-pub mod ledger;
-pub mod projection;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `planledger` binary: a thin shell around `planledger::cli`.
+
+fn main() {
+    std::process::exit(planledger::cli::main());
+}

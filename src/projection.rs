@@ -126,7 +126,9 @@ impl Action {
 
     /// The claim waiting for an assurance decision, if any.
     pub fn pending_claim(&self) -> Option<&Claim> {
-        self.claims.last().filter(|c| c.assurance.is_none() && self.status == Status::Claimed)
+        self.claims
+            .last()
+            .filter(|c| c.assurance.is_none() && self.status == Status::Claimed)
     }
 }
 
@@ -324,7 +326,8 @@ fn apply_to_action(action: &mut Action, event: &Event, at: Change) {
                 assurance: None,
             });
         }
-        Event::ClaimAccepted { claim, finding, .. } | Event::ClaimChallenged { claim, finding, .. } => {
+        Event::ClaimAccepted { claim, finding, .. }
+        | Event::ClaimChallenged { claim, finding, .. } => {
             let accepted = matches!(event, Event::ClaimAccepted { .. });
             if let Some(claim) = action.claims.iter_mut().find(|c| c.number == *claim) {
                 claim.assurance = Some(Assurance {
@@ -333,7 +336,11 @@ fn apply_to_action(action: &mut Action, event: &Event, at: Change) {
                     at: at.clone(),
                 });
             }
-            action.status = if accepted { Status::Assured } else { Status::Challenged };
+            action.status = if accepted {
+                Status::Assured
+            } else {
+                Status::Challenged
+            };
             action.status_reason = Some(finding.clone());
         }
         Event::ActionWithdrawn { reason, .. } => {

@@ -85,7 +85,9 @@ pub fn day_of(micros: Micros) -> NaiveDate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not an instant: use an RFC 3339 time such as 2021-11-16T09:30:00Z, or a date such as 2021-11-16")]
+#[error(
+    "'{0}' is not an instant: use an RFC 3339 time such as 2021-11-16T09:30:00Z, or a date such as 2021-11-16"
+)]
 pub struct InstantError(pub String);
 
 /// Which end of a day a bare date stands for.
@@ -115,7 +117,8 @@ pub fn parse_instant(text: &str, day_end: DayEnd) -> Result<Micros, InstantError
 
 /// The first microsecond of a UTC day.
 pub fn start_of_day(day: NaiveDate) -> Micros {
-    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)).timestamp_micros()
+    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN))
+        .timestamp_micros()
 }
 
 #[cfg(test)]

@@ -56,13 +56,17 @@ pub enum StoreError {
     AlreadyExists { path: PathBuf },
     #[error("ledger {path} is in use by another process")]
     InUse { path: PathBuf },
-    #[error("ledger {path} has format version {found}; this planledger reads version {FORMAT_VERSION} only")]
+    #[error(
+        "ledger {path} has format version {found}; this planledger reads version {FORMAT_VERSION} only"
+    )]
     UnknownFormat { path: PathBuf, found: String },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     #[error("the storage engine failed: {0}")]
     Sled(String),
-    #[error("the ledger changed while this command ran (expected head {expected:?}, found {found:?}); nothing was written")]
+    #[error(
+        "the ledger changed while this command ran (expected head {expected:?}, found {found:?}); nothing was written"
+    )]
     Conflict {
         expected: Option<u64>,
         found: Option<u64>,
@@ -229,17 +233,23 @@ impl Store {
     pub fn head(&self) -> Result<Option<Head>, StoreError> {
         match self.meta.get(HEAD_KEY)? {
             None => Ok(None),
-            Some(bytes) => Head::from_bytes(&bytes).map(Some).ok_or_else(|| StoreError::Damaged {
-                seq: 0,
-                why: format!("the stored head is {} bytes, not {HEAD_LEN}", bytes.len()),
-            }),
+            Some(bytes) => Head::from_bytes(&bytes)
+                .map(Some)
+                .ok_or_else(|| StoreError::Damaged {
+                    seq: 0,
+                    why: format!("the stored head is {} bytes, not {HEAD_LEN}", bytes.len()),
+                }),
         }
     }
 
     /// Appends one transaction atomically and durably. `expected` is the
     /// head sequence number the caller validated against; if the ledger has
     /// moved on, nothing is written.
-    pub fn append(&self, expected: Option<u64>, tx: PendingTx) -> Result<Vec<StoredEvent>, StoreError> {
+    pub fn append(
+        &self,
+        expected: Option<u64>,
+        tx: PendingTx,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let head = self.head()?;
         if head.map(|h| h.seq) != expected {
             return Err(StoreError::Conflict {
@@ -294,7 +304,10 @@ impl Store {
         let is_genesis = first.seq == 0;
 
         let result = (&self.events, &self.meta, &self.txs).transaction(|(events, meta, txs)| {
-            let current = meta.get(HEAD_KEY)?.and_then(|b| Head::from_bytes(&b)).map(|h| h.seq);
+            let current = meta
+                .get(HEAD_KEY)?
+                .and_then(|b| Head::from_bytes(&b))
+                .map(|h| h.seq);
             if current != expected {
                 return Err(ConflictableTransactionError::Abort(current));
             }
@@ -314,7 +327,9 @@ impl Store {
         });
         match result {
             Ok(()) => {}
-            Err(TransactionError::Abort(found)) => return Err(StoreError::Conflict { expected, found }),
+            Err(TransactionError::Abort(found)) => {
+                return Err(StoreError::Conflict { expected, found });
+            }
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         }
         self.sync()?;
@@ -365,9 +380,15 @@ impl Store {
                         why: format!("event {expected_seq} is missing (next stored is {seq})"),
                     });
                 }
-                let (bytes, hash) = chain::check_link(&prev, seq, &value)
-                    .map_err(|e| StoreError::Damaged { seq, why: e.to_string() })?;
-                let record = codec::decode::<Record>(bytes).map_err(|e| StoreError::Damaged { seq, why: e.to_string() })?;
+                let (bytes, hash) =
+                    chain::check_link(&prev, seq, &value).map_err(|e| StoreError::Damaged {
+                        seq,
+                        why: e.to_string(),
+                    })?;
+                let record = codec::decode::<Record>(bytes).map_err(|e| StoreError::Damaged {
+                    seq,
+                    why: e.to_string(),
+                })?;
                 Ok(StoredEvent {
                     seq,
                     prev,
@@ -388,7 +409,10 @@ impl Store {
     }
 
     /// The raw contents of a tree, for `verify`, which trusts nothing.
-    pub(crate) fn raw_tree(&self, name: RawTree) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), StoreError>> + '_ {
+    pub(crate) fn raw_tree(
+        &self,
+        name: RawTree,
+    ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), StoreError>> + '_ {
         let tree = match name {
             RawTree::Events => &self.events,
             RawTree::Txs => &self.txs,

@@ -49,7 +49,10 @@ impl Report {
     }
 
     fn problem(&mut self, seq: u64, what: impl Into<String>) {
-        self.problems.push(Problem { seq, what: what.into() });
+        self.problems.push(Problem {
+            seq,
+            what: what.into(),
+        });
     }
 }
 
@@ -77,7 +80,10 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
         let (key, value) = item?;
         report.events += 1;
         let Some(seq) = decode_seq(&key) else {
-            report.problem(expected_seq, format!("a key of {} bytes is not a sequence number", key.len()));
+            report.problem(
+                expected_seq,
+                format!("a key of {} bytes is not a sequence number", key.len()),
+            );
             continue;
         };
         if seq > expected_seq {
@@ -93,7 +99,13 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
         expected_seq = seq + 1;
 
         if value.len() < 32 {
-            report.problem(seq, format!("stored value is {} bytes, too short to hold a hash", value.len()));
+            report.problem(
+                seq,
+                format!(
+                    "stored value is {} bytes, too short to hold a hash",
+                    value.len()
+                ),
+            );
             prev = None;
             continue;
         }
@@ -161,7 +173,13 @@ fn check_record(report: &mut Report, seq: u64, record: &Record) {
                 report.problem(0, format!("the genesis event names format version {format_version}, not {FORMAT_VERSION}"));
             }
         }
-        (_, 0) => report.problem(0, format!("the first event is {}, not LedgerCreated", record.event.kind())),
+        (_, 0) => report.problem(
+            0,
+            format!(
+                "the first event is {}, not LedgerCreated",
+                record.event.kind()
+            ),
+        ),
         (Event::LedgerCreated { .. }, _) => report.problem(seq, "a second LedgerCreated event"),
         _ => {}
     }
@@ -173,8 +191,17 @@ fn check_record(report: &mut Report, seq: u64, record: &Record) {
 fn track_tx(report: &mut Report, txs: &mut Vec<SeenTx>, seq: u64, hash: Hash, record: &Record) {
     match txs.last_mut() {
         Some(tx) if tx.number == record.tx => {
-            if tx.actor != record.actor || tx.recorded_at != record.recorded_at || tx.clock != record.clock {
-                report.problem(seq, format!("event differs from the rest of transaction {} in actor, time or clock", tx.number));
+            if tx.actor != record.actor
+                || tx.recorded_at != record.recorded_at
+                || tx.clock != record.clock
+            {
+                report.problem(
+                    seq,
+                    format!(
+                        "event differs from the rest of transaction {} in actor, time or clock",
+                        tx.number
+                    ),
+                );
             }
             if tx.last_seq + 1 != seq {
                 report.problem(seq, format!("transaction {} is not contiguous", tx.number));
@@ -185,7 +212,13 @@ fn track_tx(report: &mut Report, txs: &mut Vec<SeenTx>, seq: u64, hash: Hash, re
         last => {
             let expected = last.map_or(0, |tx| tx.number + 1);
             if record.tx != expected {
-                report.problem(seq, format!("event belongs to transaction {}, expected {expected}", record.tx));
+                report.problem(
+                    seq,
+                    format!(
+                        "event belongs to transaction {}, expected {expected}",
+                        record.tx
+                    ),
+                );
             }
             txs.push(SeenTx {
                 number: record.tx,
@@ -212,13 +245,19 @@ fn check_tx_records(store: &Store, report: &mut Report, seen: &[SeenTx]) -> Resu
                 let seq = number
                     .and_then(|n| seen.iter().find(|t| t.number == n))
                     .map_or(0, |t| t.first_seq);
-                report.problem(seq, format!("transaction record {} does not decode", hex::encode(&key)));
+                report.problem(
+                    seq,
+                    format!("transaction record {} does not decode", hex::encode(&key)),
+                );
             }
         }
     }
     for tx in seen {
         let Some(record) = stored.remove(&tx.number) else {
-            report.problem(tx.first_seq, format!("transaction {} has no transaction record", tx.number));
+            report.problem(
+                tx.first_seq,
+                format!("transaction {} has no transaction record", tx.number),
+            );
             continue;
         };
         let agrees = record.first_seq == tx.first_seq
@@ -240,7 +279,10 @@ fn check_tx_records(store: &Store, report: &mut Report, seen: &[SeenTx]) -> Resu
     for (number, record) in stored {
         report.problem(
             record.first_seq,
-            format!("transaction record {number} names events {}..={} that the chain does not hold", record.first_seq, record.last_seq),
+            format!(
+                "transaction record {number} names events {}..={} that the chain does not hold",
+                record.first_seq, record.last_seq
+            ),
         );
     }
     Ok(())
@@ -252,8 +294,17 @@ fn check_head(store: &Store, report: &mut Report) -> Result<(), StoreError> {
         (None, None) => report.problem(0, "the ledger holds no events, not even its genesis event"),
         (None, Some((seq, _))) => report.problem(seq, "the ledger has events but no stored head"),
         (Some(bytes), chain_head) => match (Head::from_bytes(&bytes), chain_head) {
-            (None, _) => report.problem(chain_head.map_or(0, |h| h.0), "the stored head does not decode"),
-            (Some(head), None) => report.problem(0, format!("the stored head names event {} but no events are stored", head.seq)),
+            (None, _) => report.problem(
+                chain_head.map_or(0, |h| h.0),
+                "the stored head does not decode",
+            ),
+            (Some(head), None) => report.problem(
+                0,
+                format!(
+                    "the stored head names event {} but no events are stored",
+                    head.seq
+                ),
+            ),
             (Some(head), Some((seq, hash))) => {
                 if head.seq > seq {
                     report.problem(
@@ -263,10 +314,20 @@ fn check_head(store: &Store, report: &mut Report) -> Result<(), StoreError> {
                 } else if head.seq < seq {
                     report.problem(
                         head.seq + 1,
-                        format!("events after the stored head (event {}) were never acknowledged", head.seq),
+                        format!(
+                            "events after the stored head (event {}) were never acknowledged",
+                            head.seq
+                        ),
                     );
                 } else if head.hash != hash {
-                    report.problem(seq, format!("the stored head hash {} differs from the last event's {}", short(&head.hash), short(&hash)));
+                    report.problem(
+                        seq,
+                        format!(
+                            "the stored head hash {} differs from the last event's {}",
+                            short(&head.hash),
+                            short(&hash)
+                        ),
+                    );
                 }
             }
         },

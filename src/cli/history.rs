@@ -1,0 +1,191 @@
+//! `planledger history ACTION` and `planledger audit`: who changed what and
+//! when, with backdated entries flagged.
+
+use std::io::Write;
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+use crate::command::{resolve_action, resolve_plan};
+use crate::event::{ClockNote, ids};
+use crate::export;
+use crate::ledger::{Ledger, LedgerError};
+use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry, Filter, clip};
+use crate::time::{DayEnd, format_short, parse_instant};
+
+use super::CliError;
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The action, e.g. A3
+    action: String,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+    /// Flag effective dates more than this many days before they were recorded
+    #[arg(long, default_value_t = DEFAULT_BACKDATED_DAYS, value_name = "DAYS")]
+    backdated_days: i64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Only changes by actors whose name contains this
+    #[arg(long)]
+    actor: Option<String>,
+    /// Only changes recorded at or after this instant or date (UTC)
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    /// Only changes recorded at or before this instant or date (UTC)
+    #[arg(long, value_name = "WHEN")]
+    until: Option<String>,
+    /// Only changes to this plan, e.g. P1
+    #[arg(long)]
+    plan: Option<String>,
+    /// Only changes to actions of agencies whose name contains this
+    #[arg(long)]
+    agency: Option<String>,
+    /// Only backdated entries
+    #[arg(long)]
+    backdated: bool,
+    /// Flag effective dates more than this many days before they were recorded
+    #[arg(long, default_value_t = DEFAULT_BACKDATED_DAYS, value_name = "DAYS")]
+    backdated_days: i64,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run_history(
+    ledger: &Ledger,
+    args: &HistoryArgs,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let action = resolve_action(ledger.state(), &args.action).map_err(LedgerError::from)?;
+    let filter = Filter {
+        action: Some(action),
+        backdated_days: Some(args.backdated_days),
+        ..Filter::default()
+    };
+    let entries = audit::trail(&ledger.events()?, &filter);
+    if args.json {
+        return write_json(&entries, out);
+    }
+    if let Some(current) = ledger.state().actions.get(&action) {
+        writeln!(
+            out,
+            "{} · {} · {}",
+            ids::action(action),
+            current.agency,
+            current.status
+        )?;
+        writeln!(out, "{}", clip(&current.text, 300))?;
+        if let Some(target) = &current.target {
+            writeln!(out, "target: {target}")?;
+        }
+        writeln!(out)?;
+    }
+    write_table(&entries, false, out)
+}
+
+pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let instant = |text: &Option<String>, end| -> Result<Option<i64>, CliError> {
+        text.as_deref()
+            .map(|t| parse_instant(t, end).map_err(|e| CliError::Input(e.to_string())))
+            .transpose()
+    };
+    let plan = args
+        .plan
+        .as_deref()
+        .map(|p| resolve_plan(ledger.state(), p).map_err(LedgerError::from))
+        .transpose()?;
+    let filter = Filter {
+        actor: args.actor.clone(),
+        since: instant(&args.since, DayEnd::Start)?,
+        until: instant(&args.until, DayEnd::End)?,
+        plan,
+        agency: args.agency.clone(),
+        backdated_days: Some(args.backdated_days),
+        ..Filter::default()
+    };
+    let mut entries = audit::trail(&ledger.events()?, &filter);
+    if args.backdated {
+        entries.retain(|e| e.backdated_days.is_some());
+    }
+    if args.json {
+        return write_json(&entries, out);
+    }
+    if entries.is_empty() {
+        writeln!(out, "No recorded changes match.")?;
+        return Ok(());
+    }
+    write_table(&entries, true, out)?;
+    let backdated = entries
+        .iter()
+        .filter(|e| e.backdated_days.is_some())
+        .count();
+    writeln!(
+        out,
+        "{} change(s){}",
+        entries.len(),
+        if backdated > 0 {
+            format!(
+                ", {backdated} backdated by more than {} days",
+                args.backdated_days
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(())
+}
+
+fn write_json(entries: &[Entry], out: &mut dyn Write) -> Result<(), CliError> {
+    let values: Vec<_> = entries.iter().map(export::json::entry).collect();
+    serde_json::to_writer_pretty(&mut *out, &values).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn write_table(entries: &[Entry], with_action: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    let mut header = vec!["seq", "recorded", "effective", "actor"];
+    if with_action {
+        header.push("action");
+    }
+    header.extend(["change", "flags"]);
+    table.set_header(header);
+    for entry in entries {
+        let mut row = vec![
+            entry.seq.to_string(),
+            format_short(entry.recorded_at),
+            entry.effective.map_or(String::from("—"), |d| d.to_string()),
+            clip(&entry.actor, 24),
+        ];
+        if with_action {
+            row.push(entry.action.map(ids::action).unwrap_or_default());
+        }
+        row.push(clip(&entry.change, 90));
+        row.push(flags(entry));
+        table.add_row(row);
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}
+
+fn flags(entry: &Entry) -> String {
+    let mut flags = Vec::new();
+    if let Some(days) = entry.backdated_days {
+        flags.push(format!("backdated {days}d"));
+    }
+    match entry.clock {
+        ClockNote::System => {}
+        ClockNote::Overridden => flags.push("clock overridden".into()),
+        ClockNote::HeldAtHead { .. } => flags.push("clock held".into()),
+    }
+    if let Some(source) = &entry.source {
+        flags.push(format!("from {}", clip(source, 30)));
+    }
+    flags.join(", ")
+}

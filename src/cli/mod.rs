@@ -1,0 +1,238 @@
+//! The command line: the only code that parses arguments, reads the
+//! environment or prints.
+//!
+//! Each subcommand is an argument struct and a `run` function that writes to
+//! a `&mut dyn Write`, so tests can call it without a process. Exit codes
+//! are decided here and nowhere else: 0 ok, 1 a refused command or bad
+//! input, 2 usage, 3 an integrity failure; a closed pipe ends quietly.
+
+mod export;
+mod history;
+mod init;
+mod plan;
+mod record;
+mod show;
+mod verify;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::date::FuzzyDate;
+use crate::ledger::{Ledger, LedgerError};
+use crate::store::StoreError;
+use crate::time::{Clock, DayEnd, FixedClock, SystemClock, parse_instant};
+
+/// The ledger directory used when neither --ledger nor PLANLEDGER_LEDGER
+/// names one.
+pub const DEFAULT_LEDGER: &str = ".planledger";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "planledger",
+    version,
+    about = "A tamper-evident audit ledger for Domestic Homicide Review action plans",
+    long_about = "A tamper-evident audit ledger for Domestic Homicide Review action plans.\n\n\
+        Every status change, milestone, completion claim and assurance decision is a \
+        hash-chained event. 'show' gives the plan as it stands, 'history' and 'audit' \
+        who changed what and when, 'verify' proves nobody rewrote it.",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The ledger directory
+    #[arg(long, global = true, env = "PLANLEDGER_LEDGER", default_value = DEFAULT_LEDGER, value_name = "DIR")]
+    pub ledger: PathBuf,
+
+    /// Who is making the change (required for every write)
+    #[arg(long, global = true, env = "PLANLEDGER_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new, empty ledger
+    Init(init::Args),
+    /// Add a plan (one review's action plan)
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// Add a numbered recommendation to a plan
+    #[command(subcommand, name = "rec")]
+    Recommendation(plan::RecCommand),
+    /// Add an agency's action to a plan
+    #[command(subcommand)]
+    Action(plan::ActionCommand),
+    /// Change an action's status, with a reason
+    Status(record::StatusArgs),
+    /// Note a milestone reached on an action
+    Note(record::NoteArgs),
+    /// Claim an action complete, with its outcome and evidence
+    Claim(record::ClaimArgs),
+    /// Accept the claim awaiting assurance (assurance leads)
+    Accept(record::DecisionArgs),
+    /// Challenge the claim awaiting assurance (assurance leads)
+    Challenge(record::DecisionArgs),
+    /// Withdraw an action that is no longer pursued, with a reason
+    Withdraw(record::WithdrawArgs),
+    /// Change an action's target, with a reason
+    Retarget(record::RetargetArgs),
+    /// Show the plan as it stands
+    Show(show::Args),
+    /// Show everything recorded about one action
+    History(history::HistoryArgs),
+    /// Show who changed what and when, across the ledger
+    Audit(history::AuditArgs),
+    /// Re-check every stored event, hash, link and the head
+    Verify(verify::Args),
+    /// Write the ledger out for other programs
+    Export(export::Args),
+}
+
+/// A failure, carrying what decides the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("{0}")]
+    Input(String),
+    /// `verify` found problems; its report has already been written.
+    #[error("the ledger failed verification")]
+    Integrity,
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        CliError::Ledger(LedgerError::Store(e))
+    }
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Integrity
+            | CliError::Ledger(LedgerError::Store(StoreError::Damaged { .. })) => 3,
+            _ => 1,
+        }
+    }
+}
+
+/// What every subcommand may need besides its own arguments.
+pub struct Context {
+    pub ledger_dir: PathBuf,
+    pub actor: Option<String>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Context {
+    pub fn open(&self) -> Result<Ledger, CliError> {
+        Ok(Ledger::open(&self.ledger_dir, self.clock.clone())?)
+    }
+
+    pub fn actor(&self) -> Result<&str, CliError> {
+        self.actor
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+            .ok_or(CliError::Ledger(LedgerError::NoActor))
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let code = run(std::env::args_os(), &mut out, &mut io::stderr());
+    match out.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            eprintln!("error: {e}");
+            1
+        }
+        _ => code,
+    }
+}
+
+/// Parses `args`, runs the command, writes results to `out` and problems to
+/// `err`, and returns the exit code.
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let text = e.render().to_string();
+            let sink: &mut dyn Write = if e.use_stderr() { err } else { out };
+            let _ = sink.write_all(text.as_bytes());
+            return code;
+        }
+    };
+    let clock: Arc<dyn Clock> = match std::env::var("PLANLEDGER_CLOCK") {
+        Ok(text) if !text.trim().is_empty() => match parse_instant(&text, DayEnd::Start) {
+            Ok(now) => Arc::new(FixedClock::new(now)),
+            Err(e) => {
+                let _ = writeln!(err, "error: PLANLEDGER_CLOCK: {e}");
+                return 2;
+            }
+        },
+        _ => Arc::new(SystemClock),
+    };
+    let context = Context {
+        ledger_dir: cli.ledger,
+        actor: cli.actor,
+        clock,
+    };
+    match dispatch(&context, &cli.command, out) {
+        Ok(()) => 0,
+        Err(CliError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(CliError::Integrity) => 3,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
+    // These two work on a ledger that does not exist yet or may be damaged.
+    match command {
+        Command::Init(args) => return init::run(context, args, out),
+        Command::Verify(args) => return verify::run(context, args, out),
+        _ => {}
+    }
+    let mut ledger = context.open()?;
+    {
+        {
+            match command {
+                Command::Plan(c) => plan::run_plan(&mut ledger, context, c, out),
+                Command::Recommendation(c) => plan::run_rec(&mut ledger, context, c, out),
+                Command::Action(c) => plan::run_action(&mut ledger, context, c, out),
+                Command::Status(a) => record::status(&mut ledger, context, a, out),
+                Command::Note(a) => record::note(&mut ledger, context, a, out),
+                Command::Claim(a) => record::claim(&mut ledger, context, a, out),
+                Command::Accept(a) => record::decide(&mut ledger, context, a, true, out),
+                Command::Challenge(a) => record::decide(&mut ledger, context, a, false, out),
+                Command::Withdraw(a) => record::withdraw(&mut ledger, context, a, out),
+                Command::Retarget(a) => record::retarget(&mut ledger, context, a, out),
+                Command::Show(a) => show::run(&ledger, a, out),
+                Command::History(a) => history::run_history(&ledger, a, out),
+                Command::Audit(a) => history::run_audit(&ledger, a, out),
+                Command::Export(a) => export::run(&ledger, a, out),
+                Command::Init(_) | Command::Verify(_) => Ok(()), // handled above
+            }
+        }
+    }
+}
+
+/// Parses an `--effective` date for clap.
+pub(crate) fn parse_effective(text: &str) -> Result<FuzzyDate, String> {
+    FuzzyDate::parse_iso(text).map_err(|e| e.to_string())
+}

@@ -1,0 +1,202 @@
+//! `planledger plan add`, `rec add` and `action add`: build a plan by hand.
+
+use std::io::Write;
+
+use clap::Subcommand;
+
+use crate::command::{Command, choose_plan};
+use crate::date::{FuzzyDate, Target};
+use crate::event::{Event, ids};
+use crate::ledger::{Ledger, Stamped};
+
+use super::record::report;
+use super::{CliError, Context, parse_effective};
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Add a plan: one review's action plan
+    Add(PlanAddArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanAddArgs {
+    /// The Community Safety Partnership that owns the plan
+    #[arg(long)]
+    partnership: String,
+    /// The review's name, e.g. 'Alice'
+    #[arg(long)]
+    review: String,
+    /// The independent chair
+    #[arg(long)]
+    chair: Option<String>,
+    /// Publication date: YYYY-MM-DD, YYYY-MM or YYYY
+    #[arg(long, value_parser = parse_effective)]
+    published: Option<FuzzyDate>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecCommand {
+    /// Add a numbered recommendation
+    Add(RecAddArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecAddArgs {
+    /// The recommendation's text
+    text: String,
+    /// Its number in the review (default: the next free number)
+    #[arg(long)]
+    number: Option<u32>,
+    /// The plan (default: the only plan)
+    #[arg(long)]
+    plan: Option<String>,
+    /// Its scope, e.g. 'Local' or 'National'
+    #[arg(long)]
+    scope: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// Add an agency's action
+    Add(ActionAddArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ActionAddArgs {
+    /// The action to be taken
+    text: String,
+    /// The agency that owns the action
+    #[arg(long)]
+    agency: String,
+    /// The lead officer or team
+    #[arg(long)]
+    lead: Option<String>,
+    /// The action's scope, e.g. 'Local'
+    #[arg(long)]
+    scope: Option<String>,
+    /// A recommendation the action answers (repeatable): 3 or R3
+    #[arg(long = "rec", value_name = "N", value_parser = parse_rec_number)]
+    recommendations: Vec<u32>,
+    /// Target: YYYY-MM-DD, YYYY-MM, YYYY, or words such as 'Ongoing'
+    #[arg(long, value_parser = parse_target)]
+    target: Option<Target>,
+    /// The plan (default: the only plan)
+    #[arg(long)]
+    plan: Option<String>,
+}
+
+pub(crate) fn parse_target(text: &str) -> Result<Target, String> {
+    Target::parse_cli(text).map_err(|e| e.to_string())
+}
+
+fn parse_rec_number(text: &str) -> Result<u32, String> {
+    let digits = text.trim().trim_start_matches(['R', 'r']);
+    digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a recommendation number: use 3 or R3"))
+}
+
+pub fn run_plan(
+    ledger: &mut Ledger,
+    context: &Context,
+    command: &PlanCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let PlanCommand::Add(args) = command;
+    let receipt = ledger.transact(
+        context.actor()?,
+        "plan add",
+        vec![Stamped::from(Command::AddPlan {
+            partnership: args.partnership.clone(),
+            review: args.review.clone(),
+            chair: args.chair.clone(),
+            published: args.published,
+        })],
+    )?;
+    if let Some(Event::PlanAdded { plan, .. }) = receipt.events.first().map(|e| &e.record.event) {
+        writeln!(out, "Added plan {}", ids::plan(*plan))?;
+    }
+    report(&receipt, out)
+}
+
+pub fn run_rec(
+    ledger: &mut Ledger,
+    context: &Context,
+    command: &RecCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let RecCommand::Add(args) = command;
+    let plan = choose_plan(ledger.state(), args.plan.as_deref())
+        .map_err(crate::ledger::LedgerError::from)?;
+    let receipt = ledger.transact(
+        context.actor()?,
+        "rec add",
+        vec![Stamped::from(Command::AddRecommendation {
+            plan,
+            number: args.number,
+            text: args.text.clone(),
+            scope: args.scope.clone(),
+        })],
+    )?;
+    if let Some(Event::RecommendationAdded { number, .. }) =
+        receipt.events.first().map(|e| &e.record.event)
+    {
+        writeln!(
+            out,
+            "Added {} to {}",
+            ids::recommendation(*number),
+            ids::plan(plan)
+        )?;
+    }
+    report(&receipt, out)
+}
+
+pub fn run_action(
+    ledger: &mut Ledger,
+    context: &Context,
+    command: &ActionCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let ActionCommand::Add(args) = command;
+    let state = ledger.state();
+    let plan =
+        choose_plan(state, args.plan.as_deref()).map_err(crate::ledger::LedgerError::from)?;
+    let unlisted: Vec<String> = args
+        .recommendations
+        .iter()
+        .filter(|n| {
+            !state
+                .plans
+                .get(&plan)
+                .is_some_and(|p| p.recommendations.contains_key(n))
+        })
+        .map(|n| ids::recommendation(*n))
+        .collect();
+    let receipt = ledger.transact(
+        context.actor()?,
+        "action add",
+        vec![Stamped::from(Command::AddAction {
+            plan,
+            agency: args.agency.clone(),
+            lead: args.lead.clone(),
+            text: args.text.clone(),
+            scope: args.scope.clone(),
+            recommendations: args.recommendations.clone(),
+            target: args.target.clone(),
+        })],
+    )?;
+    if let Some(Event::ActionAdded { action, .. }) = receipt.events.first().map(|e| &e.record.event)
+    {
+        writeln!(out, "Added {} to {}", ids::action(*action), ids::plan(plan))?;
+    }
+    if !unlisted.is_empty() {
+        writeln!(
+            out,
+            "warning: {} cites {}, which {} does not list",
+            "the action",
+            unlisted.join(", "),
+            ids::plan(plan)
+        )?;
+    }
+    report(&receipt, out)
+}

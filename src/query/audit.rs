@@ -1,0 +1,234 @@
+//! The audit trail: every event as a line a person can read — who, when
+//! recorded, when effective, what changed — with backdated entries flagged.
+//!
+//! An effective date is *backdated* when the end of its period lies more
+//! than a threshold before the recorded day: a completion claimed today "as
+//! of" two years ago is exactly what assurance must notice.
+
+use chrono::NaiveDate;
+
+use crate::event::{ClockNote, Event, Micros, Record, ids};
+use crate::ledger::Bound;
+use crate::projection::State;
+use crate::store::StoredEvent;
+use crate::time::{day_of, format_micros};
+
+/// The default backdating threshold, in days.
+pub const DEFAULT_BACKDATED_DAYS: i64 = 30;
+
+/// One line of the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: u64,
+    pub tx: u64,
+    pub recorded_at: Micros,
+    pub clock: ClockNote,
+    pub actor: String,
+    /// The effective date as stated, `None` when the actor did not state one.
+    pub effective: Option<crate::date::FuzzyDate>,
+    pub kind: &'static str,
+    pub plan: Option<u32>,
+    pub action: Option<u32>,
+    pub agency: Option<String>,
+    /// The change in words.
+    pub change: String,
+    /// Days between the end of the effective period and the recorded day,
+    /// when more than the threshold.
+    pub backdated_days: Option<i64>,
+    /// The source document's name, for imported events.
+    pub source: Option<String>,
+}
+
+/// Which entries to keep.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub actor: Option<String>,
+    pub since: Option<Micros>,
+    pub until: Option<Micros>,
+    pub plan: Option<u32>,
+    /// Matched case-insensitively as a substring of the agency's name.
+    pub agency: Option<String>,
+    pub action: Option<u32>,
+    pub bound: Bound,
+    pub backdated_days: Option<i64>,
+}
+
+impl Filter {
+    fn keeps(&self, entry: &Entry) -> bool {
+        let matches_text = |wanted: &Option<String>, have: Option<&str>| match wanted {
+            None => true,
+            Some(wanted) => have.is_some_and(|h| h.to_lowercase().contains(&wanted.to_lowercase())),
+        };
+        matches_text(&self.actor, Some(&entry.actor))
+            && matches_text(&self.agency, entry.agency.as_deref())
+            && self.since.is_none_or(|t| entry.recorded_at >= t)
+            && self.until.is_none_or(|t| entry.recorded_at <= t)
+            && self.plan.is_none_or(|p| entry.plan == Some(p))
+            && self.action.is_none_or(|a| entry.action == Some(a))
+    }
+}
+
+/// Builds the audit trail from stored events. Each event is described with
+/// the state just before it, so names resolve as they stood then.
+pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
+    let threshold = filter.backdated_days.unwrap_or(DEFAULT_BACKDATED_DAYS);
+    let mut state = State::default();
+    let mut entries = Vec::new();
+    for event in events {
+        if !filter.bound.admits(event) {
+            break;
+        }
+        let entry = describe(&state, event.seq, &event.record, threshold);
+        state.apply(event.seq, event.hash, &event.record);
+        if filter.keeps(&entry) {
+            entries.push(entry);
+        }
+    }
+    entries
+}
+
+/// Days by which an effective date lies before the recorded day, if more
+/// than `threshold`.
+pub fn backdated_by(record: &Record, threshold: i64) -> Option<i64> {
+    let effective = record.effective?;
+    let recorded_day: NaiveDate = day_of(record.recorded_at);
+    let gap = (recorded_day - effective.last_day()).num_days();
+    (gap > threshold).then_some(gap)
+}
+
+fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
+    let action = record.event.action();
+    let known = action.and_then(|a| state.actions.get(&a));
+    let plan = match &record.event {
+        Event::PlanAdded { plan, .. }
+        | Event::RecommendationAdded { plan, .. }
+        | Event::ActionAdded { plan, .. } => Some(*plan),
+        _ => known.map(|a| a.plan),
+    };
+    let agency = match &record.event {
+        Event::ActionAdded { agency, .. } => Some(agency.clone()),
+        _ => known.map(|a| a.agency.clone()),
+    };
+    Entry {
+        seq,
+        tx: record.tx,
+        recorded_at: record.recorded_at,
+        clock: record.clock,
+        actor: record.actor.clone(),
+        effective: record.effective,
+        kind: record.event.kind(),
+        plan,
+        action,
+        agency,
+        change: change_in_words(&record.event),
+        backdated_days: backdated_by(record, threshold),
+        source: record
+            .source
+            .as_ref()
+            .and_then(|s| state.sources.get(&s.import_seq))
+            .map(|s| s.name.clone()),
+    }
+}
+
+/// An event in words, without the who and when.
+pub fn change_in_words(event: &Event) -> String {
+    match event {
+        Event::LedgerCreated {
+            ledger_id,
+            format_version,
+        } => format!(
+            "created the ledger {} (format {format_version})",
+            hex::encode(ledger_id)
+        ),
+        Event::PlanAdded {
+            plan,
+            partnership,
+            review,
+            ..
+        } => format!("added plan {}: {partnership}: {review}", ids::plan(*plan)),
+        Event::RecommendationAdded {
+            plan, number, text, ..
+        } => {
+            format!(
+                "added {} to {}: {}",
+                ids::recommendation(*number),
+                ids::plan(*plan),
+                clip(text, 100)
+            )
+        }
+        Event::ActionAdded {
+            action,
+            agency,
+            text,
+            ..
+        } => format!(
+            "added {} for {agency}: {}",
+            ids::action(*action),
+            clip(text, 100)
+        ),
+        Event::StatusChanged {
+            from, to, reason, ..
+        } => format!("status {from} → {to}: {reason}"),
+        Event::MilestoneNoted { note, .. } => format!("milestone: {}", clip(note, 160)),
+        Event::CompletionClaimed {
+            claim,
+            outcome,
+            evidence,
+            ..
+        } => {
+            let files = match evidence.len() {
+                0 => String::from("no evidence"),
+                1 => format!("evidence {}", evidence[0].name),
+                n => format!("{n} evidence files"),
+            };
+            format!(
+                "claimed complete (claim {claim}, {files}): {}",
+                clip(outcome, 160)
+            )
+        }
+        Event::ClaimAccepted { claim, finding, .. } => format!("accepted claim {claim}: {finding}"),
+        Event::ClaimChallenged { claim, finding, .. } => {
+            format!("challenged claim {claim}: {finding}")
+        }
+        Event::ActionWithdrawn { from, reason, .. } => format!("withdrawn (was {from}): {reason}"),
+        Event::TargetChanged {
+            from, to, reason, ..
+        } => {
+            let show = |t: &Option<crate::date::Target>| {
+                t.as_ref().map_or("none".to_string(), |t| t.to_string())
+            };
+            format!("target {} → {}: {reason}", show(from), show(to))
+        }
+        Event::SourceImported {
+            name,
+            size,
+            blake3,
+            format,
+        } => format!(
+            "imported {name} ({format}, {size} bytes, BLAKE3 {})",
+            &hex::encode(blake3)[..16]
+        ),
+        Event::ImportWarning { message, .. } => format!("import warning: {message}"),
+    }
+}
+
+/// Shortens text to `max` characters for one-line views.
+pub fn clip(text: &str, max: usize) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// How a clock note reads in output.
+pub fn clock_words(clock: ClockNote) -> String {
+    match clock {
+        ClockNote::System => "system".into(),
+        ClockNote::Overridden => "overridden".into(),
+        ClockNote::HeldAtHead { clock_read } => {
+            format!("held at head (clock read {})", format_micros(clock_read))
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Read-only questions over the ledger: who changed what and when.
+
+pub mod audit;
