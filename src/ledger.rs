@@ -201,8 +201,7 @@ impl Ledger {
 
         let mut scratch = self.state.clone();
         let mut events = Vec::with_capacity(commands.len());
-        let mut seq = self.next_seq();
-        for stamped in commands {
+        for (seq, stamped) in (self.next_seq()..).zip(commands) {
             command::check_effective(stamped.effective, today)?;
             let event = command::validate(&scratch, &stamped.command)?;
             let record = crate::event::Record {
@@ -215,7 +214,6 @@ impl Ledger {
                 event,
             };
             scratch.apply(seq, [0; 32], &record);
-            seq += 1;
             events.push(PendingEvent {
                 effective: record.effective,
                 source: record.source,

@@ -192,8 +192,7 @@ pub fn run_action(
     if !unlisted.is_empty() {
         writeln!(
             out,
-            "warning: {} cites {}, which {} does not list",
-            "the action",
+            "warning: the action cites {}, which {} does not list",
             unlisted.join(", "),
             ids::plan(plan)
         )?;

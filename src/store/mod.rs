@@ -259,9 +259,9 @@ impl Store {
         }
         let tx_number = head.map_or(0, |h| h.tx + 1);
         let mut prev = head.map_or(GENESIS_PREV, |h| h.hash);
-        let mut seq = head.map_or(0, |h| h.seq + 1);
+        let first_seq = head.map_or(0, |h| h.seq + 1);
         let mut written = Vec::with_capacity(tx.events.len());
-        for pending in tx.events {
+        for (seq, pending) in (first_seq..).zip(tx.events) {
             let record = Record {
                 tx: tx_number,
                 recorded_at: tx.recorded_at,
@@ -281,7 +281,6 @@ impl Store {
                 record,
             });
             prev = hash;
-            seq += 1;
         }
         let (Some(first), Some(last)) = (written.first(), written.last()) else {
             return Ok(written);
