@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 
 use crate::command::{self, Command, CommandError};
 use crate::date::FuzzyDate;
-use crate::event::{ClockNote, Event, Micros, SourceRef};
+use crate::event::{ClockNote, Event, Micros, Record, SourceRef};
 use crate::projection::State;
 use crate::store::{FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent};
 use crate::time::{Clock, day_of};
@@ -182,59 +182,67 @@ impl Ledger {
     }
 
     /// Validates and records one transaction: all of it, durably, or none.
-    pub fn transact(
-        &mut self,
-        actor: &str,
-        summary: &str,
-        commands: Vec<Stamped>,
-    ) -> Result<Receipt, LedgerError> {
-        let actor = check_actor(actor)?;
-        let read = self.clock.now();
-        let head_time = self.state.last_recorded;
-        let (recorded_at, clock, clock_held) = match head_time {
-            Some(head) if read < head => {
-                (head, ClockNote::HeldAtHead { clock_read: read }, Some(read))
-            }
-            _ => (read, self.clock.note(), None),
-        };
-        let today = day_of(recorded_at);
-
-        let mut scratch = self.state.clone();
-        let mut events = Vec::with_capacity(commands.len());
-        for (seq, stamped) in (self.next_seq()..).zip(commands) {
-            command::check_effective(stamped.effective, today)?;
-            let event = command::validate(&scratch, &stamped.command)?;
-            let record = crate::event::Record {
-                tx: 0,
-                recorded_at,
-                clock,
-                actor: actor.clone(),
-                effective: stamped.effective,
-                source: stamped.source.clone(),
-                event,
-            };
-            scratch.apply(seq, [0; 32], &record);
-            events.push(PendingEvent {
-                effective: record.effective,
-                source: record.source,
-                event: record.event,
-            });
-        }
+    pub fn transact(&mut self, actor: &str, summary: &str, commands: Vec<Stamped>) -> Result<Receipt, LedgerError> {
+        let prepared = self.prepare(actor, commands)?;
         let written = self.store.append(
             self.state.head.map(|(seq, _)| seq),
             PendingTx {
-                actor,
-                recorded_at,
-                clock,
+                actor: prepared.actor,
+                recorded_at: prepared.recorded_at,
+                clock: prepared.clock,
                 summary: summary.to_string(),
-                events,
+                events: prepared.records.into_iter().map(PendingEvent::from).collect(),
             },
         )?;
         self.fold_in(&written);
         Ok(Receipt {
             events: written,
-            clock_held,
+            clock_held: prepared.clock_held,
         })
+    }
+
+    /// Validates a transaction exactly as [`Ledger::transact`] would and
+    /// returns the records it would append, writing nothing.
+    pub fn dry_run(&self, actor: &str, commands: Vec<Stamped>) -> Result<Vec<Record>, LedgerError> {
+        Ok(self.prepare(actor, commands)?.records)
+    }
+
+    fn prepare(&self, actor: &str, commands: Vec<Stamped>) -> Result<Prepared, LedgerError> {
+        let actor = check_actor(actor)?;
+        let read = self.clock.now();
+        let (recorded_at, clock, clock_held) = match self.state.last_recorded {
+            Some(head) if read < head => (head, ClockNote::HeldAtHead { clock_read: read }, Some(read)),
+            _ => (read, self.clock.note(), None),
+        };
+        let today = day_of(recorded_at);
+        let mut scratch = self.state.clone();
+        let mut records = Vec::with_capacity(commands.len());
+        for (seq, stamped) in (self.next_seq()..).zip(commands) {
+            command::check_effective(stamped.effective, today)?;
+            let event = command::validate(&scratch, &stamped.command)?;
+            let record = Record {
+                tx: self.next_tx(),
+                recorded_at,
+                clock,
+                actor: actor.clone(),
+                effective: stamped.effective,
+                source: stamped.source,
+                event,
+            };
+            scratch.apply(seq, [0; 32], &record);
+            records.push(record);
+        }
+        Ok(Prepared {
+            actor,
+            recorded_at,
+            clock,
+            clock_held,
+            records,
+        })
+    }
+
+    fn next_tx(&self) -> u64 {
+        self.state.last_tx.map_or(0, |tx| tx + 1)
     }
 
     fn fold_in(&mut self, written: &[StoredEvent]) {
@@ -242,6 +250,15 @@ impl Ledger {
             self.state.apply(event.seq, event.hash, &event.record);
         }
     }
+}
+
+/// A validated transaction, not yet written.
+struct Prepared {
+    actor: String,
+    recorded_at: Micros,
+    clock: ClockNote,
+    clock_held: Option<Micros>,
+    records: Vec<Record>,
 }
 
 fn check_actor(actor: &str) -> Result<String, LedgerError> {

@@ -161,6 +161,8 @@ pub struct State {
     pub head: Option<(u64, Hash)>,
     /// The recorded time of the last event applied.
     pub last_recorded: Option<Micros>,
+    /// The transaction of the last event applied.
+    pub last_tx: Option<u64>,
 }
 
 impl State {
@@ -177,6 +179,7 @@ impl State {
     pub fn apply(&mut self, seq: u64, hash: Hash, record: &Record) {
         self.head = Some((seq, hash));
         self.last_recorded = Some(record.recorded_at);
+        self.last_tx = Some(record.tx);
         let at = Change::of(seq, record);
         match &record.event {
             Event::LedgerCreated {

@@ -54,6 +54,16 @@ pub struct AuditArgs {
     json: bool,
 }
 
+impl HistoryArgs {
+    pub fn for_action(action: String) -> HistoryArgs {
+        HistoryArgs {
+            action,
+            json: false,
+            backdated_days: DEFAULT_BACKDATED_DAYS,
+        }
+    }
+}
+
 pub fn run_history(
     ledger: &Ledger,
     args: &HistoryArgs,

@@ -6,14 +6,14 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::event::ids;
 use crate::export;
-use crate::ledger::Ledger;
+use crate::ledger::{Bound, Ledger};
 use crate::projection::{Action, State};
 use crate::query::audit::clip;
-use crate::time::format_short;
+use crate::time::{DayEnd, day_of, format_short, parse_instant};
 
 use super::CliError;
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct Args {
     /// Print JSON instead of a table
     #[arg(long)]
@@ -27,11 +27,36 @@ pub struct Args {
     /// Only overdue actions
     #[arg(long)]
     overdue: bool,
+    /// Show the plan as the ledger recorded it at this instant or date (UTC)
+    #[arg(long, value_name = "WHEN")]
+    as_of: Option<String>,
+}
+
+impl Args {
+    pub fn as_of(when: &str) -> Args {
+        Args {
+            as_of: Some(when.to_string()),
+            ..Args::default()
+        }
+    }
 }
 
 pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let today = ledger.today();
-    let mut state = ledger.state().clone();
+    let (mut state, today) = match &args.as_of {
+        None => (ledger.state().clone(), ledger.today()),
+        Some(text) => {
+            let instant = parse_instant(text, DayEnd::End).map_err(|e| CliError::Input(e.to_string()))?;
+            if instant > ledger.now() {
+                writeln!(out, "note: {text} is in the future; showing the ledger as it stands now")?;
+            }
+            let instant = instant.min(ledger.now());
+            (ledger.state_at(Bound::RecordedBy(instant))?, day_of(instant))
+        }
+    };
+    if state.ledger.is_none() {
+        writeln!(out, "The ledger did not exist yet at {}.", args.as_of.as_deref().unwrap_or("that time"))?;
+        return Ok(());
+    }
     if let Some(plan) = &args.plan {
         let plan =
             crate::command::resolve_plan(&state, plan).map_err(crate::ledger::LedgerError::from)?;

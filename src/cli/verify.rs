@@ -9,7 +9,7 @@ use crate::store::verify::{Report, verify};
 
 use super::{CliError, Context};
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct Args {
     /// Print JSON instead of text
     #[arg(long)]

@@ -143,6 +143,16 @@ pub struct PendingEvent {
     pub event: Event,
 }
 
+impl From<Record> for PendingEvent {
+    fn from(record: Record) -> PendingEvent {
+        PendingEvent {
+            effective: record.effective,
+            source: record.source,
+            event: record.event,
+        }
+    }
+}
+
 /// An open ledger directory, locked for this process.
 pub struct Store {
     dir: PathBuf,

@@ -1,0 +1,383 @@
+//! Turns a parsed plan into the commands of one import transaction.
+//!
+//! The transaction opens with the source's provenance (`SourceImported`:
+//! name, size, BLAKE3), and every event after it points back there with the
+//! place in the document it came from. A completion read from the document
+//! is recorded as a *claim*, never as assured. Importing the same bytes twice
+//! is refused; importing a changed version of a plan already in the ledger
+//! records only the differences (a new milestone, a moved target, a new
+//! claim), not a second plan. This module only plans commands: the ledger
+//! validates and writes them.
+
+use std::collections::BTreeMap;
+
+use crate::command::Command;
+use crate::date::Target;
+use crate::event::{Hash, SourceRef, ids};
+use crate::ledger::Stamped;
+use crate::projection::{Action, State};
+use crate::status::{self, Status, Via};
+
+use super::{OutcomeFact, ParsedAction, ParsedPlan};
+
+/// The file being imported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    pub name: String,
+    pub size: u64,
+    pub blake3: Hash,
+    pub format: String,
+}
+
+/// What an import will record, for the person running it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub commands: Vec<Stamped>,
+    /// The plan the import adds to: an existing plan's number when this is
+    /// a new version of it, `None` when it adds a new plan.
+    pub existing_plan: Option<u32>,
+    /// One line per change, in words.
+    pub changes: Vec<String>,
+    /// Warnings, each recorded as an `ImportWarning` too.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{name} was already imported (event {seq}, same BLAKE3 {hash}); nothing was written")]
+    AlreadyImported { name: String, seq: u64, hash: String },
+    #[error("{name} names no partnership or review, so it cannot be told apart from other plans: nothing was written")]
+    Unnamed { name: String },
+}
+
+/// Plans the commands that record `parsed` into a ledger whose state is
+/// `state`. `import_seq` is the sequence number the `SourceImported` event
+/// will get (the ledger's next sequence number).
+pub fn plan_import(state: &State, source: &SourceFile, parsed: &ParsedPlan, import_seq: u64) -> Result<Plan, ApplyError> {
+    if let Some(previous) = state.sources.values().find(|s| s.blake3 == source.blake3) {
+        return Err(ApplyError::AlreadyImported {
+            name: source.name.clone(),
+            seq: previous.seq,
+            hash: hex::encode(&source.blake3[..8]),
+        });
+    }
+    let partnership = parsed.partnership.clone().unwrap_or_default();
+    let review = parsed.review.clone().unwrap_or_default();
+    if partnership.trim().is_empty() && review.trim().is_empty() {
+        return Err(ApplyError::Unnamed {
+            name: source.name.clone(),
+        });
+    }
+    let mut builder = Builder {
+        import_seq,
+        plan: Plan::default(),
+        today: state.last_recorded.map(crate::time::day_of),
+    };
+    builder.push(
+        Command::RecordSource {
+            name: source.name.clone(),
+            size: source.size,
+            blake3: source.blake3,
+            format: source.format.clone(),
+        },
+        None,
+        None,
+    );
+
+    let existing = state
+        .plans
+        .values()
+        .find(|p| same_text(&p.partnership, &partnership) && same_text(&p.review, &review));
+    let plan_id = match existing {
+        Some(plan) => {
+            builder.plan.existing_plan = Some(plan.id);
+            builder
+                .plan
+                .changes
+                .push(format!("{} is already in the ledger as {}: recording what changed", review, ids::plan(plan.id)));
+            plan.id
+        }
+        None => {
+            let id = state.plans.keys().next_back().map_or(1, |n| n + 1);
+            builder.push(
+                Command::AddPlan {
+                    partnership: partnership.clone(),
+                    review: review.clone(),
+                    chair: parsed.chair.clone(),
+                    published: parsed.published,
+                },
+                None,
+                Some("title page".into()),
+            );
+            builder.plan.changes.push(format!("new plan {}: {partnership}: {review}", ids::plan(id)));
+            id
+        }
+    };
+
+    let listed = existing.map(|p| &p.recommendations);
+    for rec in &parsed.recommendations {
+        if listed.is_some_and(|l| l.contains_key(&rec.number)) {
+            continue;
+        }
+        builder.push(
+            Command::AddRecommendation {
+                plan: plan_id,
+                number: Some(rec.number),
+                text: rec.text.clone(),
+                scope: None,
+            },
+            None,
+            Some(format!("recommendation {}", rec.number)),
+        );
+        builder.plan.changes.push(format!("new {}", ids::recommendation(rec.number)));
+    }
+
+    let mut next_action = state.actions.keys().next_back().map_or(1, |n| n + 1);
+    let known: Vec<&Action> = state.actions.values().filter(|a| a.plan == plan_id).collect();
+    let mut matched = BTreeMap::new();
+    // Locators of warnings, resolved to action ids once actions are placed.
+    let mut action_at: BTreeMap<&str, u32> = BTreeMap::new();
+    for parsed_action in &parsed.actions {
+        let found = known
+            .iter()
+            .find(|a| !matched.contains_key(&a.id) && same_action(a, parsed_action))
+            .copied();
+        match found {
+            Some(action) => {
+                matched.insert(action.id, ());
+                action_at.insert(&parsed_action.locator, action.id);
+                builder.update_action(action, parsed_action);
+            }
+            None => {
+                let id = next_action;
+                next_action += 1;
+                action_at.insert(&parsed_action.locator, id);
+                builder.add_action(id, plan_id, parsed_action);
+            }
+        }
+    }
+    for action in known.iter().filter(|a| !matched.contains_key(&a.id)) {
+        builder.warn(
+            Some(action.id),
+            format!("{} ({}) is not in this version of the plan; it was left as it is", ids::action(action.id), action.agency),
+            None,
+        );
+    }
+    for warning in &parsed.warnings {
+        let action = action_at.get(warning.locator.as_str()).copied();
+        builder.warn(action, format!("{}: {}", warning.locator, warning.message), Some(warning.locator.clone()));
+    }
+    Ok(builder.plan)
+}
+
+struct Builder {
+    import_seq: u64,
+    plan: Plan,
+    today: Option<chrono::NaiveDate>,
+}
+
+impl Builder {
+    fn push(&mut self, command: Command, effective: Option<crate::date::FuzzyDate>, locator: Option<String>) {
+        let source = Some(SourceRef {
+            import_seq: self.import_seq,
+            locator: locator.unwrap_or_default(),
+        });
+        // The `SourceImported` event itself carries no source reference.
+        let source = if matches!(command, Command::RecordSource { .. }) { None } else { source };
+        self.plan.commands.push(Stamped {
+            command,
+            effective,
+            source,
+        });
+    }
+
+    fn warn(&mut self, action: Option<u32>, message: String, locator: Option<String>) {
+        self.plan.warnings.push(message.clone());
+        self.push(Command::Warn { action, message }, None, locator);
+    }
+
+    fn add_action(&mut self, id: u32, plan: u32, parsed: &ParsedAction) {
+        self.push(
+            Command::AddAction {
+                plan,
+                agency: parsed.agency.clone(),
+                lead: parsed.lead.clone(),
+                text: parsed.text.clone(),
+                scope: parsed.scope.clone(),
+                recommendations: parsed.recommendations.clone(),
+                target: parsed.target.clone(),
+            },
+            None,
+            Some(parsed.locator.clone()),
+        );
+        self.plan
+            .changes
+            .push(format!("new {} for {}: {}", ids::action(id), parsed.agency, crate::query::audit::clip(&parsed.text, 70)));
+        let mut status = Status::Open;
+        for fact in &parsed.facts {
+            self.record_fact(id, &mut status, fact, &parsed.locator);
+        }
+    }
+
+    /// Records what a new version of the document says beyond what the
+    /// ledger already holds for this action.
+    fn update_action(&mut self, action: &Action, parsed: &ParsedAction) {
+        if action.target != parsed.target {
+            let show = |t: &Option<Target>| t.as_ref().map_or("none".to_string(), |t| t.to_string());
+            self.push(
+                Command::Retarget {
+                    action: action.id,
+                    target: parsed.target.clone(),
+                    reason: "changed in the imported document".into(),
+                },
+                None,
+                Some(parsed.locator.clone()),
+            );
+            self.plan.changes.push(format!(
+                "{}: target {} → {}",
+                ids::action(action.id),
+                show(&action.target),
+                show(&parsed.target)
+            ));
+        }
+        if action.lead != parsed.lead {
+            self.warn(
+                Some(action.id),
+                format!(
+                    "{}: the lead reads '{}' in this version but '{}' in the ledger; the ledger keeps its own",
+                    ids::action(action.id),
+                    parsed.lead.as_deref().unwrap_or("(none)"),
+                    action.lead.as_deref().unwrap_or("(none)")
+                ),
+                Some(parsed.locator.clone()),
+            );
+        }
+        let mut status = action.status;
+        for fact in &parsed.facts {
+            let already = match fact {
+                OutcomeFact::Milestone { note, .. } => action.milestones.iter().any(|m| same_text(&m.note, note)),
+                OutcomeFact::Claimed { outcome, .. } => action.claims.iter().any(|c| same_text(&c.outcome, outcome)),
+                OutcomeFact::Embedded { note, .. } => {
+                    status == Status::Embedded || action.status_reason.as_deref().is_some_and(|r| same_text(r, note))
+                }
+                OutcomeFact::Withdrawn { .. } => status == Status::Withdrawn,
+            };
+            if !already {
+                self.record_fact(action.id, &mut status, fact, &parsed.locator);
+            }
+        }
+    }
+
+    /// Records one fact read from the document. A fact whose status move the
+    /// transition table does not allow from where the action stands is kept
+    /// as a milestone note with a warning, never dropped and never forced.
+    fn record_fact(&mut self, action: u32, status: &mut Status, fact: &OutcomeFact, locator: &str) {
+        let (command, to, via, effective, words) = match fact {
+            OutcomeFact::Claimed { outcome, effective } => (
+                Command::Claim {
+                    action,
+                    outcome: outcome.clone(),
+                    evidence: Vec::new(),
+                },
+                Some(Status::Claimed),
+                Via::Claim,
+                *effective,
+                "completion claimed",
+            ),
+            OutcomeFact::Embedded { note, effective } => (
+                Command::SetStatus {
+                    action,
+                    to: Status::Embedded,
+                    reason: note.clone(),
+                },
+                Some(Status::Embedded),
+                Via::Status,
+                *effective,
+                "embedded in practice",
+            ),
+            OutcomeFact::Withdrawn { reason, effective } => (
+                Command::Withdraw {
+                    action,
+                    reason: reason.clone(),
+                },
+                Some(Status::Withdrawn),
+                Via::Withdraw,
+                *effective,
+                "withdrawn",
+            ),
+            OutcomeFact::Milestone { note, effective } => (
+                Command::NoteMilestone {
+                    action,
+                    note: note.clone(),
+                },
+                None,
+                Via::Status,
+                *effective,
+                "milestone",
+            ),
+        };
+        let effective = match (effective, self.today) {
+            (Some(date), Some(today)) if date.first_day() > today => {
+                self.warn(
+                    Some(action),
+                    format!("{locator}: the date {date} is in the future; recorded without an effective date"),
+                    Some(locator.to_string()),
+                );
+                None
+            }
+            _ => effective,
+        };
+        let when = effective.map(|d| format!(" ({d})")).unwrap_or_default();
+        match to {
+            Some(to) if to == *status || !status::is_legal(*status, to, via) => {
+                let text = fact_text(fact);
+                self.push(
+                    Command::NoteMilestone {
+                        action,
+                        note: text.to_string(),
+                    },
+                    effective,
+                    Some(locator.to_string()),
+                );
+                self.warn(
+                    Some(action),
+                    format!(
+                        "{locator}: the document says {words} but {} is {status}; kept as a milestone note",
+                        ids::action(action)
+                    ),
+                    Some(locator.to_string()),
+                );
+            }
+            Some(to) => {
+                *status = to;
+                self.push(command, effective, Some(locator.to_string()));
+                self.plan.changes.push(format!("{}: {words}{when}", ids::action(action)));
+            }
+            None => {
+                self.push(command, effective, Some(locator.to_string()));
+                self.plan.changes.push(format!("{}: {words}{when}", ids::action(action)));
+            }
+        }
+    }
+}
+
+fn fact_text(fact: &OutcomeFact) -> &str {
+    match fact {
+        OutcomeFact::Claimed { outcome: text, .. }
+        | OutcomeFact::Embedded { note: text, .. }
+        | OutcomeFact::Withdrawn { reason: text, .. }
+        | OutcomeFact::Milestone { note: text, .. } => text,
+    }
+}
+
+/// Compares text ignoring case and runs of white space.
+fn same_text(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>();
+    norm(a) == norm(b)
+}
+
+/// An action in the ledger and a row of a new version are the same action
+/// when the agency and the action text agree.
+fn same_action(action: &Action, parsed: &ParsedAction) -> bool {
+    same_text(&action.agency, &parsed.agency) && same_text(&action.text, &parsed.text)
+}
