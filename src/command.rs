@@ -98,7 +98,10 @@ pub enum CommandError {
     WhichPlan,
     #[error("plan {plan} already has recommendation R{number}")]
     DuplicateRecommendation { plan: String, number: u32 },
-    #[error("{action} is {from}; it cannot become {to} through '{via}'{}", allowed_suffix(via, allowed))]
+    #[error(
+        "{action} is {from}; it cannot become {to} through '{via}'{}",
+        allowed_suffix(via, allowed)
+    )]
     IllegalTransition {
         action: String,
         from: Status,

@@ -81,6 +81,21 @@ impl Bound {
     }
 }
 
+/// A point on both time axes: what the ledger said at `as_of` (events
+/// recorded later are invisible), and of that, what was true in the world on
+/// `valid_at`. Both unset is the ledger as it stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct View {
+    pub as_of: Option<Micros>,
+    pub valid_at: Option<NaiveDate>,
+}
+
+impl View {
+    pub fn admits(self, event: &StoredEvent) -> bool {
+        self.as_of.is_none_or(|t| event.record.recorded_at <= t)
+    }
+}
+
 pub struct Ledger {
     store: Store,
     clock: Arc<dyn Clock>,
@@ -181,8 +196,33 @@ impl Ledger {
         Ok(state)
     }
 
+    /// The state on both time axes. With neither set it is the current state;
+    /// with only `as_of` it is the fold of the events recorded by then.
+    pub fn state_view(&self, view: View) -> Result<State, LedgerError> {
+        let Some(valid_at) = view.valid_at else {
+            return match view.as_of {
+                None => Ok(self.state.clone()),
+                Some(t) => self.state_at(Bound::RecordedBy(t)),
+            };
+        };
+        let events: Vec<StoredEvent> = self
+            .store
+            .events()
+            .take_while(|e| e.as_ref().map_or(true, |e| view.admits(e)))
+            .collect::<Result<_, _>>()?;
+        Ok(State::fold_valid_at(
+            events.iter().map(|e| (e.seq, e.hash, &e.record)),
+            valid_at,
+        ))
+    }
+
     /// Validates and records one transaction: all of it, durably, or none.
-    pub fn transact(&mut self, actor: &str, summary: &str, commands: Vec<Stamped>) -> Result<Receipt, LedgerError> {
+    pub fn transact(
+        &mut self,
+        actor: &str,
+        summary: &str,
+        commands: Vec<Stamped>,
+    ) -> Result<Receipt, LedgerError> {
         let prepared = self.prepare(actor, commands)?;
         let written = self.store.append(
             self.state.head.map(|(seq, _)| seq),
@@ -191,7 +231,11 @@ impl Ledger {
                 recorded_at: prepared.recorded_at,
                 clock: prepared.clock,
                 summary: summary.to_string(),
-                events: prepared.records.into_iter().map(PendingEvent::from).collect(),
+                events: prepared
+                    .records
+                    .into_iter()
+                    .map(PendingEvent::from)
+                    .collect(),
             },
         )?;
         self.fold_in(&written);
@@ -211,7 +255,9 @@ impl Ledger {
         let actor = check_actor(actor)?;
         let read = self.clock.now();
         let (recorded_at, clock, clock_held) = match self.state.last_recorded {
-            Some(head) if read < head => (head, ClockNote::HeldAtHead { clock_read: read }, Some(read)),
+            Some(head) if read < head => {
+                (head, ClockNote::HeldAtHead { clock_read: read }, Some(read))
+            }
             _ => (read, self.clock.note(), None),
         };
         let today = day_of(recorded_at);

@@ -293,6 +293,45 @@ impl State {
         }
     }
 
+    /// Folds the facts that were true in the world by the end of `valid_at`,
+    /// in the order they happened there.
+    ///
+    /// Events that define the plan (the plan, its recommendations and
+    /// actions, import provenance) have no place on the valid-time axis and
+    /// are always folded, first. Every other event counts from the end of its
+    /// effective period (an unstated effective date is the recorded day), so
+    /// a completion "in December 2019" is not yet true on 15 December 2019.
+    /// Facts are folded in effective order, ties in recorded order, so a
+    /// backdated entry lands where it happened rather than where it was
+    /// recorded. The head and recorded time of the result are those of the
+    /// last event given, whether or not it was folded.
+    pub fn fold_valid_at<'a>(
+        events: impl IntoIterator<Item = (u64, Hash, &'a Record)>,
+        valid_at: NaiveDate,
+    ) -> State {
+        let mut last = None;
+        let mut admitted: Vec<(Option<NaiveDate>, u64, Hash, &Record)> = Vec::new();
+        for (seq, hash, record) in events {
+            last = Some((seq, hash, record.recorded_at, record.tx));
+            let key = valid_from(record);
+            if key.is_none_or(|day| day <= valid_at) {
+                admitted.push((key, seq, hash, record));
+            }
+        }
+        // `None` (definitional) sorts before every date.
+        admitted.sort_by_key(|(key, seq, _, _)| (*key, *seq));
+        let mut state = State::default();
+        for (_, seq, hash, record) in admitted {
+            state.apply(seq, hash, record);
+        }
+        if let Some((seq, hash, recorded_at, tx)) = last {
+            state.head = Some((seq, hash));
+            state.last_recorded = Some(recorded_at);
+            state.last_tx = Some(tx);
+        }
+        state
+    }
+
     /// The only plan, if there is exactly one.
     pub fn sole_plan(&self) -> Option<u32> {
         let mut ids = self.plans.keys();
@@ -300,6 +339,24 @@ impl State {
             (Some(id), None) => Some(*id),
             _ => None,
         }
+    }
+}
+
+/// The day from which an event's fact is true in the world: the end of its
+/// effective period, or the recorded day when none was stated. `None` for
+/// events that define the plan rather than report on it.
+pub fn valid_from(record: &Record) -> Option<NaiveDate> {
+    match record.event {
+        Event::LedgerCreated { .. }
+        | Event::PlanAdded { .. }
+        | Event::RecommendationAdded { .. }
+        | Event::ActionAdded { .. }
+        | Event::SourceImported { .. }
+        | Event::ImportWarning { .. } => None,
+        _ => Some(match record.effective {
+            Some(date) => date.last_day(),
+            None => day_of(record.recorded_at),
+        }),
     }
 }
 

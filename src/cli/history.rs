@@ -13,6 +13,7 @@ use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry, Filter, clip};
 use crate::time::{DayEnd, format_short, parse_instant};
 
 use super::CliError;
+use super::when::{TimeArgs, before_ledger};
 
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
@@ -24,6 +25,8 @@ pub struct HistoryArgs {
     /// Flag effective dates more than this many days before they were recorded
     #[arg(long, default_value_t = DEFAULT_BACKDATED_DAYS, value_name = "DAYS")]
     backdated_days: i64,
+    #[command(flatten)]
+    when: TimeArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +55,8 @@ pub struct AuditArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    when: TimeArgs,
 }
 
 impl HistoryArgs {
@@ -60,6 +65,7 @@ impl HistoryArgs {
             action,
             json: false,
             backdated_days: DEFAULT_BACKDATED_DAYS,
+            when: TimeArgs::default(),
         }
     }
 }
@@ -70,29 +76,41 @@ pub fn run_history(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let action = resolve_action(ledger.state(), &args.action).map_err(LedgerError::from)?;
+    let resolved = args.when.resolve(ledger, out)?;
     let filter = Filter {
         action: Some(action),
         backdated_days: Some(args.backdated_days),
+        view: resolved.view,
         ..Filter::default()
     };
     let entries = audit::trail(&ledger.events()?, &filter);
     if args.json {
         return write_json(&entries, out);
     }
-    if let Some(current) = ledger.state().actions.get(&action) {
+    let state = ledger.state_view(resolved.view)?;
+    if before_ledger(&state, &args.when, out)? {
+        return Ok(());
+    }
+    let Some(current) = state.actions.get(&action) else {
         writeln!(
             out,
-            "{} · {} · {}",
-            ids::action(action),
-            current.agency,
-            current.status
+            "{} did not exist yet at that point.",
+            ids::action(action)
         )?;
-        writeln!(out, "{}", clip(&current.text, 300))?;
-        if let Some(target) = &current.target {
-            writeln!(out, "target: {target}")?;
-        }
-        writeln!(out)?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "{} · {} · {}",
+        ids::action(action),
+        current.agency,
+        current.status
+    )?;
+    writeln!(out, "{}", clip(&current.text, 300))?;
+    if let Some(target) = &current.target {
+        writeln!(out, "target: {target}")?;
     }
+    writeln!(out)?;
     write_table(&entries, false, out)
 }
 
@@ -107,7 +125,9 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
         .as_deref()
         .map(|p| resolve_plan(ledger.state(), p).map_err(LedgerError::from))
         .transpose()?;
+    let resolved = args.when.resolve(ledger, out)?;
     let filter = Filter {
+        view: resolved.view,
         actor: args.actor.clone(),
         since: instant(&args.since, DayEnd::Start)?,
         until: instant(&args.until, DayEnd::End)?,

@@ -6,6 +6,7 @@
 //! are decided here and nowhere else: 0 ok, 1 a refused command or bad
 //! input, 2 usage, 3 an integrity failure; a closed pipe ends quietly.
 
+mod diff;
 mod export;
 mod history;
 mod init;
@@ -13,6 +14,7 @@ mod plan;
 mod record;
 mod show;
 mod verify;
+mod when;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -88,6 +90,8 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Show who changed what and when, across the ledger
     Audit(history::AuditArgs),
+    /// What changed between two instants (or, with --valid, two dates)
+    Diff(diff::Args),
     /// Re-check every stored event, hash, link and the head
     Verify(verify::Args),
     /// Write the ledger out for other programs
@@ -226,6 +230,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
                 Command::History(a) => history::run_history(&ledger, a, out),
                 Command::Audit(a) => history::run_audit(&ledger, a, out),
                 Command::Export(a) => export::run(&ledger, a, out),
+                Command::Diff(a) => diff::run(&ledger, a, out),
                 Command::Init(_) | Command::Verify(_) => Ok(()), // handled above
             }
         }

@@ -6,12 +6,13 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::event::ids;
 use crate::export;
-use crate::ledger::{Bound, Ledger};
+use crate::ledger::Ledger;
 use crate::projection::{Action, State};
 use crate::query::audit::clip;
-use crate::time::{DayEnd, day_of, format_short, parse_instant};
+use crate::time::format_short;
 
 use super::CliError;
+use super::when::{TimeArgs, before_ledger};
 
 #[derive(Debug, Default, clap::Args)]
 pub struct Args {
@@ -27,34 +28,24 @@ pub struct Args {
     /// Only overdue actions
     #[arg(long)]
     overdue: bool,
-    /// Show the plan as the ledger recorded it at this instant or date (UTC)
-    #[arg(long, value_name = "WHEN")]
-    as_of: Option<String>,
+    #[command(flatten)]
+    when: TimeArgs,
 }
 
 impl Args {
     pub fn as_of(when: &str) -> Args {
         Args {
-            as_of: Some(when.to_string()),
+            when: TimeArgs::as_of(when),
             ..Args::default()
         }
     }
 }
 
 pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let (mut state, today) = match &args.as_of {
-        None => (ledger.state().clone(), ledger.today()),
-        Some(text) => {
-            let instant = parse_instant(text, DayEnd::End).map_err(|e| CliError::Input(e.to_string()))?;
-            if instant > ledger.now() {
-                writeln!(out, "note: {text} is in the future; showing the ledger as it stands now")?;
-            }
-            let instant = instant.min(ledger.now());
-            (ledger.state_at(Bound::RecordedBy(instant))?, day_of(instant))
-        }
-    };
-    if state.ledger.is_none() {
-        writeln!(out, "The ledger did not exist yet at {}.", args.as_of.as_deref().unwrap_or("that time"))?;
+    let resolved = args.when.resolve(ledger, out)?;
+    let today = resolved.day;
+    let mut state = ledger.state_view(resolved.view)?;
+    if before_ledger(&state, &args.when, out)? {
         return Ok(());
     }
     if let Some(plan) = &args.plan {

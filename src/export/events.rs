@@ -162,7 +162,15 @@ mod tests {
     fn golden_chain() -> Vec<StoredEvent> {
         let month = FuzzyDate::month(2019, 7);
         let events = vec![
-            (ClockNote::Overridden, None, None, Event::LedgerCreated { ledger_id: [0x11; 16], format_version: 1 }),
+            (
+                ClockNote::Overridden,
+                None,
+                None,
+                Event::LedgerCreated {
+                    ledger_id: [0x11; 16],
+                    format_version: 1,
+                },
+            ),
             (
                 ClockNote::Overridden,
                 None,
@@ -179,18 +187,31 @@ mod tests {
                 ClockNote::Overridden,
                 None,
                 None,
-                Event::RecommendationAdded { plan: 1, number: 1, text: "Record offences on NICHE.".into(), scope: None },
+                Event::RecommendationAdded {
+                    plan: 1,
+                    number: 1,
+                    text: "Record offences on NICHE.".into(),
+                    scope: None,
+                },
             ),
             (
                 ClockNote::System,
                 None,
                 None,
-                Event::SourceImported { name: "plan.txt".into(), size: 24457, blake3: [0x22; 32], format: "text".into() },
+                Event::SourceImported {
+                    name: "plan.txt".into(),
+                    size: 24457,
+                    blake3: [0x22; 32],
+                    format: "text".into(),
+                },
             ),
             (
                 ClockNote::System,
                 None,
-                Some(SourceRef { import_seq: 3, locator: "THAMES VALLEY POLICE, row 1".into() }),
+                Some(SourceRef {
+                    import_seq: 3,
+                    locator: "THAMES VALLEY POLICE, row 1".into(),
+                }),
                 Event::ActionAdded {
                     action: 1,
                     plan: 1,
@@ -199,17 +220,43 @@ mod tests {
                     text: "Update Niche — the record management system.".into(),
                     scope: Some("Local".into()),
                     recommendations: vec![1, 11],
-                    target: Some(Target { text: "July 2019".into(), date: month }),
+                    target: Some(Target {
+                        text: "July 2019".into(),
+                        date: month,
+                    }),
                 },
             ),
-            (ClockNote::System, None, None, Event::ImportWarning { action: Some(1), message: "cites R11".into() }),
             (
-                ClockNote::HeldAtHead { clock_read: 1_600_000_000_000_000 },
+                ClockNote::System,
                 None,
                 None,
-                Event::StatusChanged { action: 1, from: Status::Open, to: Status::InProgress, reason: "started".into() },
+                Event::ImportWarning {
+                    action: Some(1),
+                    message: "cites R11".into(),
+                },
             ),
-            (ClockNote::System, FuzzyDate::day(2019, 6, 5), None, Event::MilestoneNoted { action: 1, note: "Agreed at MARAC".into() }),
+            (
+                ClockNote::HeldAtHead {
+                    clock_read: 1_600_000_000_000_000,
+                },
+                None,
+                None,
+                Event::StatusChanged {
+                    action: 1,
+                    from: Status::Open,
+                    to: Status::InProgress,
+                    reason: "started".into(),
+                },
+            ),
+            (
+                ClockNote::System,
+                FuzzyDate::day(2019, 6, 5),
+                None,
+                Event::MilestoneNoted {
+                    action: 1,
+                    note: "Agreed at MARAC".into(),
+                },
+            ),
             (
                 ClockNote::System,
                 FuzzyDate::day(2019, 6, 5),
@@ -218,29 +265,71 @@ mod tests {
                     action: 1,
                     claim: 1,
                     outcome: "Process updated.".into(),
-                    evidence: vec![Evidence { name: "minutes.pdf".into(), size: 1234, blake3: [0x33; 32] }],
+                    evidence: vec![Evidence {
+                        name: "minutes.pdf".into(),
+                        size: 1234,
+                        blake3: [0x33; 32],
+                    }],
                 },
             ),
-            (ClockNote::System, None, None, Event::ClaimChallenged { action: 1, claim: 1, finding: "No minutes".into() }),
             (
                 ClockNote::System,
                 None,
                 None,
-                Event::CompletionClaimed { action: 1, claim: 2, outcome: "Minutes attached.".into(), evidence: vec![] },
+                Event::ClaimChallenged {
+                    action: 1,
+                    claim: 1,
+                    finding: "No minutes".into(),
+                },
             ),
-            (ClockNote::System, None, None, Event::ClaimAccepted { action: 1, claim: 2, finding: "Seen".into() }),
+            (
+                ClockNote::System,
+                None,
+                None,
+                Event::CompletionClaimed {
+                    action: 1,
+                    claim: 2,
+                    outcome: "Minutes attached.".into(),
+                    evidence: vec![],
+                },
+            ),
+            (
+                ClockNote::System,
+                None,
+                None,
+                Event::ClaimAccepted {
+                    action: 1,
+                    claim: 2,
+                    finding: "Seen".into(),
+                },
+            ),
             (
                 ClockNote::System,
                 FuzzyDate::year(2020),
                 None,
                 Event::TargetChanged {
                     action: 1,
-                    from: Some(Target { text: "July 2019".into(), date: month }),
-                    to: Some(Target { text: "Ongoing".into(), date: None }),
+                    from: Some(Target {
+                        text: "July 2019".into(),
+                        date: month,
+                    }),
+                    to: Some(Target {
+                        text: "Ongoing".into(),
+                        date: None,
+                    }),
                     reason: "now routine".into(),
                 },
             ),
-            (ClockNote::System, None, None, Event::ActionWithdrawn { action: 1, from: Status::Assured, reason: "superseded".into() }),
+            (
+                ClockNote::System,
+                None,
+                None,
+                Event::ActionWithdrawn {
+                    action: 1,
+                    from: Status::Assured,
+                    reason: "superseded".into(),
+                },
+            ),
         ];
         let mut prev = GENESIS_PREV;
         let mut chain = Vec::new();
@@ -249,14 +338,24 @@ mod tests {
                 tx: seq,
                 recorded_at: 1_600_000_000_000_000 + seq as i64 * 1_000_000,
                 clock,
-                actor: if seq == 0 { "Admin".into() } else { "Assurance Lead".into() },
+                actor: if seq == 0 {
+                    "Admin".into()
+                } else {
+                    "Assurance Lead".into()
+                },
                 effective,
                 source,
                 event,
             };
             let bytes = codec::encode(&record).expect("golden records encode");
             let hash = chain::event_hash(&prev, seq, &bytes);
-            chain.push(StoredEvent { seq, prev, hash, bytes, record });
+            chain.push(StoredEvent {
+                seq,
+                prev,
+                hash,
+                bytes,
+                record,
+            });
             prev = hash;
         }
         chain
@@ -280,7 +379,10 @@ mod tests {
 
     #[test]
     fn golden_chain_covers_every_event_type() {
-        let kinds: std::collections::BTreeSet<&str> = golden_chain().iter().map(|e| e.record.event.kind()).collect();
+        let kinds: std::collections::BTreeSet<&str> = golden_chain()
+            .iter()
+            .map(|e| e.record.event.kind())
+            .collect();
         assert_eq!(kinds.len(), 13);
     }
 }

@@ -8,8 +8,9 @@
 use chrono::NaiveDate;
 
 use crate::event::{ClockNote, Event, Micros, Record, ids};
-use crate::ledger::Bound;
+use crate::ledger::View;
 use crate::projection::State;
+use crate::projection::valid_from;
 use crate::store::StoredEvent;
 use crate::time::{day_of, format_micros};
 
@@ -49,7 +50,9 @@ pub struct Filter {
     /// Matched case-insensitively as a substring of the agency's name.
     pub agency: Option<String>,
     pub action: Option<u32>,
-    pub bound: Bound,
+    /// Events recorded after `view.as_of`, and facts not yet true on
+    /// `view.valid_at`, are left out.
+    pub view: View,
     pub backdated_days: Option<i64>,
 }
 
@@ -75,12 +78,16 @@ pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
     let mut state = State::default();
     let mut entries = Vec::new();
     for event in events {
-        if !filter.bound.admits(event) {
+        if !filter.view.admits(event) {
             break;
         }
         let entry = describe(&state, event.seq, &event.record, threshold);
         state.apply(event.seq, event.hash, &event.record);
-        if filter.keeps(&entry) {
+        let valid = match (filter.view.valid_at, valid_from(&event.record)) {
+            (Some(valid_at), Some(from)) => from <= valid_at,
+            _ => true,
+        };
+        if valid && filter.keeps(&entry) {
             entries.push(entry);
         }
     }

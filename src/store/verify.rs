@@ -169,7 +169,12 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
 fn check_record(report: &mut Report, seq: u64, record: &Record) {
     match (&record.event, seq) {
         (Event::LedgerCreated { format_version, .. }, 0) if *format_version != FORMAT_VERSION => {
-            report.problem(0, format!("the genesis event names format version {format_version}, not {FORMAT_VERSION}"));
+            report.problem(
+                0,
+                format!(
+                    "the genesis event names format version {format_version}, not {FORMAT_VERSION}"
+                ),
+            );
         }
         (Event::LedgerCreated { .. }, 0) => {}
         (_, 0) => report.problem(

@@ -1,0 +1,155 @@
+//! `planledger diff --from T1 --to T2`: what changed between two points.
+
+use std::io::Write;
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::json;
+
+use crate::date::FuzzyDate;
+use crate::event::ids;
+use crate::export;
+use crate::ledger::Ledger;
+use crate::query::audit::clip;
+use crate::query::diff::{self, Span};
+use crate::time::{DayEnd, format_short, parse_instant};
+
+use super::CliError;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The earlier point: an instant or date (UTC); with --valid, a date
+    #[arg(long, value_name = "WHEN")]
+    from: String,
+    /// The later point (default: now)
+    #[arg(long, value_name = "WHEN")]
+    to: Option<String>,
+    /// Compare what was true in the world on two dates instead of what the
+    /// ledger had recorded at two instants
+    #[arg(long)]
+    valid: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let span = span(ledger, args)?;
+    let (from_view, to_view) = span.views();
+    let before = ledger.state_view(from_view)?;
+    let after = ledger.state_view(to_view)?;
+    let events = ledger.events()?;
+    let diff = diff::diff(&events, span, &before, &after);
+    if args.json {
+        let value = json!({
+            "from": args.from,
+            "to": args.to,
+            "axis": if args.valid { "valid" } else { "recorded" },
+            "moves": diff.moves.iter().map(|m| json!({
+                "action": ids::action(m.action),
+                "agency": m.agency,
+                "from": m.from.map(|s| s.as_str()),
+                "to": m.to.as_str(),
+            })).collect::<Vec<_>>(),
+            "events": diff.entries.iter().map(export::json::entry).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer_pretty(&mut *out, &value).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let to = args.to.as_deref().unwrap_or("now");
+    if diff.entries.is_empty() {
+        writeln!(out, "Nothing changed between {} and {to}.", args.from)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Between {} and {to}: {} change(s)\n",
+        args.from,
+        diff.entries.len()
+    )?;
+    if !diff.moves.is_empty() {
+        let mut table = Table::new();
+        table
+            .load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(["action", "agency", "status then", "status now"]);
+        for m in &diff.moves {
+            table.add_row([
+                ids::action(m.action),
+                clip(&m.agency, 30),
+                m.from
+                    .map_or("(not yet added)".to_string(), |s| s.to_string()),
+                m.to.to_string(),
+            ]);
+        }
+        writeln!(out, "Status moves\n{table}\n")?;
+    }
+    let mut groups: std::collections::BTreeMap<&str, Vec<&crate::query::audit::Entry>> =
+        Default::default();
+    for entry in &diff.entries {
+        groups
+            .entry(diff::group(entry.kind))
+            .or_default()
+            .push(entry);
+    }
+    for (group, entries) in groups {
+        writeln!(out, "{group}:")?;
+        for entry in entries {
+            writeln!(
+                out,
+                "  seq {:<5} {}  {:<10}  {}  {}{}",
+                entry.seq,
+                format_short(entry.recorded_at),
+                entry.effective.map_or("—".to_string(), |d| d.to_string()),
+                clip(&entry.actor, 28),
+                entry
+                    .action
+                    .map(|a| format!("{}: ", ids::action(a)))
+                    .unwrap_or_default(),
+                clip(&entry.change, 100)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn span(ledger: &Ledger, args: &Args) -> Result<Span, CliError> {
+    if args.valid {
+        let date = |text: &str| {
+            FuzzyDate::parse_iso(text)
+                .map(|d| d.last_day())
+                .map_err(|e| CliError::Input(e.to_string()))
+        };
+        let from = date(&args.from)?;
+        let to = match &args.to {
+            Some(text) => date(text)?,
+            None => ledger.today(),
+        };
+        if to < from {
+            return Err(CliError::Input(format!(
+                "--to {} is before --from {}",
+                to, from
+            )));
+        }
+        return Ok(Span::Valid {
+            from,
+            to,
+            as_of: None,
+        });
+    }
+    let instant =
+        |text: &str| parse_instant(text, DayEnd::End).map_err(|e| CliError::Input(e.to_string()));
+    let from = instant(&args.from)?;
+    let to = match &args.to {
+        Some(text) => instant(text)?,
+        None => ledger.now(),
+    };
+    if to < from {
+        return Err(CliError::Input(format!(
+            "--to {} is before --from {}",
+            args.to.as_deref().unwrap_or("now"),
+            args.from
+        )));
+    }
+    Ok(Span::Recorded { from, to })
+}

@@ -1,0 +1,137 @@
+//! What changed between two points in time, on either axis.
+//!
+//! On the recorded axis the change between instants `t1` and `t2` is the
+//! events recorded in `(t1, t2]`; on the valid axis between dates `d1` and
+//! `d2` it is the facts that became true in `(d1, d2]`. Either way, folding
+//! the change onto the state at the first point gives the state at the
+//! second: the change is a list of events, not a summary of it. Beside the
+//! events, [`Diff::moves`] compares each action's status at the two points.
+
+use chrono::NaiveDate;
+
+use crate::event::Micros;
+use crate::ledger::View;
+use crate::projection::{State, valid_from};
+use crate::query::audit::{self, Entry, Filter};
+use crate::status::Status;
+use crate::store::StoredEvent;
+
+/// The two points compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Span {
+    /// Events recorded after `from` and at or before `to`.
+    Recorded { from: Micros, to: Micros },
+    /// Facts true in the world after the end of `from` and by the end of
+    /// `to`, as the ledger knew them at `as_of` (or now).
+    Valid {
+        from: NaiveDate,
+        to: NaiveDate,
+        as_of: Option<Micros>,
+    },
+}
+
+impl Span {
+    /// The views at the start and the end of the span.
+    pub fn views(self) -> (View, View) {
+        match self {
+            Span::Recorded { from, to } => (
+                View {
+                    as_of: Some(from),
+                    valid_at: None,
+                },
+                View {
+                    as_of: Some(to),
+                    valid_at: None,
+                },
+            ),
+            Span::Valid { from, to, as_of } => (
+                View {
+                    as_of,
+                    valid_at: Some(from),
+                },
+                View {
+                    as_of,
+                    valid_at: Some(to),
+                },
+            ),
+        }
+    }
+
+    /// Whether an event belongs to the change.
+    pub fn contains(self, event: &StoredEvent) -> bool {
+        match self {
+            Span::Recorded { from, to } => {
+                event.record.recorded_at > from && event.record.recorded_at <= to
+            }
+            Span::Valid { from, to, as_of } => {
+                as_of.is_none_or(|t| event.record.recorded_at <= t)
+                    && valid_from(&event.record).is_some_and(|day| day > from && day <= to)
+            }
+        }
+    }
+}
+
+/// An action whose status differs between the two points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Move {
+    pub action: u32,
+    pub agency: String,
+    /// `None` when the action did not exist at the first point.
+    pub from: Option<Status>,
+    pub to: Status,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diff {
+    /// The events of the change, in recorded order, described.
+    pub entries: Vec<Entry>,
+    /// The sequence numbers of those events.
+    pub seqs: Vec<u64>,
+    pub moves: Vec<Move>,
+}
+
+/// The change over `span`, given every stored event and the states at the
+/// two ends (from `Ledger::state_view` with `span.views()`).
+pub fn diff(events: &[StoredEvent], span: Span, before: &State, after: &State) -> Diff {
+    let in_span: Vec<StoredEvent> = events
+        .iter()
+        .filter(|e| span.contains(e))
+        .cloned()
+        .collect();
+    let seqs: Vec<u64> = in_span.iter().map(|e| e.seq).collect();
+    let entries = audit::trail(events, &Filter::default())
+        .into_iter()
+        .filter(|entry| seqs.binary_search(&entry.seq).is_ok())
+        .collect();
+    let moves = after
+        .actions
+        .values()
+        .filter_map(|action| {
+            let from = before.actions.get(&action.id).map(|a| a.status);
+            (from != Some(action.status)).then(|| Move {
+                action: action.id,
+                agency: action.agency.clone(),
+                from,
+                to: action.status,
+            })
+        })
+        .collect();
+    Diff {
+        entries,
+        seqs,
+        moves,
+    }
+}
+
+/// The heading an event kind is listed under.
+pub fn group(kind: &str) -> &'static str {
+    match kind {
+        "ActionAdded" | "PlanAdded" | "RecommendationAdded" => "added",
+        "StatusChanged" | "ActionWithdrawn" => "status moves",
+        "CompletionClaimed" => "new claims",
+        "ClaimAccepted" | "ClaimChallenged" => "assurance decisions",
+        "TargetChanged" => "target changes",
+        "MilestoneNoted" => "milestones",
+        _ => "other",
+    }
+}
