@@ -62,6 +62,28 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     Ok(value)
 }
 
+/// The most bytes a piece of derived data (a snapshot) may decode from.
+pub const MAX_DERIVED_LEN: usize = 1 << 30;
+
+/// Encodes derived data, which is not part of the chain and has no record
+/// size cap.
+pub fn encode_derived<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    bincode::serde::encode_to_vec(value, config()).map_err(|e| CodecError::Encode(e.to_string()))
+}
+
+/// Decodes derived data that must occupy every byte given.
+pub fn decode_derived<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    let limited = bincode::config::legacy().with_limit::<MAX_DERIVED_LEN>();
+    let (value, used) = bincode::serde::decode_from_slice(bytes, limited)
+        .map_err(|e| CodecError::Decode(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::TrailingBytes {
+            trailing: bytes.len() - used,
+        });
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

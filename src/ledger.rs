@@ -16,6 +16,7 @@ use crate::command::{self, Command, CommandError};
 use crate::date::FuzzyDate;
 use crate::event::{ClockNote, Event, Micros, Record, SourceRef};
 use crate::projection::State;
+use crate::snapshot;
 use crate::store::{FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent};
 use crate::time::{Clock, day_of};
 
@@ -136,19 +137,30 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// Opens an existing ledger and folds its events.
+    /// Opens an existing ledger: the latest snapshot, then the events after it.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
         let store = Store::open(dir)?;
-        let mut state = State::default();
-        for event in store.events() {
-            let event = event?;
-            state.apply(event.seq, event.hash, &event.record);
-        }
-        Ok(Ledger {
+        let head = store.head()?.map_or(0, |h| h.seq);
+        let state = fold_upto(&store, head)?;
+        let ledger = Ledger {
             store,
             clock,
             state,
-        })
+        };
+        if head.saturating_sub(ledger.snapshot_base()) >= snapshot::SNAPSHOT_EVERY {
+            // Derived data: if writing it fails, the next open folds again.
+            let _ = snapshot::save(&ledger.store, &ledger.state);
+        }
+        Ok(ledger)
+    }
+
+    /// The sequence number of the latest stored snapshot, or 0.
+    fn snapshot_base(&self) -> u64 {
+        self.store
+            .snapshots_upto(u64::MAX)
+            .next()
+            .and_then(Result::ok)
+            .map_or(0, |(seq, _)| seq)
     }
 
     /// The state as of the latest event.
@@ -180,20 +192,51 @@ impl Ledger {
     }
 
     /// The state folded from the events `bound` admits. Events are in
-    /// recorded-time order, so the admitted events are always a prefix.
+    /// recorded-time order, so the admitted events are always a prefix; the
+    /// fold starts from the latest snapshot inside it.
     pub fn state_at(&self, bound: Bound) -> Result<State, LedgerError> {
-        if bound == Bound::Latest {
-            return Ok(self.state.clone());
+        let Some((head, _)) = self.state.head else {
+            return Ok(State::default());
+        };
+        let last = match bound {
+            Bound::Latest => return Ok(self.state.clone()),
+            Bound::Seq(seq) => Some(seq.min(head)),
+            Bound::RecordedBy(t) => self.last_recorded_by(t, head)?,
+        };
+        match last {
+            None => Ok(State::default()),
+            Some(seq) if seq == head => Ok(self.state.clone()),
+            Some(seq) => Ok(fold_upto(&self.store, seq)?),
         }
-        let mut state = State::default();
-        for event in self.store.events() {
-            let event = event?;
-            if !bound.admits(&event) {
-                break;
+    }
+
+    /// The last sequence number recorded at or before `t`, by binary search
+    /// (recorded time never decreases along the chain).
+    fn last_recorded_by(&self, t: Micros, head: u64) -> Result<Option<u64>, LedgerError> {
+        let recorded = |seq: u64| -> Result<Micros, LedgerError> {
+            match self.store.event_at(seq)? {
+                Some((_, record)) => Ok(record.recorded_at),
+                None => Err(StoreError::Damaged {
+                    seq,
+                    why: "the event is missing".into(),
+                }
+                .into()),
             }
-            state.apply(event.seq, event.hash, &event.record);
+        };
+        if recorded(0)? > t {
+            return Ok(None);
         }
-        Ok(state)
+        // Invariant: recorded(lo) <= t, and every event after hi is later.
+        let (mut lo, mut hi) = (0u64, head);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if recorded(mid)? <= t {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Ok(Some(lo))
     }
 
     /// The state on both time axes. With neither set it is the current state;
@@ -292,8 +335,14 @@ impl Ledger {
     }
 
     fn fold_in(&mut self, written: &[StoredEvent]) {
+        let before = self.state.head.map_or(0, |(seq, _)| seq);
         for event in written {
             self.state.apply(event.seq, event.hash, &event.record);
+        }
+        let after = self.state.head.map_or(0, |(seq, _)| seq);
+        if after / snapshot::SNAPSHOT_EVERY > before / snapshot::SNAPSHOT_EVERY {
+            // Derived data: if writing it fails, the next open folds instead.
+            let _ = snapshot::save(&self.store, &self.state);
         }
     }
 }
@@ -305,6 +354,24 @@ struct Prepared {
     clock: ClockNote,
     clock_held: Option<Micros>,
     records: Vec<Record>,
+}
+
+/// The state folded up to and including `last`: from the latest usable
+/// snapshot at or before it, then the events after the snapshot.
+fn fold_upto(store: &Store, last: u64) -> Result<State, LedgerError> {
+    let mut state = snapshot::load_latest(store, last)?.unwrap_or_default();
+    let (first, prev) = match state.head {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (0, crate::chain::GENESIS_PREV),
+    };
+    for event in store.events_from(first, prev) {
+        let event = event?;
+        if event.seq > last {
+            break;
+        }
+        state.apply(event.seq, event.hash, &event.record);
+    }
+    Ok(state)
 }
 
 fn check_actor(actor: &str) -> Result<String, LedgerError> {

@@ -15,6 +15,7 @@ pub mod export;
 pub mod ledger;
 pub mod projection;
 pub mod query;
+pub mod snapshot;
 pub mod status;
 pub mod store;
 pub mod time;

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::date::{FuzzyDate, Target};
 use crate::event::{Event, Evidence, Hash, Micros, Record, SourceRef};
@@ -16,7 +17,7 @@ use crate::status::Status;
 use crate::time::day_of;
 
 /// Who changed something, when the ledger learned it, and when it happened.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub seq: u64,
     pub recorded_at: Micros,
@@ -41,14 +42,14 @@ impl Change {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerInfo {
     pub id: [u8; 16],
     pub format_version: u32,
     pub created: Change,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub id: u32,
     pub partnership: String,
@@ -66,7 +67,7 @@ impl Plan {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recommendation {
     pub number: u32,
     pub text: String,
@@ -74,20 +75,20 @@ pub struct Recommendation {
     pub added: Change,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Milestone {
     pub note: String,
     pub at: Change,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assurance {
     pub accepted: bool,
     pub finding: String,
     pub at: Change,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
     pub number: u32,
     pub outcome: String,
@@ -96,7 +97,7 @@ pub struct Claim {
     pub assurance: Option<Assurance>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     pub id: u32,
     pub plan: u32,
@@ -132,7 +133,7 @@ impl Action {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     pub seq: u64,
     pub name: String,
@@ -142,7 +143,7 @@ pub struct Source {
     pub at: Change,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     pub seq: u64,
     pub action: Option<u32>,
@@ -150,7 +151,7 @@ pub struct Warning {
 }
 
 /// Everything folded from the events applied so far.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     pub ledger: Option<LedgerInfo>,
     pub plans: BTreeMap<u32, Plan>,

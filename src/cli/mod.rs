@@ -13,6 +13,7 @@ mod init;
 mod plan;
 mod record;
 mod show;
+mod snapshot;
 mod verify;
 mod when;
 
@@ -94,6 +95,8 @@ pub enum Command {
     Diff(diff::Args),
     /// Re-check every stored event, hash, link and the head
     Verify(verify::Args),
+    /// Rebuild the stored snapshots (derived data) from the events
+    Snapshot(snapshot::Args),
     /// Write the ledger out for other programs
     Export(export::Args),
 }
@@ -210,6 +213,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
     match command {
         Command::Init(args) => return init::run(context, args, out),
         Command::Verify(args) => return verify::run(context, args, out),
+        Command::Snapshot(args) => return snapshot::run(context, args, out),
         _ => {}
     }
     let mut ledger = context.open()?;
@@ -231,7 +235,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
                 Command::Audit(a) => history::run_audit(&ledger, a, out),
                 Command::Export(a) => export::run(&ledger, a, out),
                 Command::Diff(a) => diff::run(&ledger, a, out),
-                Command::Init(_) | Command::Verify(_) => Ok(()), // handled above
+                Command::Init(_) | Command::Verify(_) | Command::Snapshot(_) => Ok(()), // handled above
             }
         }
     }

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use serde_json::json;
 
+use crate::snapshot;
 use crate::store::Store;
 use crate::store::verify::{Report, verify};
 
@@ -18,7 +19,10 @@ pub struct Args {
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let store = Store::open(&context.ledger_dir)?;
-    let report = verify(&store)?;
+    let mut report = verify(&store)?;
+    if report.ok() {
+        snapshot::check(&store, &mut report)?;
+    }
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report_json(&report))
             .map_err(std::io::Error::from)?;
@@ -43,6 +47,7 @@ pub fn report_json(report: &Report) -> serde_json::Value {
         "problems": report.problems.iter().map(|p| json!({"seq": p.seq, "problem": p.what})).collect::<Vec<_>>(),
         "clock_overridden_txs": report.clock_overridden,
         "clock_held_txs": report.clock_held,
+        "snapshots_checked": report.snapshots,
     })
 }
 
@@ -61,6 +66,13 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
         "checked     every hash recomputed from stored bytes, every link and sequence number, \
          recorded time order, every record decoded, transaction records, the stored head"
     )?;
+    if report.snapshots > 0 {
+        writeln!(
+            out,
+            "snapshots   {} checked against a fold of the events",
+            report.snapshots
+        )?;
+    }
     if !report.clock_overridden.is_empty() {
         writeln!(
             out,

@@ -44,6 +44,7 @@ const LOCK_FILE: &str = "LOCK";
 const EVENTS_TREE: &str = "events";
 const META_TREE: &str = "meta";
 const TXS_TREE: &str = "txs";
+const SNAPSHOTS_TREE: &str = "snapshots";
 const FORMAT_KEY: &[u8] = b"format_version";
 const HEAD_KEY: &[u8] = b"head";
 const HEAD_LEN: usize = 8 + 32 + 8 + 8;
@@ -160,6 +161,7 @@ pub struct Store {
     events: Tree,
     meta: Tree,
     txs: Tree,
+    snapshots: Tree,
     // Held for the life of the store; the OS releases the lock on close.
     _lock: File,
 }
@@ -229,6 +231,7 @@ impl Store {
             events: db.open_tree(EVENTS_TREE)?,
             meta: db.open_tree(META_TREE)?,
             txs: db.open_tree(TXS_TREE)?,
+            snapshots: db.open_tree(SNAPSHOTS_TREE)?,
             db,
             _lock: lock,
         })
@@ -370,51 +373,121 @@ impl Store {
     /// predecessor's hash and decoded. Stops at the first event that does
     /// not fit; `verify` gives the full account.
     pub fn events(&self) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
-        let mut prev = GENESIS_PREV;
-        let mut expected_seq = 0u64;
+        self.events_from(0, GENESIS_PREV)
+    }
+
+    /// The stored events from `first` on, checked as [`Store::events`] does,
+    /// given the hash of the event before `first`.
+    pub fn events_from(
+        &self,
+        first: u64,
+        prev: Hash,
+    ) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
+        let mut prev = prev;
+        let mut expected_seq = first;
         let mut failed = false;
-        self.events.iter().map_while(move |item| {
-            if failed {
-                return None;
-            }
-            let result = (|| {
+        self.events
+            .range(first.to_be_bytes()..)
+            .map_while(move |item| {
+                if failed {
+                    return None;
+                }
+                let result = (|| {
+                    let (key, value) = item?;
+                    let seq = decode_seq(&key).ok_or_else(|| StoreError::Damaged {
+                        seq: expected_seq,
+                        why: format!("a key of {} bytes is not a sequence number", key.len()),
+                    })?;
+                    if seq != expected_seq {
+                        return Err(StoreError::Damaged {
+                            seq: expected_seq,
+                            why: format!("event {expected_seq} is missing (next stored is {seq})"),
+                        });
+                    }
+                    let (bytes, hash) =
+                        chain::check_link(&prev, seq, &value).map_err(|e| StoreError::Damaged {
+                            seq,
+                            why: e.to_string(),
+                        })?;
+                    let record =
+                        codec::decode::<Record>(bytes).map_err(|e| StoreError::Damaged {
+                            seq,
+                            why: e.to_string(),
+                        })?;
+                    Ok(StoredEvent {
+                        seq,
+                        prev,
+                        hash,
+                        bytes: bytes.to_vec(),
+                        record,
+                    })
+                })();
+                match &result {
+                    Ok(event) => {
+                        prev = event.hash;
+                        expected_seq += 1;
+                    }
+                    Err(_) => failed = true,
+                }
+                Some(result)
+            })
+    }
+
+    /// The event at `seq`, decoded, with its stored hash. The link to its
+    /// predecessor is not checked here.
+    pub fn event_at(&self, seq: u64) -> Result<Option<(Hash, Record)>, StoreError> {
+        let Some(value) = self.events.get(seq.to_be_bytes())? else {
+            return Ok(None);
+        };
+        if value.len() < 32 {
+            return Err(StoreError::Damaged {
+                seq,
+                why: format!(
+                    "stored value is {} bytes, too short to hold a hash",
+                    value.len()
+                ),
+            });
+        }
+        let hash: Hash = value[..32].try_into().expect("checked length");
+        let record = codec::decode::<Record>(&value[32..]).map_err(|e| StoreError::Damaged {
+            seq,
+            why: e.to_string(),
+        })?;
+        Ok(Some((hash, record)))
+    }
+
+    /// Stores a snapshot (derived data) under `seq`. Not synced: a lost
+    /// snapshot is rebuilt from the events.
+    pub fn put_snapshot(&self, seq: u64, value: Vec<u8>) -> Result<(), StoreError> {
+        self.snapshots.insert(seq.to_be_bytes(), value)?;
+        Ok(())
+    }
+
+    /// Stored snapshots at or before `seq`, latest first.
+    pub fn snapshots_upto(
+        &self,
+        seq: u64,
+    ) -> impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> + '_ {
+        self.snapshots
+            .range(..=seq.to_be_bytes())
+            .rev()
+            .map(|item| {
                 let (key, value) = item?;
                 let seq = decode_seq(&key).ok_or_else(|| StoreError::Damaged {
-                    seq: expected_seq,
-                    why: format!("a key of {} bytes is not a sequence number", key.len()),
+                    seq: 0,
+                    why: format!(
+                        "a snapshot key of {} bytes is not a sequence number",
+                        key.len()
+                    ),
                 })?;
-                if seq != expected_seq {
-                    return Err(StoreError::Damaged {
-                        seq: expected_seq,
-                        why: format!("event {expected_seq} is missing (next stored is {seq})"),
-                    });
-                }
-                let (bytes, hash) =
-                    chain::check_link(&prev, seq, &value).map_err(|e| StoreError::Damaged {
-                        seq,
-                        why: e.to_string(),
-                    })?;
-                let record = codec::decode::<Record>(bytes).map_err(|e| StoreError::Damaged {
-                    seq,
-                    why: e.to_string(),
-                })?;
-                Ok(StoredEvent {
-                    seq,
-                    prev,
-                    hash,
-                    bytes: bytes.to_vec(),
-                    record,
-                })
-            })();
-            match &result {
-                Ok(event) => {
-                    prev = event.hash;
-                    expected_seq += 1;
-                }
-                Err(_) => failed = true,
-            }
-            Some(result)
-        })
+                Ok((seq, value))
+            })
+    }
+
+    /// Drops a snapshot that no longer matches; it will be rebuilt.
+    pub fn remove_snapshot(&self, seq: u64) -> Result<(), StoreError> {
+        self.snapshots.remove(seq.to_be_bytes())?;
+        Ok(())
     }
 
     /// The raw contents of a tree, for `verify`, which trusts nothing.

@@ -36,6 +36,8 @@ pub struct Report {
     pub clock_overridden: Vec<u64>,
     /// Transactions recorded while the system clock was behind the head.
     pub clock_held: Vec<u64>,
+    /// Snapshots checked against a fold of the events (see `snapshot`).
+    pub snapshots: u64,
 }
 
 impl Report {

@@ -1,0 +1,127 @@
+//! Snapshots: the state folded up to a sequence number, stored so that
+//! opening a large ledger, or reading it as of a past point, does not refold
+//! the whole history.
+//!
+//! A snapshot is derived data, never the record: it lives in the `snapshots`
+//! tree under the sequence number it was folded to, as
+//! `SNAPSHOT_VERSION (u32 BE) ‖ hash of the event at that seq (32 bytes) ‖ encoded State`.
+//! A snapshot whose version differs from [`SNAPSHOT_VERSION`], whose hash no
+//! longer matches the chain, or which does not decode is dropped and the
+//! state is folded from the events instead. `verify` folds the events and
+//! checks that each stored snapshot equals that fold.
+
+use crate::codec;
+use crate::event::Hash;
+use crate::projection::State;
+use crate::store::verify::{Problem, Report};
+use crate::store::{Store, StoreError};
+
+/// Bumped whenever `State` or how events fold into it changes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// A snapshot is written when the head passes a multiple of this many events.
+pub const SNAPSHOT_EVERY: u64 = 4096;
+
+/// Encodes a snapshot of `state`, which must have a head.
+pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+    let Some((seq, hash)) = state.head else {
+        return Ok(None);
+    };
+    let mut value = Vec::new();
+    value.extend_from_slice(&SNAPSHOT_VERSION.to_be_bytes());
+    value.extend_from_slice(&hash);
+    value.extend_from_slice(&codec::encode_derived(state)?);
+    Ok(Some((seq, value)))
+}
+
+/// Writes a snapshot of `state` at its head.
+pub fn save(store: &Store, state: &State) -> Result<(), StoreError> {
+    if let Some((seq, value)) = encode(state)? {
+        store.put_snapshot(seq, value)?;
+    }
+    Ok(())
+}
+
+/// Why a stored snapshot cannot be used.
+fn unusable(store: &Store, seq: u64, value: &[u8]) -> Result<Option<String>, StoreError> {
+    if value.len() < 36 {
+        return Ok(Some("too short".into()));
+    }
+    let version = u32::from_be_bytes(value[..4].try_into().expect("4 bytes"));
+    if version != SNAPSHOT_VERSION {
+        return Ok(Some(format!("version {version}, not {SNAPSHOT_VERSION}")));
+    }
+    let hash: Hash = value[4..36].try_into().expect("32 bytes");
+    match store.event_at(seq)? {
+        Some((stored, _)) if stored == hash => Ok(None),
+        Some(_) => Ok(Some("its hash differs from the chain's".into())),
+        None => Ok(Some("the chain does not reach it".into())),
+    }
+}
+
+/// The latest usable snapshot at or before `seq`. Unusable snapshots on
+/// the way are dropped.
+pub fn load_latest(store: &Store, seq: u64) -> Result<Option<State>, StoreError> {
+    let candidates: Vec<(u64, sled::IVec)> = store.snapshots_upto(seq).collect::<Result<_, _>>()?;
+    for (at, value) in candidates {
+        if unusable(store, at, &value)?.is_some() {
+            store.remove_snapshot(at)?;
+            continue;
+        }
+        match codec::decode_derived::<State>(&value[36..]) {
+            Ok(state) if state.head.map(|h| h.0) == Some(at) => return Ok(Some(state)),
+            _ => store.remove_snapshot(at)?,
+        }
+    }
+    Ok(None)
+}
+
+/// Folds every event and checks each stored snapshot against the fold,
+/// adding a problem for any that differs. Call only on a chain that
+/// verified: folding a broken chain proves nothing.
+pub fn check(store: &Store, report: &mut Report) -> Result<(), StoreError> {
+    let mut stored: Vec<(u64, sled::IVec)> =
+        store.snapshots_upto(u64::MAX).collect::<Result<_, _>>()?;
+    stored.reverse();
+    report.snapshots = stored.len() as u64;
+    let mut pending = stored.into_iter().peekable();
+    let mut state = State::default();
+    for event in store.events() {
+        let event = event?;
+        state.apply(event.seq, event.hash, &event.record);
+        while let Some((at, value)) = pending.next_if(|(at, _)| *at <= event.seq) {
+            if at < event.seq {
+                continue;
+            }
+            let expected = encode(&state)?.map(|(_, v)| v);
+            if expected.as_deref() != Some(value.as_ref()) {
+                let why = unusable(store, at, &value)?
+                    .unwrap_or_else(|| "it differs from a fold of the events".into());
+                report.problems.push(Problem {
+                    seq: at,
+                    what: format!("the snapshot at event {at} is wrong: {why} (derived data: 'planledger snapshot --rebuild' replaces it)"),
+                });
+            }
+        }
+    }
+    for (at, _) in pending {
+        report.problems.push(Problem {
+            seq: at,
+            what: format!("a snapshot names event {at}, which the chain does not hold"),
+        });
+    }
+    Ok(())
+}
+
+/// Drops every snapshot and writes one of `state`.
+pub fn rebuild(store: &Store, state: &State) -> Result<u64, StoreError> {
+    let all: Vec<u64> = store
+        .snapshots_upto(u64::MAX)
+        .map(|item| item.map(|(seq, _)| seq))
+        .collect::<Result<_, _>>()?;
+    for seq in &all {
+        store.remove_snapshot(*seq)?;
+    }
+    save(store, state)?;
+    Ok(all.len() as u64)
+}

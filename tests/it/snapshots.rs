@@ -1,0 +1,199 @@
+//! Snapshots are derived data: reading through them gives exactly what a
+//! full fold gives, and a snapshot that is wrong is caught or dropped.
+
+use std::sync::Arc;
+
+use planledger::command::Command;
+use planledger::ledger::{Bound, Ledger, Stamped};
+use planledger::projection::State;
+use planledger::snapshot::{self, SNAPSHOT_EVERY};
+use planledger::store::Store;
+use planledger::store::verify::verify;
+use planledger::time::FixedClock;
+
+const T0: i64 = 1_600_000_000_000_000;
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::new(T0))
+}
+
+/// A ledger just past one snapshot interval: a plan, an action, and enough
+/// milestone notes (in two transactions) to cross `SNAPSHOT_EVERY`.
+fn big_ledger(dir: &std::path::Path, clock: &Arc<FixedClock>) -> Ledger {
+    let mut ledger = Ledger::init(dir, "Admin", clock.clone()).expect("init");
+    ledger
+        .transact(
+            "Admin",
+            "setup",
+            vec![
+                Stamped::from(Command::AddPlan {
+                    partnership: "CSP".into(),
+                    review: "Alice".into(),
+                    chair: None,
+                    published: None,
+                }),
+                Stamped::from(Command::AddAction {
+                    plan: 1,
+                    agency: "Police".into(),
+                    lead: None,
+                    text: "Update Niche".into(),
+                    scope: None,
+                    recommendations: vec![1],
+                    target: None,
+                }),
+            ],
+        )
+        .expect("setup");
+    for batch in 0..2u64 {
+        clock.advance_secs(60);
+        let notes = (0..SNAPSHOT_EVERY / 2 + 10)
+            .map(|i| {
+                Stamped::from(Command::NoteMilestone {
+                    action: 1,
+                    note: format!("note {batch}-{i}"),
+                })
+            })
+            .collect();
+        ledger
+            .transact("Agency lead", "notes", notes)
+            .expect("notes");
+    }
+    ledger
+}
+
+fn full_fold(ledger: &Ledger, last: Option<u64>) -> State {
+    let events = ledger.events().expect("events");
+    State::fold(
+        events
+            .iter()
+            .filter(|e| last.is_none_or(|l| e.seq <= l))
+            .map(|e| (e.seq, e.hash, &e.record)),
+    )
+}
+
+#[test]
+fn crossing_the_interval_writes_a_snapshot_and_reading_through_it_equals_a_full_fold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let head = ledger.state().head.expect("head").0;
+    assert!(head >= SNAPSHOT_EVERY);
+    assert_eq!(ledger.state(), &full_fold(&ledger, None));
+    drop(ledger);
+
+    let reopened = Ledger::open(dir.path(), clock.clone()).expect("reopen");
+    assert_eq!(
+        reopened.store().snapshots_upto(u64::MAX).count(),
+        1,
+        "one snapshot, at the head of the transaction that crossed the interval"
+    );
+    assert_eq!(reopened.state(), &full_fold(&reopened, None));
+    for n in [
+        0,
+        1,
+        2,
+        SNAPSHOT_EVERY / 2,
+        SNAPSHOT_EVERY + 5,
+        head - 1,
+        head,
+    ] {
+        assert_eq!(
+            reopened.state_at(Bound::Seq(n)).expect("state_at"),
+            full_fold(&reopened, Some(n)),
+            "as of seq {n}"
+        );
+    }
+    // As of an instant between the two batches: only the first batch.
+    let first_batch = reopened
+        .state_at(Bound::RecordedBy(T0 + 60_000_000))
+        .expect("as of");
+    assert_eq!(
+        first_batch.actions[&1].milestones.len() as u64,
+        SNAPSHOT_EVERY / 2 + 10
+    );
+    assert_eq!(
+        reopened
+            .state_at(Bound::RecordedBy(T0 - 1))
+            .expect("before"),
+        State::default()
+    );
+}
+
+#[test]
+fn verify_catches_a_snapshot_that_differs_from_the_fold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let (seq, _) = ledger
+        .store()
+        .snapshots_upto(u64::MAX)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    // A forged snapshot at the same point: right version and hash, wrong state.
+    let mut forged = ledger.state_at(Bound::Seq(seq)).expect("state");
+    if let Some(action) = forged.actions.get_mut(&1) {
+        action.status = planledger::status::Status::Assured;
+    }
+    let (_, bytes) = snapshot::encode(&forged)
+        .expect("encode")
+        .expect("has head");
+    ledger.store().put_snapshot(seq, bytes).expect("put");
+    drop(ledger);
+
+    let store = Store::open(dir.path()).expect("open");
+    let mut report = verify(&store).expect("verify");
+    assert!(report.ok(), "the chain itself is intact");
+    snapshot::check(&store, &mut report).expect("check");
+    assert!(!report.ok());
+    assert_eq!(report.first_bad_seq(), Some(seq));
+
+    // Rebuilding from the events puts it right.
+    let mut state = State::default();
+    for event in store.events() {
+        let event = event.expect("event");
+        state.apply(event.seq, event.hash, &event.record);
+    }
+    snapshot::rebuild(&store, &state).expect("rebuild");
+    let mut report = verify(&store).expect("verify");
+    snapshot::check(&store, &mut report).expect("check");
+    assert!(report.ok(), "{:?}", report.problems);
+}
+
+#[test]
+fn a_snapshot_of_another_version_or_chain_is_dropped_and_refolded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let expected = ledger.state().clone();
+    let (seq, value) = ledger
+        .store()
+        .snapshots_upto(u64::MAX)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    let mut old_version = value.to_vec();
+    old_version[..4].copy_from_slice(&0u32.to_be_bytes());
+    ledger.store().put_snapshot(seq, old_version).expect("put");
+    let mut other_chain = value.to_vec();
+    other_chain[4] ^= 0xff;
+    ledger
+        .store()
+        .put_snapshot(seq - 1, other_chain)
+        .expect("put");
+    drop(ledger);
+
+    let reopened = Ledger::open(dir.path(), clock).expect("reopen");
+    assert_eq!(reopened.state(), &expected);
+    assert_eq!(
+        reopened.state_at(Bound::Seq(seq)).expect("state"),
+        full_fold(&reopened, Some(seq))
+    );
+    assert!(
+        reopened
+            .store()
+            .snapshots_upto(seq)
+            .all(|s| s.expect("readable").0 != seq - 1),
+        "the snapshot whose hash is not the chain's was dropped"
+    );
+}
