@@ -221,11 +221,7 @@ impl Store {
             }
             Err(TryLockError::Error(source)) => return Err(io_error(&lock_path, source)),
         }
-        let db = sled::Config::new()
-            .path(dir.join(SLED_DIR))
-            .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(None)
-            .open()?;
+        let db = open_sled(&dir.join(SLED_DIR))?;
         Ok(Store {
             dir: dir.to_path_buf(),
             events: db.open_tree(EVENTS_TREE)?,
@@ -511,6 +507,31 @@ impl Store {
 pub(crate) enum RawTree {
     Events,
     Txs,
+}
+
+/// Opens sled. We hold the ledger's own lock, so if sled's lock on its data
+/// file is still taken, it is held by this process's previous instance of
+/// the same database, whose background threads release it moments after it
+/// is dropped: wait for that rather than fail.
+fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+    const WAIT: std::time::Duration = std::time::Duration::from_millis(10);
+    const TRIES: u32 = 500;
+    let config = sled::Config::new()
+        .path(path)
+        .cache_capacity(CACHE_BYTES)
+        .flush_every_ms(None);
+    let mut tries = 0;
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e))
+                if tries < TRIES && e.to_string().contains("could not acquire lock") =>
+            {
+                tries += 1;
+                std::thread::sleep(WAIT);
+            }
+            result => return Ok(result?),
+        }
+    }
 }
 
 fn decode_seq(key: &[u8]) -> Option<u64> {
