@@ -9,4 +9,5 @@ pub mod chain;
 pub mod codec;
 pub mod date;
 pub mod event;
+pub mod import;
 pub mod status;
