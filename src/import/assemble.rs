@@ -5,13 +5,17 @@
 //!
 //! The rules for a data row of a table, in order:
 //!
-//! 1. A row with text in its first cell only is a *note* (kept in
-//!    `notes`, with a warning), unless it follows a page break and opens
-//!    in lower case, in which case it continues the row above.
+//! 1. A row with text in its first cell only (unless that is the action
+//!    column) is a *note*, kept in `notes` with a warning, unless it
+//!    follows a page break and opens in lower case, in which case it
+//!    continues the row above. The housing row "All identified actions are
+//!    imbedded…" is such a note: it speaks of every action of the section,
+//!    so it is not made a milestone of the action above it.
 //! 2. A row that follows a page break (an empty line in a text export), has
-//!    an empty lead cell and does not start a lettered sub-action continues
-//!    the row above: each of its cells is appended to the cell above (with
-//!    a space where a sentence was cut, otherwise on a new line).
+//!    an empty lead cell, an empty or lower-case first cell, and does not
+//!    start a lettered sub-action continues the row above: each of its
+//!    cells is appended to the cell above (with a space where a sentence
+//!    was cut, otherwise on a new line).
 //! 3. A row with empty recommendation and lead cells that did *not* follow
 //!    a page break is also read as a continuation, with a warning.
 //! 4. Otherwise the row is a new action. Its action text opening with the
@@ -251,7 +255,7 @@ impl Assembler {
             self.enter_section("UNKNOWN AGENCY");
             self.warn(
                 "UNKNOWN AGENCY".into(),
-                "The first table has no agency heading above it; its actions are filed under 'Unknown agency'.".into(),
+                "The first table has no agency heading above it; its actions are filed under 'Unknown Agency'.".into(),
             );
         }
         let unrecognised: Vec<String> = columns
@@ -285,7 +289,7 @@ impl Assembler {
             self.enter_section("UNKNOWN AGENCY");
             self.warn(
                 "UNKNOWN AGENCY".into(),
-                "A row names no agency; its action is filed under 'Unknown agency'.".into(),
+                "A row names no agency; its action is filed under 'Unknown Agency'.".into(),
             );
             return self.data_row(columns, cells, source_row);
         };
@@ -315,7 +319,10 @@ impl Assembler {
         s.text.push('\n');
         let [recommendation, _, action, lead, ..] = &by_role;
         let first = cells.first().map_or("", |c| c.trim());
-        let only_first = !first.is_empty() && cells.iter().skip(1).all(|c| c.trim().is_empty());
+        // Text in the first cell only, when that cell is not the action itself.
+        let only_first = !first.is_empty()
+            && columns.index(Role::Action) != Some(0)
+            && cells.iter().skip(1).all(|c| c.trim().is_empty());
         let previous = self
             .table_first_action
             .and_then(|_| self.actions.len().checked_sub(1));

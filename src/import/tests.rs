@@ -742,3 +742,25 @@ fn bad_input_is_refused_clearly() {
         );
     }
 }
+
+#[test]
+fn a_table_without_a_heading_is_filed_under_unknown_agency() {
+    let text = "Action to be taken\tLead\tTarget Date\tOutcome\nTrain staff\tHR\tMarch 2020\t\n";
+    let plan = parse("plan.txt", text.as_bytes(), None).expect("parses");
+    assert_eq!(plan.actions.len(), 1);
+    assert_eq!(plan.actions[0].agency, "Unknown Agency");
+    assert_eq!(plan.actions[0].locator, "UNKNOWN AGENCY, row 1");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.message.contains("no agency heading"))
+    );
+    // A missing lead and target are each worth a reviewer's look.
+    let text = "TURNING POINT\nAction to be taken\tLead\tTarget Date\nTrain staff\t\t\n";
+    let plan = parse("plan.txt", text.as_bytes(), None).expect("parses");
+    let messages: Vec<&str> = plan.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["The action has no lead.", "The action has no target."]
+    );
+}
