@@ -318,6 +318,7 @@ def report(problems, count, head) -> int:
 # ---- self-test: tamper cases run in memory against a good export ----
 
 def rehash_from(objs: list[dict], k: int) -> list[dict]:
+    """Recompute prev/hash from line k on, so only the record decoder can object."""
     for i in range(k, len(objs)):
         objs[i]["prev"] = objs[i - 1]["hash"] if i else ZERO_HASH
         objs[i]["hash"] = event_hash(bytes.fromhex(objs[i]["prev"]), objs[i]["seq"],
@@ -325,59 +326,72 @@ def rehash_from(objs: list[dict], k: int) -> list[dict]:
     return objs
 
 
-def tamper_cases(k: int):
-    """(name, function changing the parsed lines); each must be caught at seq k."""
-    def field(key, f):
-        return lambda o: (o[k].__setitem__(key, f(o[k][key])), o)[1]
+def flip(hex_text: str, i: int) -> str:
+    return hex_text[:i] + ("1" if hex_text[i] == "0" else "0") + hex_text[i + 1:]
 
-    def record(change):  # change(record bytearray, offset of the actor's length), then re-hash
-        def apply(o):
-            rec = bytearray.fromhex(o[k]["record"])
-            change(rec, 28 if rec[16] == 2 else 20)
-            o[k]["record"] = rec.hex()
-            return rehash_from(o, k)
-        return apply
-    flip = lambda s, i: s[:i] + ("1" if s[i] == "0" else "0") + s[i + 1:]
-    return [
-        ("flip a record hex digit", field("record", lambda r: flip(r, len(r) // 2))),
-        ("flip a hash hex digit", field("hash", lambda h: flip(h, 10))),
-        ("delete a line", lambda o: o[:k] + o[k + 1:]),
-        ("swap two lines", lambda o: o[:k] + [o[k + 1], o[k]] + o[k + 2:]),
-        ("trailing 00, re-hashed", record(lambda r, a: r.append(0))),
-        ("truncated record, re-hashed", record(lambda r, a: r.pop())),
-        ("truncated record, not re-hashed", field("record", lambda r: r[:-2])),
-        ("unknown ClockNote index, re-hashed", record(lambda r, a: r.__setitem__(16, 9))),
-        ("bad Option tag, re-hashed", record(lambda r, a: r.__setitem__(a + 8 + int.from_bytes(r[a:a + 8], "little"), 2))),
-        ("invalid UTF-8 in actor, re-hashed", record(lambda r, a: r.__setitem__(a + 8, 0xFF))),
-        ("actor length beyond record, re-hashed", record(lambda r, a: r.__setitem__(slice(a, a + 8), (1 << 40).to_bytes(8, "little")))),
-        ("JSON actor differs from record", field("actor", lambda s: s + "!")),
-    ]
+
+def set_bytes(rec: bytearray, at: int, value: bytes):
+    rec[at:at + len(value)] = value
+
+
+LINE_CASES = {  # change the parsed lines o at index k; the chain is not repaired
+    "flip a record hex digit": lambda o, k: o[k].update(record=flip(o[k]["record"], len(o[k]["record"]) // 2)),
+    "flip a hash hex digit": lambda o, k: o[k].update(hash=flip(o[k]["hash"], 10)),
+    "delete a line": lambda o, k: o.pop(k),
+    "swap two lines": lambda o, k: o.insert(k + 1, o.pop(k)),
+    "truncated record, not re-hashed": lambda o, k: o[k].update(record=o[k]["record"][:-2]),
+    "JSON actor differs from record": lambda o, k: o[k].update(actor=o[k]["actor"] + "!"),
+}
+RECORD_CASES = {  # change record bytes r (a = offset of the actor's length), then re-hash the chain
+    "trailing 00, re-hashed": lambda r, a: r.append(0),
+    "truncated record, re-hashed": lambda r, a: r.pop(),
+    "unknown ClockNote index, re-hashed": lambda r, a: set_bytes(r, 16, b"\x09"),
+    "bad Option tag (effective), re-hashed":
+        lambda r, a: set_bytes(r, a + 8 + int.from_bytes(r[a:a + 8], "little"), b"\x02"),
+    "invalid UTF-8 in actor, re-hashed": lambda r, a: set_bytes(r, a + 8, b"\xff"),
+    "actor length beyond record, re-hashed": lambda r, a: set_bytes(r, a, (1 << 40).to_bytes(8, "little")),
+}
+
+
+def tamper(lines: list[bytes], k: int, case: str) -> list[bytes]:
+    """Apply one tamper case to line k of the export."""
+    objs = [json.loads(line) for line in lines]
+    if case in LINE_CASES:
+        LINE_CASES[case](objs, k)
+    else:
+        rec = bytearray.fromhex(objs[k]["record"])
+        RECORD_CASES[case](rec, 28 if rec[16] == 2 else 20)  # a HeldAtHead clock has 8 more bytes
+        objs[k]["record"] = rec.hex()
+        rehash_from(objs, k)
+    return [json.dumps(o, sort_keys=True).encode() for o in objs]
 
 
 def self_test(lines: list[bytes]) -> int:
-    results = []
     vec0 = event_hash(bytes(32), 0, b"planledger")
     vec1 = event_hash(vec0, 1, b"")
-    results.append((vec0.hex().startswith("8c0d69317daa5148"), f"§4 test vector 0: {vec0.hex()}"))
-    results.append((vec1.hex().startswith("15ecddde3c8aaf41"), f"§4 test vector 1: {vec1.hex()}"))
     problems, count, head = verify(lines)
-    results.append((not problems, f"untampered file: {problems[0] if problems else f'{count} events, head {head[0]}'}"))
+    results = [(vec0.hex().startswith("8c0d69317daa5148"), f"§4 test vector 0: {vec0.hex()}"),
+               (vec1.hex().startswith("15ecddde3c8aaf41"), f"§4 test vector 1: {vec1.hex()}"),
+               (not problems, f"untampered: {problems[0] if problems else f'{count} events, head {head[0]}'}")]
     k = len(lines) // 2
-    for name, tamper in tamper_cases(k):
-        objs = tamper([json.loads(line) for line in lines])
-        problems = verify([json.dumps(o, sort_keys=True).encode() for o in objs])[0]
+    for case in [*LINE_CASES, *RECORD_CASES]:
+        try:
+            problems = verify(tamper(lines, k, case))[0]
+        except (ValueError, KeyError, TypeError, IndexError) as e:
+            results.append((False, f"{case:39} -> cannot build this case from the file: {e!r}"))
+            continue
         where = f"seq {problems[0][0]}: {problems[0][1]}" if problems else "NOT DETECTED"
-        results.append((bool(problems) and problems[0][0] == k, f"{name:39} -> {where}"))
+        results.append((bool(problems) and problems[0][0] == k, f"{case:39} -> {where}"))
     for ok, text in results:
         print(f"{'ok ' if ok else 'BAD'}  {text}")
     failures = sum(not ok for ok, _ in results)
-    print(f"self-test {'passed' if not failures else f'FAILED ({failures} of {len(results)})'}; tampered at seq {k}")
+    print(f"self-test {'passed' if not failures else f'FAILED ({failures} of {len(results)})'}, tampering seq {k}")
     return 3 if failures else 0
 
 
 def main(argv: list[str]) -> int:
-    test = len(argv) == 2 and argv[0] == "--self-test"
-    if not test and (len(argv) != 1 or argv[0].startswith("--")):
+    test = argv[:1] == ["--self-test"]
+    if len(argv) != 1 + test or argv[-1].startswith("--"):
         print("usage: verify_export.py FILE.jsonl | -\n       verify_export.py --self-test GOLDEN.jsonl", file=sys.stderr)
         return 2
     try:
@@ -387,16 +401,10 @@ def main(argv: list[str]) -> int:
         return 2
     lines = data.split(b"\n")
     lines = lines[:-1] if lines[-1] == b"" else lines
-    if not test:
-        return report(*verify(lines))
-    try:
-        [bytes.fromhex(json.loads(line)["record"]) for line in lines]
-    except (ValueError, KeyError, TypeError, RecursionError):
-        lines = []
-    if len(lines) < 3:
-        print("self-test needs an export of at least 3 well-formed events", file=sys.stderr)
+    if test and len(lines) < 3:
+        print("self-test needs an export of at least 3 events", file=sys.stderr)
         return 2
-    return self_test(lines)
+    return self_test(lines) if test else report(*verify(lines))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ use crate::time::{DayEnd, FixedClock, parse_instant};
 use super::{CliError, Context, history, show, verify};
 
 /// The shipped plan, verbatim.
-pub const SHIPPED_PLAN: &str = include_str!("../../ledger/plans/west-oxfordshire-dhr-alice-action-plan.txt");
+pub const SHIPPED_PLAN: &str =
+    include_str!("../../ledger/plans/west-oxfordshire-dhr-alice-action-plan.txt");
 pub const SHIPPED_PLAN_NAME: &str = "west-oxfordshire-dhr-alice-action-plan.txt";
 
 const ASSURANCE: &str = "Sam Okafor (assurance lead, West Oxfordshire CSP)";
@@ -48,7 +49,8 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
             temp.path().join("ledger")
         }
     };
-    let at = |text: &str| parse_instant(text, DayEnd::Start).map_err(|e| CliError::Input(e.to_string()));
+    let at =
+        |text: &str| parse_instant(text, DayEnd::Start).map_err(|e| CliError::Input(e.to_string()));
     let clock = Arc::new(FixedClock::new(at("2021-12-01T10:00:00Z")?));
     let context = Context {
         ledger_dir: dir.clone(),
@@ -56,9 +58,15 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         clock: clock.clone(),
     };
 
-    heading(out, "1. A fresh ledger, and the shipped plan imported into it")?;
+    heading(
+        out,
+        "1. A fresh ledger, and the shipped plan imported into it",
+    )?;
     writeln!(out, "ledger: {}", dir.display())?;
-    writeln!(out, "clock:  simulated (the story spans months); every entry records that the clock was overridden\n")?;
+    writeln!(
+        out,
+        "clock:  simulated (the story spans months); every entry records that the clock was overridden\n"
+    )?;
     let mut ledger = Ledger::init(&dir, ASSURANCE, clock.clone())?;
     let outcome = super::import::import_bytes(
         &mut ledger,
@@ -90,7 +98,9 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
                     && rec.is_none_or(|r| a.recommendations.contains(&r))
             })
             .map(|a| a.id)
-            .ok_or_else(|| CliError::Input(format!("the shipped plan has no claimed {agency} action")))
+            .ok_or_else(|| {
+                CliError::Input(format!("the shipped plan has no claimed {agency} action"))
+            })
     };
     let tvp = pick("thames valley", None)?;
     let a2d = pick("a2dominion", Some(11)).or_else(|_| pick("a2dominion", None))?;
@@ -103,13 +113,19 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         vec![Stamped {
             command: Command::NoteMilestone {
                 action: a2d,
-                note: "Home Office perpetrator programme bid: outcome received, not funded this round".into(),
+                note:
+                    "Home Office perpetrator programme bid: outcome received, not funded this round"
+                        .into(),
             },
             effective: crate::date::FuzzyDate::day(2021, 12, 20),
             source: None,
         }],
     )?;
-    writeln!(out, "2022-01-12  {A2D_LEAD} notes a milestone on {}", ids::action(a2d))?;
+    writeln!(
+        out,
+        "2022-01-12  {A2D_LEAD} notes a milestone on {}",
+        ids::action(a2d)
+    )?;
     clock.set(at("2022-02-03T09:05:00Z")?);
     ledger.transact(
         ASSURANCE,
@@ -119,16 +135,26 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
             finding: "Dip sample of ten MARAC referrals on Niche: each has a risk level and a Risk Management Occurrence".into(),
         })],
     )?;
-    writeln!(out, "2022-02-03  {ASSURANCE} accepts the claim on {}", ids::action(tvp))?;
+    writeln!(
+        out,
+        "2022-02-03  {ASSURANCE} accepts the claim on {}",
+        ids::action(tvp)
+    )?;
     ledger.transact(
         ASSURANCE,
         &format!("challenge {}", ids::action(a2d)),
         vec![Stamped::from(Command::Challenge {
             action: a2d,
-            finding: "The claim describes referral routes, not staff skills: provide the training matrix".into(),
+            finding:
+                "The claim describes referral routes, not staff skills: provide the training matrix"
+                    .into(),
         })],
     )?;
-    writeln!(out, "2022-02-03  {ASSURANCE} challenges the claim on {}", ids::action(a2d))?;
+    writeln!(
+        out,
+        "2022-02-03  {ASSURANCE} challenges the claim on {}",
+        ids::action(a2d)
+    )?;
     clock.set(at("2022-02-21T11:30:00Z")?);
     ledger.transact(
         A2D_LEAD,
@@ -139,7 +165,11 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
             reason: "Compiling the training matrix for the perpetrator-awareness module".into(),
         })],
     )?;
-    writeln!(out, "2022-02-21  {A2D_LEAD} puts {} back in progress", ids::action(a2d))?;
+    writeln!(
+        out,
+        "2022-02-21  {A2D_LEAD} puts {} back in progress",
+        ids::action(a2d)
+    )?;
     ledger.transact(
         TVP_LEAD,
         &format!("note {}", ids::action(tvp)),
@@ -148,15 +178,32 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
             note: "Process included in the MARAC co-ordinators' induction pack".into(),
         })],
     )?;
-    writeln!(out, "2022-02-21  {TVP_LEAD} notes a milestone on {}", ids::action(tvp))?;
+    writeln!(
+        out,
+        "2022-02-21  {TVP_LEAD} notes a milestone on {}",
+        ids::action(tvp)
+    )?;
 
     heading(out, "3. The plan as it stands (planledger show)")?;
     show::run(&ledger, &show::Args::default(), out)?;
 
-    heading(out, &format!("4. One action's history (planledger history {})", ids::action(a2d)))?;
-    history::run_history(&ledger, &history::HistoryArgs::for_action(ids::action(a2d)), out)?;
+    heading(
+        out,
+        &format!(
+            "4. One action's history (planledger history {})",
+            ids::action(a2d)
+        ),
+    )?;
+    history::run_history(
+        &ledger,
+        &history::HistoryArgs::for_action(ids::action(a2d)),
+        out,
+    )?;
 
-    heading(out, "5. The plan as the ledger stood on 2022-01-31, before the assurance decisions (show --as-of 2022-01-31)")?;
+    heading(
+        out,
+        "5. The plan as the ledger stood on 2022-01-31, before the assurance decisions (show --as-of 2022-01-31)",
+    )?;
     show::run(&ledger, &show::Args::as_of("2022-01-31"), out)?;
 
     heading(out, "6. Is the record intact? (planledger verify)")?;
@@ -165,13 +212,25 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
 
     writeln!(out)?;
     match &args.keep {
-        Some(dir) => writeln!(out, "The demo ledger is kept at {}: try 'planledger --ledger {} audit'.", dir.display(), dir.display())?,
-        None => writeln!(out, "The demo ledger was temporary and has been removed; 'planledger demo --keep DIR' keeps it.")?,
+        Some(dir) => writeln!(
+            out,
+            "The demo ledger is kept at {}: try 'planledger --ledger {} audit'.",
+            dir.display(),
+            dir.display()
+        )?,
+        None => writeln!(
+            out,
+            "The demo ledger was temporary and has been removed; 'planledger demo --keep DIR' keeps it."
+        )?,
     }
     Ok(())
 }
 
 fn heading(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
-    writeln!(out, "\n{text}\n{}", "─".repeat(text.chars().count().min(100)))?;
+    writeln!(
+        out,
+        "\n{text}\n{}",
+        "─".repeat(text.chars().count().min(100))
+    )?;
     Ok(())
 }

@@ -33,7 +33,12 @@ pub struct Args {
     dry_run: bool,
 }
 
-pub fn run(ledger: &mut Ledger, context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+pub fn run(
+    ledger: &mut Ledger,
+    context: &Context,
+    args: &Args,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let actor = context.actor()?;
     let bytes = std::fs::read(&args.file)
         .map_err(|e| CliError::Input(format!("cannot read {}: {e}", args.file.display())))?;
@@ -74,7 +79,8 @@ pub fn import_bytes(
     format: Option<Format>,
     dry_run: bool,
 ) -> Result<Outcome, CliError> {
-    let parsed = import::parse(name, bytes, format).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let parsed =
+        import::parse(name, bytes, format).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
     let format = format
         .or_else(|| import::detect_format(name, bytes))
         .map_or("unknown", |f| match f {
@@ -109,7 +115,11 @@ pub fn write_outcome(outcome: &Outcome, out: &mut dyn Write) -> Result<(), CliEr
     writeln!(
         out,
         "{} {}: {} action row(s) read, {} change(s), {} warning(s)",
-        if outcome.receipt.is_some() { "Imported" } else { "Would import" },
+        if outcome.receipt.is_some() {
+            "Imported"
+        } else {
+            "Would import"
+        },
         outcome.name,
         outcome.actions,
         outcome.plan.changes.len(),

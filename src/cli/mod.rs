@@ -6,9 +6,11 @@
 //! are decided here and nowhere else: 0 ok, 1 a refused command or bad
 //! input, 2 usage, 3 an integrity failure; a closed pipe ends quietly.
 
+mod demo;
 mod diff;
 mod export;
 mod history;
+mod import;
 mod init;
 mod plan;
 mod record;
@@ -60,8 +62,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the demo: import the shipped plan into a temporary ledger and tour it
+    Demo(demo::Args),
     /// Create a new, empty ledger
     Init(init::Args),
+    /// Import a plan from a text, Word (.docx) or CSV file
+    Import(import::Args),
     /// Add a plan (one review's action plan)
     #[command(subcommand)]
     Plan(plan::PlanCommand),
@@ -212,6 +218,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
     // These two work on a ledger that does not exist yet or may be damaged.
     match command {
         Command::Init(args) => return init::run(context, args, out),
+        Command::Demo(args) => return demo::run(context, args, out),
         Command::Verify(args) => return verify::run(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
         _ => {}
@@ -235,7 +242,10 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
                 Command::Audit(a) => history::run_audit(&ledger, a, out),
                 Command::Export(a) => export::run(&ledger, a, out),
                 Command::Diff(a) => diff::run(&ledger, a, out),
-                Command::Init(_) | Command::Verify(_) | Command::Snapshot(_) => Ok(()), // handled above
+                Command::Import(a) => import::run(&mut ledger, context, a, out),
+                Command::Init(_) | Command::Demo(_) | Command::Verify(_) | Command::Snapshot(_) => {
+                    Ok(()) // handled above
+                }
             }
         }
     }

@@ -45,15 +45,26 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApplyError {
     #[error("{name} was already imported (event {seq}, same BLAKE3 {hash}); nothing was written")]
-    AlreadyImported { name: String, seq: u64, hash: String },
-    #[error("{name} names no partnership or review, so it cannot be told apart from other plans: nothing was written")]
+    AlreadyImported {
+        name: String,
+        seq: u64,
+        hash: String,
+    },
+    #[error(
+        "{name} names no partnership or review, so it cannot be told apart from other plans: nothing was written"
+    )]
     Unnamed { name: String },
 }
 
 /// Plans the commands that record `parsed` into a ledger whose state is
 /// `state`. `import_seq` is the sequence number the `SourceImported` event
 /// will get (the ledger's next sequence number).
-pub fn plan_import(state: &State, source: &SourceFile, parsed: &ParsedPlan, import_seq: u64) -> Result<Plan, ApplyError> {
+pub fn plan_import(
+    state: &State,
+    source: &SourceFile,
+    parsed: &ParsedPlan,
+    import_seq: u64,
+) -> Result<Plan, ApplyError> {
     if let Some(previous) = state.sources.values().find(|s| s.blake3 == source.blake3) {
         return Err(ApplyError::AlreadyImported {
             name: source.name.clone(),
@@ -91,10 +102,11 @@ pub fn plan_import(state: &State, source: &SourceFile, parsed: &ParsedPlan, impo
     let plan_id = match existing {
         Some(plan) => {
             builder.plan.existing_plan = Some(plan.id);
-            builder
-                .plan
-                .changes
-                .push(format!("{} is already in the ledger as {}: recording what changed", review, ids::plan(plan.id)));
+            builder.plan.changes.push(format!(
+                "{} is already in the ledger as {}: recording what changed",
+                review,
+                ids::plan(plan.id)
+            ));
             plan.id
         }
         None => {
@@ -109,7 +121,10 @@ pub fn plan_import(state: &State, source: &SourceFile, parsed: &ParsedPlan, impo
                 None,
                 Some("title page".into()),
             );
-            builder.plan.changes.push(format!("new plan {}: {partnership}: {review}", ids::plan(id)));
+            builder.plan.changes.push(format!(
+                "new plan {}: {partnership}: {review}",
+                ids::plan(id)
+            ));
             id
         }
     };
@@ -129,11 +144,18 @@ pub fn plan_import(state: &State, source: &SourceFile, parsed: &ParsedPlan, impo
             None,
             Some(format!("recommendation {}", rec.number)),
         );
-        builder.plan.changes.push(format!("new {}", ids::recommendation(rec.number)));
+        builder
+            .plan
+            .changes
+            .push(format!("new {}", ids::recommendation(rec.number)));
     }
 
     let mut next_action = state.actions.keys().next_back().map_or(1, |n| n + 1);
-    let known: Vec<&Action> = state.actions.values().filter(|a| a.plan == plan_id).collect();
+    let known: Vec<&Action> = state
+        .actions
+        .values()
+        .filter(|a| a.plan == plan_id)
+        .collect();
     let mut matched = BTreeMap::new();
     // Locators of warnings, resolved to action ids once actions are placed.
     let mut action_at: BTreeMap<&str, u32> = BTreeMap::new();
@@ -159,13 +181,21 @@ pub fn plan_import(state: &State, source: &SourceFile, parsed: &ParsedPlan, impo
     for action in known.iter().filter(|a| !matched.contains_key(&a.id)) {
         builder.warn(
             Some(action.id),
-            format!("{} ({}) is not in this version of the plan; it was left as it is", ids::action(action.id), action.agency),
+            format!(
+                "{} ({}) is not in this version of the plan; it was left as it is",
+                ids::action(action.id),
+                action.agency
+            ),
             None,
         );
     }
     for warning in &parsed.warnings {
         let action = action_at.get(warning.locator.as_str()).copied();
-        builder.warn(action, format!("{}: {}", warning.locator, warning.message), Some(warning.locator.clone()));
+        builder.warn(
+            action,
+            format!("{}: {}", warning.locator, warning.message),
+            Some(warning.locator.clone()),
+        );
     }
     Ok(builder.plan)
 }
@@ -177,13 +207,22 @@ struct Builder {
 }
 
 impl Builder {
-    fn push(&mut self, command: Command, effective: Option<crate::date::FuzzyDate>, locator: Option<String>) {
+    fn push(
+        &mut self,
+        command: Command,
+        effective: Option<crate::date::FuzzyDate>,
+        locator: Option<String>,
+    ) {
         let source = Some(SourceRef {
             import_seq: self.import_seq,
             locator: locator.unwrap_or_default(),
         });
         // The `SourceImported` event itself carries no source reference.
-        let source = if matches!(command, Command::RecordSource { .. }) { None } else { source };
+        let source = if matches!(command, Command::RecordSource { .. }) {
+            None
+        } else {
+            source
+        };
         self.plan.commands.push(Stamped {
             command,
             effective,
@@ -210,9 +249,12 @@ impl Builder {
             None,
             Some(parsed.locator.clone()),
         );
-        self.plan
-            .changes
-            .push(format!("new {} for {}: {}", ids::action(id), parsed.agency, crate::query::audit::clip(&parsed.text, 70)));
+        self.plan.changes.push(format!(
+            "new {} for {}: {}",
+            ids::action(id),
+            parsed.agency,
+            crate::query::audit::clip(&parsed.text, 70)
+        ));
         let mut status = Status::Open;
         for fact in &parsed.facts {
             self.record_fact(id, &mut status, fact, &parsed.locator);
@@ -223,7 +265,8 @@ impl Builder {
     /// ledger already holds for this action.
     fn update_action(&mut self, action: &Action, parsed: &ParsedAction) {
         if action.target != parsed.target {
-            let show = |t: &Option<Target>| t.as_ref().map_or("none".to_string(), |t| t.to_string());
+            let show =
+                |t: &Option<Target>| t.as_ref().map_or("none".to_string(), |t| t.to_string());
             self.push(
                 Command::Retarget {
                     action: action.id,
@@ -255,10 +298,18 @@ impl Builder {
         let mut status = action.status;
         for fact in &parsed.facts {
             let already = match fact {
-                OutcomeFact::Milestone { note, .. } => action.milestones.iter().any(|m| same_text(&m.note, note)),
-                OutcomeFact::Claimed { outcome, .. } => action.claims.iter().any(|c| same_text(&c.outcome, outcome)),
+                OutcomeFact::Milestone { note, .. } => {
+                    action.milestones.iter().any(|m| same_text(&m.note, note))
+                }
+                OutcomeFact::Claimed { outcome, .. } => {
+                    action.claims.iter().any(|c| same_text(&c.outcome, outcome))
+                }
                 OutcomeFact::Embedded { note, .. } => {
-                    status == Status::Embedded || action.status_reason.as_deref().is_some_and(|r| same_text(r, note))
+                    status == Status::Embedded
+                        || action
+                            .status_reason
+                            .as_deref()
+                            .is_some_and(|r| same_text(r, note))
                 }
                 OutcomeFact::Withdrawn { .. } => status == Status::Withdrawn,
             };
@@ -351,11 +402,15 @@ impl Builder {
             Some(to) => {
                 *status = to;
                 self.push(command, effective, Some(locator.to_string()));
-                self.plan.changes.push(format!("{}: {words}{when}", ids::action(action)));
+                self.plan
+                    .changes
+                    .push(format!("{}: {words}{when}", ids::action(action)));
             }
             None => {
                 self.push(command, effective, Some(locator.to_string()));
-                self.plan.changes.push(format!("{}: {words}{when}", ids::action(action)));
+                self.plan
+                    .changes
+                    .push(format!("{}: {words}{when}", ids::action(action)));
             }
         }
     }
@@ -372,7 +427,11 @@ fn fact_text(fact: &OutcomeFact) -> &str {
 
 /// Compares text ignoring case and runs of white space.
 fn same_text(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>();
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
     norm(a) == norm(b)
 }
 

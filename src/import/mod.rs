@@ -1,0 +1,250 @@
+//! Reads an action plan document (text export, Word `.docx` or CSV) into a
+//! [`ParsedPlan`]: the plan's particulars, its numbered recommendations and
+//! every agency action, in document order, with what the outcome text says
+//! happened.
+//!
+//! This module is pure: it takes bytes and returns values; it never touches
+//! the ledger, the file system or the clock, and the same bytes always give
+//! the same plan. It promises to drop nothing silently: text it cannot place
+//! in an action is kept as a [`ParsedNote`], and every choice a reviewer
+//! might question is reported as a [`ParseWarning`]. A completion read from
+//! a document is only ever a *claim* ([`OutcomeFact::Claimed`]).
+//!
+//! The three formats are read into one stream of paragraphs and table rows
+//! (`layout`) and then assembled by one set of rules (`assemble`), so the
+//! same header synonyms, sub-action letters, continuation rows and outcome
+//! readings apply to all of them.
+
+mod agency;
+pub mod apply;
+mod assemble;
+mod columns;
+mod csv_input;
+pub mod dates;
+mod docx;
+mod facts;
+mod html;
+mod layout;
+mod preamble;
+mod text;
+
+use crate::date::{FuzzyDate, Target};
+
+pub use dates::{find_dates, parse_date, parse_target};
+
+/// The kinds of document the importer reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A text export: paragraphs, and table rows with tab-separated cells
+    /// that may hold HTML fragments.
+    Text,
+    /// A Word document (Office Open XML).
+    Docx,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+impl Format {
+    /// The lower-case name, as recorded with an import.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Docx => "docx",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+/// A plan as read from a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedPlan {
+    /// The Community Safety Partnership that commissioned the review.
+    pub partnership: Option<String>,
+    /// The review's name, as the title page gives it in quotes ("Alice").
+    pub review: Option<String>,
+    /// The independent chair.
+    pub chair: Option<String>,
+    /// When the review was published: the title page's lone date line.
+    pub published: Option<FuzzyDate>,
+    /// The numbered recommendations of the summary list, in document order.
+    pub recommendations: Vec<ParsedRecommendation>,
+    /// Every action row, in document order.
+    pub actions: Vec<ParsedAction>,
+    /// Text of the action-plan part that is not an action (free paragraphs
+    /// between tables, note rows inside a table), kept so nothing is lost.
+    pub notes: Vec<ParsedNote>,
+    /// What a reviewer should look at, in document order (plan-wide ones
+    /// first).
+    pub warnings: Vec<ParseWarning>,
+}
+
+/// One numbered recommendation of the review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedRecommendation {
+    pub number: u32,
+    pub text: String,
+}
+
+/// One agency action, as the document states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedAction {
+    /// Where a person finds it: "THAMES VALLEY POLICE, row 1" or
+    /// "OXFORD HEALTH NHS FOUNDATION TRUST, row 1, sub-action C". Rows are
+    /// counted within an agency's section (across its repeated tables);
+    /// lettered sub-actions share their row's number. CSV locators add the
+    /// spreadsheet row ("…, row 2 (CSV row 3)").
+    pub locator: String,
+    /// The agency, in a readable case ("A2Dominion Housing Group Ltd.").
+    pub agency: String,
+    pub lead: Option<String>,
+    /// The action to be taken, HTML stripped, list items on their own lines.
+    pub text: String,
+    /// The "Recommendation" column as written (HTML stripped).
+    pub recommendation_text: Option<String>,
+    pub scope: Option<String>,
+    /// Recommendation numbers the row cites as written; none if it cites
+    /// none. A number the plan does not list is kept and warned about.
+    pub recommendations: Vec<u32>,
+    /// The key-milestones (or "outcome expected") column.
+    pub milestones: Option<String>,
+    /// The target as written, dated with the latest date it names.
+    pub target: Option<Target>,
+    /// The completion/outcome column verbatim (HTML stripped).
+    pub outcome: Option<String>,
+    /// What the outcome text (or a lone status word elsewhere) says
+    /// happened, in order.
+    pub facts: Vec<OutcomeFact>,
+}
+
+/// What a document says happened to an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutcomeFact {
+    /// The action is said to be complete. Only a claim: assurance decides.
+    Claimed {
+        outcome: String,
+        effective: Option<FuzzyDate>,
+    },
+    /// Completed and now part of ongoing practice ("Completed and Ongoing").
+    Embedded {
+        note: String,
+        effective: Option<FuzzyDate>,
+    },
+    /// The action was dropped ("no longer a workstream").
+    Withdrawn {
+        reason: String,
+        effective: Option<FuzzyDate>,
+    },
+    /// Progress that is not a completion; dated when a paragraph opens with
+    /// a date ("16.11.2021. Links to Guidance…").
+    Milestone {
+        note: String,
+        effective: Option<FuzzyDate>,
+    },
+}
+
+/// Text that is not an action, with where it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedNote {
+    pub locator: String,
+    /// The agency section it sits in, if any.
+    pub agency: Option<String>,
+    pub text: String,
+}
+
+/// Something a reviewer should look at: one plain sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseWarning {
+    /// The action's locator, or where in the document; "plan" for the plan
+    /// as a whole.
+    pub locator: String,
+    pub message: String,
+}
+
+/// Why a document could not be read at all.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("The file is not UTF-8 text (the first invalid byte is at offset {offset})")]
+    NotUtf8 { offset: usize },
+    #[error("The file is empty")]
+    Empty,
+    #[error(
+        "No action table was found: a table needs a header row naming an action column, such as 'Action to be taken'"
+    )]
+    NoTable,
+    #[error("The table has no action column; its headers are: {}", headers.join(", "))]
+    NoActionColumn { headers: Vec<String> },
+    #[error("The file is not a readable Word document: {0}")]
+    BadDocx(String),
+    #[error("The CSV file could not be read: {0}")]
+    Csv(String),
+}
+
+/// Recognises a document's format from its content; the file name's
+/// extension only breaks a tie or speaks when the content says nothing.
+pub fn detect_format(name: &str, bytes: &[u8]) -> Option<Format> {
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    let by_extension = match extension.as_str() {
+        "docx" => Some(Format::Docx),
+        "csv" => Some(Format::Csv),
+        "txt" | "text" | "tsv" => Some(Format::Text),
+        _ => None,
+    };
+    if bytes.starts_with(b"PK\x03\x04") {
+        let is_word = bytes
+            .windows(b"word/document.xml".len())
+            .any(|w| w == b"word/document.xml");
+        return (is_word || by_extension == Some(Format::Docx)).then_some(Format::Docx);
+    }
+    let Ok(content) = std::str::from_utf8(strip_bom(bytes)) else {
+        return by_extension.filter(|f| *f != Format::Docx);
+    };
+    let mut candidates = Vec::new();
+    if text::has_table_header(content) {
+        candidates.push(Format::Text);
+    }
+    if csv_input::has_header(content) {
+        candidates.push(Format::Csv);
+    }
+    match candidates.as_slice() {
+        [only] => Some(*only),
+        [] => by_extension.filter(|f| *f != Format::Docx),
+        several => by_extension
+            .filter(|f| several.contains(f))
+            .or(Some(several[0])),
+    }
+}
+
+/// Reads a plan document. `format` overrides detection; `name` is only
+/// used to detect the format.
+pub fn parse(name: &str, bytes: &[u8], format: Option<Format>) -> Result<ParsedPlan, ImportError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ImportError::Empty);
+    }
+    // Content that no reader recognises is read as text, which then names
+    // what is missing (UTF-8, or a table).
+    let format = format
+        .or_else(|| detect_format(name, bytes))
+        .unwrap_or(Format::Text);
+    let blocks = match format {
+        Format::Text => text::blocks(utf8(bytes)?),
+        Format::Csv => csv_input::blocks(utf8(bytes)?)?,
+        Format::Docx => docx::blocks(bytes)?,
+    };
+    assemble::assemble(blocks)
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
+    std::str::from_utf8(strip_bom(bytes)).map_err(|e| ImportError::NotUtf8 {
+        offset: e.valid_up_to() + 3 * usize::from(bytes.starts_with(b"\xEF\xBB\xBF")),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,766 @@
+//! Tests of the whole importer: the shipped plan (facts a person can check
+//! by reading it), Word and CSV fixtures built here in code, and refused
+//! inputs.
+
+use std::io::Write;
+
+use super::*;
+use crate::date::Precision;
+
+const SHIPPED: &str = include_str!("../../ledger/plans/west-oxfordshire-dhr-alice-action-plan.txt");
+
+fn shipped() -> ParsedPlan {
+    parse(
+        "west-oxfordshire-dhr-alice-action-plan.txt",
+        SHIPPED.as_bytes(),
+        None,
+    )
+    .expect("the shipped plan parses")
+}
+
+fn iso(date: Option<FuzzyDate>) -> Option<String> {
+    date.map(|d| d.to_string())
+}
+
+fn action<'a>(plan: &'a ParsedPlan, locator: &str) -> &'a ParsedAction {
+    plan.actions
+        .iter()
+        .find(|a| a.locator == locator)
+        .unwrap_or_else(|| panic!("no action at {locator}"))
+}
+
+fn warnings_at<'a>(plan: &'a ParsedPlan, locator: &str) -> Vec<&'a str> {
+    plan.warnings
+        .iter()
+        .filter(|w| w.locator == locator)
+        .map(|w| w.message.as_str())
+        .collect()
+}
+
+#[test]
+fn shipped_plan_particulars() {
+    let plan = shipped();
+    assert_eq!(
+        plan.partnership.as_deref(),
+        Some("West Oxfordshire Community Safety Partnership")
+    );
+    assert_eq!(plan.review.as_deref(), Some("Alice"));
+    assert_eq!(plan.chair.as_deref(), Some("Deborah Jeremiah"));
+    let published = plan.published.expect("a publication date");
+    assert_eq!(published.to_string(), "2019-10");
+    assert_eq!(published.precision(), Precision::Month);
+    let numbers: Vec<u32> = plan.recommendations.iter().map(|r| r.number).collect();
+    assert_eq!(numbers, (1..=10).collect::<Vec<u32>>());
+    // Recommendation 9 is broken over two paragraphs in the document.
+    assert!(
+        plan.recommendations[8]
+            .text
+            .ends_with("consider models of working with perpetrators. The police pilot programme may provide a helpful platform for this.")
+    );
+    assert!(
+        plan.recommendations[9]
+            .text
+            .starts_with("Mental Health Services are required")
+    );
+}
+
+#[test]
+fn shipped_plan_has_seven_agencies_and_26_actions() {
+    let plan = shipped();
+    let mut agencies: Vec<&str> = Vec::new();
+    for a in &plan.actions {
+        if !agencies.contains(&a.agency.as_str()) {
+            agencies.push(&a.agency);
+        }
+    }
+    assert_eq!(
+        agencies,
+        [
+            "Thames Valley Police",
+            "Primary Care",
+            "West Oxfordshire District Council, Housing",
+            "Turning Point",
+            "A2Dominion Housing Group Ltd.",
+            "Reducing the Risk",
+            "Oxford Health NHS Foundation Trust",
+        ]
+    );
+    let locators: Vec<&str> = plan.actions.iter().map(|a| a.locator.as_str()).collect();
+    let mut expected = vec![
+        "THAMES VALLEY POLICE, row 1".to_string(),
+        "PRIMARY CARE, row 1".into(),
+        "PRIMARY CARE, row 2".into(),
+    ];
+    expected
+        .extend((1..=8).map(|n| format!("WEST OXFORDSHIRE DISTRICT COUNCIL, HOUSING, row {n}")));
+    expected.push("TURNING POINT, row 1".into());
+    expected.extend((1..=4).map(|n| format!("A2 DOMINION HOUSING GROUP LTD., row {n}")));
+    expected.extend((1..=4).map(|n| format!("REDUCING THE RISK, row {n}")));
+    expected.extend(
+        ['A', 'B', 'C', 'D', 'E']
+            .map(|l| format!("OXFORD HEALTH NHS FOUNDATION TRUST, row 1, sub-action {l}")),
+    );
+    expected.push("OXFORD HEALTH NHS FOUNDATION TRUST, row 2".into());
+    assert_eq!(locators, expected);
+    assert_eq!(plan.actions.len(), 26);
+    for a in &plan.actions {
+        assert!(!a.text.is_empty(), "{} has action text", a.locator);
+        assert!(!a.text.contains('<'), "{} has HTML left", a.locator);
+    }
+}
+
+#[test]
+fn thames_valley_police_claim_is_dated_5_june_2019() {
+    let plan = shipped();
+    let tvp = action(&plan, "THAMES VALLEY POLICE, row 1");
+    assert_eq!(tvp.lead.as_deref(), Some("TVP"));
+    let target = tvp.target.as_ref().expect("a target");
+    assert_eq!(target.text, "July 2019");
+    assert_eq!(iso(target.date).as_deref(), Some("2019-07"));
+    assert_eq!(
+        target.date.map(FuzzyDate::precision),
+        Some(Precision::Month)
+    );
+    assert_eq!(
+        tvp.outcome.as_deref(),
+        Some("5/6/19 – completed. Process updated.")
+    );
+    assert_eq!(
+        tvp.facts,
+        [OutcomeFact::Claimed {
+            outcome: "5/6/19 – completed. Process updated.".into(),
+            effective: FuzzyDate::day(2019, 6, 5),
+        }]
+    );
+    // The Child SCR note sits in the recommendation column: not a completion.
+    assert!(
+        tvp.recommendation_text
+            .as_deref()
+            .is_some_and(|t| t.ends_with("(Child SCR action plan completed 25/05/17)"))
+    );
+    assert_eq!(tvp.recommendations, Vec::<u32>::new());
+    assert!(
+        warnings_at(&plan, "THAMES VALLEY POLICE, row 1")
+            .iter()
+            .any(|w| w.contains("2017-05-25") && w.contains("not read as a completion"))
+    );
+}
+
+#[test]
+fn primary_care_status_word_in_target_column_is_a_claim() {
+    let plan = shipped();
+    for row in ["PRIMARY CARE, row 1", "PRIMARY CARE, row 2"] {
+        let a = action(&plan, row);
+        let target = a.target.as_ref().expect("a target");
+        assert_eq!(target.text, "April 2020");
+        assert_eq!(iso(target.date).as_deref(), Some("2020-04"));
+        assert_eq!(a.outcome, None);
+        assert_eq!(
+            a.facts,
+            [OutcomeFact::Claimed {
+                outcome: "Completed".into(),
+                effective: None
+            }]
+        );
+    }
+    let first = action(&plan, "PRIMARY CARE, row 1");
+    assert_eq!(
+        first.text,
+        "• Create local guidance for coding based on the RCGP guidance.\n• Disseminate guidance through safeguarding leads\n• Present at regional network meeting"
+    );
+    assert_eq!(
+        first.scope.as_deref(),
+        Some(
+            "Local guidance to be created and shared with regional colleagues.\nNational coding guidance to be incorporated into local practice"
+        )
+    );
+}
+
+#[test]
+fn housing_rows_broken_across_pages_are_joined() {
+    let plan = shipped();
+    let refuge = action(&plan, "WEST OXFORDSHIRE DISTRICT COUNCIL, HOUSING, row 3");
+    assert!(
+        refuge
+            .recommendation_text
+            .as_deref()
+            .is_some_and(|t| t.ends_with("only until support can be arranged with DA services."))
+    );
+    assert!(
+        refuge
+            .milestones
+            .as_deref()
+            .is_some_and(|t| t.contains("clients should be moved on asap"))
+    );
+    assert_eq!(
+        refuge.facts,
+        [OutcomeFact::Embedded {
+            note: "Completed and Ongoing".into(),
+            effective: None
+        }]
+    );
+    let referrals = action(&plan, "WEST OXFORDSHIRE DISTRICT COUNCIL, HOUSING, row 6");
+    assert!(referrals.text.ends_with("Homelessness Reduction Act 2017 requires each client to be issued with a bespoke personal housing plan which reflects their needs and lists the actions that all parties take to resolve their housing issue"));
+    let protocol = action(&plan, "WEST OXFORDSHIRE DISTRICT COUNCIL, HOUSING, row 2");
+    assert_eq!(
+        protocol.facts,
+        [OutcomeFact::Claimed {
+            outcome: "Completed 30 Sept 2019".into(),
+            effective: FuzzyDate::day(2019, 9, 30),
+        }]
+    );
+    let training = action(&plan, "WEST OXFORDSHIRE DISTRICT COUNCIL, HOUSING, row 1");
+    assert!(matches!(
+        &training.facts[..],
+        [OutcomeFact::Embedded {
+            effective: None,
+            ..
+        }]
+    ));
+    assert_eq!(training.target.as_ref().and_then(|t| t.date), None);
+    // The row with text in its first cell only is a note, not an action.
+    let note = plan
+        .notes
+        .iter()
+        .find(|n| n.text.starts_with("All identified actions are imbedded"))
+        .expect("the housing note is kept");
+    assert_eq!(
+        note.locator,
+        "WEST OXFORDSHIRE DISTRICT COUNCIL, HOUSING, after row 8"
+    );
+    assert_eq!(
+        note.agency.as_deref(),
+        Some("West Oxfordshire District Council, Housing")
+    );
+    assert!(
+        !warnings_at(
+            &plan,
+            "WEST OXFORDSHIRE DISTRICT COUNCIL, HOUSING, after row 8"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn turning_point_completion_predates_its_target() {
+    let plan = shipped();
+    let tp = action(&plan, "TURNING POINT, row 1");
+    let target = tp.target.as_ref().expect("a target");
+    assert_eq!(target.text, "Champion training to be completed by 12/19");
+    assert_eq!(iso(target.date).as_deref(), Some("2019-12"));
+    assert_eq!(
+        tp.facts,
+        [OutcomeFact::Claimed {
+            outcome: "Completed 26/10/2018".into(),
+            effective: FuzzyDate::day(2018, 10, 26),
+        }]
+    );
+    assert!(warnings_at(&plan, "TURNING POINT, row 1").contains(
+        &"The completion is dated 2018-10-26, before the review was published (2019-10)."
+    ));
+}
+
+#[test]
+fn a2dominion_citations_and_the_recommendations_they_read_like() {
+    let plan = shipped();
+    let cited: Vec<Vec<u32>> = (1..=4)
+        .map(|n| {
+            action(&plan, &format!("A2 DOMINION HOUSING GROUP LTD., row {n}"))
+                .recommendations
+                .clone()
+        })
+        .collect();
+    assert_eq!(cited, [vec![3], vec![6], vec![11], vec![13]]);
+    let eleven = warnings_at(&plan, "A2 DOMINION HOUSING GROUP LTD., row 3");
+    assert!(
+        eleven
+            .iter()
+            .any(|w| w.contains("Recommendation 11") && w.contains("reads like Recommendation 9 ")),
+        "{eleven:?}"
+    );
+    let thirteen = warnings_at(&plan, "A2 DOMINION HOUSING GROUP LTD., row 4");
+    assert!(
+        thirteen.iter().any(|w| w.contains("Recommendation 13") && w.contains("reads like Recommendation 10 ")),
+        "{thirteen:?}"
+    );
+    // Rows citing a listed recommendation raise no citation warning.
+    for row in [
+        "A2 DOMINION HOUSING GROUP LTD., row 1",
+        "A2 DOMINION HOUSING GROUP LTD., row 2",
+    ] {
+        assert!(
+            !warnings_at(&plan, row)
+                .iter()
+                .any(|w| w.contains("does not list"))
+        );
+    }
+    // Row 2 continues after a page break: the cut sentence is joined, and
+    // the third target line is kept.
+    let dash = action(&plan, "A2 DOMINION HOUSING GROUP LTD., row 2");
+    assert!(
+        dash.recommendation_text
+            .as_deref()
+            .is_some_and(|t| t.contains("assessing risk using the DASH risk assessment."))
+    );
+    let target = dash.target.as_ref().expect("a target");
+    assert_eq!(
+        target.text,
+        "Sep 2019\nDec 2019 (course availability)\nOngoing through probation of new staff."
+    );
+    assert_eq!(iso(target.date).as_deref(), Some("2019-12"));
+    // "Completed" + text is a claim with no date; "week of 22/11" is no date.
+    let perpetrators = action(&plan, "A2 DOMINION HOUSING GROUP LTD., row 3");
+    assert!(
+        matches!(&perpetrators.facts[..], [OutcomeFact::Claimed { effective: None, outcome }] if outcome.starts_with("Completed\n"))
+    );
+    // The free notes after the table are kept, not read as actions.
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.text == "* Safeguarding training includes the following.")
+    );
+}
+
+#[test]
+fn similarity_threshold_separates_the_shipped_plan() {
+    // Justifies the threshold: rows citing a listed recommendation overlap it
+    // well above the threshold; distinct summary recommendations stay below.
+    let plan = shipped();
+    let listed = |n: u32| &plan.recommendations[n as usize - 1].text;
+    for (row, number) in [(1, 3), (2, 6)] {
+        let a = action(&plan, &format!("A2 DOMINION HOUSING GROUP LTD., row {row}"));
+        let text = a.recommendation_text.as_deref().unwrap_or("");
+        assert!(
+            assemble::overlap_percent(text, listed(number)) >= 40,
+            "row {row}"
+        );
+    }
+    for a in &plan.recommendations {
+        for b in &plan.recommendations {
+            if a.number < b.number {
+                let percent = assemble::overlap_percent(&a.text, &b.text);
+                assert!(
+                    percent + 5 <= assemble::SIMILAR_PERCENT,
+                    "{} and {}: {percent}%",
+                    a.number,
+                    b.number
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn reducing_the_risk_repeated_tables_are_one_agency() {
+    let plan = shipped();
+    let rows: Vec<&ParsedAction> = plan
+        .actions
+        .iter()
+        .filter(|a| a.agency == "Reducing the Risk")
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for a in &rows {
+        assert!(
+            matches!(&a.facts[..], [OutcomeFact::Claimed { effective, .. }] if iso(*effective).as_deref() == Some("2019-06")),
+            "{}",
+            a.locator
+        );
+    }
+    let supervision = action(&plan, "REDUCING THE RISK, row 3");
+    assert_eq!(
+        supervision
+            .target
+            .as_ref()
+            .map(|t| (t.text.as_str(), t.date)),
+        Some(("ongoing", None))
+    );
+    let agreement = action(&plan, "REDUCING THE RISK, row 4");
+    assert_eq!(
+        agreement.target.as_ref().map(|t| t.text.as_str()),
+        Some("Subject to multi agency agreement")
+    );
+}
+
+#[test]
+fn oxford_health_sub_actions_withdrawal_and_milestones() {
+    let plan = shipped();
+    let prefix = "OXFORD HEALTH NHS FOUNDATION TRUST, row 1, sub-action";
+    let first = action(&plan, &format!("{prefix} A"));
+    assert!(
+        first
+            .text
+            .starts_with("A. Incorporate recent domestic abuse guidance")
+    );
+    assert!(matches!(
+        &first.facts[..],
+        [OutcomeFact::Milestone {
+            effective: None,
+            ..
+        }]
+    ));
+    for letter in ['B', 'C', 'D', 'E'] {
+        let a = action(&plan, &format!("{prefix} {letter}"));
+        assert_eq!(
+            a.recommendation_text, first.recommendation_text,
+            "{letter} shares the recommendation"
+        );
+        assert_eq!(
+            iso(a.target.as_ref().and_then(|t| t.date)).as_deref(),
+            Some("2019-12")
+        );
+    }
+    let b = action(&plan, &format!("{prefix} B"));
+    assert_eq!(
+        b.facts,
+        [OutcomeFact::Claimed {
+            outcome: "Completed".into(),
+            effective: None
+        }]
+    );
+    let c = action(&plan, &format!("{prefix} C"));
+    assert!(
+        c.text.ends_with(
+            "explore further the existing domestic abuse champions might also be trained."
+        )
+    );
+    assert!(
+        c.outcome
+            .as_deref()
+            .is_some_and(|o| o.contains("Autumn 2021"))
+    );
+    let d = action(&plan, &format!("{prefix} D"));
+    assert!(
+        matches!(&d.facts[..], [OutcomeFact::Withdrawn { reason, effective: None }] if reason.contains("no longer a workstream"))
+    );
+    let e = action(&plan, &format!("{prefix} E"));
+    assert_eq!((e.outcome.as_deref(), e.facts.len()), (None, 0));
+
+    let dash = action(&plan, "OXFORD HEALTH NHS FOUNDATION TRUST, row 2");
+    assert_eq!(dash.recommendation_text, None);
+    assert_eq!(
+        dash.target.as_ref().map(|t| (t.text.as_str(), iso(t.date))),
+        Some((
+            "September 2019\n(once review of policy has been agreed)",
+            Some("2019-09".to_string())
+        ))
+    );
+    let dated: Vec<(Option<String>, &str)> = dash
+        .facts
+        .iter()
+        .map(|f| match f {
+            OutcomeFact::Milestone { note, effective } => (iso(*effective), note.as_str()),
+            other => panic!("expected milestones, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(dated.len(), 2);
+    assert_eq!(dated[0].0, None);
+    assert!(dated[0].1.starts_with("DASH training opportunities"));
+    assert_eq!(dated[1].0.as_deref(), Some("2021-11-16"));
+    assert!(dated[1].1.starts_with("16.11.2021. Links to Guidance"));
+    assert!(
+        dated[1]
+            .1
+            .ends_with("Report due 17.11.21. Linked to DHR action")
+    );
+    assert!(
+        warnings_at(&plan, "OXFORD HEALTH NHS FOUNDATION TRUST, row 2")
+            .iter()
+            .any(|w| w.contains("no recommendation text of its own"))
+    );
+}
+
+#[test]
+fn shipped_plan_warnings_are_pinned() {
+    let plan = shipped();
+    let lines: Vec<String> = plan
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.locator, w.message))
+        .collect();
+    assert_eq!(lines.len(), 27, "{lines:#?}");
+    for line in &lines {
+        assert!(
+            line.ends_with('.') || line.ends_with('"'),
+            "one sentence: {line}"
+        );
+    }
+    // Parsing is deterministic.
+    assert_eq!(shipped(), plan);
+}
+
+/// A minimal Word document: the parts Word needs, and `body` as the body.
+fn docx(body: &str) -> Vec<u8> {
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#,
+        ),
+        ("word/document.xml", document.as_str()),
+    ];
+    for (name, content) in parts {
+        zip.start_file(name, options).expect("start a zip entry");
+        zip.write_all(content.as_bytes())
+            .expect("write a zip entry");
+    }
+    zip.finish().expect("finish the zip").into_inner()
+}
+
+fn p(text: &str) -> String {
+    format!("<w:p><w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p>")
+}
+
+fn heading(text: &str) -> String {
+    format!("<w:p><w:pPr><w:pStyle w:val=\"Heading2\"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>")
+}
+
+fn row(cells: &[&str]) -> String {
+    let cells: String = cells.iter().map(|c| format!("<w:tc>{c}</w:tc>")).collect();
+    format!("<w:tr>{cells}</w:tr>")
+}
+
+#[test]
+fn word_document_with_template_columns() {
+    let header = [
+        "Recommendation",
+        "Scope of recommendation",
+        "Actions",
+        "Lead",
+        "Key milestones achieved in enacting recommendation",
+        "When should this action be completed by",
+        "Completion Date and Outcome",
+    ]
+    .map(p);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let first = [
+        p("Recommendation 1"),
+        p("Local"),
+        // Two paragraphs and a line break: three lines.
+        format!(
+            "{}<w:p><w:r><w:t>Second step</w:t><w:br/><w:t>Third &amp; last</w:t></w:r></w:p>",
+            p("First step")
+        ),
+        p("Safeguarding lead"),
+        p("Training booked"),
+        p("30 Sept 2019"),
+        p("Completed 30 September 2019"),
+    ];
+    let second = [
+        String::new(),
+        String::new(),
+        p("Audit referrals"),
+        p("MARAC chair"),
+        String::new(),
+        p("Ongoing"),
+        String::new(),
+    ];
+    let as_refs =
+        |cells: &[String]| -> String { row(&cells.iter().map(String::as_str).collect::<Vec<_>>()) };
+    let body = [
+        p("Somewhere Community Safety Partnership"),
+        p("'Bob'"),
+        p("Independent Chair: A. Chair"),
+        p("March 2020"),
+        p("Recommendation 1 – Agencies should train staff."),
+        heading("Sample Health Trust"),
+        format!(
+            "<w:tbl>{}{}{}</w:tbl>",
+            row(&header),
+            as_refs(&first),
+            as_refs(&second)
+        ),
+        p("A note after the table."),
+    ]
+    .concat();
+    let bytes = docx(&body);
+    assert_eq!(detect_format("plan.bin", &bytes), Some(Format::Docx));
+    let plan = parse("plan.docx", &bytes, None).expect("the docx parses");
+    assert_eq!(
+        plan.partnership.as_deref(),
+        Some("Somewhere Community Safety Partnership")
+    );
+    assert_eq!(plan.review.as_deref(), Some("Bob"));
+    assert_eq!(plan.chair.as_deref(), Some("A. Chair"));
+    assert_eq!(iso(plan.published).as_deref(), Some("2020-03"));
+    assert_eq!(plan.recommendations.len(), 1);
+    assert_eq!(plan.actions.len(), 2);
+    let a = &plan.actions[0];
+    assert_eq!(a.locator, "Sample Health Trust, row 1");
+    assert_eq!(a.agency, "Sample Health Trust");
+    assert_eq!(a.text, "First step\nSecond step\nThird & last");
+    assert_eq!(a.recommendations, [1]);
+    assert_eq!(a.lead.as_deref(), Some("Safeguarding lead"));
+    assert_eq!(
+        iso(a.target.as_ref().and_then(|t| t.date)).as_deref(),
+        Some("2019-09-30")
+    );
+    assert_eq!(
+        a.facts,
+        [OutcomeFact::Claimed {
+            outcome: "Completed 30 September 2019".into(),
+            effective: FuzzyDate::day(2019, 9, 30)
+        }]
+    );
+    let b = &plan.actions[1];
+    assert_eq!(b.locator, "Sample Health Trust, row 2");
+    assert_eq!(b.lead.as_deref(), Some("MARAC chair"));
+    assert_eq!(
+        b.target.as_ref().map(|t| (t.text.as_str(), t.date)),
+        Some(("Ongoing", None))
+    );
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.text == "A note after the table.")
+    );
+}
+
+#[test]
+fn csv_with_synonyms_agency_column_and_line_breaks() {
+    let csv = "Agency,Recommendation,Action Taken,Lead Agency,Target dates,Date of completion and Outcome\n\
+        Thames Valley Police,Recommendation 2,\"Update Niche,\nthen brief chairs\",TVP,July 2019,\"5/6/19 – completed.\"\n\
+        Thames Valley Police,Recommendation 1,Remind chairs,TVP,12/19,\n\
+        Oxford Health,,A. Write the policy,Safeguarding Team,December 2019,\"Numbers not known\n16.11.2021. Guidance online\"\n\
+        Oxford Health,,B Set up a working group,Safeguarding Team,December 2019,Completed and Ongoing\n";
+    assert_eq!(detect_format("plan.txt", csv.as_bytes()), Some(Format::Csv));
+    let plan = parse("plan.csv", csv.as_bytes(), None).expect("the CSV parses");
+    let locators: Vec<&str> = plan.actions.iter().map(|a| a.locator.as_str()).collect();
+    assert_eq!(
+        locators,
+        [
+            "Thames Valley Police, row 1 (CSV row 2)",
+            "Thames Valley Police, row 2 (CSV row 3)",
+            "Oxford Health, row 1 (CSV row 4), sub-action A",
+            "Oxford Health, row 1 (CSV row 5), sub-action B",
+        ]
+    );
+    let first = &plan.actions[0];
+    assert_eq!(first.text, "Update Niche,\nthen brief chairs");
+    assert_eq!(first.recommendations, [2]);
+    assert_eq!(
+        first.facts,
+        [OutcomeFact::Claimed {
+            outcome: "5/6/19 – completed.".into(),
+            effective: FuzzyDate::day(2019, 6, 5)
+        }]
+    );
+    assert_eq!(
+        iso(plan.actions[1].target.as_ref().and_then(|t| t.date)).as_deref(),
+        Some("2019-12")
+    );
+    assert_eq!(plan.actions[1].facts, []);
+    assert!(matches!(
+        &plan.actions[2].facts[..],
+        [
+            OutcomeFact::Milestone {
+                effective: None,
+                ..
+            },
+            OutcomeFact::Milestone {
+                effective: Some(_),
+                ..
+            }
+        ]
+    ));
+    assert!(matches!(
+        &plan.actions[3].facts[..],
+        [OutcomeFact::Embedded { .. }]
+    ));
+    // A CSV has no title page: nothing is invented.
+    assert_eq!((plan.partnership, plan.published), (None, None));
+}
+
+#[test]
+fn format_detection_reads_content_first() {
+    assert_eq!(
+        detect_format("plan.csv", SHIPPED.as_bytes()),
+        Some(Format::Text)
+    );
+    assert_eq!(
+        detect_format("plan.txt", b"Agency,Actions,Lead\nA,B,C\n"),
+        Some(Format::Csv)
+    );
+    assert_eq!(detect_format("notes.md", b"nothing tabular here"), None);
+    assert_eq!(
+        detect_format("plan.csv", b"nothing tabular here"),
+        Some(Format::Csv)
+    );
+    assert_eq!(detect_format("x", b"PK\x03\x04rest"), None);
+}
+
+#[test]
+fn bad_input_is_refused_clearly() {
+    let cases: Vec<(&str, Vec<u8>, ImportError)> = vec![
+        ("empty.txt", Vec::new(), ImportError::Empty),
+        ("blank.txt", b"  \n\n ".to_vec(), ImportError::Empty),
+        (
+            "latin1.txt",
+            b"Action to be taken\tLead\tTarget Date\n\xe9t\xe9\n".to_vec(),
+            ImportError::NotUtf8 { offset: 36 },
+        ),
+        (
+            "prose.txt",
+            b"A letter with no table at all.\n".to_vec(),
+            ImportError::NoTable,
+        ),
+        (
+            "no-action.csv",
+            b"Agency,Lead,Target Date\nTVP,TVP,July 2019\n".to_vec(),
+            ImportError::NoActionColumn {
+                headers: vec!["Agency".into(), "Lead".into(), "Target Date".into()],
+            },
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        assert_eq!(parse(name, &bytes, None), Err(expected), "{name}");
+    }
+    let whole = docx(&p("x"));
+    let truncated = &whole[..whole.len() / 2];
+    let error = parse("plan.docx", truncated, None).expect_err("a truncated docx is refused");
+    assert!(matches!(error, ImportError::BadDocx(_)), "{error:?}");
+    let no_table = parse("plan.docx", &whole, None).expect_err("a docx without a table");
+    assert_eq!(no_table, ImportError::NoTable);
+    for error in [
+        ImportError::Empty,
+        ImportError::NoTable,
+        ImportError::NotUtf8 { offset: 1 },
+        ImportError::NoActionColumn {
+            headers: vec!["Lead".into()],
+        },
+        ImportError::BadDocx("reason".into()),
+        ImportError::Csv("reason".into()),
+    ] {
+        let message = error.to_string();
+        assert!(
+            message.starts_with(char::is_uppercase) && !message.ends_with('.'),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_table_without_a_heading_is_filed_under_unknown_agency() {
+    let text = "Action to be taken\tLead\tTarget Date\tOutcome\nTrain staff\tHR\tMarch 2020\t\n";
+    let plan = parse("plan.txt", text.as_bytes(), None).expect("parses");
+    assert_eq!(plan.actions.len(), 1);
+    assert_eq!(plan.actions[0].agency, "Unknown Agency");
+    assert_eq!(plan.actions[0].locator, "UNKNOWN AGENCY, row 1");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.message.contains("no agency heading"))
+    );
+    // A missing lead and target are each worth a reviewer's look.
+    let text = "TURNING POINT\nAction to be taken\tLead\tTarget Date\nTrain staff\t\t\n";
+    let plan = parse("plan.txt", text.as_bytes(), None).expect("parses");
+    let messages: Vec<&str> = plan.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["The action has no lead.", "The action has no target."]
+    );
+}
