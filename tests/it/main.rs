@@ -1,0 +1,7 @@
+//! The integration tests, as one test binary: tampering with stored bytes,
+//! killing a writer mid-append, a model of random command sequences, and the
+//! command line run as a real process. `support` holds the shared helpers: a
+//! temporary ledger with a fixed clock and a small plan.
+
+mod support;
+mod tamper;
