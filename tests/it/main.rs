@@ -3,5 +3,6 @@
 //! command line run as a real process. `support` holds the shared helpers: a
 //! temporary ledger with a fixed clock and a small plan.
 
+mod crash;
 mod support;
 mod tamper;
