@@ -4,5 +4,6 @@
 //! temporary ledger with a fixed clock and a small plan.
 
 mod crash;
+mod model;
 mod support;
 mod tamper;
