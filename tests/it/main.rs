@@ -1,3 +1,11 @@
-//! Integration tests: one binary, a module per concern.
+//! The integration tests, as one test binary: tampering with stored bytes,
+//! killing a writer mid-append, a model of random command sequences,
+//! snapshots, and the command line run as a real process. `support` holds
+//! the shared helpers: a temporary ledger with a fixed clock and a small plan.
 
+mod cli;
+mod crash;
+mod model;
 mod snapshots;
+mod support;
+mod tamper;

@@ -1,0 +1,366 @@
+//! What every integration test shares: a temporary ledger with a fixed
+//! clock, a small plan built through `Ledger::transact`, direct access to the
+//! sled trees for tampering, the real binaries run as processes, and a small
+//! seeded random number generator (so a failing run can be repeated).
+
+#![allow(dead_code)]
+
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Output, Stdio};
+use std::sync::{Arc, RwLock};
+
+use planledger::command::Command;
+use planledger::date::{FuzzyDate, Target};
+use planledger::ledger::{Ledger, Stamped};
+use planledger::projection::State;
+use planledger::store::Store;
+use planledger::store::verify::{Report, verify};
+use planledger::time::{DayEnd, FixedClock, parse_instant};
+
+/// The actor used unless a test says otherwise.
+pub const ACTOR: &str = "Assurance Lead";
+
+/// 2021-01-01T00:00:00Z: the fixed clock's starting time.
+pub fn start_time() -> i64 {
+    parse_instant("2021-01-01T00:00:00Z", DayEnd::Start).expect("a valid instant")
+}
+
+/// Guards the fork-to-exec window of every child process the tests start.
+///
+/// The tests run in parallel threads of one process. A child forked while
+/// another thread holds a ledger open inherits that ledger's lock file
+/// descriptor (and sled's), and keeps it, with its lock, until it execs. If
+/// the other thread closes the ledger in that window and a process then
+/// tries to open it, it is told the ledger "is in use by another process".
+/// So children are spawned under the write lock (`spawn` returns only once
+/// the child has exec'd), and held ledgers and stores are closed under the
+/// read lock: once a close returns, no child still holds the lock.
+static SPAWN: RwLock<()> = RwLock::new(());
+
+/// An open ledger, store or sled database that is closed under the read
+/// side of [`SPAWN`], and whose close waits until sled has let go of its
+/// database file.
+///
+/// sled 0.34.7 does not release the lock on its `db` file when the `Db` is
+/// dropped, but a moment later, when its background I/O has finished
+/// (sled issues #1234 and #1289). Reopening at once, in this process or in a
+/// child, then fails with "could not acquire lock". The tests wait for the
+/// release so that they test planledger, not that race; the race itself is
+/// described in the report that came with these tests.
+pub struct Held<T> {
+    value: Option<T>,
+    sled_dir: PathBuf,
+}
+
+impl<T> Held<T> {
+    /// `sled_dir` is the sled database directory the value has open.
+    pub fn new(value: T, sled_dir: PathBuf) -> Held<T> {
+        Held {
+            value: Some(value),
+            sled_dir,
+        }
+    }
+}
+
+/// Waits (at most ten seconds) until nobody holds the lock on sled's `db`
+/// file in `sled_dir`.
+fn wait_for_sled_release(sled_dir: &Path) {
+    let path = sled_dir.join("db");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let Ok(file) = std::fs::File::open(&path) else {
+            return;
+        };
+        if file.try_lock().is_ok() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sled still holds {} ten seconds after it was closed",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+impl<T> Deref for Held<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.value.as_ref().expect("held until dropped")
+    }
+}
+
+impl<T> DerefMut for Held<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.value.as_mut().expect("held until dropped")
+    }
+}
+
+impl<T> Drop for Held<T> {
+    fn drop(&mut self) {
+        let _guard = SPAWN
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        drop(self.value.take());
+        wait_for_sled_release(&self.sled_dir);
+    }
+}
+
+/// Starts a child process under the write side of [`SPAWN`].
+pub fn spawn(process: &mut Process) -> Child {
+    let _guard = SPAWN
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    process.spawn().expect("the binary starts")
+}
+
+/// A ledger in a temporary directory, with the clock it was made with.
+pub struct TempLedger {
+    // Dropped last, after any ledger opened in it.
+    pub tmp: tempfile::TempDir,
+    pub clock: Arc<FixedClock>,
+}
+
+impl TempLedger {
+    /// A fresh ledger holding only its genesis event (seq 0).
+    pub fn new() -> (TempLedger, Held<Ledger>) {
+        let tmp = tempfile::tempdir().expect("a temporary directory");
+        let clock = Arc::new(FixedClock::new(start_time()));
+        let dir = tmp.path().join("ledger");
+        let ledger = Ledger::init(&dir, ACTOR, clock.clone()).expect("a new ledger");
+        (
+            TempLedger { tmp, clock },
+            Held::new(ledger, dir.join("sled")),
+        )
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.tmp.path().join("ledger")
+    }
+
+    pub fn open(&self) -> Held<Ledger> {
+        open_ledger(&self.dir(), self.clock.clone())
+    }
+
+    /// Runs `verify` on the ledger (which must not be open).
+    pub fn verify(&self) -> Report {
+        verify_dir(&self.dir())
+    }
+}
+
+/// Runs `verify` on the ledger at `dir` (which must not be open).
+pub fn verify_dir(dir: &Path) -> Report {
+    let store = open_store(dir);
+    verify(&store).expect("verify reads the store")
+}
+
+pub fn open_store(dir: &Path) -> Held<Store> {
+    let store = Store::open(dir).expect("the store opens whatever its events hold");
+    Held::new(store, dir.join("sled"))
+}
+
+pub fn open_ledger(dir: &Path, clock: Arc<FixedClock>) -> Held<Ledger> {
+    let ledger = Ledger::open(dir, clock).expect("the ledger opens");
+    Held::new(ledger, dir.join("sled"))
+}
+
+/// Records one transaction of the given commands, advancing the clock a
+/// minute first so recorded times differ.
+pub fn record(ledger: &mut Ledger, clock: &FixedClock, commands: Vec<Command>) {
+    clock.advance_secs(60);
+    let stamped = commands.into_iter().map(Stamped::from).collect();
+    ledger
+        .transact(ACTOR, "test", stamped)
+        .expect("the transaction is recorded");
+}
+
+pub fn add_plan() -> Command {
+    Command::AddPlan {
+        partnership: "West Oxfordshire Community Safety Partnership".into(),
+        review: "Alice".into(),
+        chair: Some("Independent Chair".into()),
+        published: FuzzyDate::month(2019, 5),
+    }
+}
+
+pub fn add_action(plan: u32, agency: &str) -> Command {
+    Command::AddAction {
+        plan,
+        agency: agency.into(),
+        lead: Some("Safeguarding Lead".into()),
+        text: format!("{agency} trains its staff on coercive control"),
+        scope: Some("Local".into()),
+        recommendations: vec![1],
+        target: Some(Target {
+            text: "July 2019".into(),
+            date: FuzzyDate::month(2019, 7),
+        }),
+    }
+}
+
+pub fn note(action: u32, text: &str) -> Command {
+    Command::NoteMilestone {
+        action,
+        note: text.into(),
+    }
+}
+
+/// A small plan, one event per transaction:
+/// seq 0 genesis, 1 plan P1, 2 recommendation R1, 3 action A1, 4 action A2,
+/// 5..=8 notes on A1 and A2, 9 a claim on A1. Returns the number of events.
+pub fn small_plan(ledger: &mut Ledger, clock: &FixedClock) -> u64 {
+    record(ledger, clock, vec![add_plan()]);
+    record(
+        ledger,
+        clock,
+        vec![Command::AddRecommendation {
+            plan: 1,
+            number: None,
+            text: "Agencies train staff on coercive control".into(),
+            scope: Some("Local".into()),
+        }],
+    );
+    record(ledger, clock, vec![add_action(1, "Thames Valley Police")]);
+    record(ledger, clock, vec![add_action(1, "Oxford Health")]);
+    for (action, text) in [
+        (1, "Training plan drafted"),
+        (2, "Audit of records begun"),
+        (1, "First cohort trained"),
+        (2, "Audit complete"),
+    ] {
+        record(ledger, clock, vec![note(action, text)]);
+    }
+    record(
+        ledger,
+        clock,
+        vec![Command::Claim {
+            action: 1,
+            outcome: "All frontline officers trained".into(),
+            evidence: Vec::new(),
+        }],
+    );
+    ledger.events().expect("events read back").len() as u64
+}
+
+/// The state folded from scratch from the ledger's stored events.
+pub fn rebuilt(ledger: &Ledger) -> State {
+    let events = ledger.events().expect("events read back");
+    State::fold(events.iter().map(|e| (e.seq, e.hash, &e.record)))
+}
+
+/// Opens the ledger's sled database directly (the ledger must be closed),
+/// lets `change` edit the `events` and `txs` trees, and flushes.
+pub fn tamper(dir: &Path, change: impl FnOnce(&sled::Tree, &sled::Tree)) {
+    let db = Held::new(
+        sled::open(dir.join("sled")).expect("sled opens"),
+        dir.join("sled"),
+    );
+    let events = db.open_tree("events").expect("the events tree");
+    let txs = db.open_tree("txs").expect("the txs tree");
+    change(&events, &txs);
+    db.flush().expect("sled flushes");
+}
+
+/// The stored value (hash ‖ record bytes) of the event at `seq`.
+pub fn stored_value(events: &sled::Tree, seq: u64) -> Vec<u8> {
+    events
+        .get(seq.to_be_bytes())
+        .expect("sled reads")
+        .unwrap_or_else(|| panic!("event {seq} is stored"))
+        .to_vec()
+}
+
+pub fn put_value(events: &sled::Tree, seq: u64, value: &[u8]) {
+    events
+        .insert(seq.to_be_bytes(), value)
+        .expect("sled writes");
+}
+
+/// What a process run reported.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output
+                .status
+                .code()
+                .expect("the process exited, not signalled"),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// The real `planledger` binary, with the ledger directory given and no
+/// actor, clock or ledger taken from the test's own environment.
+pub fn planledger(ledger_dir: &Path) -> Process {
+    let mut process = Process::new(env!("CARGO_BIN_EXE_planledger"));
+    process
+        .env_remove("PLANLEDGER_ACTOR")
+        .env_remove("PLANLEDGER_CLOCK")
+        .env_remove("PLANLEDGER_LEDGER")
+        .arg("--ledger")
+        .arg(ledger_dir);
+    process
+}
+
+pub fn run(process: &mut Process) -> Run {
+    process
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = spawn(process);
+    Run::from(child.wait_with_output().expect("the binary runs"))
+}
+
+/// `planledger verify --ledger DIR`.
+pub fn cli_verify(dir: &Path) -> Run {
+    run(planledger(dir).arg("verify"))
+}
+
+/// splitmix64: a tiny seeded generator, enough to choose bytes and delays.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// Seeded from `PLANLEDGER_TEST_SEED` when set, otherwise from the time;
+    /// the seed is printed so a failing run can be repeated.
+    pub fn from_env_or_time(name: &str) -> Rng {
+        let seed = std::env::var("PLANLEDGER_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64)
+            });
+        eprintln!("{name}: PLANLEDGER_TEST_SEED={seed}");
+        Rng::new(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `low..=high`.
+    pub fn between(&mut self, low: u64, high: u64) -> u64 {
+        low + self.next_u64() % (high - low + 1)
+    }
+
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next_u64() as u8).collect()
+    }
+}

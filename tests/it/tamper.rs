@@ -1,0 +1,333 @@
+//! Tampering with the stored bytes, the way someone rewriting the record
+//! behind the ledger's back would: each test changes the sled trees
+//! directly, then checks that `verify` (the library call and the
+//! `planledger verify` command) fails and names the first sequence number
+//! that is wrong. The last test flips and truncates bytes at random and
+//! checks that `verify` never panics and never passes damaged data.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use planledger::chain::event_hash;
+use planledger::codec;
+use planledger::event::{Event, Hash, Record, TxRecord};
+use planledger::store::verify::verify;
+
+use crate::support::{
+    Rng, TempLedger, cli_verify, open_store, put_value, small_plan, stored_value, tamper,
+};
+
+/// An event in the middle of the small plan (a milestone note on A1).
+const MIDDLE: u64 = 5;
+
+/// A closed ledger holding the small plan, and its number of events.
+fn closed_small_plan() -> (TempLedger, u64) {
+    let (tl, mut ledger) = TempLedger::new();
+    let count = small_plan(&mut ledger, &tl.clock);
+    drop(ledger);
+    (tl, count)
+}
+
+/// Asserts that the library's `verify` and the command both fail and both
+/// name `seq` as the first bad sequence number.
+fn assert_first_bad(tl: &TempLedger, seq: u64) {
+    let report = tl.verify();
+    assert!(!report.ok(), "verify passed a tampered ledger: {report:?}");
+    assert_eq!(
+        report.first_bad_seq(),
+        Some(seq),
+        "wrong first bad seq; problems: {:?}",
+        report.problems
+    );
+    let run = cli_verify(&tl.dir());
+    assert_eq!(
+        run.code, 3,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("first bad sequence number is {seq}")),
+        "planledger verify did not name seq {seq}:\n{}",
+        run.stdout
+    );
+}
+
+fn hash_of(value: &[u8]) -> Hash {
+    value[..32]
+        .try_into()
+        .expect("a stored value starts with a hash")
+}
+
+#[test]
+fn pristine_ledger_verifies_ok_and_exits_0() {
+    let (tl, count) = closed_small_plan();
+    let report = tl.verify();
+    assert!(report.ok(), "problems: {:?}", report.problems);
+    assert_eq!(report.events, count);
+    assert_eq!(report.first_bad_seq(), None);
+    let run = cli_verify(&tl.dir());
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.contains("OK: the ledger is intact"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn one_changed_record_byte_is_named_at_its_seq() {
+    let (tl, _) = closed_small_plan();
+    tamper(&tl.dir(), |events, _| {
+        let mut value = stored_value(events, MIDDLE);
+        let last = value.len() - 1;
+        value[last] ^= 0x01;
+        put_value(events, MIDDLE, &value);
+    });
+    assert_first_bad(&tl, MIDDLE);
+}
+
+#[test]
+fn one_changed_hash_byte_is_named_at_its_seq() {
+    let (tl, _) = closed_small_plan();
+    tamper(&tl.dir(), |events, _| {
+        let mut value = stored_value(events, MIDDLE);
+        value[7] ^= 0x80;
+        put_value(events, MIDDLE, &value);
+    });
+    assert_first_bad(&tl, MIDDLE);
+}
+
+#[test]
+fn a_deleted_middle_event_is_named_as_missing() {
+    let (tl, _) = closed_small_plan();
+    tamper(&tl.dir(), |events, _| {
+        events.remove(MIDDLE.to_be_bytes()).expect("sled removes");
+    });
+    assert_first_bad(&tl, MIDDLE);
+    let report = tl.verify();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.seq == MIDDLE && p.what.contains("missing")),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn two_swapped_events_are_named_at_the_first() {
+    let (tl, _) = closed_small_plan();
+    tamper(&tl.dir(), |events, _| {
+        let a = stored_value(events, MIDDLE);
+        let b = stored_value(events, MIDDLE + 1);
+        put_value(events, MIDDLE, &b);
+        put_value(events, MIDDLE + 1, &a);
+    });
+    assert_first_bad(&tl, MIDDLE);
+}
+
+#[test]
+fn a_dropped_last_event_is_named_because_the_head_still_names_it() {
+    let (tl, count) = closed_small_plan();
+    let last = count - 1;
+    tamper(&tl.dir(), |events, _| {
+        events.remove(last.to_be_bytes()).expect("sled removes");
+    });
+    assert_first_bad(&tl, last);
+}
+
+/// Re-encodes the middle event's record with a changed note and re-hashes it
+/// onto its predecessor, so the forged event itself links; returns the
+/// forged stored value.
+fn forge_middle(events: &sled::Tree) -> Vec<u8> {
+    let prev = hash_of(&stored_value(events, MIDDLE - 1));
+    let value = stored_value(events, MIDDLE);
+    let mut record: Record = codec::decode(&value[32..]).expect("the record decodes");
+    match &mut record.event {
+        Event::MilestoneNoted { note, .. } => *note = "Training finished early".into(),
+        other => panic!("seq {MIDDLE} is a note in the small plan, not {other:?}"),
+    }
+    let bytes = codec::encode(&record).expect("the record encodes");
+    let hash = event_hash(&prev, MIDDLE, &bytes);
+    let mut forged = hash.to_vec();
+    forged.extend_from_slice(&bytes);
+    put_value(events, MIDDLE, &forged);
+    forged
+}
+
+#[test]
+fn a_rehashed_forgery_is_caught_at_the_next_link() {
+    let (tl, _) = closed_small_plan();
+    tamper(&tl.dir(), |events, txs| {
+        let forged = forge_middle(events);
+        // A careful forger also fixes the transaction index, which records
+        // each transaction's head hash: only the chain can give it away.
+        let record: Record = codec::decode(&forged[32..]).expect("the forgery decodes");
+        let key = record.tx.to_be_bytes();
+        let stored = txs.get(key).expect("sled reads").expect("a tx record");
+        let mut tx: TxRecord = codec::decode(&stored).expect("the tx record decodes");
+        tx.head_hash = hash_of(&forged);
+        txs.insert(key, codec::encode(&tx).expect("encodes"))
+            .expect("sled writes");
+    });
+    let report = tl.verify();
+    assert!(
+        !report.problems.iter().any(|p| p.seq == MIDDLE),
+        "the forged event itself links and decodes: {:?}",
+        report.problems
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.seq == MIDDLE + 1 && p.what.contains("hash mismatch")),
+        "{:?}",
+        report.problems
+    );
+    assert_first_bad(&tl, MIDDLE + 1);
+}
+
+#[test]
+fn a_rehashed_forgery_that_leaves_the_tx_index_is_caught_at_its_own_seq() {
+    let (tl, _) = closed_small_plan();
+    tamper(&tl.dir(), |events, _| {
+        forge_middle(events);
+    });
+    // The transaction record still holds the genuine head hash of the
+    // forged event's transaction, so verify names the forgery itself.
+    assert_first_bad(&tl, MIDDLE);
+    let report = tl.verify();
+    assert!(
+        report.problems.iter().any(|p| p.seq == MIDDLE + 1),
+        "the next link breaks too: {:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn a_value_shorter_than_a_hash_is_named_at_its_seq() {
+    let (tl, _) = closed_small_plan();
+    tamper(&tl.dir(), |events, _| {
+        let value = stored_value(events, MIDDLE);
+        put_value(events, MIDDLE, &value[..31]);
+    });
+    assert_first_bad(&tl, MIDDLE);
+    let report = tl.verify();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.seq == MIDDLE && p.what.contains("too short")),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn garbage_with_a_correct_hash_is_named_as_undecodable() {
+    let (tl, _) = closed_small_plan();
+    tamper(&tl.dir(), |events, _| {
+        let prev = hash_of(&stored_value(events, MIDDLE - 1));
+        let garbage = Rng::new(0x5eed).bytes(97);
+        let mut value = event_hash(&prev, MIDDLE, &garbage).to_vec();
+        value.extend_from_slice(&garbage);
+        put_value(events, MIDDLE, &value);
+    });
+    assert_first_bad(&tl, MIDDLE);
+    let report = tl.verify();
+    let at_middle: Vec<_> = report.problems.iter().filter(|p| p.seq == MIDDLE).collect();
+    assert!(
+        at_middle.iter().any(|p| p.what.contains("decode")),
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        !at_middle.iter().any(|p| p.what.contains("hash mismatch")),
+        "the garbage was hashed correctly: {:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn verify_never_panics_and_never_passes_random_damage() {
+    let (tl, count) = closed_small_plan();
+    let pristine = tl.tmp.path().join("pristine");
+    copy_dir(&tl.dir(), &pristine);
+    let mut rng = Rng::from_env_or_time("verify_never_panics");
+    for round in 0..60 {
+        let dir = tl.tmp.path().join(format!("round{round}"));
+        copy_dir(&pristine, &dir);
+        let seq = rng.between(0, count - 1);
+        let what = tamper_randomly(&dir, seq, &mut rng);
+        let store = open_store(&dir);
+        let outcome = catch_unwind(AssertUnwindSafe(|| verify(&store)));
+        let report = match outcome {
+            Ok(Ok(report)) => report,
+            Ok(Err(e)) => panic!("round {round}: verify failed to read after {what}: {e}"),
+            Err(_) => panic!("round {round}: verify panicked after {what}"),
+        };
+        assert!(!report.ok(), "round {round}: verify passed after {what}");
+        assert_eq!(
+            report.first_bad_seq(),
+            Some(seq),
+            "round {round}: after {what}: {:?}",
+            report.problems
+        );
+        drop(store);
+        std::fs::remove_dir_all(&dir).expect("the round's copy is removed");
+    }
+}
+
+/// Flips bytes in, or truncates, the stored value at `seq`; says what it did.
+fn tamper_randomly(dir: &std::path::Path, seq: u64, rng: &mut Rng) -> String {
+    let mut what = String::new();
+    tamper(dir, |events, _| {
+        let original = stored_value(events, seq);
+        let mut value = original.clone();
+        match rng.between(0, 2) {
+            0 => {
+                let i = rng.between(0, value.len() as u64 - 1) as usize;
+                let bit = 1u8 << rng.between(0, 7);
+                value[i] ^= bit;
+                what = format!("flipping bit {bit:#04x} of byte {i} of seq {seq}");
+            }
+            1 => {
+                let flips = rng.between(2, 8);
+                for _ in 0..flips {
+                    let i = rng.between(0, value.len() as u64 - 1) as usize;
+                    value[i] = value[i].wrapping_add(rng.between(1, 255) as u8);
+                }
+                if value == original {
+                    // Two changes to one byte cancelled out.
+                    value[0] ^= 1;
+                }
+                what = format!("changing {flips} bytes of seq {seq}");
+            }
+            _ => {
+                let len = rng.between(0, value.len() as u64 - 1) as usize;
+                value.truncate(len);
+                what = format!("truncating seq {seq} to {len} bytes");
+            }
+        }
+        put_value(events, seq, &value);
+    });
+    what
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("a directory is created");
+    for entry in std::fs::read_dir(from).expect("the directory reads") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a file is copied");
+        }
+    }
+}
