@@ -181,7 +181,13 @@ pub fn run(
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            // A value our own parser refused (a date, a target) is bad input;
+            // anything else clap refuses is a usage error.
+            let code = match e.kind() {
+                _ if !e.use_stderr() => 0,
+                clap::error::ErrorKind::ValueValidation => 1,
+                _ => 2,
+            };
             let text = e.render().to_string();
             let sink: &mut dyn Write = if e.use_stderr() { err } else { out };
             let _ = sink.write_all(text.as_bytes());

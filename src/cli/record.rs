@@ -27,8 +27,9 @@ pub struct Effective {
 pub struct StatusArgs {
     /// The action, e.g. A3
     action: String,
-    /// The new status: open, in-progress, embedded (claims, assurance and
-    /// withdrawal have their own commands)
+    /// The new status (claims, assurance decisions and withdrawal have their
+    /// own commands)
+    #[arg(value_parser = status_parser())]
     status: Status,
     /// Why the status changed
     #[arg(long)]
@@ -191,6 +192,13 @@ pub fn retarget(
         reason: args.reason.clone(),
     };
     record(ledger, context, "retarget", command, &args.effective, out)
+}
+
+/// The statuses by name, so that a wrong one is a usage error listing them.
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = Status> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str))
+        .try_map(|name| name.parse::<Status>())
 }
 
 fn resolve(ledger: &Ledger, typed: &str) -> Result<u32, CliError> {

@@ -158,205 +158,349 @@ mod tests {
     use crate::event::{Evidence, SourceRef};
     use crate::status::Status;
 
-    /// A fixed chain with one event of every type and every clock note.
+    /// A fixed chain with one event of every type, every clock note, every
+    /// status, every precision, and transactions of one and of several
+    /// events. The moves it makes are all legal.
     fn golden_chain() -> Vec<StoredEvent> {
+        use Status::*;
+        const T0: i64 = 1_600_000_000_000_000;
+        const SECOND: i64 = 1_000_000;
         let month = FuzzyDate::month(2019, 7);
-        let events = vec![
+        let july = Some(Target {
+            text: "July 2019".into(),
+            date: month,
+        });
+        let status = |action, from, to, reason: &str| Event::StatusChanged {
+            action,
+            from,
+            to,
+            reason: reason.into(),
+        };
+        let add_action = |action, agency: &str, target| Event::ActionAdded {
+            action,
+            plan: 1,
+            agency: agency.into(),
+            lead: None,
+            text: format!("Action {action}"),
+            scope: None,
+            recommendations: vec![],
+            target,
+        };
+        let source = |locator: &str| {
+            Some(SourceRef {
+                import_seq: 3,
+                locator: locator.into(),
+            })
+        };
+        // (tx, recorded_at, clock, actor, effective, source, event)
+        let txs: Vec<(
+            i64,
+            ClockNote,
+            &str,
+            Vec<(Option<FuzzyDate>, Option<SourceRef>, Event)>,
+        )> = vec![
             (
+                T0,
                 ClockNote::Overridden,
-                None,
-                None,
-                Event::LedgerCreated {
-                    ledger_id: [0x11; 16],
-                    format_version: 1,
-                },
+                "Admin",
+                vec![(
+                    None,
+                    None,
+                    Event::LedgerCreated {
+                        ledger_id: [0x11; 16],
+                        format_version: 1,
+                    },
+                )],
             ),
             (
+                T0 + SECOND,
                 ClockNote::Overridden,
-                None,
-                None,
-                Event::PlanAdded {
-                    plan: 1,
-                    partnership: "West Oxfordshire Community Safety Partnership".into(),
-                    review: "Alice".into(),
-                    chair: Some("Deborah Jeremiah".into()),
-                    published: FuzzyDate::month(2019, 10),
-                },
+                "Assurance Lead",
+                vec![
+                    (
+                        None,
+                        None,
+                        Event::PlanAdded {
+                            plan: 1,
+                            partnership: "West Oxfordshire Community Safety Partnership".into(),
+                            review: "Alice".into(),
+                            chair: Some("Deborah Jeremiah".into()),
+                            published: FuzzyDate::month(2019, 10),
+                        },
+                    ),
+                    (
+                        None,
+                        None,
+                        Event::RecommendationAdded {
+                            plan: 1,
+                            number: 1,
+                            text: "Record offences on NICHE.".into(),
+                            scope: Some("Local".into()),
+                        },
+                    ),
+                ],
             ),
             (
-                ClockNote::Overridden,
-                None,
-                None,
-                Event::RecommendationAdded {
-                    plan: 1,
-                    number: 1,
-                    text: "Record offences on NICHE.".into(),
-                    scope: None,
-                },
-            ),
-            (
+                T0 + 2 * SECOND,
                 ClockNote::System,
-                None,
-                None,
-                Event::SourceImported {
-                    name: "plan.txt".into(),
-                    size: 24457,
-                    blake3: [0x22; 32],
-                    format: "text".into(),
-                },
+                "Assurance Lead",
+                vec![
+                    (
+                        None,
+                        None,
+                        Event::SourceImported {
+                            name: "plan.txt".into(),
+                            size: 24457,
+                            blake3: [0x22; 32],
+                            format: "text".into(),
+                        },
+                    ),
+                    (
+                        None,
+                        source("THAMES VALLEY POLICE, row 1"),
+                        Event::ActionAdded {
+                            action: 1,
+                            plan: 1,
+                            agency: "Thames Valley Police".into(),
+                            lead: Some("TVP Marac Co-ordinators".into()),
+                            text: "Update Niche — the record management system.".into(),
+                            scope: Some("Local".into()),
+                            recommendations: vec![1, 11],
+                            target: july.clone(),
+                        },
+                    ),
+                    (
+                        None,
+                        source("THAMES VALLEY POLICE, row 1"),
+                        Event::ImportWarning {
+                            action: Some(1),
+                            message: "cites R11".into(),
+                        },
+                    ),
+                    (
+                        None,
+                        source("HOUSING, after row 8"),
+                        Event::ImportWarning {
+                            action: None,
+                            message: "kept as a note".into(),
+                        },
+                    ),
+                ],
             ),
+            // The system clock read earlier than the head: the head's time is used.
             (
-                ClockNote::System,
-                None,
-                Some(SourceRef {
-                    import_seq: 3,
-                    locator: "THAMES VALLEY POLICE, row 1".into(),
-                }),
-                Event::ActionAdded {
-                    action: 1,
-                    plan: 1,
-                    agency: "Thames Valley Police".into(),
-                    lead: Some("TVP Marac Co-ordinators".into()),
-                    text: "Update Niche — the record management system.".into(),
-                    scope: Some("Local".into()),
-                    recommendations: vec![1, 11],
-                    target: Some(Target {
-                        text: "July 2019".into(),
-                        date: month,
-                    }),
-                },
-            ),
-            (
-                ClockNote::System,
-                None,
-                None,
-                Event::ImportWarning {
-                    action: Some(1),
-                    message: "cites R11".into(),
-                },
-            ),
-            (
+                T0 + 2 * SECOND,
                 ClockNote::HeldAtHead {
-                    clock_read: 1_600_000_000_000_000,
+                    clock_read: T0 + SECOND / 2,
                 },
-                None,
-                None,
-                Event::StatusChanged {
-                    action: 1,
-                    from: Status::Open,
-                    to: Status::InProgress,
-                    reason: "started".into(),
-                },
+                "Agency Lead",
+                vec![(None, None, status(1, Open, InProgress, "started"))],
             ),
             (
+                T0 + 3 * SECOND,
                 ClockNote::System,
-                FuzzyDate::day(2019, 6, 5),
-                None,
-                Event::MilestoneNoted {
-                    action: 1,
-                    note: "Agreed at MARAC".into(),
-                },
+                "Agency Lead",
+                vec![(
+                    FuzzyDate::day(2019, 6, 5),
+                    None,
+                    Event::MilestoneNoted {
+                        action: 1,
+                        note: "Agreed at MARAC".into(),
+                    },
+                )],
             ),
             (
+                T0 + 4 * SECOND,
                 ClockNote::System,
-                FuzzyDate::day(2019, 6, 5),
-                None,
-                Event::CompletionClaimed {
-                    action: 1,
-                    claim: 1,
-                    outcome: "Process updated.".into(),
-                    evidence: vec![Evidence {
-                        name: "minutes.pdf".into(),
-                        size: 1234,
-                        blake3: [0x33; 32],
-                    }],
-                },
+                "Agency Lead",
+                vec![(
+                    FuzzyDate::day(2019, 6, 5),
+                    None,
+                    Event::CompletionClaimed {
+                        action: 1,
+                        claim: 1,
+                        outcome: "Process updated.".into(),
+                        evidence: vec![Evidence {
+                            name: "minutes.pdf".into(),
+                            size: 1234,
+                            blake3: [0x33; 32],
+                        }],
+                    },
+                )],
             ),
             (
+                T0 + 5 * SECOND,
                 ClockNote::System,
-                None,
-                None,
-                Event::ClaimChallenged {
-                    action: 1,
-                    claim: 1,
-                    finding: "No minutes".into(),
-                },
+                "Assurance Lead",
+                vec![(
+                    None,
+                    None,
+                    Event::ClaimChallenged {
+                        action: 1,
+                        claim: 1,
+                        finding: "No minutes".into(),
+                    },
+                )],
             ),
             (
+                T0 + 6 * SECOND,
                 ClockNote::System,
-                None,
-                None,
-                Event::CompletionClaimed {
-                    action: 1,
-                    claim: 2,
-                    outcome: "Minutes attached.".into(),
-                    evidence: vec![],
-                },
+                "Agency Lead",
+                vec![(
+                    None,
+                    None,
+                    Event::CompletionClaimed {
+                        action: 1,
+                        claim: 2,
+                        outcome: "Minutes attached.".into(),
+                        evidence: vec![],
+                    },
+                )],
             ),
             (
+                T0 + 7 * SECOND,
                 ClockNote::System,
-                None,
-                None,
-                Event::ClaimAccepted {
-                    action: 1,
-                    claim: 2,
-                    finding: "Seen".into(),
-                },
+                "Assurance Lead",
+                vec![(
+                    None,
+                    None,
+                    Event::ClaimAccepted {
+                        action: 1,
+                        claim: 2,
+                        finding: "Seen".into(),
+                    },
+                )],
             ),
             (
+                T0 + 8 * SECOND,
                 ClockNote::System,
-                FuzzyDate::year(2020),
-                None,
-                Event::TargetChanged {
-                    action: 1,
-                    from: Some(Target {
-                        text: "July 2019".into(),
-                        date: month,
-                    }),
-                    to: Some(Target {
-                        text: "Ongoing".into(),
-                        date: None,
-                    }),
-                    reason: "now routine".into(),
-                },
+                "Assurance Lead",
+                vec![(
+                    FuzzyDate::year(2020),
+                    None,
+                    Event::TargetChanged {
+                        action: 1,
+                        from: july,
+                        to: Some(Target {
+                            text: "End of 2020".into(),
+                            date: FuzzyDate::year(2020),
+                        }),
+                        reason: "re-planned".into(),
+                    },
+                )],
             ),
             (
+                T0 + 9 * SECOND,
                 ClockNote::System,
-                None,
-                None,
-                Event::ActionWithdrawn {
-                    action: 1,
-                    from: Status::Assured,
-                    reason: "superseded".into(),
-                },
+                "Assurance Lead",
+                vec![
+                    (None, None, add_action(2, "Oxford Health", None)),
+                    (
+                        None,
+                        None,
+                        Event::TargetChanged {
+                            action: 2,
+                            from: None,
+                            to: Some(Target {
+                                text: "16.11.2021".into(),
+                                date: FuzzyDate::day(2021, 11, 16),
+                            }),
+                            reason: "agreed".into(),
+                        },
+                    ),
+                    (None, None, status(2, Open, Embedded, "now usual practice")),
+                    (None, None, status(2, Embedded, InProgress, "lapsed")),
+                    (None, None, add_action(3, "A2Dominion", None)),
+                    (
+                        None,
+                        None,
+                        Event::CompletionClaimed {
+                            action: 3,
+                            claim: 1,
+                            outcome: "Done".into(),
+                            evidence: vec![],
+                        },
+                    ),
+                    (
+                        None,
+                        None,
+                        Event::ActionWithdrawn {
+                            action: 3,
+                            from: Claimed,
+                            reason: "superseded".into(),
+                        },
+                    ),
+                    (None, None, status(3, Withdrawn, Open, "reinstated")),
+                ],
+            ),
+            (
+                T0 + 10 * SECOND,
+                ClockNote::System,
+                "Assurance Lead",
+                vec![
+                    (
+                        None,
+                        None,
+                        Event::ActionWithdrawn {
+                            action: 2,
+                            from: InProgress,
+                            reason: "no longer a workstream".into(),
+                        },
+                    ),
+                    (None, None, status(1, Assured, InProgress, "reopened")),
+                    (
+                        None,
+                        None,
+                        Event::CompletionClaimed {
+                            action: 1,
+                            claim: 3,
+                            outcome: "Redone".into(),
+                            evidence: vec![],
+                        },
+                    ),
+                    (
+                        None,
+                        None,
+                        Event::ClaimChallenged {
+                            action: 1,
+                            claim: 3,
+                            finding: "Not yet".into(),
+                        },
+                    ),
+                    (
+                        None,
+                        None,
+                        status(1, Challenged, InProgress, "back to work"),
+                    ),
+                ],
             ),
         ];
         let mut prev = GENESIS_PREV;
         let mut chain = Vec::new();
-        for (seq, (clock, effective, source, event)) in (0u64..).zip(events) {
-            let record = Record {
-                tx: seq,
-                recorded_at: 1_600_000_000_000_000 + seq as i64 * 1_000_000,
-                clock,
-                actor: if seq == 0 {
-                    "Admin".into()
-                } else {
-                    "Assurance Lead".into()
-                },
-                effective,
-                source,
-                event,
-            };
-            let bytes = codec::encode(&record).expect("golden records encode");
-            let hash = chain::event_hash(&prev, seq, &bytes);
-            chain.push(StoredEvent {
-                seq,
-                prev,
-                hash,
-                bytes,
-                record,
-            });
-            prev = hash;
+        let mut seq = 0u64;
+        for (tx, (recorded_at, clock, actor, events)) in (0u64..).zip(txs) {
+            for (effective, source, event) in events {
+                let record = Record {
+                    tx,
+                    recorded_at,
+                    clock,
+                    actor: actor.into(),
+                    effective,
+                    source,
+                    event,
+                };
+                let bytes = codec::encode(&record).expect("golden records encode");
+                let hash = chain::event_hash(&prev, seq, &bytes);
+                chain.push(StoredEvent {
+                    seq,
+                    prev,
+                    hash,
+                    bytes,
+                    record,
+                });
+                prev = hash;
+                seq += 1;
+            }
         }
         chain
     }
@@ -378,11 +522,52 @@ mod tests {
     }
 
     #[test]
-    fn golden_chain_covers_every_event_type() {
-        let kinds: std::collections::BTreeSet<&str> = golden_chain()
-            .iter()
-            .map(|e| e.record.event.kind())
-            .collect();
+    fn golden_chain_covers_every_event_type_and_status() {
+        let chain = golden_chain();
+        let kinds: std::collections::BTreeSet<&str> =
+            chain.iter().map(|e| e.record.event.kind()).collect();
         assert_eq!(kinds.len(), 13);
+        let mut statuses = std::collections::BTreeSet::new();
+        for event in &chain {
+            match &event.record.event {
+                Event::StatusChanged { from, to, .. } => {
+                    statuses.insert(*from);
+                    statuses.insert(*to);
+                }
+                Event::ActionWithdrawn { from, .. } => {
+                    statuses.insert(*from);
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(statuses.len(), Status::ALL.len());
+    }
+
+    /// The golden chain is a real history: every status move in it is one
+    /// the transition table allows.
+    #[test]
+    fn golden_moves_are_all_legal() {
+        use crate::status::{Via, is_legal};
+        let mut state = crate::projection::State::default();
+        for event in golden_chain() {
+            let before = event
+                .record
+                .event
+                .action()
+                .and_then(|a| state.actions.get(&a))
+                .map(|a| a.status);
+            let (to, via) = match &event.record.event {
+                Event::StatusChanged { to, .. } => (Some(*to), Via::Status),
+                Event::CompletionClaimed { .. } => (Some(Status::Claimed), Via::Claim),
+                Event::ClaimAccepted { .. } => (Some(Status::Assured), Via::Accept),
+                Event::ClaimChallenged { .. } => (Some(Status::Challenged), Via::Challenge),
+                Event::ActionWithdrawn { .. } => (Some(Status::Withdrawn), Via::Withdraw),
+                _ => (None, Via::Status),
+            };
+            if let (Some(from), Some(to)) = (before, to) {
+                assert!(is_legal(from, to, via), "seq {}: {from} -> {to}", event.seq);
+            }
+            state.apply(event.seq, event.hash, &event.record);
+        }
     }
 }

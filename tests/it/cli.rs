@@ -256,7 +256,11 @@ fn an_impossible_effective_date_is_refused_and_writes_nothing() {
     let fx = with_action();
     let before = fx.exported_events().len();
     let out = fx.run(&["note", "A1", "Met the lead", "--effective", "2019-13"]);
-    assert_ne!(out.code, 0, "2019-13 was accepted: {}", out.stdout);
+    assert_eq!(
+        out.code, 1,
+        "bad input exits 1: {} {}",
+        out.stdout, out.stderr
+    );
     assert!(out.stderr.contains("2019-13"), "{}", out.stderr);
     assert_eq!(fx.exported_events().len(), before);
 }
