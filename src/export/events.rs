@@ -158,6 +158,15 @@ mod tests {
     use crate::event::{Evidence, SourceRef};
     use crate::status::Status;
 
+    /// One golden transaction: recorded time, clock, actor, and its events
+    /// with their effective dates and sources.
+    type GoldenTx = (
+        i64,
+        ClockNote,
+        &'static str,
+        Vec<(Option<FuzzyDate>, Option<SourceRef>, Event)>,
+    );
+
     /// A fixed chain with one event of every type, every clock note, every
     /// status, every precision, and transactions of one and of several
     /// events. The moves it makes are all legal.
@@ -193,12 +202,7 @@ mod tests {
             })
         };
         // (tx, recorded_at, clock, actor, effective, source, event)
-        let txs: Vec<(
-            i64,
-            ClockNote,
-            &str,
-            Vec<(Option<FuzzyDate>, Option<SourceRef>, Event)>,
-        )> = vec![
+        let txs: Vec<GoldenTx> = vec![
             (
                 T0,
                 ClockNote::Overridden,
