@@ -74,6 +74,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         SHIPPED_PLAN_NAME,
         SHIPPED_PLAN.as_bytes(),
         Some(Format::Text),
+        &super::import::Naming::default(),
         false,
     )?;
     writeln!(

@@ -31,6 +31,12 @@ pub struct Args {
     /// Show what would be recorded and every warning, and write nothing
     #[arg(long)]
     dry_run: bool,
+    /// The partnership, where the file does not name it (a CSV has no title page)
+    #[arg(long)]
+    partnership: Option<String>,
+    /// The review's name, where the file does not name it
+    #[arg(long)]
+    review: Option<String>,
 }
 
 pub fn run(
@@ -52,7 +58,11 @@ pub fn run(
         FormatArg::Docx => Format::Docx,
         FormatArg::Csv => Format::Csv,
     });
-    let outcome = import_bytes(ledger, actor, &name, &bytes, format, args.dry_run)?;
+    let naming = Naming {
+        partnership: args.partnership.clone(),
+        review: args.review.clone(),
+    };
+    let outcome = import_bytes(ledger, actor, &name, &bytes, format, &naming, args.dry_run)?;
     write_outcome(&outcome, out)?;
     if let Some(receipt) = &outcome.receipt {
         report(receipt, out)?;
@@ -70,6 +80,13 @@ pub struct Outcome {
     pub receipt: Option<crate::ledger::Receipt>,
 }
 
+/// Names for a plan whose file does not give them.
+#[derive(Debug, Default)]
+pub struct Naming {
+    pub partnership: Option<String>,
+    pub review: Option<String>,
+}
+
 /// Parses, plans and (unless `dry_run`) records an import.
 pub fn import_bytes(
     ledger: &mut Ledger,
@@ -77,10 +94,17 @@ pub fn import_bytes(
     name: &str,
     bytes: &[u8],
     format: Option<Format>,
+    naming: &Naming,
     dry_run: bool,
 ) -> Result<Outcome, CliError> {
-    let parsed =
+    let mut parsed =
         import::parse(name, bytes, format).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    if parsed.partnership.is_none() {
+        parsed.partnership = naming.partnership.clone();
+    }
+    if parsed.review.is_none() {
+        parsed.review = naming.review.clone();
+    }
     let format = format
         .or_else(|| import::detect_format(name, bytes))
         .map_or("unknown", |f| match f {

@@ -50,9 +50,7 @@ pub enum ApplyError {
         seq: u64,
         hash: String,
     },
-    #[error(
-        "{name} names no partnership or review, so it cannot be told apart from other plans: nothing was written"
-    )]
+    #[error("{name} names no partnership or review: give them with --partnership and --review")]
     Unnamed { name: String },
 }
 

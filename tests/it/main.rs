@@ -5,6 +5,7 @@
 
 mod cli;
 mod crash;
+mod import;
 mod model;
 mod snapshots;
 mod support;

@@ -1,0 +1,456 @@
+//! Importing real plans through the command line: the shipped West
+//! Oxfordshire plan, a CSV made here, refused inputs, provenance, re-imports,
+//! the demo, and reading the imported plan on both time axes.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{Run, planledger, run};
+
+const PLAN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/ledger/plans/west-oxfordshire-dhr-alice-action-plan.txt"
+);
+const IMPORTED_AT: &str = "2021-12-01T10:00:00Z";
+
+struct Fixture {
+    tmp: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// A fresh ledger, created at 2021-11-30.
+    fn new() -> Fixture {
+        let fixture = Fixture {
+            tmp: tempfile::tempdir().expect("tempdir"),
+        };
+        fixture.ok_at("2021-11-30T09:00:00Z", &["init"]);
+        fixture
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.tmp.path().join("ledger")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    fn run_at(&self, clock: &str, args: &[&str]) -> Run {
+        let mut process = planledger(&self.dir());
+        process
+            .current_dir(self.tmp.path())
+            .env("PLANLEDGER_CLOCK", clock)
+            .env("PLANLEDGER_ACTOR", "Sam Okafor")
+            .args(args);
+        run(&mut process)
+    }
+
+    fn ok_at(&self, clock: &str, args: &[&str]) -> Run {
+        let out = self.run_at(clock, args);
+        assert_eq!(
+            out.code, 0,
+            "planledger {args:?}:\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        out
+    }
+
+    fn ok(&self, args: &[&str]) -> Run {
+        self.ok_at("2022-06-01T12:00:00Z", args)
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args).stdout).expect("JSON output")
+    }
+
+    fn import_shipped(&self) -> Run {
+        self.ok_at(IMPORTED_AT, &["import", PLAN])
+    }
+
+    fn events(&self) -> Vec<Value> {
+        self.ok(&["export", "--format", "events"])
+            .stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect()
+    }
+}
+
+fn actions(show: &Value) -> &Vec<Value> {
+    show["plans"][0]["actions"].as_array().expect("actions")
+}
+
+fn action_of<'a>(show: &'a Value, agency: &str) -> Vec<&'a Value> {
+    actions(show)
+        .iter()
+        .filter(|a| {
+            a["agency"]
+                .as_str()
+                .is_some_and(|name| name.contains(agency))
+        })
+        .collect()
+}
+
+#[test]
+fn the_shipped_plan_imports_as_a_person_reading_it_would_expect() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let show = fx.json(&["show", "--json"]);
+    assert_eq!(show["plans"].as_array().map(Vec::len), Some(1));
+    let plan = &show["plans"][0];
+    assert_eq!(plan["review"], "Alice");
+    assert_eq!(plan["chair"], "Deborah Jeremiah");
+    assert_eq!(plan["published"], "2019-10");
+    assert_eq!(plan["recommendations"].as_array().map(Vec::len), Some(10));
+    assert_eq!(actions(&show).len(), 26);
+    let agencies: std::collections::BTreeSet<&str> = actions(&show)
+        .iter()
+        .filter_map(|a| a["agency"].as_str())
+        .collect();
+    assert_eq!(agencies.len(), 7, "{agencies:?}");
+
+    let tvp = action_of(&show, "Thames Valley");
+    assert_eq!(tvp.len(), 1);
+    assert_eq!(tvp[0]["status"], "claimed");
+    assert_eq!(tvp[0]["claims"][0]["effective"], "2019-06-05");
+    assert_eq!(tvp[0]["target"]["text"], "July 2019");
+    assert_eq!(tvp[0]["target"]["date"], "2019-07");
+    assert_eq!(tvp[0]["target"]["precision"], "month");
+
+    let turning_point = action_of(&show, "Turning Point");
+    assert_eq!(turning_point[0]["claims"][0]["effective"], "2018-10-26");
+
+    let a2d = action_of(&show, "A2Dominion");
+    let cited: Vec<Value> = a2d
+        .iter()
+        .flat_map(|a| a["recommendations"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(cited, ["R3", "R6", "R11", "R13"].map(Value::from));
+
+    // An imported completion is a claim, never assured.
+    assert!(actions(&show).iter().all(|a| a["status"] != "assured"));
+    // The dated update inside the Oxford Health table is a milestone of its day.
+    let oxford = action_of(&show, "Oxford Health");
+    assert!(
+        oxford
+            .iter()
+            .flat_map(|a| a["milestones"].as_array().cloned().unwrap_or_default())
+            .any(|m| m["effective"] == "2021-11-16"),
+        "the 16.11.2021 update is a milestone effective that day"
+    );
+    assert!(
+        oxford.iter().any(|a| a["status"] == "withdrawn"),
+        "display of resources is no longer a workstream"
+    );
+
+    // The warnings a reviewer needs are recorded, naming the likely match.
+    let audit = fx.json(&["audit", "--json"]);
+    let warnings: Vec<&str> = audit
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["event"] == "ImportWarning")
+        .filter_map(|e| e["change"].as_str())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("Recommendation 11") && w.contains("Recommendation 9")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("Recommendation 13") && w.contains("Recommendation 10")),
+        "{warnings:#?}"
+    );
+}
+
+#[test]
+fn every_imported_event_points_back_to_the_source_file_and_its_hash() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let events = fx.events();
+    let source = events
+        .iter()
+        .find(|e| e["event"]["type"] == "SourceImported")
+        .expect("provenance");
+    let bytes = std::fs::read(PLAN).expect("the shipped plan");
+    assert_eq!(
+        source["event"]["blake3"],
+        blake3::hash(&bytes).to_hex().as_str()
+    );
+    assert_eq!(source["event"]["size"], bytes.len());
+    assert_eq!(
+        source["event"]["name"],
+        "west-oxfordshire-dhr-alice-action-plan.txt"
+    );
+    let import_seq = source["seq"].clone();
+    let after: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["seq"].as_u64() > import_seq.as_u64())
+        .collect();
+    assert!(after.len() > 26);
+    for event in after {
+        assert_eq!(event["source"]["import_seq"], import_seq, "{event}");
+        assert_eq!(event["tx"], source["tx"], "one transaction");
+    }
+}
+
+#[test]
+fn a_dry_run_shows_everything_and_writes_nothing() {
+    let fx = Fixture::new();
+    let before = fx.events().len();
+    let out = fx.ok_at(IMPORTED_AT, &["import", PLAN, "--dry-run"]);
+    assert!(out.stdout.contains("Would import"), "{}", out.stdout);
+    assert!(out.stdout.contains("Recommendation 11"), "{}", out.stdout);
+    assert!(out.stdout.contains("nothing was written"), "{}", out.stdout);
+    assert_eq!(fx.events().len(), before);
+}
+
+#[test]
+fn importing_the_same_file_twice_is_refused_and_writes_nothing() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let before = fx.events().len();
+    let out = fx.run_at("2022-01-01T00:00:00Z", &["import", PLAN]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("already imported"), "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1);
+    assert_eq!(fx.events().len(), before);
+}
+
+#[test]
+fn a_changed_version_of_the_plan_records_only_its_differences() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let before = fx.json(&["show", "--json"]);
+    let text = std::fs::read_to_string(PLAN).expect("plan");
+    let changed = text.replacen("<p>July 2019</p>", "<p>August 2019</p>", 1);
+    assert_ne!(changed, text);
+    let path = fx.path("alice-v2.txt");
+    std::fs::write(&path, changed).expect("write");
+    let out = fx.ok_at(
+        "2022-03-01T00:00:00Z",
+        &["import", path.to_str().expect("utf-8 path")],
+    );
+    assert!(
+        out.stdout.contains("already in the ledger"),
+        "{}",
+        out.stdout
+    );
+
+    let after = fx.json(&["show", "--json"]);
+    assert_eq!(
+        after["plans"].as_array().map(Vec::len),
+        Some(1),
+        "no second plan"
+    );
+    assert_eq!(
+        actions(&after).len(),
+        actions(&before).len(),
+        "no new actions"
+    );
+    let tvp = action_of(&after, "Thames Valley");
+    assert_eq!(tvp[0]["target"]["date"], "2019-08");
+    let events = fx.events();
+    let last_tx = events.last().expect("events")["tx"].clone();
+    let kinds: Vec<&str> = events
+        .iter()
+        .filter(|e| e["tx"] == last_tx)
+        .filter_map(|e| e["event"]["type"].as_str())
+        .collect();
+    assert!(kinds.contains(&"TargetChanged"), "{kinds:?}");
+    for kind in [
+        "PlanAdded",
+        "ActionAdded",
+        "CompletionClaimed",
+        "MilestoneNoted",
+    ] {
+        assert!(!kinds.contains(&kind), "{kind} recorded again: {kinds:?}");
+    }
+}
+
+#[test]
+fn a_csv_plan_with_header_synonyms_and_a_line_break_imports() {
+    let fx = Fixture::new();
+    let mut writer = csv::Writer::from_path(fx.path("plan.csv")).expect("csv");
+    writer
+        .write_record([
+            "Agency",
+            "Recommendation",
+            "Scope of recommendation",
+            "Action to be taken",
+            "Lead Agency",
+            "Key milestones to enact recommendation",
+            "Target Date",
+            "Date of completion and Outcome",
+        ])
+        .expect("header");
+    writer
+        .write_record([
+            "Thames Valley Police",
+            "Recommendation 1",
+            "Local",
+            "Update Niche\nfor every MARAC referral",
+            "TVP",
+            "Agreed 5/6/19",
+            "July 2019",
+            "5/6/19 – completed. Process updated.",
+        ])
+        .expect("row");
+    writer.flush().expect("flush");
+    drop(writer);
+    // A CSV has no title page: the plan must be named, and nothing is
+    // written until it is.
+    let unnamed = fx.run_at(IMPORTED_AT, &["import", "plan.csv"]);
+    assert_eq!(unnamed.code, 1);
+    assert!(
+        unnamed.stderr.contains("--partnership"),
+        "{}",
+        unnamed.stderr
+    );
+    assert_eq!(
+        fx.json(&["show", "--json"])["plans"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+
+    fx.ok_at(
+        IMPORTED_AT,
+        &[
+            "import",
+            "plan.csv",
+            "--partnership",
+            "West Oxfordshire CSP",
+            "--review",
+            "Alice",
+        ],
+    );
+    let show = fx.json(&["show", "--json"]);
+    assert_eq!(show["plans"][0]["review"], "Alice");
+    let action = &actions(&show)[0];
+    assert_eq!(action["agency"], "Thames Valley Police");
+    assert_eq!(action["recommendations"], serde_json::json!(["R1"]));
+    assert!(
+        action["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Update Niche\nfor every MARAC referral")),
+        "{action}"
+    );
+    assert_eq!(action["target"]["date"], "2019-07");
+    assert_eq!(action["claims"][0]["effective"], "2019-06-05");
+}
+
+fn refused(fx: &Fixture, name: &str, bytes: &[u8], message: &str) {
+    let path = fx.path(name);
+    std::fs::write(&path, bytes).expect("write");
+    let before = fx.events().len();
+    let out = fx.run_at(IMPORTED_AT, &["import", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.code, 1, "{name}: {}", out.stdout);
+    assert_eq!(
+        out.stderr.trim().lines().count(),
+        1,
+        "{name}: one line: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.to_lowercase().contains(message),
+        "{name}: {}",
+        out.stderr
+    );
+    assert_eq!(fx.events().len(), before, "{name} wrote something");
+}
+
+#[test]
+fn bad_input_gets_a_one_line_error_and_writes_nothing() {
+    let fx = Fixture::new();
+    refused(
+        &fx,
+        "latin1.txt",
+        b"Agency\tAction\n\xe9t\xe9\tx\n",
+        "utf-8",
+    );
+    refused(
+        &fx,
+        "prose.txt",
+        b"Minutes of the meeting.\nNothing tabular here.\n",
+        "table",
+    );
+    refused(&fx, "empty.txt", b"", "empty");
+    refused(
+        &fx,
+        "no-action.csv",
+        b"Agency,Lead Agency,Target Date\nTVP,TVP,July 2019\n",
+        "action",
+    );
+    let mut docx = b"PK\x03\x04".to_vec();
+    docx.extend_from_slice(&[0x14, 0, 0, 0, 8, 0]);
+    refused(&fx, "truncated.docx", &docx, "docx");
+    let missing = fx.run_at(IMPORTED_AT, &["import", "no-such-file.txt"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("cannot read"), "{}", missing.stderr);
+}
+
+#[test]
+fn the_plan_valid_at_the_end_of_2019_lacks_the_2021_updates_and_before_the_import_is_empty() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let now = fx.json(&["show", "--json"]);
+    let then = fx.json(&["show", "--json", "--valid-at", "2019-12-31"]);
+    let milestone_days = |show: &Value| -> Vec<String> {
+        action_of(show, "Oxford Health")
+            .iter()
+            .flat_map(|a| a["milestones"].as_array().cloned().unwrap_or_default())
+            .filter_map(|m| m["effective"].as_str().map(String::from))
+            .collect()
+    };
+    assert!(milestone_days(&now).contains(&"2021-11-16".to_string()));
+    assert!(!milestone_days(&then).contains(&"2021-11-16".to_string()));
+    assert_eq!(
+        actions(&then).len(),
+        26,
+        "the actions themselves are part of the plan at any date"
+    );
+    // TVP's completion (5 June 2019) was true by the end of 2019 …
+    assert_eq!(action_of(&then, "Thames Valley")[0]["status"], "claimed");
+    // … but not yet on 1 June 2019.
+    let june = fx.json(&["show", "--json", "--valid-at", "2019-06-01"]);
+    assert_eq!(action_of(&june, "Thames Valley")[0]["status"], "open");
+
+    // Before the import the ledger held no plan.
+    let before = fx.json(&["show", "--json", "--as-of", "2021-11-30T12:00:00Z"]);
+    assert_eq!(before["plans"].as_array().map(Vec::len), Some(0));
+    let before_ledger = fx.ok(&["show", "--as-of", "2020-01-01"]);
+    assert!(
+        before_ledger.stdout.contains("did not exist yet"),
+        "{}",
+        before_ledger.stdout
+    );
+}
+
+#[test]
+fn the_demo_runs_twice_and_ends_with_an_intact_ledger() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for _ in 0..2 {
+        let mut process = planledger(Path::new("unused"));
+        process.current_dir(tmp.path()).arg("demo");
+        let out = run(&mut process);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("OK: the ledger is intact"),
+            "{}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("assured"), "{}", out.stdout);
+        assert!(out.stdout.contains("challenged claim 1"), "{}", out.stdout);
+        assert!(out.stdout.contains("Recommendation 11"), "{}", out.stdout);
+    }
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).expect("dir").count(),
+        0,
+        "the demo leaves nothing behind"
+    );
+}
