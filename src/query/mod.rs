@@ -1,3 +1,5 @@
-//! Read-only questions over the ledger: who changed what and when.
+//! Read-only questions over the ledger: who changed what and when, and the
+//! plan at a glance.
 
 pub mod audit;
+pub mod summary;
