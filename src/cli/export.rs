@@ -1,4 +1,6 @@
-//! `planledger export`: the ledger for other programs.
+//! `planledger export`: the ledger for other programs and people: the chain
+//! as JSON Lines, the plan as JSON or CSV, and reports in Markdown or as one
+//! self-contained HTML page. Reports are verified first and say so.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -6,8 +8,10 @@ use std::path::PathBuf;
 
 use crate::export;
 use crate::ledger::Ledger;
+use crate::store::verify::verify;
 
 use super::CliError;
+use super::when::{Resolved, TimeArgs};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -15,6 +19,13 @@ pub enum Format {
     Events,
     /// The plan as it stands (the shape of 'show --json')
     Json,
+    /// One row per action in the Home Office template's columns (UTF-8 with a BOM)
+    Csv,
+    /// A report for board papers: summary, actions per agency, claims, audit trail
+    #[value(alias = "markdown")]
+    Md,
+    /// The report as one self-contained HTML page with charts, for a browser or printing
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -25,30 +36,73 @@ pub struct Args {
     /// Write to this file instead of standard output
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// CSV only: leave out the byte order mark Excel needs to read UTF-8
+    #[arg(long)]
+    no_bom: bool,
+    #[command(flatten)]
+    when: TimeArgs,
 }
 
 pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let resolved = args.when.resolve(ledger)?;
+    if matches!(args.format, Format::Events) && resolved.view.valid_at.is_some() {
+        return Err(CliError::Input(
+            "--valid-at does not apply to the raw chain, which is in recorded order: use --as-of"
+                .into(),
+        ));
+    }
     match &args.output {
-        None => write(ledger, args.format, out),
+        None => write(ledger, args, &resolved, out),
         Some(path) => {
             let file = File::create(path)
                 .map_err(|e| CliError::Input(format!("cannot write {}: {e}", path.display())))?;
             let mut writer = BufWriter::new(file);
-            write(ledger, args.format, &mut writer)?;
+            write(ledger, args, &resolved, &mut writer)?;
             writer.flush()?;
+            resolved.write_notes(out)?;
             writeln!(out, "Wrote {}", path.display())?;
             Ok(())
         }
     }
 }
 
-fn write(ledger: &Ledger, format: Format, out: &mut dyn Write) -> Result<(), CliError> {
-    match format {
-        Format::Events => export::events::write_jsonl(&ledger.events()?, out)?,
+fn write(
+    ledger: &Ledger,
+    args: &Args,
+    resolved: &Resolved,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let events: Vec<_> = ledger
+        .events()?
+        .into_iter()
+        .filter(|e| resolved.view.admits(e))
+        .collect();
+    let state = ledger.state_view(resolved.view)?;
+    let today = resolved.day;
+    match args.format {
+        Format::Events => export::events::write_jsonl(&events, out)?,
         Format::Json => {
-            let value = export::json::state(ledger.state(), ledger.today());
+            let value = export::json::state(&state, today);
             serde_json::to_writer_pretty(&mut *out, &value).map_err(std::io::Error::from)?;
             writeln!(out)?;
+        }
+        Format::Csv => {
+            let options = export::csv::Options { bom: !args.no_bom };
+            export::csv::write(&state, today, options, out)?;
+        }
+        Format::Md | Format::Html => {
+            let report = verify(ledger.store())?;
+            let view = export::View {
+                state: &state,
+                events: &events,
+                verify: &report,
+                today,
+                generated_at: ledger.now(),
+            };
+            match args.format {
+                Format::Md => export::markdown::write(&view, out)?,
+                _ => export::html::write(&view, out)?,
+            }
         }
     }
     Ok(())

@@ -76,7 +76,10 @@ pub fn run_history(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let action = resolve_action(ledger.state(), &args.action).map_err(LedgerError::from)?;
-    let resolved = args.when.resolve(ledger, out)?;
+    let resolved = args.when.resolve(ledger)?;
+    if !args.json {
+        resolved.write_notes(out)?;
+    }
     let filter = Filter {
         action: Some(action),
         backdated_days: Some(args.backdated_days),
@@ -125,7 +128,10 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
         .as_deref()
         .map(|p| resolve_plan(ledger.state(), p).map_err(LedgerError::from))
         .transpose()?;
-    let resolved = args.when.resolve(ledger, out)?;
+    let resolved = args.when.resolve(ledger)?;
+    if !args.json {
+        resolved.write_notes(out)?;
+    }
     let filter = Filter {
         view: resolved.view,
         actor: args.actor.clone(),

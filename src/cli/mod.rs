@@ -16,6 +16,7 @@ mod plan;
 mod record;
 mod show;
 mod snapshot;
+mod summary;
 mod verify;
 mod when;
 
@@ -93,6 +94,8 @@ pub enum Command {
     Retarget(record::RetargetArgs),
     /// Show the plan as it stands
     Show(show::Args),
+    /// Count actions by status, overdue, awaiting assurance and the Commissioner's categories
+    Summary(summary::Args),
     /// Show everything recorded about one action
     History(history::HistoryArgs),
     /// Show who changed what and when, across the ledger
@@ -244,6 +247,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
                 Command::Withdraw(a) => record::withdraw(&mut ledger, context, a, out),
                 Command::Retarget(a) => record::retarget(&mut ledger, context, a, out),
                 Command::Show(a) => show::run(&ledger, a, out),
+                Command::Summary(a) => summary::run(&ledger, a, out),
                 Command::History(a) => history::run_history(&ledger, a, out),
                 Command::Audit(a) => history::run_audit(&ledger, a, out),
                 Command::Export(a) => export::run(&ledger, a, out),

@@ -42,7 +42,10 @@ impl Args {
 }
 
 pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let resolved = args.when.resolve(ledger, out)?;
+    let resolved = args.when.resolve(ledger)?;
+    if !args.json {
+        resolved.write_notes(out)?;
+    }
     let today = resolved.day;
     let mut state = ledger.state_view(resolved.view)?;
     if before_ledger(&state, &args.when, out)? {

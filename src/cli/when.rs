@@ -22,10 +22,23 @@ pub struct TimeArgs {
     pub valid_at: Option<String>,
 }
 
-/// A resolved view, and the day on which "overdue" is judged.
+/// A resolved view, the day on which "overdue" is judged, and notes for a
+/// person (an instant in the future, say) that machine-readable output
+/// leaves out.
 pub struct Resolved {
     pub view: View,
     pub day: NaiveDate,
+    pub notes: Vec<String>,
+}
+
+impl Resolved {
+    /// Writes the notes, one a line.
+    pub fn write_notes(&self, out: &mut dyn Write) -> Result<(), CliError> {
+        for note in &self.notes {
+            writeln!(out, "note: {note}")?;
+        }
+        Ok(())
+    }
 }
 
 impl TimeArgs {
@@ -36,21 +49,21 @@ impl TimeArgs {
         }
     }
 
-    /// Reads the two options, saying plainly (on `out`) when an instant is
-    /// in the future rather than refusing it.
-    pub fn resolve(&self, ledger: &Ledger, out: &mut dyn Write) -> Result<Resolved, CliError> {
+    /// Reads the two options. An instant in the future is not refused: it
+    /// reads as now, with a note saying so.
+    pub fn resolve(&self, ledger: &Ledger) -> Result<Resolved, CliError> {
         let now = ledger.now();
+        let mut notes = Vec::new();
         let as_of = match &self.as_of {
             None => None,
             Some(text) => {
                 let instant =
                     parse_instant(text, DayEnd::End).map_err(|e| CliError::Input(e.to_string()))?;
                 if instant > now {
-                    writeln!(
-                        out,
-                        "note: --as-of {text} is in the future; showing what the ledger says now ({})",
+                    notes.push(format!(
+                        "--as-of {text} is in the future; showing what the ledger says now ({})",
                         format_micros(now)
-                    )?;
+                    ));
                 }
                 Some(instant.min(now))
             }
@@ -62,10 +75,9 @@ impl TimeArgs {
                     .map_err(|e| CliError::Input(format!("--valid-at: {e}")))?;
                 let day = date.last_day();
                 if day > day_of(now) {
-                    writeln!(
-                        out,
-                        "note: --valid-at {text} is in the future; facts are shown as the ledger knows them today"
-                    )?;
+                    notes.push(format!(
+                        "--valid-at {text} is in the future; facts are shown as the ledger knows them today"
+                    ));
                 }
                 Some(day)
             }
@@ -76,6 +88,7 @@ impl TimeArgs {
         Ok(Resolved {
             view: View { as_of, valid_at },
             day,
+            notes,
         })
     }
 }

@@ -1,5 +1,71 @@
 //! Views of the ledger for other programs and people: the plan as JSON, the
-//! audit trail as JSON, and the raw chain as JSON Lines.
+//! audit trail as JSON, the raw chain as JSON Lines, the plan as a CSV in the
+//! Home Office template's columns, and reports in Markdown and HTML.
+//!
+//! Every writer here is handed what it shows and writes to a `&mut dyn
+//! Write`; none opens a ledger, reads a clock or touches the file system, so
+//! the same inputs always give the same bytes.
 
+pub mod csv;
 pub mod events;
+pub mod html;
 pub mod json;
+pub mod markdown;
+
+use chrono::NaiveDate;
+
+use crate::event::Micros;
+use crate::projection::State;
+use crate::query::audit::{self, Entry};
+use crate::query::summary::{self, Summary};
+use crate::store::StoredEvent;
+use crate::store::verify::Report;
+
+/// Everything a report shows, gathered once by the caller.
+pub struct View<'a> {
+    /// The state folded from `events`.
+    pub state: &'a State,
+    /// Every stored event, in order.
+    pub events: &'a [StoredEvent],
+    /// What `store::verify::verify` found when the report was made.
+    pub verify: &'a Report,
+    /// The day "overdue" and "days waiting" are judged on.
+    pub today: NaiveDate,
+    /// When the report was made, so a printed copy says so.
+    pub generated_at: Micros,
+}
+
+impl View<'_> {
+    /// The full audit trail, with the default backdating threshold.
+    pub fn trail(&self) -> Vec<Entry> {
+        audit::trail(self.events, &audit::Filter::default())
+    }
+
+    pub fn summary(&self, trail: &[Entry]) -> Summary {
+        summary::summarize(self.state, trail, self.today)
+    }
+
+    /// "seq 41, 3f2a…" style head description: the full hash.
+    pub fn head(&self) -> Option<(u64, String)> {
+        self.state.head.map(|(seq, hash)| (seq, hex::encode(hash)))
+    }
+
+    /// The verification result in one line.
+    pub fn verify_words(&self) -> String {
+        verify_words(self.verify)
+    }
+}
+
+/// "intact: 41 events in 12 transactions re-checked" or the first failure.
+pub fn verify_words(report: &Report) -> String {
+    match report.first_bad_seq() {
+        None => format!(
+            "intact: {} events in {} transactions re-checked from the stored bytes",
+            report.events, report.transactions
+        ),
+        Some(seq) => format!(
+            "FAILED: {} problem(s), the first at sequence number {seq}",
+            report.problems.len()
+        ),
+    }
+}

@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod import;
 mod model;
+mod report;
 mod snapshots;
 mod support;
 mod tamper;

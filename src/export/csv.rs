@@ -1,0 +1,194 @@
+//! `export --format csv`: the plan as a spreadsheet, one row per action, in
+//! the columns of the Home Office action plan template, followed by what
+//! the ledger knows and the template does not (status, overdue, last
+//! change).
+//!
+//! What it promises, so the file opens cleanly in a spreadsheet and reads
+//! back into `import`:
+//!
+//! - UTF-8 with a byte order mark. Excel reads a CSV without a BOM in the
+//!   system's legacy code page, which mangles "–", "é" and "’" (common in
+//!   plans pasted from Word); with the BOM it reads UTF-8. LibreOffice,
+//!   Python's `utf-8-sig` and the `csv` crate's reader cope with it.
+//!   [`Options::bom`] turns it off for programs that do not.
+//! - RFC 4180: every record ends in CRLF, a cell holding a comma, quote or
+//!   line break is quoted and its quotes doubled. Line breaks inside a cell
+//!   (the milestones) are kept as LF, which spreadsheets show as a line
+//!   break within the cell.
+//! - The header uses the template's own column names ("Action to be taken",
+//!   "Lead Agency", "Target Date", "Date of completion and Outcome", …) so
+//!   the CSV importer, which maps those names, reads the file back.
+//! - A free-text cell that begins with `=`, `+`, `-`, `@`, a tab or a
+//!   carriage return is prefixed with `'`, so a spreadsheet shows it as text
+//!   instead of running it as a formula (plans come from untrusted
+//!   documents; see OWASP "CSV injection").
+//! - One row per action in id order; the same state and day give the same
+//!   bytes.
+
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+
+use crate::event::ids;
+use crate::projection::{Action, State};
+use crate::time::format_short;
+
+/// The header row. Names up to "Date of completion and Outcome" are the
+/// Home Office template's; the rest are the ledger's own.
+pub const HEADERS: [&str; 15] = [
+    "Plan",
+    "Agency",
+    "Action id",
+    "Recommendation",
+    "Scope of recommendation",
+    "Action to be taken",
+    "Lead Agency",
+    "Key milestones to enact recommendation",
+    "Target Date",
+    "Date of completion and Outcome",
+    "Assurance",
+    "Status",
+    "Overdue",
+    "Last change (UTC)",
+    "Changed by",
+];
+
+/// How the file is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Begin with a UTF-8 byte order mark (the default, for Excel).
+    pub bom: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { bom: true }
+    }
+}
+
+/// Writes every action of `state` as one CSV row, judging overdue on
+/// `today`.
+pub fn write(
+    state: &State,
+    today: NaiveDate,
+    options: Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if options.bom {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .quote_style(::csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    writer.write_record(HEADERS).map_err(into_io)?;
+    for action in state.actions.values() {
+        writer
+            .write_record(row(state, action, today))
+            .map_err(into_io)?;
+    }
+    writer.flush()
+}
+
+/// The cells of one action's row, in [`HEADERS`] order.
+pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
+    let plan = state.plans.get(&action.plan).map_or_else(
+        || ids::plan(action.plan),
+        |p| format!("{} {}", ids::plan(p.id), p.title()),
+    );
+    let recommendations: Vec<String> = action
+        .recommendations
+        .iter()
+        .map(|n| ids::recommendation(*n))
+        .collect();
+    let milestones: Vec<String> = action
+        .milestones
+        .iter()
+        .map(|m| format!("{}: {}", m.at.effective, m.note))
+        .collect();
+    let latest = action.claims.last();
+    let completion = latest.map_or(String::new(), |c| {
+        format!("{} – {}", c.at.effective, c.outcome)
+    });
+    let assurance = match latest {
+        None => String::new(),
+        Some(claim) => match &claim.assurance {
+            None => "awaiting assurance".to_string(),
+            Some(a) => format!(
+                "{} {} by {}: {}",
+                if a.accepted { "accepted" } else { "challenged" },
+                a.at.effective,
+                a.at.actor,
+                a.finding
+            ),
+        },
+    };
+    vec![
+        text(&plan),
+        text(&action.agency),
+        ids::action(action.id),
+        recommendations.join(" "),
+        text(action.scope.as_deref().unwrap_or("")),
+        text(&action.text),
+        text(action.lead.as_deref().unwrap_or("")),
+        text(&milestones.join("\n")),
+        text(action.target.as_ref().map_or("", |t| t.text.as_str())),
+        text(&completion),
+        text(&assurance),
+        action.status.as_str().to_string(),
+        if action.is_overdue(today) {
+            "yes"
+        } else {
+            "no"
+        }
+        .to_string(),
+        format_short(action.last_changed.recorded_at),
+        text(&action.last_changed.actor),
+    ]
+}
+
+/// A free-text cell, neutralised if a spreadsheet would read it as a formula.
+fn text(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+fn into_io(e: ::csv::Error) -> io::Error {
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised_and_others_kept() {
+        assert_eq!(text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(text("- bullet"), "'- bullet");
+        assert_eq!(text("Update Niche"), "Update Niche");
+        assert_eq!(text(""), "");
+    }
+
+    #[test]
+    fn empty_state_writes_bom_and_header_only() {
+        let mut out = Vec::new();
+        write(
+            &State::default(),
+            NaiveDate::MIN,
+            Options::default(),
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("\u{feff}Plan,Agency,Action id,"));
+        assert!(text.ends_with("Changed by\r\n"));
+        assert_eq!(text.matches("\r\n").count(), 1);
+    }
+}

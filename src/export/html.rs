@@ -1,0 +1,1011 @@
+//! `export --format html`: the report as one self-contained HTML page.
+//!
+//! What it promises:
+//!
+//! - One file and nothing else: inline CSS, inline SVG charts, no scripts,
+//!   no fonts, images, stylesheets or links fetched from anywhere, so it
+//!   opens offline and can be archived or attached as it is.
+//! - Every string from the ledger is HTML-escaped ([`esc`]): plans come from
+//!   untrusted documents, and a `<script>` in an action's text is shown as
+//!   text, never run.
+//! - Status is shown by words as well as colour (a badge with the status's
+//!   name, a legend), so it reads in greyscale and to colour-blind readers.
+//! - It says which ledger state it shows: the head's sequence number and
+//!   full hash, the result of `verify`, and when it was made, in the header
+//!   and the footer, so a printed copy can be checked against the ledger.
+//! - Deterministic: the same [`View`] gives the same bytes.
+//!
+//! The page holds, overview first: the summary (the Commissioner's
+//! categories and counts by status), the count of actions by status over
+//! recorded time (folded incrementally over the events, one pass), a
+//! timeline of each action's events by effective date, the plan as a table
+//! coloured by status, the claims awaiting assurance, the backdated entries
+//! and the audit trail.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::date::FuzzyDate;
+use crate::event::{Micros, ids};
+use crate::export::View;
+use crate::projection::{Action, State};
+use crate::query::audit::{DEFAULT_BACKDATED_DAYS, Entry, backdated_by, clip};
+use crate::query::summary::{Category, Summary, category};
+use crate::status::Status;
+use crate::time::{day_of, format_micros, format_short, start_of_day};
+
+/// How many of the latest audit-trail entries the page lists.
+pub const TRAIL_SHOWN: usize = 200;
+
+/// At most this many instants are sampled for the status-over-time chart.
+const MAX_SAMPLES: usize = 160;
+
+pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let trail = view.trail();
+    let summary = view.summary(&trail);
+    let mut page = String::with_capacity(64 * 1024);
+    page_head(view, &mut page);
+    summary_section(&summary, &mut page);
+    status_chart_section(view, &mut page);
+    timeline_section(view, &mut page);
+    plan_sections(view, &mut page);
+    awaiting_section(&summary, &mut page);
+    backdated_section(&trail, &mut page);
+    trail_section(&trail, &mut page);
+    footer(view, &mut page);
+    out.write_all(page.as_bytes())
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// Escaped text with line breaks kept as `<br>`.
+fn esc_lines(text: &str) -> String {
+    text.lines().map(esc).collect::<Vec<_>>().join("<br>")
+}
+
+/// The fill of a status in charts, and its class name in tables.
+fn status_colour(status: Status) -> &'static str {
+    match status {
+        Status::Open => "#9ca3af",
+        Status::InProgress => "#3b82f6",
+        Status::Claimed => "#f59e0b",
+        Status::Assured => "#059669",
+        Status::Challenged => "#dc2626",
+        Status::Embedded => "#22d3ee",
+        Status::Withdrawn => "#d6d3d1",
+    }
+}
+
+fn category_colour(category: Category) -> &'static str {
+    match category {
+        Category::FullyImplemented => "#059669",
+        Category::PartlyMet => "#f59e0b",
+        Category::NotMet => "#dc2626",
+        Category::HappeningAlready => "#22d3ee",
+        Category::Missing => "#7c3aed",
+        Category::InProgressNotYetDue => "#3b82f6",
+        Category::Withdrawn => "#d6d3d1",
+    }
+}
+
+const CSS: &str = r#"
+:root { --ink: #1f2937; --muted: #6b7280; --rule: #e5e7eb; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", Arial, sans-serif;
+  color: var(--ink); margin: 0 auto; padding: 24px 32px; max-width: 1400px; font-size: 14px; line-height: 1.4; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 2px solid var(--ink); padding-bottom: 2px; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+p.meta, .note { color: var(--muted); margin: 2px 0; }
+code, .hash { font-family: "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
+th, td { border: 1px solid var(--rule); padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #f3f4f6; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 12px; font-weight: 600;
+  white-space: nowrap; border: 1px solid rgba(0,0,0,.15); }
+.s-open { background: #f3f4f6; color: #374151; }
+.s-in-progress { background: #dbeafe; color: #1e3a8a; }
+.s-claimed { background: #fef3c7; color: #78350f; }
+.s-assured { background: #d1fae5; color: #064e3b; }
+.s-challenged { background: #fee2e2; color: #7f1d1d; }
+.s-embedded { background: #ccfbf1; color: #134e4a; }
+.s-withdrawn { background: #fafaf9; color: #57534e; text-decoration: line-through; }
+.overdue { background: #fff; color: #b91c1c; border: 1.5px solid #b91c1c; }
+tr.row-open td:first-child { border-left: 6px solid #9ca3af; }
+tr.row-in-progress td:first-child { border-left: 6px solid #3b82f6; }
+tr.row-claimed td:first-child { border-left: 6px solid #f59e0b; }
+tr.row-assured td:first-child { border-left: 6px solid #059669; }
+tr.row-challenged td:first-child { border-left: 6px solid #dc2626; }
+tr.row-embedded td:first-child { border-left: 6px solid #22d3ee; }
+tr.row-withdrawn td:first-child { border-left: 6px solid #d6d3d1; }
+tr.row-withdrawn td { color: var(--muted); }
+tr.backdated td { background: #fff7ed; }
+.legend { display: flex; flex-wrap: wrap; gap: 6px 14px; margin: 4px 0 8px; font-size: 12px; }
+.swatch { display: inline-block; width: 12px; height: 12px; vertical-align: -2px; margin-right: 4px; border: 1px solid rgba(0,0,0,.25); }
+.bar { display: inline-block; height: 10px; vertical-align: middle; }
+.verified { color: #065f46; font-weight: 600; }
+.failed { color: #b91c1c; font-weight: 700; }
+svg { display: block; max-width: 100%; height: auto; font-family: inherit; }
+svg text { fill: #374151; font-size: 11px; }
+footer { margin-top: 32px; border-top: 2px solid var(--ink); padding-top: 8px; font-size: 12px; }
+footer dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
+footer dt { font-weight: 600; }
+footer dd { margin: 0; }
+@page { size: A4 landscape; margin: 12mm; }
+@media print {
+  body { padding: 0; max-width: none; font-size: 10px; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h2 { break-after: avoid; }
+  tr, svg, .legend { break-inside: avoid; }
+  thead { display: table-header-group; }
+  section.trail { break-before: page; }
+}
+"#;
+
+fn page_head(view: &View<'_>, page: &mut String) {
+    let titles: Vec<String> = view.state.plans.values().map(|p| p.title()).collect();
+    let title = if titles.is_empty() {
+        "Action plan report".to_string()
+    } else {
+        format!("Action plan report: {}", titles.join("; "))
+    };
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"planledger {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n",
+        env!("CARGO_PKG_VERSION"),
+        esc(&title)
+    );
+    let _ = writeln!(page, "<h1>{}</h1>", esc(&title));
+    for plan in view.state.plans.values() {
+        let mut facts = vec![ids::plan(plan.id)];
+        if let Some(chair) = &plan.chair {
+            facts.push(format!("independent chair {}", esc(chair)));
+        }
+        if let Some(published) = plan.published {
+            facts.push(format!("published {published}"));
+        }
+        facts.push(format!("{} recommendations", plan.recommendations.len()));
+        let _ = writeln!(page, "<p class=\"meta\">{}</p>", facts.join(" · "));
+    }
+    let head = match view.head() {
+        Some((seq, hash)) => format!(
+            "ledger head sequence {seq}, hash <code>{}</code>",
+            &hash[..16]
+        ),
+        None => "empty ledger".into(),
+    };
+    let _ = writeln!(
+        page,
+        "<p class=\"meta\">As the ledger stood at {}; overdue judged on {}; {}; verification: {}</p>\n</header>",
+        esc(&format_micros(
+            view.state.last_recorded.unwrap_or(view.generated_at)
+        )),
+        view.today,
+        head,
+        verify_html(view)
+    );
+}
+
+fn verify_html(view: &View<'_>) -> String {
+    let class = if view.verify.ok() {
+        "verified"
+    } else {
+        "failed"
+    };
+    format!(
+        "<span class=\"{class}\">{}</span>",
+        esc(&view.verify_words())
+    )
+}
+
+fn summary_section(summary: &Summary, page: &mut String) {
+    page.push_str("<section class=\"summary\" id=\"summary\">\n<h2>Summary</h2>\n");
+    let _ = writeln!(
+        page,
+        "<p class=\"note\">The Domestic Abuse Commissioner's categories, judged on {}. \
+         Each action is in exactly one row.</p>",
+        summary.today
+    );
+    let total = summary.total.actions.max(1);
+    page.push_str("<table class=\"categories\">\n<thead><tr><th>category</th>");
+    for plan in &summary.plans {
+        let _ = write!(page, "<th class=\"num\">{}</th>", ids::plan(plan.plan));
+    }
+    page.push_str("<th>share</th><th>meaning</th></tr></thead>\n<tbody>\n");
+    for c in Category::ALL {
+        let n = summary.total.category(c);
+        let _ = write!(
+            page,
+            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>",
+            category_colour(c),
+            c.label()
+        );
+        for plan in &summary.plans {
+            let _ = write!(page, "<td class=\"num\">{}</td>", plan.counts.category(c));
+        }
+        let _ = writeln!(
+            page,
+            "<td><span class=\"bar\" style=\"width:{}px;background:{}\"></span></td><td>{}</td></tr>",
+            n * 240 / total,
+            category_colour(c),
+            esc(c.meaning())
+        );
+    }
+    page.push_str("</tbody>\n</table>\n");
+
+    page.push_str("<h3>By status, per agency</h3>\n<table class=\"statuses\">\n<thead><tr><th></th><th class=\"num\">actions</th>");
+    for s in Status::ALL {
+        let _ = write!(
+            page,
+            "<th class=\"num\"><span class=\"badge s-{s}\">{s}</span></th>"
+        );
+    }
+    page.push_str("<th class=\"num\">overdue</th><th class=\"num\">awaiting assurance</th><th class=\"num\">backdated entries</th></tr></thead>\n<tbody>\n");
+    let row = |page: &mut String, name: String, c: &crate::query::summary::Counts| {
+        let _ = write!(
+            page,
+            "<tr><td>{name}</td><td class=\"num\">{}</td>",
+            c.actions
+        );
+        for s in Status::ALL {
+            let _ = write!(page, "<td class=\"num\">{}</td>", c.status(s));
+        }
+        let _ = writeln!(
+            page,
+            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            c.overdue, c.awaiting_assurance, c.backdated
+        );
+    };
+    for plan in &summary.plans {
+        row(
+            page,
+            format!(
+                "<strong>{} {}</strong>",
+                ids::plan(plan.plan),
+                esc(&plan.title)
+            ),
+            &plan.counts,
+        );
+        for agency in &plan.agencies {
+            row(
+                page,
+                format!("&emsp;{}", esc(&agency.agency)),
+                &agency.counts,
+            );
+        }
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn status_legend(page: &mut String) {
+    page.push_str("<div class=\"legend\" aria-label=\"status legend\">");
+    for s in Status::ALL {
+        let _ = write!(page, "<span><span class=\"badge s-{s}\">{s}</span></span>");
+    }
+    page.push_str("<span><span class=\"badge overdue\">⚠ overdue</span> target passed, work still owed</span></div>\n");
+}
+
+fn plan_sections(view: &View<'_>, page: &mut String) {
+    let state = view.state;
+    for plan in state.plans.values() {
+        let _ = writeln!(
+            page,
+            "<section class=\"plan\" id=\"plan-{}\">\n<h2>{} {}: the actions</h2>",
+            plan.id,
+            ids::plan(plan.id),
+            esc(&plan.title())
+        );
+        status_legend(page);
+        page.push_str(
+            "<table class=\"actions\">\n<thead><tr><th>id</th><th>agency</th><th>action</th><th>recs</th>\
+             <th>lead</th><th>target</th><th>status</th><th>category</th><th>latest</th><th>last change</th></tr></thead>\n<tbody>\n",
+        );
+        for action in state.actions.values().filter(|a| a.plan == plan.id) {
+            action_row(action, view.today, page);
+        }
+        page.push_str("</tbody>\n</table>\n</section>\n");
+    }
+}
+
+fn action_row(action: &Action, today: NaiveDate, page: &mut String) {
+    let recs: Vec<String> = action
+        .recommendations
+        .iter()
+        .map(|n| ids::recommendation(*n))
+        .collect();
+    let mut status = format!("<span class=\"badge s-{0}\">{0}</span>", action.status);
+    if action.is_overdue(today) {
+        status.push_str(" <span class=\"badge overdue\">⚠ overdue</span>");
+    }
+    let latest = match (action.claims.last(), action.milestones.last()) {
+        (Some(claim), _) => {
+            let decision = match &claim.assurance {
+                None => " (awaiting assurance)".to_string(),
+                Some(a) if a.accepted => format!(" — accepted: {}", a.finding),
+                Some(a) => format!(" — challenged: {}", a.finding),
+            };
+            format!(
+                "claim {} ({}): {}{}",
+                claim.number, claim.at.effective, claim.outcome, decision
+            )
+        }
+        (None, Some(m)) => format!("{}: {}", m.at.effective, m.note),
+        (None, None) => String::new(),
+    };
+    let _ = writeln!(
+        page,
+        "<tr class=\"row-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+         <td>{}</td><td>{}</td><td>{}</td><td>{}<br><span class=\"note\">{}</span></td></tr>",
+        action.status,
+        ids::action(action.id),
+        esc(&action.agency),
+        esc_lines(&action.text),
+        recs.join(" "),
+        esc(action.lead.as_deref().unwrap_or("")),
+        esc(&action
+            .target
+            .as_ref()
+            .map_or(String::new(), |t| t.to_string())),
+        status,
+        category(action, today).label(),
+        esc_lines(&latest),
+        esc(&format_short(action.last_changed.recorded_at)),
+        esc(&action.last_changed.actor)
+    );
+}
+
+/// Horizontal scale from dates to x.
+struct DateScale {
+    start: NaiveDate,
+    days: f64,
+    x0: f64,
+    width: f64,
+}
+
+impl DateScale {
+    /// Whole years covering every date given (at least one year).
+    fn covering(dates: impl Iterator<Item = NaiveDate>, x0: f64, width: f64) -> DateScale {
+        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+        for d in dates {
+            lo = lo.min(d.year());
+            hi = hi.max(d.year());
+        }
+        if lo > hi {
+            (lo, hi) = (2000, 2000);
+        }
+        let start = NaiveDate::from_ymd_opt(lo, 1, 1).unwrap_or(NaiveDate::MIN);
+        let end = NaiveDate::from_ymd_opt(hi + 1, 1, 1).unwrap_or(NaiveDate::MAX);
+        DateScale {
+            start,
+            days: ((end - start).num_days()).max(1) as f64,
+            x0,
+            width,
+        }
+    }
+
+    fn x(&self, day: NaiveDate) -> f64 {
+        self.x0 + (day - self.start).num_days() as f64 / self.days * self.width
+    }
+
+    fn years(&self) -> impl Iterator<Item = (i32, f64)> + '_ {
+        let first = self.start.year();
+        (first..).map_while(move |y| {
+            let day = NaiveDate::from_ymd_opt(y, 1, 1)?;
+            ((day - self.start).num_days() as f64 <= self.days).then(|| (y, self.x(day)))
+        })
+    }
+}
+
+/// The kinds of event the timeline draws, in legend order.
+const MARKS: [(&str, &str); 8] = [
+    ("ActionAdded", "action added"),
+    ("StatusChanged", "status changed"),
+    ("MilestoneNoted", "milestone"),
+    ("TargetChanged", "target changed"),
+    ("CompletionClaimed", "completion claimed"),
+    ("ClaimAccepted", "claim accepted"),
+    ("ClaimChallenged", "claim challenged"),
+    ("ActionWithdrawn", "withdrawn"),
+];
+
+/// SVG for one event mark centred at (x, y).
+fn mark(kind: &str, x: f64, y: f64) -> String {
+    match kind {
+        "ActionAdded" => format!(
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#fff\" stroke=\"#6b7280\" stroke-width=\"1.5\"/>"
+        ),
+        "StatusChanged" => format!(
+            "<path d=\"M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z\" fill=\"#3b82f6\"/>",
+            y - 5.0,
+            x + 5.0,
+            y + 5.0,
+            x - 5.0
+        ),
+        "MilestoneNoted" => {
+            format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#7c3aed\"/>")
+        }
+        "TargetChanged" => format!(
+            "<path d=\"M{:.1} {:.1}L{:.1} {y:.1}L{:.1} {:.1}Z\" fill=\"#ea580c\"/>",
+            x - 4.0,
+            y - 5.0,
+            x + 5.0,
+            x - 4.0,
+            y + 5.0
+        ),
+        "CompletionClaimed" => format!(
+            "<path d=\"M{x:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}Z\" fill=\"#f59e0b\" stroke=\"#92400e\" stroke-width=\"0.8\"/>",
+            y - 6.0,
+            x + 5.5,
+            y + 4.5,
+            x - 5.5,
+            y + 4.5
+        ),
+        "ClaimAccepted" => format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#059669\"/>",
+            x - 4.5,
+            y - 4.5
+        ),
+        "ClaimChallenged" => format!(
+            "<path d=\"M{:.1} {:.1}l9 9m0 -9l-9 9\" stroke=\"#dc2626\" stroke-width=\"2.5\"/>",
+            x - 4.5,
+            y - 4.5
+        ),
+        "ActionWithdrawn" => format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#fff\" stroke=\"#57534e\" stroke-width=\"1.5\"/>",
+            x - 4.5,
+            y - 4.5
+        ),
+        _ => format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#fbbf24\"/>"),
+    }
+}
+
+fn effective_of(record: &crate::event::Record) -> FuzzyDate {
+    record
+        .effective
+        .unwrap_or_else(|| FuzzyDate::from_naive(day_of(record.recorded_at)))
+}
+
+fn timeline_section(view: &View<'_>, page: &mut String) {
+    let state = view.state;
+    page.push_str("<section class=\"timeline\" id=\"timeline\">\n<h2>Timeline of each action, by effective date</h2>\n");
+    if state.actions.is_empty() {
+        page.push_str("<p class=\"note\">No actions yet.</p>\n</section>\n");
+        return;
+    }
+    page.push_str(
+        "<p class=\"note\">One row per action; each mark is an event at the date it took effect in the world. \
+         A red bar is the target; a month or year stated without a day is drawn as a line across its period; \
+         a dashed grey line joins a backdated event to the day the ledger recorded it (○).</p>\n",
+    );
+    // Which events belong to which action, in order.
+    let rows: Vec<&Action> = state.actions.values().collect();
+    let row_of = |id: u32| rows.iter().position(|a| a.id == id);
+    let mut dates = vec![view.today];
+    for action in &rows {
+        if let Some(d) = action.target.as_ref().and_then(|t| t.date) {
+            dates.push(d.first_day());
+            dates.push(d.last_day());
+        }
+    }
+    for event in view.events {
+        if event
+            .record
+            .event
+            .action()
+            .is_some_and(|id| state.actions.contains_key(&id))
+        {
+            dates.push(effective_of(&event.record).first_day());
+            dates.push(day_of(event.record.recorded_at));
+        }
+    }
+    let (label_w, width, top, row_h) = (250.0, 1320.0, 46.0, 20.0);
+    let scale = DateScale::covering(dates.into_iter(), label_w, width - label_w - 14.0);
+    let height = top + row_h * rows.len() as f64 + 28.0;
+
+    let _ = writeln!(
+        page,
+        "<svg class=\"timeline-chart\" role=\"img\" aria-label=\"Timeline of events per action\" \
+         xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height:.0}\" viewBox=\"0 0 {width} {height:.0}\">"
+    );
+    // Legend.
+    let mut lx = label_w;
+    for (kind, label) in MARKS {
+        let _ = write!(
+            page,
+            "<g class=\"legend-item\">{}<text x=\"{:.1}\" y=\"16\">{}</text></g>",
+            mark(kind, lx + 6.0, 12.0),
+            lx + 15.0,
+            label
+        );
+        lx += 16.0 + label.len() as f64 * 6.2 + 14.0;
+    }
+    let _ = write!(
+        page,
+        "<rect x=\"{:.1}\" y=\"7\" width=\"3\" height=\"11\" fill=\"#dc2626\"/><text x=\"{:.1}\" y=\"16\">target</text>",
+        lx + 4.0,
+        lx + 12.0
+    );
+    // Years.
+    let bottom = top + row_h * rows.len() as f64;
+    let right = scale.x0 + scale.width;
+    for (year, x) in scale.years() {
+        if x + 30.0 > right {
+            continue;
+        }
+        let _ = write!(
+            page,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{bottom:.1}\" stroke=\"#d1d5db\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\">{year}</text><text x=\"{:.1}\" y=\"{:.1}\">{year}</text>",
+            top - 6.0,
+            x + 3.0,
+            top - 8.0,
+            x + 3.0,
+            bottom + 14.0
+        );
+    }
+    let tx = scale.x(view.today);
+    let _ = write!(
+        page,
+        "<line x1=\"{tx:.1}\" y1=\"{:.1}\" x2=\"{tx:.1}\" y2=\"{bottom:.1}\" stroke=\"#111827\" stroke-dasharray=\"4 3\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">today {}</text>",
+        top - 18.0,
+        tx - 3.0,
+        bottom + 26.0,
+        view.today
+    );
+    // Rows.
+    for (i, action) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64 + row_h / 2.0;
+        if i % 2 == 0 {
+            let _ = write!(
+                page,
+                "<rect x=\"0\" y=\"{:.1}\" width=\"{width}\" height=\"{row_h}\" fill=\"#f9fafb\"/>",
+                y - row_h / 2.0
+            );
+        }
+        let label = format!("{} {}", ids::action(action.id), clip(&action.agency, 30));
+        let _ = write!(
+            page,
+            "<text x=\"4\" y=\"{:.1}\"><title>{}</title>{}</text>\
+             <rect x=\"{:.1}\" y=\"{:.1}\" width=\"6\" height=\"6\" fill=\"{}\"><title>{}</title></rect>",
+            y + 4.0,
+            esc(&clip(&action.text, 200)),
+            esc(&label),
+            label_w - 14.0,
+            y - 3.0,
+            status_colour(action.status),
+            action.status
+        );
+        if let Some(date) = action.target.as_ref().and_then(|t| t.date) {
+            let (x1, x2) = (scale.x(date.first_day()), scale.x(date.last_day()));
+            let words = esc(&action
+                .target
+                .as_ref()
+                .map_or(String::new(), |t| t.to_string()));
+            if x2 - x1 > 1.0 {
+                let _ = write!(
+                    page,
+                    "<rect x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" fill=\"#dc2626\" opacity=\"0.15\"/>",
+                    y - 7.0,
+                    x2 - x1
+                );
+            }
+            let _ = write!(
+                page,
+                "<rect class=\"target\" x=\"{:.1}\" y=\"{:.1}\" width=\"3\" height=\"14\" fill=\"#dc2626\"><title>{}: target {words}</title></rect>",
+                x2 - 1.5,
+                y - 7.0,
+                ids::action(action.id)
+            );
+        }
+    }
+    for event in view.events {
+        let Some(i) = event.record.event.action().and_then(row_of) else {
+            continue;
+        };
+        let kind = event.record.event.kind();
+        if kind == "ImportWarning" {
+            continue;
+        }
+        let y = top + row_h * i as f64 + row_h / 2.0;
+        let effective = effective_of(&event.record);
+        let x = scale.x(effective.first_day());
+        let mut extra = String::new();
+        if effective.first_day() != effective.last_day() {
+            let _ = write!(
+                extra,
+                "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#6b7280\" stroke-width=\"2\"/>",
+                scale.x(effective.last_day())
+            );
+        }
+        let recorded = day_of(event.record.recorded_at);
+        let backdated = backdated_by(&event.record, DEFAULT_BACKDATED_DAYS);
+        if backdated.is_some() {
+            let rx = scale.x(recorded);
+            let _ = write!(
+                extra,
+                "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{rx:.1}\" y2=\"{y:.1}\" stroke=\"#6b7280\" stroke-dasharray=\"3 2\"/>\
+                 <circle cx=\"{rx:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#fff\" stroke=\"#6b7280\"/>"
+            );
+        }
+        let title = format!(
+            "{} · {} effective {} · recorded {} by {}{}: {}",
+            ids::action(event.record.event.action().unwrap_or_default()),
+            kind,
+            effective,
+            format_short(event.record.recorded_at),
+            event.record.actor,
+            backdated.map_or(String::new(), |d| format!(" · backdated {d} days")),
+            crate::query::audit::change_in_words(&event.record.event)
+        );
+        let _ = write!(
+            page,
+            "<g class=\"event\" data-kind=\"{kind}\"><title>{}</title>{extra}{}</g>",
+            esc(&clip(&title, 400)),
+            mark(kind, x, y)
+        );
+    }
+    page.push_str("</svg>\n</section>\n");
+}
+
+/// Counts by status at a series of recorded instants: one incremental fold.
+fn status_series(view: &View<'_>) -> Vec<(Micros, [usize; 7], usize)> {
+    let events = view.events;
+    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+        return Vec::new();
+    };
+    let (t0, t1) = (
+        first.record.recorded_at,
+        last.record.recorded_at.max(view.generated_at),
+    );
+    // The end of every transaction, thinned to evenly spaced instants when
+    // there are more than MAX_SAMPLES.
+    let mut instants: Vec<Micros> = Vec::new();
+    for pair in events.windows(2) {
+        if pair[0].record.tx != pair[1].record.tx {
+            instants.push(pair[0].record.recorded_at);
+        }
+    }
+    instants.push(last.record.recorded_at);
+    if instants.len() > MAX_SAMPLES {
+        let step = (t1 - t0) as f64 / MAX_SAMPLES as f64;
+        instants = (0..=MAX_SAMPLES)
+            .map(|i| t0 + (step * i as f64) as Micros)
+            .collect();
+    }
+    instants.dedup();
+    let mut state = State::default();
+    let mut next = events.iter().peekable();
+    let mut series = Vec::with_capacity(instants.len() + 1);
+    for at in instants {
+        while let Some(event) = next.next_if(|e| e.record.recorded_at <= at) {
+            state.apply(event.seq, event.hash, &event.record);
+        }
+        series.push(counts_at(&state, at));
+    }
+    for event in next {
+        state.apply(event.seq, event.hash, &event.record);
+    }
+    series.push(counts_at(&state, t1));
+    series
+}
+
+fn counts_at(state: &State, at: Micros) -> (Micros, [usize; 7], usize) {
+    let mut counts = [0usize; 7];
+    let day = day_of(at);
+    let mut overdue = 0;
+    for action in state.actions.values() {
+        if let Some(i) = Status::ALL.iter().position(|s| *s == action.status) {
+            counts[i] += 1;
+        }
+        if action.is_overdue(day) {
+            overdue += 1;
+        }
+    }
+    (at, counts, overdue)
+}
+
+fn status_chart_section(view: &View<'_>, page: &mut String) {
+    page.push_str("<section class=\"status-chart\" id=\"status-over-time\">\n<h2>Actions by status over time</h2>\n");
+    let series = status_series(view);
+    let max = series
+        .iter()
+        .map(|(_, c, _)| c.iter().sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    if series.len() < 2 || max == 0 {
+        page.push_str("<p class=\"note\">Not enough history to chart yet.</p>\n</section>\n");
+        return;
+    }
+    page.push_str(
+        "<p class=\"note\">How many actions stood in each status, as the ledger recorded it at each moment \
+         (recorded time, not effective date). The dashed line counts overdue actions.</p>\n",
+    );
+    page.push_str("<div class=\"legend\">");
+    for s in Status::ALL {
+        let _ = write!(
+            page,
+            "<span><span class=\"swatch\" style=\"background:{}\"></span>{s}</span>",
+            status_colour(s)
+        );
+    }
+    page.push_str("<span><svg width=\"22\" height=\"10\" style=\"display:inline\"><line x1=\"0\" y1=\"5\" x2=\"22\" y2=\"5\" stroke=\"#111827\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/></svg> overdue</span></div>\n");
+    let (x0, width, top, plot_h) = (50.0, 1320.0, 10.0, 220.0);
+    let plot_w = width - x0 - 14.0;
+    let (t0, t1) = (series[0].0, series[series.len() - 1].0);
+    let span = ((t1 - t0) as f64).max(1.0);
+    let x = |t: Micros| x0 + (t - t0) as f64 / span * plot_w;
+    let y = |n: f64| top + plot_h - n / max as f64 * plot_h;
+    let height = top + plot_h + 30.0;
+    let _ = writeln!(
+        page,
+        "<svg class=\"status-over-time\" role=\"img\" aria-label=\"Actions by status over time\" \
+         xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height:.0}\" viewBox=\"0 0 {width} {height:.0}\">"
+    );
+    // Horizontal grid and y labels.
+    let step = ((max as f64 / 5.0).ceil() as usize).max(1);
+    for n in (0..=max).step_by(step) {
+        let yy = y(n as f64);
+        let _ = write!(
+            page,
+            "<line x1=\"{x0}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#e5e7eb\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{n}</text>",
+            x0 + plot_w,
+            x0 - 6.0,
+            yy + 4.0
+        );
+    }
+    // Stacked step areas, one polygon per status, bottom layer first.
+    let mut below = vec![0usize; series.len()];
+    for (si, status) in Status::ALL.iter().enumerate() {
+        let above: Vec<usize> = series
+            .iter()
+            .zip(&below)
+            .map(|((_, c, _), b)| b + c[si])
+            .collect();
+        if above == below {
+            continue;
+        }
+        let mut points = Vec::new();
+        for i in 0..series.len() {
+            let xa = x(series[i].0);
+            let xb = x(series.get(i + 1).map_or(series[i].0, |s| s.0));
+            let ya = y(above[i] as f64);
+            points.push(format!("{xa:.1},{ya:.1} {xb:.1},{ya:.1}"));
+        }
+        for i in (0..series.len()).rev() {
+            let xa = x(series[i].0);
+            let xb = x(series.get(i + 1).map_or(series[i].0, |s| s.0));
+            let yb = y(below[i] as f64);
+            points.push(format!("{xb:.1},{yb:.1} {xa:.1},{yb:.1}"));
+        }
+        let _ = writeln!(
+            page,
+            "<polygon class=\"layer\" data-status=\"{status}\" points=\"{}\" fill=\"{}\" stroke=\"#fff\" stroke-width=\"0.5\"><title>{status}</title></polygon>",
+            points.join(" "),
+            status_colour(*status)
+        );
+        below = above;
+    }
+    // Overdue as a dashed step line.
+    let mut path = format!("M{:.1} {:.1}", x(series[0].0), y(series[0].2 as f64));
+    for pair in series.windows(2) {
+        let _ = write!(path, "H{:.1}V{:.1}", x(pair[1].0), y(pair[1].2 as f64));
+    }
+    let _ = writeln!(
+        page,
+        "<path d=\"{path}\" fill=\"none\" stroke=\"#111827\" stroke-width=\"2\" stroke-dasharray=\"4 3\"><title>overdue</title></path>"
+    );
+    // Time axis: years, with months between when the span is short.
+    let (d0, d1) = (day_of(t0), day_of(t1));
+    let base = top + plot_h;
+    let _ = write!(
+        page,
+        "<line x1=\"{x0}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\" stroke=\"#6b7280\"/>",
+        x0 + plot_w
+    );
+    let months = (d1.year() - d0.year()) * 12 + d1.month() as i32 - d0.month() as i32;
+    let mut month = NaiveDate::from_ymd_opt(d0.year(), d0.month(), 1).unwrap_or(d0);
+    while month <= d1 {
+        let tx = start_of_day(month);
+        if tx >= t0 {
+            let xx = x(tx);
+            let is_year = month.month() == 1;
+            let label = if is_year {
+                month.year().to_string()
+            } else if months <= 36 && month.month() % 3 == 1 {
+                month.format("%b").to_string()
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                page,
+                "<line x1=\"{xx:.1}\" y1=\"{base:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\" stroke=\"#6b7280\"/>",
+                base + if is_year { 8.0 } else { 4.0 }
+            );
+            if !label.is_empty() {
+                let weight = if is_year { " font-weight=\"600\"" } else { "" };
+                let _ = write!(
+                    page,
+                    "<text x=\"{:.1}\" y=\"{:.1}\"{weight}>{label}</text>",
+                    xx + 2.0,
+                    base + 18.0
+                );
+            }
+        }
+        month = month
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(NaiveDate::MAX);
+    }
+    if d0.year() == d1.year() || months < 12 {
+        let _ = write!(
+            page,
+            "<text x=\"{x0}\" y=\"{:.1}\">{}</text>",
+            base + 28.0,
+            d0.format("%Y-%m-%d")
+        );
+    }
+    page.push_str("</svg>\n</section>\n");
+}
+
+fn awaiting_section(summary: &Summary, page: &mut String) {
+    page.push_str(
+        "<section class=\"awaiting\" id=\"awaiting\">\n<h2>Claims awaiting assurance</h2>\n",
+    );
+    if summary.awaiting.is_empty() {
+        page.push_str("<p>None.</p>\n</section>\n");
+        return;
+    }
+    page.push_str("<table>\n<thead><tr><th>action</th><th>agency</th><th>claimed by</th><th>recorded</th>\
+                   <th>completion date</th><th class=\"num\">days waiting</th><th>outcome</th></tr></thead>\n<tbody>\n");
+    for a in &summary.awaiting {
+        let _ = writeln!(
+            page,
+            "<tr><td>{} claim {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            ids::action(a.action),
+            a.claim,
+            esc(&a.agency),
+            esc(&a.claimed_by),
+            esc(&format_short(a.recorded_at)),
+            a.effective,
+            a.days_waiting,
+            esc_lines(&a.outcome)
+        );
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn backdated_section(trail: &[Entry], page: &mut String) {
+    page.push_str("<section class=\"backdated\" id=\"backdated\">\n<h2>Backdated entries</h2>\n");
+    let backdated: Vec<&Entry> = trail
+        .iter()
+        .filter(|e| e.backdated_days.is_some())
+        .collect();
+    if backdated.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p>None: no effective date lies more than {DEFAULT_BACKDATED_DAYS} days before the day it was recorded.</p>\n</section>"
+        );
+        return;
+    }
+    let _ = writeln!(
+        page,
+        "<p class=\"note\">Entries whose effective date lies more than {DEFAULT_BACKDATED_DAYS} days before the day the ledger recorded them.</p>"
+    );
+    trail_table(&backdated, page);
+    page.push_str("</section>\n");
+}
+
+fn trail_section(trail: &[Entry], page: &mut String) {
+    page.push_str("<section class=\"trail\" id=\"audit-trail\">\n<h2>Audit trail</h2>\n");
+    let skip = trail.len().saturating_sub(TRAIL_SHOWN);
+    if skip > 0 {
+        let _ = writeln!(
+            page,
+            "<p class=\"note\">The last {TRAIL_SHOWN} of {} entries; <code>planledger audit</code> lists them all.</p>",
+            trail.len()
+        );
+    }
+    let shown: Vec<&Entry> = trail[skip..].iter().collect();
+    trail_table(&shown, page);
+    page.push_str("</section>\n");
+}
+
+fn trail_table(entries: &[&Entry], page: &mut String) {
+    page.push_str("<table class=\"trail-table\">\n<thead><tr><th class=\"num\">seq</th><th>recorded (UTC)</th><th>by</th>\
+                   <th>effective</th><th>action</th><th>change</th></tr></thead>\n<tbody>\n");
+    for e in entries {
+        let backdated = e.backdated_days.map_or(String::new(), |d| {
+            format!(" <span class=\"badge overdue\">backdated {d} days</span>")
+        });
+        let _ = writeln!(
+            page,
+            "<tr{}><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            if e.backdated_days.is_some() {
+                " class=\"backdated\""
+            } else {
+                ""
+            },
+            e.seq,
+            esc(&format_short(e.recorded_at)),
+            esc(&e.actor),
+            e.effective.map_or(String::new(), |d| d.to_string()),
+            backdated,
+            e.action.map_or(String::new(), ids::action),
+            esc(&e.change)
+        );
+    }
+    page.push_str("</tbody>\n</table>\n");
+}
+
+fn footer(view: &View<'_>, page: &mut String) {
+    page.push_str("<footer>\n<dl>\n");
+    match view.head() {
+        Some((seq, hash)) => {
+            let _ = writeln!(
+                page,
+                "<dt>Ledger head</dt><dd>sequence {seq}, hash <code class=\"hash\">{hash}</code></dd>"
+            );
+        }
+        None => page.push_str("<dt>Ledger head</dt><dd>none (empty ledger)</dd>\n"),
+    }
+    let _ = writeln!(page, "<dt>Verification</dt><dd>{}</dd>", verify_html(view));
+    if !view.verify.clock_overridden.is_empty() {
+        let _ = writeln!(
+            page,
+            "<dt>Clock</dt><dd>{} transaction(s) were recorded with an overridden clock</dd>",
+            view.verify.clock_overridden.len()
+        );
+    }
+    let _ = writeln!(
+        page,
+        "<dt>Generated</dt><dd>{} by planledger {}; overdue judged on {}</dd>",
+        esc(&format_micros(view.generated_at)),
+        env!("CARGO_PKG_VERSION"),
+        view.today
+    );
+    page.push_str("<dt>Check</dt><dd>Run <code>planledger verify</code> on the ledger: its head must show the same sequence number and hash.</dd>\n");
+    page.push_str("</dl>\n</footer>\n</body>\n</html>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn esc_neutralises_markup_and_attribute_breakouts() {
+        assert_eq!(
+            esc("<script>alert(\"x\")</script> & 'q'"),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"
+        );
+        assert_eq!(esc_lines("a\n<b>"), "a<br>&lt;b&gt;");
+    }
+
+    #[test]
+    fn date_scale_labels_whole_years() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let scale = DateScale::covering([d(2019, 6, 5), d(2021, 12, 1)].into_iter(), 100.0, 300.0);
+        let years: Vec<i32> = scale.years().map(|(y, _)| y).collect();
+        assert_eq!(years, vec![2019, 2020, 2021, 2022]);
+        assert!((scale.x(d(2019, 1, 1)) - 100.0).abs() < 1e-9);
+        assert!((scale.x(d(2022, 1, 1)) - 400.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,395 @@
+//! The plan at a glance: per plan and per agency, how many actions stand in
+//! each status, how many are overdue, which claims wait for assurance and for
+//! how long, how many entries were backdated, and the same actions grouped in
+//! the Domestic Abuse Commissioner's categories.
+//!
+//! [`summarize`] is pure: it reads a [`State`], the audit trail built from
+//! the same events and the day to judge "overdue" by, and returns numbers.
+//! Nothing here depends on hash-map order.
+//!
+//! # Categories
+//!
+//! [`category`] is the one table from an action to a category. Its rules are
+//! tried in order and the first that fits wins:
+//!
+//! | status | condition | category |
+//! |---|---|---|
+//! | assured | | fully implemented |
+//! | claimed, challenged | | partly met |
+//! | embedded | | happening already |
+//! | withdrawn | | withdrawn |
+//! | open, in progress | overdue on the day | not met |
+//! | open | no milestone and no claim ever recorded | missing |
+//! | open, in progress | otherwise (not yet due) | in progress, not yet due |
+//!
+//! "Partly met" means a completion has been claimed but not yet assured, or
+//! a claim was challenged: something was done, and nobody has verified that
+//! it was enough. "Not met" comes before "missing": an overdue action is not
+//! met whatever else is known about it. "Missing" is the Commissioner's
+//! "no evidence of progress at all": an open action with nothing recorded
+//! about it beyond its addition.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::projection::{Action, State};
+use crate::query::audit::Entry;
+use crate::status::Status;
+use crate::time::day_of;
+
+/// The Domestic Abuse Commissioner's implementation categories, plus the two
+/// rows needed to account for every action. The order is the order reports
+/// show them in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    FullyImplemented,
+    PartlyMet,
+    NotMet,
+    HappeningAlready,
+    Missing,
+    InProgressNotYetDue,
+    Withdrawn,
+}
+
+impl Category {
+    pub const ALL: [Category; 7] = [
+        Category::FullyImplemented,
+        Category::PartlyMet,
+        Category::NotMet,
+        Category::HappeningAlready,
+        Category::Missing,
+        Category::InProgressNotYetDue,
+        Category::Withdrawn,
+    ];
+
+    /// The words reports use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::FullyImplemented => "fully implemented",
+            Category::PartlyMet => "partly met",
+            Category::NotMet => "not met",
+            Category::HappeningAlready => "happening already",
+            Category::Missing => "missing",
+            Category::InProgressNotYetDue => "in progress, not yet due",
+            Category::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// A stable key for JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::FullyImplemented => "fully_implemented",
+            Category::PartlyMet => "partly_met",
+            Category::NotMet => "not_met",
+            Category::HappeningAlready => "happening_already",
+            Category::Missing => "missing",
+            Category::InProgressNotYetDue => "in_progress_not_yet_due",
+            Category::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// What the category means, in one line.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Category::FullyImplemented => "assured: a completion claim accepted by assurance",
+            Category::PartlyMet => "claimed but not yet assured, or the claim was challenged",
+            Category::NotMet => "open or in progress, and past its target",
+            Category::HappeningAlready => "embedded: completed and continuing as usual practice",
+            Category::Missing => "open with no milestone and no claim: no evidence of progress",
+            Category::InProgressNotYetDue => "open or in progress, target not yet passed",
+            Category::Withdrawn => "no longer pursued, with a reason",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The one table from an action to its category on `today`; see the module
+/// documentation.
+pub fn category(action: &Action, today: NaiveDate) -> Category {
+    match action.status {
+        Status::Assured => Category::FullyImplemented,
+        Status::Claimed | Status::Challenged => Category::PartlyMet,
+        Status::Embedded => Category::HappeningAlready,
+        Status::Withdrawn => Category::Withdrawn,
+        Status::Open | Status::InProgress if action.is_overdue(today) => Category::NotMet,
+        Status::Open if action.milestones.is_empty() && action.claims.is_empty() => {
+            Category::Missing
+        }
+        Status::Open | Status::InProgress => Category::InProgressNotYetDue,
+    }
+}
+
+/// Counts for one group of actions (a plan, an agency, or everything).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub actions: usize,
+    pub by_status: BTreeMap<Status, usize>,
+    pub by_category: BTreeMap<Category, usize>,
+    pub overdue: usize,
+    pub awaiting_assurance: usize,
+    /// Audit-trail entries about these actions whose effective date lies
+    /// well before their recorded day.
+    pub backdated: usize,
+}
+
+impl Counts {
+    pub fn status(&self, status: Status) -> usize {
+        self.by_status.get(&status).copied().unwrap_or(0)
+    }
+
+    pub fn category(&self, category: Category) -> usize {
+        self.by_category.get(&category).copied().unwrap_or(0)
+    }
+
+    fn add(&mut self, action: &Action, today: NaiveDate) {
+        self.actions += 1;
+        *self.by_status.entry(action.status).or_insert(0) += 1;
+        *self.by_category.entry(category(action, today)).or_insert(0) += 1;
+        if action.is_overdue(today) {
+            self.overdue += 1;
+        }
+        if action.pending_claim().is_some() {
+            self.awaiting_assurance += 1;
+        }
+    }
+}
+
+/// A completion claim waiting for an assurance decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Awaiting {
+    pub plan: u32,
+    pub action: u32,
+    pub agency: String,
+    pub claim: u32,
+    pub outcome: String,
+    pub claimed_by: String,
+    /// When the ledger learned of the claim.
+    pub recorded_at: crate::event::Micros,
+    /// The completion date the claimant stated (or the recorded day).
+    pub effective: crate::date::FuzzyDate,
+    /// Whole days from the claim's recorded day to `today`.
+    pub days_waiting: i64,
+}
+
+/// One agency's actions within a plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgencySummary {
+    pub agency: String,
+    pub counts: Counts,
+}
+
+/// One plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanSummary {
+    pub plan: u32,
+    pub title: String,
+    pub counts: Counts,
+    /// Agencies in name order.
+    pub agencies: Vec<AgencySummary>,
+}
+
+/// Everything [`summarize`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub today: NaiveDate,
+    /// Every action of every plan.
+    pub total: Counts,
+    /// Plans in id order.
+    pub plans: Vec<PlanSummary>,
+    /// Claims awaiting assurance, the longest-waiting first.
+    pub awaiting: Vec<Awaiting>,
+    /// All backdated entries in the trail, including any not about an
+    /// action (which no plan or agency count includes).
+    pub backdated_entries: usize,
+}
+
+/// Summarizes `state` on `today`. `entries` is the audit trail of the same
+/// events (`query::audit::trail`); only its backdating flags are read.
+pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary {
+    let mut total = Counts::default();
+    let mut plans: BTreeMap<u32, (Counts, BTreeMap<String, Counts>)> = state
+        .plans
+        .keys()
+        .map(|id| (*id, (Counts::default(), BTreeMap::new())))
+        .collect();
+    let mut awaiting = Vec::new();
+    for action in state.actions.values() {
+        total.add(action, today);
+        let (plan_counts, agencies) = plans.entry(action.plan).or_default();
+        plan_counts.add(action, today);
+        agencies
+            .entry(action.agency.clone())
+            .or_default()
+            .add(action, today);
+        if let Some(claim) = action.pending_claim() {
+            awaiting.push(Awaiting {
+                plan: action.plan,
+                action: action.id,
+                agency: action.agency.clone(),
+                claim: claim.number,
+                outcome: claim.outcome.clone(),
+                claimed_by: claim.at.actor.clone(),
+                recorded_at: claim.at.recorded_at,
+                effective: claim.at.effective,
+                days_waiting: (today - day_of(claim.at.recorded_at)).num_days(),
+            });
+        }
+    }
+    awaiting.sort_by_key(|a| (a.recorded_at, a.action));
+
+    let mut backdated_entries = 0;
+    for entry in entries.iter().filter(|e| e.backdated_days.is_some()) {
+        backdated_entries += 1;
+        // Count an entry against the action as it stands now, so that plan
+        // and agency totals agree with the tables they sit beside.
+        let Some(action) = entry.action.and_then(|id| state.actions.get(&id)) else {
+            continue;
+        };
+        total.backdated += 1;
+        if let Some((plan_counts, agencies)) = plans.get_mut(&action.plan) {
+            plan_counts.backdated += 1;
+            if let Some(agency) = agencies.get_mut(&action.agency) {
+                agency.backdated += 1;
+            }
+        }
+    }
+
+    let plans = plans
+        .into_iter()
+        .map(|(id, (counts, agencies))| PlanSummary {
+            plan: id,
+            title: state
+                .plans
+                .get(&id)
+                .map_or_else(|| crate::event::ids::plan(id), |p| p.title()),
+            counts,
+            agencies: agencies
+                .into_iter()
+                .map(|(agency, counts)| AgencySummary { agency, counts })
+                .collect(),
+        })
+        .collect();
+    Summary {
+        today,
+        total,
+        plans,
+        awaiting,
+        backdated_entries,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::{FuzzyDate, Target};
+    use crate::projection::{Change, Claim, Milestone};
+
+    fn change(day: &str) -> Change {
+        let date = FuzzyDate::parse_iso(day).unwrap();
+        Change {
+            seq: 1,
+            recorded_at: crate::time::start_of_day(date.first_day()),
+            actor: "someone".into(),
+            effective: date,
+            effective_stated: false,
+        }
+    }
+
+    fn action(status: Status, target: Option<&str>) -> Action {
+        Action {
+            id: 1,
+            plan: 1,
+            agency: "Thames Valley Police".into(),
+            lead: None,
+            text: "Update Niche".into(),
+            scope: None,
+            recommendations: vec![1],
+            target: target.map(|t| Target::parse_cli(t).unwrap()),
+            status,
+            status_reason: None,
+            milestones: Vec::new(),
+            claims: Vec::new(),
+            added: change("2019-01-01"),
+            last_changed: change("2019-01-01"),
+            source: None,
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn category_table_covers_every_status() {
+        let today = day("2020-01-15");
+        let cases = [
+            (Status::Assured, Some("2019-07"), Category::FullyImplemented),
+            (Status::Claimed, Some("2019-07"), Category::PartlyMet),
+            (Status::Challenged, Some("2019-07"), Category::PartlyMet),
+            (Status::Embedded, None, Category::HappeningAlready),
+            (Status::Withdrawn, Some("2019-07"), Category::Withdrawn),
+            (Status::Open, Some("2019-12"), Category::NotMet),
+            (Status::InProgress, Some("2019"), Category::NotMet),
+            (Status::Open, Some("2020-01"), Category::Missing),
+            (Status::Open, Some("Ongoing"), Category::Missing),
+            (
+                Status::InProgress,
+                Some("2020-01"),
+                Category::InProgressNotYetDue,
+            ),
+        ];
+        for (status, target, expected) in cases {
+            assert_eq!(
+                category(&action(status, target), today),
+                expected,
+                "{status} with target {target:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_open_action_with_a_milestone_is_not_missing() {
+        let mut a = action(Status::Open, Some("2020-06"));
+        a.milestones.push(Milestone {
+            note: "Met the co-ordinators".into(),
+            at: change("2019-10-01"),
+        });
+        assert_eq!(
+            category(&a, day("2020-01-15")),
+            Category::InProgressNotYetDue
+        );
+    }
+
+    #[test]
+    fn awaiting_claims_come_oldest_first_with_days_waited() {
+        let mut state = State::default();
+        for (id, claimed) in [(1, "2019-12-01"), (2, "2019-11-01")] {
+            let mut a = action(Status::Claimed, Some("2019-07"));
+            a.id = id;
+            a.claims.push(Claim {
+                number: 1,
+                outcome: "Done".into(),
+                evidence: Vec::new(),
+                at: change(claimed),
+                assurance: None,
+            });
+            state.actions.insert(id, a);
+        }
+        let summary = summarize(&state, &[], day("2019-12-11"));
+        let waited: Vec<(u32, i64)> = summary
+            .awaiting
+            .iter()
+            .map(|a| (a.action, a.days_waiting))
+            .collect();
+        assert_eq!(waited, vec![(2, 40), (1, 10)]);
+        assert_eq!(summary.total.awaiting_assurance, 2);
+        assert_eq!(summary.total.category(Category::PartlyMet), 2);
+    }
+}

@@ -1,0 +1,569 @@
+//! The summary and the CSV, Markdown and HTML exports, checked the way a
+//! user would check them: the CSV read back by a CSV reader, the Markdown
+//! for its counts and escaping, the HTML for self-containment, escaping and
+//! its footer, and the HTML rendered by a real headless Chromium.
+//!
+//! The fixture is one plan with an action in every status, a milestone with
+//! a line break, a backdated claim, an accepted and a challenged claim, and
+//! action texts carrying `|`, `<script>`, a comma and quotes.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use planledger::command::Command;
+use planledger::date::{FuzzyDate, Target};
+use planledger::export::{self, View};
+use planledger::ledger::{Ledger, Stamped};
+use planledger::query::audit::{Filter, trail};
+use planledger::query::summary::{Category, summarize};
+use planledger::status::Status;
+use planledger::store::verify::verify;
+use planledger::time::{DayEnd, FixedClock, parse_instant};
+
+const ASSURANCE: &str = "Sam Okafor (assurance lead)";
+const TVP: &str = "DS Claire Hunt (Thames Valley Police)";
+const OH: &str = "Dr Ruth Mensah (Oxford Health)";
+const SCRIPT_TEXT: &str = "Review referrals <script>alert('pwned')</script> with MARAC";
+const PIPE_TEXT: &str = "Audit Niche | MARAC records, \"high risk\" cases";
+const NOW: &str = "2021-12-01T10:00:00Z";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    ledger: Ledger,
+}
+
+fn at(text: &str) -> i64 {
+    parse_instant(text, DayEnd::Start).unwrap()
+}
+
+fn target(text: &str) -> Option<Target> {
+    Some(Target::parse_cli(text).unwrap())
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(at("2019-10-21T09:00:00Z")));
+    let mut ledger = Ledger::init(&dir.path().join("ledger"), ASSURANCE, clock.clone()).unwrap();
+    let mut commands: Vec<Stamped> = vec![
+        Command::AddPlan {
+            partnership: "West Oxfordshire CSP".into(),
+            review: "Alice".into(),
+            chair: Some("Deborah Jeremiah".into()),
+            published: FuzzyDate::parse_iso("2019-10").ok(),
+        }
+        .into(),
+    ];
+    let actions = [
+        (
+            "Thames Valley Police",
+            "Commission IRIS training",
+            "2022-06",
+        ),
+        ("Thames Valley Police", PIPE_TEXT, "2020-03"),
+        ("Oxford Health NHS FT", SCRIPT_TEXT, "2020-06"),
+        ("Oxford Health NHS FT", "Hold a learning event", "2021-09"),
+        (
+            "Oxford Health NHS FT",
+            "Train staff in the toolkit",
+            "2020-12",
+        ),
+        (
+            "A2Dominion",
+            "=HYPERLINK(\"http://evil.example\") training for staff",
+            "Ongoing",
+        ),
+        ("A2Dominion", "Flag tenancies", "2020-12"),
+        (
+            "A2Dominion",
+            "Introduce DASH for housing officers",
+            "2022-03",
+        ),
+    ];
+    for (agency, text, due) in actions {
+        commands.push(
+            Command::AddAction {
+                plan: 1,
+                agency: agency.into(),
+                lead: Some("Safeguarding lead".into()),
+                text: text.into(),
+                scope: Some("Local".into()),
+                recommendations: vec![1, 3],
+                target: target(due),
+            }
+            .into(),
+        );
+    }
+    ledger.transact(ASSURANCE, "plan", commands).unwrap();
+
+    let mut step = |when: &str, actor: &str, command: Command, effective: Option<&str>| {
+        clock.set(at(when));
+        let stamped = Stamped {
+            command,
+            effective: effective.map(|e| FuzzyDate::parse_iso(e).unwrap()),
+            source: None,
+        };
+        ledger.transact(actor, "step", vec![stamped]).unwrap();
+    };
+    let status = |action, to| Command::SetStatus {
+        action,
+        to,
+        reason: "work started".into(),
+    };
+    let claim = |action, outcome: &str| Command::Claim {
+        action,
+        outcome: outcome.into(),
+        evidence: Vec::new(),
+    };
+    step(
+        "2019-12-02T09:00:00Z",
+        TVP,
+        status(2, Status::InProgress),
+        None,
+    );
+    step(
+        "2020-02-01T09:00:00Z",
+        OH,
+        claim(4, "Learning event held"),
+        None,
+    );
+    step(
+        "2020-03-01T09:00:00Z",
+        ASSURANCE,
+        Command::Accept {
+            action: 4,
+            finding: "Attendance list seen".into(),
+        },
+        None,
+    );
+    step(
+        "2020-09-14T09:00:00Z",
+        TVP,
+        Command::NoteMilestone {
+            action: 2,
+            note: "Audit template agreed.\nFirst audit due in December.".into(),
+        },
+        None,
+    );
+    step(
+        "2021-06-07T09:00:00Z",
+        OH,
+        claim(5, "Training delivered"),
+        None,
+    );
+    step(
+        "2021-07-19T09:00:00Z",
+        ASSURANCE,
+        Command::Challenge {
+            action: 5,
+            finding: "No attendance figures".into(),
+        },
+        None,
+    );
+    step(
+        "2021-08-01T09:00:00Z",
+        ASSURANCE,
+        status(6, Status::Embedded),
+        None,
+    );
+    step(
+        "2021-08-02T09:00:00Z",
+        ASSURANCE,
+        Command::Withdraw {
+            action: 7,
+            reason: "No longer a workstream".into(),
+        },
+        None,
+    );
+    step(
+        "2021-09-01T09:00:00Z",
+        OH,
+        Command::NoteMilestone {
+            action: 8,
+            note: "Scoping meeting held".into(),
+        },
+        None,
+    );
+    // Backdated: claimed in November 2021 as done in January 2020.
+    step(
+        "2021-11-15T09:00:00Z",
+        OH,
+        claim(3, "Referrals reviewed"),
+        Some("2020-01"),
+    );
+    clock.set(at(NOW));
+    Fixture { _dir: dir, ledger }
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2021, 12, 1).unwrap()
+}
+
+/// Renders `write` over the fixture's view into a string.
+fn render(
+    fx: &Fixture,
+    write: fn(&View<'_>, &mut dyn std::io::Write) -> std::io::Result<()>,
+) -> String {
+    let events = fx.ledger.events().unwrap();
+    let report = verify(fx.ledger.store()).unwrap();
+    let view = View {
+        state: fx.ledger.state(),
+        events: &events,
+        verify: &report,
+        today: today(),
+        generated_at: at(NOW),
+    };
+    let mut out = Vec::new();
+    write(&view, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn summary_counts_statuses_categories_overdue_and_backdating_for_the_fixture() {
+    let fx = fixture();
+    let entries = trail(&fx.ledger.events().unwrap(), &Filter::default());
+    let summary = summarize(fx.ledger.state(), &entries, today());
+    let total = &summary.total;
+    assert_eq!(total.actions, 8);
+    let statuses: Vec<usize> = Status::ALL.iter().map(|s| total.status(*s)).collect();
+    // open, in-progress, claimed, assured, challenged, embedded, withdrawn
+    assert_eq!(statuses, vec![2, 1, 1, 1, 1, 1, 1]);
+    let categories: Vec<(Category, usize)> = Category::ALL
+        .iter()
+        .map(|c| (*c, total.category(*c)))
+        .collect();
+    assert_eq!(
+        categories,
+        vec![
+            (Category::FullyImplemented, 1),
+            (Category::PartlyMet, 2),
+            (Category::NotMet, 1),
+            (Category::HappeningAlready, 1),
+            (Category::Missing, 1),
+            (Category::InProgressNotYetDue, 1),
+            (Category::Withdrawn, 1),
+        ]
+    );
+    // A2 (in progress, due 2020-03) and A5 (challenged, due 2020-12).
+    assert_eq!(total.overdue, 2);
+    assert_eq!(total.backdated, 1);
+    assert_eq!(summary.backdated_entries, 1);
+    assert_eq!(summary.awaiting.len(), 1);
+    assert_eq!(summary.awaiting[0].action, 3);
+    assert_eq!(summary.awaiting[0].days_waiting, 16);
+
+    let plan = &summary.plans[0];
+    let agencies: Vec<(&str, usize)> = plan
+        .agencies
+        .iter()
+        .map(|a| (a.agency.as_str(), a.counts.actions))
+        .collect();
+    assert_eq!(
+        agencies,
+        vec![
+            ("A2Dominion", 3),
+            ("Oxford Health NHS FT", 3),
+            ("Thames Valley Police", 2)
+        ]
+    );
+    let oh = &plan.agencies[1].counts;
+    assert_eq!((oh.awaiting_assurance, oh.backdated, oh.overdue), (1, 1, 1));
+}
+
+#[test]
+fn csv_reads_back_with_the_template_header_one_row_per_action_and_multiline_cells() {
+    let fx = fixture();
+    let mut bytes = Vec::new();
+    export::csv::write(
+        fx.ledger.state(),
+        today(),
+        export::csv::Options::default(),
+        &mut bytes,
+    )
+    .unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "the file starts with a UTF-8 BOM"
+    );
+    assert!(std::str::from_utf8(&bytes).unwrap().contains("\r\n"));
+
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, export::csv::HEADERS.to_vec());
+    for name in [
+        "Agency",
+        "Recommendation",
+        "Scope of recommendation",
+        "Action to be taken",
+        "Lead Agency",
+        "Target Date",
+        "Date of completion and Outcome",
+    ] {
+        assert!(header.iter().any(|h| h == name), "header has {name}");
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 8);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(&rows[1][col("Action to be taken")], PIPE_TEXT);
+    assert_eq!(&rows[1][col("Recommendation")], "R1 R3");
+    assert_eq!(
+        &rows[1][col("Key milestones to enact recommendation")],
+        "2020-09-14: Audit template agreed.\nFirst audit due in December."
+    );
+    assert_eq!(&rows[1][col("Overdue")], "yes");
+    assert_eq!(
+        &rows[2][col("Date of completion and Outcome")],
+        "2020-01 – Referrals reviewed"
+    );
+    assert_eq!(&rows[2][col("Assurance")], "awaiting assurance");
+    assert!(rows[3][col("Assurance")].starts_with("accepted 2020-03-01 by Sam Okafor"));
+    assert!(rows[4][col("Assurance")].starts_with("challenged"));
+    assert!(
+        rows[5][col("Action to be taken")].starts_with("'=HYPERLINK"),
+        "a formula-like cell is neutralised"
+    );
+    let statuses: Vec<&str> = rows.iter().map(|r| &r[col("Status")]).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            "open",
+            "in-progress",
+            "claimed",
+            "assured",
+            "challenged",
+            "embedded",
+            "withdrawn",
+            "open"
+        ]
+    );
+
+    // The csv crate's own reader copes with the BOM left in.
+    let mut with_bom = csv::Reader::from_reader(&bytes[..]);
+    assert_eq!(with_bom.headers().unwrap().get(0), Some("Plan"));
+}
+
+#[test]
+fn markdown_report_has_the_summary_counts_and_escapes_pipes() {
+    let fx = fixture();
+    let md = render(&fx, export::markdown::write);
+    assert!(md.starts_with("# Action plan report: West Oxfordshire CSP: Alice\n"));
+    let (seq, hash) = fx.ledger.state().head.unwrap();
+    assert!(md.contains(&format!("sequence {seq}, hash `{}`", hex::encode(hash))));
+    assert!(md.contains("- Verification: intact"));
+    assert!(
+        md.contains(
+            "| **P1 West Oxfordshire CSP: Alice** | 8 | 2 | 1 | 1 | 1 | 1 | 1 | 1 | 2 | 1 | 1 |"
+        ),
+        "summary row:\n{md}"
+    );
+    assert!(
+        md.contains(
+            "| partly met | claimed but not yet assured, or the claim was challenged | 2 |"
+        )
+    );
+    assert!(md.contains("Audit Niche \\| MARAC records"));
+    assert!(!md.contains("Audit Niche | MARAC"));
+    assert!(md.contains("\\<script\\>"));
+    assert!(md.contains("Audit template agreed.<br>First audit due in December."));
+    assert!(md.contains("## Backdated entries"));
+    assert!(
+        md.contains("**654 days**"),
+        "the backdated claim shows its gap"
+    );
+    // Every table row has the same number of unescaped cell separators as
+    // its header, so no cell broke out of its table.
+    for block in md.split("\n\n").filter(|b| b.starts_with('|')) {
+        let counts: Vec<usize> = block
+            .lines()
+            .map(|l| l.replace("\\|", "").matches('|').count())
+            .collect();
+        assert!(
+            counts.windows(2).all(|w| w[0] == w[1]),
+            "ragged table:\n{block}"
+        );
+    }
+}
+
+#[test]
+fn html_report_is_self_contained_escapes_ledger_text_and_names_the_head() {
+    let fx = fixture();
+    let html = render(&fx, export::html::write);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for external in [
+        "src=",
+        "@import",
+        "href=\"http",
+        "href='http",
+        "url(",
+        "<script",
+        "<link",
+    ] {
+        assert!(
+            !html.contains(external),
+            "the page must not contain {external}"
+        );
+    }
+    for (i, _) in html.match_indices("http") {
+        let bytes = html.as_bytes();
+        let before = String::from_utf8_lossy(&bytes[i.saturating_sub(12)..i]);
+        assert!(
+            before.ends_with("xmlns=\"") || html[i..].starts_with("http://evil.example"),
+            "unexpected URL at {i}: {}",
+            String::from_utf8_lossy(&bytes[i.saturating_sub(40)..(i + 40).min(bytes.len())])
+        );
+    }
+    assert!(html.contains("&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;"));
+    assert!(html.contains("=HYPERLINK(&quot;http://evil.example&quot;)"));
+
+    let footer = &html[html.find("<footer>").unwrap()..];
+    let (seq, hash) = fx.ledger.state().head.unwrap();
+    assert!(footer.contains(&hex::encode(hash)));
+    assert!(footer.contains(&format!("sequence {seq}")));
+    assert!(footer.contains("intact"));
+    assert!(footer.contains("2021-12-01T10:00:00Z"));
+    assert!(footer.contains("overridden clock"));
+
+    assert_eq!(html.matches("<tr class=\"row-").count(), 8);
+    assert!(html.contains("<svg class=\"timeline-chart\""));
+    assert!(html.contains("<svg class=\"status-over-time\""));
+    assert!(html.contains("data-kind=\"ClaimChallenged\""));
+    assert!(html.contains("backdated 654 days"));
+    assert!(html.contains("@media print"));
+}
+
+#[test]
+fn cli_summary_json_and_export_formats_run_on_a_ledger() {
+    let fx = fixture();
+    let dir = fx._dir.path().join("ledger");
+    drop(fx.ledger);
+    let run = |args: &[&str]| {
+        let mut argv: Vec<std::ffi::OsString> =
+            vec!["planledger".into(), "--ledger".into(), dir.clone().into()];
+        argv.extend(args.iter().map(|a| a.into()));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = planledger::cli::run(argv, &mut out, &mut err);
+        assert_eq!(code, 0, "{args:?}: {}", String::from_utf8_lossy(&err));
+        String::from_utf8(out).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(&["summary", "--json"])).unwrap();
+    assert_eq!(json["total"]["actions"], 8);
+    assert_eq!(json["total"]["by_status"]["withdrawn"], 1);
+    assert_eq!(json["total"]["by_category"]["fully_implemented"], 1);
+    assert_eq!(json["awaiting_assurance"][0]["action"], "A3");
+    let table = run(&["summary"]);
+    assert!(table.contains("happening already"));
+    for format in ["csv", "md", "html", "json", "events"] {
+        let path = fx._dir.path().join(format!("report.{format}"));
+        let said = run(&["export", "--format", format, "-o", path.to_str().unwrap()]);
+        assert!(said.starts_with("Wrote "));
+        assert!(
+            std::fs::metadata(&path).unwrap().len() > 100,
+            "{format} is not empty"
+        );
+    }
+    let no_bom = run(&["export", "--format", "csv", "--no-bom"]);
+    assert!(no_bom.starts_with("Plan,Agency,"));
+}
+
+/// The browser the rendering test uses: `$CHROMIUM` or Debian's path.
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+/// Runs headless Chromium with `args` on `page`, killing it after a minute.
+fn run_chromium(profile: &Path, args: &[String], page: &Path) -> String {
+    let mut child = Process::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "chromium failed: {status}");
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("chromium did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    reader.join().unwrap().unwrap()
+}
+
+#[test]
+fn html_report_renders_in_headless_chromium_with_tables_and_charts() {
+    let browser = chromium();
+    assert!(
+        browser.exists(),
+        "headless Chromium is needed to check the HTML report: install it with \
+         'apt-get install -y chromium' (Debian), or point CHROMIUM at a Chromium binary; \
+         {} does not exist",
+        browser.display()
+    );
+    let fx = fixture();
+    let html = render(&fx, export::html::write);
+    let work = tempfile::tempdir().unwrap();
+    let page = work.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+
+    let dom = run_chromium(
+        &work.path().join("profile-dom"),
+        &["--dump-dom".into()],
+        &page,
+    );
+    assert_eq!(
+        dom.matches("<tr class=\"row-").count(),
+        8,
+        "the plan table rows render"
+    );
+    assert!(dom.contains("<svg class=\"timeline-chart\""));
+    assert!(dom.contains("<svg class=\"status-over-time\""));
+    assert!(dom.matches("<polygon class=\"layer\"").count() >= 5);
+    assert!(dom.matches("<g class=\"event\"").count() >= 18);
+    assert!(
+        !dom.contains("<script>alert"),
+        "the planted script stays text in the DOM"
+    );
+    assert!(dom.contains("&lt;script&gt;alert('pwned')&lt;/script&gt;"));
+
+    let png = work.path().join("report.png");
+    run_chromium(
+        &work.path().join("profile-shot"),
+        &[
+            format!("--screenshot={}", png.display()),
+            "--window-size=1400,2000".into(),
+        ],
+        &page,
+    );
+    let bytes = std::fs::read(&png).expect("chromium wrote the screenshot");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(
+        bytes.len() > 20_000,
+        "the screenshot is not blank: {} bytes",
+        bytes.len()
+    );
+}
