@@ -31,6 +31,7 @@ use chrono::NaiveDate;
 
 use crate::event::ids;
 use crate::projection::{Action, State};
+use crate::status::Status;
 use crate::time::format_short;
 
 /// The header row. Names up to "Date of completion and Outcome" are the
@@ -107,9 +108,15 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
         .map(|m| format!("{}: {}", m.at.effective, m.note))
         .collect();
     let latest = action.claims.last();
-    let completion = latest.map_or(String::new(), |c| {
-        format!("{} – {}", c.at.effective, c.outcome)
-    });
+    // Worded so that planledger's importer reads the same status back.
+    let reason = action.status_reason.as_deref().unwrap_or("");
+    let completion = match action.status {
+        Status::Withdrawn => format!("Withdrawn: {reason}"),
+        Status::Embedded => format!("Completed and ongoing as usual practice: {reason}"),
+        _ => latest.map_or(String::new(), |c| {
+            format!("{} – {}", c.at.effective, c.outcome)
+        }),
+    };
     let assurance = match latest {
         None => String::new(),
         Some(claim) => match &claim.assurance {

@@ -641,8 +641,24 @@ pub(crate) fn overlap_percent(a: &str, b: &str) -> usize {
 }
 
 /// Recommendation numbers a cell cites: "Recommendation 3",
-/// "Recommendations 3 and 4", "Recommendation 3, 5". Each once, in order.
+/// "Recommendations 3 and 4", "Recommendation 3, 5", or a cell of short
+/// ids only, "R3 R6" (as planledger's own CSV export writes them). Each
+/// once, in order.
 fn cited_numbers(text: &str) -> Vec<u32> {
+    let ids: Option<Vec<u32>> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
+        .map(|t| t.strip_prefix(['R', 'r']).and_then(|n| n.parse().ok()))
+        .collect();
+    if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
+        let mut out: Vec<u32> = Vec::new();
+        for id in ids {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        return out;
+    }
     let lower = text.to_lowercase();
     let mut out: Vec<u32> = Vec::new();
     for (at, _) in lower.match_indices("recommendation") {

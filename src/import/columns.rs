@@ -34,7 +34,13 @@ pub(crate) fn role_of(header: &str) -> Option<Role> {
         .join(" ");
     let h = h.trim_matches(|c: char| !c.is_alphanumeric());
     let has = |w: &str| h.contains(w);
-    if h.is_empty() {
+    // An identifier column ("Action id", "Ref") names rows; it is not one.
+    let identifier = h == "id"
+        || h.ends_with(" id")
+        || h == "ref"
+        || h.starts_with("ref ")
+        || h.starts_with("ref.");
+    if h.is_empty() || identifier {
         None
     } else if has("target")
         || h.starts_with("when")
@@ -190,6 +196,11 @@ mod tests {
             assert_eq!(role_of(header), Some(role), "{header}");
         }
         assert_eq!(role_of("Comments"), None);
+        assert_eq!(
+            role_of("Action id"),
+            None,
+            "an identifier column is not the action"
+        );
     }
 
     #[test]

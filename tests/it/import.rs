@@ -454,3 +454,43 @@ fn the_demo_runs_twice_and_ends_with_an_intact_ledger() {
         "the demo leaves nothing behind"
     );
 }
+
+#[test]
+fn the_csv_export_of_the_shipped_plan_reimports_to_the_same_actions() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let original = fx.json(&["show", "--json"]);
+    fx.ok(&["export", "--format", "csv", "-o", "plan.csv"]);
+
+    let copy = Fixture::new();
+    let csv = fx.path("plan.csv");
+    copy.ok_at(
+        IMPORTED_AT,
+        &[
+            "import",
+            csv.to_str().expect("utf-8 path"),
+            "--partnership",
+            "West Oxfordshire Community Safety Partnership",
+            "--review",
+            "Alice",
+        ],
+    );
+    let reimported = copy.json(&["show", "--json"]);
+    assert_eq!(actions(&reimported).len(), actions(&original).len());
+    for (a, b) in actions(&original).iter().zip(actions(&reimported)) {
+        for field in ["agency", "text", "lead", "recommendations", "status"] {
+            assert_eq!(a[field], b[field], "{} {field}", a["id"]);
+        }
+        assert_eq!(
+            a["target"]["date"], b["target"]["date"],
+            "{} target",
+            a["id"]
+        );
+        let claimed = |x: &Value| -> Vec<Value> {
+            x["claims"].as_array().map_or(vec![], |c| {
+                c.iter().map(|c| c["effective"].clone()).collect()
+            })
+        };
+        assert_eq!(claimed(a), claimed(b), "{} claims", a["id"]);
+    }
+}
