@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod import;
 mod model;
+mod replay;
 mod report;
 mod snapshots;
 mod support;
