@@ -118,8 +118,14 @@ pub fn import_bytes(
         blake3: *blake3::hash(bytes).as_bytes(),
         format: format.to_string(),
     };
-    let plan = apply::plan_import(ledger.state(), &source, &parsed, ledger.next_seq())
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let plan = apply::plan_import(
+        ledger.state(),
+        &source,
+        &parsed,
+        ledger.next_seq(),
+        ledger.today(),
+    )
+    .map_err(|e| CliError::Input(e.to_string()))?;
     let summary = format!("import {name}");
     let receipt = if dry_run {
         ledger.dry_run(actor, plan.commands.clone())?;

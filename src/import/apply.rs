@@ -56,12 +56,14 @@ pub enum ApplyError {
 
 /// Plans the commands that record `parsed` into a ledger whose state is
 /// `state`. `import_seq` is the sequence number the `SourceImported` event
-/// will get (the ledger's next sequence number).
+/// will get (the ledger's next sequence number); `today` is the day the
+/// import is recorded, after which no fact can have happened.
 pub fn plan_import(
     state: &State,
     source: &SourceFile,
     parsed: &ParsedPlan,
     import_seq: u64,
+    today: chrono::NaiveDate,
 ) -> Result<Plan, ApplyError> {
     if let Some(previous) = state.sources.values().find(|s| s.blake3 == source.blake3) {
         return Err(ApplyError::AlreadyImported {
@@ -80,7 +82,8 @@ pub fn plan_import(
     let mut builder = Builder {
         import_seq,
         plan: Plan::default(),
-        today: state.last_recorded.map(crate::time::day_of),
+        today,
+        recorded_warnings: state.warnings.iter().map(|w| w.message.clone()).collect(),
     };
     builder.push(
         Command::RecordSource {
@@ -201,7 +204,10 @@ pub fn plan_import(
 struct Builder {
     import_seq: u64,
     plan: Plan,
-    today: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+    /// Warnings an earlier import already recorded: a new version of the
+    /// same plan does not record them again.
+    recorded_warnings: std::collections::BTreeSet<String>,
 }
 
 impl Builder {
@@ -229,6 +235,9 @@ impl Builder {
     }
 
     fn warn(&mut self, action: Option<u32>, message: String, locator: Option<String>) {
+        if !self.recorded_warnings.insert(message.clone()) {
+            return;
+        }
         self.plan.warnings.push(message.clone());
         self.push(Command::Warn { action, message }, None, locator);
     }
@@ -365,8 +374,8 @@ impl Builder {
                 "milestone",
             ),
         };
-        let effective = match (effective, self.today) {
-            (Some(date), Some(today)) if date.first_day() > today => {
+        let effective = match effective {
+            Some(date) if date.first_day() > self.today => {
                 self.warn(
                     Some(action),
                     format!("{locator}: the date {date} is in the future; recorded without an effective date"),

@@ -227,7 +227,13 @@ fn a_changed_version_of_the_plan_records_only_its_differences() {
     fx.import_shipped();
     let before = fx.json(&["show", "--json"]);
     let text = std::fs::read_to_string(PLAN).expect("plan");
-    let changed = text.replacen("<p>July 2019</p>", "<p>August 2019</p>", 1);
+    let changed = text
+        .replacen("<p>July 2019</p>", "<p>August 2019</p>", 1)
+        .replacen(
+            "Report due 17.11.21. Linked to DHR action</p>",
+            "Report due 17.11.21. Linked to DHR action</p> <p>01.03.2022. DASH form live on Carenotes for all services</p>",
+            1,
+        );
     assert_ne!(changed, text);
     let path = fx.path("alice-v2.txt");
     std::fs::write(&path, changed).expect("write");
@@ -266,10 +272,38 @@ fn a_changed_version_of_the_plan_records_only_its_differences() {
         "PlanAdded",
         "ActionAdded",
         "CompletionClaimed",
-        "MilestoneNoted",
+        "RecommendationAdded",
     ] {
         assert!(!kinds.contains(&kind), "{kind} recorded again: {kinds:?}");
     }
+    // The one new dated update is the one new milestone, effective its day.
+    let milestones: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["tx"] == last_tx && e["event"]["type"] == "MilestoneNoted")
+        .collect();
+    assert_eq!(milestones.len(), 1, "{milestones:#?}");
+    assert_eq!(milestones[0]["effective"], "2022-03-01");
+    assert!(
+        milestones[0]["event"]["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("DASH form live"))
+    );
+    // Warnings already recorded by the first import are not recorded again;
+    // the one new warning is about the new target.
+    let warning = |e: &Value| e["event"]["message"].as_str().map(String::from);
+    let earlier: Vec<String> = events
+        .iter()
+        .filter(|e| e["tx"] != last_tx)
+        .filter_map(warning)
+        .collect();
+    let new: Vec<String> = events
+        .iter()
+        .filter(|e| e["tx"] == last_tx)
+        .filter_map(warning)
+        .collect();
+    assert!(new.iter().all(|w| !earlier.contains(w)), "{new:#?}");
+    assert_eq!(new.len(), 1, "{new:#?}");
+    assert!(new[0].contains("2019-08"), "{new:#?}");
 }
 
 #[test]
@@ -493,4 +527,72 @@ fn the_csv_export_of_the_shipped_plan_reimports_to_the_same_actions() {
         };
         assert_eq!(claimed(a), claimed(b), "{} claims", a["id"]);
     }
+}
+
+#[test]
+fn every_export_format_works_on_the_shipped_plan() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let head = fx.json(&["verify", "--json"])["head"]["hash"]
+        .as_str()
+        .expect("head hash")
+        .to_string();
+
+    let json: Value =
+        serde_json::from_str(&fx.ok(&["export", "--format", "json"]).stdout).expect("json");
+    assert_eq!(actions(&json).len(), 26);
+
+    let events = fx.ok(&["export", "--format", "events"]).stdout;
+    assert_eq!(events.lines().last().map(|l| l.contains(&head)), Some(true));
+
+    let csv_text = fx.ok(&["export", "--format", "csv"]).stdout;
+    let mut reader = csv::Reader::from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(reader.records().count(), 26);
+
+    let md = fx.ok(&["export", "--format", "md"]).stdout;
+    assert!(
+        md.contains("Thames Valley Police") && md.contains(&head[..12]),
+        "{}",
+        &md[..md.len().min(400)]
+    );
+
+    fx.ok(&["export", "--format", "html", "-o", "report.html"]);
+    let html = std::fs::read_to_string(fx.path("report.html")).expect("report");
+    assert!(html.contains("<svg") && html.contains("Oxford Health NHS Foundation Trust"));
+    assert!(
+        html.contains(&head[..12]),
+        "the report names the ledger head"
+    );
+    for load in [
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(http",
+        "<script src",
+        "<link",
+    ] {
+        assert!(
+            !html.contains(load),
+            "the report loads nothing from elsewhere ({load})"
+        );
+    }
+
+    // As of before the import: the report shows an empty plan list, not an error.
+    let before: Value = serde_json::from_str(
+        &fx.ok(&[
+            "export",
+            "--format",
+            "json",
+            "--as-of",
+            "2021-11-30T12:00:00Z",
+        ])
+        .stdout,
+    )
+    .expect("json");
+    assert_eq!(before["plans"].as_array().map(Vec::len), Some(0));
+    let refused = fx.run_at(
+        IMPORTED_AT,
+        &["export", "--format", "events", "--valid-at", "2019"],
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
 }
