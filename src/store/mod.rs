@@ -212,15 +212,7 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .map_err(|source| io_error(&lock_path, source))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(StoreError::InUse {
-                    path: dir.to_path_buf(),
-                });
-            }
-            Err(TryLockError::Error(source)) => return Err(io_error(&lock_path, source)),
-        }
+        take_lock(&lock, dir, &lock_path)?;
         let db = open_sled(&dir.join(SLED_DIR))?;
         Ok(Store {
             dir: dir.to_path_buf(),
@@ -507,6 +499,32 @@ impl Store {
 pub(crate) enum RawTree {
     Events,
     Txs,
+}
+
+/// Takes the ledger's exclusive lock. A lock held only for a moment (a
+/// process that is exiting, or a child process between fork and exec that
+/// briefly shares this process's descriptors) is waited for, up to a
+/// second; a lock still held after that belongs to another user of the
+/// ledger.
+fn take_lock(lock: &File, dir: &Path, lock_path: &Path) -> Result<(), StoreError> {
+    const WAIT: std::time::Duration = std::time::Duration::from_millis(10);
+    const TRIES: u32 = 100;
+    let mut tries = 0;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) if tries < TRIES => {
+                tries += 1;
+                std::thread::sleep(WAIT);
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(StoreError::InUse {
+                    path: dir.to_path_buf(),
+                });
+            }
+            Err(TryLockError::Error(source)) => return Err(io_error(lock_path, source)),
+        }
+    }
 }
 
 /// Opens sled. We hold the ledger's own lock, so if sled's lock on its data
