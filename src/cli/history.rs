@@ -111,7 +111,7 @@ pub fn run_history(
     )?;
     writeln!(out, "{}", clip(&current.text, 300))?;
     if let Some(target) = &current.target {
-        writeln!(out, "target: {target}")?;
+        writeln!(out, "target: {}", clip(&target.to_string(), 200))?;
     }
     writeln!(out)?;
     write_table(&entries, false, out)

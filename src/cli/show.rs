@@ -101,8 +101,8 @@ fn write_table(
         if let Some(published) = plan.published {
             facts.push(format!("published {published}"));
         }
-        facts.push(format!("{} recommendations", plan.recommendations.len()));
-        facts.push(format!("{} actions", actions.len()));
+        facts.push(count(plan.recommendations.len(), "recommendation"));
+        facts.push(count(actions.len(), "action"));
         let overdue = actions.iter().filter(|a| a.is_overdue(today)).count();
         if overdue > 0 {
             facts.push(format!("{overdue} overdue on {today}"));
@@ -158,4 +158,13 @@ fn write_table(
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// "1 action", "26 actions".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
