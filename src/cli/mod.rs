@@ -224,40 +224,35 @@ pub fn run(
 }
 
 fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
-    // These two work on a ledger that does not exist yet or may be damaged.
-    match command {
+    // These work on a ledger that does not exist yet, or that may be damaged
+    // and so must not be folded first.
+    let mut ledger = match command {
         Command::Init(args) => return init::run(context, args, out),
         Command::Demo(args) => return demo::run(context, args, out),
         Command::Verify(args) => return verify::run(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
-        _ => {}
-    }
-    let mut ledger = context.open()?;
-    {
-        {
-            match command {
-                Command::Plan(c) => plan::run_plan(&mut ledger, context, c, out),
-                Command::Recommendation(c) => plan::run_rec(&mut ledger, context, c, out),
-                Command::Action(c) => plan::run_action(&mut ledger, context, c, out),
-                Command::Status(a) => record::status(&mut ledger, context, a, out),
-                Command::Note(a) => record::note(&mut ledger, context, a, out),
-                Command::Claim(a) => record::claim(&mut ledger, context, a, out),
-                Command::Accept(a) => record::decide(&mut ledger, context, a, true, out),
-                Command::Challenge(a) => record::decide(&mut ledger, context, a, false, out),
-                Command::Withdraw(a) => record::withdraw(&mut ledger, context, a, out),
-                Command::Retarget(a) => record::retarget(&mut ledger, context, a, out),
-                Command::Show(a) => show::run(&ledger, a, out),
-                Command::Summary(a) => summary::run(&ledger, a, out),
-                Command::History(a) => history::run_history(&ledger, a, out),
-                Command::Audit(a) => history::run_audit(&ledger, a, out),
-                Command::Export(a) => export::run(&ledger, a, out),
-                Command::Diff(a) => diff::run(&ledger, a, out),
-                Command::Import(a) => import::run(&mut ledger, context, a, out),
-                Command::Init(_) | Command::Demo(_) | Command::Verify(_) | Command::Snapshot(_) => {
-                    Ok(()) // handled above
-                }
-            }
-        }
+        _ => context.open()?,
+    };
+    match command {
+        Command::Import(a) => import::run(&mut ledger, context, a, out),
+        Command::Plan(c) => plan::run_plan(&mut ledger, context, c, out),
+        Command::Recommendation(c) => plan::run_rec(&mut ledger, context, c, out),
+        Command::Action(c) => plan::run_action(&mut ledger, context, c, out),
+        Command::Status(a) => record::status(&mut ledger, context, a, out),
+        Command::Note(a) => record::note(&mut ledger, context, a, out),
+        Command::Claim(a) => record::claim(&mut ledger, context, a, out),
+        Command::Accept(a) => record::decide(&mut ledger, context, a, true, out),
+        Command::Challenge(a) => record::decide(&mut ledger, context, a, false, out),
+        Command::Withdraw(a) => record::withdraw(&mut ledger, context, a, out),
+        Command::Retarget(a) => record::retarget(&mut ledger, context, a, out),
+        Command::Show(a) => show::run(&ledger, a, out),
+        Command::Summary(a) => summary::run(&ledger, a, out),
+        Command::History(a) => history::run_history(&ledger, a, out),
+        Command::Audit(a) => history::run_audit(&ledger, a, out),
+        Command::Diff(a) => diff::run(&ledger, a, out),
+        Command::Export(a) => export::run(&ledger, a, out),
+        // Returned above.
+        Command::Init(_) | Command::Demo(_) | Command::Verify(_) | Command::Snapshot(_) => Ok(()),
     }
 }
 
