@@ -32,14 +32,17 @@ pub enum CodecError {
     TrailingBytes { trailing: usize },
 }
 
-fn config() -> impl bincode::config::Config {
+fn config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Fixint,
+    bincode::config::NoLimit,
+> {
     bincode::config::legacy()
 }
 
 /// Encodes a value for storage.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
-    let bytes = bincode::serde::encode_to_vec(value, config())
-        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    let bytes = encode_derived(value)?;
     if bytes.len() > MAX_RECORD_LEN {
         return Err(CodecError::TooLarge { len: bytes.len() });
     }
@@ -51,15 +54,7 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     if bytes.len() > MAX_RECORD_LEN {
         return Err(CodecError::TooLarge { len: bytes.len() });
     }
-    let limited = bincode::config::legacy().with_limit::<MAX_RECORD_LEN>();
-    let (value, used) = bincode::serde::decode_from_slice(bytes, limited)
-        .map_err(|e| CodecError::Decode(e.to_string()))?;
-    if used != bytes.len() {
-        return Err(CodecError::TrailingBytes {
-            trailing: bytes.len() - used,
-        });
-    }
-    Ok(value)
+    decode_all(bytes, config().with_limit::<MAX_RECORD_LEN>())
 }
 
 /// The most bytes a piece of derived data (a snapshot) may decode from.
@@ -73,8 +68,15 @@ pub fn encode_derived<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
 
 /// Decodes derived data that must occupy every byte given.
 pub fn decode_derived<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let limited = bincode::config::legacy().with_limit::<MAX_DERIVED_LEN>();
-    let (value, used) = bincode::serde::decode_from_slice(bytes, limited)
+    decode_all(bytes, config().with_limit::<MAX_DERIVED_LEN>())
+}
+
+/// Decodes with `config`, refusing bytes left over after the value.
+fn decode_all<T: DeserializeOwned>(
+    bytes: &[u8],
+    config: impl bincode::config::Config,
+) -> Result<T, CodecError> {
+    let (value, used) = bincode::serde::decode_from_slice(bytes, config)
         .map_err(|e| CodecError::Decode(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::TrailingBytes {
