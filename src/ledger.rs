@@ -157,10 +157,10 @@ impl Ledger {
     /// The sequence number of the latest stored snapshot, or 0.
     fn snapshot_base(&self) -> u64 {
         self.store
-            .snapshots_upto(u64::MAX)
-            .next()
-            .and_then(Result::ok)
-            .map_or(0, |(seq, _)| seq)
+            .snapshot_seqs()
+            .ok()
+            .and_then(|seqs| seqs.last().copied())
+            .unwrap_or(0)
     }
 
     /// The state as of the latest event.

@@ -22,6 +22,11 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 /// A snapshot is written when the head passes a multiple of this many events.
 pub const SNAPSHOT_EVERY: u64 = 4096;
 
+/// How many snapshots are kept. Each holds the whole state, so keeping all
+/// of them would grow the disk with the square of the ledger; an as-of read
+/// older than the oldest kept folds from the start.
+pub const SNAPSHOTS_KEPT: usize = 4;
+
 /// Encodes a snapshot of `state`, which must have a head.
 pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
     let Some((seq, hash)) = state.head else {
@@ -34,10 +39,20 @@ pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
     Ok(Some((seq, value)))
 }
 
-/// Writes a snapshot of `state` at its head.
+/// Writes a snapshot of `state` at its head, then drops all but the
+/// latest [`SNAPSHOTS_KEPT`].
 pub fn save(store: &Store, state: &State) -> Result<(), StoreError> {
     if let Some((seq, value)) = encode(state)? {
         store.put_snapshot(seq, value)?;
+    }
+    let stale: Vec<u64> = store
+        .snapshot_seqs()?
+        .into_iter()
+        .rev()
+        .skip(SNAPSHOTS_KEPT)
+        .collect();
+    for seq in stale {
+        store.remove_snapshot(seq)?;
     }
     Ok(())
 }
@@ -60,10 +75,10 @@ fn unusable(store: &Store, seq: u64, value: &[u8]) -> Result<Option<String>, Sto
 }
 
 /// The latest usable snapshot at or before `seq`. Unusable snapshots on
-/// the way are dropped.
+/// the way are dropped; older ones are not read at all.
 pub fn load_latest(store: &Store, seq: u64) -> Result<Option<State>, StoreError> {
-    let candidates: Vec<(u64, sled::IVec)> = store.snapshots_upto(seq).collect::<Result<_, _>>()?;
-    for (at, value) in candidates {
+    for candidate in store.snapshots_upto(seq) {
+        let (at, value) = candidate?;
         if unusable(store, at, &value)?.is_some() {
             store.remove_snapshot(at)?;
             continue;
@@ -115,10 +130,7 @@ pub fn check(store: &Store, report: &mut Report) -> Result<(), StoreError> {
 
 /// Drops every snapshot and writes one of `state`.
 pub fn rebuild(store: &Store, state: &State) -> Result<u64, StoreError> {
-    let all: Vec<u64> = store
-        .snapshots_upto(u64::MAX)
-        .map(|item| item.map(|(seq, _)| seq))
-        .collect::<Result<_, _>>()?;
+    let all = store.snapshot_seqs()?;
     for seq in &all {
         store.remove_snapshot(*seq)?;
     }

@@ -350,7 +350,13 @@ impl Store {
         let blobs = sled_dir.join("blobs");
         if let Ok(entries) = fs::read_dir(&blobs) {
             for entry in entries.flatten() {
-                fsync(&entry.path())?;
+                // sled removes old blob files in the background: one that is
+                // gone between listing and opening has nothing to sync.
+                match fsync(&entry.path()) {
+                    Err(StoreError::Io { source, .. })
+                        if source.kind() == io::ErrorKind::NotFound => {}
+                    other => other?,
+                }
             }
             fsync(&blobs)?;
         }
@@ -470,6 +476,25 @@ impl Store {
                 })?;
                 Ok((seq, value))
             })
+    }
+
+    /// The sequence numbers of the stored snapshots, oldest first, read from
+    /// the keys alone.
+    pub fn snapshot_seqs(&self) -> Result<Vec<u64>, StoreError> {
+        self.snapshots
+            .iter()
+            .keys()
+            .map(|key| {
+                let key = key?;
+                decode_seq(&key).ok_or_else(|| StoreError::Damaged {
+                    seq: 0,
+                    why: format!(
+                        "a snapshot key of {} bytes is not a sequence number",
+                        key.len()
+                    ),
+                })
+            })
+            .collect()
     }
 
     /// Drops a snapshot that no longer matches; it will be rebuilt.

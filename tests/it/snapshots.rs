@@ -197,3 +197,32 @@ fn a_snapshot_of_another_version_or_chain_is_dropped_and_refolded() {
         "the snapshot whose hash is not the chain's was dropped"
     );
 }
+
+#[test]
+fn only_the_latest_snapshots_are_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let mut ledger = big_ledger(dir.path(), &clock);
+    let mut heads = Vec::new();
+    for i in 0..snapshot::SNAPSHOTS_KEPT + 3 {
+        ledger
+            .transact(
+                "Agency lead",
+                "note",
+                vec![Stamped::from(Command::NoteMilestone {
+                    action: 1,
+                    note: format!("extra {i}"),
+                })],
+            )
+            .expect("note");
+        snapshot::save(ledger.store(), ledger.state()).expect("save");
+        heads.push(ledger.state().head.expect("head").0);
+    }
+    let kept = ledger.store().snapshot_seqs().expect("seqs");
+    assert_eq!(kept, heads[heads.len() - snapshot::SNAPSHOTS_KEPT..]);
+    // An as-of read older than every kept snapshot still folds correctly.
+    assert_eq!(
+        ledger.state_at(Bound::Seq(10)).expect("state"),
+        full_fold(&ledger, Some(10))
+    );
+}
