@@ -163,6 +163,38 @@ mod tests {
         assert_eq!(&bytes[8..16], &1_700_000_000_000_000i64.to_le_bytes());
     }
 
+    /// Regression: a record whose hash is right but whose date is not a real
+    /// one (month 13) decoded, and folding it panicked.
+    #[test]
+    fn a_date_that_does_not_exist_does_not_decode() {
+        let record = Record {
+            effective: FuzzyDate::day(2019, 6, 5),
+            ..sample()
+        };
+        let bytes = encode(&record).unwrap();
+        let good = encode(&FuzzyDate::day(2019, 6, 5).unwrap()).unwrap();
+        let at = bytes.windows(good.len()).position(|w| w == good).unwrap();
+        for (offset, value) in [(4, 13u8), (5, 31)] {
+            let mut bad = bytes.clone();
+            bad[at + offset] = value;
+            if offset == 5 {
+                bad[at + 4] = 2; // 31 February
+            }
+            assert!(
+                matches!(decode::<Record>(&bad), Err(CodecError::Decode(_))),
+                "offset {offset}"
+            );
+        }
+        let month = encode(&FuzzyDate::month(2019, 7).unwrap()).unwrap();
+        let mut not_canonical = month.clone();
+        not_canonical[5] = 9; // a month-precision date must store day 1
+        assert!(decode::<FuzzyDate>(&not_canonical).is_err());
+        assert_eq!(
+            decode::<FuzzyDate>(&month).unwrap(),
+            FuzzyDate::month(2019, 7).unwrap()
+        );
+    }
+
     #[test]
     fn trailing_bytes_are_refused() {
         let mut bytes = encode(&sample()).unwrap();

@@ -37,13 +37,49 @@ impl Precision {
 /// A calendar date known to a day, a month or a year.
 ///
 /// Fields that the precision does not cover are stored as 1 so that equal
-/// dates have equal bytes.
+/// dates have equal bytes. Decoding checks both rules, so a `FuzzyDate`
+/// always names a real date, whatever bytes it was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "StoredDate")]
 pub struct FuzzyDate {
     year: i32,
     month: u8,
     day: u8,
     precision: Precision,
+}
+
+/// A `FuzzyDate` as decoded, before it is checked.
+#[derive(Deserialize)]
+struct StoredDate {
+    year: i32,
+    month: u8,
+    day: u8,
+    precision: Precision,
+}
+
+impl TryFrom<StoredDate> for FuzzyDate {
+    type Error = String;
+
+    fn try_from(stored: StoredDate) -> Result<FuzzyDate, String> {
+        let StoredDate {
+            year,
+            month,
+            day,
+            precision,
+        } = stored;
+        let date = match precision {
+            Precision::Day => FuzzyDate::day(year, month.into(), day.into()),
+            Precision::Month if day == 1 => FuzzyDate::month(year, month.into()),
+            Precision::Year if month == 1 && day == 1 => FuzzyDate::year(year),
+            _ => None,
+        };
+        date.ok_or_else(|| {
+            format!(
+                "{year}-{month}-{day} is not a real date at {} precision",
+                precision.as_str()
+            )
+        })
+    }
 }
 
 /// Why a date could not be made or read.
