@@ -104,9 +104,12 @@ impl FuzzyDate {
     }
 
     /// A month-precision date. `None` if the month is not 1 to 12 or the year
-    /// is outside chrono's range.
+    /// is outside chrono's range (the whole month must be inside it).
     pub fn month(year: i32, month: u32) -> Option<FuzzyDate> {
         NaiveDate::from_ymd_opt(year, month, 1)?;
+        if month == 12 {
+            NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 1)?;
+        }
         Some(FuzzyDate {
             year,
             month: month as u8,
@@ -341,6 +344,24 @@ mod tests {
         assert!(!july.has_passed(d(2019, 7, 31)));
         assert!(Target::parse_cli("2019-7").is_err());
         assert!(Target::parse_cli("  ").is_err());
+    }
+
+    /// Regression: December of chrono's last year could be made, and its
+    /// last day panicked.
+    #[test]
+    fn every_date_that_can_be_made_has_a_last_day() {
+        let last_year = NaiveDate::MAX.year();
+        assert!(FuzzyDate::month(last_year, 12).is_none());
+        for date in [
+            FuzzyDate::month(last_year, 11),
+            FuzzyDate::year(last_year - 1),
+            FuzzyDate::month(NaiveDate::MIN.year(), 1),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert!(date.last_day() >= date.first_day());
+        }
     }
 
     #[test]
