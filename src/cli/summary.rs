@@ -59,7 +59,7 @@ pub fn summary_json(summary: &Summary) -> Value {
             "outcome": a.outcome,
             "claimed_by": a.claimed_by,
             "recorded_at": format_micros(a.recorded_at),
-            "effective": a.effective.to_string(),
+            "effective": a.effective.map(|d| d.to_string()),
             "days_waiting": a.days_waiting,
         })).collect::<Vec<_>>(),
     })
@@ -166,7 +166,7 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
                 clip(&a.agency, 28),
                 clip(&a.claimed_by, 28),
                 format_short(a.recorded_at),
-                a.effective.to_string(),
+                a.completed(),
                 a.days_waiting.to_string(),
                 clip(&a.outcome, 50),
             ]);

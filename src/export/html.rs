@@ -885,7 +885,7 @@ fn awaiting_section(summary: &Summary, page: &mut String) {
             esc(&a.agency),
             esc(&a.claimed_by),
             esc(&format_short(a.recorded_at)),
-            a.effective,
+            a.completed(),
             a.days_waiting,
             esc_lines(&a.outcome)
         );

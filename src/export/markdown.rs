@@ -169,7 +169,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
                     a.claim.to_string(),
                     cell(&a.claimed_by),
                     format_short(a.recorded_at),
-                    a.effective.to_string(),
+                    a.completed(),
                     a.days_waiting.to_string(),
                     cell(&a.outcome),
                 ],

@@ -172,10 +172,18 @@ pub struct Awaiting {
     pub claimed_by: String,
     /// When the ledger learned of the claim.
     pub recorded_at: crate::event::Micros,
-    /// The completion date the claimant stated (or the recorded day).
-    pub effective: crate::date::FuzzyDate,
+    /// The completion date the claimant stated, if any.
+    pub effective: Option<crate::date::FuzzyDate>,
     /// Whole days from the claim's recorded day to `today`.
     pub days_waiting: i64,
+}
+
+impl Awaiting {
+    /// The stated completion date, or "not stated".
+    pub fn completed(&self) -> String {
+        self.effective
+            .map_or_else(|| "not stated".to_string(), |d| d.to_string())
+    }
 }
 
 /// One agency's actions within a plan.
@@ -237,7 +245,7 @@ pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary 
                 outcome: claim.outcome.clone(),
                 claimed_by: claim.at.actor.clone(),
                 recorded_at: claim.at.recorded_at,
-                effective: claim.at.effective,
+                effective: claim.at.effective_stated.then_some(claim.at.effective),
                 days_waiting: (today - day_of(claim.at.recorded_at)).num_days(),
             });
         }
