@@ -1,6 +1,8 @@
 //! JSON shapes of the projection and the audit trail. These shapes are what
 //! `show --json`, `history --json`, `audit --json` and `export --format json`
-//! print; other tools read them, so fields are only ever added.
+//! print; other tools read them, so fields are only ever added. An
+//! `effective` date that the actor did not state is the recorded day, and
+//! `effective_stated` says which it is.
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -73,6 +75,7 @@ pub fn action_json(action: &Action, today: NaiveDate) -> Value {
             "note": m.note,
             "by": m.at.actor,
             "effective": m.at.effective.to_string(),
+            "effective_stated": m.at.effective_stated,
             "recorded_at": format_micros(m.at.recorded_at),
             "seq": m.at.seq,
         })).collect::<Vec<_>>(),
@@ -97,6 +100,7 @@ fn claim_json(claim: &Claim) -> Value {
         "evidence": claim.evidence.iter().map(evidence_json).collect::<Vec<_>>(),
         "by": claim.at.actor,
         "effective": claim.at.effective.to_string(),
+        "effective_stated": claim.at.effective_stated,
         "recorded_at": format_micros(claim.at.recorded_at),
         "seq": claim.at.seq,
         "assurance": claim.assurance.as_ref().map(|a| json!({
