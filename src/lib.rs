@@ -16,6 +16,7 @@ pub mod import;
 pub mod ledger;
 pub mod projection;
 pub mod query;
+pub mod rules;
 pub mod snapshot;
 pub mod status;
 pub mod store;

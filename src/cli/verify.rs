@@ -4,9 +4,10 @@ use std::io::Write;
 
 use serde_json::json;
 
+use crate::rules;
 use crate::snapshot;
 use crate::store::Store;
-use crate::store::verify::{Report, verify};
+use crate::store::verify::{Problem, Report, verify};
 
 use super::{CliError, Context};
 
@@ -21,6 +22,13 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
     let store = Store::open(&context.ledger_dir)?;
     let mut report = verify(&store)?;
     if report.ok() {
+        let events = store.events().collect::<Result<Vec<_>, _>>()?;
+        for (seq, why) in rules::check(events.iter().map(|e| (e.seq, e.hash, &e.record))) {
+            report.problems.push(Problem {
+                seq,
+                what: format!("the event breaks the ledger's rules: {why}"),
+            });
+        }
         snapshot::check(&store, &mut report)?;
     }
     if args.json {
@@ -64,7 +72,8 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
     writeln!(
         out,
         "checked     every hash recomputed from stored bytes, every link and sequence number, \
-         recorded time order, every record decoded, transaction records, the stored head"
+         recorded time order, every record decoded, transaction records, the stored head, \
+         and every event replayed against the ledger's rules"
     )?;
     if report.snapshots > 0 {
         writeln!(

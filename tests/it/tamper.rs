@@ -331,3 +331,44 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A forger with the storage engine rewrites the last event as an
+/// assurance the rules never allowed and fixes every hash, the head and the
+/// transaction index: the chain checks out, and the rules catch it.
+#[test]
+fn a_fully_rehashed_forgery_that_breaks_the_rules_is_named() {
+    let (tl, count) = closed_small_plan();
+    let last = count - 1;
+    let db = sled::open(tl.dir().join("sled")).expect("sled opens");
+    let events = db.open_tree("events").expect("events");
+    let meta = db.open_tree("meta").expect("meta");
+    let txs = db.open_tree("txs").expect("txs");
+    let prev = hash_of(&stored_value(&events, last - 1));
+    let mut record: Record = codec::decode(&stored_value(&events, last)[32..]).expect("decodes");
+    record.event = Event::StatusChanged {
+        action: 1,
+        from: planledger::status::Status::Open,
+        to: planledger::status::Status::Assured,
+        reason: "signed off".into(),
+    };
+    let bytes = codec::encode(&record).expect("encodes");
+    let hash = event_hash(&prev, last, &bytes);
+    let mut value = hash.to_vec();
+    value.extend_from_slice(&bytes);
+    put_value(&events, last, &value);
+    let mut head = meta.get("head").expect("reads").expect("a head").to_vec();
+    head[8..40].copy_from_slice(&hash);
+    meta.insert("head", head).expect("writes");
+    let key = record.tx.to_be_bytes();
+    let mut tx: TxRecord = codec::decode(&txs.get(key).expect("reads").expect("a tx")).expect("decodes");
+    tx.head_hash = hash;
+    txs.insert(key, codec::encode(&tx).expect("encodes")).expect("writes");
+    db.flush().expect("flushes");
+    drop((events, meta, txs, db));
+
+    assert!(tl.verify().ok(), "the bytes, links, head and index all agree");
+    let run = cli_verify(&tl.dir());
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("first bad sequence number is {last}")), "{}", run.stdout);
+    assert!(run.stdout.contains("not a legal move"), "{}", run.stdout);
+}
