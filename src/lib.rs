@@ -13,6 +13,7 @@ pub mod date;
 pub mod event;
 pub mod export;
 pub mod import;
+pub mod integrity;
 pub mod ledger;
 pub mod projection;
 pub mod query;

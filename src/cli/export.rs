@@ -7,8 +7,8 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use crate::export;
+use crate::integrity;
 use crate::ledger::Ledger;
-use crate::store::verify::verify;
 
 use super::CliError;
 use super::when::{Resolved, TimeArgs};
@@ -91,7 +91,7 @@ fn write(
             export::csv::write(&state, today, options, out)?;
         }
         Format::Md | Format::Html => {
-            let report = verify(ledger.store())?;
+            let report = integrity::verify(ledger.store())?;
             let view = export::View {
                 state: &state,
                 events: &events,

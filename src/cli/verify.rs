@@ -4,10 +4,9 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::rules;
-use crate::snapshot;
+use crate::integrity;
 use crate::store::Store;
-use crate::store::verify::{Problem, Report, verify};
+use crate::store::verify::Report;
 
 use super::{CliError, Context};
 
@@ -20,17 +19,7 @@ pub struct Args {
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let store = Store::open(&context.ledger_dir)?;
-    let mut report = verify(&store)?;
-    if report.ok() {
-        let events = store.events().collect::<Result<Vec<_>, _>>()?;
-        for (seq, why) in rules::check(events.iter().map(|e| (e.seq, e.hash, &e.record))) {
-            report.problems.push(Problem {
-                seq,
-                what: format!("the event breaks the ledger's rules: {why}"),
-            });
-        }
-        snapshot::check(&store, &mut report)?;
-    }
+    let report = integrity::verify(&store)?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report_json(&report))
             .map_err(std::io::Error::from)?;

@@ -360,15 +360,25 @@ fn a_fully_rehashed_forgery_that_breaks_the_rules_is_named() {
     head[8..40].copy_from_slice(&hash);
     meta.insert("head", head).expect("writes");
     let key = record.tx.to_be_bytes();
-    let mut tx: TxRecord = codec::decode(&txs.get(key).expect("reads").expect("a tx")).expect("decodes");
+    let mut tx: TxRecord =
+        codec::decode(&txs.get(key).expect("reads").expect("a tx")).expect("decodes");
     tx.head_hash = hash;
-    txs.insert(key, codec::encode(&tx).expect("encodes")).expect("writes");
+    txs.insert(key, codec::encode(&tx).expect("encodes"))
+        .expect("writes");
     db.flush().expect("flushes");
     drop((events, meta, txs, db));
 
-    assert!(tl.verify().ok(), "the bytes, links, head and index all agree");
+    assert!(
+        tl.verify().ok(),
+        "the bytes, links, head and index all agree"
+    );
     let run = cli_verify(&tl.dir());
     assert_eq!(run.code, 3, "{}", run.stdout);
-    assert!(run.stdout.contains(&format!("first bad sequence number is {last}")), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("first bad sequence number is {last}")),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("not a legal move"), "{}", run.stdout);
 }
