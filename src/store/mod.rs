@@ -55,6 +55,8 @@ pub enum StoreError {
     NotALedger { path: PathBuf },
     #[error("a ledger already exists at {path}")]
     AlreadyExists { path: PathBuf },
+    #[error("{path} is a file, not a ledger directory")]
+    NotADirectory { path: PathBuf },
     #[error("ledger {path} is in use by another process")]
     InUse { path: PathBuf },
     #[error(
@@ -171,6 +173,11 @@ impl Store {
     /// appends the genesis event; until then the ledger counts as not yet
     /// created, so an interrupted `init` can simply be run again.
     pub fn create(dir: &Path) -> Result<Store, StoreError> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(StoreError::NotADirectory {
+                path: dir.to_path_buf(),
+            });
+        }
         fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
         let store = Store::open_unchecked(dir)?;
         if !store.events.is_empty() || store.meta.get(FORMAT_KEY)?.is_some() {
