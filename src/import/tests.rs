@@ -764,3 +764,59 @@ fn a_table_without_a_heading_is_filed_under_unknown_agency() {
         ["The action has no lead.", "The action has no target."]
     );
 }
+
+mod never_panics {
+    //! Whatever the bytes, the importer answers with a plan or an error.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn any_format() -> impl Strategy<Value = Option<Format>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(Format::Text)),
+            Just(Some(Format::Docx)),
+            Just(Some(Format::Csv)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600), format in any_format()) {
+            let _ = parse("input", &bytes, format);
+            let _ = detect_format("input.txt", &bytes);
+        }
+
+        #[test]
+        fn on_the_shipped_plan_damaged(
+            cuts in prop::collection::vec((0usize..SHIPPED.len(), 0usize..200), 1..6),
+            inserts in prop::collection::vec((0usize..SHIPPED.len(), "[\t\n<>/a-zA-Z0-9 .–]{0,12}"), 0..6),
+        ) {
+            let mut text = SHIPPED.to_string();
+            for (at, text_in) in inserts {
+                let at = (0..=at.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                text.insert_str(at, &text_in);
+            }
+            for (at, len) in cuts {
+                let start = (0..=at.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                let end = (start..=(start + len).min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(start);
+                text.replace_range(start..end, "");
+            }
+            let _ = parse("plan.txt", text.as_bytes(), None);
+        }
+
+        #[test]
+        fn on_a_truncated_or_flipped_word_document(cut in 0usize..2000, flip in (0usize..2000, any::<u8>())) {
+            let body = format!("{}{}", p("THAMES VALLEY POLICE"), "<w:tbl></w:tbl>");
+            let mut bytes = docx(&body);
+            if let Some(byte) = bytes.get_mut(flip.0) {
+                *byte ^= flip.1;
+            }
+            bytes.truncate(cut.min(bytes.len()));
+            let _ = parse("plan.docx", &bytes, Some(Format::Docx));
+        }
+    }
+}
