@@ -164,7 +164,9 @@ fn completion_word(text: &str) -> Option<&str> {
     COMPLETION.iter().find_map(|word| {
         let rest = lower.strip_prefix(word)?;
         let clean = rest.chars().next().is_none_or(|c| !c.is_alphanumeric());
-        clean.then(|| &text[word.len()..])
+        // `get`: `text` need not have the same byte offsets as its
+        // lower-cased copy.
+        clean.then(|| text.get(word.len()..)).flatten()
     })
 }
 
@@ -175,7 +177,8 @@ fn date_after_word(rest: &str) -> Option<FuzzyDate> {
     let lower = rest.to_lowercase();
     let rest = ["in ", "on "]
         .iter()
-        .find_map(|w| lower.starts_with(w).then(|| rest[w.len()..].trim_start()))
+        .find_map(|w| lower.starts_with(w).then(|| rest.get(w.len()..)).flatten())
+        .map(str::trim_start)
         .unwrap_or(rest);
     date_prefix(rest, true).map(|(date, _)| date)
 }

@@ -135,8 +135,12 @@ fn quoted(text: &str) -> Option<&str> {
 
 /// The name after "Chair:" or "Chair –".
 fn chair(text: &str) -> Option<&str> {
-    let lower = text.to_lowercase();
-    let at = lower.find("chair")?;
+    // Found in the text itself: lower-casing can change byte lengths, so an
+    // offset into a lower-cased copy is not an offset into `text`.
+    let at = text.char_indices().map(|(i, _)| i).find(|&i| {
+        text.get(i..i + 5)
+            .is_some_and(|w| w.eq_ignore_ascii_case("chair"))
+    })?;
     let rest = text[at + 5..].trim_start_matches(|c: char| c.is_alphabetic());
     let rest = rest.trim_start();
     let name = rest.strip_prefix([':', '–', '-', '—'])?.trim();
@@ -146,6 +150,17 @@ fn chair(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: "Ⱥ" lower-cases to a longer character, and slicing the
+    /// text at an offset found in its lower-cased copy panicked.
+    #[test]
+    fn a_chair_line_with_case_changing_letters_does_not_panic() {
+        assert_eq!(chair("Ⱥ chairé: x"), Some("x"), "like 'Chairperson:'");
+        assert_eq!(
+            chair("Ⱥ Independent Chair: Deborah Jeremiah"),
+            Some("Deborah Jeremiah")
+        );
+    }
 
     #[test]
     fn recommendation_lines() {
