@@ -31,9 +31,10 @@ pub struct HistoryArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
-    /// Only changes by actors whose name contains this
-    #[arg(long)]
-    actor: Option<String>,
+    /// Only changes by actors whose name contains this (not --actor, which
+    /// says who is writing and is often set in the environment)
+    #[arg(long = "by", value_name = "NAME")]
+    by: Option<String>,
     /// Only changes recorded at or after this instant or date (UTC)
     #[arg(long, value_name = "WHEN")]
     since: Option<String>,
@@ -134,7 +135,7 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
     }
     let filter = Filter {
         view: resolved.view,
-        actor: args.actor.clone(),
+        actor: args.by.clone(),
         since: instant(&args.since, DayEnd::Start)?,
         until: instant(&args.until, DayEnd::End)?,
         plan,

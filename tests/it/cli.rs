@@ -347,13 +347,28 @@ fn history_and_audit_filter_by_action_and_actor() {
         ["ActionAdded", "CompletionClaimed", "ClaimChallenged"]
     );
 
-    let by_bob = fx.json(&["audit", "--json", "--actor", "bob"]);
+    // Regression: with PLANLEDGER_ACTOR set (as it is here, to Alice), a
+    // plain audit filtered by it and hid everyone else's changes.
+    let everyone = fx.json(&["audit", "--json"]);
+    assert_eq!(
+        everyone.as_array().map(Vec::len),
+        Some(fx.exported_events().len())
+    );
+    assert!(
+        everyone
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|e| e["actor"] == BOB)
+    );
+
+    let by_bob = fx.json(&["audit", "--json", "--by", "bob"]);
     let by_bob = by_bob.as_array().expect("a list");
     assert_eq!(by_bob.len(), 1, "{by_bob:?}");
     assert_eq!(by_bob[0]["actor"], BOB);
     assert_eq!(by_bob[0]["event"], "ClaimChallenged");
 
-    let by_alice = fx.json(&["audit", "--json", "--actor", "Alice"]);
+    let by_alice = fx.json(&["audit", "--json", "--by", "Alice"]);
     let by_alice = by_alice.as_array().expect("a list");
     assert!(by_alice.iter().all(|e| e["actor"] == ALICE));
     assert_eq!(by_alice.len(), fx.exported_events().len() - 1);
