@@ -297,8 +297,14 @@ impl Ledger {
     fn prepare(&self, actor: &str, commands: Vec<Stamped>) -> Result<Prepared, LedgerError> {
         let actor = check_actor(actor)?;
         let read = self.clock.now();
-        let (recorded_at, clock, clock_held) = match self.state.last_recorded {
-            Some(head) if read < head => {
+        // Time never goes backwards: a clock behind the head records the
+        // head's time. An overridden clock stays recorded as overridden,
+        // which is the fact an auditor must not lose.
+        let (recorded_at, clock, clock_held) = match (self.state.last_recorded, self.clock.note()) {
+            (Some(head), ClockNote::Overridden) if read < head => {
+                (head, ClockNote::Overridden, Some(read))
+            }
+            (Some(head), _) if read < head => {
                 (head, ClockNote::HeldAtHead { clock_read: read }, Some(read))
             }
             _ => (read, self.clock.note(), None),

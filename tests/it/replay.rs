@@ -257,3 +257,33 @@ proptest! {
         prop_assert_eq!(plan_of(&state), plan_of(&after));
     }
 }
+
+/// Regression (found in review): an operator-set clock behind the head was
+/// recorded as the system clock lagging, so nothing said it was overridden.
+#[test]
+fn an_overridden_clock_behind_the_head_is_still_recorded_as_overridden() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(FixedClock::new(
+        parse_instant("2023-01-01T00:00:00Z", DayEnd::Start).expect("instant"),
+    ));
+    let mut ledger =
+        Ledger::init(&tmp.path().join("ledger"), "Admin", clock.clone()).expect("init");
+    let head = ledger.state().last_recorded.expect("genesis time");
+    clock.set(head - 3_600_000_000);
+    let receipt = ledger
+        .transact(
+            "Admin",
+            "plan",
+            vec![Stamped::from(Command::AddPlan {
+                partnership: "CSP".into(),
+                review: "Alice".into(),
+                chair: None,
+                published: None,
+            })],
+        )
+        .expect("recorded");
+    let record = &receipt.events[0].record;
+    assert_eq!(record.recorded_at, head, "time held at the head");
+    assert_eq!(record.clock, planledger::event::ClockNote::Overridden);
+    assert_eq!(receipt.clock_held, Some(head - 3_600_000_000));
+}
