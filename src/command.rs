@@ -117,6 +117,8 @@ pub enum CommandError {
     SameTarget { action: String },
     #[error("the {what} must not be empty")]
     Empty { what: &'static str },
+    #[error("the decision is dated {decision}, before the claim it decides ({claim})")]
+    DecisionBeforeClaim { decision: String, claim: FuzzyDate },
     #[error("the effective date {date} is after today ({today})")]
     EffectiveInFuture { date: FuzzyDate, today: NaiveDate },
 }
@@ -312,6 +314,38 @@ pub fn validate(state: &State, command: &Command) -> Result<Event, CommandError>
             })
         }
     }
+}
+
+/// Refuses an assurance decision dated before the claim it decides: a
+/// claim cannot be accepted or challenged before it was made. Dates are
+/// compared by the end of their periods (the valid-time rule), and an
+/// unstated date is the day it was recorded.
+pub fn check_decision_date(
+    state: &State,
+    event: &Event,
+    effective: Option<FuzzyDate>,
+    today: NaiveDate,
+) -> Result<(), CommandError> {
+    let (Event::ClaimAccepted { action, claim, .. } | Event::ClaimChallenged { action, claim, .. }) =
+        event
+    else {
+        return Ok(());
+    };
+    let Some(claimed) = state
+        .actions
+        .get(action)
+        .and_then(|a| a.claims.iter().find(|c| c.number == *claim))
+    else {
+        return Ok(());
+    };
+    let decided = effective.map_or(today, |d| d.last_day());
+    if decided < claimed.at.effective.last_day() {
+        return Err(CommandError::DecisionBeforeClaim {
+            decision: effective.map_or_else(|| today.to_string(), |d| d.to_string()),
+            claim: claimed.at.effective,
+        });
+    }
+    Ok(())
 }
 
 /// Refuses an effective date whose period has not begun by `today`.

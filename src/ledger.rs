@@ -315,6 +315,7 @@ impl Ledger {
         for (seq, stamped) in (self.next_seq()..).zip(commands) {
             command::check_effective(stamped.effective, today)?;
             let event = command::validate(&scratch, &stamped.command)?;
+            command::check_decision_date(&scratch, &event, stamped.effective, today)?;
             let record = Record {
                 tx: self.next_tx(),
                 recorded_at,

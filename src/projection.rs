@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::{FuzzyDate, Target};
 use crate::event::{Event, Evidence, Hash, Micros, Record, SourceRef};
-use crate::status::Status;
+use crate::status::{self, Status, Via};
 use crate::time::day_of;
 
 /// Who changed something, when the ledger learned it, and when it happened.
@@ -295,35 +295,31 @@ impl State {
     }
 
     /// Folds the facts that were true in the world by the end of `valid_at`,
-    /// in the order they happened there.
+    /// by what the given events say.
     ///
     /// Events that define the plan (the plan, its recommendations and
     /// actions, import provenance) have no place on the valid-time axis and
-    /// are always folded, first. Every other event counts from the end of its
+    /// are always folded. Every other event counts from the end of its
     /// effective period (an unstated effective date is the recorded day), so
     /// a completion "in December 2019" is not yet true on 15 December 2019.
-    /// Facts are folded in effective order, ties in recorded order, so a
-    /// backdated entry lands where it happened rather than where it was
-    /// recorded. The head and recorded time of the result are those of the
-    /// last event given, whether or not it was folded.
+    /// The facts are folded in the order the ledger learned them, so the
+    /// view at any date from today on is the ledger as it stands; a fact
+    /// whose precondition is not yet true at `valid_at` (an acceptance
+    /// dated before its claim, a move from a status the action did not yet
+    /// have) is left out rather than producing a state that never existed.
+    /// The head and recorded time of the result are those of the last event
+    /// given, whether or not it was folded.
     pub fn fold_valid_at<'a>(
         events: impl IntoIterator<Item = (u64, Hash, &'a Record)>,
         valid_at: NaiveDate,
     ) -> State {
         let mut last = None;
-        let mut admitted: Vec<(Option<NaiveDate>, u64, Hash, &Record)> = Vec::new();
+        let mut state = State::default();
         for (seq, hash, record) in events {
             last = Some((seq, hash, record.recorded_at, record.tx));
-            let key = valid_from(record);
-            if key.is_none_or(|day| day <= valid_at) {
-                admitted.push((key, seq, hash, record));
+            if valid_from(record).is_none_or(|day| day <= valid_at) {
+                state.apply(seq, hash, record);
             }
-        }
-        // `None` (definitional) sorts before every date.
-        admitted.sort_by_key(|(key, seq, _, _)| (*key, *seq));
-        let mut state = State::default();
-        for (_, seq, hash, record) in admitted {
-            state.apply(seq, hash, record);
         }
         if let Some((seq, hash, recorded_at, tx)) = last {
             state.head = Some((seq, hash));
@@ -361,7 +357,28 @@ pub fn valid_from(record: &Record) -> Option<NaiveDate> {
     }
 }
 
+/// Whether `event` can follow the state `action` is in. Always true along a
+/// validated history; false only when a subset of it is folded (the
+/// valid-time view), where such an event is skipped.
+fn fits(action: &Action, event: &Event) -> bool {
+    match event {
+        Event::StatusChanged { from, .. } | Event::ActionWithdrawn { from, .. } => {
+            action.status == *from
+        }
+        Event::CompletionClaimed { .. } => {
+            status::is_legal(action.status, Status::Claimed, Via::Claim)
+        }
+        Event::ClaimAccepted { claim, .. } | Event::ClaimChallenged { claim, .. } => action
+            .pending_claim()
+            .is_some_and(|pending| pending.number == *claim),
+        _ => true,
+    }
+}
+
 fn apply_to_action(action: &mut Action, event: &Event, at: Change) {
+    if !fits(action, event) {
+        return;
+    }
     match event {
         Event::StatusChanged { to, reason, .. } => {
             action.status = *to;

@@ -118,7 +118,12 @@ pub fn violation(state: &State, seq: u64, record: &Record) -> Option<String> {
                 return missing(*action);
             };
             match current.pending_claim() {
-                Some(pending) if pending.number == *claim => None,
+                Some(pending) if pending.number == *claim => {
+                    let decided = crate::projection::valid_from(record);
+                    (decided < Some(pending.at.effective.last_day())).then(|| {
+                        format!("it decides claim {claim} of {} before the claim was made", ids::action(*action))
+                    })
+                }
                 _ => Some(format!(
                     "it decides claim {claim} of {}, which was not awaiting assurance",
                     ids::action(*action)

@@ -5,8 +5,10 @@
 //! - a snapshot plus the events after it equals a full fold, wherever the
 //!   snapshots fall;
 //! - the change between two instants, folded onto the state at the first,
-//!   gives the state at the second; and the same on the valid-time axis,
-//!   with the change folded in the order things happened.
+//!   gives the state at the second;
+//! - the valid-time view from today on is the ledger as it stands, and at
+//!   no date does it show a state that never existed (assured without an
+//!   accepted claim, say).
 
 use std::sync::Arc;
 
@@ -137,16 +139,6 @@ fn fold<'a>(events: impl IntoIterator<Item = &'a StoredEvent>) -> State {
     State::fold(events.into_iter().map(|e| (e.seq, e.hash, &e.record)))
 }
 
-/// The plan itself, without the bookkeeping of which event came last.
-fn plan_of(
-    state: &State,
-) -> (
-    &std::collections::BTreeMap<u32, planledger::projection::Action>,
-    usize,
-) {
-    (&state.actions, state.plans.len())
-}
-
 /// Runs a history, with snapshots where the steps ask, and returns the
 /// directory holding the ledger (at `ledger/`) and its clock.
 fn run_history(steps: &[Step]) -> (tempfile::TempDir, Arc<FixedClock>) {
@@ -234,27 +226,45 @@ proptest! {
     }
 
     #[test]
-    fn a_valid_time_diff_folded_in_world_order_gives_the_later_state(
+    fn the_valid_time_view_never_shows_a_state_that_did_not_exist(
         steps in prop::collection::vec(step(), 1..40),
-        d1 in (2018i32..2024, 1u32..13),
-        d2 in (2018i32..2024, 1u32..13),
+        dates in prop::collection::vec((2018i32..2024, 1u32..13), 1..6),
     ) {
         let (tmp, clock) = run_history(&steps);
         let ledger = Ledger::open(&tmp.path().join("ledger"), clock).expect("open");
-        let events = ledger.events().expect("events");
-        let day = |(y, m): (i32, u32)| NaiveDate::from_ymd_opt(y, m, 1).expect("a real day");
-        let (from, to) = (day(d1).min(day(d2)), day(d1).max(day(d2)));
-        let span = Span::Valid { from, to, as_of: None };
-        let (v1, v2) = span.views();
-        let mut state = ledger.state_view(v1).expect("before");
-        let after = ledger.state_view(v2).expect("after");
-        prop_assert_eq!(v2, View { as_of: None, valid_at: Some(to) });
-        let mut change: Vec<&StoredEvent> = events.iter().filter(|e| span.contains(e)).collect();
-        change.sort_by_key(|e| (valid_from(&e.record), e.seq));
-        for event in change {
-            state.apply(event.seq, event.hash, &event.record);
+        // From today on, the world as the ledger knows it is the ledger.
+        let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a real day");
+        prop_assert_eq!(
+            &ledger.state_view(View { as_of: None, valid_at: Some(far) }).expect("view"),
+            ledger.state()
+        );
+        for (y, m) in dates {
+            let day = NaiveDate::from_ymd_opt(y, m, 1).expect("a real day");
+            let state = ledger.state_view(View { as_of: None, valid_at: Some(day) }).expect("view");
+            for action in state.actions.values() {
+                let last = action.claims.last();
+                let decided = |accepted: bool| last.and_then(|c| c.assurance.as_ref()).is_some_and(|a| a.accepted == accepted);
+                match action.status {
+                    Status::Claimed => prop_assert!(action.pending_claim().is_some(), "{action:?}"),
+                    Status::Assured => prop_assert!(decided(true), "assured without an accepted claim: {action:?}"),
+                    Status::Challenged => prop_assert!(decided(false), "challenged without a challenged claim: {action:?}"),
+                    _ => {}
+                }
+            }
+            // What diff --valid lists is exactly the facts that became true in between.
+            let span = Span::Valid { from: day, to: far, as_of: None };
+            let events = ledger.events().expect("events");
+            let (v1, v2) = span.views();
+            let before = ledger.state_view(v1).expect("before");
+            let after = ledger.state_view(v2).expect("after");
+            let change = diff::diff(&events, span, &before, &after);
+            let expected: Vec<u64> = events
+                .iter()
+                .filter(|e| valid_from(&e.record).is_some_and(|d| d > day))
+                .map(|e| e.seq)
+                .collect();
+            prop_assert_eq!(change.seqs, expected);
         }
-        prop_assert_eq!(plan_of(&state), plan_of(&after));
     }
 }
 
@@ -286,4 +296,102 @@ fn an_overridden_clock_behind_the_head_is_still_recorded_as_overridden() {
     assert_eq!(record.recorded_at, head, "time held at the head");
     assert_eq!(record.clock, planledger::event::ClockNote::Overridden);
     assert_eq!(receipt.clock_held, Some(head - 3_600_000_000));
+}
+
+/// Regressions (found in review): an acceptance dated before its claim was
+/// recorded, and the valid-time view then showed the action assured with no
+/// claim; a claim backdated before an earlier-recorded status change made
+/// the view for today disagree with `show`.
+#[test]
+fn decisions_cannot_predate_their_claims_and_today_s_view_is_the_ledger() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(FixedClock::new(
+        parse_instant("2023-01-01T00:00:00Z", DayEnd::Start).expect("instant"),
+    ));
+    let mut ledger =
+        Ledger::init(&tmp.path().join("ledger"), "Admin", clock.clone()).expect("init");
+    let stamp = |command: Command, effective: Option<FuzzyDate>| Stamped {
+        command,
+        effective,
+        source: None,
+    };
+    ledger
+        .transact(
+            "Admin",
+            "setup",
+            vec![
+                stamp(
+                    Command::AddPlan {
+                        partnership: "CSP".into(),
+                        review: "Alice".into(),
+                        chair: None,
+                        published: None,
+                    },
+                    None,
+                ),
+                stamp(command(&Cmd::AddAction), None),
+                stamp(command(&Cmd::AddAction), None),
+                stamp(command(&Cmd::Claim(1)), FuzzyDate::month(2019, 12)),
+            ],
+        )
+        .expect("setup");
+    let refused = ledger.transact(
+        "Lead",
+        "accept",
+        vec![stamp(
+            command(&Cmd::Accept(1)),
+            FuzzyDate::day(2019, 12, 15),
+        )],
+    );
+    assert!(
+        matches!(&refused, Err(planledger::ledger::LedgerError::Command(e)) if e.to_string().contains("before the claim")),
+        "{refused:?}"
+    );
+    ledger
+        .transact(
+            "Lead",
+            "accept",
+            vec![stamp(command(&Cmd::Accept(1)), FuzzyDate::day(2020, 1, 5))],
+        )
+        .expect("an acceptance after the claim");
+    ledger
+        .transact(
+            "Lead",
+            "status",
+            vec![stamp(command(&Cmd::SetStatus(2, Status::InProgress)), None)],
+        )
+        .expect("in progress today");
+    ledger
+        .transact(
+            "Lead",
+            "claim",
+            vec![stamp(command(&Cmd::Claim(2)), FuzzyDate::day(2019, 6, 5))],
+        )
+        .expect("a claim backdated before the status change");
+
+    let today = NaiveDate::from_ymd_opt(2023, 1, 1).expect("a day");
+    let now = ledger
+        .state_view(View {
+            as_of: None,
+            valid_at: Some(today),
+        })
+        .expect("view");
+    assert_eq!(now.actions[&1].status, ledger.state().actions[&1].status);
+    assert_eq!(now.actions[&2].status, Status::Claimed);
+    let mid_december = ledger
+        .state_view(View {
+            as_of: None,
+            valid_at: NaiveDate::from_ymd_opt(2019, 12, 20),
+        })
+        .expect("view");
+    assert_eq!(
+        mid_december.actions[&1].status,
+        Status::Open,
+        "the December claim counts from 31 December"
+    );
+    assert_eq!(
+        mid_december.actions[&2].status,
+        Status::Claimed,
+        "claimed on 5 June 2019"
+    );
 }
