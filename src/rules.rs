@@ -121,7 +121,10 @@ pub fn violation(state: &State, seq: u64, record: &Record) -> Option<String> {
                 Some(pending) if pending.number == *claim => {
                     let decided = crate::projection::valid_from(record);
                     (decided < Some(pending.at.effective.last_day())).then(|| {
-                        format!("it decides claim {claim} of {} before the claim was made", ids::action(*action))
+                        format!(
+                            "it decides claim {claim} of {} before the claim was made",
+                            ids::action(*action)
+                        )
                     })
                 }
                 _ => Some(format!(

@@ -27,6 +27,10 @@ pub struct Args {
     /// ledger had recorded at two instants
     #[arg(long)]
     valid: bool,
+    /// With --valid: by what the ledger had recorded at this instant or date
+    /// (default: now)
+    #[arg(long, value_name = "WHEN", requires = "valid")]
+    as_of: Option<String>,
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
@@ -113,43 +117,40 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     Ok(())
 }
 
+/// The span the arguments name. `--from` counts from the start of the day
+/// or period it names, `--to` to the end of its own (or now), so both ends
+/// are included: "from 2019-06" includes all of June.
 fn span(ledger: &Ledger, args: &Args) -> Result<Span, CliError> {
+    let refused = |to: &str| CliError::Input(format!("--to {to} is before --from {}", args.from));
     if args.valid {
-        let date = |text: &str| {
-            FuzzyDate::parse_iso(text)
-                .map(|d| d.last_day())
-                .map_err(|e| CliError::Input(e.to_string()))
-        };
-        let from = date(&args.from)?;
+        let date =
+            |text: &str| FuzzyDate::parse_iso(text).map_err(|e| CliError::Input(e.to_string()));
+        let from = date(&args.from)?.first_day();
         let to = match &args.to {
-            Some(text) => date(text)?,
+            Some(text) => date(text)?.last_day(),
             None => ledger.today(),
         };
         if to < from {
-            return Err(CliError::Input(format!(
-                "--to {} is before --from {}",
-                to, from
-            )));
+            return Err(refused(args.to.as_deref().unwrap_or("today")));
         }
-        return Ok(Span::Valid {
-            from,
-            to,
-            as_of: None,
-        });
+        let as_of = match &args.as_of {
+            Some(text) => {
+                Some(parse_instant(text, DayEnd::End).map_err(|e| CliError::Input(e.to_string()))?)
+            }
+            None => None,
+        };
+        return Ok(Span::Valid { from, to, as_of });
     }
-    let instant =
-        |text: &str| parse_instant(text, DayEnd::End).map_err(|e| CliError::Input(e.to_string()));
-    let from = instant(&args.from)?;
+    let from =
+        parse_instant(&args.from, DayEnd::Start).map_err(|e| CliError::Input(e.to_string()))?;
     let to = match &args.to {
-        Some(text) => instant(text)?,
+        Some(text) => {
+            parse_instant(text, DayEnd::End).map_err(|e| CliError::Input(e.to_string()))?
+        }
         None => ledger.now(),
     };
     if to < from {
-        return Err(CliError::Input(format!(
-            "--to {} is before --from {}",
-            args.to.as_deref().unwrap_or("now"),
-            args.from
-        )));
+        return Err(refused(args.to.as_deref().unwrap_or("now")));
     }
     Ok(Span::Recorded { from, to })
 }

@@ -95,12 +95,52 @@ pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
 }
 
 /// Days by which an effective date lies before the recorded day, if more
-/// than `threshold`.
+/// than `threshold`. Measured from the *start* of the stated period, so a
+/// coarse date cannot hide a backdate: "2025" stated in January 2026 is a
+/// year back, not a month.
 pub fn backdated_by(record: &Record, threshold: i64) -> Option<i64> {
     let effective = record.effective?;
     let recorded_day: NaiveDate = day_of(record.recorded_at);
-    let gap = (recorded_day - effective.last_day()).num_days();
+    let gap = (recorded_day - effective.first_day()).num_days();
     (gap > threshold).then_some(gap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::FuzzyDate;
+    use crate::event::{ClockNote, Event};
+    use crate::time::{DayEnd, parse_instant};
+
+    fn claim_on(recorded: &str, effective: Option<FuzzyDate>) -> Record {
+        Record {
+            tx: 1,
+            recorded_at: parse_instant(recorded, DayEnd::Start).unwrap(),
+            clock: ClockNote::System,
+            actor: "Lead".into(),
+            effective,
+            source: None,
+            event: Event::MilestoneNoted {
+                action: 1,
+                note: "x".into(),
+            },
+        }
+    }
+
+    /// Regression (found in review): a year-precision date hid a backdate
+    /// that the same date given to the day revealed.
+    #[test]
+    fn a_coarse_date_does_not_hide_a_backdate() {
+        let by_year = claim_on("2026-01-25", FuzzyDate::year(2025));
+        let by_day = claim_on("2026-01-25", FuzzyDate::day(2025, 1, 10));
+        assert_eq!(backdated_by(&by_year, 30), Some(389));
+        assert_eq!(backdated_by(&by_day, 30), Some(380));
+        assert_eq!(
+            backdated_by(&claim_on("2026-01-25", FuzzyDate::month(2026, 1)), 30),
+            None
+        );
+        assert_eq!(backdated_by(&claim_on("2026-01-25", None), 30), None);
+    }
 }
 
 fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {

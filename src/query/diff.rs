@@ -1,8 +1,9 @@
 //! What changed between two points in time, on either axis.
 //!
-//! On the recorded axis the change between instants `t1` and `t2` is the
-//! events recorded in `(t1, t2]`; on the valid axis between dates `d1` and
-//! `d2` it is the facts that became true in `(d1, d2]`. Either way, folding
+//! On the recorded axis the change from instant `t1` to `t2` is the events
+//! recorded in `[t1, t2]`; on the valid axis from day `d1` to `d2` it is the
+//! facts that became true in `[d1, d2]`. Both ends are included, so "since
+//! 1 June" includes 1 June. Either way, folding
 //! the change onto the state at the first point gives the state at the
 //! second: the change is a list of events, not a summary of it. Beside the
 //! events, [`Diff::moves`] compares each action's status at the two points.
@@ -19,10 +20,10 @@ use crate::store::StoredEvent;
 /// The two points compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Span {
-    /// Events recorded after `from` and at or before `to`.
+    /// Events recorded at or after `from` and at or before `to`.
     Recorded { from: Micros, to: Micros },
-    /// Facts true in the world after the end of `from` and by the end of
-    /// `to`, as the ledger knew them at `as_of` (or now).
+    /// Facts that became true in the world on a day from `from` to `to`,
+    /// both included, as the ledger knew them at `as_of` (or now).
     Valid {
         from: NaiveDate,
         to: NaiveDate,
@@ -36,7 +37,7 @@ impl Span {
         match self {
             Span::Recorded { from, to } => (
                 View {
-                    as_of: Some(from),
+                    as_of: Some(from - 1),
                     valid_at: None,
                 },
                 View {
@@ -47,7 +48,7 @@ impl Span {
             Span::Valid { from, to, as_of } => (
                 View {
                     as_of,
-                    valid_at: Some(from),
+                    valid_at: from.pred_opt(),
                 },
                 View {
                     as_of,
@@ -61,11 +62,11 @@ impl Span {
     pub fn contains(self, event: &StoredEvent) -> bool {
         match self {
             Span::Recorded { from, to } => {
-                event.record.recorded_at > from && event.record.recorded_at <= to
+                event.record.recorded_at >= from && event.record.recorded_at <= to
             }
             Span::Valid { from, to, as_of } => {
                 as_of.is_none_or(|t| event.record.recorded_at <= t)
-                    && valid_from(&event.record).is_some_and(|day| day > from && day <= to)
+                    && valid_from(&event.record).is_some_and(|day| day >= from && day <= to)
             }
         }
     }

@@ -251,7 +251,7 @@ proptest! {
                     _ => {}
                 }
             }
-            // What diff --valid lists is exactly the facts that became true in between.
+            // What diff --valid lists is exactly the facts that became true from that day on.
             let span = Span::Valid { from: day, to: far, as_of: None };
             let events = ledger.events().expect("events");
             let (v1, v2) = span.views();
@@ -260,7 +260,7 @@ proptest! {
             let change = diff::diff(&events, span, &before, &after);
             let expected: Vec<u64> = events
                 .iter()
-                .filter(|e| valid_from(&e.record).is_some_and(|d| d > day))
+                .filter(|e| valid_from(&e.record).is_some_and(|d| d >= day))
                 .map(|e| e.seq)
                 .collect();
             prop_assert_eq!(change.seqs, expected);
