@@ -105,44 +105,6 @@ pub fn backdated_by(record: &Record, threshold: i64) -> Option<i64> {
     (gap > threshold).then_some(gap)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::date::FuzzyDate;
-    use crate::event::{ClockNote, Event};
-    use crate::time::{DayEnd, parse_instant};
-
-    fn claim_on(recorded: &str, effective: Option<FuzzyDate>) -> Record {
-        Record {
-            tx: 1,
-            recorded_at: parse_instant(recorded, DayEnd::Start).unwrap(),
-            clock: ClockNote::System,
-            actor: "Lead".into(),
-            effective,
-            source: None,
-            event: Event::MilestoneNoted {
-                action: 1,
-                note: "x".into(),
-            },
-        }
-    }
-
-    /// Regression (found in review): a year-precision date hid a backdate
-    /// that the same date given to the day revealed.
-    #[test]
-    fn a_coarse_date_does_not_hide_a_backdate() {
-        let by_year = claim_on("2026-01-25", FuzzyDate::year(2025));
-        let by_day = claim_on("2026-01-25", FuzzyDate::day(2025, 1, 10));
-        assert_eq!(backdated_by(&by_year, 30), Some(389));
-        assert_eq!(backdated_by(&by_day, 30), Some(380));
-        assert_eq!(
-            backdated_by(&claim_on("2026-01-25", FuzzyDate::month(2026, 1)), 30),
-            None
-        );
-        assert_eq!(backdated_by(&claim_on("2026-01-25", None), 30), None);
-    }
-}
-
 fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
     let action = record.event.action();
     let known = action.and_then(|a| state.actions.get(&a));
@@ -277,5 +239,43 @@ pub fn clock_words(clock: ClockNote) -> String {
         ClockNote::HeldAtHead { clock_read } => {
             format!("held at head (clock read {})", format_micros(clock_read))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::FuzzyDate;
+    use crate::event::{ClockNote, Event};
+    use crate::time::{DayEnd, parse_instant};
+
+    fn claim_on(recorded: &str, effective: Option<FuzzyDate>) -> Record {
+        Record {
+            tx: 1,
+            recorded_at: parse_instant(recorded, DayEnd::Start).unwrap(),
+            clock: ClockNote::System,
+            actor: "Lead".into(),
+            effective,
+            source: None,
+            event: Event::MilestoneNoted {
+                action: 1,
+                note: "x".into(),
+            },
+        }
+    }
+
+    /// Regression (found in review): a year-precision date hid a backdate
+    /// that the same date given to the day revealed.
+    #[test]
+    fn a_coarse_date_does_not_hide_a_backdate() {
+        let by_year = claim_on("2026-01-25", FuzzyDate::year(2025));
+        let by_day = claim_on("2026-01-25", FuzzyDate::day(2025, 1, 10));
+        assert_eq!(backdated_by(&by_year, 30), Some(389));
+        assert_eq!(backdated_by(&by_day, 30), Some(380));
+        assert_eq!(
+            backdated_by(&claim_on("2026-01-25", FuzzyDate::month(2026, 1)), 30),
+            None
+        );
+        assert_eq!(backdated_by(&claim_on("2026-01-25", None), 30), None);
     }
 }

@@ -370,7 +370,7 @@ fn markdown_report_has_the_summary_counts_and_escapes_pipes() {
     assert!(md.contains("Audit template agreed.<br>First audit due in December."));
     assert!(md.contains("## Backdated entries"));
     assert!(
-        md.contains("**654 days**"),
+        md.contains("**684 days**"),
         "the backdated claim shows its gap"
     );
     // Every table row has the same number of unescaped cell separators as
@@ -430,7 +430,10 @@ fn html_report_is_self_contained_escapes_ledger_text_and_names_the_head() {
     assert!(html.contains("<svg class=\"timeline-chart\""));
     assert!(html.contains("<svg class=\"status-over-time\""));
     assert!(html.contains("data-kind=\"ClaimChallenged\""));
-    assert!(html.contains("backdated 654 days"));
+    assert!(
+        html.contains("backdated 684 days"),
+        "measured from the start of January 2020"
+    );
     assert!(html.contains("@media print"));
 }
 
