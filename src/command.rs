@@ -281,7 +281,7 @@ pub fn validate(state: &State, command: &Command) -> Result<Event, CommandError>
             reason,
         } => {
             let current = find(state, *action)?;
-            if current.target == *target {
+            if same_target(current.target.as_ref(), target.as_ref()) {
                 return Err(CommandError::SameTarget {
                     action: ids::action(*action),
                 });
@@ -355,6 +355,20 @@ pub fn check_effective(effective: Option<FuzzyDate>, today: NaiveDate) -> Result
             Err(CommandError::EffectiveInFuture { date, today })
         }
         _ => Ok(()),
+    }
+}
+
+/// Two targets are the same when they name the same date, however worded
+/// ("December 2019" and "2019-12"), or, naming none, the same words.
+pub fn same_target(a: Option<&Target>, b: Option<&Target>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => match (a.date, b.date) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => a.text.trim().eq_ignore_ascii_case(b.text.trim()),
+            _ => false,
+        },
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -473,6 +487,33 @@ fn closest(typed: &str, known: impl Iterator<Item = String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (found in review): retargeting "December 2019" to
+    /// "2019-12" was recorded as a change.
+    #[test]
+    fn a_target_worded_differently_is_the_same_target() {
+        let december = |text: &str| Target {
+            text: text.into(),
+            date: FuzzyDate::month(2019, 12),
+        };
+        assert!(same_target(
+            Some(&december("December 2019")),
+            Some(&december("2019-12"))
+        ));
+        let ongoing = Target {
+            text: "Ongoing".into(),
+            date: None,
+        };
+        assert!(same_target(
+            Some(&ongoing),
+            Some(&Target {
+                text: " ongoing".into(),
+                date: None
+            })
+        ));
+        assert!(!same_target(Some(&ongoing), Some(&december("2019-12"))));
+        assert!(!same_target(None, Some(&ongoing)));
+    }
 
     #[test]
     fn closest_suggests_a_near_id_only() {
