@@ -16,17 +16,32 @@ use crate::status::Status;
 use crate::time::{format_micros, format_short};
 
 use super::CliError;
+use super::when::{TimeArgs, before_ledger};
 
 #[derive(Debug, Default, clap::Args)]
 pub struct Args {
     /// Print JSON instead of tables
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    when: TimeArgs,
 }
 
 pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let entries = trail(&ledger.events()?, &Filter::default());
-    let summary = summarize(ledger.state(), &entries, ledger.today());
+    let resolved = args.when.resolve(ledger)?;
+    let state = ledger.state_view(resolved.view)?;
+    if before_ledger(&state, &args.when, out)? {
+        return Ok(());
+    }
+    let filter = Filter {
+        view: resolved.view,
+        ..Filter::default()
+    };
+    let entries = trail(&ledger.events()?, &filter);
+    let summary = summarize(&state, &entries, resolved.day);
+    if !args.json {
+        resolved.write_notes(out)?;
+    }
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &summary_json(&summary))
             .map_err(std::io::Error::from)?;

@@ -174,7 +174,8 @@ pub struct Awaiting {
     pub recorded_at: crate::event::Micros,
     /// The completion date the claimant stated, if any.
     pub effective: Option<crate::date::FuzzyDate>,
-    /// Whole days from the claim's recorded day to `today`.
+    /// Whole days from the claim's recorded day to `today` (0 if `today` is
+    /// earlier, as in a view of a past date).
     pub days_waiting: i64,
 }
 
@@ -246,7 +247,9 @@ pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary 
                 claimed_by: claim.at.actor.clone(),
                 recorded_at: claim.at.recorded_at,
                 effective: claim.at.effective_stated.then_some(claim.at.effective),
-                days_waiting: (today - day_of(claim.at.recorded_at)).num_days(),
+                // Waiting starts when the ledger learned of the claim; in a
+                // view of a date before that, it has not started.
+                days_waiting: (today - day_of(claim.at.recorded_at)).num_days().max(0),
             });
         }
     }

@@ -596,3 +596,25 @@ fn every_export_format_works_on_the_shipped_plan() {
     );
     assert_eq!(refused.code, 1, "{}", refused.stderr);
 }
+
+#[test]
+fn summary_takes_both_time_axes() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let now = fx.json(&["summary", "--json"]);
+    let then = fx.json(&["summary", "--json", "--valid-at", "2019-12-31"]);
+    assert_eq!(now["total"]["actions"], 26, "{}", now["total"]);
+    assert_eq!(then["total"]["actions"], 26);
+    assert_ne!(
+        now["total"], then["total"],
+        "fewer facts were true at the end of 2019"
+    );
+    for claim in then["awaiting_assurance"].as_array().expect("claims") {
+        assert!(
+            claim["days_waiting"].as_i64().is_some_and(|d| d >= 0),
+            "{claim}"
+        );
+    }
+    let before = fx.json(&["summary", "--json", "--as-of", "2021-11-30T12:00:00Z"]);
+    assert_eq!(before["total"]["actions"], 0);
+}
