@@ -18,7 +18,7 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let store = Store::open(&context.ledger_dir)?;
+    let store = Store::open_for_verify(&context.ledger_dir)?;
     let report = integrity::verify(&store)?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report_json(&report))

@@ -190,23 +190,50 @@ impl Store {
 
     /// Opens an existing ledger and checks its format version.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let store = Store::open_for_verify(dir)?;
+        store.format_version()?;
+        Ok(store)
+    }
+
+    /// Opens a ledger whose format version may be missing or unreadable
+    /// (damage that `verify` reports), but not one of another version.
+    pub fn open_for_verify(dir: &Path) -> Result<Store, StoreError> {
         if !dir.join(SLED_DIR).is_dir() {
             return Err(StoreError::NotALedger {
                 path: dir.to_path_buf(),
             });
         }
         let store = Store::open_unchecked(dir)?;
-        match store.meta.get(FORMAT_KEY)? {
-            None => Err(StoreError::NotALedger {
-                path: dir.to_path_buf(),
-            }),
-            Some(v) if v.as_ref() == FORMAT_VERSION.to_be_bytes() => Ok(store),
-            Some(v) => Err(StoreError::UnknownFormat {
-                path: dir.to_path_buf(),
-                found: match <[u8; 4]>::try_from(v.as_ref()) {
-                    Ok(b) => u32::from_be_bytes(b).to_string(),
-                    Err(_) => format!("(unreadable: {})", hex::encode(&v)),
-                },
+        match store.format_version() {
+            Err(StoreError::Damaged { .. }) | Ok(()) => Ok(store),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Checks the stored format version: this version is fine; another
+    /// version is [`StoreError::UnknownFormat`]; none at all is a ledger
+    /// never finished (no events) or damaged (events without a version).
+    pub fn format_version(&self) -> Result<(), StoreError> {
+        let path = || self.dir.to_path_buf();
+        match self.meta.get(FORMAT_KEY)? {
+            Some(v) if v.as_ref() == FORMAT_VERSION.to_be_bytes() => Ok(()),
+            Some(v) => match <[u8; 4]>::try_from(v.as_ref()) {
+                Ok(b) => Err(StoreError::UnknownFormat {
+                    path: path(),
+                    found: u32::from_be_bytes(b).to_string(),
+                }),
+                Err(_) => Err(StoreError::Damaged {
+                    seq: 0,
+                    why: format!(
+                        "the stored format version is unreadable ({})",
+                        hex::encode(&v)
+                    ),
+                }),
+            },
+            None if self.events.is_empty() => Err(StoreError::NotALedger { path: path() }),
+            None => Err(StoreError::Damaged {
+                seq: 0,
+                why: "the ledger holds events but names no format version".into(),
             }),
         }
     }

@@ -77,6 +77,10 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
     let mut expected_seq = 0u64;
     let mut last_recorded: Option<Micros> = None;
     let mut txs: Vec<SeenTx> = Vec::new();
+    match store.format_version() {
+        Err(StoreError::Damaged { seq, why }) => report.problem(seq, why),
+        result => result?,
+    }
 
     for item in store.raw_tree(RawTree::Events) {
         let (key, value) = item?;

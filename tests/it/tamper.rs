@@ -382,3 +382,28 @@ fn a_fully_rehashed_forgery_that_breaks_the_rules_is_named() {
     );
     assert!(run.stdout.contains("not a legal move"), "{}", run.stdout);
 }
+
+/// Regression (found in review): a ledger whose format version had been
+/// deleted was reported as "no ledger here" (exit 1) instead of damaged.
+#[test]
+fn a_deleted_format_version_is_damage_named_at_seq_0() {
+    let (tl, _) = closed_small_plan();
+    let db = sled::open(tl.dir().join("sled")).expect("sled opens");
+    db.open_tree("meta")
+        .expect("meta")
+        .remove("format_version")
+        .expect("removes");
+    db.flush().expect("flushes");
+    drop(db);
+    let run = cli_verify(&tl.dir());
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("first bad sequence number is 0"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("no format version"), "{}", run.stdout);
+    let show = crate::support::run(crate::support::planledger(&tl.dir()).arg("show"));
+    assert_eq!(show.code, 3, "{}", show.stderr);
+    assert!(show.stderr.contains("damaged"), "{}", show.stderr);
+}
