@@ -133,6 +133,7 @@ impl Ledger {
                 }],
             },
         )?;
+        ledger.store.sync_directories()?;
         ledger.fold_in(&written);
         Ok(ledger)
     }

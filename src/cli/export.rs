@@ -2,7 +2,6 @@
 //! as JSON Lines, the plan as JSON or CSV, and reports in Markdown or as one
 //! self-contained HTML page. Reports are verified first and say so.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -54,11 +53,21 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     match &args.output {
         None => write(ledger, args, &resolved, out),
         Some(path) => {
-            let file = File::create(path)
-                .map_err(|e| CliError::Input(format!("cannot write {}: {e}", path.display())))?;
+            // Written beside the target and renamed into place, so a failure
+            // part-way never leaves a partial report under the name asked for.
+            let cannot = |e: std::io::Error| {
+                CliError::Input(format!("cannot write {}: {e}", path.display()))
+            };
+            let folder = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => std::path::Path::new("."),
+            };
+            let file = tempfile::NamedTempFile::new_in(folder).map_err(cannot)?;
             let mut writer = BufWriter::new(file);
             write(ledger, args, &resolved, &mut writer)?;
             writer.flush()?;
+            let file = writer.into_inner().map_err(|e| cannot(e.into_error()))?;
+            file.persist(path).map_err(|e| cannot(e.error))?;
             resolved.write_notes(out)?;
             writeln!(out, "Wrote {}", path.display())?;
             Ok(())

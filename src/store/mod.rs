@@ -397,6 +397,23 @@ impl Store {
         fsync(&sled_dir)
     }
 
+    /// Makes the ledger directory itself durable: its entries (`LOCK`,
+    /// `sled/`) and its own entry in its parent. Called once, after the
+    /// genesis transaction, so that an acknowledged `init` survives a crash.
+    pub fn sync_directories(&self) -> Result<(), StoreError> {
+        let fsync = |path: &Path| {
+            File::open(path)
+                .and_then(|f| f.sync_all())
+                .map_err(|source| io_error(path, source))
+        };
+        fsync(&self.dir)?;
+        let parent = match self.dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fsync(&parent)
+    }
+
     /// Every stored event in sequence order, each checked against its
     /// predecessor's hash and decoded. Stops at the first event that does
     /// not fit; `verify` gives the full account.
