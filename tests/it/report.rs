@@ -520,13 +520,23 @@ fn run_chromium(profile: &Path, args: &[String], page: &Path) -> String {
 #[test]
 fn html_report_renders_in_headless_chromium_with_tables_and_charts() {
     let browser = chromium();
-    assert!(
-        browser.exists(),
-        "headless Chromium is needed to check the HTML report: install it with \
-         'apt-get install -y chromium' (Debian), or point CHROMIUM at a Chromium binary; \
-         {} does not exist",
-        browser.display()
-    );
+    if !browser.exists() {
+        // CI installs Chromium and must run this check; on a newcomer's
+        // machine without it, note it (README says so) rather than fail.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "headless Chromium is needed to check the HTML report: install it with \
+             'apt-get install -y chromium' (Debian), or point CHROMIUM at a Chromium binary; \
+             {} does not exist",
+            browser.display()
+        );
+        eprintln!(
+            "NOTE: the HTML report was not rendered in a browser: {} does not exist \
+             (apt-get install -y chromium; CI requires it)",
+            browser.display()
+        );
+        return;
+    }
     let fx = fixture();
     let html = render(&fx, export::html::write);
     let work = tempfile::tempdir().unwrap();
