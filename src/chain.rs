@@ -39,6 +39,8 @@ pub fn event_hash(prev: &Hash, seq: u64, record: &[u8]) -> Hash {
 pub enum LinkError {
     #[error("stored value is {len} bytes, too short to hold a 32-byte hash")]
     Truncated { len: usize },
+    #[error("the record is {len} bytes, more than a record may hold")]
+    TooLong { len: usize },
     #[error("stored hash {stored} does not match the recomputed hash {computed}")]
     HashMismatch { stored: String, computed: String },
 }
@@ -52,6 +54,11 @@ pub fn check_link<'a>(
 ) -> Result<(&'a [u8], Hash), LinkError> {
     if stored.len() < 32 {
         return Err(LinkError::Truncated { len: stored.len() });
+    }
+    if stored.len() - 32 > crate::codec::MAX_RECORD_LEN {
+        return Err(LinkError::TooLong {
+            len: stored.len() - 32,
+        });
     }
     let (hash, record) = stored.split_at(32);
     let computed = event_hash(prev, seq, record);
@@ -131,6 +138,19 @@ mod tests {
         assert_eq!(
             check_link(&GENESIS_PREV, 0, &stored[..31]),
             Err(LinkError::Truncated { len: 31 })
+        );
+    }
+
+    /// A stored value longer than any record is refused before hashing, so
+    /// no stored length can overflow the framing's u32.
+    #[test]
+    fn an_overlong_value_is_refused_not_hashed() {
+        let value = vec![0u8; 32 + crate::codec::MAX_RECORD_LEN + 1];
+        assert_eq!(
+            check_link(&GENESIS_PREV, 0, &value),
+            Err(LinkError::TooLong {
+                len: crate::codec::MAX_RECORD_LEN + 1
+            })
         );
     }
 }
