@@ -91,6 +91,8 @@ mod tests {
     use super::*;
     use crate::date::{FuzzyDate, Target};
     use crate::event::{ClockNote, Event, Evidence, Record, SourceRef};
+    #[allow(unused_imports)]
+    use crate::id::{ActionId, ClaimNo, PlanId, RecId};
     use crate::status::Status;
 
     fn sample() -> Record {
@@ -105,8 +107,8 @@ mod tests {
                 locator: "THAMES VALLEY POLICE, row 1".into(),
             }),
             event: Event::CompletionClaimed {
-                action: 1,
-                claim: 1,
+                action: ActionId::of(1),
+                claim: ClaimNo::of(1),
                 outcome: "5/6/19 – completed. Process updated.".into(),
                 evidence: vec![Evidence {
                     name: "minutes.pdf".into(),
@@ -123,13 +125,13 @@ mod tests {
             sample(),
             Record {
                 event: Event::ActionAdded {
-                    action: 9,
-                    plan: 1,
+                    action: ActionId::of(9),
+                    plan: PlanId::of(1),
                     agency: "A2Dominion".into(),
                     lead: None,
                     text: "Review the training matrix".into(),
                     scope: Some("Local".into()),
-                    recommendations: vec![3, 11],
+                    recommendations: vec![RecId::of(3), RecId::of(11)],
                     target: Some(Target {
                         text: "Dec 2019 (course availability)".into(),
                         date: FuzzyDate::month(2019, 12),
@@ -139,7 +141,7 @@ mod tests {
             },
             Record {
                 event: Event::StatusChanged {
-                    action: 2,
+                    action: ActionId::of(2),
                     from: Status::Open,
                     to: Status::Embedded,
                     reason: String::new(),

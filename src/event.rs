@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::date::{FuzzyDate, Target};
+use crate::id::{ActionId, ClaimNo, PlanId, RecId};
 use crate::status::Status;
 
 /// A BLAKE3 hash: of an event (see `chain`) or of an evidence file's bytes.
@@ -87,63 +88,63 @@ pub enum Event {
         format_version: u32,
     },
     PlanAdded {
-        plan: u32,
+        plan: PlanId,
         partnership: String,
         review: String,
         chair: Option<String>,
         published: Option<FuzzyDate>,
     },
     RecommendationAdded {
-        plan: u32,
-        number: u32,
+        plan: PlanId,
+        number: RecId,
         text: String,
         scope: Option<String>,
     },
     ActionAdded {
-        action: u32,
-        plan: u32,
+        action: ActionId,
+        plan: PlanId,
         agency: String,
         lead: Option<String>,
         text: String,
         scope: Option<String>,
         /// Recommendation numbers the action cites, as written: a number the
         /// plan does not list is kept (and warned about), never dropped.
-        recommendations: Vec<u32>,
+        recommendations: Vec<RecId>,
         target: Option<Target>,
     },
     StatusChanged {
-        action: u32,
+        action: ActionId,
         from: Status,
         to: Status,
         reason: String,
     },
     MilestoneNoted {
-        action: u32,
+        action: ActionId,
         note: String,
     },
     CompletionClaimed {
-        action: u32,
-        claim: u32,
+        action: ActionId,
+        claim: ClaimNo,
         outcome: String,
         evidence: Vec<Evidence>,
     },
     ClaimAccepted {
-        action: u32,
-        claim: u32,
+        action: ActionId,
+        claim: ClaimNo,
         finding: String,
     },
     ClaimChallenged {
-        action: u32,
-        claim: u32,
+        action: ActionId,
+        claim: ClaimNo,
         finding: String,
     },
     ActionWithdrawn {
-        action: u32,
+        action: ActionId,
         from: Status,
         reason: String,
     },
     TargetChanged {
-        action: u32,
+        action: ActionId,
         from: Option<Target>,
         to: Option<Target>,
         reason: String,
@@ -157,14 +158,14 @@ pub enum Event {
     },
     /// Something a reviewer should look at, found while importing.
     ImportWarning {
-        action: Option<u32>,
+        action: Option<ActionId>,
         message: String,
     },
 }
 
 impl Event {
     /// The action this event is about, if any.
-    pub fn action(&self) -> Option<u32> {
+    pub fn action(&self) -> Option<ActionId> {
         match self {
             Event::ActionAdded { action, .. }
             | Event::StatusChanged { action, .. }
@@ -182,36 +183,76 @@ impl Event {
         }
     }
 
-    /// The name of the event type, as in the event catalogue.
-    pub fn kind(&self) -> &'static str {
+    /// Which type of event this is.
+    pub fn kind(&self) -> EventKind {
         match self {
-            Event::LedgerCreated { .. } => "LedgerCreated",
-            Event::PlanAdded { .. } => "PlanAdded",
-            Event::RecommendationAdded { .. } => "RecommendationAdded",
-            Event::ActionAdded { .. } => "ActionAdded",
-            Event::StatusChanged { .. } => "StatusChanged",
-            Event::MilestoneNoted { .. } => "MilestoneNoted",
-            Event::CompletionClaimed { .. } => "CompletionClaimed",
-            Event::ClaimAccepted { .. } => "ClaimAccepted",
-            Event::ClaimChallenged { .. } => "ClaimChallenged",
-            Event::ActionWithdrawn { .. } => "ActionWithdrawn",
-            Event::TargetChanged { .. } => "TargetChanged",
-            Event::SourceImported { .. } => "SourceImported",
-            Event::ImportWarning { .. } => "ImportWarning",
+            Event::LedgerCreated { .. } => EventKind::LedgerCreated,
+            Event::PlanAdded { .. } => EventKind::PlanAdded,
+            Event::RecommendationAdded { .. } => EventKind::RecommendationAdded,
+            Event::ActionAdded { .. } => EventKind::ActionAdded,
+            Event::StatusChanged { .. } => EventKind::StatusChanged,
+            Event::MilestoneNoted { .. } => EventKind::MilestoneNoted,
+            Event::CompletionClaimed { .. } => EventKind::CompletionClaimed,
+            Event::ClaimAccepted { .. } => EventKind::ClaimAccepted,
+            Event::ClaimChallenged { .. } => EventKind::ClaimChallenged,
+            Event::ActionWithdrawn { .. } => EventKind::ActionWithdrawn,
+            Event::TargetChanged { .. } => EventKind::TargetChanged,
+            Event::SourceImported { .. } => EventKind::SourceImported,
+            Event::ImportWarning { .. } => EventKind::ImportWarning,
         }
     }
 }
 
-/// Display forms of identifiers.
-pub mod ids {
-    pub fn plan(n: u32) -> String {
-        format!("P{n}")
+/// The type of an [`Event`], without its fields: what views group and
+/// filter by. Never stored; it is written (in JSON, in reports) by its name
+/// in the event catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventKind {
+    LedgerCreated,
+    PlanAdded,
+    RecommendationAdded,
+    ActionAdded,
+    StatusChanged,
+    MilestoneNoted,
+    CompletionClaimed,
+    ClaimAccepted,
+    ClaimChallenged,
+    ActionWithdrawn,
+    TargetChanged,
+    SourceImported,
+    ImportWarning,
+}
+
+impl EventKind {
+    /// The name of the event type, as in the event catalogue.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::LedgerCreated => "LedgerCreated",
+            EventKind::PlanAdded => "PlanAdded",
+            EventKind::RecommendationAdded => "RecommendationAdded",
+            EventKind::ActionAdded => "ActionAdded",
+            EventKind::StatusChanged => "StatusChanged",
+            EventKind::MilestoneNoted => "MilestoneNoted",
+            EventKind::CompletionClaimed => "CompletionClaimed",
+            EventKind::ClaimAccepted => "ClaimAccepted",
+            EventKind::ClaimChallenged => "ClaimChallenged",
+            EventKind::ActionWithdrawn => "ActionWithdrawn",
+            EventKind::TargetChanged => "TargetChanged",
+            EventKind::SourceImported => "SourceImported",
+            EventKind::ImportWarning => "ImportWarning",
+        }
     }
-    pub fn action(n: u32) -> String {
-        format!("A{n}")
+}
+
+impl Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
-    pub fn recommendation(n: u32) -> String {
-        format!("R{n}")
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

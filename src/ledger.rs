@@ -12,10 +12,11 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use crate::command::{self, Command, CommandError};
+use crate::command::{self, Command};
 use crate::date::FuzzyDate;
 use crate::event::{ClockNote, Event, Micros, Record, SourceRef};
 use crate::projection::State;
+use crate::rules::{self, Refusal};
 use crate::snapshot;
 use crate::store::{FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent};
 use crate::time::{Clock, day_of};
@@ -25,7 +26,7 @@ pub enum LedgerError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Command(#[from] CommandError),
+    Refused(#[from] Refusal),
     #[error("no actor given: say who is making this change with --actor or PLANLEDGER_ACTOR")]
     NoActor,
     #[error("the system could not provide randomness for the ledger id: {0}")]
@@ -310,13 +311,9 @@ impl Ledger {
             }
             _ => (read, self.clock.note(), None),
         };
-        let today = day_of(recorded_at);
         let mut scratch = self.state.clone();
         let mut records = Vec::with_capacity(commands.len());
         for (seq, stamped) in (self.next_seq()..).zip(commands) {
-            command::check_effective(stamped.effective, today)?;
-            let event = command::validate(&scratch, &stamped.command)?;
-            command::check_decision_date(&scratch, &event, stamped.effective, today)?;
             let record = Record {
                 tx: self.next_tx(),
                 recorded_at,
@@ -324,8 +321,9 @@ impl Ledger {
                 actor: actor.clone(),
                 effective: stamped.effective,
                 source: stamped.source,
-                event,
+                event: command::draft(&scratch, &stamped.command)?,
             };
+            rules::admissible(&scratch, seq, &record)?;
             scratch.apply(seq, [0; 32], &record);
             records.push(record);
         }

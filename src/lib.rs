@@ -12,6 +12,7 @@ pub mod command;
 pub mod date;
 pub mod event;
 pub mod export;
+pub mod id;
 pub mod import;
 pub mod integrity;
 pub mod ledger;

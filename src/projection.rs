@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::{FuzzyDate, Target};
 use crate::event::{Event, Evidence, Hash, Micros, Record, SourceRef};
+use crate::id::{self, ActionId, ClaimNo, PlanId, RecId};
 use crate::status::{self, Status, Via};
 use crate::time::day_of;
 
@@ -51,12 +52,12 @@ pub struct LedgerInfo {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
-    pub id: u32,
+    pub id: PlanId,
     pub partnership: String,
     pub review: String,
     pub chair: Option<String>,
     pub published: Option<FuzzyDate>,
-    pub recommendations: BTreeMap<u32, Recommendation>,
+    pub recommendations: BTreeMap<RecId, Recommendation>,
     pub added: Change,
 }
 
@@ -65,11 +66,16 @@ impl Plan {
     pub fn title(&self) -> String {
         format!("{}: {}", self.partnership, self.review)
     }
+
+    /// The number the next recommendation added without one gets.
+    pub fn next_rec_id(&self) -> RecId {
+        id::next_after(self.recommendations.keys().copied())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recommendation {
-    pub number: u32,
+    pub number: RecId,
     pub text: String,
     pub scope: Option<String>,
     pub added: Change,
@@ -90,7 +96,7 @@ pub struct Assurance {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
-    pub number: u32,
+    pub number: ClaimNo,
     pub outcome: String,
     pub evidence: Vec<Evidence>,
     pub at: Change,
@@ -99,13 +105,13 @@ pub struct Claim {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
-    pub id: u32,
-    pub plan: u32,
+    pub id: ActionId,
+    pub plan: PlanId,
     pub agency: String,
     pub lead: Option<String>,
     pub text: String,
     pub scope: Option<String>,
-    pub recommendations: Vec<u32>,
+    pub recommendations: Vec<RecId>,
     pub target: Option<Target>,
     pub status: Status,
     /// The reason given with the latest status change, withdrawal or
@@ -123,6 +129,11 @@ impl Action {
     /// whole period ended before `day`, and work is still owed.
     pub fn is_overdue(&self, day: NaiveDate) -> bool {
         self.status.is_outstanding() && self.target.as_ref().is_some_and(|t| t.has_passed(day))
+    }
+
+    /// The number the next completion claim gets.
+    pub fn next_claim_no(&self) -> ClaimNo {
+        id::next_after(self.claims.iter().map(|c| c.number))
     }
 
     /// The claim waiting for an assurance decision, if any.
@@ -146,7 +157,7 @@ pub struct Source {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     pub seq: u64,
-    pub action: Option<u32>,
+    pub action: Option<ActionId>,
     pub message: String,
 }
 
@@ -154,8 +165,8 @@ pub struct Warning {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     pub ledger: Option<LedgerInfo>,
-    pub plans: BTreeMap<u32, Plan>,
-    pub actions: BTreeMap<u32, Action>,
+    pub plans: BTreeMap<PlanId, Plan>,
+    pub actions: BTreeMap<ActionId, Action>,
     pub sources: BTreeMap<u64, Source>,
     pub warnings: Vec<Warning>,
     /// The last event applied: its sequence number and hash.
@@ -285,11 +296,16 @@ impl State {
                 action: *action,
                 message: message.clone(),
             }),
-            event => {
-                let Some(action) = event.action().and_then(|id| self.actions.get_mut(&id)) else {
-                    return;
-                };
-                apply_to_action(action, event, at);
+            Event::StatusChanged { action, .. }
+            | Event::MilestoneNoted { action, .. }
+            | Event::CompletionClaimed { action, .. }
+            | Event::ClaimAccepted { action, .. }
+            | Event::ClaimChallenged { action, .. }
+            | Event::ActionWithdrawn { action, .. }
+            | Event::TargetChanged { action, .. } => {
+                if let Some(action) = self.actions.get_mut(action) {
+                    apply_to_action(action, &record.event, at);
+                }
             }
         }
     }
@@ -329,8 +345,18 @@ impl State {
         state
     }
 
+    /// The id the next plan added gets.
+    pub fn next_plan_id(&self) -> PlanId {
+        id::next_after(self.plans.keys().copied())
+    }
+
+    /// The id the next action added gets.
+    pub fn next_action_id(&self) -> ActionId {
+        id::next_after(self.actions.keys().copied())
+    }
+
     /// The only plan, if there is exactly one.
-    pub fn sole_plan(&self) -> Option<u32> {
+    pub fn sole_plan(&self) -> Option<PlanId> {
         let mut ids = self.plans.keys();
         match (ids.next(), ids.next()) {
             (Some(id), None) => Some(*id),
@@ -350,7 +376,13 @@ pub fn valid_from(record: &Record) -> Option<NaiveDate> {
         | Event::ActionAdded { .. }
         | Event::SourceImported { .. }
         | Event::ImportWarning { .. } => None,
-        _ => Some(match record.effective {
+        Event::StatusChanged { .. }
+        | Event::MilestoneNoted { .. }
+        | Event::CompletionClaimed { .. }
+        | Event::ClaimAccepted { .. }
+        | Event::ClaimChallenged { .. }
+        | Event::ActionWithdrawn { .. }
+        | Event::TargetChanged { .. } => Some(match record.effective {
             Some(date) => date.last_day(),
             None => day_of(record.recorded_at),
         }),
@@ -371,7 +403,14 @@ fn fits(action: &Action, event: &Event) -> bool {
         Event::ClaimAccepted { claim, .. } | Event::ClaimChallenged { claim, .. } => action
             .pending_claim()
             .is_some_and(|pending| pending.number == *claim),
-        _ => true,
+        Event::MilestoneNoted { .. } | Event::TargetChanged { .. } => true,
+        // Not about an action: never handed here.
+        Event::LedgerCreated { .. }
+        | Event::PlanAdded { .. }
+        | Event::RecommendationAdded { .. }
+        | Event::ActionAdded { .. }
+        | Event::SourceImported { .. }
+        | Event::ImportWarning { .. } => false,
     }
 }
 
@@ -426,7 +465,13 @@ fn apply_to_action(action: &mut Action, event: &Event, at: Change) {
             action.status_reason = Some(reason.clone());
         }
         Event::TargetChanged { to, .. } => action.target = to.clone(),
-        _ => return,
+        // Not about an action: `fits` refused them above.
+        Event::LedgerCreated { .. }
+        | Event::PlanAdded { .. }
+        | Event::RecommendationAdded { .. }
+        | Event::ActionAdded { .. }
+        | Event::SourceImported { .. }
+        | Event::ImportWarning { .. } => return,
     }
     action.last_changed = at;
 }

@@ -42,6 +42,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
 use planledger::event::{Evidence, Micros};
+use planledger::id::{ActionId, PlanId, RecId};
 use planledger::ledger::{Bound, Ledger, Stamped, View};
 use planledger::query::audit;
 use planledger::snapshot;
@@ -160,7 +161,7 @@ struct Shadow {
 struct Generator {
     rng: Rng,
     setup: Vec<Command>,
-    actions: BTreeMap<u32, Shadow>,
+    actions: BTreeMap<ActionId, Shadow>,
     next_action: u32,
     counter: u64,
 }
@@ -179,7 +180,7 @@ impl Generator {
             });
             for r in 1..=recommendations {
                 setup.push(Command::AddRecommendation {
-                    plan,
+                    plan: PlanId::of(plan),
                     number: None,
                     text: format!(
                         "Recommendation {r}: the partnership to seek assurance that agencies share risk information at MARAC"
@@ -190,14 +191,14 @@ impl Generator {
             for a in 0..actions_per_plan {
                 let agency = rng.pick(AGENCIES);
                 setup.push(Command::AddAction {
-                    plan,
+                    plan: PlanId::of(plan),
                     agency: agency.into(),
                     lead: Some(format!("{agency} lead")),
                     text: format!(
                         "Action {a}: update procedures so that every referral records a risk level and a named officer"
                     ),
                     scope: Some("Local".into()),
-                    recommendations: vec![1 + a % recommendations],
+                    recommendations: vec![RecId::of(1 + a % recommendations)],
                     target: target(a),
                 });
             }
@@ -224,7 +225,7 @@ impl Generator {
                     .copied()
                     .unwrap_or(AGENCIES[0]);
                 self.actions.insert(
-                    self.next_action,
+                    ActionId::of(self.next_action),
                     Shadow {
                         status: Status::Open,
                         agency,
@@ -235,7 +236,7 @@ impl Generator {
             }
             return (ASSURANCE.to_string(), Stamped::from(command));
         }
-        let id = 1 + self.rng.below(u64::from(self.next_action - 1)) as u32;
+        let id = ActionId::of(1 + self.rng.below(u64::from(self.next_action - 1)) as u32);
         let n = self.counter;
         let roll = self.rng.below(100);
         let note = self.rng.pick(NOTES);

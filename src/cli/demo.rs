@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::command::Command;
-use crate::event::ids;
+use crate::id::RecId;
 use crate::import::Format;
 use crate::ledger::{Ledger, Stamped};
 use crate::status::Status;
@@ -89,7 +89,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     }
 
     let state = ledger.state();
-    let pick = |agency: &str, rec: Option<u32>| {
+    let pick = |agency: &str, rec: Option<RecId>| {
         state
             .actions
             .values()
@@ -104,13 +104,13 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
             })
     };
     let tvp = pick("thames valley", None)?;
-    let a2d = pick("a2dominion", Some(11)).or_else(|_| pick("a2dominion", None))?;
+    let a2d = pick("a2dominion", Some(RecId::of(11))).or_else(|_| pick("a2dominion", None))?;
 
     heading(out, "2. Later changes, by the people who made them")?;
     clock.set(at("2022-01-12T14:20:00Z")?);
     ledger.transact(
         A2D_LEAD,
-        &format!("note {}", ids::action(a2d)),
+        &format!("note {}", a2d),
         vec![Stamped {
             command: Command::NoteMilestone {
                 action: a2d,
@@ -122,28 +122,20 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
             source: None,
         }],
     )?;
-    writeln!(
-        out,
-        "2022-01-12  {A2D_LEAD} notes a milestone on {}",
-        ids::action(a2d)
-    )?;
+    writeln!(out, "2022-01-12  {A2D_LEAD} notes a milestone on {}", a2d)?;
     clock.set(at("2022-02-03T09:05:00Z")?);
     ledger.transact(
         ASSURANCE,
-        &format!("accept {}", ids::action(tvp)),
+        &format!("accept {}", tvp),
         vec![Stamped::from(Command::Accept {
             action: tvp,
             finding: "Dip sample of ten MARAC referrals on Niche: each has a risk level and a Risk Management Occurrence".into(),
         })],
     )?;
-    writeln!(
-        out,
-        "2022-02-03  {ASSURANCE} accepts the claim on {}",
-        ids::action(tvp)
-    )?;
+    writeln!(out, "2022-02-03  {ASSURANCE} accepts the claim on {}", tvp)?;
     ledger.transact(
         ASSURANCE,
-        &format!("challenge {}", ids::action(a2d)),
+        &format!("challenge {}", a2d),
         vec![Stamped::from(Command::Challenge {
             action: a2d,
             finding:
@@ -154,50 +146,39 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     writeln!(
         out,
         "2022-02-03  {ASSURANCE} challenges the claim on {}",
-        ids::action(a2d)
+        a2d
     )?;
     clock.set(at("2022-02-21T11:30:00Z")?);
     ledger.transact(
         A2D_LEAD,
-        &format!("status {}", ids::action(a2d)),
+        &format!("status {}", a2d),
         vec![Stamped::from(Command::SetStatus {
             action: a2d,
             to: Status::InProgress,
             reason: "Compiling the training matrix for the perpetrator-awareness module".into(),
         })],
     )?;
-    writeln!(
-        out,
-        "2022-02-21  {A2D_LEAD} puts {} back in progress",
-        ids::action(a2d)
-    )?;
+    writeln!(out, "2022-02-21  {A2D_LEAD} puts {} back in progress", a2d)?;
     ledger.transact(
         TVP_LEAD,
-        &format!("note {}", ids::action(tvp)),
+        &format!("note {}", tvp),
         vec![Stamped::from(Command::NoteMilestone {
             action: tvp,
             note: "Process included in the MARAC co-ordinators' induction pack".into(),
         })],
     )?;
-    writeln!(
-        out,
-        "2022-02-21  {TVP_LEAD} notes a milestone on {}",
-        ids::action(tvp)
-    )?;
+    writeln!(out, "2022-02-21  {TVP_LEAD} notes a milestone on {}", tvp)?;
 
     heading(out, "3. The plan as it stands (planledger show)")?;
     show::run(&ledger, &show::Args::default(), out)?;
 
     heading(
         out,
-        &format!(
-            "4. One action's history (planledger history {})",
-            ids::action(a2d)
-        ),
+        &format!("4. One action's history (planledger history {})", a2d),
     )?;
     history::run_history(
         &ledger,
-        &history::HistoryArgs::for_action(ids::action(a2d)),
+        &history::HistoryArgs::for_action(a2d.to_string()),
         out,
     )?;
 

@@ -6,7 +6,6 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::json;
 
 use crate::date::FuzzyDate;
-use crate::event::ids;
 use crate::export;
 use crate::ledger::Ledger;
 use crate::query::audit::clip;
@@ -49,7 +48,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
             "to": args.to,
             "axis": if args.valid { "valid" } else { "recorded" },
             "moves": diff.moves.iter().map(|m| json!({
-                "action": ids::action(m.action),
+                "action": m.action.to_string(),
                 "agency": m.agency,
                 "from": m.from.map(|s| s.as_str()),
                 "to": m.to.as_str(),
@@ -79,7 +78,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
             .set_header(["action", "agency", "status then", "status now"]);
         for m in &diff.moves {
             table.add_row([
-                ids::action(m.action),
+                m.action.to_string(),
                 clip(&m.agency, 30),
                 m.from
                     .map_or("(not yet added)".to_string(), |s| s.to_string()),
@@ -106,10 +105,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
                 format_short(entry.recorded_at),
                 entry.effective.map_or("—".to_string(), |d| d.to_string()),
                 clip(&entry.actor, 28),
-                entry
-                    .action
-                    .map(|a| format!("{}: ", ids::action(a)))
-                    .unwrap_or_default(),
+                entry.action.map(|a| format!("{}: ", a)).unwrap_or_default(),
                 clip(&entry.change, 100)
             )?;
         }

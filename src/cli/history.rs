@@ -6,7 +6,7 @@ use std::io::Write;
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::command::{resolve_action, resolve_plan};
-use crate::event::{ClockNote, ids};
+use crate::event::ClockNote;
 use crate::export;
 use crate::ledger::{Ledger, LedgerError};
 use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry, Filter, clip};
@@ -96,20 +96,10 @@ pub fn run_history(
         return Ok(());
     }
     let Some(current) = state.actions.get(&action) else {
-        writeln!(
-            out,
-            "{} did not exist yet at that point.",
-            ids::action(action)
-        )?;
+        writeln!(out, "{} did not exist yet at that point.", action)?;
         return Ok(());
     };
-    writeln!(
-        out,
-        "{} · {} · {}",
-        ids::action(action),
-        current.agency,
-        current.status
-    )?;
+    writeln!(out, "{} · {} · {}", action, current.agency, current.status)?;
     writeln!(out, "{}", clip(&current.text, 300))?;
     if let Some(target) = &current.target {
         writeln!(out, "target: {}", clip(&target.to_string(), 200))?;
@@ -201,7 +191,7 @@ fn write_table(entries: &[Entry], with_action: bool, out: &mut dyn Write) -> Res
             clip(&entry.actor, 24),
         ];
         if with_action {
-            row.push(entry.action.map(ids::action).unwrap_or_default());
+            row.push(entry.action.map(|a| a.to_string()).unwrap_or_default());
         }
         row.push(clip(&entry.change, 90));
         row.push(flags(entry));

@@ -6,7 +6,8 @@ use clap::Subcommand;
 
 use crate::command::{Command, choose_plan};
 use crate::date::{FuzzyDate, Target};
-use crate::event::{Event, ids};
+use crate::event::Event;
+use crate::id::{ParseIdError, RecId};
 use crate::ledger::{Ledger, Stamped};
 
 use super::record::report;
@@ -45,8 +46,8 @@ pub struct RecAddArgs {
     /// The recommendation's text
     text: String,
     /// Its number in the review (default: the next free number)
-    #[arg(long)]
-    number: Option<u32>,
+    #[arg(long, value_parser = parse_rec)]
+    number: Option<RecId>,
     /// The plan (default: the only plan)
     #[arg(long)]
     plan: Option<String>,
@@ -75,8 +76,8 @@ pub struct ActionAddArgs {
     #[arg(long)]
     scope: Option<String>,
     /// A recommendation the action answers (repeatable): 3 or R3
-    #[arg(long = "rec", value_name = "N", value_parser = parse_rec_number)]
-    recommendations: Vec<u32>,
+    #[arg(long = "rec", value_name = "N", value_parser = parse_rec)]
+    recommendations: Vec<RecId>,
     /// Target: YYYY-MM-DD, YYYY-MM, YYYY, or words such as 'Ongoing'
     #[arg(long, value_parser = parse_target)]
     target: Option<Target>,
@@ -89,11 +90,8 @@ pub(crate) fn parse_target(text: &str) -> Result<Target, String> {
     Target::parse_cli(text).map_err(|e| e.to_string())
 }
 
-fn parse_rec_number(text: &str) -> Result<u32, String> {
-    let digits = text.trim().trim_start_matches(['R', 'r']);
-    digits
-        .parse()
-        .map_err(|_| format!("'{text}' is not a recommendation number: use 3 or R3"))
+fn parse_rec(text: &str) -> Result<RecId, String> {
+    text.parse().map_err(|e: ParseIdError| e.to_string())
 }
 
 pub fn run_plan(
@@ -114,7 +112,7 @@ pub fn run_plan(
         })],
     )?;
     if let Some(Event::PlanAdded { plan, .. }) = receipt.events.first().map(|e| &e.record.event) {
-        writeln!(out, "Added plan {}", ids::plan(*plan))?;
+        writeln!(out, "Added plan {}", plan)?;
     }
     report(&receipt, out)
 }
@@ -141,12 +139,7 @@ pub fn run_rec(
     if let Some(Event::RecommendationAdded { number, .. }) =
         receipt.events.first().map(|e| &e.record.event)
     {
-        writeln!(
-            out,
-            "Added {} to {}",
-            ids::recommendation(*number),
-            ids::plan(plan)
-        )?;
+        writeln!(out, "Added {} to {}", number, plan)?;
     }
     report(&receipt, out)
 }
@@ -170,7 +163,7 @@ pub fn run_action(
                 .get(&plan)
                 .is_some_and(|p| p.recommendations.contains_key(n))
         })
-        .map(|n| ids::recommendation(*n))
+        .map(|n| n.to_string())
         .collect();
     let receipt = ledger.transact(
         context.actor()?,
@@ -187,14 +180,14 @@ pub fn run_action(
     )?;
     if let Some(Event::ActionAdded { action, .. }) = receipt.events.first().map(|e| &e.record.event)
     {
-        writeln!(out, "Added {} to {}", ids::action(*action), ids::plan(plan))?;
+        writeln!(out, "Added {} to {}", action, plan)?;
     }
     if !unlisted.is_empty() {
         writeln!(
             out,
             "warning: the action cites {}, which {} does not list",
             unlisted.join(", "),
-            ids::plan(plan)
+            plan
         )?;
     }
     report(&receipt, out)

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::command::{Command, resolve_action};
 use crate::date::{FuzzyDate, Target};
-use crate::event::{Evidence, ids};
+use crate::event::Evidence;
+use crate::id::ActionId;
 use crate::ledger::{Ledger, LedgerError, Receipt, Stamped};
 use crate::status::Status;
 use crate::time::format_micros;
@@ -201,8 +202,8 @@ fn status_parser() -> impl clap::builder::TypedValueParser<Value = Status> {
         .try_map(|name| name.parse::<Status>())
 }
 
-fn resolve(ledger: &Ledger, typed: &str) -> Result<u32, CliError> {
-    resolve_action(ledger.state(), typed).map_err(|e| CliError::Ledger(LedgerError::Command(e)))
+fn resolve(ledger: &Ledger, typed: &str) -> Result<ActionId, CliError> {
+    resolve_action(ledger.state(), typed).map_err(|e| CliError::Ledger(LedgerError::Refused(e)))
 }
 
 fn record(
@@ -220,7 +221,7 @@ fn record(
         | Command::Accept { action, .. }
         | Command::Challenge { action, .. }
         | Command::Withdraw { action, .. }
-        | Command::Retarget { action, .. } => ids::action(*action),
+        | Command::Retarget { action, .. } => action.to_string(),
         _ => String::new(),
     };
     let receipt = ledger.transact(
@@ -236,7 +237,7 @@ fn record(
         .state()
         .actions
         .values()
-        .find(|a| ids::action(a.id) == action)
+        .find(|a| a.id.to_string() == action)
     {
         writeln!(out, "{action} is now {}", current.status)?;
     }

@@ -4,7 +4,6 @@ use std::io::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::event::ids;
 use crate::export;
 use crate::ledger::Ledger;
 use crate::projection::{Action, State};
@@ -93,7 +92,7 @@ fn write_table(
             .values()
             .filter(|a| a.plan == plan.id)
             .collect();
-        writeln!(out, "{}  {}", ids::plan(plan.id), plan.title())?;
+        writeln!(out, "{}  {}", plan.id, plan.title())?;
         let mut facts = Vec::new();
         if let Some(chair) = &plan.chair {
             facts.push(format!("chair {chair}"));
@@ -130,10 +129,10 @@ fn write_table(
             let recs: Vec<String> = action
                 .recommendations
                 .iter()
-                .map(|n| ids::recommendation(*n))
+                .map(|n| n.to_string())
                 .collect();
             table.add_row([
-                ids::action(action.id),
+                action.id.to_string(),
                 clip(&action.agency, 28),
                 clip(&action.text, 60),
                 recs.join(" "),

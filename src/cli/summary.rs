@@ -8,7 +8,6 @@ use std::io::Write;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use serde_json::{Value, json};
 
-use crate::event::ids;
 use crate::ledger::Ledger;
 use crate::query::audit::{Filter, clip, trail};
 use crate::query::summary::{Category, Counts, Summary, summarize};
@@ -58,7 +57,7 @@ pub fn summary_json(summary: &Summary) -> Value {
         "total": counts_json(&summary.total),
         "backdated_entries": summary.backdated_entries,
         "plans": summary.plans.iter().map(|p| json!({
-            "id": ids::plan(p.plan),
+            "id": p.plan.to_string(),
             "title": p.title,
             "counts": counts_json(&p.counts),
             "agencies": p.agencies.iter().map(|a| json!({
@@ -67,8 +66,8 @@ pub fn summary_json(summary: &Summary) -> Value {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "awaiting_assurance": summary.awaiting.iter().map(|a| json!({
-            "plan": ids::plan(a.plan),
-            "action": ids::action(a.action),
+            "plan": a.plan.to_string(),
+            "action": a.action.to_string(),
             "agency": a.agency,
             "claim": a.claim,
             "outcome": a.outcome,
@@ -122,7 +121,7 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
     };
     for plan in &summary.plans {
         table.add_row(row(
-            format!("{} {}", ids::plan(plan.plan), clip(&plan.title, 40)),
+            format!("{} {}", plan.plan, clip(&plan.title, 40)),
             &plan.counts,
         ));
         for agency in &plan.agencies {
@@ -141,7 +140,7 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
 
     writeln!(out, "The Domestic Abuse Commissioner's categories")?;
     let mut header = vec!["category".to_string()];
-    header.extend(summary.plans.iter().map(|p| ids::plan(p.plan)));
+    header.extend(summary.plans.iter().map(|p| p.plan.to_string()));
     header.push("meaning".into());
     let mut table = new_table(header);
     for category in Category::ALL {
@@ -177,7 +176,7 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
         );
         for a in &summary.awaiting {
             table.add_row([
-                format!("{} claim {}", ids::action(a.action), a.claim),
+                format!("{} claim {}", a.action, a.claim),
                 clip(&a.agency, 28),
                 clip(&a.claimed_by, 28),
                 format_short(a.recorded_at),

@@ -29,7 +29,6 @@ use std::io::{self, Write};
 
 use chrono::NaiveDate;
 
-use crate::event::ids;
 use crate::projection::{Action, State};
 use crate::status::Status;
 use crate::time::format_short;
@@ -94,13 +93,13 @@ pub fn write(
 /// The cells of one action's row, in [`HEADERS`] order.
 pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
     let plan = state.plans.get(&action.plan).map_or_else(
-        || ids::plan(action.plan),
-        |p| format!("{} {}", ids::plan(p.id), p.title()),
+        || action.plan.to_string(),
+        |p| format!("{} {}", p.id, p.title()),
     );
     let recommendations: Vec<String> = action
         .recommendations
         .iter()
-        .map(|n| ids::recommendation(*n))
+        .map(|n| n.to_string())
         .collect();
     let milestones: Vec<String> = action
         .milestones
@@ -133,7 +132,7 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
     vec![
         text(&plan),
         text(&action.agency),
-        ids::action(action.id),
+        action.id.to_string(),
         recommendations.join(" "),
         text(action.scope.as_deref().unwrap_or("")),
         text(&action.text),

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::event::{ClockNote, Event, Record, ids};
+use crate::event::{ClockNote, Event, Record};
 use crate::export::json::{evidence_json, target_json};
 use crate::store::StoredEvent;
 use crate::time::format_micros;
@@ -59,7 +59,7 @@ pub fn event_json(event: &Event) -> Value {
             chair,
             published,
         } => json!({
-            "plan": ids::plan(*plan), "partnership": partnership, "review": review,
+            "plan": plan.to_string(), "partnership": partnership, "review": review,
             "chair": chair, "published": published.map(|d| d.to_string()),
         }),
         Event::RecommendationAdded {
@@ -67,7 +67,7 @@ pub fn event_json(event: &Event) -> Value {
             number,
             text,
             scope,
-        } => json!({"plan": ids::plan(*plan), "number": number, "text": text, "scope": scope}),
+        } => json!({"plan": plan.to_string(), "number": number, "text": text, "scope": scope}),
         Event::ActionAdded {
             action,
             plan,
@@ -78,9 +78,9 @@ pub fn event_json(event: &Event) -> Value {
             recommendations,
             target,
         } => json!({
-            "action": ids::action(*action), "plan": ids::plan(*plan), "agency": agency, "lead": lead,
+            "action": action.to_string(), "plan": plan.to_string(), "agency": agency, "lead": lead,
             "text": text, "scope": scope,
-            "recommendations": recommendations.iter().map(|n| ids::recommendation(*n)).collect::<Vec<_>>(),
+            "recommendations": recommendations.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
             "target": target.as_ref().map(target_json),
         }),
         Event::StatusChanged {
@@ -89,10 +89,10 @@ pub fn event_json(event: &Event) -> Value {
             to,
             reason,
         } => {
-            json!({"action": ids::action(*action), "from": from.as_str(), "to": to.as_str(), "reason": reason})
+            json!({"action": action.to_string(), "from": from.as_str(), "to": to.as_str(), "reason": reason})
         }
         Event::MilestoneNoted { action, note } => {
-            json!({"action": ids::action(*action), "note": note})
+            json!({"action": action.to_string(), "note": note})
         }
         Event::CompletionClaimed {
             action,
@@ -100,7 +100,7 @@ pub fn event_json(event: &Event) -> Value {
             outcome,
             evidence,
         } => json!({
-            "action": ids::action(*action), "claim": claim, "outcome": outcome,
+            "action": action.to_string(), "claim": claim, "outcome": outcome,
             "evidence": evidence.iter().map(evidence_json).collect::<Vec<_>>(),
         }),
         Event::ClaimAccepted {
@@ -113,14 +113,14 @@ pub fn event_json(event: &Event) -> Value {
             claim,
             finding,
         } => {
-            json!({"action": ids::action(*action), "claim": claim, "finding": finding})
+            json!({"action": action.to_string(), "claim": claim, "finding": finding})
         }
         Event::ActionWithdrawn {
             action,
             from,
             reason,
         } => {
-            json!({"action": ids::action(*action), "from": from.as_str(), "reason": reason})
+            json!({"action": action.to_string(), "from": from.as_str(), "reason": reason})
         }
         Event::TargetChanged {
             action,
@@ -128,7 +128,7 @@ pub fn event_json(event: &Event) -> Value {
             to,
             reason,
         } => json!({
-            "action": ids::action(*action),
+            "action": action.to_string(),
             "from": from.as_ref().map(target_json),
             "to": to.as_ref().map(target_json),
             "reason": reason,
@@ -140,11 +140,11 @@ pub fn event_json(event: &Event) -> Value {
             format,
         } => json!({"name": name, "size": size, "blake3": hex::encode(blake3), "format": format}),
         Event::ImportWarning { action, message } => {
-            json!({"action": action.map(ids::action), "message": message})
+            json!({"action": action.map(|a| a.to_string()), "message": message})
         }
     };
     if let Value::Object(map) = &mut fields {
-        map.insert("type".into(), Value::String(event.kind().into()));
+        map.insert("type".into(), Value::String(event.kind().name().into()));
     }
     fields
 }
@@ -155,7 +155,10 @@ mod tests {
     use crate::chain::{self, GENESIS_PREV};
     use crate::codec;
     use crate::date::{FuzzyDate, Target};
+    use crate::event::EventKind;
     use crate::event::{Evidence, SourceRef};
+    #[allow(unused_imports)]
+    use crate::id::{ActionId, ClaimNo, PlanId, RecId};
     use crate::status::Status;
 
     /// One golden transaction: recorded time, clock, actor, and its events
@@ -179,15 +182,15 @@ mod tests {
             text: "July 2019".into(),
             date: month,
         });
-        let status = |action, from, to, reason: &str| Event::StatusChanged {
-            action,
+        let status = |action: u32, from, to, reason: &str| Event::StatusChanged {
+            action: ActionId::of(action),
             from,
             to,
             reason: reason.into(),
         };
-        let add_action = |action, agency: &str, target| Event::ActionAdded {
-            action,
-            plan: 1,
+        let add_action = |action: u32, agency: &str, target| Event::ActionAdded {
+            action: ActionId::of(action),
+            plan: PlanId::of(1),
             agency: agency.into(),
             lead: None,
             text: format!("Action {action}"),
@@ -225,7 +228,7 @@ mod tests {
                         None,
                         None,
                         Event::PlanAdded {
-                            plan: 1,
+                            plan: PlanId::of(1),
                             partnership: "West Oxfordshire Community Safety Partnership".into(),
                             review: "Alice".into(),
                             chair: Some("Deborah Jeremiah".into()),
@@ -236,8 +239,8 @@ mod tests {
                         None,
                         None,
                         Event::RecommendationAdded {
-                            plan: 1,
-                            number: 1,
+                            plan: PlanId::of(1),
+                            number: RecId::of(1),
                             text: "Record offences on NICHE.".into(),
                             scope: Some("Local".into()),
                         },
@@ -263,13 +266,13 @@ mod tests {
                         None,
                         source("THAMES VALLEY POLICE, row 1"),
                         Event::ActionAdded {
-                            action: 1,
-                            plan: 1,
+                            action: ActionId::of(1),
+                            plan: PlanId::of(1),
                             agency: "Thames Valley Police".into(),
                             lead: Some("TVP Marac Co-ordinators".into()),
                             text: "Update Niche — the record management system.".into(),
                             scope: Some("Local".into()),
-                            recommendations: vec![1, 11],
+                            recommendations: vec![RecId::of(1), RecId::of(11)],
                             target: july.clone(),
                         },
                     ),
@@ -277,7 +280,7 @@ mod tests {
                         None,
                         source("THAMES VALLEY POLICE, row 1"),
                         Event::ImportWarning {
-                            action: Some(1),
+                            action: Some(ActionId::of(1)),
                             message: "cites R11".into(),
                         },
                     ),
@@ -308,7 +311,7 @@ mod tests {
                     FuzzyDate::day(2019, 6, 5),
                     None,
                     Event::MilestoneNoted {
-                        action: 1,
+                        action: ActionId::of(1),
                         note: "Agreed at MARAC".into(),
                     },
                 )],
@@ -321,8 +324,8 @@ mod tests {
                     FuzzyDate::day(2019, 6, 5),
                     None,
                     Event::CompletionClaimed {
-                        action: 1,
-                        claim: 1,
+                        action: ActionId::of(1),
+                        claim: ClaimNo::of(1),
                         outcome: "Process updated.".into(),
                         evidence: vec![Evidence {
                             name: "minutes.pdf".into(),
@@ -340,8 +343,8 @@ mod tests {
                     None,
                     None,
                     Event::ClaimChallenged {
-                        action: 1,
-                        claim: 1,
+                        action: ActionId::of(1),
+                        claim: ClaimNo::of(1),
                         finding: "No minutes".into(),
                     },
                 )],
@@ -354,8 +357,8 @@ mod tests {
                     None,
                     None,
                     Event::CompletionClaimed {
-                        action: 1,
-                        claim: 2,
+                        action: ActionId::of(1),
+                        claim: ClaimNo::of(2),
                         outcome: "Minutes attached.".into(),
                         evidence: vec![],
                     },
@@ -369,8 +372,8 @@ mod tests {
                     None,
                     None,
                     Event::ClaimAccepted {
-                        action: 1,
-                        claim: 2,
+                        action: ActionId::of(1),
+                        claim: ClaimNo::of(2),
                         finding: "Seen".into(),
                     },
                 )],
@@ -383,7 +386,7 @@ mod tests {
                     FuzzyDate::year(2020),
                     None,
                     Event::TargetChanged {
-                        action: 1,
+                        action: ActionId::of(1),
                         from: july,
                         to: Some(Target {
                             text: "End of 2020".into(),
@@ -403,7 +406,7 @@ mod tests {
                         None,
                         None,
                         Event::TargetChanged {
-                            action: 2,
+                            action: ActionId::of(2),
                             from: None,
                             to: Some(Target {
                                 text: "16.11.2021".into(),
@@ -419,8 +422,8 @@ mod tests {
                         None,
                         None,
                         Event::CompletionClaimed {
-                            action: 3,
-                            claim: 1,
+                            action: ActionId::of(3),
+                            claim: ClaimNo::of(1),
                             outcome: "Done".into(),
                             evidence: vec![],
                         },
@@ -429,7 +432,7 @@ mod tests {
                         None,
                         None,
                         Event::ActionWithdrawn {
-                            action: 3,
+                            action: ActionId::of(3),
                             from: Claimed,
                             reason: "superseded".into(),
                         },
@@ -446,7 +449,7 @@ mod tests {
                         None,
                         None,
                         Event::ActionWithdrawn {
-                            action: 2,
+                            action: ActionId::of(2),
                             from: InProgress,
                             reason: "no longer a workstream".into(),
                         },
@@ -456,8 +459,8 @@ mod tests {
                         None,
                         None,
                         Event::CompletionClaimed {
-                            action: 1,
-                            claim: 3,
+                            action: ActionId::of(1),
+                            claim: ClaimNo::of(3),
                             outcome: "Redone".into(),
                             evidence: vec![],
                         },
@@ -466,8 +469,8 @@ mod tests {
                         None,
                         None,
                         Event::ClaimChallenged {
-                            action: 1,
-                            claim: 3,
+                            action: ActionId::of(1),
+                            claim: ClaimNo::of(3),
                             finding: "Not yet".into(),
                         },
                     ),
@@ -528,7 +531,7 @@ mod tests {
     #[test]
     fn golden_chain_covers_every_event_type_and_status() {
         let chain = golden_chain();
-        let kinds: std::collections::BTreeSet<&str> =
+        let kinds: std::collections::BTreeSet<EventKind> =
             chain.iter().map(|e| e.record.event.kind()).collect();
         assert_eq!(kinds.len(), 13);
         let mut statuses = std::collections::BTreeSet::new();

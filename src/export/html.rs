@@ -28,8 +28,9 @@ use std::io::{self, Write};
 use chrono::{Datelike, NaiveDate};
 
 use crate::date::FuzzyDate;
-use crate::event::{Micros, ids};
+use crate::event::{EventKind, Micros};
 use crate::export::View;
+use crate::id::ActionId;
 use crate::projection::{Action, State};
 use crate::query::audit::{DEFAULT_BACKDATED_DAYS, Entry, backdated_by, clip};
 use crate::query::summary::{Category, Summary, category};
@@ -176,7 +177,7 @@ fn page_head(view: &View<'_>, page: &mut String) {
     );
     let _ = writeln!(page, "<h1>{}</h1>", esc(&title));
     for plan in view.state.plans.values() {
-        let mut facts = vec![ids::plan(plan.id)];
+        let mut facts = vec![plan.id.to_string()];
         if let Some(chair) = &plan.chair {
             facts.push(format!("independent chair {}", esc(chair)));
         }
@@ -228,7 +229,7 @@ fn summary_section(summary: &Summary, page: &mut String) {
     let total = summary.total.actions.max(1);
     page.push_str("<table class=\"categories\">\n<thead><tr><th>category</th>");
     for plan in &summary.plans {
-        let _ = write!(page, "<th class=\"num\">{}</th>", ids::plan(plan.plan));
+        let _ = write!(page, "<th class=\"num\">{}</th>", plan.plan);
     }
     page.push_str("<th>share</th><th>meaning</th></tr></thead>\n<tbody>\n");
     for c in Category::ALL {
@@ -278,11 +279,7 @@ fn summary_section(summary: &Summary, page: &mut String) {
     for plan in &summary.plans {
         row(
             page,
-            format!(
-                "<strong>{} {}</strong>",
-                ids::plan(plan.plan),
-                esc(&plan.title)
-            ),
+            format!("<strong>{} {}</strong>", plan.plan, esc(&plan.title)),
             &plan.counts,
         );
         for agency in &plan.agencies {
@@ -311,7 +308,7 @@ fn plan_sections(view: &View<'_>, page: &mut String) {
             page,
             "<section class=\"plan\" id=\"plan-{}\">\n<h2>{} {}: the actions</h2>",
             plan.id,
-            ids::plan(plan.id),
+            plan.id,
             esc(&plan.title())
         );
         status_legend(page);
@@ -330,7 +327,7 @@ fn action_row(action: &Action, today: NaiveDate, page: &mut String) {
     let recs: Vec<String> = action
         .recommendations
         .iter()
-        .map(|n| ids::recommendation(*n))
+        .map(|n| n.to_string())
         .collect();
     let mut status = format!("<span class=\"badge s-{0}\">{0}</span>", action.status);
     if action.is_overdue(today) {
@@ -356,7 +353,7 @@ fn action_row(action: &Action, today: NaiveDate, page: &mut String) {
         "<tr class=\"row-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
          <td>{}</td><td>{}</td><td>{}</td><td>{}<br><span class=\"note\">{}</span></td></tr>",
         action.status,
-        ids::action(action.id),
+        action.id,
         esc(&action.agency),
         esc_lines(&action.text),
         recs.join(" "),
@@ -416,34 +413,35 @@ impl DateScale {
 }
 
 /// The kinds of event the timeline draws, in legend order.
-const MARKS: [(&str, &str); 8] = [
-    ("ActionAdded", "action added"),
-    ("StatusChanged", "status changed"),
-    ("MilestoneNoted", "milestone"),
-    ("TargetChanged", "target changed"),
-    ("CompletionClaimed", "completion claimed"),
-    ("ClaimAccepted", "claim accepted"),
-    ("ClaimChallenged", "claim challenged"),
-    ("ActionWithdrawn", "withdrawn"),
+const MARKS: [(EventKind, &str); 8] = [
+    (EventKind::ActionAdded, "action added"),
+    (EventKind::StatusChanged, "status changed"),
+    (EventKind::MilestoneNoted, "milestone"),
+    (EventKind::TargetChanged, "target changed"),
+    (EventKind::CompletionClaimed, "completion claimed"),
+    (EventKind::ClaimAccepted, "claim accepted"),
+    (EventKind::ClaimChallenged, "claim challenged"),
+    (EventKind::ActionWithdrawn, "withdrawn"),
 ];
 
-/// SVG for one event mark centred at (x, y).
-fn mark(kind: &str, x: f64, y: f64) -> String {
-    match kind {
-        "ActionAdded" => format!(
+/// SVG for one event mark centred at (x, y), or `None` for a kind the
+/// timeline does not draw.
+fn mark(kind: EventKind, x: f64, y: f64) -> Option<String> {
+    Some(match kind {
+        EventKind::ActionAdded => format!(
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#fff\" stroke=\"#6b7280\" stroke-width=\"1.5\"/>"
         ),
-        "StatusChanged" => format!(
+        EventKind::StatusChanged => format!(
             "<path d=\"M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z\" fill=\"#3b82f6\"/>",
             y - 5.0,
             x + 5.0,
             y + 5.0,
             x - 5.0
         ),
-        "MilestoneNoted" => {
+        EventKind::MilestoneNoted => {
             format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#7c3aed\"/>")
         }
-        "TargetChanged" => format!(
+        EventKind::TargetChanged => format!(
             "<path d=\"M{:.1} {:.1}L{:.1} {y:.1}L{:.1} {:.1}Z\" fill=\"#ea580c\"/>",
             x - 4.0,
             y - 5.0,
@@ -451,7 +449,7 @@ fn mark(kind: &str, x: f64, y: f64) -> String {
             x - 4.0,
             y + 5.0
         ),
-        "CompletionClaimed" => format!(
+        EventKind::CompletionClaimed => format!(
             "<path d=\"M{x:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}Z\" fill=\"#f59e0b\" stroke=\"#92400e\" stroke-width=\"0.8\"/>",
             y - 6.0,
             x + 5.5,
@@ -459,23 +457,28 @@ fn mark(kind: &str, x: f64, y: f64) -> String {
             x - 5.5,
             y + 4.5
         ),
-        "ClaimAccepted" => format!(
+        EventKind::ClaimAccepted => format!(
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#059669\"/>",
             x - 4.5,
             y - 4.5
         ),
-        "ClaimChallenged" => format!(
+        EventKind::ClaimChallenged => format!(
             "<path d=\"M{:.1} {:.1}l9 9m0 -9l-9 9\" stroke=\"#dc2626\" stroke-width=\"2.5\"/>",
             x - 4.5,
             y - 4.5
         ),
-        "ActionWithdrawn" => format!(
+        EventKind::ActionWithdrawn => format!(
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#fff\" stroke=\"#57534e\" stroke-width=\"1.5\"/>",
             x - 4.5,
             y - 4.5
         ),
-        _ => format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#fbbf24\"/>"),
-    }
+        // Warnings are listed, not drawn; the rest are about no action.
+        EventKind::ImportWarning
+        | EventKind::LedgerCreated
+        | EventKind::PlanAdded
+        | EventKind::RecommendationAdded
+        | EventKind::SourceImported => return None,
+    })
 }
 
 fn effective_of(record: &crate::event::Record) -> FuzzyDate {
@@ -498,7 +501,7 @@ fn timeline_section(view: &View<'_>, page: &mut String) {
     );
     // Which events belong to which action, in order.
     let rows: Vec<&Action> = state.actions.values().collect();
-    let row_of = |id: u32| rows.iter().position(|a| a.id == id);
+    let row_of = |id: ActionId| rows.iter().position(|a| a.id == id);
     let mut dates = vec![view.today];
     for action in &rows {
         if let Some(d) = action.target.as_ref().and_then(|t| t.date) {
@@ -532,7 +535,7 @@ fn timeline_section(view: &View<'_>, page: &mut String) {
         let _ = write!(
             page,
             "<g class=\"legend-item\">{}<text x=\"{:.1}\" y=\"16\">{}</text></g>",
-            mark(kind, lx + 6.0, 12.0),
+            mark(kind, lx + 6.0, 12.0).unwrap_or_default(),
             lx + 15.0,
             label
         );
@@ -582,7 +585,7 @@ fn timeline_section(view: &View<'_>, page: &mut String) {
                 y - row_h / 2.0
             );
         }
-        let label = format!("{} {}", ids::action(action.id), clip(&action.agency, 30));
+        let label = format!("{} {}", action.id, clip(&action.agency, 30));
         let _ = write!(
             page,
             "<text x=\"4\" y=\"{:.1}\"><title>{}</title>{}</text>\
@@ -614,21 +617,24 @@ fn timeline_section(view: &View<'_>, page: &mut String) {
                 "<rect class=\"target\" x=\"{:.1}\" y=\"{:.1}\" width=\"3\" height=\"14\" fill=\"#dc2626\"><title>{}: target {words}</title></rect>",
                 x2 - 1.5,
                 y - 7.0,
-                ids::action(action.id)
+                action.id
             );
         }
     }
     for event in view.events {
-        let Some(i) = event.record.event.action().and_then(row_of) else {
+        let Some(action) = event.record.event.action() else {
+            continue;
+        };
+        let Some(i) = row_of(action) else {
             continue;
         };
         let kind = event.record.event.kind();
-        if kind == "ImportWarning" {
-            continue;
-        }
         let y = top + row_h * i as f64 + row_h / 2.0;
         let effective = effective_of(&event.record);
         let x = scale.x(effective.first_day());
+        let Some(mark) = mark(kind, x, y) else {
+            continue;
+        };
         let mut extra = String::new();
         if effective.first_day() != effective.last_day() {
             let _ = write!(
@@ -649,7 +655,7 @@ fn timeline_section(view: &View<'_>, page: &mut String) {
         }
         let title = format!(
             "{} · {} effective {} · recorded {} by {}{}: {}",
-            ids::action(event.record.event.action().unwrap_or_default()),
+            action,
             kind,
             effective,
             format_short(event.record.recorded_at),
@@ -659,9 +665,8 @@ fn timeline_section(view: &View<'_>, page: &mut String) {
         );
         let _ = write!(
             page,
-            "<g class=\"event\" data-kind=\"{kind}\"><title>{}</title>{extra}{}</g>",
+            "<g class=\"event\" data-kind=\"{kind}\"><title>{}</title>{extra}{mark}</g>",
             esc(&clip(&title, 400)),
-            mark(kind, x, y)
         );
     }
     page.push_str("</svg>\n</section>\n");
@@ -880,7 +885,7 @@ fn awaiting_section(summary: &Summary, page: &mut String) {
         let _ = writeln!(
             page,
             "<tr><td>{} claim {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            ids::action(a.action),
+            a.action,
             a.claim,
             esc(&a.agency),
             esc(&a.claimed_by),
@@ -949,7 +954,7 @@ fn trail_table(entries: &[&Entry], page: &mut String) {
             esc(&e.actor),
             e.effective.map_or(String::new(), |d| d.to_string()),
             backdated,
-            e.action.map_or(String::new(), ids::action),
+            e.action.map_or(String::new(), |a| a.to_string()),
             esc(&e.change)
         );
     }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use crate::date::{FuzzyDate, Target};
-use crate::event::{Evidence, ids};
+use crate::event::Evidence;
 use crate::projection::{Action, Change, Claim, Plan, State};
 use crate::query::audit::{Entry, clock_words};
 use crate::time::format_micros;
@@ -33,7 +33,7 @@ fn plan_json(state: &State, plan: &Plan, today: NaiveDate) -> Value {
         .values()
         .map(|r| {
             json!({
-                "id": ids::recommendation(r.number),
+                "id": r.number.to_string(),
                 "number": r.number,
                 "text": r.text,
                 "scope": r.scope,
@@ -47,7 +47,7 @@ fn plan_json(state: &State, plan: &Plan, today: NaiveDate) -> Value {
         .map(|a| action_json(a, today))
         .collect();
     json!({
-        "id": ids::plan(plan.id),
+        "id": plan.id.to_string(),
         "title": plan.title(),
         "partnership": plan.partnership,
         "review": plan.review,
@@ -60,13 +60,13 @@ fn plan_json(state: &State, plan: &Plan, today: NaiveDate) -> Value {
 
 pub fn action_json(action: &Action, today: NaiveDate) -> Value {
     json!({
-        "id": ids::action(action.id),
-        "plan": ids::plan(action.plan),
+        "id": action.id.to_string(),
+        "plan": action.plan.to_string(),
         "agency": action.agency,
         "text": action.text,
         "lead": action.lead,
         "scope": action.scope,
-        "recommendations": action.recommendations.iter().map(|n| ids::recommendation(*n)).collect::<Vec<_>>(),
+        "recommendations": action.recommendations.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
         "status": action.status.as_str(),
         "status_reason": action.status_reason,
         "target": action.target.as_ref().map(target_json),
@@ -137,8 +137,8 @@ pub fn entry(entry: &Entry) -> Value {
         "actor": entry.actor,
         "effective": entry.effective.map(|d: FuzzyDate| d.to_string()),
         "event": entry.kind,
-        "plan": entry.plan.map(ids::plan),
-        "action": entry.action.map(ids::action),
+        "plan": entry.plan.map(|p| p.to_string()),
+        "action": entry.action.map(|a| a.to_string()),
         "agency": entry.agency,
         "change": entry.change,
         "backdated_days": entry.backdated_days,

@@ -10,7 +10,6 @@
 
 use std::io::{self, Write};
 
-use crate::event::ids;
 use crate::export::View;
 use crate::projection::Action;
 use crate::query::audit::Entry;
@@ -58,7 +57,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         table_row(
             out,
             &counts_row(
-                format!("**{} {}**", ids::plan(plan.plan), cell(&plan.title)),
+                format!("**{} {}**", plan.plan, cell(&plan.title)),
                 &plan.counts,
             ),
         )?;
@@ -77,7 +76,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### The Domestic Abuse Commissioner's categories")?;
     writeln!(out)?;
     let mut header = vec!["category".to_string(), "meaning".into()];
-    header.extend(summary.plans.iter().map(|p| ids::plan(p.plan)));
+    header.extend(summary.plans.iter().map(|p| p.plan.to_string()));
     table_header(out, &header)?;
     for c in Category::ALL {
         let mut row = vec![c.label().to_string(), c.meaning().to_string()];
@@ -92,7 +91,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
 
     for plan in state.plans.values() {
-        writeln!(out, "## {} {}", ids::plan(plan.id), inline(&plan.title()))?;
+        writeln!(out, "## {} {}", plan.id, inline(&plan.title()))?;
         writeln!(out)?;
         let mut facts = Vec::new();
         if let Some(chair) = &plan.chair {
@@ -164,7 +163,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
             table_row(
                 out,
                 &[
-                    ids::action(a.action),
+                    a.action.to_string(),
                     cell(&a.agency),
                     a.claim.to_string(),
                     cell(&a.claimed_by),
@@ -219,7 +218,7 @@ fn action_row(action: &Action, today: chrono::NaiveDate) -> Vec<String> {
     let recs: Vec<String> = action
         .recommendations
         .iter()
-        .map(|n| ids::recommendation(*n))
+        .map(|n| n.to_string())
         .collect();
     let mut status = action.status.to_string();
     if action.is_overdue(today) {
@@ -234,7 +233,7 @@ fn action_row(action: &Action, today: chrono::NaiveDate) -> Vec<String> {
         (None, None) => String::new(),
     };
     vec![
-        ids::action(action.id),
+        action.id.to_string(),
         recs.join(" "),
         cell(&action.text),
         cell(action.lead.as_deref().unwrap_or("")),
@@ -279,7 +278,7 @@ fn trail_table(out: &mut dyn Write, entries: &[&Entry]) -> io::Result<()> {
                 e.effective.map_or(String::new(), |d| d.to_string()),
                 e.backdated_days
                     .map_or(String::new(), |d| format!("**{d} days**")),
-                e.action.map_or(String::new(), ids::action),
+                e.action.map_or(String::new(), |a| a.to_string()),
                 cell(&e.change),
             ],
         )?;

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 
 use crate::command::Command;
 use crate::date::Target;
-use crate::event::{Hash, SourceRef, ids};
+use crate::event::{Hash, SourceRef};
+use crate::id::{ActionId, Id, PlanId};
 use crate::ledger::Stamped;
 use crate::projection::{Action, State};
 use crate::status::{self, Status, Via};
@@ -35,7 +36,7 @@ pub struct Plan {
     pub commands: Vec<Stamped>,
     /// The plan the import adds to: an existing plan's number when this is
     /// a new version of it, `None` when it adds a new plan.
-    pub existing_plan: Option<u32>,
+    pub existing_plan: Option<PlanId>,
     /// One line per change, in words.
     pub changes: Vec<String>,
     /// Warnings, each recorded as an `ImportWarning` too.
@@ -105,13 +106,12 @@ pub fn plan_import(
             builder.plan.existing_plan = Some(plan.id);
             builder.plan.changes.push(format!(
                 "{} is already in the ledger as {}: recording what changed",
-                review,
-                ids::plan(plan.id)
+                review, plan.id
             ));
             plan.id
         }
         None => {
-            let id = state.plans.keys().next_back().map_or(1, |n| n + 1);
+            let id = state.next_plan_id();
             builder.push(
                 Command::AddPlan {
                     partnership: partnership.clone(),
@@ -122,10 +122,10 @@ pub fn plan_import(
                 None,
                 Some("title page".into()),
             );
-            builder.plan.changes.push(format!(
-                "new plan {}: {partnership}: {review}",
-                ids::plan(id)
-            ));
+            builder
+                .plan
+                .changes
+                .push(format!("new plan {}: {partnership}: {review}", id));
             id
         }
     };
@@ -145,13 +145,10 @@ pub fn plan_import(
             None,
             Some(format!("recommendation {}", rec.number)),
         );
-        builder
-            .plan
-            .changes
-            .push(format!("new {}", ids::recommendation(rec.number)));
+        builder.plan.changes.push(format!("new {}", rec.number));
     }
 
-    let mut next_action = state.actions.keys().next_back().map_or(1, |n| n + 1);
+    let mut next_action = state.next_action_id();
     let known: Vec<&Action> = state
         .actions
         .values()
@@ -159,7 +156,7 @@ pub fn plan_import(
         .collect();
     let mut matched = BTreeMap::new();
     // Locators of warnings, resolved to action ids once actions are placed.
-    let mut action_at: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut action_at: BTreeMap<&str, ActionId> = BTreeMap::new();
     for parsed_action in &parsed.actions {
         let found = known
             .iter()
@@ -173,7 +170,7 @@ pub fn plan_import(
             }
             None => {
                 let id = next_action;
-                next_action += 1;
+                next_action = next_action.next();
                 action_at.insert(&parsed_action.locator, id);
                 builder.add_action(id, plan_id, parsed_action);
             }
@@ -184,8 +181,7 @@ pub fn plan_import(
             Some(action.id),
             format!(
                 "{} ({}) is not in this version of the plan; it was left as it is",
-                ids::action(action.id),
-                action.agency
+                action.id, action.agency
             ),
             None,
         );
@@ -234,7 +230,7 @@ impl Builder {
         });
     }
 
-    fn warn(&mut self, action: Option<u32>, message: String, locator: Option<String>) {
+    fn warn(&mut self, action: Option<ActionId>, message: String, locator: Option<String>) {
         if !self.recorded_warnings.insert(message.clone()) {
             return;
         }
@@ -242,7 +238,7 @@ impl Builder {
         self.push(Command::Warn { action, message }, None, locator);
     }
 
-    fn add_action(&mut self, id: u32, plan: u32, parsed: &ParsedAction) {
+    fn add_action(&mut self, id: ActionId, plan: PlanId, parsed: &ParsedAction) {
         self.push(
             Command::AddAction {
                 plan,
@@ -258,7 +254,7 @@ impl Builder {
         );
         self.plan.changes.push(format!(
             "new {} for {}: {}",
-            ids::action(id),
+            id,
             parsed.agency,
             crate::query::audit::clip(&parsed.text, 70)
         ));
@@ -285,7 +281,7 @@ impl Builder {
             );
             self.plan.changes.push(format!(
                 "{}: target {} → {}",
-                ids::action(action.id),
+                action.id,
                 show(&action.target),
                 show(&parsed.target)
             ));
@@ -295,7 +291,7 @@ impl Builder {
                 Some(action.id),
                 format!(
                     "{}: the lead reads '{}' in this version but '{}' in the ledger; the ledger keeps its own",
-                    ids::action(action.id),
+                    action.id,
                     parsed.lead.as_deref().unwrap_or("(none)"),
                     action.lead.as_deref().unwrap_or("(none)")
                 ),
@@ -329,7 +325,13 @@ impl Builder {
     /// Records one fact read from the document. A fact whose status move the
     /// transition table does not allow from where the action stands is kept
     /// as a milestone note with a warning, never dropped and never forced.
-    fn record_fact(&mut self, action: u32, status: &mut Status, fact: &OutcomeFact, locator: &str) {
+    fn record_fact(
+        &mut self,
+        action: ActionId,
+        status: &mut Status,
+        fact: &OutcomeFact,
+        locator: &str,
+    ) {
         let (command, to, via, effective, words) = match fact {
             OutcomeFact::Claimed { outcome, effective } => (
                 Command::Claim {
@@ -401,7 +403,7 @@ impl Builder {
                     Some(action),
                     format!(
                         "{locator}: the document says {words} but {} is {status}; kept as a milestone note",
-                        ids::action(action)
+                        action
                     ),
                     Some(locator.to_string()),
                 );
@@ -409,15 +411,11 @@ impl Builder {
             Some(to) => {
                 *status = to;
                 self.push(command, effective, Some(locator.to_string()));
-                self.plan
-                    .changes
-                    .push(format!("{}: {words}{when}", ids::action(action)));
+                self.plan.changes.push(format!("{}: {words}{when}", action));
             }
             None => {
                 self.push(command, effective, Some(locator.to_string()));
-                self.plan
-                    .changes
-                    .push(format!("{}: {words}{when}", ids::action(action)));
+                self.plan.changes.push(format!("{}: {words}{when}", action));
             }
         }
     }

@@ -40,7 +40,9 @@ use super::layout::Block;
 use super::{
     ImportError, OutcomeFact, ParseWarning, ParsedAction, ParsedNote, ParsedPlan, agency, preamble,
 };
+use crate::command::unlisted_warning;
 use crate::date::FuzzyDate;
+use crate::id::RecId;
 
 /// Word overlap (per cent, Jaccard over lower-case words of four or more
 /// letters) at or above which a row's recommendation text is said to read
@@ -517,7 +519,10 @@ fn interpret(
             effective: None,
         });
     }
-    let recommendations = cited_numbers(raw.cell(Role::Recommendation));
+    let recommendations: Vec<RecId> = cited_numbers(raw.cell(Role::Recommendation))
+        .into_iter()
+        .map(RecId::of)
+        .collect();
     let action = ParsedAction {
         locator: raw.locator.clone(),
         agency: agency.to_string(),
@@ -548,14 +553,10 @@ fn checks(action: &ParsedAction, plan: &preamble::Preamble) -> Vec<String> {
             .iter()
             .map(|r| (overlap_percent(text, &r.text), r.number))
             .max_by_key(|&(percent, number)| (percent, std::cmp::Reverse(number)));
-        out.push(match best {
-            Some((percent, like)) if percent >= SIMILAR_PERCENT => format!(
-                "The action cites Recommendation {number}, which the plan does not list; its recommendation text reads like Recommendation {like} ({percent}% of words shared)."
-            ),
-            _ => format!(
-                "The action cites Recommendation {number}, which the plan does not list, and its text reads like none of the listed recommendations."
-            ),
-        });
+        let reads_like = best
+            .filter(|&(percent, _)| percent >= SIMILAR_PERCENT)
+            .map(|(percent, like)| (like, percent));
+        out.push(unlisted_warning(number, Some(reads_like)));
     }
     if let Some(text) = &action.recommendation_text
         && text.to_lowercase().contains("complet")

@@ -29,6 +29,7 @@ mod preamble;
 mod text;
 
 use crate::date::{FuzzyDate, Target};
+use crate::id::RecId;
 
 pub use dates::{find_dates, parse_date, parse_target};
 
@@ -81,7 +82,7 @@ pub struct ParsedPlan {
 /// One numbered recommendation of the review.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParsedRecommendation {
-    pub number: u32,
+    pub number: RecId,
     pub text: String,
 }
 
@@ -104,7 +105,7 @@ pub struct ParsedAction {
     pub scope: Option<String>,
     /// Recommendation numbers the row cites as written; none if it cites
     /// none. A number the plan does not list is kept and warned about.
-    pub recommendations: Vec<u32>,
+    pub recommendations: Vec<RecId>,
     /// The key-milestones (or "outcome expected") column.
     pub milestones: Option<String>,
     /// The target as written, dated with the latest date it names.

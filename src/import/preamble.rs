@@ -16,6 +16,7 @@
 use super::dates::date_prefix;
 use super::{ParseWarning, ParsedRecommendation};
 use crate::date::FuzzyDate;
+use crate::id::{Id, RecId};
 
 /// The particulars read from the paragraphs before the first table.
 #[derive(Debug, Default)]
@@ -35,7 +36,11 @@ pub(crate) fn read(paragraphs: &[String]) -> Preamble {
     for paragraph in paragraphs {
         let text = paragraph.trim();
         if let Some((number, body)) = recommendation(text) {
-            if out.recommendations.iter().any(|r| r.number == number) {
+            if out
+                .recommendations
+                .iter()
+                .any(|r| r.number == RecId::of(number))
+            {
                 out.warnings.push(ParseWarning {
                     locator: "recommendations".into(),
                     message: format!(
@@ -45,7 +50,7 @@ pub(crate) fn read(paragraphs: &[String]) -> Preamble {
                 open_recommendation = false;
             } else {
                 out.recommendations.push(ParsedRecommendation {
-                    number,
+                    number: RecId::of(number),
                     text: body.to_string(),
                 });
                 open_recommendation = true;
@@ -89,7 +94,7 @@ pub(crate) fn read(paragraphs: &[String]) -> Preamble {
             out.published = Some(date);
         }
     }
-    let numbers: Vec<u32> = out.recommendations.iter().map(|r| r.number).collect();
+    let numbers: Vec<u32> = out.recommendations.iter().map(|r| r.number.get()).collect();
     let mut sorted = numbers.clone();
     sorted.sort_unstable();
     let expected: Vec<u32> = (1..=u32::try_from(numbers.len()).unwrap_or(u32::MAX)).collect();

@@ -7,7 +7,8 @@
 
 use chrono::NaiveDate;
 
-use crate::event::{ClockNote, Event, Micros, Record, ids};
+use crate::event::{ClockNote, Event, EventKind, Micros, Record};
+use crate::id::{ActionId, PlanId};
 use crate::ledger::View;
 use crate::projection::State;
 use crate::projection::valid_from;
@@ -27,9 +28,9 @@ pub struct Entry {
     pub actor: String,
     /// The effective date as stated, `None` when the actor did not state one.
     pub effective: Option<crate::date::FuzzyDate>,
-    pub kind: &'static str,
-    pub plan: Option<u32>,
-    pub action: Option<u32>,
+    pub kind: EventKind,
+    pub plan: Option<PlanId>,
+    pub action: Option<ActionId>,
     pub agency: Option<String>,
     /// The change in words.
     pub change: String,
@@ -46,10 +47,10 @@ pub struct Filter {
     pub actor: Option<String>,
     pub since: Option<Micros>,
     pub until: Option<Micros>,
-    pub plan: Option<u32>,
+    pub plan: Option<PlanId>,
     /// Matched case-insensitively as a substring of the agency's name.
     pub agency: Option<String>,
-    pub action: Option<u32>,
+    pub action: Option<ActionId>,
     /// Events recorded after `view.as_of`, and facts not yet true on
     /// `view.valid_at`, are left out.
     pub view: View,
@@ -154,27 +155,18 @@ pub fn change_in_words(event: &Event) -> String {
             partnership,
             review,
             ..
-        } => format!("added plan {}: {partnership}: {review}", ids::plan(*plan)),
+        } => format!("added plan {}: {partnership}: {review}", plan),
         Event::RecommendationAdded {
             plan, number, text, ..
         } => {
-            format!(
-                "added {} to {}: {}",
-                ids::recommendation(*number),
-                ids::plan(*plan),
-                clip(text, 100)
-            )
+            format!("added {} to {}: {}", number, plan, clip(text, 100))
         }
         Event::ActionAdded {
             action,
             agency,
             text,
             ..
-        } => format!(
-            "added {} for {agency}: {}",
-            ids::action(*action),
-            clip(text, 100)
-        ),
+        } => format!("added {} for {agency}: {}", action, clip(text, 100)),
         Event::StatusChanged {
             from, to, reason, ..
         } => format!("status {from} → {to}: {reason}"),
@@ -247,6 +239,8 @@ mod tests {
     use super::*;
     use crate::date::FuzzyDate;
     use crate::event::{ClockNote, Event};
+    #[allow(unused_imports)]
+    use crate::id::{ActionId, ClaimNo, PlanId, RecId};
     use crate::time::{DayEnd, parse_instant};
 
     fn claim_on(recorded: &str, effective: Option<FuzzyDate>) -> Record {
@@ -258,7 +252,7 @@ mod tests {
             effective,
             source: None,
             event: Event::MilestoneNoted {
-                action: 1,
+                action: ActionId::of(1),
                 note: "x".into(),
             },
         }

@@ -10,7 +10,8 @@
 
 use chrono::NaiveDate;
 
-use crate::event::Micros;
+use crate::event::{EventKind, Micros};
+use crate::id::ActionId;
 use crate::ledger::View;
 use crate::projection::{State, valid_from};
 use crate::query::audit::{self, Entry, Filter};
@@ -75,7 +76,7 @@ impl Span {
 /// An action whose status differs between the two points.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Move {
-    pub action: u32,
+    pub action: ActionId,
     pub agency: String,
     /// `None` when the action did not exist at the first point.
     pub from: Option<Status>,
@@ -125,14 +126,14 @@ pub fn diff(events: &[StoredEvent], span: Span, before: &State, after: &State) -
 }
 
 /// The heading an event kind is listed under.
-pub fn group(kind: &str) -> &'static str {
+pub fn group(kind: EventKind) -> &'static str {
     match kind {
-        "ActionAdded" | "PlanAdded" | "RecommendationAdded" => "added",
-        "StatusChanged" | "ActionWithdrawn" => "status moves",
-        "CompletionClaimed" => "new claims",
-        "ClaimAccepted" | "ClaimChallenged" => "assurance decisions",
-        "TargetChanged" => "target changes",
-        "MilestoneNoted" => "milestones",
-        _ => "other",
+        EventKind::ActionAdded | EventKind::PlanAdded | EventKind::RecommendationAdded => "added",
+        EventKind::StatusChanged | EventKind::ActionWithdrawn => "status moves",
+        EventKind::CompletionClaimed => "new claims",
+        EventKind::ClaimAccepted | EventKind::ClaimChallenged => "assurance decisions",
+        EventKind::TargetChanged => "target changes",
+        EventKind::MilestoneNoted => "milestones",
+        EventKind::LedgerCreated | EventKind::SourceImported | EventKind::ImportWarning => "other",
     }
 }

@@ -34,6 +34,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
+use crate::id::{ActionId, ClaimNo, PlanId};
 use crate::projection::{Action, State};
 use crate::query::audit::Entry;
 use crate::status::Status;
@@ -164,10 +165,10 @@ impl Counts {
 /// A completion claim waiting for an assurance decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Awaiting {
-    pub plan: u32,
-    pub action: u32,
+    pub plan: PlanId,
+    pub action: ActionId,
     pub agency: String,
-    pub claim: u32,
+    pub claim: ClaimNo,
     pub outcome: String,
     pub claimed_by: String,
     /// When the ledger learned of the claim.
@@ -197,7 +198,7 @@ pub struct AgencySummary {
 /// One plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanSummary {
-    pub plan: u32,
+    pub plan: PlanId,
     pub title: String,
     pub counts: Counts,
     /// Agencies in name order.
@@ -223,7 +224,7 @@ pub struct Summary {
 /// events (`query::audit::trail`); only its backdating flags are read.
 pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary {
     let mut total = Counts::default();
-    let mut plans: BTreeMap<u32, (Counts, BTreeMap<String, Counts>)> = state
+    let mut plans: BTreeMap<PlanId, (Counts, BTreeMap<String, Counts>)> = state
         .plans
         .keys()
         .map(|id| (*id, (Counts::default(), BTreeMap::new())))
@@ -279,7 +280,7 @@ pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary 
             title: state
                 .plans
                 .get(&id)
-                .map_or_else(|| crate::event::ids::plan(id), |p| p.title()),
+                .map_or_else(|| id.to_string(), |p| p.title()),
             counts,
             agencies: agencies
                 .into_iter()
@@ -300,6 +301,8 @@ pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary 
 mod tests {
     use super::*;
     use crate::date::{FuzzyDate, Target};
+    #[allow(unused_imports)]
+    use crate::id::{ActionId, ClaimNo, PlanId, RecId};
     use crate::projection::{Change, Claim, Milestone};
 
     fn change(day: &str) -> Change {
@@ -315,13 +318,13 @@ mod tests {
 
     fn action(status: Status, target: Option<&str>) -> Action {
         Action {
-            id: 1,
-            plan: 1,
+            id: ActionId::of(1),
+            plan: PlanId::of(1),
             agency: "Thames Valley Police".into(),
             lead: None,
             text: "Update Niche".into(),
             scope: None,
-            recommendations: vec![1],
+            recommendations: vec![RecId::of(1)],
             target: target.map(|t| Target::parse_cli(t).unwrap()),
             status,
             status_reason: None,
@@ -382,10 +385,11 @@ mod tests {
     fn awaiting_claims_come_oldest_first_with_days_waited() {
         let mut state = State::default();
         for (id, claimed) in [(1, "2019-12-01"), (2, "2019-11-01")] {
+            let id = ActionId::of(id);
             let mut a = action(Status::Claimed, Some("2019-07"));
             a.id = id;
             a.claims.push(Claim {
-                number: 1,
+                number: ClaimNo::of(1),
                 outcome: "Done".into(),
                 evidence: Vec::new(),
                 at: change(claimed),
@@ -394,12 +398,12 @@ mod tests {
             state.actions.insert(id, a);
         }
         let summary = summarize(&state, &[], day("2019-12-11"));
-        let waited: Vec<(u32, i64)> = summary
+        let waited: Vec<(ActionId, i64)> = summary
             .awaiting
             .iter()
             .map(|a| (a.action, a.days_waiting))
             .collect();
-        assert_eq!(waited, vec![(2, 40), (1, 10)]);
+        assert_eq!(waited, vec![(ActionId::of(2), 40), (ActionId::of(1), 10)]);
         assert_eq!(summary.total.awaiting_assurance, 2);
         assert_eq!(summary.total.category(Category::PartlyMet), 2);
     }

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
 use planledger::event::{Event, Evidence};
+use planledger::id::ActionId;
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
 use planledger::status::{Status, TRANSITIONS, Via};
@@ -57,16 +58,16 @@ impl Cmd {
         match self.clone() {
             Cmd::AddAction => add_action(1, "Housing Association"),
             Cmd::SetStatus(action, to) => Command::SetStatus {
-                action,
+                action: ActionId::of(action),
                 to,
                 reason: "agreed at the board".into(),
             },
             Cmd::Note(action, empty) => Command::NoteMilestone {
-                action,
+                action: ActionId::of(action),
                 note: text(empty, "met the lead"),
             },
             Cmd::Claim(action, empty) => Command::Claim {
-                action,
+                action: ActionId::of(action),
                 outcome: text(empty, "done"),
                 evidence: vec![Evidence {
                     name: "minutes.pdf".into(),
@@ -75,19 +76,19 @@ impl Cmd {
                 }],
             },
             Cmd::Accept(action) => Command::Accept {
-                action,
+                action: ActionId::of(action),
                 finding: "evidence seen".into(),
             },
             Cmd::Challenge(action) => Command::Challenge {
-                action,
+                action: ActionId::of(action),
                 finding: "no evidence of training".into(),
             },
             Cmd::Withdraw(action) => Command::Withdraw {
-                action,
+                action: ActionId::of(action),
                 reason: "no longer a workstream".into(),
             },
             Cmd::Retarget(action, which) => Command::Retarget {
-                action,
+                action: ActionId::of(action),
                 target: match which {
                     0 => None,
                     1 => Some(Target {
@@ -257,7 +258,7 @@ fn check_as_of(ledger: &Ledger, events: &[StoredEvent]) {
 /// Replays the statuses along the chain and checks every move against the
 /// table.
 fn check_transitions(events: &[StoredEvent]) {
-    let mut status: BTreeMap<u32, Status> = BTreeMap::new();
+    let mut status: BTreeMap<ActionId, Status> = BTreeMap::new();
     for event in events {
         let seq = event.seq;
         let (action, from_stated, to, via) = match &event.record.event {

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
+use planledger::id::{ActionId, PlanId, RecId};
 use planledger::ledger::{Bound, Ledger, Stamped, View};
 use planledger::projection::{State, valid_from};
 use planledger::query::diff::{self, Span};
@@ -87,45 +88,45 @@ fn effective((y, m, d, p): (i32, u32, u32, u8)) -> Option<FuzzyDate> {
 fn command(cmd: &Cmd) -> Command {
     match cmd.clone() {
         Cmd::AddAction => Command::AddAction {
-            plan: 1,
+            plan: PlanId::of(1),
             agency: "Oxford Health".into(),
             lead: None,
             text: "Review the policy".into(),
             scope: None,
-            recommendations: vec![4],
+            recommendations: vec![RecId::of(4)],
             target: Some(Target {
                 text: "December 2019".into(),
                 date: FuzzyDate::month(2019, 12),
             }),
         },
         Cmd::SetStatus(action, to) => Command::SetStatus {
-            action,
+            action: ActionId::of(action),
             to,
             reason: "update".into(),
         },
         Cmd::Note(action) => Command::NoteMilestone {
-            action,
+            action: ActionId::of(action),
             note: "working group met".into(),
         },
         Cmd::Claim(action) => Command::Claim {
-            action,
+            action: ActionId::of(action),
             outcome: "done".into(),
             evidence: vec![],
         },
         Cmd::Accept(action) => Command::Accept {
-            action,
+            action: ActionId::of(action),
             finding: "seen".into(),
         },
         Cmd::Challenge(action) => Command::Challenge {
-            action,
+            action: ActionId::of(action),
             finding: "not shown".into(),
         },
         Cmd::Withdraw(action) => Command::Withdraw {
-            action,
+            action: ActionId::of(action),
             reason: "no longer a workstream".into(),
         },
         Cmd::Retarget(action, month) => Command::Retarget {
-            action,
+            action: ActionId::of(action),
             target: Some(Target {
                 text: format!("2020-{month:02}"),
                 date: FuzzyDate::month(2020, month),
@@ -344,7 +345,7 @@ fn decisions_cannot_predate_their_claims_and_today_s_view_is_the_ledger() {
         )],
     );
     assert!(
-        matches!(&refused, Err(planledger::ledger::LedgerError::Command(e)) if e.to_string().contains("before the claim")),
+        matches!(&refused, Err(planledger::ledger::LedgerError::Refused(e)) if e.to_string().contains("before the claim")),
         "{refused:?}"
     );
     ledger
@@ -376,8 +377,11 @@ fn decisions_cannot_predate_their_claims_and_today_s_view_is_the_ledger() {
             valid_at: Some(today),
         })
         .expect("view");
-    assert_eq!(now.actions[&1].status, ledger.state().actions[&1].status);
-    assert_eq!(now.actions[&2].status, Status::Claimed);
+    assert_eq!(
+        now.actions[&ActionId::of(1)].status,
+        ledger.state().actions[&ActionId::of(1)].status
+    );
+    assert_eq!(now.actions[&ActionId::of(2)].status, Status::Claimed);
     let mid_december = ledger
         .state_view(View {
             as_of: None,
@@ -385,12 +389,12 @@ fn decisions_cannot_predate_their_claims_and_today_s_view_is_the_ledger() {
         })
         .expect("view");
     assert_eq!(
-        mid_december.actions[&1].status,
+        mid_december.actions[&ActionId::of(1)].status,
         Status::Open,
         "the December claim counts from 31 December"
     );
     assert_eq!(
-        mid_december.actions[&2].status,
+        mid_december.actions[&ActionId::of(2)].status,
         Status::Claimed,
         "claimed on 5 June 2019"
     );

@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
 use planledger::export::{self, View};
+use planledger::id::{ActionId, PlanId, RecId};
 use planledger::ledger::{Ledger, Stamped};
 use planledger::query::audit::{Filter, trail};
 use planledger::query::summary::{Category, summarize};
@@ -86,12 +87,12 @@ fn fixture() -> Fixture {
     for (agency, text, due) in actions {
         commands.push(
             Command::AddAction {
-                plan: 1,
+                plan: PlanId::of(1),
                 agency: agency.into(),
                 lead: Some("Safeguarding lead".into()),
                 text: text.into(),
                 scope: Some("Local".into()),
-                recommendations: vec![1, 3],
+                recommendations: vec![RecId::of(1), RecId::of(3)],
                 target: target(due),
             }
             .into(),
@@ -108,13 +109,13 @@ fn fixture() -> Fixture {
         };
         ledger.transact(actor, "step", vec![stamped]).unwrap();
     };
-    let status = |action, to| Command::SetStatus {
-        action,
+    let status = |action: u32, to| Command::SetStatus {
+        action: ActionId::of(action),
         to,
         reason: "work started".into(),
     };
-    let claim = |action, outcome: &str| Command::Claim {
-        action,
+    let claim = |action: u32, outcome: &str| Command::Claim {
+        action: ActionId::of(action),
         outcome: outcome.into(),
         evidence: Vec::new(),
     };
@@ -134,7 +135,7 @@ fn fixture() -> Fixture {
         "2020-03-01T09:00:00Z",
         ASSURANCE,
         Command::Accept {
-            action: 4,
+            action: ActionId::of(4),
             finding: "Attendance list seen".into(),
         },
         None,
@@ -143,7 +144,7 @@ fn fixture() -> Fixture {
         "2020-09-14T09:00:00Z",
         TVP,
         Command::NoteMilestone {
-            action: 2,
+            action: ActionId::of(2),
             note: "Audit template agreed.\nFirst audit due in December.".into(),
         },
         None,
@@ -158,7 +159,7 @@ fn fixture() -> Fixture {
         "2021-07-19T09:00:00Z",
         ASSURANCE,
         Command::Challenge {
-            action: 5,
+            action: ActionId::of(5),
             finding: "No attendance figures".into(),
         },
         None,
@@ -173,7 +174,7 @@ fn fixture() -> Fixture {
         "2021-08-02T09:00:00Z",
         ASSURANCE,
         Command::Withdraw {
-            action: 7,
+            action: ActionId::of(7),
             reason: "No longer a workstream".into(),
         },
         None,
@@ -182,7 +183,7 @@ fn fixture() -> Fixture {
         "2021-09-01T09:00:00Z",
         OH,
         Command::NoteMilestone {
-            action: 8,
+            action: ActionId::of(8),
             note: "Scoping meeting held".into(),
         },
         None,
@@ -252,7 +253,7 @@ fn summary_counts_statuses_categories_overdue_and_backdating_for_the_fixture() {
     assert_eq!(total.backdated, 1);
     assert_eq!(summary.backdated_entries, 1);
     assert_eq!(summary.awaiting.len(), 1);
-    assert_eq!(summary.awaiting[0].action, 3);
+    assert_eq!(summary.awaiting[0].action, ActionId::of(3));
     assert_eq!(summary.awaiting[0].days_waiting, 16);
 
     let plan = &summary.plans[0];

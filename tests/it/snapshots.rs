@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use planledger::command::Command;
+use planledger::id::{ActionId, PlanId, RecId};
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
 use planledger::snapshot::{self, SNAPSHOT_EVERY};
@@ -33,12 +34,12 @@ fn big_ledger(dir: &std::path::Path, clock: &Arc<FixedClock>) -> Ledger {
                     published: None,
                 }),
                 Stamped::from(Command::AddAction {
-                    plan: 1,
+                    plan: PlanId::of(1),
                     agency: "Police".into(),
                     lead: None,
                     text: "Update Niche".into(),
                     scope: None,
-                    recommendations: vec![1],
+                    recommendations: vec![RecId::of(1)],
                     target: None,
                 }),
             ],
@@ -49,7 +50,7 @@ fn big_ledger(dir: &std::path::Path, clock: &Arc<FixedClock>) -> Ledger {
         let notes = (0..SNAPSHOT_EVERY / 2 + 10)
             .map(|i| {
                 Stamped::from(Command::NoteMilestone {
-                    action: 1,
+                    action: ActionId::of(1),
                     note: format!("note {batch}-{i}"),
                 })
             })
@@ -108,7 +109,7 @@ fn crossing_the_interval_writes_a_snapshot_and_reading_through_it_equals_a_full_
         .state_at(Bound::RecordedBy(T0 + 60_000_000))
         .expect("as of");
     assert_eq!(
-        first_batch.actions[&1].milestones.len() as u64,
+        first_batch.actions[&ActionId::of(1)].milestones.len() as u64,
         SNAPSHOT_EVERY / 2 + 10
     );
     assert_eq!(
@@ -132,7 +133,7 @@ fn verify_catches_a_snapshot_that_differs_from_the_fold() {
         .expect("readable");
     // A forged snapshot at the same point: right version and hash, wrong state.
     let mut forged = ledger.state_at(Bound::Seq(seq)).expect("state");
-    if let Some(action) = forged.actions.get_mut(&1) {
+    if let Some(action) = forged.actions.get_mut(&ActionId::of(1)) {
         action.status = planledger::status::Status::Assured;
     }
     let (_, bytes) = snapshot::encode(&forged)
@@ -210,7 +211,7 @@ fn only_the_latest_snapshots_are_kept() {
                 "Agency lead",
                 "note",
                 vec![Stamped::from(Command::NoteMilestone {
-                    action: 1,
+                    action: ActionId::of(1),
                     note: format!("extra {i}"),
                 })],
             )

@@ -12,6 +12,7 @@ use std::sync::{Arc, RwLock};
 
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
+use planledger::id::{ActionId, PlanId, RecId};
 use planledger::ledger::{Ledger, Stamped};
 use planledger::projection::State;
 use planledger::store::Store;
@@ -186,12 +187,12 @@ pub fn add_plan() -> Command {
 
 pub fn add_action(plan: u32, agency: &str) -> Command {
     Command::AddAction {
-        plan,
+        plan: PlanId::of(plan),
         agency: agency.into(),
         lead: Some("Safeguarding Lead".into()),
         text: format!("{agency} trains its staff on coercive control"),
         scope: Some("Local".into()),
-        recommendations: vec![1],
+        recommendations: vec![RecId::of(1)],
         target: Some(Target {
             text: "July 2019".into(),
             date: FuzzyDate::month(2019, 7),
@@ -201,7 +202,7 @@ pub fn add_action(plan: u32, agency: &str) -> Command {
 
 pub fn note(action: u32, text: &str) -> Command {
     Command::NoteMilestone {
-        action,
+        action: ActionId::of(action),
         note: text.into(),
     }
 }
@@ -215,7 +216,7 @@ pub fn small_plan(ledger: &mut Ledger, clock: &FixedClock) -> u64 {
         ledger,
         clock,
         vec![Command::AddRecommendation {
-            plan: 1,
+            plan: PlanId::of(1),
             number: None,
             text: "Agencies train staff on coercive control".into(),
             scope: Some("Local".into()),
@@ -235,7 +236,7 @@ pub fn small_plan(ledger: &mut Ledger, clock: &FixedClock) -> u64 {
         ledger,
         clock,
         vec![Command::Claim {
-            action: 1,
+            action: ActionId::of(1),
             outcome: "All frontline officers trained".into(),
             evidence: Vec::new(),
         }],

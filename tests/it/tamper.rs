@@ -10,6 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use planledger::chain::event_hash;
 use planledger::codec;
 use planledger::event::{Event, Hash, Record, TxRecord};
+use planledger::id::ActionId;
 use planledger::store::verify::verify;
 
 use crate::support::{
@@ -346,7 +347,7 @@ fn a_fully_rehashed_forgery_that_breaks_the_rules_is_named() {
     let prev = hash_of(&stored_value(&events, last - 1));
     let mut record: Record = codec::decode(&stored_value(&events, last)[32..]).expect("decodes");
     record.event = Event::StatusChanged {
-        action: 1,
+        action: ActionId::of(1),
         from: planledger::status::Status::Open,
         to: planledger::status::Status::Assured,
         reason: "signed off".into(),
@@ -380,7 +381,11 @@ fn a_fully_rehashed_forgery_that_breaks_the_rules_is_named() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("not a legal move"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("A1 is open; it cannot become assured"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// Regression (found in review): a ledger whose format version had been
