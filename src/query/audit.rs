@@ -109,15 +109,21 @@ pub fn backdated_by(record: &Record, threshold: i64) -> Option<i64> {
 fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
     let action = record.event.action();
     let known = action.and_then(|a| state.actions.get(&a));
-    let plan = match &record.event {
-        Event::PlanAdded { plan, .. }
-        | Event::RecommendationAdded { plan, .. }
-        | Event::ActionAdded { plan, .. } => Some(*plan),
-        _ => known.map(|a| a.plan),
-    };
-    let agency = match &record.event {
-        Event::ActionAdded { agency, .. } => Some(agency.clone()),
-        _ => known.map(|a| a.agency.clone()),
+    let (plan, agency) = match &record.event {
+        Event::PlanAdded { plan, .. } | Event::RecommendationAdded { plan, .. } => {
+            (Some(*plan), None)
+        }
+        Event::ActionAdded { plan, agency, .. } => (Some(*plan), Some(agency.clone())),
+        Event::StatusChanged { .. }
+        | Event::MilestoneNoted { .. }
+        | Event::CompletionClaimed { .. }
+        | Event::ClaimAccepted { .. }
+        | Event::ClaimChallenged { .. }
+        | Event::ActionWithdrawn { .. }
+        | Event::TargetChanged { .. }
+        | Event::ImportWarning { .. }
+        | Event::LedgerCreated { .. }
+        | Event::SourceImported { .. } => (known.map(|a| a.plan), known.map(|a| a.agency.clone())),
     };
     Entry {
         seq,
