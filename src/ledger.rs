@@ -33,6 +33,14 @@ pub enum LedgerError {
     Random(String),
 }
 
+impl LedgerError {
+    /// True when the ledger's stored data is damaged, as opposed to a
+    /// command refused or a ledger that cannot be opened.
+    pub fn is_damage(&self) -> bool {
+        matches!(self, LedgerError::Store(StoreError::Damaged { .. }))
+    }
+}
+
 /// One command with what the actor says about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stamped {

@@ -27,10 +27,13 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::date::FuzzyDate;
+use crate::date::{FuzzyDate, Target};
+use crate::evidence::EvidenceError;
+use crate::import::apply::RecordError;
+use crate::ledger::Receipt;
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::StoreError;
-use crate::time::{Clock, DayEnd, FixedClock, SystemClock, parse_instant};
+use crate::time::{Clock, DayEnd, FixedClock, SystemClock, format_micros, parse_instant};
 
 /// The ledger directory used when neither --ledger nor PLANLEDGER_LEDGER
 /// names one.
@@ -121,6 +124,10 @@ pub enum CliError {
     #[error("the ledger failed verification")]
     Integrity,
     #[error(transparent)]
+    Import(#[from] RecordError),
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+    #[error(transparent)]
     Io(#[from] io::Error),
 }
 
@@ -133,9 +140,13 @@ impl From<StoreError> for CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Integrity
-            | CliError::Ledger(LedgerError::Store(StoreError::Damaged { .. })) => 3,
-            _ => 1,
+            CliError::Integrity => 3,
+            CliError::Ledger(e) | CliError::Import(RecordError::Ledger(e)) if e.is_damage() => 3,
+            CliError::Ledger(_)
+            | CliError::Import(_)
+            | CliError::Input(_)
+            | CliError::Evidence(_)
+            | CliError::Io(_) => 1,
         }
     }
 }
@@ -259,4 +270,35 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
 /// Parses an `--effective` date for clap.
 pub(crate) fn parse_effective(text: &str) -> Result<FuzzyDate, String> {
     FuzzyDate::parse_iso(text).map_err(|e| e.to_string())
+}
+
+/// Parses a target for clap: a date, or words such as 'Ongoing'.
+pub(crate) fn parse_target(text: &str) -> Result<Target, String> {
+    Target::parse_cli(text).map_err(|e| e.to_string())
+}
+
+/// Says what was written: the sequence numbers and the new head.
+pub(crate) fn report(receipt: &Receipt, out: &mut dyn Write) -> Result<(), CliError> {
+    let (Some(first), Some(last)) = (receipt.events.first(), receipt.events.last()) else {
+        return Ok(());
+    };
+    let seqs = if first.seq == last.seq {
+        format!("seq {}", first.seq)
+    } else {
+        format!("seq {}–{}", first.seq, last.seq)
+    };
+    writeln!(
+        out,
+        "recorded {seqs} at {}, head {}",
+        format_micros(last.record.recorded_at),
+        &hex::encode(last.hash)[..16]
+    )?;
+    if let Some(read) = receipt.clock_held {
+        writeln!(
+            out,
+            "note: the clock read {}, earlier than the ledger's last entry; the entry's time was used instead",
+            format_micros(read)
+        )?;
+    }
+    Ok(())
 }

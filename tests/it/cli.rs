@@ -486,3 +486,46 @@ fn assert_quiet_when_the_reader_goes(mut process: Process, args: &[&str]) {
     assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
     assert!(stderr.is_empty(), "{args:?} complained: {stderr}");
 }
+
+/// Regression (found in review): `action add` printed its warning about a
+/// recommendation the plan does not list, but recorded nothing, unlike the
+/// same finding in an import.
+#[test]
+fn an_unlisted_recommendation_cited_by_hand_is_recorded_like_an_import_warning() {
+    let fx = with_action();
+    let added = fx.ok(&[
+        "action",
+        "add",
+        "Review the MARAC referral form",
+        "--agency",
+        "Oxford Health",
+        "--rec",
+        "R9",
+    ]);
+    assert!(
+        added
+            .stdout
+            .contains("warning: The action cites Recommendation 9, which the plan does not list."),
+        "{}",
+        added.stdout
+    );
+    let history = fx.json(&["history", "A2", "--json"]);
+    let kinds: Vec<&str> = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    assert_eq!(kinds, ["ActionAdded", "ImportWarning"], "{history}");
+    // A listed recommendation warns of nothing.
+    let quiet = fx.ok(&[
+        "action",
+        "add",
+        "Audit the referrals",
+        "--agency",
+        "Police",
+        "--rec",
+        "R1",
+    ]);
+    assert!(!quiet.stdout.contains("warning"), "{}", quiet.stdout);
+}
