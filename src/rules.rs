@@ -15,8 +15,8 @@
 
 use chrono::NaiveDate;
 
-use crate::command::same_target;
 use crate::date::FuzzyDate;
+use crate::date::same_target;
 use crate::event::{Event, Hash, Record};
 use crate::id;
 use crate::id::{ActionId, ClaimNo, PlanId, RecId};

@@ -357,7 +357,7 @@ impl Builder {
     /// Records what a new version of the document says beyond what the
     /// ledger already holds for this action.
     fn update_action(&mut self, action: &Action, parsed: &ParsedAction) {
-        if !crate::command::same_target(action.target.as_ref(), parsed.target.as_ref()) {
+        if !crate::date::same_target(action.target.as_ref(), parsed.target.as_ref()) {
             let show =
                 |t: &Option<Target>| t.as_ref().map_or("none".to_string(), |t| t.to_string());
             self.push(
