@@ -209,10 +209,10 @@ pub fn run(
         }
     };
     let clock: Arc<dyn Clock> = match std::env::var("PLANLEDGER_CLOCK") {
-        Ok(text) if !text.trim().is_empty() => match parse_instant(&text, DayEnd::Start) {
-            Ok(now) => Arc::new(FixedClock::new(now)),
-            Err(e) => {
-                let _ = writeln!(err, "error: PLANLEDGER_CLOCK: {e}");
+        Ok(text) if !text.trim().is_empty() => match overridden_clock(&text) {
+            Ok(clock) => Arc::new(clock),
+            Err(why) => {
+                let _ = writeln!(err, "error: PLANLEDGER_CLOCK: {why}");
                 return 2;
             }
         },
@@ -232,6 +232,24 @@ pub fn run(
             e.exit_code()
         }
     }
+}
+
+/// The clock `PLANLEDGER_CLOCK` asks for. It may set the clock back (a
+/// demo, a test, re-entering a day's work) but never ahead of the real one:
+/// a time in the future would be held at the head by every later entry,
+/// making real entries look backdated, and would let an effective date in
+/// the future pass as "today".
+fn overridden_clock(text: &str) -> Result<FixedClock, String> {
+    let now = parse_instant(text, DayEnd::Start).map_err(|e| e.to_string())?;
+    let real = SystemClock.now();
+    if now > real {
+        return Err(format!(
+            "{} is later than this machine's clock ({}); an override may only set the clock back",
+            format_micros(now),
+            format_micros(real)
+        ));
+    }
+    Ok(FixedClock::new(now))
 }
 
 fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result<(), CliError> {

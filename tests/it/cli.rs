@@ -529,3 +529,26 @@ fn an_unlisted_recommendation_cited_by_hand_is_recorded_like_an_import_warning()
     ]);
     assert!(!quiet.stdout.contains("warning"), "{}", quiet.stdout);
 }
+
+/// Regression (issue: the store under faults): `PLANLEDGER_CLOCK` set far
+/// ahead once held every later entry at that time, and let effective dates
+/// in the future pass. An override may only set the clock back.
+#[test]
+fn a_clock_override_ahead_of_the_real_clock_is_refused_and_writes_nothing() {
+    let fx = with_action();
+    let before = fx.exported_events().len();
+    for ahead in ["+10000-01-01", "9999-12-31"] {
+        let mut process = fx.command(&["note", "A1", "met the lead"]);
+        process.env("PLANLEDGER_CLOCK", ahead);
+        let out = run(&mut process);
+        assert_eq!(out.code, 2, "{ahead}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "later than this machine's clock; an override may only set the clock back"
+            ) || out.stderr.contains("later than this machine's clock ("),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(fx.exported_events().len(), before);
+}
