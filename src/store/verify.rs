@@ -78,7 +78,7 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
     let mut last_recorded: Option<Micros> = None;
     let mut txs: Vec<SeenTx> = Vec::new();
     match store.format_version() {
-        Err(StoreError::Damaged { seq, why }) => report.problem(seq, why),
+        Err(StoreError::Damaged { seq, kind }) => report.problem(seq, kind.to_string()),
         result => result?,
     }
 
