@@ -4,7 +4,7 @@
 
 use crate::rules;
 use crate::snapshot;
-use crate::store::verify::{self, Problem, Report};
+use crate::store::verify::{self, ProblemKind, Report};
 use crate::store::{Store, StoreError};
 
 /// Verifies everything `planledger verify` promises. Errors only if the
@@ -17,10 +17,7 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
     }
     let events = store.events().collect::<Result<Vec<_>, _>>()?;
     for (seq, why) in rules::check(events.iter().map(|e| (e.seq, e.hash, &e.record))) {
-        report.problems.push(Problem {
-            seq,
-            what: format!("the event breaks the ledger's rules: {why}"),
-        });
+        report.problem(seq, ProblemKind::BrokenRule { why });
     }
     snapshot::check(store, &mut report)?;
     Ok(report)

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use planledger::command::Command;
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
-use planledger::snapshot::{self, SNAPSHOT_EVERY};
+use planledger::snapshot::{self, SNAPSHOT_EVERY, SnapshotFault};
 use planledger::store::Store;
-use planledger::store::verify::verify;
+use planledger::store::verify::{ProblemKind, verify};
 use planledger::time::FixedClock;
 
 const T0: i64 = 1_600_000_000_000_000;
@@ -147,6 +147,15 @@ fn verify_catches_a_snapshot_that_differs_from_the_fold() {
     snapshot::check(&store, &mut report).expect("check");
     assert!(!report.ok());
     assert_eq!(report.first_bad_seq(), Some(seq));
+    assert!(
+        report.problems.iter().any(|p| p.seq == seq
+            && matches!(
+                p.kind,
+                ProblemKind::SnapshotWrong { at, fault: SnapshotFault::DiffersFromFold } if at == seq
+            )),
+        "{:?}",
+        report.problems
+    );
 
     // Rebuilding from the events puts it right.
     let mut state = State::default();

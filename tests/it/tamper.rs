@@ -9,8 +9,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use planledger::chain::event_hash;
 use planledger::codec;
+use planledger::codec::CodecError;
 use planledger::event::{Event, Hash, Record, TxRecord};
-use planledger::store::verify::verify;
+use planledger::store::verify::{ProblemKind, verify};
 
 use crate::support::{
     Rng, TempLedger, cli_verify, open_store, put_value, small_plan, stored_value, tamper,
@@ -110,10 +111,14 @@ fn a_deleted_middle_event_is_named_as_missing() {
     assert_first_bad(&tl, MIDDLE);
     let report = tl.verify();
     assert!(
-        report
-            .problems
-            .iter()
-            .any(|p| p.seq == MIDDLE && p.what.contains("missing")),
+        report.problems.iter().any(|p| p.seq == MIDDLE
+            && matches!(
+                p.kind,
+                ProblemKind::EventsMissing {
+                    first: MIDDLE,
+                    last: MIDDLE
+                }
+            )),
         "{:?}",
         report.problems
     );
@@ -185,7 +190,7 @@ fn a_rehashed_forgery_is_caught_at_the_next_link() {
         report
             .problems
             .iter()
-            .any(|p| p.seq == MIDDLE + 1 && p.what.contains("hash mismatch")),
+            .any(|p| p.seq == MIDDLE + 1 && matches!(p.kind, ProblemKind::HashMismatch { .. })),
         "{:?}",
         report.problems
     );
@@ -222,7 +227,7 @@ fn a_value_shorter_than_a_hash_is_named_at_its_seq() {
         report
             .problems
             .iter()
-            .any(|p| p.seq == MIDDLE && p.what.contains("too short")),
+            .any(|p| p.seq == MIDDLE && matches!(p.kind, ProblemKind::ValueTooShort { len: 31 })),
         "{:?}",
         report.problems
     );
@@ -242,12 +247,19 @@ fn garbage_with_a_correct_hash_is_named_as_undecodable() {
     let report = tl.verify();
     let at_middle: Vec<_> = report.problems.iter().filter(|p| p.seq == MIDDLE).collect();
     assert!(
-        at_middle.iter().any(|p| p.what.contains("decode")),
+        at_middle.iter().any(|p| matches!(
+            p.kind,
+            ProblemKind::Undecodable {
+                source: CodecError::Decode { .. }
+            }
+        )),
         "{:?}",
         report.problems
     );
     assert!(
-        !at_middle.iter().any(|p| p.what.contains("hash mismatch")),
+        !at_middle
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::HashMismatch { .. })),
         "the garbage was hashed correctly: {:?}",
         report.problems
     );
@@ -395,6 +407,15 @@ fn a_deleted_format_version_is_damage_named_at_seq_0() {
         .expect("removes");
     db.flush().expect("flushes");
     drop(db);
+    let report = tl.verify();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.seq == 0 && matches!(p.kind, ProblemKind::FormatVersionMissing)),
+        "{:?}",
+        report.problems
+    );
     let run = cli_verify(&tl.dir());
     assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
     assert!(
