@@ -13,7 +13,7 @@
 use crate::codec;
 use crate::event::Hash;
 use crate::projection::State;
-use crate::store::verify::{ProblemKind, Report};
+use crate::store::chain_check::{ProblemKind, Report};
 use crate::store::{Store, StoreError};
 
 /// Bumped whenever `State` or how events fold into it changes.

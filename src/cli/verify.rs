@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::integrity;
 use crate::store::Store;
-use crate::store::verify::Report;
+use crate::store::chain_check::Report;
 
 use super::{CliError, Context};
 

@@ -18,7 +18,7 @@
 //! never replaces a stored event. One process at a time: the lock file is
 //! taken before sled is opened.
 
-pub mod verify;
+pub mod chain_check;
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;

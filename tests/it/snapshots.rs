@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use planledger::command::Command;
+use planledger::integrity;
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
 use planledger::snapshot::{self, SNAPSHOT_EVERY, SnapshotFault};
 use planledger::store::Store;
-use planledger::store::verify::{ProblemKind, verify};
+use planledger::store::chain_check::{ProblemKind, check_chain};
 use planledger::time::FixedClock;
 
 const T0: i64 = 1_600_000_000_000_000;
@@ -142,7 +143,7 @@ fn verify_catches_a_snapshot_that_differs_from_the_fold() {
     drop(ledger);
 
     let store = Store::open(dir.path()).expect("open");
-    let mut report = verify(&store).expect("verify");
+    let mut report = check_chain(&store).expect("check_chain");
     assert!(report.ok(), "the chain itself is intact");
     snapshot::check(&store, &mut report).expect("check");
     assert!(!report.ok());
@@ -156,6 +157,13 @@ fn verify_catches_a_snapshot_that_differs_from_the_fold() {
         "{:?}",
         report.problems
     );
+    let full = integrity::verify(&store).expect("verify");
+    assert_eq!(
+        full.first_bad_seq(),
+        Some(seq),
+        "the full verify checks snapshots: {:?}",
+        full.problems
+    );
 
     // Rebuilding from the events puts it right.
     let mut state = State::default();
@@ -164,8 +172,10 @@ fn verify_catches_a_snapshot_that_differs_from_the_fold() {
         state.apply(event.seq, event.hash, &event.record);
     }
     snapshot::rebuild(&store, &state).expect("rebuild");
-    let mut report = verify(&store).expect("verify");
+    let mut report = check_chain(&store).expect("check_chain");
     snapshot::check(&store, &mut report).expect("check");
+    assert!(report.ok(), "{:?}", report.problems);
+    let report = integrity::verify(&store).expect("verify");
     assert!(report.ok(), "{:?}", report.problems);
 }
 

@@ -11,7 +11,8 @@ use planledger::chain::event_hash;
 use planledger::codec;
 use planledger::codec::CodecError;
 use planledger::event::{Event, Hash, Record, TxRecord};
-use planledger::store::verify::{ProblemKind, verify};
+use planledger::integrity::verify;
+use planledger::store::chain_check::ProblemKind;
 
 use crate::support::{
     Rng, TempLedger, cli_verify, open_store, put_value, small_plan, stored_value, tamper,
@@ -380,9 +381,21 @@ fn a_fully_rehashed_forgery_that_breaks_the_rules_is_named() {
     db.flush().expect("flushes");
     drop((events, meta, txs, db));
 
+    let chain = tl.check_chain();
     assert!(
-        tl.verify().ok(),
-        "the bytes, links, head and index all agree"
+        chain.ok(),
+        "the bytes, links, head and index all agree: {:?}",
+        chain.problems
+    );
+    let report = tl.verify();
+    assert_eq!(report.first_bad_seq(), Some(last), "{:?}", report.problems);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.seq == last && matches!(p.kind, ProblemKind::BrokenRule { .. })),
+        "{:?}",
+        report.problems
     );
     let run = cli_verify(&tl.dir());
     assert_eq!(run.code, 3, "{}", run.stdout);

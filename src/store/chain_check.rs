@@ -1,4 +1,6 @@
-//! `verify`: re-reads every stored byte and trusts none of it.
+//! The chain check, the first part of `verify` (`integrity::verify`):
+//! re-reads every stored byte and trusts none of it. It checks bytes and
+//! links only; the rules and snapshots are `integrity`'s to check.
 //!
 //! It recomputes every event hash from the stored record bytes, checks every
 //! link and sequence number, that recorded time never goes backwards, that
@@ -17,7 +19,8 @@ use crate::time::format_micros;
 
 use super::{DamageKind, FORMAT_VERSION, Head, RawTree, Store, StoreError, decode_seq};
 
-/// Something `verify` found wrong.
+/// Something `verify` found wrong (the chain check, the rules or a
+/// snapshot).
 #[derive(Debug)]
 pub struct Problem {
     /// The sequence number of the first event the problem concerns.
@@ -233,9 +236,12 @@ struct SeenTx {
     head_hash: Hash,
 }
 
-/// Verifies the whole ledger. Errors only if the storage engine itself
-/// cannot be read; anything wrong with the stored data is in the report.
-pub fn verify(store: &Store) -> Result<Report, StoreError> {
+/// Checks the stored bytes and the chain: every hash, link and sequence
+/// number, every record, the transaction records and the head. Not the
+/// rules or the snapshots: `integrity::verify` is the full verify. Errors
+/// only if the storage engine itself cannot be read; anything wrong with the
+/// stored data is in the report.
+pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
     let mut report = Report::default();
     let mut prev: Option<Hash> = Some(GENESIS_PREV);
     let mut expected_seq = 0u64;
