@@ -18,7 +18,9 @@ use crate::event::{ClockNote, Event, Micros, Record, SourceRef};
 use crate::projection::State;
 use crate::rules::{self, Refusal};
 use crate::snapshot;
-use crate::store::{FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent};
+use crate::store::{
+    DamageKind, FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent,
+};
 use crate::time::{Clock, day_of};
 
 #[derive(Debug, thiserror::Error)]
@@ -228,7 +230,7 @@ impl Ledger {
                 Some((_, record)) => Ok(record.recorded_at),
                 None => Err(StoreError::Damaged {
                     seq,
-                    why: "the event is missing".into(),
+                    kind: DamageKind::EventMissing { next_stored: None },
                 }
                 .into()),
             }

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::integrity;
 use crate::store::Store;
-use crate::store::verify::Report;
+use crate::store::chain_check::Report;
 
 use super::{CliError, Context};
 
@@ -41,7 +41,7 @@ pub fn report_json(report: &Report) -> serde_json::Value {
         "transactions": report.transactions,
         "head": report.head.map(|(seq, hash)| json!({"seq": seq, "hash": hex::encode(hash)})),
         "first_bad_seq": report.first_bad_seq(),
-        "problems": report.problems.iter().map(|p| json!({"seq": p.seq, "problem": p.what})).collect::<Vec<_>>(),
+        "problems": report.problems.iter().map(|p| json!({"seq": p.seq, "problem": p.kind.to_string(), "kind": p.kind.name()})).collect::<Vec<_>>(),
         "clock_overridden_txs": report.clock_overridden,
         "clock_held_txs": report.clock_held,
         "snapshots_checked": report.snapshots,
@@ -95,7 +95,7 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
                 "result      FAILED: first bad sequence number is {first}"
             )?;
             for problem in &report.problems {
-                writeln!(out, "  seq {}: {}", problem.seq, problem.what)?;
+                writeln!(out, "  seq {}: {}", problem.seq, problem.kind)?;
             }
         }
     }

@@ -19,7 +19,7 @@ use crate::projection::State;
 use crate::query::audit::{self, Entry};
 use crate::query::summary::{self, Summary};
 use crate::store::StoredEvent;
-use crate::store::verify::Report;
+use crate::store::chain_check::Report;
 
 /// Everything a report shows, gathered once by the caller.
 pub struct View<'a> {
@@ -27,7 +27,7 @@ pub struct View<'a> {
     pub state: &'a State,
     /// Every stored event, in order.
     pub events: &'a [StoredEvent],
-    /// What `store::verify::verify` found when the report was made.
+    /// What `integrity::verify` found when the report was made.
     pub verify: &'a Report,
     /// The day "overdue" and "days waiting" are judged on.
     pub today: NaiveDate,
