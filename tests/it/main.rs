@@ -2,6 +2,9 @@
 //! killing a writer mid-append, a model of random command sequences,
 //! snapshots, and the command line run as a real process. `support` holds
 //! the shared helpers: a temporary ledger with a fixed clock and a small plan.
+//! One check lives outside this binary: the HTML report rendered in headless
+//! Chromium (`tests/browser.rs`), a target of its own so that it can be
+//! reported as ignored at run time where Chromium is missing.
 
 mod cli;
 mod crash;
