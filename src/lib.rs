@@ -23,3 +23,4 @@ pub mod snapshot;
 pub mod status;
 pub mod store;
 pub mod time;
+pub mod wire;

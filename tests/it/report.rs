@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
-use planledger::export::{self, View};
+use planledger::export::{self, ReportInput};
 use planledger::id::{ActionId, PlanId, RecId};
 use planledger::ledger::{Ledger, Stamped};
 use planledger::query::audit::{Filter, trail};
@@ -206,11 +206,11 @@ fn today() -> NaiveDate {
 /// Renders `write` over the fixture's view into a string.
 fn render(
     fx: &Fixture,
-    write: fn(&View<'_>, &mut dyn std::io::Write) -> std::io::Result<()>,
+    write: fn(&ReportInput<'_>, &mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> String {
     let events = fx.ledger.events().unwrap();
     let report = verify(fx.ledger.store()).unwrap();
-    let view = View {
+    let view = ReportInput {
         state: fx.ledger.state(),
         events: &events,
         verify: &report,
