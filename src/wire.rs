@@ -68,11 +68,11 @@ impl Head {
 /// flattened into every object that is a change.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stamp<'a> {
+    pub seq: u64,
+    pub recorded_at: String,
     pub actor: &'a str,
     pub effective: String,
     pub effective_stated: bool,
-    pub recorded_at: String,
-    pub seq: u64,
 }
 
 impl<'a> Stamp<'a> {

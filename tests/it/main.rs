@@ -1,7 +1,8 @@
 //! The integration tests, as one test binary: tampering with stored bytes,
 //! killing a writer mid-append, a model of random command sequences,
-//! snapshots, and the command line run as a real process. `support` holds
-//! the shared helpers: a temporary ledger with a fixed clock and a small plan.
+//! snapshots, the command line run as a real process, and the JSON shapes
+//! pinned by golden files. `support` holds the shared helpers: a temporary
+//! ledger with a fixed clock and a small plan.
 
 mod cli;
 mod crash;
@@ -12,3 +13,4 @@ mod report;
 mod snapshots;
 mod support;
 mod tamper;
+mod wire;
