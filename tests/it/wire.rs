@@ -210,7 +210,7 @@ fn every_json_shape_matches_its_golden_file() {
                 .lines()
                 .zip(output.lines())
                 .position(|(a, b)| a != b)
-                .map_or_else(|| golden.lines().count().min(output.lines().count()), |i| i);
+                .unwrap_or_else(|| golden.lines().count().min(output.lines().count()));
             differing.push(format!(
                 "{name}: first difference at line {}:\n  golden: {:?}\n  now:    {:?}",
                 line + 1,
