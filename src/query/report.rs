@@ -286,6 +286,63 @@ mod tests {
     }
 
     #[test]
+    fn the_latest_cell_is_the_last_claim_with_its_decision_or_the_last_milestone() {
+        use crate::date::FuzzyDate;
+        use crate::id::{ClaimNo, RecId};
+        use crate::projection::{Assurance, Claim, Milestone};
+        let change = |day: &str| Change {
+            seq: 1,
+            recorded_at: 0,
+            actor: "Lead".into(),
+            effective: FuzzyDate::parse_iso(day).expect("a date"),
+            effective_stated: true,
+        };
+        let mut action = Action {
+            id: ActionId::of(1),
+            plan: PlanId::of(1),
+            agency: "Police".into(),
+            lead: None,
+            text: "Train staff".into(),
+            scope: None,
+            recommendations: vec![RecId::of(1)],
+            target: None,
+            status: Status::Open,
+            status_reason: None,
+            milestones: Vec::new(),
+            claims: Vec::new(),
+            added: change("2019-01-01"),
+            last_changed: change("2019-01-01"),
+            source: None,
+        };
+        assert_eq!(latest(&action), "");
+        action.milestones.push(Milestone {
+            note: "Audit template agreed".into(),
+            at: change("2020-09-14"),
+        });
+        assert_eq!(latest(&action), "2020-09-14: Audit template agreed");
+        action.claims.push(Claim {
+            number: ClaimNo::of(1),
+            outcome: "Referrals reviewed".into(),
+            evidence: Vec::new(),
+            at: change("2020-01"),
+            assurance: None,
+        });
+        assert_eq!(
+            latest(&action),
+            "claim 1 (2020-01): Referrals reviewed (awaiting assurance)"
+        );
+        action.claims[0].assurance = Some(Assurance {
+            accepted: false,
+            finding: "no register".into(),
+            at: change("2020-02"),
+        });
+        assert_eq!(
+            latest(&action),
+            "claim 1 (2020-01): Referrals reviewed — challenged: no register"
+        );
+    }
+
+    #[test]
     fn the_backdated_words_name_the_threshold() {
         let none = Backdated::of(&[], 45);
         assert!(
