@@ -41,8 +41,12 @@ pub enum LinkError {
     Truncated { len: usize },
     #[error("the record is {len} bytes, more than a record may hold")]
     TooLong { len: usize },
-    #[error("stored hash {stored} does not match the recomputed hash {computed}")]
-    HashMismatch { stored: String, computed: String },
+    #[error(
+        "stored hash {} does not match the recomputed hash {}",
+        hex::encode(.stored),
+        hex::encode(.computed)
+    )]
+    HashMismatch { stored: Hash, computed: Hash },
 }
 
 /// Splits a stored value into its hash and record bytes and checks the hash
@@ -61,11 +65,12 @@ pub fn check_link<'a>(
         });
     }
     let (hash, record) = stored.split_at(32);
+    let hash: Hash = hash.try_into().expect("split at 32 bytes");
     let computed = event_hash(prev, seq, record);
     if hash != computed {
         return Err(LinkError::HashMismatch {
-            stored: hex::encode(hash),
-            computed: hex::encode(computed),
+            stored: hash,
+            computed,
         });
     }
     Ok((record, computed))
@@ -133,7 +138,8 @@ mod tests {
         *flipped.last_mut().unwrap() ^= 1;
         assert!(matches!(
             check_link(&GENESIS_PREV, 0, &flipped),
-            Err(LinkError::HashMismatch { .. })
+            Err(LinkError::HashMismatch { stored, computed })
+                if stored == hash && computed != hash
         ));
         assert_eq!(
             check_link(&GENESIS_PREV, 0, &stored[..31]),

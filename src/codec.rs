@@ -24,10 +24,16 @@ pub const MAX_RECORD_LEN: usize = 64 * 1024;
 pub enum CodecError {
     #[error("record is {len} bytes, more than the {MAX_RECORD_LEN} a record may hold")]
     TooLarge { len: usize },
-    #[error("record could not be encoded: {0}")]
-    Encode(String),
-    #[error("record does not decode: {0}")]
-    Decode(String),
+    #[error("record could not be encoded: {source}")]
+    Encode {
+        #[source]
+        source: bincode::error::EncodeError,
+    },
+    #[error("record does not decode: {source}")]
+    Decode {
+        #[source]
+        source: bincode::error::DecodeError,
+    },
     #[error("record has {trailing} unexpected byte(s) after its end")]
     TrailingBytes { trailing: usize },
 }
@@ -63,7 +69,7 @@ pub const MAX_DERIVED_LEN: usize = 1 << 30;
 /// Encodes derived data, which is not part of the chain and has no record
 /// size cap.
 pub fn encode_derived<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
-    bincode::serde::encode_to_vec(value, config()).map_err(|e| CodecError::Encode(e.to_string()))
+    bincode::serde::encode_to_vec(value, config()).map_err(|source| CodecError::Encode { source })
 }
 
 /// Decodes derived data that must occupy every byte given.
@@ -77,7 +83,7 @@ fn decode_all<T: DeserializeOwned>(
     config: impl bincode::config::Config,
 ) -> Result<T, CodecError> {
     let (value, used) = bincode::serde::decode_from_slice(bytes, config)
-        .map_err(|e| CodecError::Decode(e.to_string()))?;
+        .map_err(|source| CodecError::Decode { source })?;
     if used != bytes.len() {
         return Err(CodecError::TrailingBytes {
             trailing: bytes.len() - used,
@@ -183,7 +189,7 @@ mod tests {
                 bad[at + 4] = 2; // 31 February
             }
             assert!(
-                matches!(decode::<Record>(&bad), Err(CodecError::Decode(_))),
+                matches!(decode::<Record>(&bad), Err(CodecError::Decode { .. })),
                 "offset {offset}"
             );
         }
@@ -221,5 +227,15 @@ mod tests {
         huge[25..33].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(decode::<Record>(&huge).is_err());
         assert!(decode::<Record>(&[0xff; 64]).is_err());
+    }
+
+    #[test]
+    fn a_decode_error_keeps_bincodes_error_as_its_source() {
+        let bytes = encode(&sample()).unwrap();
+        let err = decode::<Record>(&bytes[..10]).unwrap_err();
+        assert!(matches!(err, CodecError::Decode { .. }), "{err:?}");
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(err.to_string().starts_with("record does not decode: "));
+        assert!(err.to_string().ends_with(&source.to_string()));
     }
 }

@@ -240,20 +240,6 @@ pub fn unlisted_warning(number: RecId, reads_like: Option<Option<(RecId, usize)>
     }
 }
 
-/// Two targets are the same when they name the same date, however worded
-/// ("December 2019" and "2019-12"), or, naming none, the same words.
-pub fn same_target(a: Option<&Target>, b: Option<&Target>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => match (a.date, b.date) {
-            (Some(x), Some(y)) => x == y,
-            (None, None) => a.text.trim().eq_ignore_ascii_case(b.text.trim()),
-            _ => false,
-        },
-        (None, None) => true,
-        _ => false,
-    }
-}
-
 fn trimmed(text: &str) -> String {
     text.trim().to_string()
 }
@@ -301,31 +287,135 @@ fn resolve<I: Id, V>(typed: &str, known: &BTreeMap<I, V>) -> Result<I, Option<I>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{ClockNote, Record};
 
-    /// Regression (found in review): retargeting "December 2019" to
-    /// "2019-12" was recorded as a change.
+    fn state_with_one_action() -> State {
+        let records = [
+            Event::LedgerCreated {
+                ledger_id: [0; 16],
+                format_version: 1,
+            },
+            Event::PlanAdded {
+                plan: PlanId::of(1),
+                partnership: "CSP".into(),
+                review: "Alice".into(),
+                chair: None,
+                published: None,
+            },
+            Event::ActionAdded {
+                action: ActionId::of(1),
+                plan: PlanId::of(1),
+                agency: "Police".into(),
+                lead: None,
+                text: "Update Niche".into(),
+                scope: None,
+                recommendations: vec![],
+                target: None,
+            },
+        ]
+        .map(|event| Record {
+            tx: 0,
+            recorded_at: 0,
+            clock: ClockNote::System,
+            actor: "Admin".into(),
+            effective: None,
+            source: None,
+            event,
+        });
+        State::fold((0..).zip(&records).map(|(seq, r)| (seq, [0; 32], r)))
+    }
+
     #[test]
-    fn a_target_worded_differently_is_the_same_target() {
-        let december = |text: &str| Target {
-            text: text.into(),
-            date: FuzzyDate::month(2019, 12),
-        };
-        assert!(same_target(
-            Some(&december("December 2019")),
-            Some(&december("2019-12"))
-        ));
-        let ongoing = Target {
-            text: "Ongoing".into(),
-            date: None,
-        };
-        assert!(same_target(
-            Some(&ongoing),
-            Some(&Target {
-                text: " ongoing".into(),
-                date: None
+    fn a_draft_takes_the_next_ids_and_the_current_status_from_the_state() {
+        let state = state_with_one_action();
+        let added = draft(
+            &state,
+            &Command::AddAction {
+                plan: PlanId::of(1),
+                agency: " Housing ".into(),
+                lead: Some("  ".into()),
+                text: "Audit".into(),
+                scope: None,
+                recommendations: vec![],
+                target: None,
+            },
+        );
+        assert!(
+            matches!(&added, Ok(Event::ActionAdded { action, agency, lead: None, .. })
+                if *action == ActionId::of(2) && agency == "Housing"),
+            "{added:?}"
+        );
+        let moved = draft(
+            &state,
+            &Command::SetStatus {
+                action: ActionId::of(1),
+                to: Status::InProgress,
+                reason: "started".into(),
+            },
+        );
+        assert!(
+            matches!(
+                moved,
+                Ok(Event::StatusChanged {
+                    from: Status::Open,
+                    ..
+                })
+            ),
+            "{moved:?}"
+        );
+        let decided = draft(
+            &state,
+            &Command::Accept {
+                action: ActionId::of(1),
+                finding: "seen".into(),
+            },
+        );
+        assert!(
+            matches!(
+                decided,
+                Err(Refusal::NoPendingClaim {
+                    status: Status::Open,
+                    ..
+                })
+            ),
+            "{decided:?}"
+        );
+    }
+
+    #[test]
+    fn an_id_typed_wrong_is_refused_with_the_nearest_known_one() {
+        let state = state_with_one_action();
+        assert_eq!(resolve_action(&state, "a1"), Ok(ActionId::of(1)));
+        assert_eq!(
+            resolve_action(&state, "A2"),
+            Err(Refusal::UnknownAction {
+                id: "A2".into(),
+                did_you_mean: Some(ActionId::of(1)),
             })
-        ));
-        assert!(!same_target(Some(&ongoing), Some(&december("2019-12"))));
-        assert!(!same_target(None, Some(&ongoing)));
+        );
+        assert_eq!(
+            resolve_action(&state, "A2").unwrap_err().to_string(),
+            "there is no action A2 (did you mean A1?)"
+        );
+        assert_eq!(choose_plan(&state, None), Ok(PlanId::of(1)));
+    }
+
+    #[test]
+    fn only_recommendations_the_plan_does_not_list_are_unlisted() {
+        let mut state = state_with_one_action();
+        let plan = state.plans.get_mut(&PlanId::of(1)).unwrap();
+        plan.recommendations.insert(
+            RecId::of(1),
+            crate::projection::Recommendation {
+                number: RecId::of(1),
+                text: "Train".into(),
+                scope: None,
+                added: plan.added.clone(),
+            },
+        );
+        assert_eq!(
+            unlisted_recommendations(plan, &[RecId::of(1), RecId::of(9)]),
+            [RecId::of(9)]
+        );
     }
 }

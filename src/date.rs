@@ -236,6 +236,20 @@ pub struct Target {
     pub date: Option<FuzzyDate>,
 }
 
+/// Two targets are the same when they name the same date, however worded
+/// ("December 2019" and "2019-12"), or, naming none, the same words.
+pub fn same_target(a: Option<&Target>, b: Option<&Target>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => match (a.date, b.date) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => a.text.trim().eq_ignore_ascii_case(b.text.trim()),
+            _ => false,
+        },
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 impl Target {
     /// Reads a target given on the command line: an ISO date at any
     /// precision becomes a dated target; words that are not a date
@@ -371,5 +385,32 @@ mod tests {
         let year = FuzzyDate::year(2019).unwrap();
         assert!(day < month);
         assert!(month < year);
+    }
+
+    /// Regression (found in review): retargeting "December 2019" to
+    /// "2019-12" was recorded as a change.
+    #[test]
+    fn a_target_worded_differently_is_the_same_target() {
+        let december = |text: &str| Target {
+            text: text.into(),
+            date: FuzzyDate::month(2019, 12),
+        };
+        assert!(same_target(
+            Some(&december("December 2019")),
+            Some(&december("2019-12"))
+        ));
+        let ongoing = Target {
+            text: "Ongoing".into(),
+            date: None,
+        };
+        assert!(same_target(
+            Some(&ongoing),
+            Some(&Target {
+                text: " ongoing".into(),
+                date: None
+            })
+        ));
+        assert!(!same_target(Some(&ongoing), Some(&december("2019-12"))));
+        assert!(!same_target(None, Some(&ongoing)));
     }
 }

@@ -156,7 +156,9 @@ pub enum Event {
         blake3: Hash,
         format: String,
     },
-    /// Something a reviewer should look at, found while importing.
+    /// Something a reviewer should look at, found while importing, or by
+    /// `action add` when the action cites a recommendation its plan does not
+    /// list. (Named for where it began; the name is part of the format.)
     ImportWarning {
         action: Option<ActionId>,
         message: String,

@@ -1,26 +1,23 @@
-//! The whole of `verify`: the stored bytes and chain (`store::verify`),
+//! The whole of `verify`: the stored bytes and chain (`store::chain_check`),
 //! then, if those hold, the rules replayed over the history (`rules`) and
 //! every snapshot against a fold of the events (`snapshot::check`).
 
 use crate::rules;
 use crate::snapshot;
-use crate::store::verify::{self, Problem, Report};
+use crate::store::chain_check::{self, ProblemKind, Report};
 use crate::store::{Store, StoreError};
 
 /// Verifies everything `planledger verify` promises. Errors only if the
 /// storage engine cannot be read; every finding is in the report.
 pub fn verify(store: &Store) -> Result<Report, StoreError> {
-    let mut report = verify::verify(store)?;
+    let mut report = chain_check::check_chain(store)?;
     if !report.ok() {
         // Replaying a broken chain would prove nothing.
         return Ok(report);
     }
     let events = store.events().collect::<Result<Vec<_>, _>>()?;
-    for (seq, why) in rules::check(events.iter().map(|e| (e.seq, e.hash, &e.record))) {
-        report.problems.push(Problem {
-            seq,
-            what: format!("the event breaks the ledger's rules: {why}"),
-        });
+    for (seq, refusal) in rules::check(events.iter().map(|e| (e.seq, e.hash, &e.record))) {
+        report.problem(seq, ProblemKind::BrokenRule { refusal });
     }
     snapshot::check(store, &mut report)?;
     Ok(report)

@@ -18,7 +18,9 @@ use crate::event::{ClockNote, Event, Micros, Record, SourceRef};
 use crate::projection::State;
 use crate::rules::{self, Refusal};
 use crate::snapshot;
-use crate::store::{FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent};
+use crate::store::{
+    DamageKind, FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent,
+};
 use crate::time::{Clock, day_of};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,14 @@ pub enum LedgerError {
     NoActor,
     #[error("the system could not provide randomness for the ledger id: {0}")]
     Random(String),
+}
+
+impl LedgerError {
+    /// True when the ledger's stored data is damaged, as opposed to a
+    /// command refused or a ledger that cannot be opened.
+    pub fn is_damage(&self) -> bool {
+        matches!(self, LedgerError::Store(StoreError::Damaged { .. }))
+    }
 }
 
 /// One command with what the actor says about it.
@@ -220,7 +230,7 @@ impl Ledger {
                 Some((_, record)) => Ok(record.recorded_at),
                 None => Err(StoreError::Damaged {
                     seq,
-                    why: "the event is missing".into(),
+                    kind: DamageKind::EventMissing { next_stored: None },
                 }
                 .into()),
             }

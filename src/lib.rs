@@ -11,6 +11,7 @@ pub mod codec;
 pub mod command;
 pub mod date;
 pub mod event;
+pub mod evidence;
 pub mod export;
 pub mod id;
 pub mod import;

@@ -15,9 +15,9 @@
 
 use chrono::NaiveDate;
 
-use crate::command::same_target;
 use crate::date::FuzzyDate;
-use crate::event::{Event, Hash, Record};
+use crate::date::same_target;
+use crate::event::{ClockNote, Event, Hash, Record};
 use crate::id;
 use crate::id::{ActionId, ClaimNo, PlanId, RecId};
 use crate::projection::{Action, Plan, State};
@@ -129,11 +129,17 @@ fn allowed_suffix(via: Via, allowed: &[Status]) -> String {
 /// Whether `record`, appended at `seq`, may follow `state`: `Ok` exactly
 /// when a command could have written it there.
 ///
-/// "Today" for the date rules is the record's own recorded day, so the
+/// "Today" for the date rules is read from the record itself, so the
 /// verdict is the same when the command is made and whenever the history
-/// is replayed.
+/// is replayed: the recorded day, or, where the clock read earlier than the
+/// head and the head's time was recorded instead, the day the clock read.
+/// A head in the future (written by a clock that was wrong) therefore never
+/// lets a future effective date pass.
 pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusal> {
-    let today = day_of(record.recorded_at);
+    let today = match record.clock {
+        ClockNote::HeldAtHead { clock_read } => day_of(clock_read.min(record.recorded_at)),
+        ClockNote::System | ClockNote::Overridden => day_of(record.recorded_at),
+    };
     match (&record.event, state.ledger.is_some()) {
         (Event::LedgerCreated { .. }, false) if seq == 0 => return Ok(()),
         (Event::LedgerCreated { .. }, _) => return Err(Refusal::SecondGenesis),
@@ -256,7 +262,7 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
         } => decision(
             state,
             record,
-            today,
+            day_of(record.recorded_at),
             *action,
             *claim,
             finding,
@@ -269,7 +275,7 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
         } => decision(
             state,
             record,
-            today,
+            day_of(record.recorded_at),
             *action,
             *claim,
             finding,
@@ -312,11 +318,11 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
 /// An assurance decision: about the claim awaiting assurance, a legal move,
 /// with a finding, and dated no earlier than the claim it decides (dates
 /// compared by the end of their periods, the valid-time rule; an unstated
-/// date is the recorded day).
+/// date is the recorded day, as it is for the claim).
 fn decision(
     state: &State,
     record: &Record,
-    today: NaiveDate,
+    recorded_day: NaiveDate,
     action: ActionId,
     claim: ClaimNo,
     finding: &str,
@@ -341,12 +347,12 @@ fn decision(
     };
     legal(current, to, via)?;
     text(finding, "finding")?;
-    let decided = record.effective.map_or(today, |d| d.last_day());
+    let decided = record.effective.map_or(recorded_day, |d| d.last_day());
     if decided < pending.at.effective.last_day() {
         return Err(Refusal::DecisionBeforeClaim {
             decision: record
                 .effective
-                .unwrap_or_else(|| FuzzyDate::from_naive(today)),
+                .unwrap_or_else(|| FuzzyDate::from_naive(recorded_day)),
             claim: pending.at.effective,
         });
     }
@@ -431,7 +437,6 @@ pub fn check<'a>(events: impl IntoIterator<Item = (u64, Hash, &'a Record)>) -> V
 mod tests {
     use super::*;
     use crate::date::Target;
-    use crate::event::ClockNote;
 
     /// 2020-01-01T00:00:00Z.
     const RECORDED: i64 = 1_577_836_800_000_000;
@@ -677,5 +682,27 @@ mod tests {
         let records = history(vec![]);
         let found = violations(&records[1..]);
         assert!(matches!(found[0], (0, Refusal::NoGenesis)), "{found:?}");
+    }
+
+    /// Regression (issue: the store under faults): one far-future clock
+    /// held every later entry at its time, and the future-date guard was
+    /// measured from that held time, so `--effective 9000-01-01` passed.
+    #[test]
+    fn a_head_held_in_the_future_does_not_let_a_future_date_pass() {
+        let mut records = history(vec![Event::MilestoneNoted {
+            action: A1,
+            note: "met".into(),
+        }]);
+        let far = records[3].recorded_at + 7_000 * 365 * 86_400 * 1_000_000;
+        records[3].clock = ClockNote::HeldAtHead {
+            clock_read: records[3].recorded_at,
+        };
+        records[3].recorded_at = far;
+        records[3].effective = FuzzyDate::year(5000);
+        let found = violations(&records);
+        assert!(
+            matches!(found.as_slice(), [(3, Refusal::EffectiveInFuture { .. })]),
+            "{found:?}"
+        );
     }
 }

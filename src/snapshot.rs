@@ -13,7 +13,7 @@
 use crate::codec;
 use crate::event::Hash;
 use crate::projection::State;
-use crate::store::verify::{Problem, Report};
+use crate::store::chain_check::{ProblemKind, Report};
 use crate::store::{Store, StoreError};
 
 /// Bumped whenever `State` or how events fold into it changes.
@@ -57,20 +57,35 @@ pub fn save(store: &Store, state: &State) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Why a stored snapshot cannot be used.
-fn unusable(store: &Store, seq: u64, value: &[u8]) -> Result<Option<String>, StoreError> {
+/// Why a stored snapshot is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotFault {
+    #[error("too short")]
+    TooShort { len: usize },
+    #[error("version {found}, not {SNAPSHOT_VERSION}")]
+    Version { found: u32 },
+    #[error("its hash differs from the chain's")]
+    HashDiffers,
+    #[error("the chain does not reach it")]
+    ChainDoesNotReach,
+    #[error("it differs from a fold of the events")]
+    DiffersFromFold,
+}
+
+/// Why a stored snapshot cannot be used, judged from its header.
+fn unusable(store: &Store, seq: u64, value: &[u8]) -> Result<Option<SnapshotFault>, StoreError> {
     if value.len() < 36 {
-        return Ok(Some("too short".into()));
+        return Ok(Some(SnapshotFault::TooShort { len: value.len() }));
     }
     let version = u32::from_be_bytes(value[..4].try_into().expect("4 bytes"));
     if version != SNAPSHOT_VERSION {
-        return Ok(Some(format!("version {version}, not {SNAPSHOT_VERSION}")));
+        return Ok(Some(SnapshotFault::Version { found: version }));
     }
     let hash: Hash = value[4..36].try_into().expect("32 bytes");
     match store.event_at(seq)? {
         Some((stored, _)) if stored == hash => Ok(None),
-        Some(_) => Ok(Some("its hash differs from the chain's".into())),
-        None => Ok(Some("the chain does not reach it".into())),
+        Some(_) => Ok(Some(SnapshotFault::HashDiffers)),
+        None => Ok(Some(SnapshotFault::ChainDoesNotReach)),
     }
 }
 
@@ -110,20 +125,13 @@ pub fn check(store: &Store, report: &mut Report) -> Result<(), StoreError> {
             }
             let expected = encode(&state)?.map(|(_, v)| v);
             if expected.as_deref() != Some(value.as_ref()) {
-                let why = unusable(store, at, &value)?
-                    .unwrap_or_else(|| "it differs from a fold of the events".into());
-                report.problems.push(Problem {
-                    seq: at,
-                    what: format!("the snapshot at event {at} is wrong: {why} (derived data: 'planledger snapshot --rebuild' replaces it)"),
-                });
+                let fault = unusable(store, at, &value)?.unwrap_or(SnapshotFault::DiffersFromFold);
+                report.problem(at, ProblemKind::SnapshotWrong { at, fault });
             }
         }
     }
     for (at, _) in pending {
-        report.problems.push(Problem {
-            seq: at,
-            what: format!("a snapshot names event {at}, which the chain does not hold"),
-        });
+        report.problem(at, ProblemKind::SnapshotWithoutEvent { at });
     }
     Ok(())
 }

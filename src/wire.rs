@@ -17,8 +17,9 @@
 //!   type ([`Stamp`]). Ids are shown as people write them (`"A3"`); claim
 //!   and recommendation numbers are integers.
 //! - `by` (milestones, claims, assurance decisions) and `claimed_by`
-//!   (claims awaiting assurance) are older names for `actor`, kept with the
-//!   same value because fields are only ever added.
+//!   (claims awaiting assurance) are older names for `actor`, and a verify
+//!   problem's `problem` the older name of `what`, kept with the same value
+//!   because fields are only ever added.
 //! - Nothing depends on hash-map order: keys come in the order declared here.
 //!
 //! `tests/it/wire.rs` compares every shape against the golden files under
@@ -39,7 +40,7 @@ use crate::query::audit::{self, clock_words};
 use crate::query::diff::{self, Span};
 use crate::query::summary::{self, Category};
 use crate::status::Status;
-use crate::store::verify;
+use crate::store::chain_check as verify;
 use crate::time::{day_of, format_micros};
 
 /// Writes `value` as pretty-printed JSON and a final newline.
@@ -543,7 +544,7 @@ pub struct Verify<'a> {
     pub transactions: u64,
     pub head: Option<Head>,
     pub first_bad_seq: Option<u64>,
-    pub problems: Vec<Problem<'a>>,
+    pub problems: Vec<Problem>,
     pub clock_overridden_txs: &'a [u64],
     pub clock_held_txs: &'a [u64],
     pub snapshots_checked: u64,
@@ -551,12 +552,14 @@ pub struct Verify<'a> {
 
 /// One thing `verify` found wrong.
 #[derive(Clone, Debug, Serialize)]
-pub struct Problem<'a> {
+pub struct Problem {
     pub seq: u64,
-    /// What is wrong, in words.
-    pub what: &'a str,
-    /// The kind of problem, a stable name for programs.
+    /// What is wrong, in words (the sentence `verify` prints).
+    pub what: String,
+    /// The kind of problem, a stable snake_case name for programs.
     pub kind: &'static str,
+    /// The older name of `what`.
+    pub problem: String,
 }
 
 impl<'a> Verify<'a> {
@@ -572,8 +575,9 @@ impl<'a> Verify<'a> {
                 .iter()
                 .map(|p| Problem {
                     seq: p.seq,
-                    what: &p.what,
-                    kind: problem_kind(p),
+                    what: p.kind.to_string(),
+                    kind: p.kind.name(),
+                    problem: p.kind.to_string(),
                 })
                 .collect(),
             clock_overridden_txs: &report.clock_overridden,
@@ -581,12 +585,6 @@ impl<'a> Verify<'a> {
             snapshots_checked: report.snapshots,
         }
     }
-}
-
-/// The stable name of a problem's kind. `verify::Problem` does not yet
-/// say which kind it is, so every problem is a "problem" for now.
-fn problem_kind(_problem: &verify::Problem) -> &'static str {
-    "problem"
 }
 
 #[cfg(test)]
@@ -624,14 +622,18 @@ mod tests {
         let mut report = verify::Report::default();
         report.problems.push(verify::Problem {
             seq: 7,
-            what: "hash mismatch".into(),
+            kind: verify::ProblemKind::SecondGenesis,
         });
         let value = serde_json::to_value(Verify::new(&report)).expect("serializes");
         assert_eq!(value["ok"], false);
         assert_eq!(value["first_bad_seq"], 7);
+        let problem = &value["problems"][0];
+        assert_eq!(problem["seq"], 7);
+        assert_eq!(problem["kind"], "second_genesis");
         assert_eq!(
-            value["problems"][0],
-            serde_json::json!({"seq": 7, "what": "hash mismatch", "kind": "problem"})
+            problem["what"],
+            verify::ProblemKind::SecondGenesis.to_string()
         );
+        assert_eq!(problem["problem"], problem["what"]);
     }
 }

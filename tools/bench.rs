@@ -47,7 +47,7 @@ use planledger::ledger::{Bound, Ledger, Stamped, View};
 use planledger::query::audit;
 use planledger::snapshot;
 use planledger::status::Status;
-use planledger::store::{Store, verify};
+use planledger::store::{Store, chain_check};
 use planledger::time::{Clock, DayEnd, FixedClock, day_of, parse_instant};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -685,7 +685,7 @@ fn main() -> Result<()> {
         ms(took),
     );
     let (took, report) = best_of(|| {
-        let mut report = verify::verify(ledger.store())?;
+        let mut report = chain_check::check_chain(ledger.store())?;
         snapshot::check(ledger.store(), &mut report)?;
         Ok(report)
     })?;

@@ -68,13 +68,13 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         "clock:  simulated (the story spans months); every entry records that the clock was overridden\n"
     )?;
     let mut ledger = Ledger::init(&dir, ASSURANCE, clock.clone())?;
-    let outcome = super::import::import_bytes(
+    let outcome = crate::import::apply::record(
         &mut ledger,
         ASSURANCE,
         SHIPPED_PLAN_NAME,
         SHIPPED_PLAN.as_bytes(),
         Some(Format::Text),
-        &super::import::Naming::default(),
+        &crate::import::apply::Naming::default(),
         false,
     )?;
     writeln!(

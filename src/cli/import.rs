@@ -4,12 +4,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::import::apply::{self, SourceFile};
-use crate::import::{self, Format};
+use crate::import::Format;
+use crate::import::apply::{self, Naming, Outcome};
 use crate::ledger::Ledger;
 
-use super::record::report;
-use super::{CliError, Context};
+use super::{CliError, Context, report};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum FormatArg {
@@ -62,7 +61,7 @@ pub fn run(
         partnership: args.partnership.clone(),
         review: args.review.clone(),
     };
-    let outcome = import_bytes(ledger, actor, &name, &bytes, format, &naming, args.dry_run)?;
+    let outcome = apply::record(ledger, actor, &name, &bytes, format, &naming, args.dry_run)?;
     write_outcome(&outcome, out)?;
     if let Some(receipt) = &outcome.receipt {
         report(receipt, out)?;
@@ -70,75 +69,6 @@ pub fn run(
         writeln!(out, "dry run: nothing was written")?;
     }
     Ok(())
-}
-
-/// What an import did or, in a dry run, would do.
-pub struct Outcome {
-    pub name: String,
-    pub plan: apply::Plan,
-    pub actions: usize,
-    pub receipt: Option<crate::ledger::Receipt>,
-}
-
-/// Names for a plan whose file does not give them.
-#[derive(Debug, Default)]
-pub struct Naming {
-    pub partnership: Option<String>,
-    pub review: Option<String>,
-}
-
-/// Parses, plans and (unless `dry_run`) records an import.
-pub fn import_bytes(
-    ledger: &mut Ledger,
-    actor: &str,
-    name: &str,
-    bytes: &[u8],
-    format: Option<Format>,
-    naming: &Naming,
-    dry_run: bool,
-) -> Result<Outcome, CliError> {
-    let mut parsed =
-        import::parse(name, bytes, format).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
-    if parsed.partnership.is_none() {
-        parsed.partnership = naming.partnership.clone();
-    }
-    if parsed.review.is_none() {
-        parsed.review = naming.review.clone();
-    }
-    let format = format
-        .or_else(|| import::detect_format(name, bytes))
-        .map_or("unknown", |f| match f {
-            Format::Text => "text",
-            Format::Docx => "docx",
-            Format::Csv => "csv",
-        });
-    let source = SourceFile {
-        name: name.to_string(),
-        size: bytes.len() as u64,
-        blake3: *blake3::hash(bytes).as_bytes(),
-        format: format.to_string(),
-    };
-    let plan = apply::plan_import(
-        ledger.state(),
-        &source,
-        &parsed,
-        ledger.next_seq(),
-        ledger.today(),
-    )
-    .map_err(|e| CliError::Input(e.to_string()))?;
-    let summary = format!("import {name}");
-    let receipt = if dry_run {
-        ledger.dry_run(actor, plan.commands.clone())?;
-        None
-    } else {
-        Some(ledger.transact(actor, &summary, plan.commands.clone())?)
-    };
-    Ok(Outcome {
-        name: name.to_string(),
-        actions: parsed.actions.len(),
-        plan,
-        receipt,
-    })
 }
 
 pub fn write_outcome(outcome: &Outcome, out: &mut dyn Write) -> Result<(), CliError> {

@@ -27,10 +27,13 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::date::FuzzyDate;
+use crate::date::{FuzzyDate, Target};
+use crate::evidence::EvidenceError;
+use crate::import::apply::RecordError;
+use crate::ledger::Receipt;
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::StoreError;
-use crate::time::{Clock, DayEnd, FixedClock, SystemClock, parse_instant};
+use crate::time::{Clock, DayEnd, FixedClock, SystemClock, format_micros, parse_instant};
 
 /// The ledger directory used when neither --ledger nor PLANLEDGER_LEDGER
 /// names one.
@@ -121,6 +124,10 @@ pub enum CliError {
     #[error("the ledger failed verification")]
     Integrity,
     #[error(transparent)]
+    Import(#[from] RecordError),
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+    #[error(transparent)]
     Io(#[from] io::Error),
 }
 
@@ -133,9 +140,13 @@ impl From<StoreError> for CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Integrity
-            | CliError::Ledger(LedgerError::Store(StoreError::Damaged { .. })) => 3,
-            _ => 1,
+            CliError::Integrity => 3,
+            CliError::Ledger(e) | CliError::Import(RecordError::Ledger(e)) if e.is_damage() => 3,
+            CliError::Ledger(_)
+            | CliError::Import(_)
+            | CliError::Input(_)
+            | CliError::Evidence(_)
+            | CliError::Io(_) => 1,
         }
     }
 }
@@ -198,10 +209,10 @@ pub fn run(
         }
     };
     let clock: Arc<dyn Clock> = match std::env::var("PLANLEDGER_CLOCK") {
-        Ok(text) if !text.trim().is_empty() => match parse_instant(&text, DayEnd::Start) {
-            Ok(now) => Arc::new(FixedClock::new(now)),
-            Err(e) => {
-                let _ = writeln!(err, "error: PLANLEDGER_CLOCK: {e}");
+        Ok(text) if !text.trim().is_empty() => match overridden_clock(&text) {
+            Ok(clock) => Arc::new(clock),
+            Err(why) => {
+                let _ = writeln!(err, "error: PLANLEDGER_CLOCK: {why}");
                 return 2;
             }
         },
@@ -221,6 +232,24 @@ pub fn run(
             e.exit_code()
         }
     }
+}
+
+/// The clock `PLANLEDGER_CLOCK` asks for. It may set the clock back (a
+/// demo, a test, re-entering a day's work) but never ahead of the real one:
+/// a time in the future would be held at the head by every later entry,
+/// making real entries look backdated, and would let an effective date in
+/// the future pass as "today".
+fn overridden_clock(text: &str) -> Result<FixedClock, String> {
+    let now = parse_instant(text, DayEnd::Start).map_err(|e| e.to_string())?;
+    let real = SystemClock.now();
+    if now > real {
+        return Err(format!(
+            "{} is later than this machine's clock ({}); an override may only set the clock back",
+            format_micros(now),
+            format_micros(real)
+        ));
+    }
+    Ok(FixedClock::new(now))
 }
 
 fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
@@ -259,4 +288,35 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
 /// Parses an `--effective` date for clap.
 pub(crate) fn parse_effective(text: &str) -> Result<FuzzyDate, String> {
     FuzzyDate::parse_iso(text).map_err(|e| e.to_string())
+}
+
+/// Parses a target for clap: a date, or words such as 'Ongoing'.
+pub(crate) fn parse_target(text: &str) -> Result<Target, String> {
+    Target::parse_cli(text).map_err(|e| e.to_string())
+}
+
+/// Says what was written: the sequence numbers and the new head.
+pub(crate) fn report(receipt: &Receipt, out: &mut dyn Write) -> Result<(), CliError> {
+    let (Some(first), Some(last)) = (receipt.events.first(), receipt.events.last()) else {
+        return Ok(());
+    };
+    let seqs = if first.seq == last.seq {
+        format!("seq {}", first.seq)
+    } else {
+        format!("seq {}–{}", first.seq, last.seq)
+    };
+    writeln!(
+        out,
+        "recorded {seqs} at {}, head {}",
+        format_micros(last.record.recorded_at),
+        &hex::encode(last.hash)[..16]
+    )?;
+    if let Some(read) = receipt.clock_held {
+        writeln!(
+            out,
+            "note: the clock read {}, earlier than the ledger's last entry; the entry's time was used instead",
+            format_micros(read)
+        )?;
+    }
+    Ok(())
 }

@@ -4,14 +4,13 @@ use std::io::Write;
 
 use clap::Subcommand;
 
-use crate::command::{Command, choose_plan};
+use crate::command::{Command, choose_plan, unlisted_recommendations, unlisted_warning};
 use crate::date::{FuzzyDate, Target};
 use crate::event::Event;
 use crate::id::{ParseIdError, RecId};
 use crate::ledger::{Ledger, Stamped};
 
-use super::record::report;
-use super::{CliError, Context, parse_effective};
+use super::{CliError, Context, parse_effective, parse_target, report};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
@@ -86,10 +85,6 @@ pub struct ActionAddArgs {
     plan: Option<String>,
 }
 
-pub(crate) fn parse_target(text: &str) -> Result<Target, String> {
-    Target::parse_cli(text).map_err(|e| e.to_string())
-}
-
 fn parse_rec(text: &str) -> Result<RecId, String> {
     text.parse().map_err(|e: ParseIdError| e.to_string())
 }
@@ -154,41 +149,35 @@ pub fn run_action(
     let state = ledger.state();
     let plan =
         choose_plan(state, args.plan.as_deref()).map_err(crate::ledger::LedgerError::from)?;
-    let unlisted: Vec<String> = args
-        .recommendations
-        .iter()
-        .filter(|n| {
-            !state
-                .plans
-                .get(&plan)
-                .is_some_and(|p| p.recommendations.contains_key(n))
+    // A cited recommendation the plan does not list is kept, and a warning
+    // is recorded with the action, as an import records it.
+    let action = state.next_action_id();
+    let warnings: Vec<String> = match state.plans.get(&plan) {
+        Some(listed) => unlisted_recommendations(listed, &args.recommendations)
+            .into_iter()
+            .map(|number| unlisted_warning(number, None))
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut commands = vec![Stamped::from(Command::AddAction {
+        plan,
+        agency: args.agency.clone(),
+        lead: args.lead.clone(),
+        text: args.text.clone(),
+        scope: args.scope.clone(),
+        recommendations: args.recommendations.clone(),
+        target: args.target.clone(),
+    })];
+    commands.extend(warnings.iter().map(|message| {
+        Stamped::from(Command::Warn {
+            action: Some(action),
+            message: message.clone(),
         })
-        .map(|n| n.to_string())
-        .collect();
-    let receipt = ledger.transact(
-        context.actor()?,
-        "action add",
-        vec![Stamped::from(Command::AddAction {
-            plan,
-            agency: args.agency.clone(),
-            lead: args.lead.clone(),
-            text: args.text.clone(),
-            scope: args.scope.clone(),
-            recommendations: args.recommendations.clone(),
-            target: args.target.clone(),
-        })],
-    )?;
-    if let Some(Event::ActionAdded { action, .. }) = receipt.events.first().map(|e| &e.record.event)
-    {
-        writeln!(out, "Added {} to {}", action, plan)?;
-    }
-    if !unlisted.is_empty() {
-        writeln!(
-            out,
-            "warning: the action cites {}, which {} does not list",
-            unlisted.join(", "),
-            plan
-        )?;
+    }));
+    let receipt = ledger.transact(context.actor()?, "action add", commands)?;
+    writeln!(out, "Added {action} to {plan}")?;
+    for warning in &warnings {
+        writeln!(out, "warning: {warning}")?;
     }
     report(&receipt, out)
 }

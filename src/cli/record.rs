@@ -1,20 +1,17 @@
 //! The commands that record what happened to an action: `status`, `note`,
 //! `claim`, `accept`, `challenge`, `withdraw` and `retarget`.
 
-use std::fs::File;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
 use crate::command::{Command, resolve_action};
 use crate::date::{FuzzyDate, Target};
-use crate::event::Evidence;
+use crate::evidence;
 use crate::id::ActionId;
-use crate::ledger::{Ledger, LedgerError, Receipt, Stamped};
+use crate::ledger::{Ledger, LedgerError, Stamped};
 use crate::status::Status;
-use crate::time::format_micros;
 
-use super::plan::parse_target;
-use super::{CliError, Context, parse_effective};
+use super::{CliError, Context, parse_effective, parse_target, report};
 
 /// When it happened, for every recording command.
 #[derive(Debug, clap::Args)]
@@ -112,7 +109,15 @@ pub fn status(
         to: args.status,
         reason: args.reason.clone(),
     };
-    record(ledger, context, "status", command, &args.effective, out)
+    record(
+        ledger,
+        context,
+        "status",
+        action,
+        command,
+        &args.effective,
+        out,
+    )
 }
 
 pub fn note(
@@ -126,7 +131,15 @@ pub fn note(
         action,
         note: args.note.clone(),
     };
-    record(ledger, context, "note", command, &args.effective, out)
+    record(
+        ledger,
+        context,
+        "note",
+        action,
+        command,
+        &args.effective,
+        out,
+    )
 }
 
 pub fn claim(
@@ -139,14 +152,22 @@ pub fn claim(
     let evidence = args
         .evidence
         .iter()
-        .map(|path| hash_evidence(path))
+        .map(|path| evidence::hash_file(path))
         .collect::<Result<Vec<_>, _>>()?;
     let command = Command::Claim {
         action,
         outcome: args.outcome.clone(),
         evidence,
     };
-    record(ledger, context, "claim", command, &args.effective, out)
+    record(
+        ledger,
+        context,
+        "claim",
+        action,
+        command,
+        &args.effective,
+        out,
+    )
 }
 
 pub fn decide(
@@ -163,7 +184,7 @@ pub fn decide(
     } else {
         ("challenge", Command::Challenge { action, finding })
     };
-    record(ledger, context, name, command, &args.effective, out)
+    record(ledger, context, name, action, command, &args.effective, out)
 }
 
 pub fn withdraw(
@@ -177,7 +198,15 @@ pub fn withdraw(
         action,
         reason: args.reason.clone(),
     };
-    record(ledger, context, "withdraw", command, &args.effective, out)
+    record(
+        ledger,
+        context,
+        "withdraw",
+        action,
+        command,
+        &args.effective,
+        out,
+    )
 }
 
 pub fn retarget(
@@ -192,7 +221,15 @@ pub fn retarget(
         target: Some(args.target.clone()),
         reason: args.reason.clone(),
     };
-    record(ledger, context, "retarget", command, &args.effective, out)
+    record(
+        ledger,
+        context,
+        "retarget",
+        action,
+        command,
+        &args.effective,
+        out,
+    )
 }
 
 /// The statuses by name, so that a wrong one is a usage error listing them.
@@ -206,24 +243,17 @@ fn resolve(ledger: &Ledger, typed: &str) -> Result<ActionId, CliError> {
     resolve_action(ledger.state(), typed).map_err(|e| CliError::Ledger(LedgerError::Refused(e)))
 }
 
+/// Records one command about `action` as its own transaction and says
+/// where the action now stands.
 fn record(
     ledger: &mut Ledger,
     context: &Context,
     name: &str,
+    action: ActionId,
     command: Command,
     effective: &Effective,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let action = match &command {
-        Command::SetStatus { action, .. }
-        | Command::NoteMilestone { action, .. }
-        | Command::Claim { action, .. }
-        | Command::Accept { action, .. }
-        | Command::Challenge { action, .. }
-        | Command::Withdraw { action, .. }
-        | Command::Retarget { action, .. } => action.to_string(),
-        _ => String::new(),
-    };
     let receipt = ledger.transact(
         context.actor()?,
         &format!("{name} {action}"),
@@ -233,65 +263,8 @@ fn record(
             source: None,
         }],
     )?;
-    if let Some(current) = ledger
-        .state()
-        .actions
-        .values()
-        .find(|a| a.id.to_string() == action)
-    {
+    if let Some(current) = ledger.state().actions.get(&action) {
         writeln!(out, "{action} is now {}", current.status)?;
     }
     report(&receipt, out)
-}
-
-/// Says what was written: the sequence numbers and the new head.
-pub(crate) fn report(receipt: &Receipt, out: &mut dyn Write) -> Result<(), CliError> {
-    let (Some(first), Some(last)) = (receipt.events.first(), receipt.events.last()) else {
-        return Ok(());
-    };
-    let seqs = if first.seq == last.seq {
-        format!("seq {}", first.seq)
-    } else {
-        format!("seq {}–{}", first.seq, last.seq)
-    };
-    writeln!(
-        out,
-        "recorded {seqs} at {}, head {}",
-        format_micros(last.record.recorded_at),
-        &hex::encode(last.hash)[..16]
-    )?;
-    if let Some(read) = receipt.clock_held {
-        writeln!(
-            out,
-            "note: the clock read {}, earlier than the ledger's last entry; the entry's time was used instead",
-            format_micros(read)
-        )?;
-    }
-    Ok(())
-}
-
-/// Names, sizes and hashes an evidence file without keeping its content.
-fn hash_evidence(path: &Path) -> Result<Evidence, CliError> {
-    let unreadable = |e: io::Error| {
-        CliError::Input(format!("cannot read evidence file {}: {e}", path.display()))
-    };
-    let file = File::open(path).map_err(unreadable)?;
-    let metadata = file.metadata().map_err(unreadable)?;
-    if !metadata.is_file() {
-        return Err(CliError::Input(format!(
-            "evidence {} is not a file",
-            path.display()
-        )));
-    }
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(file).map_err(unreadable)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    Ok(Evidence {
-        name,
-        size: metadata.len(),
-        blake3: *hasher.finalize().as_bytes(),
-    })
 }

@@ -21,7 +21,7 @@ use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry};
 use crate::query::report::Backdated;
 use crate::query::summary::{self, Summary};
 use crate::store::StoredEvent;
-use crate::store::verify::Report;
+use crate::store::chain_check::Report;
 
 /// Everything a report shows, gathered once by the caller. (Not to be
 /// confused with `ledger::View`, a point on the two time axes.)
@@ -30,7 +30,7 @@ pub struct ReportInput<'a> {
     pub state: &'a State,
     /// Every stored event, in order.
     pub events: &'a [StoredEvent],
-    /// What `store::verify::verify` found when the report was made.
+    /// What `integrity::verify` found when the report was made.
     pub verify: &'a Report,
     /// The day "overdue" and "days waiting" are judged on.
     pub today: NaiveDate,

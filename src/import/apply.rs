@@ -6,8 +6,10 @@
 //! is recorded as a *claim*, never as assured. Importing the same bytes twice
 //! is refused; importing a changed version of a plan already in the ledger
 //! records only the differences (a new milestone, a moved target, a new
-//! claim), not a second plan. This module only plans commands: the ledger
-//! validates and writes them.
+//! claim), not a second plan. [`plan_import`] only plans commands;
+//! [`record`] is the whole import a user asks for: parse the bytes, plan,
+//! and have the ledger validate and write the transaction (or, in a dry
+//! run, validate it and write nothing).
 
 use std::collections::BTreeMap;
 
@@ -15,11 +17,11 @@ use crate::command::Command;
 use crate::date::Target;
 use crate::event::{Hash, SourceRef};
 use crate::id::{ActionId, Id, PlanId};
-use crate::ledger::Stamped;
+use crate::ledger::{Ledger, LedgerError, Receipt, Stamped};
 use crate::projection::{Action, State};
 use crate::status::{self, Status, Via};
 
-use super::{OutcomeFact, ParsedAction, ParsedPlan};
+use super::{Format, ImportError, OutcomeFact, ParsedAction, ParsedPlan};
 
 /// The file being imported.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +55,94 @@ pub enum ApplyError {
     },
     #[error("{name} names no partnership or review: give them with --partnership and --review")]
     Unnamed { name: String },
+}
+
+/// Names for a plan whose file does not give them (a CSV has no title page).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Naming {
+    pub partnership: Option<String>,
+    pub review: Option<String>,
+}
+
+/// What an import did or, in a dry run, would do.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The file's name, as recorded.
+    pub name: String,
+    pub plan: Plan,
+    /// Action rows read from the file.
+    pub actions: usize,
+    /// What was written; `None` for a dry run.
+    pub receipt: Option<Receipt>,
+}
+
+/// Why an import recorded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("{name}: {source}")]
+    Unreadable {
+        name: String,
+        #[source]
+        source: ImportError,
+    },
+    #[error(transparent)]
+    Refused(#[from] ApplyError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// Imports the file `name` with content `bytes` as one transaction by
+/// `actor`: parses it (as `format`, or as detected), plans the commands
+/// against the ledger as it stands, and records them, or with `dry_run`
+/// validates them exactly as recording would and writes nothing.
+pub fn record(
+    ledger: &mut Ledger,
+    actor: &str,
+    name: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    naming: &Naming,
+    dry_run: bool,
+) -> Result<Outcome, RecordError> {
+    let unreadable = |source| RecordError::Unreadable {
+        name: name.to_string(),
+        source,
+    };
+    let mut parsed = super::parse(name, bytes, format).map_err(unreadable)?;
+    if parsed.partnership.is_none() {
+        parsed.partnership = naming.partnership.clone();
+    }
+    if parsed.review.is_none() {
+        parsed.review = naming.review.clone();
+    }
+    let source = SourceFile {
+        name: name.to_string(),
+        size: bytes.len() as u64,
+        blake3: *blake3::hash(bytes).as_bytes(),
+        format: format
+            .or_else(|| super::detect_format(name, bytes))
+            .map_or("unknown", Format::as_str)
+            .to_string(),
+    };
+    let plan = plan_import(
+        ledger.state(),
+        &source,
+        &parsed,
+        ledger.next_seq(),
+        ledger.today(),
+    )?;
+    let receipt = if dry_run {
+        ledger.dry_run(actor, plan.commands.clone())?;
+        None
+    } else {
+        Some(ledger.transact(actor, &format!("import {name}"), plan.commands.clone())?)
+    };
+    Ok(Outcome {
+        name: name.to_string(),
+        actions: parsed.actions.len(),
+        plan,
+        receipt,
+    })
 }
 
 /// Plans the commands that record `parsed` into a ledger whose state is
@@ -267,7 +357,7 @@ impl Builder {
     /// Records what a new version of the document says beyond what the
     /// ledger already holds for this action.
     fn update_action(&mut self, action: &Action, parsed: &ParsedAction) {
-        if !crate::command::same_target(action.target.as_ref(), parsed.target.as_ref()) {
+        if !crate::date::same_target(action.target.as_ref(), parsed.target.as_ref()) {
             let show =
                 |t: &Option<Target>| t.as_ref().map_or("none".to_string(), |t| t.to_string());
             self.push(

@@ -18,7 +18,7 @@
 //! never replaces a stored event. One process at a time: the lock file is
 //! taken before sled is opened.
 
-pub mod verify;
+pub mod chain_check;
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;
@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Transactional, Tree};
 
-use crate::chain::{self, GENESIS_PREV};
+use crate::chain::{self, GENESIS_PREV, LinkError};
 use crate::codec::{self, CodecError};
 use crate::event::{ClockNote, Event, Hash, Micros, Record, SourceRef, TxRecord};
 
@@ -62,27 +62,78 @@ pub enum StoreError {
     #[error(
         "ledger {path} has format version {found}; this planledger reads version {FORMAT_VERSION} only"
     )]
-    UnknownFormat { path: PathBuf, found: String },
+    UnknownFormat { path: PathBuf, found: u32 },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     #[error("the storage engine failed: {0}")]
-    Sled(String),
+    Sled(#[from] sled::Error),
     #[error(
-        "the ledger changed while this command ran (expected head {expected:?}, found {found:?}); nothing was written"
+        "the ledger changed while this command ran (it was {} when read, now {}); nothing was written",
+        HeadAt(*.expected),
+        HeadAt(*.found)
     )]
     Conflict {
+        /// The head sequence number the command read and validated against.
         expected: Option<u64>,
+        /// The head sequence number found when writing.
         found: Option<u64>,
     },
-    #[error("the ledger is damaged at sequence {seq}: {why} (run 'planledger verify')")]
-    Damaged { seq: u64, why: String },
+    #[error("the ledger is damaged at sequence {seq}: {kind} (run 'planledger verify')")]
+    Damaged {
+        seq: u64,
+        #[source]
+        kind: DamageKind,
+    },
     #[error(transparent)]
     Codec(#[from] CodecError),
 }
 
-impl From<sled::Error> for StoreError {
-    fn from(e: sled::Error) -> Self {
-        StoreError::Sled(e.to_string())
+/// What is wrong with a ledger found damaged while reading it. `verify`
+/// gives the full account; these are the cases that stop a read.
+#[derive(Debug, thiserror::Error)]
+pub enum DamageKind {
+    #[error("the stored format version is unreadable ({})", hex::encode(.stored))]
+    FormatVersionUnreadable { stored: Vec<u8> },
+    #[error("the ledger holds events but names no format version")]
+    FormatVersionMissing,
+    #[error("the stored head is {len} bytes, not {HEAD_LEN}")]
+    HeadLength { len: usize },
+    #[error("a key of {len} bytes is not a sequence number")]
+    EventKeyLength { len: usize },
+    #[error("the event is missing{}", NextStored(*.next_stored))]
+    EventMissing {
+        /// The next event that is stored, when the read went on to find one.
+        next_stored: Option<u64>,
+    },
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error(transparent)]
+    Undecodable(#[from] CodecError),
+    #[error("a snapshot key of {len} bytes is not a sequence number")]
+    SnapshotKeyLength { len: usize },
+}
+
+/// A head sequence number in words: "at event 3", or "empty".
+struct HeadAt(Option<u64>);
+
+impl std::fmt::Display for HeadAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(seq) => write!(f, "at event {seq}"),
+            None => f.write_str("empty"),
+        }
+    }
+}
+
+/// " (the next stored is event 7)", or nothing.
+struct NextStored(Option<u64>);
+
+impl std::fmt::Display for NextStored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(seq) => write!(f, " (the next stored is event {seq})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -220,20 +271,17 @@ impl Store {
             Some(v) => match <[u8; 4]>::try_from(v.as_ref()) {
                 Ok(b) => Err(StoreError::UnknownFormat {
                     path: path(),
-                    found: u32::from_be_bytes(b).to_string(),
+                    found: u32::from_be_bytes(b),
                 }),
                 Err(_) => Err(StoreError::Damaged {
                     seq: 0,
-                    why: format!(
-                        "the stored format version is unreadable ({})",
-                        hex::encode(&v)
-                    ),
+                    kind: DamageKind::FormatVersionUnreadable { stored: v.to_vec() },
                 }),
             },
             None if self.events.is_empty() => Err(StoreError::NotALedger { path: path() }),
             None => Err(StoreError::Damaged {
                 seq: 0,
-                why: "the ledger holds events but names no format version".into(),
+                kind: DamageKind::FormatVersionMissing,
             }),
         }
     }
@@ -270,9 +318,9 @@ impl Store {
             None => Ok(None),
             Some(bytes) => Head::from_bytes(&bytes)
                 .map(Some)
-                .ok_or_else(|| StoreError::Damaged {
+                .ok_or(StoreError::Damaged {
                     seq: 0,
-                    why: format!("the stored head is {} bytes, not {HEAD_LEN}", bytes.len()),
+                    kind: DamageKind::HeadLength { len: bytes.len() },
                 }),
         }
     }
@@ -439,25 +487,27 @@ impl Store {
                 }
                 let result = (|| {
                     let (key, value) = item?;
-                    let seq = decode_seq(&key).ok_or_else(|| StoreError::Damaged {
+                    let seq = decode_seq(&key).ok_or(StoreError::Damaged {
                         seq: expected_seq,
-                        why: format!("a key of {} bytes is not a sequence number", key.len()),
+                        kind: DamageKind::EventKeyLength { len: key.len() },
                     })?;
                     if seq != expected_seq {
                         return Err(StoreError::Damaged {
                             seq: expected_seq,
-                            why: format!("event {expected_seq} is missing (next stored is {seq})"),
+                            kind: DamageKind::EventMissing {
+                                next_stored: Some(seq),
+                            },
                         });
                     }
                     let (bytes, hash) =
                         chain::check_link(&prev, seq, &value).map_err(|e| StoreError::Damaged {
                             seq,
-                            why: e.to_string(),
+                            kind: DamageKind::Link(e),
                         })?;
                     let record =
                         codec::decode::<Record>(bytes).map_err(|e| StoreError::Damaged {
                             seq,
-                            why: e.to_string(),
+                            kind: DamageKind::Undecodable(e),
                         })?;
                     Ok(StoredEvent {
                         seq,
@@ -487,16 +537,13 @@ impl Store {
         if value.len() < 32 {
             return Err(StoreError::Damaged {
                 seq,
-                why: format!(
-                    "stored value is {} bytes, too short to hold a hash",
-                    value.len()
-                ),
+                kind: DamageKind::Link(LinkError::Truncated { len: value.len() }),
             });
         }
         let hash: Hash = value[..32].try_into().expect("checked length");
         let record = codec::decode::<Record>(&value[32..]).map_err(|e| StoreError::Damaged {
             seq,
-            why: e.to_string(),
+            kind: DamageKind::Undecodable(e),
         })?;
         Ok(Some((hash, record)))
     }
@@ -518,12 +565,9 @@ impl Store {
             .rev()
             .map(|item| {
                 let (key, value) = item?;
-                let seq = decode_seq(&key).ok_or_else(|| StoreError::Damaged {
+                let seq = decode_seq(&key).ok_or(StoreError::Damaged {
                     seq: 0,
-                    why: format!(
-                        "a snapshot key of {} bytes is not a sequence number",
-                        key.len()
-                    ),
+                    kind: DamageKind::SnapshotKeyLength { len: key.len() },
                 })?;
                 Ok((seq, value))
             })
@@ -537,12 +581,9 @@ impl Store {
             .keys()
             .map(|key| {
                 let key = key?;
-                decode_seq(&key).ok_or_else(|| StoreError::Damaged {
+                decode_seq(&key).ok_or(StoreError::Damaged {
                     seq: 0,
-                    why: format!(
-                        "a snapshot key of {} bytes is not a sequence number",
-                        key.len()
-                    ),
+                    kind: DamageKind::SnapshotKeyLength { len: key.len() },
                 })
             })
             .collect()
@@ -636,5 +677,64 @@ fn io_error(path: &Path, source: io::Error) -> StoreError {
     StoreError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A user reads the heads of a conflict in words, never as `Some(3)`.
+    #[test]
+    fn a_conflict_names_both_heads_in_words() {
+        let moved = StoreError::Conflict {
+            expected: Some(3),
+            found: Some(5),
+        };
+        assert_eq!(
+            moved.to_string(),
+            "the ledger changed while this command ran (it was at event 3 when read, now at event 5); nothing was written"
+        );
+        let created = StoreError::Conflict {
+            expected: None,
+            found: Some(0),
+        };
+        assert_eq!(
+            created.to_string(),
+            "the ledger changed while this command ran (it was empty when read, now at event 0); nothing was written"
+        );
+    }
+
+    #[test]
+    fn damage_says_where_and_what_and_keeps_its_cause() {
+        let missing = StoreError::Damaged {
+            seq: 4,
+            kind: DamageKind::EventMissing {
+                next_stored: Some(6),
+            },
+        };
+        assert_eq!(
+            missing.to_string(),
+            "the ledger is damaged at sequence 4: the event is missing (the next stored is event 6) (run 'planledger verify')"
+        );
+        let bytes = codec::encode(&7u64).expect("encodes");
+        let undecodable = StoreError::Damaged {
+            seq: 2,
+            kind: DamageKind::Undecodable(
+                codec::decode::<String>(&bytes[..3]).expect_err("three bytes are no string"),
+            ),
+        };
+        let source = std::error::Error::source(&undecodable).expect("the damage is the source");
+        assert!(source.to_string().starts_with("record does not decode: "));
+    }
+
+    #[test]
+    fn a_sled_error_is_kept_as_the_source() {
+        let e = StoreError::from(sled::Error::Unsupported("test".into()));
+        assert_eq!(
+            e.to_string(),
+            "the storage engine failed: Unsupported: test"
+        );
+        assert!(std::error::Error::source(&e).is_some());
     }
 }

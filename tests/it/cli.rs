@@ -486,3 +486,69 @@ fn assert_quiet_when_the_reader_goes(mut process: Process, args: &[&str]) {
     assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
     assert!(stderr.is_empty(), "{args:?} complained: {stderr}");
 }
+
+/// Regression (found in review): `action add` printed its warning about a
+/// recommendation the plan does not list, but recorded nothing, unlike the
+/// same finding in an import.
+#[test]
+fn an_unlisted_recommendation_cited_by_hand_is_recorded_like_an_import_warning() {
+    let fx = with_action();
+    let added = fx.ok(&[
+        "action",
+        "add",
+        "Review the MARAC referral form",
+        "--agency",
+        "Oxford Health",
+        "--rec",
+        "R9",
+    ]);
+    assert!(
+        added
+            .stdout
+            .contains("warning: The action cites Recommendation 9, which the plan does not list."),
+        "{}",
+        added.stdout
+    );
+    let history = fx.json(&["history", "A2", "--json"]);
+    let kinds: Vec<&str> = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    assert_eq!(kinds, ["ActionAdded", "ImportWarning"], "{history}");
+    // A listed recommendation warns of nothing.
+    let quiet = fx.ok(&[
+        "action",
+        "add",
+        "Audit the referrals",
+        "--agency",
+        "Police",
+        "--rec",
+        "R1",
+    ]);
+    assert!(!quiet.stdout.contains("warning"), "{}", quiet.stdout);
+}
+
+/// Regression (issue: the store under faults): `PLANLEDGER_CLOCK` set far
+/// ahead once held every later entry at that time, and let effective dates
+/// in the future pass. An override may only set the clock back.
+#[test]
+fn a_clock_override_ahead_of_the_real_clock_is_refused_and_writes_nothing() {
+    let fx = with_action();
+    let before = fx.exported_events().len();
+    for ahead in ["+10000-01-01", "9999-12-31"] {
+        let mut process = fx.command(&["note", "A1", "met the lead"]);
+        process.env("PLANLEDGER_CLOCK", ahead);
+        let out = run(&mut process);
+        assert_eq!(out.code, 2, "{ahead}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "later than this machine's clock; an override may only set the clock back"
+            ) || out.stderr.contains("later than this machine's clock ("),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(fx.exported_events().len(), before);
+}

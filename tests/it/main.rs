@@ -10,6 +10,7 @@ mod import;
 mod model;
 mod replay;
 mod report;
+mod rulebook;
 mod snapshots;
 mod support;
 mod tamper;

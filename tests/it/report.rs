@@ -18,11 +18,11 @@ use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
 use planledger::export::{self, ReportInput};
 use planledger::id::{ActionId, PlanId, RecId};
+use planledger::integrity::verify;
 use planledger::ledger::{Ledger, Stamped};
 use planledger::query::audit::{Filter, trail};
 use planledger::query::summary::{Category, summarize};
 use planledger::status::Status;
-use planledger::store::verify::verify;
 use planledger::time::{DayEnd, FixedClock, parse_instant};
 
 const ASSURANCE: &str = "Sam Okafor (assurance lead)";

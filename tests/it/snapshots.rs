@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use planledger::command::Command;
 use planledger::id::{ActionId, PlanId, RecId};
+use planledger::integrity;
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
-use planledger::snapshot::{self, SNAPSHOT_EVERY};
+use planledger::snapshot::{self, SNAPSHOT_EVERY, SnapshotFault};
 use planledger::store::Store;
-use planledger::store::verify::verify;
+use planledger::store::chain_check::{ProblemKind, check_chain};
 use planledger::time::FixedClock;
 
 const T0: i64 = 1_600_000_000_000_000;
@@ -143,11 +144,27 @@ fn verify_catches_a_snapshot_that_differs_from_the_fold() {
     drop(ledger);
 
     let store = Store::open(dir.path()).expect("open");
-    let mut report = verify(&store).expect("verify");
+    let mut report = check_chain(&store).expect("check_chain");
     assert!(report.ok(), "the chain itself is intact");
     snapshot::check(&store, &mut report).expect("check");
     assert!(!report.ok());
     assert_eq!(report.first_bad_seq(), Some(seq));
+    assert!(
+        report.problems.iter().any(|p| p.seq == seq
+            && matches!(
+                p.kind,
+                ProblemKind::SnapshotWrong { at, fault: SnapshotFault::DiffersFromFold } if at == seq
+            )),
+        "{:?}",
+        report.problems
+    );
+    let full = integrity::verify(&store).expect("verify");
+    assert_eq!(
+        full.first_bad_seq(),
+        Some(seq),
+        "the full verify checks snapshots: {:?}",
+        full.problems
+    );
 
     // Rebuilding from the events puts it right.
     let mut state = State::default();
@@ -156,8 +173,10 @@ fn verify_catches_a_snapshot_that_differs_from_the_fold() {
         state.apply(event.seq, event.hash, &event.record);
     }
     snapshot::rebuild(&store, &state).expect("rebuild");
-    let mut report = verify(&store).expect("verify");
+    let mut report = check_chain(&store).expect("check_chain");
     snapshot::check(&store, &mut report).expect("check");
+    assert!(report.ok(), "{:?}", report.problems);
+    let report = integrity::verify(&store).expect("verify");
     assert!(report.ok(), "{:?}", report.problems);
 }
 

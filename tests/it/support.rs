@@ -13,10 +13,11 @@ use std::sync::{Arc, RwLock};
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
 use planledger::id::{ActionId, PlanId, RecId};
+use planledger::integrity;
 use planledger::ledger::{Ledger, Stamped};
 use planledger::projection::State;
 use planledger::store::Store;
-use planledger::store::verify::{Report, verify};
+use planledger::store::chain_check::{self, Report};
 use planledger::time::{DayEnd, FixedClock, parse_instant};
 
 /// The actor used unless a test says otherwise.
@@ -144,16 +145,31 @@ impl TempLedger {
         open_ledger(&self.dir(), self.clock.clone())
     }
 
-    /// Runs `verify` on the ledger (which must not be open).
+    /// Runs the full `verify` on the ledger (which must not be open).
     pub fn verify(&self) -> Report {
         verify_dir(&self.dir())
     }
+
+    /// Runs only the chain check (bytes, links, transaction records, head)
+    /// on the ledger (which must not be open).
+    pub fn check_chain(&self) -> Report {
+        let store = open_for_verify(&self.dir());
+        chain_check::check_chain(&store).expect("the chain check reads the store")
+    }
 }
 
-/// Runs `verify` on the ledger at `dir` (which must not be open).
+/// Runs the full `verify` (`integrity::verify`) on the ledger at `dir`
+/// (which must not be open).
 pub fn verify_dir(dir: &Path) -> Report {
-    let store = open_store(dir);
-    verify(&store).expect("verify reads the store")
+    let store = open_for_verify(dir);
+    integrity::verify(&store).expect("verify reads the store")
+}
+
+/// Opens the store as `planledger verify` opens it: a missing or unreadable
+/// format version is a finding, not a refusal.
+pub fn open_for_verify(dir: &Path) -> Held<Store> {
+    let store = Store::open_for_verify(dir).expect("the store opens for verify");
+    Held::new(store, dir.join("sled"))
 }
 
 pub fn open_store(dir: &Path) -> Held<Store> {

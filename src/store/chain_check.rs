@@ -1,0 +1,712 @@
+//! The chain check, the first part of `verify` (`integrity::verify`):
+//! re-reads every stored byte and trusts none of it. It checks bytes and
+//! links only; the rules and snapshots are `integrity`'s to check.
+//!
+//! It recomputes every event hash from the stored record bytes, checks every
+//! link and sequence number, that recorded time never goes backwards, that
+//! every record decodes (with no trailing bytes), that transactions are
+//! contiguous and agree with their `txs` records, and that the stored head
+//! names the last event. It never panics, whatever the bytes: every problem
+//! becomes a [`Problem`] naming the sequence number where it was found.
+
+use std::ops::RangeInclusive;
+
+use crate::chain::{self, GENESIS_PREV};
+use crate::codec::{self, CodecError};
+use crate::event::{ClockNote, Event, EventKind, Hash, Micros, Record, TxRecord};
+use crate::rules::Refusal;
+use crate::snapshot::SnapshotFault;
+use crate::time::format_micros;
+
+use super::{DamageKind, FORMAT_VERSION, Head, RawTree, Store, StoreError, decode_seq};
+
+/// Something `verify` found wrong (the chain check, the rules or a
+/// snapshot).
+#[derive(Debug)]
+pub struct Problem {
+    /// The sequence number of the first event the problem concerns.
+    pub seq: u64,
+    pub kind: ProblemKind,
+}
+
+/// Each thing `verify` can find wrong, with the values that show it. The
+/// `Display` of a kind is the sentence `planledger verify` prints.
+#[derive(Debug, thiserror::Error)]
+pub enum ProblemKind {
+    #[error("the stored format version is unreadable ({})", hex::encode(.stored))]
+    FormatVersionUnreadable { stored: Vec<u8> },
+    #[error("the ledger holds events but names no format version")]
+    FormatVersionMissing,
+    #[error("a key of {len} bytes is not a sequence number")]
+    KeyLength { len: usize },
+    #[error("{}", missing(*.first, *.last))]
+    EventsMissing { first: u64, last: u64 },
+    #[error("stored value is {len} bytes, too short to hold a hash")]
+    ValueTooShort { len: usize },
+    #[error("the record is {len} bytes, more than a record may hold")]
+    ValueTooLong { len: usize },
+    #[error(
+        "hash mismatch: stored {} but the bytes hash to {} (the event was changed, moved or its predecessor was)",
+        short(.stored),
+        short(.computed)
+    )]
+    HashMismatch { stored: Hash, computed: Hash },
+    /// The record does not decode, or has bytes after its end.
+    #[error("{source}")]
+    Undecodable {
+        #[source]
+        source: CodecError,
+    },
+    #[error(
+        "recorded time goes backwards ({} after {})",
+        format_micros(*.recorded_at),
+        format_micros(*.previous)
+    )]
+    TimeGoesBackwards {
+        recorded_at: Micros,
+        previous: Micros,
+    },
+    #[error("the genesis event names format version {found}, not {FORMAT_VERSION}")]
+    GenesisFormatVersion { found: u32 },
+    #[error("the first event is {kind}, not LedgerCreated")]
+    FirstNotGenesis { kind: EventKind },
+    #[error("a second LedgerCreated event")]
+    SecondGenesis,
+    #[error("the event has no actor")]
+    NoActor,
+    #[error("event differs from the rest of transaction {tx} in actor, time or clock")]
+    TxEventDiffers { tx: u64 },
+    #[error("transaction {tx} is not contiguous")]
+    TxNotContiguous { tx: u64 },
+    #[error("event belongs to transaction {found}, expected {expected}")]
+    TxOutOfOrder { found: u64, expected: u64 },
+    /// A `txs` entry whose key is not a transaction number (no source) or
+    /// whose value does not decode.
+    #[error("transaction record {} does not decode", hex::encode(.key))]
+    TxRecordUndecodable {
+        key: Vec<u8>,
+        #[source]
+        source: Option<CodecError>,
+    },
+    #[error("transaction {tx} has no transaction record")]
+    TxRecordMissing { tx: u64 },
+    #[error(
+        "transaction record {tx} (events {}..={}) does not agree with the chain (events {}..={})",
+        .recorded.start(),
+        .recorded.end(),
+        .chain.start(),
+        .chain.end()
+    )]
+    TxRecordDisagrees {
+        tx: u64,
+        /// The events the transaction record names.
+        recorded: RangeInclusive<u64>,
+        /// The events of the transaction along the chain.
+        chain: RangeInclusive<u64>,
+    },
+    #[error(
+        "transaction record {tx} names events {}..={} that the chain does not hold",
+        .recorded.start(),
+        .recorded.end()
+    )]
+    TxRecordWithoutEvents {
+        tx: u64,
+        recorded: RangeInclusive<u64>,
+    },
+    #[error("the ledger holds no events, not even its genesis event")]
+    NoEvents,
+    #[error("the ledger has events but no stored head")]
+    HeadMissing,
+    #[error("the stored head does not decode")]
+    HeadUndecodable { len: usize },
+    #[error("the stored head names event {head} but no events are stored")]
+    HeadWithoutEvents { head: u64 },
+    #[error(
+        "the stored head names event {head} but the chain ends at event {last}: events were removed from the end"
+    )]
+    HeadBeyondChain { head: u64, last: u64 },
+    #[error("events after the stored head (event {head}) were never acknowledged")]
+    HeadBehindChain { head: u64 },
+    #[error(
+        "the stored head hash {} differs from the last event's {}",
+        short(.stored),
+        short(.last)
+    )]
+    HeadHashMismatch { stored: Hash, last: Hash },
+    /// Found by replaying the history against the rule book
+    /// (`rules::check`): the refusal a command would have met.
+    #[error("the event breaks the ledger's rules: {refusal}")]
+    BrokenRule { refusal: Refusal },
+    /// Found by checking a snapshot against a fold (`snapshot::check`).
+    #[error(
+        "the snapshot at event {at} is wrong: {fault} (derived data: 'planledger snapshot --rebuild' replaces it)"
+    )]
+    SnapshotWrong { at: u64, fault: SnapshotFault },
+    #[error("a snapshot names event {at}, which the chain does not hold")]
+    SnapshotWithoutEvent { at: u64 },
+}
+
+impl ProblemKind {
+    /// A stable snake_case name for the kind, for `verify --json`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProblemKind::FormatVersionUnreadable { .. } => "format_version_unreadable",
+            ProblemKind::FormatVersionMissing => "format_version_missing",
+            ProblemKind::KeyLength { .. } => "key_length",
+            ProblemKind::EventsMissing { .. } => "events_missing",
+            ProblemKind::ValueTooShort { .. } => "value_too_short",
+            ProblemKind::ValueTooLong { .. } => "value_too_long",
+            ProblemKind::HashMismatch { .. } => "hash_mismatch",
+            ProblemKind::Undecodable { .. } => "undecodable",
+            ProblemKind::TimeGoesBackwards { .. } => "time_goes_backwards",
+            ProblemKind::GenesisFormatVersion { .. } => "genesis_format_version",
+            ProblemKind::FirstNotGenesis { .. } => "first_not_genesis",
+            ProblemKind::SecondGenesis => "second_genesis",
+            ProblemKind::NoActor => "no_actor",
+            ProblemKind::TxEventDiffers { .. } => "tx_event_differs",
+            ProblemKind::TxNotContiguous { .. } => "tx_not_contiguous",
+            ProblemKind::TxOutOfOrder { .. } => "tx_out_of_order",
+            ProblemKind::TxRecordUndecodable { .. } => "tx_record_undecodable",
+            ProblemKind::TxRecordMissing { .. } => "tx_record_missing",
+            ProblemKind::TxRecordDisagrees { .. } => "tx_record_disagrees",
+            ProblemKind::TxRecordWithoutEvents { .. } => "tx_record_without_events",
+            ProblemKind::NoEvents => "no_events",
+            ProblemKind::HeadMissing => "head_missing",
+            ProblemKind::HeadUndecodable { .. } => "head_undecodable",
+            ProblemKind::HeadWithoutEvents { .. } => "head_without_events",
+            ProblemKind::HeadBeyondChain { .. } => "head_beyond_chain",
+            ProblemKind::HeadBehindChain { .. } => "head_behind_chain",
+            ProblemKind::HeadHashMismatch { .. } => "head_hash_mismatch",
+            ProblemKind::BrokenRule { .. } => "broken_rule",
+            ProblemKind::SnapshotWrong { .. } => "snapshot_wrong",
+            ProblemKind::SnapshotWithoutEvent { .. } => "snapshot_without_event",
+        }
+    }
+}
+
+/// "event 5 is missing", or "events 5 to 7 are missing".
+fn missing(first: u64, last: u64) -> String {
+    if first == last {
+        format!("event {first} is missing")
+    } else {
+        format!("events {first} to {last} are missing")
+    }
+}
+
+/// Everything `verify` checked and found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Events read (whether or not they were sound).
+    pub events: u64,
+    /// Transactions seen along the chain.
+    pub transactions: u64,
+    /// The last event of the chain as read (its seq and stored hash).
+    pub head: Option<(u64, Hash)>,
+    /// Problems in the order found; empty when the ledger is intact.
+    pub problems: Vec<Problem>,
+    /// Transactions whose recorded time was given by the operator.
+    pub clock_overridden: Vec<u64>,
+    /// Transactions recorded while the system clock was behind the head.
+    pub clock_held: Vec<u64>,
+    /// Snapshots checked against a fold of the events (see `snapshot`).
+    pub snapshots: u64,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The lowest sequence number any problem concerns.
+    pub fn first_bad_seq(&self) -> Option<u64> {
+        self.problems.iter().map(|p| p.seq).min()
+    }
+
+    pub(crate) fn problem(&mut self, seq: u64, kind: ProblemKind) {
+        self.problems.push(Problem { seq, kind });
+    }
+}
+
+/// One transaction as observed along the chain.
+struct SeenTx {
+    number: u64,
+    first_seq: u64,
+    last_seq: u64,
+    actor: String,
+    recorded_at: Micros,
+    clock: ClockNote,
+    head_hash: Hash,
+}
+
+/// Checks the stored bytes and the chain: every hash, link and sequence
+/// number, every record, the transaction records and the head. Not the
+/// rules or the snapshots: `integrity::verify` is the full verify. Errors
+/// only if the storage engine itself cannot be read; anything wrong with the
+/// stored data is in the report.
+pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
+    let mut report = Report::default();
+    let mut prev: Option<Hash> = Some(GENESIS_PREV);
+    let mut expected_seq = 0u64;
+    let mut last_recorded: Option<Micros> = None;
+    let mut txs: Vec<SeenTx> = Vec::new();
+    match store.format_version() {
+        Err(StoreError::Damaged {
+            seq,
+            kind: DamageKind::FormatVersionMissing,
+        }) => report.problem(seq, ProblemKind::FormatVersionMissing),
+        Err(StoreError::Damaged {
+            seq,
+            kind: DamageKind::FormatVersionUnreadable { stored },
+        }) => report.problem(seq, ProblemKind::FormatVersionUnreadable { stored }),
+        result => result?,
+    }
+
+    for item in store.raw_tree(RawTree::Events) {
+        let (key, value) = item?;
+        report.events += 1;
+        let Some(seq) = decode_seq(&key) else {
+            report.problem(expected_seq, ProblemKind::KeyLength { len: key.len() });
+            continue;
+        };
+        if seq > expected_seq {
+            report.problem(
+                expected_seq,
+                ProblemKind::EventsMissing {
+                    first: expected_seq,
+                    last: seq - 1,
+                },
+            );
+            // The missing event's hash is unknown: this one cannot be linked.
+            prev = None;
+        }
+        expected_seq = seq + 1;
+
+        if value.len() < 32 {
+            report.problem(seq, ProblemKind::ValueTooShort { len: value.len() });
+            prev = None;
+            continue;
+        }
+        let stored_hash: Hash = value[..32].try_into().expect("checked length");
+        let bytes = &value[32..];
+        if bytes.len() > codec::MAX_RECORD_LEN {
+            // Too long for the framing's u32 length, or for any record:
+            // nothing to hash or decode.
+            report.problem(seq, ProblemKind::ValueTooLong { len: bytes.len() });
+            prev = Some(stored_hash);
+            continue;
+        }
+        if let Some(prev_hash) = prev {
+            let computed = chain::event_hash(&prev_hash, seq, bytes);
+            if computed != stored_hash {
+                report.problem(
+                    seq,
+                    ProblemKind::HashMismatch {
+                        stored: stored_hash,
+                        computed,
+                    },
+                );
+            }
+        }
+        // Continue from the stored hash so that one changed event is
+        // reported once, not again at every later event.
+        prev = Some(stored_hash);
+        report.head = Some((seq, stored_hash));
+
+        let record = match codec::decode::<Record>(bytes) {
+            Ok(record) => record,
+            Err(source) => {
+                report.problem(seq, ProblemKind::Undecodable { source });
+                continue;
+            }
+        };
+        check_record(&mut report, seq, &record);
+        if let Some(last) = last_recorded
+            && record.recorded_at < last
+        {
+            report.problem(
+                seq,
+                ProblemKind::TimeGoesBackwards {
+                    recorded_at: record.recorded_at,
+                    previous: last,
+                },
+            );
+        }
+        last_recorded = Some(record.recorded_at);
+        track_tx(&mut report, &mut txs, seq, stored_hash, &record);
+    }
+
+    report.transactions = txs.len() as u64;
+    for tx in &txs {
+        match tx.clock {
+            ClockNote::Overridden => report.clock_overridden.push(tx.number),
+            ClockNote::HeldAtHead { .. } => report.clock_held.push(tx.number),
+            ClockNote::System => {}
+        }
+    }
+    check_tx_records(store, &mut report, &txs)?;
+    check_head(store, &mut report)?;
+    Ok(report)
+}
+
+fn check_record(report: &mut Report, seq: u64, record: &Record) {
+    match (&record.event, seq) {
+        (Event::LedgerCreated { format_version, .. }, 0) if *format_version != FORMAT_VERSION => {
+            report.problem(
+                0,
+                ProblemKind::GenesisFormatVersion {
+                    found: *format_version,
+                },
+            );
+        }
+        (Event::LedgerCreated { .. }, 0) => {}
+        (_, 0) => report.problem(
+            0,
+            ProblemKind::FirstNotGenesis {
+                kind: record.event.kind(),
+            },
+        ),
+        (Event::LedgerCreated { .. }, _) => report.problem(seq, ProblemKind::SecondGenesis),
+        _ => {}
+    }
+    if record.actor.trim().is_empty() {
+        report.problem(seq, ProblemKind::NoActor);
+    }
+}
+
+fn track_tx(report: &mut Report, txs: &mut Vec<SeenTx>, seq: u64, hash: Hash, record: &Record) {
+    match txs.last_mut() {
+        Some(tx) if tx.number == record.tx => {
+            if tx.actor != record.actor
+                || tx.recorded_at != record.recorded_at
+                || tx.clock != record.clock
+            {
+                report.problem(seq, ProblemKind::TxEventDiffers { tx: tx.number });
+            }
+            if tx.last_seq + 1 != seq {
+                report.problem(seq, ProblemKind::TxNotContiguous { tx: tx.number });
+            }
+            tx.last_seq = seq;
+            tx.head_hash = hash;
+        }
+        last => {
+            let expected = last.map_or(0, |tx| tx.number + 1);
+            if record.tx != expected {
+                report.problem(
+                    seq,
+                    ProblemKind::TxOutOfOrder {
+                        found: record.tx,
+                        expected,
+                    },
+                );
+            }
+            txs.push(SeenTx {
+                number: record.tx,
+                first_seq: seq,
+                last_seq: seq,
+                actor: record.actor.clone(),
+                recorded_at: record.recorded_at,
+                clock: record.clock,
+                head_hash: hash,
+            });
+        }
+    }
+}
+
+fn check_tx_records(store: &Store, report: &mut Report, seen: &[SeenTx]) -> Result<(), StoreError> {
+    let mut stored = std::collections::BTreeMap::new();
+    for item in store.raw_tree(RawTree::Txs) {
+        let (key, value) = item?;
+        match (decode_seq(&key), codec::decode::<TxRecord>(&value)) {
+            (Some(number), Ok(record)) => {
+                stored.insert(number, record);
+            }
+            (number, decoded) => {
+                let seq = number
+                    .and_then(|n| seen.iter().find(|t| t.number == n))
+                    .map_or(0, |t| t.first_seq);
+                report.problem(
+                    seq,
+                    ProblemKind::TxRecordUndecodable {
+                        key: key.to_vec(),
+                        source: decoded.err(),
+                    },
+                );
+            }
+        }
+    }
+    for tx in seen {
+        let Some(record) = stored.remove(&tx.number) else {
+            report.problem(tx.first_seq, ProblemKind::TxRecordMissing { tx: tx.number });
+            continue;
+        };
+        let agrees = record.first_seq == tx.first_seq
+            && record.last_seq == tx.last_seq
+            && record.actor == tx.actor
+            && record.recorded_at == tx.recorded_at
+            && record.clock == tx.clock
+            && record.head_hash == tx.head_hash;
+        if !agrees {
+            report.problem(
+                tx.first_seq,
+                ProblemKind::TxRecordDisagrees {
+                    tx: tx.number,
+                    recorded: record.first_seq..=record.last_seq,
+                    chain: tx.first_seq..=tx.last_seq,
+                },
+            );
+        }
+    }
+    for (number, record) in stored {
+        report.problem(
+            record.first_seq,
+            ProblemKind::TxRecordWithoutEvents {
+                tx: number,
+                recorded: record.first_seq..=record.last_seq,
+            },
+        );
+    }
+    Ok(())
+}
+
+fn check_head(store: &Store, report: &mut Report) -> Result<(), StoreError> {
+    let stored = store.raw_head()?;
+    match (stored, report.head) {
+        (None, None) => report.problem(0, ProblemKind::NoEvents),
+        (None, Some((seq, _))) => report.problem(seq, ProblemKind::HeadMissing),
+        (Some(bytes), chain_head) => match (Head::from_bytes(&bytes), chain_head) {
+            (None, _) => report.problem(
+                chain_head.map_or(0, |h| h.0),
+                ProblemKind::HeadUndecodable { len: bytes.len() },
+            ),
+            (Some(head), None) => {
+                report.problem(0, ProblemKind::HeadWithoutEvents { head: head.seq })
+            }
+            (Some(head), Some((seq, hash))) => {
+                if head.seq > seq {
+                    report.problem(
+                        seq + 1,
+                        ProblemKind::HeadBeyondChain {
+                            head: head.seq,
+                            last: seq,
+                        },
+                    );
+                } else if head.seq < seq {
+                    report.problem(
+                        head.seq + 1,
+                        ProblemKind::HeadBehindChain { head: head.seq },
+                    );
+                } else if head.hash != hash {
+                    report.problem(
+                        seq,
+                        ProblemKind::HeadHashMismatch {
+                            stored: head.hash,
+                            last: hash,
+                        },
+                    );
+                }
+            }
+        },
+    }
+    Ok(())
+}
+
+fn short(hash: &Hash) -> String {
+    hex::encode(&hash[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sentences `planledger verify` prints, pinned: the text and HTML
+    /// reports show them, so a change here is a change users see.
+    #[test]
+    fn each_kind_reads_as_it_always_has_and_has_its_own_name() {
+        let stored = [0xab; 32];
+        let computed = [0xcd; 32];
+        let undecodable = codec::decode::<u64>(&[1, 2, 3]).expect_err("three bytes are no u64");
+        let undecodable_text = undecodable.to_string();
+        let cases: Vec<(ProblemKind, String)> = vec![
+            (
+                ProblemKind::FormatVersionUnreadable {
+                    stored: vec![0, 1],
+                },
+                "the stored format version is unreadable (0001)".into(),
+            ),
+            (
+                ProblemKind::FormatVersionMissing,
+                "the ledger holds events but names no format version".into(),
+            ),
+            (
+                ProblemKind::KeyLength { len: 3 },
+                "a key of 3 bytes is not a sequence number".into(),
+            ),
+            (
+                ProblemKind::EventsMissing { first: 5, last: 5 },
+                "event 5 is missing".into(),
+            ),
+            (
+                ProblemKind::EventsMissing { first: 5, last: 7 },
+                "events 5 to 7 are missing".into(),
+            ),
+            (
+                ProblemKind::ValueTooShort { len: 31 },
+                "stored value is 31 bytes, too short to hold a hash".into(),
+            ),
+            (
+                ProblemKind::ValueTooLong { len: 70000 },
+                "the record is 70000 bytes, more than a record may hold".into(),
+            ),
+            (
+                ProblemKind::HashMismatch { stored, computed },
+                "hash mismatch: stored abababababababab but the bytes hash to cdcdcdcdcdcdcdcd (the event was changed, moved or its predecessor was)".into(),
+            ),
+            (
+                ProblemKind::Undecodable {
+                    source: undecodable,
+                },
+                undecodable_text,
+            ),
+            (
+                ProblemKind::Undecodable {
+                    source: CodecError::TrailingBytes { trailing: 2 },
+                },
+                "record has 2 unexpected byte(s) after its end".into(),
+            ),
+            (
+                ProblemKind::TimeGoesBackwards {
+                    recorded_at: 1_600_000_000_000_000,
+                    previous: 1_600_000_060_000_000,
+                },
+                "recorded time goes backwards (2020-09-13T12:26:40Z after 2020-09-13T12:27:40Z)"
+                    .into(),
+            ),
+            (
+                ProblemKind::GenesisFormatVersion { found: 9 },
+                format!("the genesis event names format version 9, not {FORMAT_VERSION}"),
+            ),
+            (
+                ProblemKind::FirstNotGenesis {
+                    kind: EventKind::PlanAdded,
+                },
+                "the first event is PlanAdded, not LedgerCreated".into(),
+            ),
+            (
+                ProblemKind::SecondGenesis,
+                "a second LedgerCreated event".into(),
+            ),
+            (ProblemKind::NoActor, "the event has no actor".into()),
+            (
+                ProblemKind::TxEventDiffers { tx: 4 },
+                "event differs from the rest of transaction 4 in actor, time or clock".into(),
+            ),
+            (
+                ProblemKind::TxNotContiguous { tx: 4 },
+                "transaction 4 is not contiguous".into(),
+            ),
+            (
+                ProblemKind::TxOutOfOrder {
+                    found: 6,
+                    expected: 5,
+                },
+                "event belongs to transaction 6, expected 5".into(),
+            ),
+            (
+                ProblemKind::TxRecordUndecodable {
+                    key: vec![0, 0, 0, 0, 0, 0, 0, 2],
+                    source: None,
+                },
+                "transaction record 0000000000000002 does not decode".into(),
+            ),
+            (
+                ProblemKind::TxRecordMissing { tx: 2 },
+                "transaction 2 has no transaction record".into(),
+            ),
+            (
+                ProblemKind::TxRecordDisagrees {
+                    tx: 2,
+                    recorded: 3..=5,
+                    chain: 3..=4,
+                },
+                "transaction record 2 (events 3..=5) does not agree with the chain (events 3..=4)"
+                    .into(),
+            ),
+            (
+                ProblemKind::TxRecordWithoutEvents {
+                    tx: 2,
+                    recorded: 3..=5,
+                },
+                "transaction record 2 names events 3..=5 that the chain does not hold".into(),
+            ),
+            (
+                ProblemKind::NoEvents,
+                "the ledger holds no events, not even its genesis event".into(),
+            ),
+            (
+                ProblemKind::HeadMissing,
+                "the ledger has events but no stored head".into(),
+            ),
+            (
+                ProblemKind::HeadUndecodable { len: 7 },
+                "the stored head does not decode".into(),
+            ),
+            (
+                ProblemKind::HeadWithoutEvents { head: 3 },
+                "the stored head names event 3 but no events are stored".into(),
+            ),
+            (
+                ProblemKind::HeadBeyondChain { head: 9, last: 7 },
+                "the stored head names event 9 but the chain ends at event 7: events were removed from the end".into(),
+            ),
+            (
+                ProblemKind::HeadBehindChain { head: 7 },
+                "events after the stored head (event 7) were never acknowledged".into(),
+            ),
+            (
+                ProblemKind::HeadHashMismatch {
+                    stored,
+                    last: computed,
+                },
+                "the stored head hash abababababababab differs from the last event's cdcdcdcdcdcdcdcd".into(),
+            ),
+            (
+                ProblemKind::BrokenRule {
+                    refusal: Refusal::SameTarget {
+                        action: crate::id::ActionId::of(3),
+                    },
+                },
+                "the event breaks the ledger's rules: A3 already has that target".into(),
+            ),
+            (
+                ProblemKind::SnapshotWrong {
+                    at: 4096,
+                    fault: SnapshotFault::DiffersFromFold,
+                },
+                "the snapshot at event 4096 is wrong: it differs from a fold of the events (derived data: 'planledger snapshot --rebuild' replaces it)".into(),
+            ),
+            (
+                ProblemKind::SnapshotWithoutEvent { at: 8192 },
+                "a snapshot names event 8192, which the chain does not hold".into(),
+            ),
+        ];
+        let mut names = std::collections::BTreeSet::new();
+        for (kind, words) in &cases {
+            assert_eq!(&kind.to_string(), words, "{kind:?}");
+            names.insert(kind.name());
+        }
+        // Two cases each for `EventsMissing` and `Undecodable`.
+        assert_eq!(names.len(), cases.len() - 2, "every kind has its own name");
+    }
+
+    #[test]
+    fn an_undecodable_record_keeps_the_codec_error_as_its_source() {
+        let kind = ProblemKind::Undecodable {
+            source: CodecError::TrailingBytes { trailing: 1 },
+        };
+        let source = std::error::Error::source(&kind).expect("a source");
+        assert_eq!(
+            source.to_string(),
+            "record has 1 unexpected byte(s) after its end"
+        );
+    }
+}
