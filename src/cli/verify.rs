@@ -2,11 +2,10 @@
 
 use std::io::Write;
 
-use serde_json::json;
-
 use crate::integrity;
 use crate::store::Store;
 use crate::store::chain_check::Report;
+use crate::wire;
 
 use super::{CliError, Context};
 
@@ -21,9 +20,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
     let store = Store::open_for_verify(&context.ledger_dir)?;
     let report = integrity::verify(&store)?;
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report_json(&report))
-            .map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        wire::write(&wire::Verify::new(&report), out)?;
     } else {
         write_text(&report, &context.ledger_dir.display().to_string(), out)?;
     }
@@ -32,20 +29,6 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
     } else {
         Err(CliError::Integrity)
     }
-}
-
-pub fn report_json(report: &Report) -> serde_json::Value {
-    json!({
-        "ok": report.ok(),
-        "events": report.events,
-        "transactions": report.transactions,
-        "head": report.head.map(|(seq, hash)| json!({"seq": seq, "hash": hex::encode(hash)})),
-        "first_bad_seq": report.first_bad_seq(),
-        "problems": report.problems.iter().map(|p| json!({"seq": p.seq, "problem": p.kind.to_string(), "kind": p.kind.name()})).collect::<Vec<_>>(),
-        "clock_overridden_txs": report.clock_overridden,
-        "clock_held_txs": report.clock_held,
-        "snapshots_checked": report.snapshots,
-    })
 }
 
 fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), CliError> {

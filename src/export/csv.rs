@@ -112,7 +112,11 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
     let completion = match action.status {
         Status::Withdrawn => format!("Withdrawn: {reason}"),
         Status::Embedded => format!("Completed and ongoing as usual practice: {reason}"),
-        _ => latest.map_or(String::new(), |c| {
+        Status::Open
+        | Status::InProgress
+        | Status::Claimed
+        | Status::Assured
+        | Status::Challenged => latest.map_or(String::new(), |c| {
             format!("{} – {}", c.at.effective, c.outcome)
         }),
     };

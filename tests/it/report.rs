@@ -15,7 +15,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
-use planledger::export::{self, View};
+use planledger::export::{self, ReportInput};
 use planledger::id::{ActionId, PlanId, RecId};
 use planledger::integrity::verify;
 use planledger::ledger::{Ledger, Stamped};
@@ -205,11 +205,11 @@ fn today() -> NaiveDate {
 /// Renders `write` over the fixture's view into a string.
 pub(crate) fn render(
     fx: &Fixture,
-    write: fn(&View<'_>, &mut dyn std::io::Write) -> std::io::Result<()>,
+    write: fn(&ReportInput<'_>, &mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> String {
     let events = fx.ledger.events().unwrap();
     let report = verify(fx.ledger.store()).unwrap();
-    let view = View {
+    let view = ReportInput {
         state: fx.ledger.state(),
         events: &events,
         verify: &report,
