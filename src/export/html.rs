@@ -376,13 +376,49 @@ impl DateScale {
         self.x0 + (day - self.start).num_days() as f64 / self.days * self.width
     }
 
+    /// The years to mark, every year or, over a long span, every `step`
+    /// years, so that there are never more than [`MAX_TICKS`] of them
+    /// whatever the dates.
     fn years(&self) -> impl Iterator<Item = (i32, f64)> + '_ {
         let first = self.start.year();
-        (first..).map_while(move |y| {
+        let last = self
+            .start
+            .checked_add_days(chrono::Days::new(self.days as u64))
+            .unwrap_or(NaiveDate::MAX)
+            .year();
+        year_ticks(first, last).filter_map(move |y| {
             let day = NaiveDate::from_ymd_opt(y, 1, 1)?;
             ((day - self.start).num_days() as f64 <= self.days).then(|| (y, self.x(day)))
         })
     }
+}
+
+/// The most marks a time axis carries, however long its span: a recorded
+/// time near the end of the calendar's range must not make a report of
+/// millions of marks (found by a hostile test: it never finished).
+const MAX_TICKS: i32 = 40;
+
+/// Years from `first` to `last` (inclusive), every year or every 2, 5, 10,
+/// 20, 50, … years so that there are at most [`MAX_TICKS`], on multiples of
+/// the step.
+fn year_ticks(first: i32, last: i32) -> impl Iterator<Item = i32> {
+    let span = (i64::from(last) - i64::from(first) + 1).max(1);
+    let mut step: i64 = 1;
+    let mut k: u32 = 0;
+    while (span + step - 1) / step > i64::from(MAX_TICKS) {
+        step = [2, 5, 10][(k % 3) as usize] * 10i64.pow(k / 3);
+        k += 1;
+    }
+    let start = i64::from(first).div_euclid(step) * step;
+    let start = if start < i64::from(first) {
+        start + step
+    } else {
+        start
+    };
+    (0..)
+        .map(move |k| start + k * step)
+        .take_while(move |y| *y <= i64::from(last))
+        .filter_map(|y| i32::try_from(y).ok())
 }
 
 /// The kinds of event the timeline draws, in legend order.
@@ -800,9 +836,23 @@ fn status_chart_section(view: &ReportInput<'_>, page: &mut String) {
         "<line x1=\"{x0}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\" stroke=\"#6b7280\"/>",
         x0 + plot_w
     );
-    let months = (d1.year() - d0.year()) * 12 + d1.month() as i32 - d0.month() as i32;
-    let mut month = NaiveDate::from_ymd_opt(d0.year(), d0.month(), 1).unwrap_or(d0);
-    while month <= d1 {
+    let months = (i64::from(d1.year()) - i64::from(d0.year())) * 12 + i64::from(d1.month())
+        - i64::from(d0.month());
+    // Every month over ten years or less; over a longer span, years only,
+    // thinned so that the axis never carries more than MAX_TICKS marks.
+    let ticks: Vec<NaiveDate> = if months <= 120 {
+        let first = NaiveDate::from_ymd_opt(d0.year(), d0.month(), 1).unwrap_or(d0);
+        std::iter::successors(Some(first), |m| {
+            m.checked_add_months(chrono::Months::new(1))
+        })
+        .take_while(|m| *m <= d1)
+        .collect()
+    } else {
+        year_ticks(d0.year(), d1.year())
+            .filter_map(|y| NaiveDate::from_ymd_opt(y, 1, 1))
+            .collect()
+    };
+    for month in ticks {
         let tx = start_of_day(month);
         if tx >= t0 {
             let xx = x(tx);
@@ -829,9 +879,6 @@ fn status_chart_section(view: &ReportInput<'_>, page: &mut String) {
                 );
             }
         }
-        month = month
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(NaiveDate::MAX);
     }
     if d0.year() == d1.year() || months < 12 {
         let _ = write!(
@@ -982,5 +1029,34 @@ mod tests {
         assert_eq!(years, vec![2019, 2020, 2021, 2022]);
         assert!((scale.x(d(2019, 1, 1)) - 100.0).abs() < 1e-9);
         assert!((scale.x(d(2022, 1, 1)) - 400.0).abs() < 1e-9);
+    }
+
+    /// Regression (issue: the store under faults): a recorded time near the
+    /// end of chrono's range made the axis loop over every month of 260,000
+    /// years and never finish.
+    #[test]
+    fn a_time_axis_over_any_span_has_a_bounded_number_of_marks() {
+        for (first, last) in [
+            (2019, 2021),
+            (2019, 2100),
+            (2019, 262_142),
+            (-262_000, 262_142),
+        ] {
+            let ticks: Vec<i32> = year_ticks(first, last).collect();
+            assert!(!ticks.is_empty(), "{first}..{last}");
+            assert!(
+                ticks.len() <= MAX_TICKS as usize,
+                "{first}..{last}: {}",
+                ticks.len()
+            );
+            assert!(ticks.iter().all(|y| (first..=last).contains(y)));
+        }
+        assert_eq!(
+            year_ticks(2019, 2022).collect::<Vec<_>>(),
+            [2019, 2020, 2021, 2022]
+        );
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let scale = DateScale::covering([d(2019, 6, 5), NaiveDate::MAX].into_iter(), 0.0, 600.0);
+        assert!(scale.years().count() <= MAX_TICKS as usize);
     }
 }

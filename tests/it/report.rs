@@ -470,3 +470,50 @@ fn cli_summary_json_and_export_formats_run_on_a_ledger() {
     let no_bom = run(&["export", "--format", "csv", "--no-bom"]);
     assert!(no_bom.starts_with("Plan,Agency,"));
 }
+
+/// Regression (issue: the store under faults): with an entry recorded near
+/// the end of the calendar's range, the HTML report looped over every month
+/// of 260,000 years and grew past 16 GB. Any time axis is bounded by the
+/// data and by a sane maximum of marks, whatever the dates.
+#[test]
+fn a_report_spanning_the_whole_calendar_is_written_and_stays_small() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(at("2019-06-01T09:00:00Z")));
+    let mut ledger = Ledger::init(&tmp.path().join("ledger"), "Admin", clock.clone()).unwrap();
+    let plan = Command::AddPlan {
+        partnership: "CSP".into(),
+        review: "Alice".into(),
+        chair: None,
+        published: FuzzyDate::month(2019, 5),
+    };
+    let action = Command::AddAction {
+        plan: PlanId::of(1),
+        agency: "Police".into(),
+        lead: None,
+        text: "Update Niche".into(),
+        scope: None,
+        recommendations: vec![],
+        target: None,
+    };
+    ledger
+        .transact("Admin", "setup", vec![plan.into(), action.into()])
+        .unwrap();
+    clock.set(parse_instant("+262142-12-31", DayEnd::Start).unwrap());
+    let note = Command::NoteMilestone {
+        action: ActionId::of(1),
+        note: "far in the future".into(),
+    };
+    ledger.transact("Admin", "note", vec![note.into()]).unwrap();
+    let events = ledger.events().unwrap();
+    let report = verify(ledger.store()).unwrap();
+    let input = ReportInput {
+        state: ledger.state(),
+        events: &events,
+        verify: &report,
+        today: NaiveDate::MAX,
+        generated_at: ledger.now(),
+    };
+    let mut out = Vec::new();
+    export::html::write(&input, &mut out).unwrap();
+    assert!(out.len() < 1_000_000, "{} bytes", out.len());
+}
