@@ -32,7 +32,7 @@ pub enum LedgerError {
     #[error("no actor given: say who is making this change with --actor or PLANLEDGER_ACTOR")]
     NoActor,
     #[error("the system could not provide randomness for the ledger id: {0}")]
-    Random(String),
+    Random(#[source] getrandom::Error),
 }
 
 impl LedgerError {
@@ -130,7 +130,7 @@ impl Ledger {
         let actor = check_actor(actor)?;
         let store = Store::create_waiting(dir, wait)?;
         let mut ledger_id = [0u8; 16];
-        getrandom::fill(&mut ledger_id).map_err(|e| LedgerError::Random(e.to_string()))?;
+        getrandom::fill(&mut ledger_id).map_err(LedgerError::Random)?;
         let mut ledger = Ledger {
             store,
             clock,

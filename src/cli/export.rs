@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::export;
 use crate::integrity;
 use crate::ledger::Ledger;
+use crate::wire;
 
 use super::CliError;
 use super::when::{Resolved, TimeArgs};
@@ -90,18 +91,14 @@ fn write(
     let today = resolved.day;
     match args.format {
         Format::Events => export::events::write_jsonl(&events, out)?,
-        Format::Json => {
-            let value = export::json::state(&state, today);
-            serde_json::to_writer_pretty(&mut *out, &value).map_err(std::io::Error::from)?;
-            writeln!(out)?;
-        }
+        Format::Json => wire::write(&wire::Show::new(&state, today), out)?,
         Format::Csv => {
             let options = export::csv::Options { bom: !args.no_bom };
             export::csv::write(&state, today, options, out)?;
         }
         Format::Md | Format::Html => {
             let report = integrity::verify(ledger.store())?;
-            let view = export::View {
+            let input = export::ReportInput {
                 state: &state,
                 events: &events,
                 verify: &report,
@@ -109,8 +106,8 @@ fn write(
                 generated_at: ledger.now(),
             };
             match args.format {
-                Format::Md => export::markdown::write(&view, out)?,
-                _ => export::html::write(&view, out)?,
+                Format::Md => export::markdown::write(&input, out)?,
+                _ => export::html::write(&input, out)?,
             }
         }
     }

@@ -102,8 +102,13 @@ pub(crate) fn read(paragraphs: &[String]) -> Preamble {
         out.warnings.push(ParseWarning {
             locator: "recommendations".into(),
             message: format!(
-                "The summary's recommendations are not numbered 1 to {} in order: {numbers:?}.",
-                numbers.len()
+                "The summary's recommendations are not numbered 1 to {} in order: {}.",
+                numbers.len(),
+                numbers
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }

@@ -365,24 +365,36 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
 }
 
 fn check_record(report: &mut Report, seq: u64, record: &Record) {
-    match (&record.event, seq) {
-        (Event::LedgerCreated { format_version, .. }, 0) if *format_version != FORMAT_VERSION => {
-            report.problem(
-                0,
-                ProblemKind::GenesisFormatVersion {
-                    found: *format_version,
-                },
-            );
+    // Only the genesis event is told apart here; what every other event may
+    // say is the rule book's to decide (`rules`, replayed by `integrity`).
+    let genesis_version = match &record.event {
+        Event::LedgerCreated { format_version, .. } => Some(*format_version),
+        Event::PlanAdded { .. }
+        | Event::RecommendationAdded { .. }
+        | Event::ActionAdded { .. }
+        | Event::StatusChanged { .. }
+        | Event::MilestoneNoted { .. }
+        | Event::CompletionClaimed { .. }
+        | Event::ClaimAccepted { .. }
+        | Event::ClaimChallenged { .. }
+        | Event::ActionWithdrawn { .. }
+        | Event::TargetChanged { .. }
+        | Event::SourceImported { .. }
+        | Event::ImportWarning { .. } => None,
+    };
+    match (genesis_version, seq) {
+        (Some(found), 0) if found != FORMAT_VERSION => {
+            report.problem(0, ProblemKind::GenesisFormatVersion { found });
         }
-        (Event::LedgerCreated { .. }, 0) => {}
-        (_, 0) => report.problem(
+        (Some(_), 0) => {}
+        (None, 0) => report.problem(
             0,
             ProblemKind::FirstNotGenesis {
                 kind: record.event.kind(),
             },
         ),
-        (Event::LedgerCreated { .. }, _) => report.problem(seq, ProblemKind::SecondGenesis),
-        _ => {}
+        (Some(_), _) => report.problem(seq, ProblemKind::SecondGenesis),
+        (None, _) => {}
     }
     if record.actor.trim().is_empty() {
         report.problem(seq, ProblemKind::NoActor);

@@ -446,3 +446,30 @@ fn a_deleted_format_version_is_damage_named_at_seq_0() {
     assert_eq!(show.code, 3, "{}", show.stderr);
     assert!(show.stderr.contains("damaged"), "{}", show.stderr);
 }
+
+/// Rollback is invisible to a chain on its own (issue: the store under
+/// faults): a ledger cut back to an earlier transaction verifies. `verify`
+/// therefore names the head it vouches for, so that it can be written
+/// down, and says why.
+#[test]
+fn verify_names_the_head_it_vouches_for_so_a_rollback_can_be_caught_elsewhere() {
+    let (tl, count) = closed_small_plan();
+    let before = cli_verify(&tl.dir());
+    assert_eq!(before.code, 0, "{}", before.stdout);
+    let head = tl.verify().head.expect("a head");
+    assert_eq!(head.0, count - 1);
+    assert!(
+        before.stdout.contains(&format!(
+            "OK: the ledger is intact from the genesis to seq {}, head {}",
+            head.0,
+            hex::encode(head.1)
+        )),
+        "{}",
+        before.stdout
+    );
+    assert!(
+        before.stdout.contains("keep this head"),
+        "{}",
+        before.stdout
+    );
+}
