@@ -8,6 +8,7 @@
 
 mod demo;
 mod diff;
+mod evidence;
 mod export;
 mod history;
 mod import;
@@ -132,6 +133,9 @@ pub enum Command {
     Verify(verify::Args),
     /// Rebuild the stored snapshots (derived data) from the events
     Snapshot(snapshot::Args),
+    /// Check evidence files against the claims that cite them
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Write the ledger out for other programs
     Export(export::Args),
 }
@@ -340,6 +344,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Audit(a) => history::run_audit(&ledger, a, out),
         Command::Diff(a) => diff::run(&ledger, a, out),
         Command::Export(a) => export::run(&ledger, a, out),
+        Command::Evidence(c) => evidence::run(&ledger, c, out),
         // Returned above.
         Command::Init(_) | Command::Demo(_) | Command::Verify(_) | Command::Snapshot(_) => Ok(()),
     }

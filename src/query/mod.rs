@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod diff;
+pub mod evidence;
 pub mod report;
 pub mod select;
 pub mod summary;

@@ -614,3 +614,71 @@ fn export_never_writes_inside_the_ledger_nor_replaces_what_is_not_a_file() {
     let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
 }
+
+/// `evidence check` tells the very file a claim was made with from one of
+/// the same name whose bytes differ, and from one no claim cites.
+#[test]
+fn evidence_check_tells_the_cited_file_from_a_changed_copy() {
+    let fx = with_action();
+    let minutes = fx.write_file("minutes.pdf", b"board minutes, 5 June 2019");
+    fx.ok(&[
+        "claim",
+        "A1",
+        "--outcome",
+        "All frontline officers trained",
+        "--evidence",
+        minutes.to_str().unwrap(),
+    ]);
+    let before = fx.exported_events().len();
+
+    let same = fx.ok(&["evidence", "check", minutes.to_str().unwrap()]);
+    assert!(
+        same.stdout
+            .contains("cited by claim 1 of A1 (as 'minutes.pdf'"),
+        "{}",
+        same.stdout
+    );
+
+    let copy_dir = fx.tmp.path().join("copy");
+    std::fs::create_dir(&copy_dir).unwrap();
+    let changed = copy_dir.join("minutes.pdf");
+    std::fs::write(&changed, b"board minutes, 5 June 2019 (amended)").unwrap();
+    let renamed = fx.write_file("renamed.pdf", b"board minutes, 5 June 2019");
+    let stranger = fx.write_file("other.pdf", b"something else");
+    let out = fx.run(&[
+        "evidence",
+        "check",
+        changed.to_str().unwrap(),
+        renamed.to_str().unwrap(),
+        stranger.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("DIFFERS from the file minutes.pdf cited by claim 1 of A1"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("cited by claim 1 of A1 (as 'minutes.pdf'"),
+        "a renamed copy with the same bytes is the cited file: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("no claim cites this file"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("2 of 3 file(s) are cited by no claim with exactly these bytes"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fx.exported_events().len(),
+        before,
+        "checking writes nothing"
+    );
+}
