@@ -22,6 +22,9 @@
 //!   carriage return is prefixed with `'`, so a spreadsheet shows it as text
 //!   instead of running it as a formula (plans come from untrusted
 //!   documents; see OWASP "CSV injection").
+//! - A control character (but a line break or tab) or a text-direction
+//!   override in a free-text cell is written as an escape such as `\u{1b}`
+//!   (`text::visible`): a spreadsheet never shows it raw.
 //! - One row per action in id order; the same state and day give the same
 //!   bytes.
 
@@ -31,6 +34,7 @@ use chrono::NaiveDate;
 
 use crate::projection::{Action, State};
 use crate::status::Status;
+use crate::text::visible;
 use crate::time::format_short;
 
 /// The header row. Names up to "Date of completion and Outcome" are the
@@ -157,12 +161,15 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
     ]
 }
 
-/// A free-text cell, neutralised if a spreadsheet would read it as a formula.
+/// A free-text cell as a spreadsheet may safely show it: control and
+/// text-direction characters written as escapes (`text::visible`), and an
+/// apostrophe put before it if a spreadsheet would read it as a formula.
 fn text(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
+    let shown = visible(cell);
+    if shown.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{shown}")
     } else {
-        cell.to_string()
+        shown.into_owned()
     }
 }
 
@@ -190,6 +197,13 @@ mod tests {
         assert_eq!(text("- bullet"), "'- bullet");
         assert_eq!(text("Update Niche"), "Update Niche");
         assert_eq!(text(""), "");
+    }
+
+    #[test]
+    fn control_and_direction_characters_are_shown_as_escapes() {
+        assert_eq!(text("a\u{1b}[2Jb\0"), "a\\u{1b}[2Jb\\u{0}");
+        assert_eq!(text("\u{202E}=x"), "\\u{202e}=x");
+        assert_eq!(text("\r=1"), "\\u{d}=1");
     }
 
     #[test]

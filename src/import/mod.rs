@@ -30,6 +30,7 @@ mod text;
 
 use crate::date::{FuzzyDate, Target};
 use crate::id::RecId;
+use crate::text::visible;
 
 pub use dates::{find_dates, parse_date, parse_target};
 
@@ -172,11 +173,11 @@ pub enum ImportError {
         "No action table was found: a table needs a header row naming an action column, such as 'Action to be taken'"
     )]
     NoTable,
-    #[error("The table has no action column; its headers are: {}", headers.join(", "))]
+    #[error("The table has no action column; its headers are: {}", visible(&headers.join(", ")))]
     NoActionColumn { headers: Vec<String> },
-    #[error("The file is not a readable Word document: {0}")]
+    #[error("The file is not a readable Word document: {}", visible(.0))]
     BadDocx(String),
-    #[error("The CSV file could not be read: {0}")]
+    #[error("The CSV file could not be read: {}", visible(.0))]
     Csv(String),
 }
 

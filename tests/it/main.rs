@@ -9,6 +9,7 @@
 
 mod cli;
 mod crash;
+mod hostile;
 mod import;
 mod model;
 mod replay;

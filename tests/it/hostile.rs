@@ -1,0 +1,199 @@
+//! What a hostile tester did with the files partnerships really hold, and
+//! what planledger now does: cells that carry terminal escapes, NULs and
+//! right-to-left overrides are kept as they were but shown escaped on every
+//! screen and in every report; the same characters typed at the command
+//! line are refused by argument name.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::support::{Run, planledger, run};
+
+const CLOCK: &str = "2022-06-01T12:00:00Z";
+const ESC: char = '\u{1b}';
+const RLO: char = '\u{202E}';
+const LRI: char = '\u{2066}';
+
+struct Fixture {
+    tmp: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let fixture = Fixture {
+            tmp: tempfile::tempdir().expect("tempdir"),
+        };
+        fixture.ok(&["init"]);
+        fixture
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.tmp.path().join("ledger")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut process = planledger(&self.dir());
+        process
+            .current_dir(self.tmp.path())
+            .env("PLANLEDGER_CLOCK", CLOCK)
+            .env("PLANLEDGER_ACTOR", "Sam Okafor")
+            .args(args);
+        run(&mut process)
+    }
+
+    fn ok(&self, args: &[&str]) -> Run {
+        let out = self.run(args);
+        assert_eq!(
+            out.code, 0,
+            "planledger {args:?}:\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        out
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args).stdout).expect("JSON output")
+    }
+
+    fn event_count(&self) -> usize {
+        self.ok(&["export", "--format", "events"])
+            .stdout
+            .lines()
+            .count()
+    }
+
+    /// Writes `rows` (a header first) as a CSV file and imports it.
+    fn import_csv(&self, name: &str, rows: &[&[&str]]) -> Run {
+        let path = self.path(name);
+        let mut writer = csv::Writer::from_path(&path).expect("csv");
+        for row in rows {
+            writer.write_record(*row).expect("a row");
+        }
+        writer.flush().expect("flush");
+        drop(writer);
+        self.ok(&[
+            "import",
+            path.to_str().expect("utf-8 path"),
+            "--partnership",
+            "Hostile CSP",
+            "--review",
+            "Zed",
+        ])
+    }
+
+    /// A command that must be refused with a one-line error containing
+    /// `words`, no hidden character, and nothing written.
+    fn refused(&self, args: &[&str], words: &str) {
+        let before = self.event_count();
+        let out = self.run(args);
+        assert_eq!(out.code, 1, "{args:?}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(words), "{args:?}: {}", out.stderr);
+        assert_raw_free(&out.stderr, "stderr");
+        assert_eq!(self.event_count(), before, "{args:?} wrote something");
+    }
+}
+
+const HEADER: [&str; 5] = [
+    "Agency",
+    "Action to be taken",
+    "Lead Agency",
+    "Target Date",
+    "Date of completion and Outcome",
+];
+
+fn assert_raw_free(text: &str, what: &str) {
+    for c in [ESC, '\0', RLO, LRI, '\u{7}'] {
+        assert!(
+            !text.contains(c),
+            "{what} holds U+{:04X} raw:\n{text:?}",
+            u32::from(c)
+        );
+    }
+}
+
+/// Regression (issue: import what partnerships really hold): an actor or an
+/// imported cell holding an ESC sequence was printed raw by `history` and
+/// `audit`, and NULs and right-to-left overrides by `show` and the CSV,
+/// HTML and Markdown exports.
+#[test]
+fn escapes_nuls_and_direction_overrides_in_imported_cells_are_shown_escaped_everywhere() {
+    let fx = Fixture::new();
+    let agency = format!("Police{ESC}[2K{ESC}[1A");
+    let text = format!("Train staff\0 on {RLO}lortnoc evicreoc");
+    let lead = format!("{LRI}Head of Safeguarding");
+    let outcome = format!("Completed 5 June 2021 {ESC}]0;owned\u{7}");
+    fx.import_csv(
+        "hostile.csv",
+        &[&HEADER, &[&agency, &text, &lead, "July 2022", &outcome]],
+    );
+
+    // Kept as it was: the ledger is evidence, and JSON escapes by itself.
+    let show = fx.json(&["show", "--json"]);
+    let action = &show["plans"][0]["actions"][0];
+    assert_eq!(action["agency"].as_str(), Some(agency.as_str()));
+    assert_eq!(action["text"].as_str(), Some(text.as_str()));
+    assert_eq!(action["lead"].as_str(), Some(lead.as_str()));
+
+    for args in [
+        &["show"][..],
+        &["history", "A1"],
+        &["audit"],
+        &["summary"],
+        &["diff", "--from", "2022-01-01"],
+        &["export", "--format", "md"],
+        &["export", "--format", "html"],
+        &["export", "--format", "csv"],
+    ] {
+        let out = fx.ok(args);
+        assert_raw_free(&out.stdout, &format!("{args:?}"));
+        assert!(
+            out.stdout.contains("u{1b}"),
+            "{args:?} shows the escape:\n{}",
+            out.stdout
+        );
+    }
+    let csv = fx.ok(&["export", "--format", "csv"]).stdout;
+    assert!(
+        csv.contains("Train staff\\u{0} on \\u{202e}lortnoc"),
+        "{csv}"
+    );
+    assert_eq!(fx.run(&["verify"]).code, 0);
+}
+
+/// Regression (issue: import what partnerships really hold): text typed at
+/// the command line could carry the same characters into the ledger.
+#[test]
+fn control_and_direction_characters_typed_at_the_command_line_are_refused_by_argument_name() {
+    let fx = Fixture::new();
+    fx.ok(&["plan", "add", "--partnership", "CSP", "--review", "Zed"]);
+    fx.ok(&["action", "add", "Train staff", "--agency", "Police"]);
+    let escape = format!("cleared{ESC}[2J");
+    let reversed = format!("done {RLO}enod");
+    let isolated = format!("{LRI}Police");
+    fx.refused(&["note", "A1", &escape], "NOTE holds U+001B");
+    fx.refused(
+        &["status", "A1", "in-progress", "--reason", &reversed],
+        "--reason holds U+202E",
+    );
+    fx.refused(
+        &["claim", "A1", "--outcome", "bell\u{7}"],
+        "--outcome holds U+0007",
+    );
+    fx.refused(
+        &["plan", "add", "--partnership", &escape, "--review", "Y"],
+        "--partnership",
+    );
+    fx.refused(
+        &["action", "add", "Train", "--agency", &isolated],
+        "--agency holds U+2066",
+    );
+    fx.refused(&["retarget", "A1", &isolated, "--reason", "r"], "TARGET");
+    // Line breaks and tabs are ordinary text.
+    fx.ok(&["note", "A1", "first line\nsecond\tline"]);
+}
