@@ -14,6 +14,11 @@
 //! the command line refuses them ([`typed`]) before anything is written.
 //! The rule book does not: it would then refuse stored imported text, and
 //! `verify` would fail ledgers whose only fault is faithfully kept input.
+//!
+//! A spreadsheet is a reader too: a CSV cell that starts like a formula is
+//! guarded with an apostrophe ([`is_guarded`]), and the CSV importer takes
+//! off exactly that apostrophe ([`unguard`]), so an export reads back as
+//! the text it came from.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -93,6 +98,28 @@ pub fn all_typed(arguments: &[(&'static str, &str)]) -> Result<(), HiddenCharact
         typed(argument, value)?;
     }
     Ok(())
+}
+
+/// The characters a spreadsheet reads as the start of a formula (a tab or
+/// a carriage return can hide one behind them).
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// True if the CSV export puts its guard apostrophe before `cell`: the
+/// cell starts like a formula, or is apostrophes followed by one. Guarding
+/// the second kind too keeps the guard removable: [`unguard`] takes off one
+/// apostrophe exactly when what follows is guarded, so every cell reads
+/// back as it was.
+pub fn is_guarded(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A CSV cell with the export's guard apostrophe removed, and only that:
+/// `'=SUM(A1)` reads as `=SUM(A1)`, `'Alice'` stays as it is.
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if is_guarded(rest) => rest,
+        _ => cell,
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! what planledger now does: cells that carry terminal escapes, NULs and
 //! right-to-left overrides are kept as they were but shown escaped on every
 //! screen and in every report; the same characters typed at the command
-//! line are refused by argument name.
+//! line are refused by argument name; a CSV export reads back as the text
+//! it came from.
 
 use std::path::PathBuf;
 
@@ -196,4 +197,47 @@ fn control_and_direction_characters_typed_at_the_command_line_are_refused_by_arg
     fx.refused(&["retarget", "A1", &isolated, "--reason", "r"], "TARGET");
     // Line breaks and tabs are ordinary text.
     fx.ok(&["note", "A1", "first line\nsecond\tline"]);
+}
+
+/// Regression (issue: import what partnerships really hold): the guard
+/// apostrophe the CSV export puts before a formula-like cell came back with
+/// the import, so "=SUM(" read back as "'=SUM(".
+#[test]
+fn action_texts_starting_like_formulas_survive_a_csv_export_and_import_unchanged() {
+    let fx = Fixture::new();
+    fx.ok(&["plan", "add", "--partnership", "CSP", "--review", "Zed"]);
+    let texts = [
+        "=SUM(A1:A3) referrals dip-sampled each quarter",
+        "-5 days is the longest a referral may wait",
+        "'=already quoted by hand",
+        "'Alice' case study for training",
+    ];
+    for text in texts {
+        // A lead, so that the importer reads each row as an action of its
+        // own rather than a continuation of the one above.
+        fx.ok(&[
+            "action", "add", "--agency", "Police", "--lead", "DI", "--", text,
+        ]);
+    }
+    fx.ok(&["export", "--format", "csv", "-o", "plan.csv"]);
+    let exported = std::fs::read_to_string(fx.path("plan.csv")).expect("the export");
+    assert!(exported.contains("'=SUM(A1:A3)"), "the guard: {exported}");
+
+    let copy = Fixture::new();
+    copy.ok(&[
+        "import",
+        fx.path("plan.csv").to_str().expect("utf-8 path"),
+        "--partnership",
+        "CSP",
+        "--review",
+        "Zed",
+    ]);
+    let show = copy.json(&["show", "--json"]);
+    let read: Vec<&str> = show["plans"][0]["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a["text"].as_str())
+        .collect();
+    assert_eq!(read, texts);
 }
