@@ -3,7 +3,7 @@
 //! right-to-left overrides are kept as they were but shown escaped on every
 //! screen and in every report; the same characters typed at the command
 //! line are refused by argument name; a CSV export reads back as the text
-//! it came from.
+//! it came from; and dates before any plan could exist are refused.
 
 use std::path::PathBuf;
 
@@ -240,4 +240,72 @@ fn action_texts_starting_like_formulas_survive_a_csv_export_and_import_unchanged
         .filter_map(|a| a["text"].as_str())
         .collect();
     assert_eq!(read, texts);
+}
+
+/// Regression (issue: import what partnerships really hold): year 0000 was
+/// accepted for `--effective`, `retarget`, `claim` and `accept`
+/// (`accept A23 --effective 0000` made an action assured).
+#[test]
+fn dates_before_reviews_began_are_refused() {
+    let fx = Fixture::new();
+    fx.ok(&["plan", "add", "--partnership", "CSP", "--review", "Zed"]);
+    fx.ok(&["action", "add", "Train staff", "--agency", "Police"]);
+    fx.refused(
+        &["claim", "A1", "--outcome", "done", "--effective", "0000"],
+        "effective date 0000 is before 2011-01-01",
+    );
+    fx.refused(
+        &["retarget", "A1", "0000", "--reason", "typo"],
+        "target 0000 is before 2011-01-01",
+    );
+    fx.refused(
+        &[
+            "action", "add", "Train", "--agency", "X", "--target", "2010-12",
+        ],
+        "before 2011-01-01",
+    );
+    fx.ok(&["claim", "A1", "--outcome", "done", "--effective", "2011"]);
+    fx.refused(
+        &["accept", "A1", "--finding", "seen", "--effective", "0000"],
+        "before 2011-01-01",
+    );
+    let show = fx.json(&["show", "--json"]);
+    assert_eq!(show["plans"][0]["actions"][0]["status"], "claimed");
+    fx.ok(&[
+        "accept",
+        "A1",
+        "--finding",
+        "seen",
+        "--effective",
+        "2012-06",
+    ]);
+    assert_eq!(fx.run(&["verify"]).code, 0);
+}
+
+/// An imported document may hold a slip such as "2009": the plan still
+/// imports, the date is dropped with a warning, and the words are kept.
+#[test]
+fn an_imported_date_before_reviews_began_is_dropped_with_a_warning() {
+    let fx = Fixture::new();
+    let out = fx.import_csv(
+        "early.csv",
+        &[
+            &HEADER,
+            &["Police", "Train staff", "Police", "March 2009", ""],
+            &[
+                "Health",
+                "Audit referrals",
+                "Health",
+                "July 2022",
+                "Completed 1 June 2005",
+            ],
+        ],
+    );
+    assert!(out.stdout.contains("before 2011-01-01"), "{}", out.stdout);
+    let show = fx.json(&["show", "--json"]);
+    let actions = show["plans"][0]["actions"].as_array().expect("actions");
+    assert_eq!(actions[0]["target"]["text"], "March 2009");
+    assert_eq!(actions[0]["target"]["date"], Value::Null);
+    assert_eq!(actions[1]["status"], "claimed");
+    assert_eq!(fx.run(&["verify"]).code, 0);
 }
