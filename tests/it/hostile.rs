@@ -3,10 +3,13 @@
 //! right-to-left overrides are kept as they were but shown escaped on every
 //! screen and in every report; the same characters typed at the command
 //! line are refused by argument name; a CSV export reads back as the text
-//! it came from; and dates before any plan could exist are refused.
+//! it came from; dates before any plan could exist are refused; and a PDF,
+//! an old Word file, an OpenDocument file or a picture gets a useful answer.
 
+use std::io::Write;
 use std::path::PathBuf;
 
+use planledger::import::{ImportError, parse};
 use serde_json::Value;
 
 use crate::support::{Run, planledger, run};
@@ -308,4 +311,81 @@ fn an_imported_date_before_reviews_began_is_dropped_with_a_warning() {
     assert_eq!(actions[0]["target"]["date"], Value::Null);
     assert_eq!(actions[1]["status"], "claimed");
     assert_eq!(fx.run(&["verify"]).code, 0);
+}
+
+/// An OpenDocument file: a zip whose first entry, stored, is `mimetype`.
+fn odf(mimetype: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).expect("an entry");
+    zip.write_all(mimetype.as_bytes()).expect("written");
+    zip.start_file("content.xml", zip::write::SimpleFileOptions::default())
+        .expect("an entry");
+    zip.write_all(b"<office:document-content/>")
+        .expect("written");
+    zip.finish().expect("a zip").into_inner()
+}
+
+/// Whether an import error is the one a case expects.
+type Expected = fn(&ImportError) -> bool;
+
+/// Regression (issue: import what partnerships really hold): a PDF, an old
+/// Word file, an OpenDocument file or a picture was read as text and
+/// refused as "not UTF-8" or "no table", which says nothing useful.
+#[test]
+fn a_pdf_an_old_word_file_an_odt_and_pictures_are_named_with_what_to_do() {
+    let mut old_word = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    old_word.extend([0u8; 504]);
+    let cases: Vec<(&str, Vec<u8>, Expected)> = vec![
+        (
+            "plan.pdf",
+            b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n".to_vec(),
+            |e| matches!(e, ImportError::Pdf),
+        ),
+        ("plan.doc", old_word, |e| {
+            matches!(e, ImportError::OldOffice)
+        }),
+        (
+            "plan.odt",
+            odf("application/vnd.oasis.opendocument.text"),
+            |e| matches!(e, ImportError::OpenDocument { kind } if kind.contains(".odt")),
+        ),
+        (
+            "plan.ods",
+            odf("application/vnd.oasis.opendocument.spreadsheet"),
+            |e| matches!(e, ImportError::OpenDocument { kind } if kind.contains(".ods")),
+        ),
+        ("scan.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), |e| {
+            matches!(e, ImportError::Image { format: "PNG" })
+        }),
+        ("scan.jpg", b"\xFF\xD8\xFF\xE0\0\x10JFIF\0".to_vec(), |e| {
+            matches!(e, ImportError::Image { format: "JPEG" })
+        }),
+        ("scan.gif", b"GIF89a\x01\0\x01\0".to_vec(), |e| {
+            matches!(e, ImportError::Image { format: "GIF" })
+        }),
+    ];
+    let fx = Fixture::new();
+    for (name, bytes, expected) in &cases {
+        let error = parse(name, bytes, None).expect_err(name);
+        assert!(expected(&error), "{name}: {error:?}");
+        // Whatever format is asked for, the answer is the same.
+        let forced = parse(name, bytes, Some(planledger::import::Format::Csv)).expect_err(name);
+        assert_eq!(forced, error, "{name}");
+        let path = fx.path(name);
+        std::fs::write(&path, bytes).expect("written");
+        fx.refused(
+            &["import", path.to_str().expect("utf-8 path")],
+            &format!("{name}: The file is a"),
+        );
+    }
+    let pdf = fx.run(&["import", "plan.pdf"]);
+    assert!(
+        pdf.stderr.contains(
+            "plan.pdf: The file is a PDF: save the plan as Word (.docx) or export its action table as CSV, then import that"
+        ),
+        "{}",
+        pdf.stderr
+    );
 }
