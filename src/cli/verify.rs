@@ -17,8 +17,18 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let store = Store::open_for_verify(&context.ledger_dir)?;
-    let report = integrity::verify(&store)?;
+    let checked = context
+        .waiting(|wait| Store::open_for_verify_waiting(&context.ledger_dir, wait))
+        .and_then(|store| integrity::verify(&store));
+    let report = match checked {
+        Ok(report) => report,
+        // Damage that stops the store opening or being read is a finding
+        // like any other: reported in the normal way, at seq 0.
+        Err(e) => match e.into_damage(&context.ledger_dir) {
+            Ok(damage) => Report::unreadable(damage),
+            Err(e) => return Err(e.into()),
+        },
+    };
     if args.json {
         wire::write(&wire::Verify::new(&report), out)?;
     } else {

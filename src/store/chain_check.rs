@@ -144,6 +144,13 @@ pub enum ProblemKind {
     SnapshotWrong { at: u64, fault: SnapshotFault },
     #[error("a snapshot names event {at}, which the chain does not hold")]
     SnapshotWithoutEvent { at: u64 },
+    /// The store could not be opened or read: damage below the chain, in
+    /// the storage engine's own files (reported at seq 0).
+    #[error("{damage}")]
+    StorageUnreadable {
+        #[source]
+        damage: DamageKind,
+    },
 }
 
 impl ProblemKind {
@@ -180,6 +187,7 @@ impl ProblemKind {
             ProblemKind::BrokenRule { .. } => "broken_rule",
             ProblemKind::SnapshotWrong { .. } => "snapshot_wrong",
             ProblemKind::SnapshotWithoutEvent { .. } => "snapshot_without_event",
+            ProblemKind::StorageUnreadable { .. } => "storage_unreadable",
         }
     }
 }
@@ -220,6 +228,14 @@ impl Report {
     /// The lowest sequence number any problem concerns.
     pub fn first_bad_seq(&self) -> Option<u64> {
         self.problems.iter().map(|p| p.seq).min()
+    }
+
+    /// The report on a store that could not be opened or read because it
+    /// is damaged: nothing read, one problem at seq 0.
+    pub fn unreadable(damage: DamageKind) -> Report {
+        let mut report = Report::default();
+        report.problem(0, ProblemKind::StorageUnreadable { damage });
+        report
     }
 
     pub(crate) fn problem(&mut self, seq: u64, kind: ProblemKind) {

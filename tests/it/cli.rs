@@ -299,7 +299,8 @@ fn a_second_process_is_told_the_ledger_is_in_use_and_writes_nothing() {
     let clock = Arc::new(FixedClock::new(start_time()));
     let held = open_ledger(&fx.dir(), clock);
     for args in [&["note", "A1", "Met the lead"][..], &["show"], &["verify"]] {
-        let out = fx.run(args);
+        // Commands wait for the ledger by default; --no-wait fails at once.
+        let out = fx.run(&[args, &["--no-wait"]].concat());
         assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
         assert!(
             out.stderr.contains("is in use by another process"),

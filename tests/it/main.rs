@@ -9,6 +9,7 @@
 
 mod cli;
 mod crash;
+mod faults;
 mod hostile;
 mod import;
 mod model;
