@@ -23,5 +23,6 @@ pub mod rules;
 pub mod snapshot;
 pub mod status;
 pub mod store;
+pub mod text;
 pub mod time;
 pub mod wire;

@@ -15,14 +15,25 @@
 
 use chrono::NaiveDate;
 
-use crate::date::FuzzyDate;
 use crate::date::same_target;
+use crate::date::{FuzzyDate, Target};
 use crate::event::{ClockNote, Event, Hash, Record};
 use crate::id;
 use crate::id::{ActionId, ClaimNo, PlanId, RecId};
 use crate::projection::{Action, Plan, State};
 use crate::status::{self, Status, Via};
 use crate::time::day_of;
+
+/// The earliest day an effective date, a target or a publication date may
+/// name. Domestic Homicide Reviews became statutory on 13 April 2011
+/// (section 9 of the Domestic Violence, Crime and Victims Act 2004), so
+/// nothing in a plan happened, or was due, earlier. The limit is the start
+/// of that year, not the day, because a date is compared by the first day
+/// of its period: "2011" or "2011-03" in an early plan must still pass.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2011, 1, 1) {
+    Some(day) => day,
+    None => panic!("1 January 2011 is a date"),
+};
 
 /// Why a record may not follow the state: the answer to a refused command
 /// and to an event `verify` finds breaking the rules. Messages are written
@@ -81,6 +92,10 @@ pub enum Refusal {
     },
     #[error("the effective date {date} is after today ({today})")]
     EffectiveInFuture { date: FuzzyDate, today: NaiveDate },
+    #[error(
+        "the {what} {date} is before {EARLIEST_DATE}: Domestic Homicide Reviews began in April 2011, so no action plan is older"
+    )]
+    BeforeReviews { what: &'static str, date: FuzzyDate },
     #[error("it adds {found}, but the next plan is {expected}")]
     NotTheNextPlan { found: PlanId, expected: PlanId },
     #[error("it adds {found}, but the next action is {expected}")]
@@ -158,6 +173,9 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
     {
         return Err(Refusal::EffectiveInFuture { date, today });
     }
+    if let Some(date) = record.effective {
+        not_before_reviews(date, "effective date")?;
+    }
     match &record.event {
         Event::LedgerCreated { .. } => Ok(()),
         Event::PlanAdded {
@@ -165,7 +183,7 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
             partnership,
             review,
             chair,
-            published: _,
+            published,
         } => {
             let expected = state.next_plan_id();
             if *plan != expected {
@@ -176,6 +194,9 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
             }
             text(partnership, "partnership")?;
             text(review, "review name")?;
+            if let Some(date) = published {
+                not_before_reviews(*date, "publication date")?;
+            }
             optional_text(chair, "chair")
         }
         Event::RecommendationAdded {
@@ -202,7 +223,7 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
             text: words,
             scope,
             recommendations: _,
-            target: _,
+            target,
         } => {
             find_plan(state, *plan)?;
             let expected = state.next_action_id();
@@ -212,6 +233,7 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
                     expected,
                 });
             }
+            target_not_before_reviews(target.as_ref())?;
             text(agency, "agency")?;
             text(words, "action text")?;
             optional_text(lead, "lead")?;
@@ -303,6 +325,7 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
             if same_target(from.as_ref(), to.as_ref()) {
                 return Err(Refusal::SameTarget { action: *action });
             }
+            target_not_before_reviews(to.as_ref())?;
             text(reason, "reason")
         }
         Event::SourceImported { .. } => Ok(()),
@@ -357,6 +380,23 @@ fn decision(
         });
     }
     Ok(())
+}
+
+/// A date of a plan is no earlier than [`EARLIEST_DATE`].
+fn not_before_reviews(date: FuzzyDate, what: &'static str) -> Result<(), Refusal> {
+    if date.first_day() < EARLIEST_DATE {
+        return Err(Refusal::BeforeReviews { what, date });
+    }
+    Ok(())
+}
+
+/// A target that names a date names one no earlier than [`EARLIEST_DATE`];
+/// words without a date ("Ongoing") pass.
+fn target_not_before_reviews(target: Option<&Target>) -> Result<(), Refusal> {
+    match target.and_then(|t| t.date) {
+        Some(date) => not_before_reviews(date, "target"),
+        None => Ok(()),
+    }
 }
 
 /// The action with this id, or a refusal that suggests a near one.
@@ -674,6 +714,54 @@ mod tests {
         );
         // The recorded day itself, and its month, are not in the future.
         records[3].effective = FuzzyDate::month(2020, 1);
+        assert_eq!(violations(&records), vec![]);
+    }
+
+    /// Regression (issue: import what partnerships really hold): year 0000
+    /// was accepted as an effective date and as a target, so
+    /// `accept --effective 0000` made an action assured.
+    #[test]
+    fn dates_before_reviews_began_are_refused_and_2011_passes() {
+        let mut records = history(vec![
+            Event::MilestoneNoted {
+                action: A1,
+                note: "met".into(),
+            },
+            Event::TargetChanged {
+                action: A1,
+                from: None,
+                to: Some(Target {
+                    text: "0000".into(),
+                    date: FuzzyDate::year(0),
+                }),
+                reason: "typo".into(),
+            },
+        ]);
+        records[3].effective = FuzzyDate::year(0);
+        let found = violations(&records);
+        assert!(
+            matches!(
+                found.as_slice(),
+                [
+                    (
+                        3,
+                        Refusal::BeforeReviews {
+                            what: "effective date",
+                            ..
+                        }
+                    ),
+                    (4, Refusal::BeforeReviews { what: "target", .. })
+                ]
+            ),
+            "{found:?}"
+        );
+        records[3].effective = FuzzyDate::month(2010, 12);
+        assert!(matches!(
+            violations(&records)[0],
+            (3, Refusal::BeforeReviews { .. })
+        ));
+        records[3].effective = FuzzyDate::year(2011);
+        records.truncate(4);
         assert_eq!(violations(&records), vec![]);
     }
 

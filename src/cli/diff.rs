@@ -6,6 +6,7 @@ use crate::date::FuzzyDate;
 use crate::ledger::Ledger;
 use crate::query::audit::clip;
 use crate::query::diff::{self, Span};
+use crate::text::visible;
 use crate::time::{DayEnd, format_short, parse_instant};
 use crate::wire;
 use comfy_table::{ContentArrangement, Table, presets};
@@ -65,7 +66,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         for m in &diff.moves {
             table.add_row([
                 m.action.to_string(),
-                clip(&m.agency, 30),
+                clip(&visible(&m.agency), 30),
                 m.from
                     .map_or("(not yet added)".to_string(), |s| s.to_string()),
                 m.to.to_string(),
@@ -90,9 +91,9 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
                 entry.seq,
                 format_short(entry.recorded_at),
                 entry.effective.map_or("—".to_string(), |d| d.to_string()),
-                clip(&entry.actor, 28),
+                clip(&visible(&entry.actor), 28),
                 entry.action.map(|a| format!("{}: ", a)).unwrap_or_default(),
-                clip(&entry.change, 100)
+                clip(&visible(&entry.change), 100)
             )?;
         }
     }

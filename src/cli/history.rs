@@ -9,6 +9,7 @@ use crate::command::{resolve_action, resolve_plan};
 use crate::event::ClockNote;
 use crate::ledger::{Ledger, LedgerError};
 use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry, Filter, clip};
+use crate::text::visible;
 use crate::time::{DayEnd, format_short, parse_instant};
 use crate::wire;
 
@@ -99,10 +100,16 @@ pub fn run_history(
         writeln!(out, "{} did not exist yet at that point.", action)?;
         return Ok(());
     };
-    writeln!(out, "{} · {} · {}", action, current.agency, current.status)?;
-    writeln!(out, "{}", clip(&current.text, 300))?;
+    writeln!(
+        out,
+        "{} · {} · {}",
+        action,
+        visible(&current.agency),
+        current.status
+    )?;
+    writeln!(out, "{}", clip(&visible(&current.text), 300))?;
     if let Some(target) = &current.target {
-        writeln!(out, "target: {}", clip(&target.to_string(), 200))?;
+        writeln!(out, "target: {}", clip(&visible(&target.to_string()), 200))?;
     }
     writeln!(out)?;
     write_table(&entries, false, out)
@@ -186,12 +193,12 @@ fn write_table(entries: &[Entry], with_action: bool, out: &mut dyn Write) -> Res
             entry.seq.to_string(),
             format_short(entry.recorded_at),
             entry.effective.map_or(String::from("—"), |d| d.to_string()),
-            clip(&entry.actor, 24),
+            clip(&visible(&entry.actor), 24),
         ];
         if with_action {
             row.push(entry.action.map(|a| a.to_string()).unwrap_or_default());
         }
-        row.push(clip(&entry.change, 90));
+        row.push(clip(&visible(&entry.change), 90));
         row.push(flags(entry));
         table.add_row(row);
     }
@@ -210,7 +217,7 @@ fn flags(entry: &Entry) -> String {
         ClockNote::HeldAtHead { .. } => flags.push("clock held".into()),
     }
     if let Some(source) = &entry.source {
-        flags.push(format!("from {}", clip(source, 30)));
+        flags.push(format!("from {}", clip(&visible(source), 30)));
     }
     flags.join(", ")
 }

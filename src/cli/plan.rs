@@ -9,6 +9,7 @@ use crate::date::{FuzzyDate, Target};
 use crate::event::Event;
 use crate::id::{ParseIdError, RecId};
 use crate::ledger::{Ledger, Stamped};
+use crate::text;
 
 use super::{CliError, Context, parse_effective, parse_target, report};
 
@@ -85,6 +86,12 @@ pub struct ActionAddArgs {
     plan: Option<String>,
 }
 
+/// Refuses typed text that holds a control or text-direction character,
+/// naming the argument (`text::typed`), before anything is read or written.
+fn typed(arguments: &[(&'static str, &str)]) -> Result<(), CliError> {
+    text::all_typed(arguments).map_err(|e| CliError::Input(e.to_string()))
+}
+
 fn parse_rec(text: &str) -> Result<RecId, String> {
     text.parse().map_err(|e: ParseIdError| e.to_string())
 }
@@ -96,6 +103,11 @@ pub fn run_plan(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let PlanCommand::Add(args) = command;
+    typed(&[
+        ("--partnership", &args.partnership),
+        ("--review", &args.review),
+        ("--chair", args.chair.as_deref().unwrap_or_default()),
+    ])?;
     let receipt = ledger.transact(
         context.actor()?,
         "plan add",
@@ -119,6 +131,11 @@ pub fn run_rec(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let RecCommand::Add(args) = command;
+    typed(&[
+        ("TEXT", &args.text),
+        ("--plan", args.plan.as_deref().unwrap_or_default()),
+        ("--scope", args.scope.as_deref().unwrap_or_default()),
+    ])?;
     let plan = choose_plan(ledger.state(), args.plan.as_deref())
         .map_err(crate::ledger::LedgerError::from)?;
     let receipt = ledger.transact(
@@ -146,6 +163,17 @@ pub fn run_action(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let ActionCommand::Add(args) = command;
+    typed(&[
+        ("TEXT", &args.text),
+        ("--agency", &args.agency),
+        ("--lead", args.lead.as_deref().unwrap_or_default()),
+        ("--scope", args.scope.as_deref().unwrap_or_default()),
+        (
+            "--target",
+            args.target.as_ref().map_or("", |t| t.text.as_str()),
+        ),
+        ("--plan", args.plan.as_deref().unwrap_or_default()),
+    ])?;
     let state = ledger.state();
     let plan =
         choose_plan(state, args.plan.as_deref()).map_err(crate::ledger::LedgerError::from)?;

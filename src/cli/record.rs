@@ -10,6 +10,7 @@ use crate::evidence;
 use crate::id::ActionId;
 use crate::ledger::{Ledger, LedgerError, Stamped};
 use crate::status::Status;
+use crate::text;
 
 use super::{CliError, Context, parse_effective, parse_target, report};
 
@@ -103,6 +104,7 @@ pub fn status(
     args: &StatusArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    typed(&[("ACTION", &args.action), ("--reason", &args.reason)])?;
     let action = resolve(ledger, &args.action)?;
     let command = Command::SetStatus {
         action,
@@ -126,6 +128,7 @@ pub fn note(
     args: &NoteArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    typed(&[("ACTION", &args.action), ("NOTE", &args.note)])?;
     let action = resolve(ledger, &args.action)?;
     let command = Command::NoteMilestone {
         action,
@@ -148,6 +151,10 @@ pub fn claim(
     args: &ClaimArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    typed(&[("ACTION", &args.action), ("--outcome", &args.outcome)])?;
+    for path in &args.evidence {
+        typed(&[("--evidence", &path.to_string_lossy())])?;
+    }
     let action = resolve(ledger, &args.action)?;
     let evidence = args
         .evidence
@@ -177,6 +184,7 @@ pub fn decide(
     accept: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    typed(&[("ACTION", &args.action), ("--finding", &args.finding)])?;
     let action = resolve(ledger, &args.action)?;
     let finding = args.finding.clone();
     let (name, command) = if accept {
@@ -193,6 +201,7 @@ pub fn withdraw(
     args: &WithdrawArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    typed(&[("ACTION", &args.action), ("--reason", &args.reason)])?;
     let action = resolve(ledger, &args.action)?;
     let command = Command::Withdraw {
         action,
@@ -215,6 +224,11 @@ pub fn retarget(
     args: &RetargetArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    typed(&[
+        ("ACTION", &args.action),
+        ("TARGET", &args.target.text),
+        ("--reason", &args.reason),
+    ])?;
     let action = resolve(ledger, &args.action)?;
     let command = Command::Retarget {
         action,
@@ -237,6 +251,12 @@ fn status_parser() -> impl clap::builder::TypedValueParser<Value = Status> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str))
         .try_map(|name| name.parse::<Status>())
+}
+
+/// Refuses typed text that holds a control or text-direction character,
+/// naming the argument (`text::typed`), before anything is read or written.
+fn typed(arguments: &[(&'static str, &str)]) -> Result<(), CliError> {
+    text::all_typed(arguments).map_err(|e| CliError::Input(e.to_string()))
 }
 
 fn resolve(ledger: &Ledger, typed: &str) -> Result<ActionId, CliError> {

@@ -12,6 +12,7 @@ use crate::projection::{Action, State};
 use crate::query::audit::clip;
 use crate::query::report::ActionRow;
 use crate::query::select::Select;
+use crate::text::visible;
 use crate::time::format_short;
 use crate::wire;
 
@@ -90,10 +91,10 @@ fn write_table(
             .values()
             .filter(|a| a.plan == plan.id)
             .collect();
-        writeln!(out, "{}  {}", plan.id, plan.title())?;
+        writeln!(out, "{}  {}", plan.id, visible(&plan.title()))?;
         let mut facts = Vec::new();
         if let Some(chair) = &plan.chair {
-            facts.push(format!("chair {chair}"));
+            facts.push(format!("chair {}", visible(chair)));
         }
         if let Some(published) = plan.published {
             facts.push(format!("published {published}"));
@@ -127,14 +128,14 @@ fn write_table(
             let row = ActionRow::of(action, today);
             table.add_row([
                 row.id.to_string(),
-                clip(row.agency, 28),
-                clip(row.text, 60),
+                clip(&visible(row.agency), 28),
+                clip(&visible(row.text), 60),
                 row.recommendations,
                 row.status.to_string(),
                 if row.target.is_empty() {
                     String::from("—")
                 } else {
-                    clip(&row.target, 32)
+                    clip(&visible(&row.target), 32)
                 },
                 if row.overdue {
                     "overdue".into()
@@ -144,7 +145,7 @@ fn write_table(
                 format!(
                     "{} by {}",
                     format_short(row.last_changed.recorded_at),
-                    clip(&row.last_changed.actor, 24)
+                    clip(&visible(&row.last_changed.actor), 24)
                 ),
             ]);
         }

@@ -10,6 +10,7 @@ use crate::ledger::Ledger;
 use crate::query::audit::{Filter, clip, trail};
 use crate::query::report::{AWAITING_COLUMNS, Label, category_rows, count_columns, counts_rows};
 use crate::query::summary::{Summary, summarize};
+use crate::text::visible;
 use crate::time::format_short;
 use crate::wire;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
@@ -64,8 +65,8 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
     let mut table = new_table(header);
     for row in counts_rows(summary) {
         let mut cells = vec![match row.label {
-            Label::Plan { id, title } => format!("{id} {}", clip(title, 40)),
-            Label::Agency(agency) => format!("  {}", clip(agency, 38)),
+            Label::Plan { id, title } => format!("{id} {}", clip(&visible(title), 40)),
+            Label::Agency(agency) => format!("  {}", clip(&visible(agency), 38)),
             Label::AllPlans => "all plans".into(),
         }];
         let numbers = row.numbers();
@@ -99,12 +100,12 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
         for a in &summary.awaiting {
             table.add_row([
                 a.reference(),
-                clip(&a.agency, 28),
-                clip(&a.at.actor, 28),
+                clip(&visible(&a.agency), 28),
+                clip(&visible(&a.at.actor), 28),
                 format_short(a.at.recorded_at),
                 a.completed(),
                 a.days_waiting.to_string(),
-                clip(&a.outcome, 50),
+                clip(&visible(&a.outcome), 50),
             ]);
         }
         writeln!(out, "{table}")?;

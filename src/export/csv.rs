@@ -21,7 +21,13 @@
 //! - A free-text cell that begins with `=`, `+`, `-`, `@`, a tab or a
 //!   carriage return is prefixed with `'`, so a spreadsheet shows it as text
 //!   instead of running it as a formula (plans come from untrusted
-//!   documents; see OWASP "CSV injection").
+//!   documents; see OWASP "CSV injection"). So is a cell that is
+//!   apostrophes followed by one of those, so that the importer can remove
+//!   exactly the apostrophe the export added (`text::unguard`) and the text
+//!   reads back as it was.
+//! - A control character (but a line break or tab) or a text-direction
+//!   override in a free-text cell is written as an escape such as `\u{1b}`
+//!   (`text::visible`): a spreadsheet never shows it raw.
 //! - One row per action in id order; the same state and day give the same
 //!   bytes.
 
@@ -31,6 +37,7 @@ use chrono::NaiveDate;
 
 use crate::projection::{Action, State};
 use crate::status::Status;
+use crate::text::{is_guarded, visible};
 use crate::time::format_short;
 
 /// The header row. Names up to "Date of completion and Outcome" are the
@@ -157,12 +164,15 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
     ]
 }
 
-/// A free-text cell, neutralised if a spreadsheet would read it as a formula.
+/// A free-text cell as a spreadsheet may safely show it: control and
+/// text-direction characters written as escapes (`text::visible`), and an
+/// apostrophe put before it if a spreadsheet would read it as a formula.
 fn text(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
+    let shown = visible(cell);
+    if is_guarded(&shown) {
+        format!("'{shown}")
     } else {
-        cell.to_string()
+        shown.into_owned()
     }
 }
 
@@ -190,6 +200,29 @@ mod tests {
         assert_eq!(text("- bullet"), "'- bullet");
         assert_eq!(text("Update Niche"), "Update Niche");
         assert_eq!(text(""), "");
+        assert_eq!(text("'=quoted"), "''=quoted");
+        assert_eq!(text("'Alice'"), "'Alice'");
+    }
+
+    /// Regression (issue: import what partnerships really hold): the
+    /// importer kept the guard apostrophe, so "=SUM(" came back as "'=SUM(".
+    #[test]
+    fn the_guard_comes_off_and_only_the_guard() {
+        use crate::text::unguard;
+        for cell in [
+            "=SUM(A1)", "- bullet", "'=quoted", "''+x", "'Alice'", "plain", "", "'",
+        ] {
+            assert_eq!(unguard(&text(cell)), cell, "{cell:?}");
+        }
+        assert_eq!(unguard("'Alice'"), "'Alice'");
+        assert_eq!(unguard("'@x"), "@x");
+    }
+
+    #[test]
+    fn control_and_direction_characters_are_shown_as_escapes() {
+        assert_eq!(text("a\u{1b}[2Jb\0"), "a\\u{1b}[2Jb\\u{0}");
+        assert_eq!(text("\u{202E}=x"), "\\u{202e}=x");
+        assert_eq!(text("\r=1"), "\\u{d}=1");
     }
 
     #[test]

@@ -39,6 +39,7 @@ use crate::query::report::{
 };
 use crate::query::summary::{Category, Summary};
 use crate::status::Status;
+use crate::text::visible;
 use crate::time::{day_of, format_micros, format_short, start_of_day};
 
 /// How many of the latest audit-trail entries the page lists.
@@ -63,10 +64,13 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(page.as_bytes())
 }
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values. A control or
+/// text-direction character is written as a visible escape
+/// (`text::visible`) first, so a NUL or a right-to-left override in a cell
+/// cannot hide or reorder what the page shows.
 pub fn esc(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in visible(text).chars() {
         match c {
             '&' => escaped.push_str("&amp;"),
             '<' => escaped.push_str("&lt;"),
@@ -1019,6 +1023,12 @@ mod tests {
             "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"
         );
         assert_eq!(esc_lines("a\n<b>"), "a<br>&lt;b&gt;");
+    }
+
+    #[test]
+    fn esc_shows_control_and_direction_characters_as_escapes() {
+        assert_eq!(esc("a\u{1b}[2J\0<b>"), "a\\u{1b}[2J\\u{0}&lt;b&gt;");
+        assert_eq!(esc_lines("x\u{202E}y\nz"), "x\\u{202e}y<br>z");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::query::audit::Entry;
 use crate::query::report::{
     AWAITING_COLUMNS, ActionRow, Label, category_rows, count_columns, counts_rows,
 };
+use crate::text::visible;
 use crate::time::{format_micros, format_short};
 
 /// How many of the latest audit-trail entries the report lists.
@@ -252,16 +253,21 @@ pub fn cell(text: &str) -> String {
 }
 
 /// Escapes ledger text for one line of Markdown (a heading or a list item):
-/// Markdown punctuation is backslashed and line breaks become spaces.
+/// Markdown punctuation is backslashed, line breaks become spaces, and any
+/// other control or text-direction character is written as an escape
+/// (`text::visible`), whose backslash is then escaped like any other.
 pub fn inline(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let mut escaped = String::with_capacity(one_line.len());
+    for c in visible(&one_line).chars() {
         match c {
             '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '~' | '#' => {
                 escaped.push('\\');
                 escaped.push(c);
             }
-            '\n' | '\r' => escaped.push(' '),
             c => escaped.push(c),
         }
     }
@@ -279,5 +285,13 @@ mod tests {
         assert_eq!(cell("<script>"), "\\<script\\>");
         assert_eq!(cell("C:\\path_x"), "C:\\\\path\\_x");
         assert_eq!(inline("two\nlines"), "two lines");
+    }
+
+    #[test]
+    fn cells_show_control_and_direction_characters_as_escapes() {
+        // The escape's backslash is itself escaped, so it renders as `\u{1b}`.
+        assert_eq!(cell("a\u{1b}[2Jb"), "a\\\\u{1b}\\[2Jb");
+        assert_eq!(cell("x\u{202E}y\0"), "x\\\\u{202e}y\\\\u{0}");
+        assert_eq!(inline("cr\r\nlf"), "cr  lf");
     }
 }

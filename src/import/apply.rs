@@ -19,6 +19,7 @@ use crate::event::{Hash, SourceRef};
 use crate::id::{ActionId, Id, PlanId};
 use crate::ledger::{Ledger, LedgerError, Receipt, Stamped};
 use crate::projection::{Action, State};
+use crate::rules::EARLIEST_DATE;
 use crate::status::{self, Status, Via};
 
 use super::{Format, ImportError, OutcomeFact, ParsedAction, ParsedPlan};
@@ -202,16 +203,26 @@ pub fn plan_import(
         }
         None => {
             let id = state.next_plan_id();
+            // A publication date before any plan existed is a slip: the
+            // plan is recorded without one, and a warning says so.
+            let early = parsed.published.filter(|d| d.first_day() < EARLIEST_DATE);
             builder.push(
                 Command::AddPlan {
                     partnership: partnership.clone(),
                     review: review.clone(),
                     chair: parsed.chair.clone(),
-                    published: parsed.published,
+                    published: parsed.published.filter(|_| early.is_none()),
                 },
                 None,
                 Some("title page".into()),
             );
+            if let Some(date) = early {
+                builder.warn(
+                    None,
+                    format!("title page: the publication date {date} is before {EARLIEST_DATE}, when no plan existed; recorded without one"),
+                    Some("title page".into()),
+                );
+            }
             builder
                 .plan
                 .changes
@@ -329,6 +340,7 @@ impl Builder {
     }
 
     fn add_action(&mut self, id: ActionId, plan: PlanId, parsed: &ParsedAction) {
+        let (target, early) = recordable_target(parsed);
         self.push(
             Command::AddAction {
                 plan,
@@ -337,7 +349,7 @@ impl Builder {
                 text: parsed.text.clone(),
                 scope: parsed.scope.clone(),
                 recommendations: parsed.recommendations.clone(),
-                target: parsed.target.clone(),
+                target,
             },
             None,
             Some(parsed.locator.clone()),
@@ -348,6 +360,9 @@ impl Builder {
             parsed.agency,
             crate::query::audit::clip(&parsed.text, 70)
         ));
+        if let Some(warning) = early {
+            self.warn(Some(id), warning, Some(parsed.locator.clone()));
+        }
         let mut status = Status::Open;
         for fact in &parsed.facts {
             self.record_fact(id, &mut status, fact, &parsed.locator);
@@ -357,13 +372,17 @@ impl Builder {
     /// Records what a new version of the document says beyond what the
     /// ledger already holds for this action.
     fn update_action(&mut self, action: &Action, parsed: &ParsedAction) {
-        if !crate::date::same_target(action.target.as_ref(), parsed.target.as_ref()) {
+        let (target, early) = recordable_target(parsed);
+        if let Some(warning) = early {
+            self.warn(Some(action.id), warning, Some(parsed.locator.clone()));
+        }
+        if !crate::date::same_target(action.target.as_ref(), target.as_ref()) {
             let show =
                 |t: &Option<Target>| t.as_ref().map_or("none".to_string(), |t| t.to_string());
             self.push(
                 Command::Retarget {
                     action: action.id,
-                    target: parsed.target.clone(),
+                    target: target.clone(),
                     reason: "changed in the imported document".into(),
                 },
                 None,
@@ -373,7 +392,7 @@ impl Builder {
                 "{}: target {} → {}",
                 action.id,
                 show(&action.target),
-                show(&parsed.target)
+                show(&target)
             ));
         }
         if action.lead != parsed.lead {
@@ -475,6 +494,14 @@ impl Builder {
                 );
                 None
             }
+            Some(date) if date.first_day() < EARLIEST_DATE => {
+                self.warn(
+                    Some(action),
+                    format!("{locator}: the date {date} is before {EARLIEST_DATE}, when no plan existed; recorded without an effective date"),
+                    Some(locator.to_string()),
+                );
+                None
+            }
             _ => effective,
         };
         let when = effective.map(|d| format!(" ({d})")).unwrap_or_default();
@@ -517,6 +544,28 @@ fn fact_text(fact: &OutcomeFact) -> &str {
         | OutcomeFact::Embedded { note: text, .. }
         | OutcomeFact::Withdrawn { reason: text, .. }
         | OutcomeFact::Milestone { note: text, .. } => text,
+    }
+}
+
+/// The row's target as the ledger may record it, and a warning if it had
+/// to change: a date before [`EARLIEST_DATE`] (a slip, as no plan is that
+/// old) is kept as the words it was written in, without a date.
+fn recordable_target(parsed: &ParsedAction) -> (Option<Target>, Option<String>) {
+    match &parsed.target {
+        Some(Target {
+            text,
+            date: Some(date),
+        }) if date.first_day() < EARLIEST_DATE => (
+            Some(Target {
+                text: text.clone(),
+                date: None,
+            }),
+            Some(format!(
+                "{}: the target date {date} is before {EARLIEST_DATE}, when no plan existed; kept as words without a date",
+                parsed.locator
+            )),
+        ),
+        other => (other.clone(), None),
     }
 }
 

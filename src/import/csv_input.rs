@@ -7,7 +7,11 @@
 //! crate, not by hand); a header without an action column is refused with
 //! the headers named; each record remembers its spreadsheet row (the header
 //! is row 1) so a person can find it; HTML fragments in cells are made
-//! plain as in a text export.
+//! plain as in a text export; the apostrophe planledger's CSV export puts
+//! before a cell that starts like a formula is taken off again
+//! (`text::unguard`), and no other.
+
+use crate::text::unguard;
 
 use super::ImportError;
 use super::columns::{self, HeaderVerdict, Role};
@@ -44,7 +48,7 @@ pub(crate) fn blocks(content: &str) -> Result<Vec<Block>, ImportError> {
         let record = record.map_err(|e| ImportError::Csv(e.to_string()))?;
         let cells = record
             .iter()
-            .map(|c| html::to_text(&c.replace("\r\n", "\n")))
+            .map(|c| html::to_text(&unguard(c).replace("\r\n", "\n")))
             .collect();
         blocks.push(Block::Row {
             cells,

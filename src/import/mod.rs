@@ -30,6 +30,7 @@ mod text;
 
 use crate::date::{FuzzyDate, Target};
 use crate::id::RecId;
+use crate::text::visible;
 
 pub use dates::{find_dates, parse_date, parse_target};
 
@@ -172,12 +173,35 @@ pub enum ImportError {
         "No action table was found: a table needs a header row naming an action column, such as 'Action to be taken'"
     )]
     NoTable,
-    #[error("The table has no action column; its headers are: {}", headers.join(", "))]
+    #[error("The table has no action column; its headers are: {}", visible(&headers.join(", ")))]
     NoActionColumn { headers: Vec<String> },
-    #[error("The file is not a readable Word document: {0}")]
+    #[error("The file is not a readable Word document: {}", visible(.0))]
     BadDocx(String),
-    #[error("The CSV file could not be read: {0}")]
+    #[error("The CSV file could not be read: {}", visible(.0))]
     Csv(String),
+    #[error(
+        "The file is a PDF: save the plan as Word (.docx) or export its action table as CSV, then import that"
+    )]
+    Pdf,
+    #[error(
+        "The file is an old binary Word or Excel document (.doc or .xls): open it and save it as Word (.docx), or save its action table as CSV, then import that"
+    )]
+    OldOffice,
+    #[error(
+        "The file is an OpenDocument {kind}: open it and save it as Word (.docx), or save its action table as CSV, then import that"
+    )]
+    OpenDocument {
+        /// What the document's `mimetype` entry says it is, in words:
+        /// "text document (.odt)", "spreadsheet (.ods)".
+        kind: &'static str,
+    },
+    #[error(
+        "The file is a {format} image, which holds no text to read: import the plan's Word (.docx) document, or its action table saved as CSV"
+    )]
+    Image {
+        /// "PNG", "JPEG" or "GIF".
+        format: &'static str,
+    },
 }
 
 /// Recognises a document's format from its content; the file name's
@@ -218,11 +242,70 @@ pub fn detect_format(name: &str, bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// Recognises, by their first bytes, the kinds of file a partnership may
+/// hold a plan in that the importer cannot read (a PDF, an old binary Word
+/// or Excel file, an OpenDocument file, a picture), and says what to do
+/// instead. `None` for anything else.
+pub fn unreadable_kind(bytes: &[u8]) -> Option<ImportError> {
+    const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+    // A PDF's header may follow up to 1,024 bytes of anything.
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return Some(ImportError::Pdf);
+    }
+    if bytes.starts_with(OLE2) {
+        return Some(ImportError::OldOffice);
+    }
+    if let Some(kind) = open_document_kind(bytes) {
+        return Some(ImportError::OpenDocument { kind });
+    }
+    let image = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "PNG"
+    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+        "JPEG"
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        "GIF"
+    } else {
+        return None;
+    };
+    Some(ImportError::Image { format: image })
+}
+
+/// An OpenDocument file is a zip whose first entry, stored uncompressed, is
+/// `mimetype`, holding `application/vnd.oasis.opendocument.<kind>`: the
+/// name starts 30 bytes into the local file header, the content follows the
+/// name and the header's extra field.
+fn open_document_kind(bytes: &[u8]) -> Option<&'static str> {
+    const PREFIX: &[u8] = b"application/vnd.oasis.opendocument.";
+    let header = bytes.get(..30)?;
+    if !header.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let name_len = usize::from(u16::from_le_bytes([header[26], header[27]]));
+    let extra_len = usize::from(u16::from_le_bytes([header[28], header[29]]));
+    if bytes.get(30..30 + name_len)? != b"mimetype" {
+        return None;
+    }
+    let content = bytes.get(30 + name_len + extra_len..)?;
+    let kind = content.strip_prefix(PREFIX)?;
+    Some(if kind.starts_with(b"text") {
+        "text document (.odt)"
+    } else if kind.starts_with(b"spreadsheet") {
+        "spreadsheet (.ods)"
+    } else {
+        "document"
+    })
+}
+
 /// Reads a plan document. `format` overrides detection; `name` is only
-/// used to detect the format.
+/// used to detect the format. A kind of file the importer cannot read is
+/// refused whatever `format` says ([`unreadable_kind`]).
 pub fn parse(name: &str, bytes: &[u8], format: Option<Format>) -> Result<ParsedPlan, ImportError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ImportError::Empty);
+    }
+    if let Some(refusal) = unreadable_kind(bytes) {
+        return Err(refusal);
     }
     // Content that no reader recognises is read as text, which then names
     // what is missing (UTF-8, or a table).

@@ -745,6 +745,12 @@ fn bad_input_is_refused_clearly() {
         },
         ImportError::BadDocx("reason".into()),
         ImportError::Csv("reason".into()),
+        ImportError::Pdf,
+        ImportError::OldOffice,
+        ImportError::OpenDocument {
+            kind: "text document (.odt)",
+        },
+        ImportError::Image { format: "PNG" },
     ] {
         let message = error.to_string();
         assert!(

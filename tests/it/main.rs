@@ -10,6 +10,7 @@
 mod cli;
 mod crash;
 mod faults;
+mod hostile;
 mod import;
 mod model;
 mod replay;
