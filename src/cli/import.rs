@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::import::Format;
 use crate::import::apply::{self, Naming, Outcome};
 use crate::ledger::Ledger;
+use crate::text::visible;
 
 use super::{CliError, Context, report};
 
@@ -57,6 +58,10 @@ pub fn run(
         FormatArg::Docx => Format::Docx,
         FormatArg::Csv => Format::Csv,
     });
+    crate::text::all_typed(&[
+        ("--partnership", args.partnership.as_deref().unwrap_or("")),
+        ("--review", args.review.as_deref().unwrap_or("")),
+    ])?;
     let naming = Naming {
         partnership: args.partnership.clone(),
         review: args.review.clone(),
@@ -80,16 +85,16 @@ pub fn write_outcome(outcome: &Outcome, out: &mut dyn Write) -> Result<(), CliEr
         } else {
             "Would import"
         },
-        outcome.name,
+        visible(&outcome.name),
         outcome.actions,
         outcome.plan.changes.len(),
         outcome.plan.warnings.len()
     )?;
     for change in &outcome.plan.changes {
-        writeln!(out, "  + {change}")?;
+        writeln!(out, "  + {}", visible(change))?;
     }
     for warning in &outcome.plan.warnings {
-        writeln!(out, "  ! {warning}")?;
+        writeln!(out, "  ! {}", visible(warning))?;
     }
     Ok(())
 }

@@ -36,6 +36,7 @@ use crate::import::apply::RecordError;
 use crate::ledger::Receipt;
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::{LockWait, Store, StoreError};
+use crate::text::HiddenCharacter;
 use crate::time::{Clock, DayEnd, FixedClock, SystemClock, format_micros, parse_instant};
 
 /// The ledger directory used when neither --ledger nor PLANLEDGER_LEDGER
@@ -155,6 +156,8 @@ pub enum CliError {
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
     #[error(transparent)]
+    Hidden(#[from] HiddenCharacter),
+    #[error(transparent)]
     Io(#[from] io::Error),
 }
 
@@ -173,6 +176,7 @@ impl CliError {
             | CliError::Import(_)
             | CliError::Input(_)
             | CliError::Evidence(_)
+            | CliError::Hidden(_)
             | CliError::Io(_) => 1,
         }
     }
@@ -223,10 +227,12 @@ impl Context<'_> {
     }
 
     pub fn actor(&self) -> Result<&str, CliError> {
-        self.actor
+        let actor = self
+            .actor
             .as_deref()
             .filter(|a| !a.trim().is_empty())
-            .ok_or(CliError::Ledger(LedgerError::NoActor))
+            .ok_or(CliError::Ledger(LedgerError::NoActor))?;
+        Ok(crate::text::typed("--actor (PLANLEDGER_ACTOR)", actor)?)
     }
 }
 

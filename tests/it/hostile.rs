@@ -132,10 +132,12 @@ fn escapes_nuls_and_direction_overrides_in_imported_cells_are_shown_escaped_ever
     let text = format!("Train staff\0 on {RLO}lortnoc evicreoc");
     let lead = format!("{LRI}Head of Safeguarding");
     let outcome = format!("Completed 5 June 2021 {ESC}]0;owned\u{7}");
-    fx.import_csv(
+    let imported = fx.import_csv(
         "hostile.csv",
         &[&HEADER, &[&agency, &text, &lead, "July 2022", &outcome]],
     );
+    // The import's own summary names the new action's agency: escaped too.
+    assert_raw_free(&imported.stdout, "import");
 
     // Kept as it was: the ledger is evidence, and JSON escapes by itself.
     let show = fx.json(&["show", "--json"]);
@@ -388,4 +390,31 @@ fn a_pdf_an_old_word_file_an_odt_and_pictures_are_named_with_what_to_do() {
         "{}",
         pdf.stderr
     );
+}
+
+/// The actor is typed too (`--actor` or PLANLEDGER_ACTOR): an ESC sequence
+/// in it would reach every auditor's screen through `history` and `audit`.
+#[test]
+fn an_actor_name_with_control_characters_is_refused() {
+    let fx = Fixture::new();
+    let before = fx.event_count();
+    let actor = format!("Sam{ESC}[2K Okafor");
+    let out = fx.run(&[
+        "--actor",
+        &actor,
+        "plan",
+        "add",
+        "--partnership",
+        "CSP",
+        "--review",
+        "Alice",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--actor (PLANLEDGER_ACTOR)"),
+        "{}",
+        out.stderr
+    );
+    assert_raw_free(&out.stderr, "stderr");
+    assert_eq!(fx.event_count(), before);
 }
