@@ -3,6 +3,7 @@
 //! snapshots, and the command line run as a real process. `support` holds
 //! the shared helpers: a temporary ledger with a fixed clock and a small plan.
 
+mod campaign;
 mod cli;
 mod crash;
 mod import;
