@@ -3,8 +3,8 @@
 //! Records are encoded with bincode 2.0.1 through its serde path using
 //! `bincode::config::legacy()`: little-endian fixed-width integers, `u64`
 //! lengths for strings and sequences, `u32` enum variant indexes, a `u8` tag
-//! for `Option`. `ledger/FORMAT.md` and `ledger/EVENTS.md` spell this out so
-//! a verifier can be written without Rust. bincode is finished and no longer
+//! for `Option`. `ledger/FORMAT.md` spells this out so a verifier can be
+//! written without Rust. bincode is finished and no longer
 //! maintained upstream; it is used nowhere else in the crate.
 //!
 //! Decoding never trusts its input: it refuses trailing bytes (bincode would

@@ -3,7 +3,7 @@
 //! A [`Record`] is what is encoded (by `codec`) and hashed (by `chain`): the
 //! envelope that says who, when and in which transaction, around one
 //! [`Event`]. Every type here is part of the on-disk format, described field
-//! by field in `ledger/EVENTS.md`: fields are encoded in declaration order and
+//! by field in `ledger/FORMAT.md`: fields are encoded in declaration order and
 //! enum variants by their position, so a new variant goes at the end of its
 //! enum and an existing field is never reordered, retyped or removed. Only
 //! ordered collections (`Vec`) appear; there are no maps, no floats, and times

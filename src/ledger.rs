@@ -19,7 +19,7 @@ use crate::projection::State;
 use crate::rules::{self, Refusal};
 use crate::snapshot;
 use crate::store::{
-    DamageKind, FORMAT_VERSION, PendingEvent, PendingTx, Store, StoreError, StoredEvent,
+    DamageKind, FORMAT_VERSION, LockWait, PendingEvent, PendingTx, Store, StoreError, StoredEvent,
 };
 use crate::time::{Clock, day_of};
 
@@ -32,14 +32,14 @@ pub enum LedgerError {
     #[error("no actor given: say who is making this change with --actor or PLANLEDGER_ACTOR")]
     NoActor,
     #[error("the system could not provide randomness for the ledger id: {0}")]
-    Random(String),
+    Random(#[source] getrandom::Error),
 }
 
 impl LedgerError {
     /// True when the ledger's stored data is damaged, as opposed to a
     /// command refused or a ledger that cannot be opened.
     pub fn is_damage(&self) -> bool {
-        matches!(self, LedgerError::Store(StoreError::Damaged { .. }))
+        matches!(self, LedgerError::Store(e) if e.is_damage())
     }
 }
 
@@ -117,10 +117,20 @@ pub struct Ledger {
 impl Ledger {
     /// Creates a ledger at `dir` with its genesis event.
     pub fn init(dir: &Path, actor: &str, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
+        Ledger::init_waiting(dir, actor, clock, LockWait::moment())
+    }
+
+    /// [`Ledger::init`], waiting for another process as `wait` says.
+    pub fn init_waiting(
+        dir: &Path,
+        actor: &str,
+        clock: Arc<dyn Clock>,
+        wait: LockWait<'_>,
+    ) -> Result<Ledger, LedgerError> {
         let actor = check_actor(actor)?;
-        let store = Store::create(dir)?;
+        let store = Store::create_waiting(dir, wait)?;
         let mut ledger_id = [0u8; 16];
-        getrandom::fill(&mut ledger_id).map_err(|e| LedgerError::Random(e.to_string()))?;
+        getrandom::fill(&mut ledger_id).map_err(LedgerError::Random)?;
         let mut ledger = Ledger {
             store,
             clock,
@@ -151,7 +161,16 @@ impl Ledger {
 
     /// Opens an existing ledger: the latest snapshot, then the events after it.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
-        let store = Store::open(dir)?;
+        Ledger::open_waiting(dir, clock, LockWait::moment())
+    }
+
+    /// [`Ledger::open`], waiting for another process as `wait` says.
+    pub fn open_waiting(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        wait: LockWait<'_>,
+    ) -> Result<Ledger, LedgerError> {
+        let store = Store::open_waiting(dir, wait)?;
         let head = store.head()?.map_or(0, |h| h.seq);
         let state = fold_upto(&store, head)?;
         let ledger = Ledger {

@@ -24,3 +24,4 @@ pub mod snapshot;
 pub mod status;
 pub mod store;
 pub mod time;
+pub mod wire;

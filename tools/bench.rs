@@ -7,7 +7,9 @@
 //! changes: status moves, milestone notes, completion claims with evidence
 //! hashes, accept and challenge decisions, retargets and withdrawals, about
 //! a fifth of them with a backdated effective date. Every change is legal:
-//! it goes through the public library API, [`Ledger::transact`], in
+//! the generator chooses each one from the state it will meet and checks it
+//! with the ledger's own rules before handing it over (see [`Generator`]).
+//! It goes through the public library API, [`Ledger::transact`], in
 //! transactions of `--batch` events, timed by a `FixedClock` that advances
 //! a few minutes per event. The generator is seeded, so a run is
 //! reproducible.
@@ -16,38 +18,47 @@
 //!
 //! - appends, one event per transaction (`--small` events, as a person at
 //!   the command line makes them) and in batches (`--batch`, building the
-//!   big ledger of `--events` events);
+//!   big ledger of `--events` events); only `Ledger::transact` is timed;
 //! - `Ledger::open` with the stored snapshots and after removing them;
 //! - `state_at` by sequence and by recorded time, `state_view` at a valid
-//!   date, `verify` with the snapshot check, the audit trail;
+//!   date, the full `integrity::verify` (what `planledger verify` runs), the
+//!   audit trail;
 //! - the ledger's size on disk;
 //! - `planledger show`, `verify` and `export --format html` run as a user
 //!   runs them, with their peak memory (through `/usr/bin/time`).
 //!
 //! Usage: `planledger-bench [--events N] [--batch K] [--small N] [--plans P]
-//! [--actions M] [--dir DIR] [--cli PATH]`. The `planledger` binary is
-//! looked for beside this one; build both with `cargo build --release`.
+//! [--actions M] [--dir DIR] [--cli PATH]`; the defaults are the run in
+//! `BENCHMARKS.md`: 100,000 events in transactions of 500, 2,000 appends of
+//! one event, 40 plans of 25 actions. The `planledger` binary is looked for
+//! beside this one; build both with `cargo build --release --bins`.
+//! The sizes are the arguments: CI runs it in the debug build at a tiny size
+//! (`--events 300 --batch 50 --small 60 --plans 2 --actions 5`) so that it
+//! cannot silently stop working. Any failure (a refused command, a
+//! problem `verify` finds, a `planledger` call that fails) ends it with a
+//! message and exit code 1.
 
-use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Stdio};
+use std::process::{Command as Process, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Days, NaiveDate};
 
-use planledger::command::Command;
+use planledger::command::{self, Command};
 use planledger::date::{FuzzyDate, Target};
-use planledger::event::{Evidence, Micros};
-use planledger::id::{ActionId, PlanId, RecId};
+use planledger::event::{ClockNote, Evidence, Micros, Record};
+use planledger::id::{PlanId, RecId};
+use planledger::integrity;
 use planledger::ledger::{Bound, Ledger, Stamped, View};
+use planledger::projection::State;
 use planledger::query::audit;
-use planledger::snapshot;
+use planledger::rules::{self, Refusal};
 use planledger::status::Status;
-use planledger::store::{Store, chain_check};
+use planledger::store::Store;
 use planledger::time::{Clock, DayEnd, FixedClock, day_of, parse_instant};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -91,7 +102,7 @@ impl Options {
     fn parse() -> Result<Options> {
         let mut options = Options {
             events: 100_000,
-            batch: 1,
+            batch: 500,
             small: 2_000,
             plans: 40,
             actions: 25,
@@ -102,16 +113,17 @@ impl Options {
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
             match flag.as_str() {
-                "--events" => options.events = value()?.replace('_', "").parse()?,
-                "--batch" => options.batch = value()?.parse()?,
-                "--small" => options.small = value()?.replace('_', "").parse()?,
-                "--plans" => options.plans = value()?.parse()?,
-                "--actions" => options.actions = value()?.parse()?,
+                "--events" => options.events = number(&flag, value()?)?,
+                "--batch" => options.batch = number(&flag, value()?)?,
+                "--small" => options.small = number(&flag, value()?)?,
+                "--plans" => options.plans = number(&flag, value()?)?,
+                "--actions" => options.actions = number(&flag, value()?)?,
                 "--dir" => options.dir = Some(value()?.into()),
                 "--cli" => options.cli = Some(value()?.into()),
                 "-h" | "--help" => {
                     println!(
-                        "usage: planledger-bench [--events N] [--batch K] [--small N] [--plans P] [--actions M] [--dir DIR] [--cli PATH]"
+                        "usage: planledger-bench [--events N] [--batch K] [--small N] [--plans P] [--actions M] [--dir DIR] [--cli PATH]\n\
+                         defaults: --events 100000 --batch 500 --small 2000 --plans 40 --actions 25"
                     );
                     std::process::exit(0);
                 }
@@ -123,6 +135,17 @@ impl Options {
         }
         Ok(options)
     }
+}
+
+/// A count given on the command line, with `_` allowed as in `100_000`.
+fn number<T: std::str::FromStr>(flag: &str, value: String) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .replace('_', "")
+        .parse()
+        .map_err(|e| format!("{flag} {value}: {e}").into())
 }
 
 /// A small, seeded pseudo-random source (SplitMix64): reproducible runs
@@ -147,27 +170,30 @@ impl Rng {
     }
 }
 
-/// What the generator knows of an action, so that every command it makes
-/// is legal, even several for one action in one transaction.
-struct Shadow {
-    status: Status,
-    agency: &'static str,
-    /// Counts retargets, so that each new target differs from the last.
-    targets: u32,
-}
-
 /// Makes the synthetic commands: first the plans, recommendations and
 /// actions, then a mix of later changes.
+///
+/// Every command is chosen from the state it will meet: the generator folds
+/// each command it makes into its own copy of the ledger's state (the fold
+/// `Ledger` makes, hashes aside), reads an action's status, target and
+/// pending claim from there, and checks each command with the same rules
+/// `Ledger::transact` applies (the effective date is not in the future,
+/// [`command::validate`], an assurance decision is not dated before its
+/// claim). A command those rules refuse is a bug in the generator and stops
+/// the run, naming the command, rather than failing later inside a
+/// transaction of hundreds.
 struct Generator {
     rng: Rng,
     setup: Vec<Command>,
-    actions: BTreeMap<ActionId, Shadow>,
-    next_action: u32,
+    /// The ledger as it will be once every command made so far is stored.
+    state: State,
     counter: u64,
 }
 
 impl Generator {
-    fn new(plans: u32, actions_per_plan: u32, seed: u64) -> Generator {
+    /// A generator for a ledger whose state is now `state` (a new ledger's
+    /// genesis).
+    fn new(state: State, plans: u32, actions_per_plan: u32, seed: u64) -> Generator {
         let mut rng = Rng(seed);
         let mut setup = Vec::new();
         let recommendations = 6;
@@ -207,58 +233,83 @@ impl Generator {
         Generator {
             rng,
             setup,
-            actions: BTreeMap::new(),
-            next_action: 1,
+            state,
             counter: 0,
         }
     }
 
+    /// The commands of one transaction of `size` commands, recorded at
+    /// `now`, and the actor who makes it (the actor of its last command).
+    fn transaction(&mut self, now: Micros, size: usize) -> Result<(String, Vec<Stamped>)> {
+        let today = day_of(now);
+        let tx = self.state.last_tx.map_or(0, |tx| tx + 1);
+        let mut commands = Vec::with_capacity(size);
+        let mut actor = String::new();
+        for _ in 0..size {
+            let (who, stamped) = self.next(today)?;
+            let refused = |e: Refusal| {
+                format!(
+                    "the generator made a command the ledger refuses (change {}: {:?}, effective {}): {e}",
+                    self.counter,
+                    stamped.command,
+                    stamped
+                        .effective
+                        .map_or_else(|| "unstated".to_string(), |d| d.to_string())
+                )
+            };
+            // Drafted and admitted exactly as `Ledger::transact` does.
+            let event = command::draft(&self.state, &stamped.command).map_err(refused)?;
+            let seq = self.state.head.map_or(0, |(seq, _)| seq + 1);
+            let record = Record {
+                tx,
+                recorded_at: now,
+                clock: ClockNote::Overridden,
+                actor: who.clone(),
+                effective: stamped.effective,
+                source: None,
+                event,
+            };
+            rules::admissible(&self.state, seq, &record).map_err(refused)?;
+            self.state.apply(seq, [0; 32], &record);
+            actor = who;
+            commands.push(stamped);
+        }
+        Ok((actor, commands))
+    }
+
     /// The next command, with an actor, an effective date (sometimes
     /// backdated) for changes, and none for the setup.
-    fn next(&mut self, today: NaiveDate) -> (String, Stamped) {
+    fn next(&mut self, today: NaiveDate) -> Result<(String, Stamped)> {
         self.counter += 1;
         if let Some(command) = self.setup.pop() {
-            if let Command::AddAction { agency, .. } = &command {
-                let agency = AGENCIES
-                    .iter()
-                    .find(|a| **a == agency.as_str())
-                    .copied()
-                    .unwrap_or(AGENCIES[0]);
-                self.actions.insert(
-                    ActionId::of(self.next_action),
-                    Shadow {
-                        status: Status::Open,
-                        agency,
-                        targets: 0,
-                    },
-                );
-                self.next_action += 1;
-            }
-            return (ASSURANCE.to_string(), Stamped::from(command));
+            return Ok((ASSURANCE.to_string(), Stamped::from(command)));
         }
-        let id = ActionId::of(1 + self.rng.below(u64::from(self.next_action - 1)) as u32);
         let n = self.counter;
+        let count = self.state.actions.len() as u64;
         let roll = self.rng.below(100);
         let note = self.rng.pick(NOTES);
-        let shadow = self
+        let action = self
+            .state
             .actions
-            .get_mut(&id)
-            .expect("every action id is shadowed");
-        let lead = format!("{} lead", shadow.agency);
-        let status = |shadow: &mut Shadow, to: Status, reason: &str| {
-            shadow.status = to;
-            Command::SetStatus {
-                action: id,
-                to,
-                reason: reason.into(),
-            }
+            .values()
+            .nth(self.rng.below(count.max(1)) as usize)
+            .ok_or("the setup adds at least one action")?;
+        let id = action.id;
+        let lead = action
+            .lead
+            .clone()
+            .unwrap_or_else(|| format!("{} lead", action.agency));
+        let status = |to: Status, reason: &str| Command::SetStatus {
+            action: id,
+            to,
+            reason: reason.into(),
         };
         let milestone = Command::NoteMilestone {
             action: id,
             note: format!("{note} (entry {n})"),
         };
-        let claim = |shadow: &mut Shadow, rng: &mut Rng| {
-            shadow.status = Status::Claimed;
+        let rng = &mut self.rng;
+        let mut claim = || {
             let evidence = (0..1 + rng.below(3))
                 .map(|i| Evidence {
                     name: format!("evidence-{n}-{i}.pdf"),
@@ -272,85 +323,72 @@ impl Generator {
                 evidence,
             }
         };
-        let retarget = |shadow: &mut Shadow| {
-            shadow.targets += 1;
+        // A target that is not the one the action has.
+        let retarget = || {
+            let mut k = 100 + (n % 120) as u32;
+            while planledger::date::same_target(action.target.as_ref(), target(k).as_ref()) {
+                k += 1;
+            }
             Command::Retarget {
                 action: id,
-                target: target(100 + shadow.targets),
+                target: target(k),
                 reason: "Course availability moved the date".into(),
             }
         };
-        let (actor, command) = match shadow.status {
+        let (actor, command) = match action.status {
             Status::Open => match roll {
-                0..50 => (lead, status(shadow, Status::InProgress, "Work started")),
+                0..50 => (lead, status(Status::InProgress, "Work started")),
                 50..85 => (lead, milestone),
-                _ => (lead, retarget(shadow)),
+                _ => (lead, retarget()),
             },
             Status::InProgress => match roll {
                 0..45 => (lead, milestone),
-                45..70 => (lead, claim(shadow, &mut self.rng)),
-                70..85 => (lead, retarget(shadow)),
-                85..93 => (
-                    lead,
-                    status(shadow, Status::Embedded, "Now business as usual"),
+                45..70 => (lead, claim()),
+                70..85 => (lead, retarget()),
+                85..93 => (lead, status(Status::Embedded, "Now business as usual")),
+                93..97 => (
+                    ASSURANCE.to_string(),
+                    Command::Withdraw {
+                        action: id,
+                        reason: "Superseded by a county-wide workstream".into(),
+                    },
                 ),
-                93..97 => {
-                    shadow.status = Status::Withdrawn;
-                    (
-                        ASSURANCE.to_string(),
-                        Command::Withdraw {
-                            action: id,
-                            reason: "Superseded by a county-wide workstream".into(),
-                        },
-                    )
-                }
-                _ => (
-                    lead,
-                    status(shadow, Status::Open, "Paused while staff change"),
-                ),
+                _ => (lead, status(Status::Open, "Paused while staff change")),
             },
             Status::Claimed => {
                 let finding = format!("Dip sample of ten referrals checked (decision {n})");
-                if roll < 60 {
-                    shadow.status = Status::Assured;
-                    (
-                        ASSURANCE.to_string(),
-                        Command::Accept {
-                            action: id,
-                            finding,
-                        },
-                    )
+                let command = if roll < 60 {
+                    Command::Accept {
+                        action: id,
+                        finding,
+                    }
                 } else {
-                    shadow.status = Status::Challenged;
-                    (
-                        ASSURANCE.to_string(),
-                        Command::Challenge {
-                            action: id,
-                            finding,
-                        },
-                    )
-                }
+                    Command::Challenge {
+                        action: id,
+                        finding,
+                    }
+                };
+                (ASSURANCE.to_string(), command)
             }
             Status::Challenged => match roll {
                 0..40 => (lead, milestone),
-                40..75 => (lead, claim(shadow, &mut self.rng)),
-                _ => (lead, status(shadow, Status::InProgress, "Back to work")),
+                40..75 => (lead, claim()),
+                _ => (lead, status(Status::InProgress, "Back to work")),
             },
             Status::Assured => match roll {
                 0..80 => (lead, milestone),
-                _ => (
-                    lead,
-                    status(shadow, Status::InProgress, "Reopened after audit"),
-                ),
+                _ => (lead, status(Status::InProgress, "Reopened after audit")),
             },
             Status::Embedded => match roll {
                 0..60 => (lead, milestone),
-                60..90 => (lead, claim(shadow, &mut self.rng)),
-                _ => (lead, status(shadow, Status::InProgress, "Needs more work")),
+                60..90 => (lead, claim()),
+                _ => (lead, status(Status::InProgress, "Needs more work")),
             },
-            Status::Withdrawn => (lead, status(shadow, Status::Open, "Taken up again")),
+            Status::Withdrawn => (lead, status(Status::Open, "Taken up again")),
         };
-        let effective = if self.rng.below(100) < 20 {
+        // About a fifth backdated, up to 400 days, by day or by month: a
+        // period that has begun by today, so never in the future.
+        let mut effective = if self.rng.below(100) < 20 {
             let back = today
                 .checked_sub_days(Days::new(self.rng.below(400)))
                 .unwrap_or(today);
@@ -362,14 +400,26 @@ impl Generator {
         } else {
             None
         };
-        (
+        // A decision is never dated before the claim it decides: where the
+        // date drawn (or today) ends before the claim's period does, the
+        // decision takes the claim's own date, which had begun when the
+        // claim was recorded.
+        if let (Command::Accept { .. } | Command::Challenge { .. }, Some(claimed)) =
+            (&command, action.pending_claim())
+        {
+            let claimed = claimed.at.effective;
+            if effective.map_or(today, |d| d.last_day()) < claimed.last_day() {
+                effective = Some(claimed);
+            }
+        }
+        Ok((
             actor,
             Stamped {
                 command,
                 effective,
                 source: None,
             },
-        )
+        ))
     }
 }
 
@@ -400,38 +450,35 @@ fn build(dir: &Path, events: u64, batch: usize, plans: u32, actions: u32) -> Res
         DayEnd::Start,
     )?));
     let mut ledger = Ledger::init(dir, ASSURANCE, clock.clone())?;
-    let mut generator = Generator::new(plans, actions, 0x5EED);
+    let mut generator = Generator::new(ledger.state().clone(), plans, actions, 0x5EED);
     let mut written = 0u64;
     let mut transactions = 0u64;
     let mut failed_after_write = 0u64;
     let mut rng = Rng(7);
-    let start = Instant::now();
+    // Only `Ledger::transact` is timed, not the generator.
+    let mut took = Duration::ZERO;
     while written < events {
         let size = batch.min((events - written) as usize);
         // A few minutes of simulated time per event.
         clock.advance_secs(60 * (1 + rng.below(10) as i64) * size as i64);
-        let today = day_of(clock.now());
-        let mut commands = Vec::with_capacity(size);
-        let mut actor = String::new();
-        for _ in 0..size {
-            let (who, stamped) = generator.next(today);
-            actor = who;
-            commands.push(stamped);
-        }
+        let (actor, commands) = generator.transaction(clock.now(), size)?;
         let summary = if size == 1 {
             "bench change".to_string()
         } else {
             format!("bench batch of {size}")
         };
         let expected_next = ledger.next_seq() + size as u64;
-        if let Err(e) = ledger.transact(&actor, &summary, commands) {
+        let start = Instant::now();
+        let result = ledger.transact(&actor, &summary, commands);
+        took += start.elapsed();
+        if let Err(e) = result {
             // `Store::append` can fail *after* committing, when a blob file
             // it lists for fsync is deleted by sled before it is opened.
             // Reopen: if the transaction is there, count it and go on.
             drop(ledger);
             ledger = Ledger::open(dir, clock.clone())?;
             if ledger.next_seq() != expected_next {
-                return Err(e.into());
+                return Err(format!("transaction {transactions} ({summary}) failed: {e}").into());
             }
             eprintln!("\n  transaction {transactions} was written but reported: {e}");
             failed_after_write += 1;
@@ -442,8 +489,7 @@ fn build(dir: &Path, events: u64, batch: usize, plans: u32, actions: u32) -> Res
             eprint!("\r  {written} / {events} events");
         }
     }
-    let took = start.elapsed();
-    eprintln!("\r  {written} / {events} events in {took:.1?}");
+    eprintln!("\r  {written} / {events} events, {took:.1?} in `Ledger::transact`");
     Ok(Appends {
         events: written,
         transactions,
@@ -555,7 +601,22 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("planledger-bench: {e}");
+            let mut cause = e.source();
+            while let Some(c) = cause {
+                eprintln!("  caused by: {c}");
+                cause = c.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let options = Options::parse()?;
     let cli = match &options.cli {
         Some(path) => path.clone(),
@@ -684,17 +745,28 @@ fn main() -> Result<()> {
         &format!("`state_view(valid_at: {})`", day_of(t_mid)),
         ms(took),
     );
-    let (took, report) = best_of(|| {
-        let mut report = chain_check::check_chain(ledger.store())?;
-        snapshot::check(ledger.store(), &mut report)?;
-        Ok(report)
-    })?;
+    let (took, report) = best_of(|| Ok(integrity::verify(ledger.store())?))?;
     if !report.ok() {
-        return Err(format!("verify found problems: {:?}", report.problems).into());
+        let problems: Vec<String> = report
+            .problems
+            .iter()
+            .map(|p| format!("event {}: {}", p.seq, p.kind))
+            .collect();
+        return Err(format!(
+            "verify found {} problems in the generated ledger: {}",
+            problems.len(),
+            problems.join("; ")
+        )
+        .into());
     }
     row(
-        "`verify::verify` + `snapshot::check`",
-        format!("{} ({} snapshots checked)", ms(took), report.snapshots),
+        "`integrity::verify` (full verify: bytes and chain, rules replay, snapshots)",
+        format!(
+            "{} ({} events, {} snapshots checked)",
+            ms(took),
+            report.events,
+            report.snapshots
+        ),
     );
     let (took, events) = best_of(|| Ok(ledger.events()?))?;
     row("`Ledger::events` (read and decode all)", ms(took));

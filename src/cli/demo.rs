@@ -52,10 +52,13 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     let at =
         |text: &str| parse_instant(text, DayEnd::Start).map_err(|e| CliError::Input(e.to_string()));
     let clock = Arc::new(FixedClock::new(at("2021-12-01T10:00:00Z")?));
+    let mut no_notices = std::io::sink();
     let context = Context {
         ledger_dir: dir.clone(),
         actor: Some(ASSURANCE.into()),
         clock: clock.clone(),
+        wait: None,
+        notices: std::cell::RefCell::new(&mut no_notices),
     };
 
     heading(

@@ -2,15 +2,13 @@
 
 use std::io::Write;
 
-use comfy_table::{ContentArrangement, Table, presets};
-use serde_json::json;
-
 use crate::date::FuzzyDate;
-use crate::export;
 use crate::ledger::Ledger;
 use crate::query::audit::clip;
 use crate::query::diff::{self, Span};
 use crate::time::{DayEnd, format_short, parse_instant};
+use crate::wire;
+use comfy_table::{ContentArrangement, Table, presets};
 
 use super::CliError;
 
@@ -43,20 +41,8 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     let events = ledger.events()?;
     let diff = diff::diff(&events, span, &before, &after);
     if args.json {
-        let value = json!({
-            "from": args.from,
-            "to": args.to,
-            "axis": if args.valid { "valid" } else { "recorded" },
-            "moves": diff.moves.iter().map(|m| json!({
-                "action": m.action.to_string(),
-                "agency": m.agency,
-                "from": m.from.map(|s| s.as_str()),
-                "to": m.to.as_str(),
-            })).collect::<Vec<_>>(),
-            "events": diff.entries.iter().map(export::json::entry).collect::<Vec<_>>(),
-        });
-        serde_json::to_writer_pretty(&mut *out, &value).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        let shape = wire::Diff::new(&args.from, args.to.as_deref(), span, &diff);
+        wire::write(&shape, out)?;
         return Ok(());
     }
     let to = args.to.as_deref().unwrap_or("now");

@@ -2,12 +2,15 @@
 //! as JSON Lines, the plan as JSON or CSV, and reports in Markdown or as one
 //! self-contained HTML page. Reports are verified first and say so.
 
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 use crate::export;
 use crate::integrity;
 use crate::ledger::Ledger;
+use crate::wire;
 
 use super::CliError;
 use super::when::{Resolved, TimeArgs};
@@ -32,7 +35,8 @@ pub struct Args {
     /// What to write
     #[arg(long, value_enum)]
     format: Format,
-    /// Write to this file instead of standard output
+    /// Write to this file instead of standard output ('-' for standard
+    /// output); a file is replaced whole, keeping its permissions
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// CSV only: leave out the byte order mark Excel needs to read UTF-8
@@ -50,29 +54,119 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
                 .into(),
         ));
     }
-    match &args.output {
+    match args.output.as_deref() {
         None => write(ledger, args, &resolved, out),
+        Some(path) if path == Path::new("-") => write(ledger, args, &resolved, out),
         Some(path) => {
-            // Written beside the target and renamed into place, so a failure
-            // part-way never leaves a partial report under the name asked for.
-            let cannot = |e: std::io::Error| {
-                CliError::Input(format!("cannot write {}: {e}", path.display()))
-            };
-            let folder = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => std::path::Path::new("."),
-            };
-            let file = tempfile::NamedTempFile::new_in(folder).map_err(cannot)?;
-            let mut writer = BufWriter::new(file);
-            write(ledger, args, &resolved, &mut writer)?;
-            writer.flush()?;
-            let file = writer.into_inner().map_err(|e| cannot(e.into_error()))?;
-            file.persist(path).map_err(|e| cannot(e.error))?;
+            let target = Target::of(path, ledger.store().dir())?;
+            match target {
+                Target::Stream(stream) => {
+                    let mut writer = BufWriter::new(stream);
+                    write(ledger, args, &resolved, &mut writer)?;
+                    writer.flush()?;
+                }
+                Target::File { path: real, mode } => {
+                    write_file(&real, mode, |w| write(ledger, args, &resolved, w))?;
+                }
+            }
             resolved.write_notes(out)?;
             writeln!(out, "Wrote {}", path.display())?;
             Ok(())
         }
     }
+}
+
+/// Where `-o PATH` writes.
+enum Target {
+    /// A device or a pipe that exists: written to as it is, never replaced.
+    Stream(File),
+    /// A regular file, new or to be replaced, at its real path (a link is
+    /// followed to the file it names, and the link kept); `mode` is the
+    /// permission bits of the file it replaces.
+    File { path: PathBuf, mode: Option<u32> },
+}
+
+impl Target {
+    /// Checks `path` as a place to write a report: never inside the ledger
+    /// directory `ledger_dir`, never over a directory or anything else that
+    /// is not a regular file, a device or a pipe.
+    fn of(path: &Path, ledger_dir: &Path) -> Result<Target, CliError> {
+        let refuse = |why: &str| CliError::Input(format!("cannot write {}: {why}", path.display()));
+        let cannot = |e: io::Error| refuse(&e.to_string());
+        let real = match fs::canonicalize(path) {
+            Ok(real) => real,
+            // A new file: its folder must exist; the name is kept as given.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let name = path.file_name().ok_or_else(|| refuse("it names no file"))?;
+                let folder = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                fs::canonicalize(folder).map_err(cannot)?.join(name)
+            }
+            Err(e) => return Err(cannot(e)),
+        };
+        if let Ok(ledger) = fs::canonicalize(ledger_dir)
+            && real.starts_with(&ledger)
+        {
+            return Err(refuse(
+                "it is inside the ledger directory, whose files only planledger writes; nothing was written",
+            ));
+        }
+        let kind = match fs::metadata(&real) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Target::File {
+                    path: real,
+                    mode: None,
+                });
+            }
+            Err(e) => return Err(cannot(e)),
+        };
+        let file_type = kind.file_type();
+        if file_type.is_file() {
+            return Ok(Target::File {
+                path: real,
+                mode: Some(kind.permissions().mode() & 0o7777),
+            });
+        }
+        if file_type.is_char_device() || file_type.is_fifo() {
+            let stream = OpenOptions::new().write(true).open(&real).map_err(cannot)?;
+            return Ok(Target::Stream(stream));
+        }
+        Err(refuse(
+            "it is not a regular file (give a file name, or '-' for standard output); nothing was written",
+        ))
+    }
+}
+
+/// Writes a file through a temporary file beside it, renamed into place,
+/// so that a failure part-way never leaves a partial report under the name
+/// asked for. A replaced file keeps its permission bits; a new one gets the
+/// usual bits for a new file (0666 less the umask), like any program's.
+fn write_file(
+    path: &Path,
+    mode: Option<u32>,
+    body: impl FnOnce(&mut dyn Write) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let cannot = |e: io::Error| CliError::Input(format!("cannot write {}: {e}", path.display()));
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let file = tempfile::Builder::new()
+        .prefix(".planledger-export")
+        // Created with these bits less the umask, as open(2) does.
+        .permissions(fs::Permissions::from_mode(0o666))
+        .tempfile_in(folder)
+        .map_err(cannot)?;
+    let mut writer = BufWriter::new(file);
+    body(&mut writer)?;
+    writer.flush()?;
+    let file = writer.into_inner().map_err(|e| cannot(e.into_error()))?;
+    if let Some(mode) = mode {
+        fs::set_permissions(file.path(), fs::Permissions::from_mode(mode)).map_err(cannot)?;
+    }
+    file.as_file().sync_all().map_err(cannot)?;
+    file.persist(path).map_err(|e| cannot(e.error))?;
+    Ok(())
 }
 
 fn write(
@@ -90,18 +184,14 @@ fn write(
     let today = resolved.day;
     match args.format {
         Format::Events => export::events::write_jsonl(&events, out)?,
-        Format::Json => {
-            let value = export::json::state(&state, today);
-            serde_json::to_writer_pretty(&mut *out, &value).map_err(std::io::Error::from)?;
-            writeln!(out)?;
-        }
+        Format::Json => wire::write(&wire::Show::new(&state, today), out)?,
         Format::Csv => {
             let options = export::csv::Options { bom: !args.no_bom };
             export::csv::write(&state, today, options, out)?;
         }
         Format::Md | Format::Html => {
             let report = integrity::verify(ledger.store())?;
-            let view = export::View {
+            let input = export::ReportInput {
                 state: &state,
                 events: &events,
                 verify: &report,
@@ -109,8 +199,8 @@ fn write(
                 generated_at: ledger.now(),
             };
             match args.format {
-                Format::Md => export::markdown::write(&view, out)?,
-                _ => export::html::write(&view, out)?,
+                Format::Md => export::markdown::write(&input, out)?,
+                _ => export::html::write(&input, out)?,
             }
         }
     }

@@ -7,10 +7,10 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::command::{resolve_action, resolve_plan};
 use crate::event::ClockNote;
-use crate::export;
 use crate::ledger::{Ledger, LedgerError};
 use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry, Filter, clip};
 use crate::time::{DayEnd, format_short, parse_instant};
+use crate::wire;
 
 use super::CliError;
 use super::when::{TimeArgs, before_ledger};
@@ -166,9 +166,7 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
 }
 
 fn write_json(entries: &[Entry], out: &mut dyn Write) -> Result<(), CliError> {
-    let values: Vec<_> = entries.iter().map(export::json::entry).collect();
-    serde_json::to_writer_pretty(&mut *out, &values).map_err(std::io::Error::from)?;
-    writeln!(out)?;
+    wire::write(&wire::Entry::list(entries), out)?;
     Ok(())
 }
 

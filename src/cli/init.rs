@@ -11,7 +11,9 @@ pub struct Args {}
 
 pub fn run(context: &Context, _args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let actor = context.actor()?;
-    let ledger = Ledger::init(&context.ledger_dir, actor, context.clock.clone())?;
+    let ledger = context.waiting(|wait| {
+        Ledger::init_waiting(&context.ledger_dir, actor, context.clock.clone(), wait)
+    })?;
     writeln!(out, "Created a ledger at {}", context.ledger_dir.display())?;
     if let Some(info) = &ledger.state().ledger {
         writeln!(

@@ -20,10 +20,12 @@ mod summary;
 mod verify;
 mod when;
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
@@ -32,12 +34,19 @@ use crate::evidence::EvidenceError;
 use crate::import::apply::RecordError;
 use crate::ledger::Receipt;
 use crate::ledger::{Ledger, LedgerError};
-use crate::store::StoreError;
+use crate::store::{LockWait, Store, StoreError};
 use crate::time::{Clock, DayEnd, FixedClock, SystemClock, format_micros, parse_instant};
 
 /// The ledger directory used when neither --ledger nor PLANLEDGER_LEDGER
 /// names one.
 pub const DEFAULT_LEDGER: &str = ".planledger";
+
+/// How long a command waits, by default, for another process to let go of
+/// the ledger (`--wait`).
+pub const DEFAULT_WAIT_SECS: u64 = 60;
+
+/// The longest wait `--wait` can ask for: a year.
+const MAX_WAIT_SECS: u64 = 365 * 24 * 3600;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,6 +68,20 @@ pub struct Cli {
     /// Who is making the change (required for every write)
     #[arg(long, global = true, env = "PLANLEDGER_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
+
+    /// How long to wait for the ledger while another process has it open
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_WAIT_SECS,
+        conflicts_with = "no_wait"
+    )]
+    pub wait: u64,
+
+    /// Fail at once if another process has the ledger open
+    #[arg(long, global = true)]
+    pub no_wait: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -152,15 +175,47 @@ impl CliError {
 }
 
 /// What every subcommand may need besides its own arguments.
-pub struct Context {
+pub struct Context<'a> {
     pub ledger_dir: PathBuf,
     pub actor: Option<String>,
     pub clock: Arc<dyn Clock>,
+    /// How long to wait for another process to let go of the ledger;
+    /// `None` fails at once.
+    pub wait: Option<Duration>,
+    /// Where to say that this process is waiting for the ledger.
+    pub notices: RefCell<&'a mut dyn Write>,
 }
 
-impl Context {
+impl Context<'_> {
     pub fn open(&self) -> Result<Ledger, CliError> {
-        Ok(Ledger::open(&self.ledger_dir, self.clock.clone())?)
+        Ok(self.waiting(|wait| Ledger::open_waiting(&self.ledger_dir, self.clock.clone(), wait))?)
+    }
+
+    /// Opens the store alone (for `verify` and `snapshot`), waiting as
+    /// [`Context::open`] does.
+    pub fn open_store(&self) -> Result<Store, StoreError> {
+        self.waiting(|wait| Store::open_waiting(&self.ledger_dir, wait))
+    }
+
+    /// Runs `open` with this command's wait for the ledger's lock: until
+    /// the deadline, saying once on the notices stream what it waits for.
+    pub fn waiting<T>(&self, open: impl FnOnce(LockWait<'_>) -> T) -> T {
+        let mut tell = || {
+            let mut notices = self.notices.borrow_mut();
+            let _ = match self.wait {
+                Some(wait) => writeln!(
+                    notices,
+                    "waiting for ledger {}: another process has it open (waiting up to {} s; --no-wait fails at once)",
+                    self.ledger_dir.display(),
+                    wait.as_secs()
+                ),
+                None => Ok(()),
+            };
+        };
+        open(LockWait {
+            until: self.wait.map(|wait| Instant::now() + wait),
+            on_wait: Some(&mut tell),
+        })
     }
 
     pub fn actor(&self) -> Result<&str, CliError> {
@@ -218,12 +273,17 @@ pub fn run(
         },
         _ => Arc::new(SystemClock),
     };
+    let wait = (!cli.no_wait).then(|| Duration::from_secs(cli.wait.min(MAX_WAIT_SECS)));
     let context = Context {
         ledger_dir: cli.ledger,
         actor: cli.actor,
         clock,
+        wait,
+        notices: RefCell::new(err),
     };
-    match dispatch(&context, &cli.command, out) {
+    let result = dispatch(&context, &cli.command, out);
+    let err = context.notices.into_inner();
+    match result {
         Ok(()) => 0,
         Err(CliError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(CliError::Integrity) => 3,

@@ -1,14 +1,19 @@
-//! `planledger show`: the plan as it stands, as a table or as JSON.
+//! `planledger show`: the plan as it stands, as a table or as JSON. The
+//! filters are `query::select`'s, the rows `query::report`'s and the JSON
+//! `wire::Show`; this file parses the arguments and prints.
 
 use std::io::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::export;
-use crate::ledger::Ledger;
+use crate::command::resolve_plan;
+use crate::ledger::{Ledger, LedgerError};
 use crate::projection::{Action, State};
 use crate::query::audit::clip;
+use crate::query::report::ActionRow;
+use crate::query::select::Select;
 use crate::time::format_short;
+use crate::wire;
 
 use super::CliError;
 use super::when::{TimeArgs, before_ledger};
@@ -46,29 +51,22 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         resolved.write_notes(out)?;
     }
     let today = resolved.day;
-    let mut state = ledger.state_view(resolved.view)?;
+    let state = ledger.state_view(resolved.view)?;
     if before_ledger(&state, &args.when, out)? {
         return Ok(());
     }
-    if let Some(plan) = &args.plan {
-        let plan =
-            crate::command::resolve_plan(&state, plan).map_err(crate::ledger::LedgerError::from)?;
-        state.plans.retain(|id, _| *id == plan);
-        state.actions.retain(|_, a| a.plan == plan);
-    }
-    if let Some(agency) = &args.agency {
-        let wanted = agency.to_lowercase();
-        state
-            .actions
-            .retain(|_, a| a.agency.to_lowercase().contains(&wanted));
-    }
-    if args.overdue {
-        state.actions.retain(|_, a| a.is_overdue(today));
-    }
+    let select = Select {
+        plan: args
+            .plan
+            .as_deref()
+            .map(|p| resolve_plan(&state, p).map_err(LedgerError::from))
+            .transpose()?,
+        agency: args.agency.clone(),
+        overdue_on: args.overdue.then_some(today),
+    };
+    let state = select.apply(state);
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &export::json::state(&state, today))
-            .map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        wire::write(&wire::Show::new(&state, today), out)?;
         return Ok(());
     }
     write_table(&state, today, out)
@@ -126,30 +124,27 @@ fn write_table(
                 "last change",
             ]);
         for action in actions {
-            let recs: Vec<String> = action
-                .recommendations
-                .iter()
-                .map(|n| n.to_string())
-                .collect();
+            let row = ActionRow::of(action, today);
             table.add_row([
-                action.id.to_string(),
-                clip(&action.agency, 28),
-                clip(&action.text, 60),
-                recs.join(" "),
-                action.status.to_string(),
-                action
-                    .target
-                    .as_ref()
-                    .map_or(String::from("—"), |t| clip(&t.to_string(), 32)),
-                if action.is_overdue(today) {
+                row.id.to_string(),
+                clip(row.agency, 28),
+                clip(row.text, 60),
+                row.recommendations,
+                row.status.to_string(),
+                if row.target.is_empty() {
+                    String::from("—")
+                } else {
+                    clip(&row.target, 32)
+                },
+                if row.overdue {
                     "overdue".into()
                 } else {
                     String::new()
                 },
                 format!(
                     "{} by {}",
-                    format_short(action.last_changed.recorded_at),
-                    clip(&action.last_changed.actor, 24)
+                    format_short(row.last_changed.recorded_at),
+                    clip(&row.last_changed.actor, 24)
                 ),
             ]);
         }

@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(context: &super::Context, _args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let store = crate::store::Store::open(&context.ledger_dir)?;
+    let store = context.open_store()?;
     // Fold from the events alone, never from a snapshot being replaced.
     let mut state = crate::projection::State::default();
     for event in store.events() {

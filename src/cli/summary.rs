@@ -1,18 +1,18 @@
 //! `planledger summary`: the plan at a glance, per plan and per agency:
 //! counts by status, overdue, claims awaiting assurance and how long they
 //! have waited, backdated entries, and the Domestic Abuse Commissioner's
-//! categories (`query::summary` holds the mapping).
+//! categories (`query::summary` holds the mapping). The rows are
+//! `query::report`'s and the JSON `wire::Summary`; this file prints them.
 
 use std::io::Write;
 
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
-use serde_json::{Value, json};
-
 use crate::ledger::Ledger;
 use crate::query::audit::{Filter, clip, trail};
-use crate::query::summary::{Category, Counts, Summary, summarize};
-use crate::status::Status;
-use crate::time::{format_micros, format_short};
+use crate::query::report::{AWAITING_COLUMNS, Label, category_rows, count_columns, counts_rows};
+use crate::query::summary::{Summary, summarize};
+use crate::time::format_short;
+use crate::wire;
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
 use super::CliError;
 use super::when::{TimeArgs, before_ledger};
@@ -42,60 +42,10 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         resolved.write_notes(out)?;
     }
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &summary_json(&summary))
-            .map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        wire::write(&wire::Summary::new(&summary), out)?;
         return Ok(());
     }
     write_tables(&summary, out)
-}
-
-/// The JSON shape of `summary --json`. Fields are only ever added.
-pub fn summary_json(summary: &Summary) -> Value {
-    json!({
-        "today": summary.today.to_string(),
-        "total": counts_json(&summary.total),
-        "backdated_entries": summary.backdated_entries,
-        "plans": summary.plans.iter().map(|p| json!({
-            "id": p.plan.to_string(),
-            "title": p.title,
-            "counts": counts_json(&p.counts),
-            "agencies": p.agencies.iter().map(|a| json!({
-                "agency": a.agency,
-                "counts": counts_json(&a.counts),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "awaiting_assurance": summary.awaiting.iter().map(|a| json!({
-            "plan": a.plan.to_string(),
-            "action": a.action.to_string(),
-            "agency": a.agency,
-            "claim": a.claim,
-            "outcome": a.outcome,
-            "claimed_by": a.claimed_by,
-            "recorded_at": format_micros(a.recorded_at),
-            "effective": a.effective.map(|d| d.to_string()),
-            "days_waiting": a.days_waiting,
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn counts_json(c: &Counts) -> Value {
-    let by_status: serde_json::Map<String, Value> = Status::ALL
-        .iter()
-        .map(|s| (s.as_str().to_string(), json!(c.status(*s))))
-        .collect();
-    let by_category: serde_json::Map<String, Value> = Category::ALL
-        .iter()
-        .map(|k| (k.key().to_string(), json!(c.category(*k))))
-        .collect();
-    json!({
-        "actions": c.actions,
-        "by_status": by_status,
-        "overdue": c.overdue,
-        "awaiting_assurance": c.awaiting_assurance,
-        "backdated_entries": c.backdated,
-        "by_category": by_category,
-    })
 }
 
 fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> {
@@ -109,30 +59,19 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
         summary.today
     )?;
     writeln!(out)?;
-    let mut header = vec!["".to_string(), "actions".into()];
-    header.extend(Status::ALL.iter().map(|s| s.as_str().to_string()));
-    header.extend(["overdue", "awaiting", "backdated"].map(String::from));
+    let mut header = vec![String::new()];
+    header.extend(count_columns().into_iter().map(String::from));
     let mut table = new_table(header);
-    let row = |name: String, c: &Counts| {
-        let mut row = vec![name, c.actions.to_string()];
-        row.extend(Status::ALL.iter().map(|s| zero_blank(c.status(*s))));
-        row.extend([c.overdue, c.awaiting_assurance, c.backdated].map(zero_blank));
-        row
-    };
-    for plan in &summary.plans {
-        table.add_row(row(
-            format!("{} {}", plan.plan, clip(&plan.title, 40)),
-            &plan.counts,
-        ));
-        for agency in &plan.agencies {
-            table.add_row(row(
-                format!("  {}", clip(&agency.agency, 38)),
-                &agency.counts,
-            ));
-        }
-    }
-    if summary.plans.len() > 1 {
-        table.add_row(row("all plans".into(), &summary.total));
+    for row in counts_rows(summary) {
+        let mut cells = vec![match row.label {
+            Label::Plan { id, title } => format!("{id} {}", clip(title, 40)),
+            Label::Agency(agency) => format!("  {}", clip(agency, 38)),
+            Label::AllPlans => "all plans".into(),
+        }];
+        let numbers = row.numbers();
+        cells.push(numbers[0].to_string());
+        cells.extend(numbers[1..].iter().map(|n| zero_blank(*n)));
+        table.add_row(cells);
     }
     right_align_numbers(&mut table);
     writeln!(out, "{table}")?;
@@ -143,16 +82,11 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
     header.extend(summary.plans.iter().map(|p| p.plan.to_string()));
     header.push("meaning".into());
     let mut table = new_table(header);
-    for category in Category::ALL {
-        let mut row = vec![category.label().to_string()];
-        row.extend(
-            summary
-                .plans
-                .iter()
-                .map(|p| p.counts.category(category).to_string()),
-        );
-        row.push(category.meaning().to_string());
-        table.add_row(row);
+    for row in category_rows(summary) {
+        let mut cells = vec![row.category.label().to_string()];
+        cells.extend(row.per_plan.iter().map(usize::to_string));
+        cells.push(row.category.meaning().to_string());
+        table.add_row(cells);
     }
     writeln!(out, "{table}")?;
     writeln!(out)?;
@@ -161,25 +95,13 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
         writeln!(out, "No claim is awaiting assurance.")?;
     } else {
         writeln!(out, "Claims awaiting assurance, longest-waiting first")?;
-        let mut table = new_table(
-            [
-                "action",
-                "agency",
-                "claimed by",
-                "recorded",
-                "completed",
-                "days waiting",
-                "outcome",
-            ]
-            .map(String::from)
-            .to_vec(),
-        );
+        let mut table = new_table(AWAITING_COLUMNS.map(String::from).to_vec());
         for a in &summary.awaiting {
             table.add_row([
-                format!("{} claim {}", a.action, a.claim),
+                a.reference(),
                 clip(&a.agency, 28),
-                clip(&a.claimed_by, 28),
-                format_short(a.recorded_at),
+                clip(&a.at.actor, 28),
+                format_short(a.at.recorded_at),
                 a.completed(),
                 a.days_waiting.to_string(),
                 clip(&a.outcome, 50),

@@ -2,11 +2,10 @@
 
 use std::io::Write;
 
-use serde_json::json;
-
 use crate::integrity;
 use crate::store::Store;
 use crate::store::chain_check::Report;
+use crate::wire;
 
 use super::{CliError, Context};
 
@@ -18,12 +17,20 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let store = Store::open_for_verify(&context.ledger_dir)?;
-    let report = integrity::verify(&store)?;
+    let checked = context
+        .waiting(|wait| Store::open_for_verify_waiting(&context.ledger_dir, wait))
+        .and_then(|store| integrity::verify(&store));
+    let report = match checked {
+        Ok(report) => report,
+        // Damage that stops the store opening or being read is a finding
+        // like any other: reported in the normal way, at seq 0.
+        Err(e) => match e.into_damage(&context.ledger_dir) {
+            Ok(damage) => Report::unreadable(damage),
+            Err(e) => return Err(e.into()),
+        },
+    };
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report_json(&report))
-            .map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        wire::write(&wire::Verify::new(&report), out)?;
     } else {
         write_text(&report, &context.ledger_dir.display().to_string(), out)?;
     }
@@ -32,20 +39,6 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
     } else {
         Err(CliError::Integrity)
     }
-}
-
-pub fn report_json(report: &Report) -> serde_json::Value {
-    json!({
-        "ok": report.ok(),
-        "events": report.events,
-        "transactions": report.transactions,
-        "head": report.head.map(|(seq, hash)| json!({"seq": seq, "hash": hex::encode(hash)})),
-        "first_bad_seq": report.first_bad_seq(),
-        "problems": report.problems.iter().map(|p| json!({"seq": p.seq, "problem": p.kind.to_string(), "kind": p.kind.name()})).collect::<Vec<_>>(),
-        "clock_overridden_txs": report.clock_overridden,
-        "clock_held_txs": report.clock_held,
-        "snapshots_checked": report.snapshots,
-    })
 }
 
 fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), CliError> {

@@ -112,7 +112,11 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
     let completion = match action.status {
         Status::Withdrawn => format!("Withdrawn: {reason}"),
         Status::Embedded => format!("Completed and ongoing as usual practice: {reason}"),
-        _ => latest.map_or(String::new(), |c| {
+        Status::Open
+        | Status::InProgress
+        | Status::Claimed
+        | Status::Assured
+        | Status::Challenged => latest.map_or(String::new(), |c| {
             format!("{} – {}", c.at.effective, c.outcome)
         }),
     };
@@ -162,10 +166,16 @@ fn text(cell: &str) -> String {
     }
 }
 
+/// The CSV writer's error as an I/O error: its own I/O error as it was (so
+/// a closed pipe is still seen as one), anything else with its message.
 fn into_io(e: ::csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
     match e.into_kind() {
         ::csv::ErrorKind::Io(e) => e,
-        other => io::Error::other(format!("{other:?}")),
+        // `is_io_error` said it is one: never reached.
+        _ => io::Error::other("the CSV writer failed"),
     }
 }
 

@@ -3,13 +3,16 @@
 //! Each line carries `seq`, `prev`, `hash` and `record` (hex of the exact
 //! stored record bytes), so anyone can re-check the chain with a BLAKE3
 //! library and `ledger/FORMAT.md`, plus the decoded fields for reading.
+//! This is the on-disk format's own shape, so it is built here rather than
+//! in `wire` (which shapes the `--json` outputs): a field added to a
+//! `--json` shape never changes an exported chain.
 
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::event::{ClockNote, Event, Record};
-use crate::export::json::{evidence_json, target_json};
+use crate::date::Target;
+use crate::event::{ClockNote, Event, Evidence, Record};
 use crate::store::StoredEvent;
 use crate::time::format_micros;
 
@@ -147,6 +150,18 @@ pub fn event_json(event: &Event) -> Value {
         map.insert("type".into(), Value::String(event.kind().name().into()));
     }
     fields
+}
+
+fn target_json(target: &Target) -> Value {
+    json!({
+        "text": target.text,
+        "date": target.date.map(|d| d.to_string()),
+        "precision": target.date.map(|d| d.precision().as_str()),
+    })
+}
+
+fn evidence_json(evidence: &Evidence) -> Value {
+    json!({"name": evidence.name, "size": evidence.size, "blake3": hex::encode(evidence.blake3)})
 }
 
 #[cfg(test)]

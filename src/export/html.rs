@@ -13,14 +13,15 @@
 //! - It says which ledger state it shows: the head's sequence number and
 //!   full hash, the result of `verify`, and when it was made, in the header
 //!   and the footer, so a printed copy can be checked against the ledger.
-//! - Deterministic: the same [`View`] gives the same bytes.
+//! - Deterministic: the same [`ReportInput`] gives the same bytes.
 //!
 //! The page holds, overview first: the summary (the Commissioner's
 //! categories and counts by status), the count of actions by status over
 //! recorded time (folded incrementally over the events, one pass), a
 //! timeline of each action's events by effective date, the plan as a table
 //! coloured by status, the claims awaiting assurance, the backdated entries
-//! and the audit trail.
+//! and the audit trail. The rows are `query::report`'s; this module renders
+//! them.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -29,11 +30,14 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::date::FuzzyDate;
 use crate::event::{EventKind, Micros};
-use crate::export::View;
+use crate::export::ReportInput;
 use crate::id::ActionId;
 use crate::projection::{Action, State};
-use crate::query::audit::{DEFAULT_BACKDATED_DAYS, Entry, backdated_by, clip};
-use crate::query::summary::{Category, Summary, category};
+use crate::query::audit::{Entry, backdated_by, clip};
+use crate::query::report::{
+    AWAITING_COLUMNS, ActionRow, Backdated, Label, category_rows, count_columns, counts_rows,
+};
+use crate::query::summary::{Category, Summary};
 use crate::status::Status;
 use crate::time::{day_of, format_micros, format_short, start_of_day};
 
@@ -43,7 +47,7 @@ pub const TRAIL_SHOWN: usize = 200;
 /// At most this many instants are sampled for the status-over-time chart.
 const MAX_SAMPLES: usize = 160;
 
-pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     let trail = view.trail();
     let summary = view.summary(&trail);
     let mut page = String::with_capacity(64 * 1024);
@@ -53,7 +57,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     timeline_section(view, &mut page);
     plan_sections(view, &mut page);
     awaiting_section(&summary, &mut page);
-    backdated_section(&trail, &mut page);
+    backdated_section(&view.backdated(&trail), &mut page);
     trail_section(&trail, &mut page);
     footer(view, &mut page);
     out.write_all(page.as_bytes())
@@ -160,7 +164,7 @@ footer dd { margin: 0; }
 }
 "#;
 
-fn page_head(view: &View<'_>, page: &mut String) {
+fn page_head(view: &ReportInput<'_>, page: &mut String) {
     let titles: Vec<String> = view.state.plans.values().map(|p| p.title()).collect();
     let title = if titles.is_empty() {
         "Action plan report".to_string()
@@ -206,7 +210,7 @@ fn page_head(view: &View<'_>, page: &mut String) {
     );
 }
 
-fn verify_html(view: &View<'_>) -> String {
+fn verify_html(view: &ReportInput<'_>) -> String {
     let class = if view.verify.ok() {
         "verified"
     } else {
@@ -232,63 +236,55 @@ fn summary_section(summary: &Summary, page: &mut String) {
         let _ = write!(page, "<th class=\"num\">{}</th>", plan.plan);
     }
     page.push_str("<th>share</th><th>meaning</th></tr></thead>\n<tbody>\n");
-    for c in Category::ALL {
-        let n = summary.total.category(c);
+    for row in category_rows(summary) {
+        let c = row.category;
         let _ = write!(
             page,
             "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>",
             category_colour(c),
             c.label()
         );
-        for plan in &summary.plans {
-            let _ = write!(page, "<td class=\"num\">{}</td>", plan.counts.category(c));
+        for n in &row.per_plan {
+            let _ = write!(page, "<td class=\"num\">{n}</td>");
         }
         let _ = writeln!(
             page,
             "<td><span class=\"bar\" style=\"width:{}px;background:{}\"></span></td><td>{}</td></tr>",
-            n * 240 / total,
+            row.total * 240 / total,
             category_colour(c),
             esc(c.meaning())
         );
     }
     page.push_str("</tbody>\n</table>\n");
 
-    page.push_str("<h3>By status, per agency</h3>\n<table class=\"statuses\">\n<thead><tr><th></th><th class=\"num\">actions</th>");
-    for s in Status::ALL {
-        let _ = write!(
-            page,
-            "<th class=\"num\"><span class=\"badge s-{s}\">{s}</span></th>"
-        );
+    page.push_str(
+        "<h3>By status, per agency</h3>\n<table class=\"statuses\">\n<thead><tr><th></th>",
+    );
+    for column in count_columns() {
+        match Status::ALL.iter().find(|s| s.as_str() == column) {
+            Some(s) => {
+                let _ = write!(
+                    page,
+                    "<th class=\"num\"><span class=\"badge s-{s}\">{s}</span></th>"
+                );
+            }
+            None => {
+                let _ = write!(page, "<th class=\"num\">{column}</th>");
+            }
+        }
     }
-    page.push_str("<th class=\"num\">overdue</th><th class=\"num\">awaiting assurance</th><th class=\"num\">backdated entries</th></tr></thead>\n<tbody>\n");
-    let row = |page: &mut String, name: String, c: &crate::query::summary::Counts| {
-        let _ = write!(
-            page,
-            "<tr><td>{name}</td><td class=\"num\">{}</td>",
-            c.actions
-        );
-        for s in Status::ALL {
-            let _ = write!(page, "<td class=\"num\">{}</td>", c.status(s));
+    page.push_str("</tr></thead>\n<tbody>\n");
+    for row in counts_rows(summary) {
+        let name = match row.label {
+            Label::Plan { id, title } => format!("<strong>{id} {}</strong>", esc(title)),
+            Label::Agency(agency) => format!("&emsp;{}", esc(agency)),
+            Label::AllPlans => "<strong>all plans</strong>".into(),
+        };
+        let _ = write!(page, "<tr><td>{name}</td>");
+        for n in row.numbers() {
+            let _ = write!(page, "<td class=\"num\">{n}</td>");
         }
-        let _ = writeln!(
-            page,
-            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            c.overdue, c.awaiting_assurance, c.backdated
-        );
-    };
-    for plan in &summary.plans {
-        row(
-            page,
-            format!("<strong>{} {}</strong>", plan.plan, esc(&plan.title)),
-            &plan.counts,
-        );
-        for agency in &plan.agencies {
-            row(
-                page,
-                format!("&emsp;{}", esc(&agency.agency)),
-                &agency.counts,
-            );
-        }
+        page.push_str("</tr>\n");
     }
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
@@ -301,7 +297,7 @@ fn status_legend(page: &mut String) {
     page.push_str("<span><span class=\"badge overdue\">⚠ overdue</span> target passed, work still owed</span></div>\n");
 }
 
-fn plan_sections(view: &View<'_>, page: &mut String) {
+fn plan_sections(view: &ReportInput<'_>, page: &mut String) {
     let state = view.state;
     for plan in state.plans.values() {
         let _ = writeln!(
@@ -317,56 +313,33 @@ fn plan_sections(view: &View<'_>, page: &mut String) {
              <th>lead</th><th>target</th><th>status</th><th>category</th><th>latest</th><th>last change</th></tr></thead>\n<tbody>\n",
         );
         for action in state.actions.values().filter(|a| a.plan == plan.id) {
-            action_row(action, view.today, page);
+            action_row(&ActionRow::of(action, view.today), page);
         }
         page.push_str("</tbody>\n</table>\n</section>\n");
     }
 }
 
-fn action_row(action: &Action, today: NaiveDate, page: &mut String) {
-    let recs: Vec<String> = action
-        .recommendations
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    let mut status = format!("<span class=\"badge s-{0}\">{0}</span>", action.status);
-    if action.is_overdue(today) {
+fn action_row(row: &ActionRow<'_>, page: &mut String) {
+    let mut status = format!("<span class=\"badge s-{0}\">{0}</span>", row.status);
+    if row.overdue {
         status.push_str(" <span class=\"badge overdue\">⚠ overdue</span>");
     }
-    let latest = match (action.claims.last(), action.milestones.last()) {
-        (Some(claim), _) => {
-            let decision = match &claim.assurance {
-                None => " (awaiting assurance)".to_string(),
-                Some(a) if a.accepted => format!(" — accepted: {}", a.finding),
-                Some(a) => format!(" — challenged: {}", a.finding),
-            };
-            format!(
-                "claim {} ({}): {}{}",
-                claim.number, claim.at.effective, claim.outcome, decision
-            )
-        }
-        (None, Some(m)) => format!("{}: {}", m.at.effective, m.note),
-        (None, None) => String::new(),
-    };
     let _ = writeln!(
         page,
         "<tr class=\"row-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
          <td>{}</td><td>{}</td><td>{}</td><td>{}<br><span class=\"note\">{}</span></td></tr>",
-        action.status,
-        action.id,
-        esc(&action.agency),
-        esc_lines(&action.text),
-        recs.join(" "),
-        esc(action.lead.as_deref().unwrap_or("")),
-        esc(&action
-            .target
-            .as_ref()
-            .map_or(String::new(), |t| t.to_string())),
+        row.status,
+        row.id,
+        esc(row.agency),
+        esc_lines(row.text),
+        row.recommendations,
+        esc(row.lead),
+        esc(&row.target),
         status,
-        category(action, today).label(),
-        esc_lines(&latest),
-        esc(&format_short(action.last_changed.recorded_at)),
-        esc(&action.last_changed.actor)
+        row.category.label(),
+        esc_lines(&row.latest),
+        esc(&format_short(row.last_changed.recorded_at)),
+        esc(&row.last_changed.actor)
     );
 }
 
@@ -403,13 +376,49 @@ impl DateScale {
         self.x0 + (day - self.start).num_days() as f64 / self.days * self.width
     }
 
+    /// The years to mark, every year or, over a long span, every `step`
+    /// years, so that there are never more than [`MAX_TICKS`] of them
+    /// whatever the dates.
     fn years(&self) -> impl Iterator<Item = (i32, f64)> + '_ {
         let first = self.start.year();
-        (first..).map_while(move |y| {
+        let last = self
+            .start
+            .checked_add_days(chrono::Days::new(self.days as u64))
+            .unwrap_or(NaiveDate::MAX)
+            .year();
+        year_ticks(first, last).filter_map(move |y| {
             let day = NaiveDate::from_ymd_opt(y, 1, 1)?;
             ((day - self.start).num_days() as f64 <= self.days).then(|| (y, self.x(day)))
         })
     }
+}
+
+/// The most marks a time axis carries, however long its span: a recorded
+/// time near the end of the calendar's range must not make a report of
+/// millions of marks (found by a hostile test: it never finished).
+const MAX_TICKS: i32 = 40;
+
+/// Years from `first` to `last` (inclusive), every year or every 2, 5, 10,
+/// 20, 50, … years so that there are at most [`MAX_TICKS`], on multiples of
+/// the step.
+fn year_ticks(first: i32, last: i32) -> impl Iterator<Item = i32> {
+    let span = (i64::from(last) - i64::from(first) + 1).max(1);
+    let mut step: i64 = 1;
+    let mut k: u32 = 0;
+    while (span + step - 1) / step > i64::from(MAX_TICKS) {
+        step = [2, 5, 10][(k % 3) as usize] * 10i64.pow(k / 3);
+        k += 1;
+    }
+    let start = i64::from(first).div_euclid(step) * step;
+    let start = if start < i64::from(first) {
+        start + step
+    } else {
+        start
+    };
+    (0..)
+        .map(move |k| start + k * step)
+        .take_while(move |y| *y <= i64::from(last))
+        .filter_map(|y| i32::try_from(y).ok())
 }
 
 /// The kinds of event the timeline draws, in legend order.
@@ -487,7 +496,7 @@ fn effective_of(record: &crate::event::Record) -> FuzzyDate {
         .unwrap_or_else(|| FuzzyDate::from_naive(day_of(record.recorded_at)))
 }
 
-fn timeline_section(view: &View<'_>, page: &mut String) {
+fn timeline_section(view: &ReportInput<'_>, page: &mut String) {
     let state = view.state;
     page.push_str("<section class=\"timeline\" id=\"timeline\">\n<h2>Timeline of each action, by effective date</h2>\n");
     if state.actions.is_empty() {
@@ -644,7 +653,7 @@ fn timeline_section(view: &View<'_>, page: &mut String) {
             );
         }
         let recorded = day_of(event.record.recorded_at);
-        let backdated = backdated_by(&event.record, DEFAULT_BACKDATED_DAYS);
+        let backdated = backdated_by(&event.record, ReportInput::BACKDATED_DAYS);
         if backdated.is_some() {
             let rx = scale.x(recorded);
             let _ = write!(
@@ -673,7 +682,7 @@ fn timeline_section(view: &View<'_>, page: &mut String) {
 }
 
 /// Counts by status at a series of recorded instants: one incremental fold.
-fn status_series(view: &View<'_>) -> Vec<(Micros, [usize; 7], usize)> {
+fn status_series(view: &ReportInput<'_>) -> Vec<(Micros, [usize; 7], usize)> {
     let events = view.events;
     let (Some(first), Some(last)) = (events.first(), events.last()) else {
         return Vec::new();
@@ -729,7 +738,7 @@ fn counts_at(state: &State, at: Micros) -> (Micros, [usize; 7], usize) {
     (at, counts, overdue)
 }
 
-fn status_chart_section(view: &View<'_>, page: &mut String) {
+fn status_chart_section(view: &ReportInput<'_>, page: &mut String) {
     page.push_str("<section class=\"status-chart\" id=\"status-over-time\">\n<h2>Actions by status over time</h2>\n");
     let series = status_series(view);
     let max = series
@@ -827,9 +836,23 @@ fn status_chart_section(view: &View<'_>, page: &mut String) {
         "<line x1=\"{x0}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\" stroke=\"#6b7280\"/>",
         x0 + plot_w
     );
-    let months = (d1.year() - d0.year()) * 12 + d1.month() as i32 - d0.month() as i32;
-    let mut month = NaiveDate::from_ymd_opt(d0.year(), d0.month(), 1).unwrap_or(d0);
-    while month <= d1 {
+    let months = (i64::from(d1.year()) - i64::from(d0.year())) * 12 + i64::from(d1.month())
+        - i64::from(d0.month());
+    // Every month over ten years or less; over a longer span, years only,
+    // thinned so that the axis never carries more than MAX_TICKS marks.
+    let ticks: Vec<NaiveDate> = if months <= 120 {
+        let first = NaiveDate::from_ymd_opt(d0.year(), d0.month(), 1).unwrap_or(d0);
+        std::iter::successors(Some(first), |m| {
+            m.checked_add_months(chrono::Months::new(1))
+        })
+        .take_while(|m| *m <= d1)
+        .collect()
+    } else {
+        year_ticks(d0.year(), d1.year())
+            .filter_map(|y| NaiveDate::from_ymd_opt(y, 1, 1))
+            .collect()
+    };
+    for month in ticks {
         let tx = start_of_day(month);
         if tx >= t0 {
             let xx = x(tx);
@@ -856,9 +879,6 @@ fn status_chart_section(view: &View<'_>, page: &mut String) {
                 );
             }
         }
-        month = month
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(NaiveDate::MAX);
     }
     if d0.year() == d1.year() || months < 12 {
         let _ = write!(
@@ -879,17 +899,24 @@ fn awaiting_section(summary: &Summary, page: &mut String) {
         page.push_str("<p>None.</p>\n</section>\n");
         return;
     }
-    page.push_str("<table>\n<thead><tr><th>action</th><th>agency</th><th>claimed by</th><th>recorded</th>\
-                   <th>completion date</th><th class=\"num\">days waiting</th><th>outcome</th></tr></thead>\n<tbody>\n");
+    page.push_str("<table>\n<thead><tr>");
+    for column in AWAITING_COLUMNS {
+        let class = if column == "days waiting" {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        let _ = write!(page, "<th{class}>{column}</th>");
+    }
+    page.push_str("</tr></thead>\n<tbody>\n");
     for a in &summary.awaiting {
         let _ = writeln!(
             page,
-            "<tr><td>{} claim {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            a.action,
-            a.claim,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            a.reference(),
             esc(&a.agency),
-            esc(&a.claimed_by),
-            esc(&format_short(a.recorded_at)),
+            esc(&a.at.actor),
+            esc(&format_short(a.at.recorded_at)),
             a.completed(),
             a.days_waiting,
             esc_lines(&a.outcome)
@@ -898,24 +925,14 @@ fn awaiting_section(summary: &Summary, page: &mut String) {
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn backdated_section(trail: &[Entry], page: &mut String) {
+fn backdated_section(backdated: &Backdated<'_>, page: &mut String) {
     page.push_str("<section class=\"backdated\" id=\"backdated\">\n<h2>Backdated entries</h2>\n");
-    let backdated: Vec<&Entry> = trail
-        .iter()
-        .filter(|e| e.backdated_days.is_some())
-        .collect();
-    if backdated.is_empty() {
-        let _ = writeln!(
-            page,
-            "<p>None: no effective date lies more than {DEFAULT_BACKDATED_DAYS} days before the day it was recorded.</p>\n</section>"
-        );
+    if backdated.entries.is_empty() {
+        let _ = writeln!(page, "<p>{}</p>\n</section>", esc(&backdated.words()));
         return;
     }
-    let _ = writeln!(
-        page,
-        "<p class=\"note\">Entries whose effective date lies more than {DEFAULT_BACKDATED_DAYS} days before the day the ledger recorded them.</p>"
-    );
-    trail_table(&backdated, page);
+    let _ = writeln!(page, "<p class=\"note\">{}</p>", esc(&backdated.words()));
+    trail_table(&backdated.entries, page);
     page.push_str("</section>\n");
 }
 
@@ -961,7 +978,7 @@ fn trail_table(entries: &[&Entry], page: &mut String) {
     page.push_str("</tbody>\n</table>\n");
 }
 
-fn footer(view: &View<'_>, page: &mut String) {
+fn footer(view: &ReportInput<'_>, page: &mut String) {
     page.push_str("<footer>\n<dl>\n");
     match view.head() {
         Some((seq, hash)) => {
@@ -1012,5 +1029,34 @@ mod tests {
         assert_eq!(years, vec![2019, 2020, 2021, 2022]);
         assert!((scale.x(d(2019, 1, 1)) - 100.0).abs() < 1e-9);
         assert!((scale.x(d(2022, 1, 1)) - 400.0).abs() < 1e-9);
+    }
+
+    /// Regression (issue: the store under faults): a recorded time near the
+    /// end of chrono's range made the axis loop over every month of 260,000
+    /// years and never finish.
+    #[test]
+    fn a_time_axis_over_any_span_has_a_bounded_number_of_marks() {
+        for (first, last) in [
+            (2019, 2021),
+            (2019, 2100),
+            (2019, 262_142),
+            (-262_000, 262_142),
+        ] {
+            let ticks: Vec<i32> = year_ticks(first, last).collect();
+            assert!(!ticks.is_empty(), "{first}..{last}");
+            assert!(
+                ticks.len() <= MAX_TICKS as usize,
+                "{first}..{last}: {}",
+                ticks.len()
+            );
+            assert!(ticks.iter().all(|y| (first..=last).contains(y)));
+        }
+        assert_eq!(
+            year_ticks(2019, 2022).collect::<Vec<_>>(),
+            [2019, 2020, 2021, 2022]
+        );
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let scale = DateScale::covering([d(2019, 6, 5), NaiveDate::MAX].into_iter(), 0.0, 600.0);
+        assert!(scale.years().count() <= MAX_TICKS as usize);
     }
 }

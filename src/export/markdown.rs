@@ -6,21 +6,23 @@
 //! and the last [`RECENT`] entries of the audit trail. Every cell taken from
 //! the ledger is escaped: `|` and Markdown punctuation are backslashed and a
 //! line break becomes `<br>`, so untrusted plan text can neither break a
-//! table nor inject markup. Output is deterministic for the same [`View`].
+//! table nor inject markup. Output is deterministic for the same
+//! [`ReportInput`]. The rows are `query::report`'s; this module only renders
+//! them.
 
 use std::io::{self, Write};
 
-use crate::export::View;
-use crate::projection::Action;
+use crate::export::ReportInput;
 use crate::query::audit::Entry;
-use crate::query::summary::{Category, Counts, category};
-use crate::status::Status;
+use crate::query::report::{
+    AWAITING_COLUMNS, ActionRow, Label, category_rows, count_columns, counts_rows,
+};
 use crate::time::{format_micros, format_short};
 
 /// How many of the latest audit-trail entries the report lists.
 pub const RECENT: usize = 50;
 
-pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     let trail = view.trail();
     let summary = view.summary(&trail);
     let state = view.state;
@@ -43,33 +45,17 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
 
     writeln!(out, "## Summary")?;
     writeln!(out)?;
-    let mut header = vec!["".to_string(), "actions".into()];
-    header.extend(Status::ALL.iter().map(|s| s.as_str().to_string()));
-    header.extend(["overdue", "awaiting assurance", "backdated entries"].map(String::from));
+    let mut header = vec![String::new()];
+    header.extend(count_columns().into_iter().map(String::from));
     table_header(out, &header)?;
-    let counts_row = |name: String, c: &Counts| {
-        let mut row = vec![name, c.actions.to_string()];
-        row.extend(Status::ALL.iter().map(|s| c.status(*s).to_string()));
-        row.extend([c.overdue, c.awaiting_assurance, c.backdated].map(|n| n.to_string()));
-        row
-    };
-    for plan in &summary.plans {
-        table_row(
-            out,
-            &counts_row(
-                format!("**{} {}**", plan.plan, cell(&plan.title)),
-                &plan.counts,
-            ),
-        )?;
-        for agency in &plan.agencies {
-            table_row(
-                out,
-                &counts_row(format!("  {}", cell(&agency.agency)), &agency.counts),
-            )?;
-        }
-    }
-    if summary.plans.len() > 1 {
-        table_row(out, &counts_row("**all plans**".into(), &summary.total))?;
+    for row in counts_rows(&summary) {
+        let mut cells = vec![match row.label {
+            Label::Plan { id, title } => format!("**{id} {}**", cell(title)),
+            Label::Agency(agency) => format!("  {}", cell(agency)),
+            Label::AllPlans => "**all plans**".into(),
+        }];
+        cells.extend(row.numbers().iter().map(usize::to_string));
+        table_row(out, &cells)?;
     }
     writeln!(out)?;
 
@@ -78,15 +64,13 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut header = vec!["category".to_string(), "meaning".into()];
     header.extend(summary.plans.iter().map(|p| p.plan.to_string()));
     table_header(out, &header)?;
-    for c in Category::ALL {
-        let mut row = vec![c.label().to_string(), c.meaning().to_string()];
-        row.extend(
-            summary
-                .plans
-                .iter()
-                .map(|p| p.counts.category(c).to_string()),
-        );
-        table_row(out, &row)?;
+    for row in category_rows(&summary) {
+        let mut cells = vec![
+            row.category.label().to_string(),
+            row.category.meaning().to_string(),
+        ];
+        cells.extend(row.per_plan.iter().map(usize::to_string));
+        table_row(out, &cells)?;
     }
     writeln!(out)?;
 
@@ -134,7 +118,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
                 .values()
                 .filter(|a| a.plan == plan.id && a.agency == agency)
             {
-                table_row(out, &action_row(action, view.today))?;
+                table_row(out, &action_row(&ActionRow::of(action, view.today)))?;
             }
             writeln!(out)?;
         }
@@ -145,29 +129,15 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     if summary.awaiting.is_empty() {
         writeln!(out, "None.")?;
     } else {
-        table_header(
-            out,
-            &[
-                "action",
-                "agency",
-                "claim",
-                "claimed by",
-                "recorded",
-                "completion date",
-                "days waiting",
-                "outcome",
-            ]
-            .map(String::from),
-        )?;
+        table_header(out, &AWAITING_COLUMNS.map(String::from))?;
         for a in &summary.awaiting {
             table_row(
                 out,
                 &[
-                    a.action.to_string(),
+                    a.reference(),
                     cell(&a.agency),
-                    a.claim.to_string(),
-                    cell(&a.claimed_by),
-                    format_short(a.recorded_at),
+                    cell(&a.at.actor),
+                    format_short(a.at.recorded_at),
                     a.completed(),
                     a.days_waiting.to_string(),
                     cell(&a.outcome),
@@ -179,22 +149,11 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
 
     writeln!(out, "## Backdated entries")?;
     writeln!(out)?;
-    let backdated: Vec<&Entry> = trail
-        .iter()
-        .filter(|e| e.backdated_days.is_some())
-        .collect();
-    if backdated.is_empty() {
-        writeln!(
-            out,
-            "None: no effective date lies more than 30 days before its recorded day."
-        )?;
-    } else {
-        writeln!(
-            out,
-            "Entries whose effective date lies more than 30 days before the day the ledger recorded them."
-        )?;
+    let backdated = view.backdated(&trail);
+    writeln!(out, "{}", backdated.words())?;
+    if !backdated.entries.is_empty() {
         writeln!(out)?;
-        trail_table(out, &backdated)?;
+        trail_table(out, &backdated.entries)?;
     }
     writeln!(out)?;
 
@@ -214,42 +173,24 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn action_row(action: &Action, today: chrono::NaiveDate) -> Vec<String> {
-    let recs: Vec<String> = action
-        .recommendations
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    let mut status = action.status.to_string();
-    if action.is_overdue(today) {
+fn action_row(row: &ActionRow<'_>) -> Vec<String> {
+    let mut status = row.status.to_string();
+    if row.overdue {
         status.push_str(", **overdue**");
     }
-    let latest = match (action.claims.last(), action.milestones.last()) {
-        (Some(claim), _) => format!(
-            "claim {}: {} – {}",
-            claim.number, claim.at.effective, claim.outcome
-        ),
-        (None, Some(m)) => format!("{}: {}", m.at.effective, m.note),
-        (None, None) => String::new(),
-    };
     vec![
-        action.id.to_string(),
-        recs.join(" "),
-        cell(&action.text),
-        cell(action.lead.as_deref().unwrap_or("")),
-        cell(
-            &action
-                .target
-                .as_ref()
-                .map_or(String::new(), |t| t.to_string()),
-        ),
+        row.id.to_string(),
+        row.recommendations.clone(),
+        cell(row.text),
+        cell(row.lead),
+        cell(&row.target),
         status,
-        category(action, today).label().to_string(),
-        cell(&latest),
+        row.category.label().to_string(),
+        cell(&row.latest),
         format!(
             "{} by {}",
-            format_short(action.last_changed.recorded_at),
-            cell(&action.last_changed.actor)
+            format_short(row.last_changed.recorded_at),
+            cell(&row.last_changed.actor)
         ),
     ]
 }

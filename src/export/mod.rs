@@ -1,28 +1,31 @@
-//! Views of the ledger for other programs and people: the plan as JSON, the
-//! audit trail as JSON, the raw chain as JSON Lines, the plan as a CSV in the
-//! Home Office template's columns, and reports in Markdown and HTML.
+//! Views of the ledger for other programs and people: the raw chain as JSON
+//! Lines, the plan as a CSV in the Home Office template's columns, and
+//! reports in Markdown and HTML. (The `--json` shapes, `export --format
+//! json` among them, are `wire`'s.)
 //!
 //! Every writer here is handed what it shows and writes to a `&mut dyn
 //! Write`; none opens a ledger, reads a clock or touches the file system, so
-//! the same inputs always give the same bytes.
+//! the same inputs always give the same bytes. The rows the reports show are
+//! built once, in `query::report`; the writers here only render them.
 
 pub mod csv;
 pub mod events;
 pub mod html;
-pub mod json;
 pub mod markdown;
 
 use chrono::NaiveDate;
 
 use crate::event::Micros;
 use crate::projection::State;
-use crate::query::audit::{self, Entry};
+use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry};
+use crate::query::report::Backdated;
 use crate::query::summary::{self, Summary};
 use crate::store::StoredEvent;
 use crate::store::chain_check::Report;
 
-/// Everything a report shows, gathered once by the caller.
-pub struct View<'a> {
+/// Everything a report shows, gathered once by the caller. (Not to be
+/// confused with `ledger::View`, a point on the two time axes.)
+pub struct ReportInput<'a> {
     /// The state folded from `events`.
     pub state: &'a State,
     /// Every stored event, in order.
@@ -35,14 +38,26 @@ pub struct View<'a> {
     pub generated_at: Micros,
 }
 
-impl View<'_> {
-    /// The full audit trail, with the default backdating threshold.
+impl ReportInput<'_> {
+    /// The backdating threshold the reports judge by, in days.
+    pub const BACKDATED_DAYS: i64 = DEFAULT_BACKDATED_DAYS;
+
+    /// The full audit trail, with [`Self::BACKDATED_DAYS`] as the threshold.
     pub fn trail(&self) -> Vec<Entry> {
-        audit::trail(self.events, &audit::Filter::default())
+        let filter = audit::Filter {
+            backdated_days: Some(Self::BACKDATED_DAYS),
+            ..audit::Filter::default()
+        };
+        audit::trail(self.events, &filter)
     }
 
     pub fn summary(&self, trail: &[Entry]) -> Summary {
         summary::summarize(self.state, trail, self.today)
+    }
+
+    /// The backdated entries of `trail` (from [`Self::trail`]).
+    pub fn backdated<'t>(&self, trail: &'t [Entry]) -> Backdated<'t> {
+        Backdated::of(trail, Self::BACKDATED_DAYS)
     }
 
     /// "seq 41, 3f2a…" style head description: the full hash.

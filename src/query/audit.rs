@@ -12,6 +12,7 @@ use crate::id::{ActionId, PlanId};
 use crate::ledger::View;
 use crate::projection::State;
 use crate::projection::valid_from;
+use crate::query::select::agency_matches;
 use crate::store::StoredEvent;
 use crate::time::{day_of, format_micros};
 
@@ -64,7 +65,12 @@ impl Filter {
             Some(wanted) => have.is_some_and(|h| h.to_lowercase().contains(&wanted.to_lowercase())),
         };
         matches_text(&self.actor, Some(&entry.actor))
-            && matches_text(&self.agency, entry.agency.as_deref())
+            && self.agency.as_deref().is_none_or(|wanted| {
+                entry
+                    .agency
+                    .as_deref()
+                    .is_some_and(|agency| agency_matches(agency, wanted))
+            })
             && self.since.is_none_or(|t| entry.recorded_at >= t)
             && self.until.is_none_or(|t| entry.recorded_at <= t)
             && self.plan.is_none_or(|p| entry.plan == Some(p))

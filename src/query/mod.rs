@@ -1,6 +1,9 @@
-//! Read-only questions over the ledger: who changed what and when, and the
-//! plan at a glance.
+//! Read-only questions over the ledger: who changed what and when, what
+//! changed between two points, which plans and actions a view selects, the
+//! plan at a glance, and the rows people read in every report.
 
 pub mod audit;
 pub mod diff;
+pub mod report;
+pub mod select;
 pub mod summary;

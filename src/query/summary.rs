@@ -35,7 +35,7 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use crate::id::{ActionId, ClaimNo, PlanId};
-use crate::projection::{Action, State};
+use crate::projection::{Action, Change, State};
 use crate::query::audit::Entry;
 use crate::status::Status;
 use crate::time::day_of;
@@ -170,21 +170,27 @@ pub struct Awaiting {
     pub agency: String,
     pub claim: ClaimNo,
     pub outcome: String,
-    pub claimed_by: String,
-    /// When the ledger learned of the claim.
-    pub recorded_at: crate::event::Micros,
-    /// The completion date the claimant stated, if any.
-    pub effective: Option<crate::date::FuzzyDate>,
+    /// Who claimed, the completion date they stated (if any) and when the
+    /// ledger learned of the claim.
+    pub at: Change,
     /// Whole days from the claim's recorded day to `today` (0 if `today` is
     /// earlier, as in a view of a past date).
     pub days_waiting: i64,
 }
 
 impl Awaiting {
+    /// "A3 claim 1".
+    pub fn reference(&self) -> String {
+        format!("{} claim {}", self.action, self.claim)
+    }
+
     /// The stated completion date, or "not stated".
     pub fn completed(&self) -> String {
-        self.effective
-            .map_or_else(|| "not stated".to_string(), |d| d.to_string())
+        if self.at.effective_stated {
+            self.at.effective.to_string()
+        } else {
+            "not stated".to_string()
+        }
     }
 }
 
@@ -245,16 +251,14 @@ pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary 
                 agency: action.agency.clone(),
                 claim: claim.number,
                 outcome: claim.outcome.clone(),
-                claimed_by: claim.at.actor.clone(),
-                recorded_at: claim.at.recorded_at,
-                effective: claim.at.effective_stated.then_some(claim.at.effective),
+                at: claim.at.clone(),
                 // Waiting starts when the ledger learned of the claim; in a
                 // view of a date before that, it has not started.
                 days_waiting: (today - day_of(claim.at.recorded_at)).num_days().max(0),
             });
         }
     }
-    awaiting.sort_by_key(|a| (a.recorded_at, a.action));
+    awaiting.sort_by_key(|a| (a.at.recorded_at, a.action));
 
     let mut backdated_entries = 0;
     for entry in entries.iter().filter(|e| e.backdated_days.is_some()) {
@@ -303,7 +307,7 @@ mod tests {
     use crate::date::{FuzzyDate, Target};
     #[allow(unused_imports)]
     use crate::id::{ActionId, ClaimNo, PlanId, RecId};
-    use crate::projection::{Change, Claim, Milestone};
+    use crate::projection::{Claim, Milestone};
 
     fn change(day: &str) -> Change {
         let date = FuzzyDate::parse_iso(day).unwrap();

@@ -144,6 +144,13 @@ pub enum ProblemKind {
     SnapshotWrong { at: u64, fault: SnapshotFault },
     #[error("a snapshot names event {at}, which the chain does not hold")]
     SnapshotWithoutEvent { at: u64 },
+    /// The store could not be opened or read: damage below the chain, in
+    /// the storage engine's own files (reported at seq 0).
+    #[error("{damage}")]
+    StorageUnreadable {
+        #[source]
+        damage: DamageKind,
+    },
 }
 
 impl ProblemKind {
@@ -180,6 +187,7 @@ impl ProblemKind {
             ProblemKind::BrokenRule { .. } => "broken_rule",
             ProblemKind::SnapshotWrong { .. } => "snapshot_wrong",
             ProblemKind::SnapshotWithoutEvent { .. } => "snapshot_without_event",
+            ProblemKind::StorageUnreadable { .. } => "storage_unreadable",
         }
     }
 }
@@ -220,6 +228,14 @@ impl Report {
     /// The lowest sequence number any problem concerns.
     pub fn first_bad_seq(&self) -> Option<u64> {
         self.problems.iter().map(|p| p.seq).min()
+    }
+
+    /// The report on a store that could not be opened or read because it
+    /// is damaged: nothing read, one problem at seq 0.
+    pub fn unreadable(damage: DamageKind) -> Report {
+        let mut report = Report::default();
+        report.problem(0, ProblemKind::StorageUnreadable { damage });
+        report
     }
 
     pub(crate) fn problem(&mut self, seq: u64, kind: ProblemKind) {
@@ -349,24 +365,36 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
 }
 
 fn check_record(report: &mut Report, seq: u64, record: &Record) {
-    match (&record.event, seq) {
-        (Event::LedgerCreated { format_version, .. }, 0) if *format_version != FORMAT_VERSION => {
-            report.problem(
-                0,
-                ProblemKind::GenesisFormatVersion {
-                    found: *format_version,
-                },
-            );
+    // Only the genesis event is told apart here; what every other event may
+    // say is the rule book's to decide (`rules`, replayed by `integrity`).
+    let genesis_version = match &record.event {
+        Event::LedgerCreated { format_version, .. } => Some(*format_version),
+        Event::PlanAdded { .. }
+        | Event::RecommendationAdded { .. }
+        | Event::ActionAdded { .. }
+        | Event::StatusChanged { .. }
+        | Event::MilestoneNoted { .. }
+        | Event::CompletionClaimed { .. }
+        | Event::ClaimAccepted { .. }
+        | Event::ClaimChallenged { .. }
+        | Event::ActionWithdrawn { .. }
+        | Event::TargetChanged { .. }
+        | Event::SourceImported { .. }
+        | Event::ImportWarning { .. } => None,
+    };
+    match (genesis_version, seq) {
+        (Some(found), 0) if found != FORMAT_VERSION => {
+            report.problem(0, ProblemKind::GenesisFormatVersion { found });
         }
-        (Event::LedgerCreated { .. }, 0) => {}
-        (_, 0) => report.problem(
+        (Some(_), 0) => {}
+        (None, 0) => report.problem(
             0,
             ProblemKind::FirstNotGenesis {
                 kind: record.event.kind(),
             },
         ),
-        (Event::LedgerCreated { .. }, _) => report.problem(seq, ProblemKind::SecondGenesis),
-        _ => {}
+        (Some(_), _) => report.problem(seq, ProblemKind::SecondGenesis),
+        (None, _) => {}
     }
     if record.actor.trim().is_empty() {
         report.problem(seq, ProblemKind::NoActor);

@@ -16,13 +16,23 @@
 //! after they are flushed *and* the data file is fsynced (sled 0.34.7's flush
 //! stops at `sync_file_range`). An append states the head it expects and
 //! never replaces a stored event. One process at a time: the lock file is
-//! taken before sled is opened.
+//! taken before sled is opened, and another process waits its turn for as
+//! long as its [`LockWait`] allows.
+//!
+//! Opening is careful with what it finds: `LOCK` is opened without following
+//! a symbolic link, a link anywhere among sled's files is refused, sled's own
+//! leftover temporary files are removed (see [`clear_sled_leftovers`]), and a
+//! sled file the engine cannot read is [`DamageKind::StorageUnreadable`],
+//! naming the file, never the engine's own error text.
 
 pub mod chain_check;
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io;
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Transactional, Tree};
@@ -49,23 +59,85 @@ const FORMAT_KEY: &[u8] = b"format_version";
 const HEAD_KEY: &[u8] = b"head";
 const HEAD_LEN: usize = 8 + 32 + 8 + 8;
 
+/// The free space a write leaves on the disk, at least: room for sled to
+/// grow its data file by a segment (512 KiB) and to write the snapshot of
+/// its page table that the next open needs. A write that would leave less is
+/// refused before anything is written, so that a full disk never stops the
+/// ledger from being read.
+pub const MIN_FREE_BYTES: u64 = 1024 * 1024;
+
+/// How long a wait for another process's lock lasts before the caller is
+/// told (through [`LockWait::on_wait`]) that it is waiting.
+pub const NOTICE_AFTER: Duration = Duration::from_millis(200);
+
+/// How [`Store::open_waiting`] treats a ledger another process has open.
+/// sled allows one process at a time, so readers and writers take turns.
+pub struct LockWait<'a> {
+    /// When to give up; `None` gives up at once.
+    pub until: Option<Instant>,
+    /// Called once, when the wait has lasted [`NOTICE_AFTER`], so that the
+    /// caller can say what it is waiting for.
+    pub on_wait: Option<&'a mut dyn FnMut()>,
+}
+
+impl LockWait<'_> {
+    /// Waits a moment (a second) for a lock held only briefly: a process
+    /// that is exiting, or a child process between fork and exec that
+    /// shares this process's descriptors. What `Store::open` does.
+    pub fn moment() -> LockWait<'static> {
+        LockWait {
+            until: Some(Instant::now() + Duration::from_secs(1)),
+            on_wait: None,
+        }
+    }
+
+    /// Gives up at once if another process holds the lock.
+    pub fn no_wait() -> LockWait<'static> {
+        LockWait {
+            until: None,
+            on_wait: None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("no ledger at {path} (create one with 'planledger init')")]
     NotALedger { path: PathBuf },
     #[error("a ledger already exists at {path}")]
     AlreadyExists { path: PathBuf },
+    #[error(
+        "{path} is not empty: 'planledger init' creates a ledger only in a new or empty directory"
+    )]
+    NotEmpty { path: PathBuf },
     #[error("{path} is a file, not a ledger directory")]
     NotADirectory { path: PathBuf },
-    #[error("ledger {path} is in use by another process")]
-    InUse { path: PathBuf },
+    #[error("ledger {path} is in use by another process{}", Waited(*.waited))]
+    InUse {
+        path: PathBuf,
+        /// How long this process waited for it.
+        waited: Duration,
+    },
+    #[error(
+        "{path} is a symbolic link: planledger never opens a ledger's own files through a link (nothing was written)"
+    )]
+    Link { path: PathBuf },
+    #[error(
+        "the disk holding ledger {path} is full{}: free some space and try again (nothing was written)",
+        FreeSpace(*.free)
+    )]
+    DiskFull {
+        path: PathBuf,
+        /// The bytes free, when a write was refused beforehand.
+        free: Option<u64>,
+    },
     #[error(
         "ledger {path} has format version {found}; this planledger reads version {FORMAT_VERSION} only"
     )]
     UnknownFormat { path: PathBuf, found: u32 },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
-    #[error("the storage engine failed: {0}")]
+    #[error("the storage engine failed: {}", EngineText(.0))]
     Sled(#[from] sled::Error),
     #[error(
         "the ledger changed while this command ran (it was {} when read, now {}); nothing was written",
@@ -78,7 +150,7 @@ pub enum StoreError {
         /// The head sequence number found when writing.
         found: Option<u64>,
     },
-    #[error("the ledger is damaged at sequence {seq}: {kind} (run 'planledger verify')")]
+    #[error("the ledger is damaged{}: {kind} (run 'planledger verify')", AtSeq(*.seq, .kind))]
     Damaged {
         seq: u64,
         #[source]
@@ -111,6 +183,154 @@ pub enum DamageKind {
     Undecodable(#[from] CodecError),
     #[error("a snapshot key of {len} bytes is not a sequence number")]
     SnapshotKeyLength { len: usize },
+    /// sled could not open or read its files: the damage is below the
+    /// chain, in the storage engine's own files.
+    #[error("{} {fault}", .file.display())]
+    StorageUnreadable {
+        /// The sled file found at fault (`db` when no other is).
+        file: PathBuf,
+        fault: StorageFault,
+        #[source]
+        source: sled::Error,
+    },
+    /// sled opened its files and found nothing in them: a damaged header
+    /// makes sled start an empty database over the old one.
+    #[error(
+        "{} holds no ledger: no format version and no events (the file is damaged, or an interrupted 'planledger init' left it; nothing was written over it)",
+        .file.display()
+    )]
+    StorageEmpty { file: PathBuf },
+}
+
+impl DamageKind {
+    /// True for damage in sled's own files rather than at an event.
+    pub fn is_storage(&self) -> bool {
+        matches!(
+            self,
+            DamageKind::StorageUnreadable { .. } | DamageKind::StorageEmpty { .. }
+        )
+    }
+}
+
+/// What is wrong with a sled file, in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StorageFault {
+    #[error(
+        "holds data the storage engine cannot read (the database file is damaged or truncated)"
+    )]
+    Database,
+    #[error("is not the storage engine's configuration (its contents were changed)")]
+    Config,
+    #[error("is too short to be a snapshot of the storage engine's page table (it is truncated)")]
+    SnapshotTruncated,
+    #[error("does not match its checksum (a damaged snapshot of the storage engine's page table)")]
+    SnapshotChecksum,
+}
+
+/// " at sequence 4", or nothing for damage in sled's own files.
+struct AtSeq<'a>(u64, &'a DamageKind);
+
+impl std::fmt::Display for AtSeq<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.1.is_storage() {
+            Ok(())
+        } else {
+            write!(f, " at sequence {}", self.0)
+        }
+    }
+}
+
+/// " (waited 60 s)", or nothing for a wait under a second.
+struct Waited(Duration);
+
+impl std::fmt::Display for Waited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_secs() {
+            0 => Ok(()),
+            secs => write!(f, " (waited {secs} s)"),
+        }
+    }
+}
+
+/// " (12 KiB free; a write leaves at least 1024 KiB)", or nothing.
+struct FreeSpace(Option<u64>);
+
+impl std::fmt::Display for FreeSpace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(free) => write!(
+                f,
+                " ({} KiB free; a write leaves at least {} KiB)",
+                free / 1024,
+                MIN_FREE_BYTES / 1024
+            ),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A sled error in words a user can read: never its Debug text (a file
+/// offset as `Some(Inline(348))`, "backtrace ()").
+struct EngineText<'a>(&'a sled::Error);
+
+impl std::fmt::Display for EngineText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            sled::Error::Io(e) => write!(f, "{e}"),
+            sled::Error::Corruption { .. } => {
+                f.write_str("it read corrupted data (run 'planledger verify')")
+            }
+            sled::Error::ReportableBug(_) => {
+                f.write_str("it found its files inconsistent (run 'planledger verify')")
+            }
+            sled::Error::Unsupported(what) => write!(f, "Unsupported: {what}"),
+            sled::Error::CollectionNotFound(_) => f.write_str("a tree it expected is missing"),
+        }
+    }
+}
+
+/// True for a sled error that means its files are damaged, as opposed to
+/// an I/O problem of the moment (permission denied, a full disk).
+fn is_engine_damage(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => matches!(
+            io.kind(),
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData
+        ),
+        sled::Error::Corruption { .. }
+        | sled::Error::ReportableBug(_)
+        | sled::Error::Unsupported(_)
+        | sled::Error::CollectionNotFound(_) => true,
+    }
+}
+
+impl StoreError {
+    /// True when the ledger's stored data is damaged (an integrity
+    /// failure), as opposed to a refusal or a problem of the moment.
+    pub fn is_damage(&self) -> bool {
+        match self {
+            StoreError::Damaged { .. } => true,
+            StoreError::Sled(e) => is_engine_damage(e),
+            _ => false,
+        }
+    }
+
+    /// The damage this error reports, for a `verify` report; the error
+    /// itself when it is no damage. A sled error met while reading is
+    /// placed in the data file `sled/db` of the ledger at `dir`.
+    pub fn into_damage(self, dir: &Path) -> Result<DamageKind, StoreError> {
+        match self {
+            StoreError::Damaged { kind, .. } => Ok(kind),
+            StoreError::Sled(source) if is_engine_damage(&source) => {
+                Ok(DamageKind::StorageUnreadable {
+                    file: dir.join(SLED_DIR).join("db"),
+                    fault: StorageFault::Database,
+                    source,
+                })
+            }
+            other => Err(other),
+        }
+    }
 }
 
 /// A head sequence number in words: "at event 3", or "empty".
@@ -215,33 +435,82 @@ pub struct Store {
     meta: Tree,
     txs: Tree,
     snapshots: Tree,
+    // Fields drop in order: sled first, then the refresh (which reopens
+    // sled once if this store wrote), then the lock.
+    refresh: SnapshotRefresh,
     // Held for the life of the store; the OS releases the lock on close.
     _lock: File,
 }
 
-impl Store {
-    /// Creates the ledger directory and its empty database. The caller
-    /// appends the genesis event; until then the ledger counts as not yet
-    /// created, so an interrupted `init` can simply be run again.
-    pub fn create(dir: &Path) -> Result<Store, StoreError> {
-        if dir.exists() && !dir.is_dir() {
-            return Err(StoreError::NotADirectory {
-                path: dir.to_path_buf(),
-            });
+/// Leaves sled's snapshot of its page table current after a write.
+///
+/// sled 0.34.7 writes that snapshot only while opening, and only when its
+/// log has grown since the last one: so the first open after a write, even
+/// by a reader, has to write a file, and fails on a full disk. sled has no
+/// setting to avoid it (`Config::snapshot_after_ops` and `snapshot_path`
+/// do nothing in 0.34.7, and there is no read-only mode). So a store that
+/// wrote reopens sled once as it closes, still holding the ledger's lock:
+/// the snapshot is then written by the writer, and the next reader finds
+/// nothing to write. A failure here is harmless: the next open writes the
+/// snapshot itself, and removes any temporary file left behind.
+struct SnapshotRefresh {
+    sled_dir: PathBuf,
+    wrote: AtomicBool,
+}
+
+impl Drop for SnapshotRefresh {
+    fn drop(&mut self) {
+        if self.wrote.load(Ordering::Relaxed) {
+            let _ = open_sled(&self.sled_dir);
         }
-        fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
-        let store = Store::open_unchecked(dir)?;
+    }
+}
+
+impl Store {
+    /// Creates the ledger directory and its empty database, in a directory
+    /// that is new or empty (never over anything already there). The caller
+    /// appends the genesis event.
+    pub fn create(dir: &Path) -> Result<Store, StoreError> {
+        Store::create_waiting(dir, LockWait::moment())
+    }
+
+    /// [`Store::create`], waiting for another process as `wait` says.
+    pub fn create_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+        let path = || dir.to_path_buf();
+        match fs::symlink_metadata(dir) {
+            Ok(m) if m.is_dir() || (m.is_symlink() && dir.is_dir()) => {
+                let mut entries = fs::read_dir(dir).map_err(|source| io_error(dir, source))?;
+                if entries.next().is_some() {
+                    return Err(if dir.join(SLED_DIR).exists() {
+                        StoreError::AlreadyExists { path: path() }
+                    } else {
+                        StoreError::NotEmpty { path: path() }
+                    });
+                }
+            }
+            Ok(_) => return Err(StoreError::NotADirectory { path: path() }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
+            }
+            Err(source) => return Err(io_error(dir, source)),
+        }
+        let store = Store::open_unchecked(dir, wait)?;
+        // Another `init` may have got here first, between the check above
+        // and the lock.
         if !store.events.is_empty() || store.meta.get(FORMAT_KEY)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                path: dir.to_path_buf(),
-            });
+            return Err(StoreError::AlreadyExists { path: path() });
         }
         Ok(store)
     }
 
     /// Opens an existing ledger and checks its format version.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let store = Store::open_for_verify(dir)?;
+        Store::open_waiting(dir, LockWait::moment())
+    }
+
+    /// [`Store::open`], waiting for another process as `wait` says.
+    pub fn open_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+        let store = Store::open_for_verify_waiting(dir, wait)?;
         store.format_version()?;
         Ok(store)
     }
@@ -249,21 +518,38 @@ impl Store {
     /// Opens a ledger whose format version may be missing or unreadable
     /// (damage that `verify` reports), but not one of another version.
     pub fn open_for_verify(dir: &Path) -> Result<Store, StoreError> {
-        if !dir.join(SLED_DIR).is_dir() {
+        Store::open_for_verify_waiting(dir, LockWait::moment())
+    }
+
+    /// [`Store::open_for_verify`], waiting for another process as `wait`
+    /// says.
+    pub fn open_for_verify_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+        // `symlink_metadata`, so that a `sled` link is refused, not followed.
+        let sled = fs::symlink_metadata(dir.join(SLED_DIR));
+        if !sled.is_ok_and(|m| m.is_dir() || m.is_symlink()) {
             return Err(StoreError::NotALedger {
                 path: dir.to_path_buf(),
             });
         }
-        let store = Store::open_unchecked(dir)?;
+        let store = Store::open_unchecked(dir, wait)?;
         match store.format_version() {
+            // Files with nothing in them: there is no chain to check.
+            Err(
+                e @ StoreError::Damaged {
+                    kind: DamageKind::StorageEmpty { .. },
+                    ..
+                },
+            ) => Err(e),
             Err(StoreError::Damaged { .. }) | Ok(()) => Ok(store),
             Err(e) => Err(e),
         }
     }
 
     /// Checks the stored format version: this version is fine; another
-    /// version is [`StoreError::UnknownFormat`]; none at all is a ledger
-    /// never finished (no events) or damaged (events without a version).
+    /// version is [`StoreError::UnknownFormat`]; none at all is damage,
+    /// whether events are stored (the version was lost) or not (sled found
+    /// nothing in its files: a damaged header, or an `init` that never
+    /// finished).
     pub fn format_version(&self) -> Result<(), StoreError> {
         let path = || self.dir.to_path_buf();
         match self.meta.get(FORMAT_KEY)? {
@@ -278,7 +564,12 @@ impl Store {
                     kind: DamageKind::FormatVersionUnreadable { stored: v.to_vec() },
                 }),
             },
-            None if self.events.is_empty() => Err(StoreError::NotALedger { path: path() }),
+            None if self.events.is_empty() => Err(StoreError::Damaged {
+                seq: 0,
+                kind: DamageKind::StorageEmpty {
+                    file: self.dir.join(SLED_DIR).join("db"),
+                },
+            }),
             None => Err(StoreError::Damaged {
                 seq: 0,
                 kind: DamageKind::FormatVersionMissing,
@@ -286,16 +577,26 @@ impl Store {
         }
     }
 
-    fn open_unchecked(dir: &Path) -> Result<Store, StoreError> {
+    fn open_unchecked(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
         let lock_path = dir.join(LOCK_FILE);
+        // O_NOFOLLOW: a `LOCK` that is a symbolic link is refused, and
+        // nothing is created at its target.
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&lock_path)
-            .map_err(|source| io_error(&lock_path, source))?;
-        take_lock(&lock, dir, &lock_path)?;
-        let db = open_sled(&dir.join(SLED_DIR))?;
+            .map_err(|source| match source.raw_os_error() {
+                Some(libc::ELOOP) => StoreError::Link {
+                    path: lock_path.clone(),
+                },
+                _ => io_error(&lock_path, source),
+            })?;
+        take_lock(&lock, dir, &lock_path, wait)?;
+        let sled_dir = dir.join(SLED_DIR);
+        clear_sled_leftovers(&sled_dir)?;
+        let db = open_sled(&sled_dir).map_err(|e| open_error(dir, &sled_dir, e))?;
         Ok(Store {
             dir: dir.to_path_buf(),
             events: db.open_tree(EVENTS_TREE)?,
@@ -303,6 +604,10 @@ impl Store {
             txs: db.open_tree(TXS_TREE)?,
             snapshots: db.open_tree(SNAPSHOTS_TREE)?,
             db,
+            refresh: SnapshotRefresh {
+                sled_dir,
+                wrote: AtomicBool::new(false),
+            },
             _lock: lock,
         })
     }
@@ -333,6 +638,7 @@ impl Store {
         expected: Option<u64>,
         tx: PendingTx,
     ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.check_free_space()?;
         let head = self.head()?;
         if head.map(|h| h.seq) != expected {
             return Err(StoreError::Conflict {
@@ -412,21 +718,54 @@ impl Store {
             Err(TransactionError::Abort(found)) => {
                 return Err(StoreError::Conflict { expected, found });
             }
-            Err(TransactionError::Storage(e)) => return Err(e.into()),
+            Err(TransactionError::Storage(e)) => return Err(self.engine_error(e)),
         }
+        self.refresh.wrote.store(true, Ordering::Relaxed);
         self.sync()?;
         Ok(written)
+    }
+
+    /// Refuses a write that would leave less than [`MIN_FREE_BYTES`] free
+    /// on the disk holding the ledger. If the free space cannot be read,
+    /// the write goes ahead (and a full disk fails it plainly).
+    fn check_free_space(&self) -> Result<(), StoreError> {
+        match fs2::available_space(self.dir.join(SLED_DIR)) {
+            Ok(free) if free < MIN_FREE_BYTES => Err(StoreError::DiskFull {
+                path: self.dir.clone(),
+                free: Some(free),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A sled error met while writing, with a full disk said plainly.
+    fn engine_error(&self, e: sled::Error) -> StoreError {
+        match e {
+            sled::Error::Io(io) if io.kind() == io::ErrorKind::StorageFull => {
+                StoreError::DiskFull {
+                    path: self.dir.clone(),
+                    free: None,
+                }
+            }
+            e => StoreError::Sled(e),
+        }
     }
 
     /// Makes everything written so far durable: sled's flush, then an fsync
     /// of its data file, its blob files and its directory.
     fn sync(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.db.flush().map_err(|e| self.engine_error(e))?;
         let sled_dir = self.dir.join(SLED_DIR);
         let fsync = |path: &Path| -> Result<(), StoreError> {
             File::open(path)
                 .and_then(|f| f.sync_all())
-                .map_err(|source| io_error(path, source))
+                .map_err(|source| match source.kind() {
+                    io::ErrorKind::StorageFull => StoreError::DiskFull {
+                        path: self.dir.clone(),
+                        free: None,
+                    },
+                    _ => io_error(path, source),
+                })
         };
         fsync(&sled_dir.join("db"))?;
         let blobs = sled_dir.join("blobs");
@@ -618,38 +957,116 @@ pub(crate) enum RawTree {
     Txs,
 }
 
-/// Takes the ledger's exclusive lock. A lock held only for a moment (a
-/// process that is exiting, or a child process between fork and exec that
-/// briefly shares this process's descriptors) is waited for, up to a
-/// second; a lock still held after that belongs to another user of the
-/// ledger.
-fn take_lock(lock: &File, dir: &Path, lock_path: &Path) -> Result<(), StoreError> {
-    const WAIT: std::time::Duration = std::time::Duration::from_millis(10);
-    const TRIES: u32 = 100;
-    let mut tries = 0;
+/// Takes the ledger's exclusive lock, waiting for another process as
+/// `wait` says: polling, and calling `wait.on_wait` once if the wait lasts
+/// longer than [`NOTICE_AFTER`].
+fn take_lock(
+    lock: &File,
+    dir: &Path,
+    lock_path: &Path,
+    mut wait: LockWait<'_>,
+) -> Result<(), StoreError> {
+    const POLL: Duration = Duration::from_millis(10);
+    let started = Instant::now();
+    let mut told = false;
     loop {
         match lock.try_lock() {
             Ok(()) => return Ok(()),
-            Err(TryLockError::WouldBlock) if tries < TRIES => {
-                tries += 1;
-                std::thread::sleep(WAIT);
-            }
             Err(TryLockError::WouldBlock) => {
-                return Err(StoreError::InUse {
-                    path: dir.to_path_buf(),
-                });
+                let now = Instant::now();
+                let Some(left) = wait
+                    .until
+                    .and_then(|until| until.checked_duration_since(now))
+                else {
+                    return Err(StoreError::InUse {
+                        path: dir.to_path_buf(),
+                        waited: now - started,
+                    });
+                };
+                if !told && now - started >= NOTICE_AFTER {
+                    told = true;
+                    if let Some(tell) = wait.on_wait.as_mut() {
+                        tell();
+                    }
+                }
+                std::thread::sleep(POLL.min(left));
             }
             Err(TryLockError::Error(source)) => return Err(io_error(lock_path, source)),
         }
     }
 }
 
+/// Refuses symbolic links among sled's files and removes the temporary
+/// files sled 0.34.7 leaves behind when it is stopped while writing a
+/// snapshot. Called only while holding the ledger's exclusive lock.
+///
+/// sled writes the snapshot of its page table (`pagecache/snapshot.rs`,
+/// `write_snapshot`) to `snap.<lsn as 16 hex digits>.generating`, fsyncs
+/// it, renames it to `snap.<lsn>`, and only then removes older snapshots.
+/// It writes one while opening (and only then), derived from the previous
+/// snapshot and the log in `db`. But when it opens, it reads the last of
+/// *all* `snap.*` files by name (`Config::get_snapshot_files` leaves out
+/// only `*.in___motion`), `.generating` included, and a partial one (a
+/// process killed while writing it, or a full disk: an empty file) fails
+/// its length or checksum test, so sled refuses to open at all.
+///
+/// Removing a `.generating` file loses nothing: it is a copy in progress
+/// of what sled derives from the previous snapshot and the log, which are
+/// untouched until the rename, and the older snapshot it would have
+/// replaced is still there; without it sled derives the same again. No
+/// other process can be writing one, because sled is opened only under
+/// our lock. Only names of exactly that form are removed.
+fn clear_sled_leftovers(sled_dir: &Path) -> Result<(), StoreError> {
+    let entries = match fs::read_dir(sled_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(match fs::symlink_metadata(sled_dir) {
+                Ok(m) if m.is_symlink() => StoreError::Link {
+                    path: sled_dir.to_path_buf(),
+                },
+                _ => io_error(sled_dir, source),
+            });
+        }
+    };
+    if fs::symlink_metadata(sled_dir).is_ok_and(|m| m.is_symlink()) {
+        return Err(StoreError::Link {
+            path: sled_dir.to_path_buf(),
+        });
+    }
+    let blobs = sled_dir.join("blobs");
+    let blob_entries = fs::read_dir(&blobs).into_iter().flatten();
+    for entry in entries.chain(blob_entries) {
+        let entry = entry.map_err(|source| io_error(sled_dir, source))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|source| io_error(&path, source))?;
+        if kind.is_symlink() {
+            return Err(StoreError::Link { path });
+        }
+        let name = entry.file_name();
+        if kind.is_file() && name.to_str().is_some_and(is_snapshot_temporary) {
+            fs::remove_file(&path).map_err(|source| io_error(&path, source))?;
+        }
+    }
+    Ok(())
+}
+
+/// `snap.` ‖ 16 hex digits ‖ `.generating`: the name sled 0.34.7 gives a
+/// snapshot while it writes it.
+fn is_snapshot_temporary(name: &str) -> bool {
+    name.strip_prefix("snap.")
+        .and_then(|rest| rest.strip_suffix(".generating"))
+        .is_some_and(|lsn| lsn.len() == 16 && lsn.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// Opens sled. We hold the ledger's own lock, so if sled's lock on its data
 /// file is still taken, it is held by this process's previous instance of
 /// the same database, whose background threads release it moments after it
 /// is dropped: wait for that rather than fail.
-fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
-    const WAIT: std::time::Duration = std::time::Duration::from_millis(10);
+fn open_sled(path: &Path) -> Result<sled::Db, sled::Error> {
+    const WAIT: Duration = Duration::from_millis(10);
     const TRIES: u32 = 500;
     let config = sled::Config::new()
         .path(path)
@@ -664,9 +1081,88 @@ fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
                 tries += 1;
                 std::thread::sleep(WAIT);
             }
-            result => return Ok(result?),
+            result => return result,
         }
     }
+}
+
+/// What a failure to open sled means for a user: a full disk, an I/O
+/// problem of the moment (permission denied), or damage, naming the file.
+fn open_error(dir: &Path, sled_dir: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.kind() == io::ErrorKind::StorageFull => StoreError::DiskFull {
+            path: dir.to_path_buf(),
+            free: None,
+        },
+        sled::Error::Io(io)
+            if !matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData
+            ) =>
+        {
+            io_error(sled_dir, io)
+        }
+        source => {
+            let (file, fault) = unreadable_file(sled_dir);
+            StoreError::Damaged {
+                seq: 0,
+                kind: DamageKind::StorageUnreadable {
+                    file,
+                    fault,
+                    source,
+                },
+            }
+        }
+    }
+}
+
+/// The configuration sled 0.34.7 writes to `conf` for this ledger's
+/// settings, before its 4-byte checksum.
+const SLED_CONF: &[u8] = b"segment_size: 524288\nuse_compression: false\nversion: 0.34\n";
+
+/// Which sled file made sled refuse to open, by the checks sled makes in
+/// the order it makes them: `conf` (which sled parses, ignoring its
+/// checksum: anything but what it wrote is at fault), then the snapshot it
+/// would read (the last `snap.*` by name: longer than 12 bytes, ending in
+/// its length and a CRC-32 of the rest), else the data file `db`.
+fn unreadable_file(sled_dir: &Path) -> (PathBuf, StorageFault) {
+    let read = |path: &Path| -> Option<Vec<u8>> {
+        let mut bytes = Vec::new();
+        File::open(path).ok()?.read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    };
+    let conf = sled_dir.join("conf");
+    if let Some(bytes) = read(&conf) {
+        // sled rewrites a `conf` of 8 bytes or less rather than read it.
+        if bytes.len() > 8 && bytes.get(..bytes.len() - 4) != Some(SLED_CONF) {
+            return (conf, StorageFault::Config);
+        }
+    }
+    let mut snapshots: Vec<PathBuf> = fs::read_dir(sled_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("snap.") && !n.ends_with(".in___motion"))
+        })
+        .collect();
+    snapshots.sort();
+    if let Some(snapshot) = snapshots.pop()
+        && let Some(bytes) = read(&snapshot)
+    {
+        if bytes.len() <= 12 {
+            return (snapshot, StorageFault::SnapshotTruncated);
+        }
+        let (body, trailer) = bytes.split_at(bytes.len() - 4);
+        let stored = u32::from_le_bytes(trailer.try_into().expect("4 bytes"));
+        if crc32fast::hash(&body[..body.len() - 8]) != stored {
+            return (snapshot, StorageFault::SnapshotChecksum);
+        }
+    }
+    (sled_dir.join("db"), StorageFault::Database)
 }
 
 fn decode_seq(key: &[u8]) -> Option<u64> {

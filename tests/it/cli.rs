@@ -299,7 +299,8 @@ fn a_second_process_is_told_the_ledger_is_in_use_and_writes_nothing() {
     let clock = Arc::new(FixedClock::new(start_time()));
     let held = open_ledger(&fx.dir(), clock);
     for args in [&["note", "A1", "Met the lead"][..], &["show"], &["verify"]] {
-        let out = fx.run(args);
+        // Commands wait for the ledger by default; --no-wait fails at once.
+        let out = fx.run(&[args, &["--no-wait"]].concat());
         assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
         assert!(
             out.stderr.contains("is in use by another process"),
@@ -551,4 +552,65 @@ fn a_clock_override_ahead_of_the_real_clock_is_refused_and_writes_nothing() {
         );
     }
     assert_eq!(fx.exported_events().len(), before);
+}
+
+/// Regression (issue: the store under faults): `export -o` renamed a temp
+/// file over whatever was at the path: `-o L/sled/db` destroyed the ledger,
+/// `-o /dev/null` replaced the device with a file, and every report became
+/// 0600 whatever the umask or the mode of the file it replaced.
+#[test]
+fn export_never_writes_inside_the_ledger_nor_replaces_what_is_not_a_file() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+
+    let fx = with_action();
+    let before = fx.exported_events();
+    let db = fx.dir().join("sled").join("db");
+    let db_bytes = std::fs::read(&db).expect("sled/db");
+    for inside in [db.clone(), fx.dir().join("report.csv")] {
+        let out = fx.run(&["export", "--format", "csv", "-o", inside.to_str().unwrap()]);
+        assert_eq!(out.code, 1, "{inside:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("inside the ledger directory"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&db).expect("sled/db"), db_bytes);
+    assert!(!fx.dir().join("report.csv").exists());
+    assert_eq!(fx.exported_events(), before);
+    assert_eq!(fx.run(&["verify"]).code, 0);
+
+    // A directory is refused; '-' is standard output.
+    let folder = fx.tmp.path().join("reports");
+    std::fs::create_dir(&folder).unwrap();
+    let out = fx.run(&["export", "--format", "md", "-o", folder.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
+    let stdout = fx.ok(&["export", "--format", "json", "-o", "-"]);
+    assert!(stdout.stdout.starts_with('{'), "{}", stdout.stdout);
+
+    // A device is written to, never replaced.
+    fx.ok(&["export", "--format", "csv", "-o", "/dev/null"]);
+    let null = std::fs::metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device());
+
+    // A replaced report keeps its mode; a new one follows the umask.
+    let kept = fx.write_file("kept.md", b"old");
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o644)).unwrap();
+    fx.ok(&["export", "--format", "md", "-o", kept.to_str().unwrap()]);
+    let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+    assert!(std::fs::read_to_string(&kept).unwrap().starts_with('#'));
+    let fresh = fx.tmp.path().join("fresh.md");
+    let mut shell = Process::new("sh");
+    shell
+        .arg("-c")
+        .arg(r#"umask 027 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_planledger"))
+        .args(["--ledger", fx.dir().to_str().unwrap()])
+        .args(["export", "--format", "md", "-o", fresh.to_str().unwrap()]);
+    let out = run(&mut shell);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
 }

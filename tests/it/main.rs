@@ -1,11 +1,16 @@
 //! The integration tests, as one test binary: tampering with stored bytes,
 //! killing a writer mid-append, a model of random command sequences,
-//! snapshots, and the command line run as a real process. `support` holds
-//! the shared helpers: a temporary ledger with a fixed clock and a small plan.
+//! snapshots, the command line run as a real process, and the JSON shapes
+//! pinned by golden files. `support` holds the shared helpers: a temporary
+//! ledger with a fixed clock and a small plan. One check lives outside this
+//! binary: the HTML report rendered in headless Chromium
+//! (`tests/browser.rs`), a target of its own so that it can be reported as
+//! ignored at run time where Chromium is missing.
 
 mod campaign;
 mod cli;
 mod crash;
+mod faults;
 mod import;
 mod model;
 mod replay;
@@ -14,3 +19,4 @@ mod rulebook;
 mod snapshots;
 mod support;
 mod tamper;
+mod wire;

@@ -1,0 +1,354 @@
+//! The rows people read, built once: the counts row of a plan, an agency or
+//! all plans; the categories per plan; one row per action with its "latest"
+//! cell; the claims awaiting assurance; and the backdated entries with the
+//! threshold they were judged by.
+//!
+//! Thin printers render them: the terminal (`cli::summary`, `cli::show`),
+//! Markdown (`export::markdown`) and HTML (`export::html`). A row holds
+//! values, never markup or escapes: each printer escapes, clips and formats
+//! the cells for its medium, so a row says the same thing wherever it is
+//! shown.
+
+use chrono::NaiveDate;
+
+use crate::id::{ActionId, PlanId};
+use crate::projection::{Action, Change};
+use crate::query::audit::Entry;
+use crate::query::summary::{Category, Counts, Summary, category};
+use crate::status::Status;
+
+/// What a counts row is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label<'a> {
+    Plan {
+        id: PlanId,
+        title: &'a str,
+    },
+    /// An agency within the plan of the rows above it.
+    Agency(&'a str),
+    /// Every action of every plan (only when there is more than one plan).
+    AllPlans,
+}
+
+/// One row of counts: actions, by status, overdue, awaiting assurance and
+/// backdated entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountsRow<'a> {
+    pub label: Label<'a>,
+    pub counts: &'a Counts,
+}
+
+/// The headers of a counts row's numbers, in [`CountsRow::numbers`] order.
+pub fn count_columns() -> Vec<&'static str> {
+    let mut columns = vec!["actions"];
+    columns.extend(Status::ALL.iter().map(|s| s.as_str()));
+    columns.extend(["overdue", "awaiting assurance", "backdated entries"]);
+    columns
+}
+
+impl CountsRow<'_> {
+    /// The numbers, in [`count_columns`] order.
+    pub fn numbers(&self) -> Vec<usize> {
+        let c = self.counts;
+        let mut numbers = vec![c.actions];
+        numbers.extend(Status::ALL.iter().map(|s| c.status(*s)));
+        numbers.extend([c.overdue, c.awaiting_assurance, c.backdated]);
+        numbers
+    }
+}
+
+/// Each plan, then its agencies in name order; then all plans, when there
+/// is more than one.
+pub fn counts_rows(summary: &Summary) -> Vec<CountsRow<'_>> {
+    let mut rows = Vec::new();
+    for plan in &summary.plans {
+        rows.push(CountsRow {
+            label: Label::Plan {
+                id: plan.plan,
+                title: &plan.title,
+            },
+            counts: &plan.counts,
+        });
+        for agency in &plan.agencies {
+            rows.push(CountsRow {
+                label: Label::Agency(&agency.agency),
+                counts: &agency.counts,
+            });
+        }
+    }
+    if summary.plans.len() > 1 {
+        rows.push(CountsRow {
+            label: Label::AllPlans,
+            counts: &summary.total,
+        });
+    }
+    rows
+}
+
+/// One of the Commissioner's categories: how many actions of each plan, and
+/// of all plans, are in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CategoryRow {
+    pub category: Category,
+    /// In the order of `Summary::plans`.
+    pub per_plan: Vec<usize>,
+    pub total: usize,
+}
+
+/// Every category, in `Category::ALL` order.
+pub fn category_rows(summary: &Summary) -> Vec<CategoryRow> {
+    Category::ALL
+        .iter()
+        .map(|c| CategoryRow {
+            category: *c,
+            per_plan: summary
+                .plans
+                .iter()
+                .map(|p| p.counts.category(*c))
+                .collect(),
+            total: summary.total.category(*c),
+        })
+        .collect()
+}
+
+/// One action as the plan tables show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRow<'a> {
+    pub id: ActionId,
+    pub agency: &'a str,
+    pub text: &'a str,
+    /// The recommendations it answers, "R1 R3".
+    pub recommendations: String,
+    /// Empty when there is no lead.
+    pub lead: &'a str,
+    /// The target as the plan words it; empty when there is none.
+    pub target: String,
+    pub status: Status,
+    pub overdue: bool,
+    pub category: Category,
+    /// The latest claim or milestone, see [`latest`].
+    pub latest: String,
+    pub last_changed: &'a Change,
+}
+
+impl<'a> ActionRow<'a> {
+    /// The row of `action`, judging overdue and its category on `today`.
+    pub fn of(action: &'a Action, today: NaiveDate) -> ActionRow<'a> {
+        ActionRow {
+            id: action.id,
+            agency: &action.agency,
+            text: &action.text,
+            recommendations: action
+                .recommendations
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            lead: action.lead.as_deref().unwrap_or(""),
+            target: action
+                .target
+                .as_ref()
+                .map_or(String::new(), |t| t.to_string()),
+            status: action.status,
+            overdue: action.is_overdue(today),
+            category: category(action, today),
+            latest: latest(action),
+            last_changed: &action.last_changed,
+        }
+    }
+}
+
+/// The "latest" cell: the last claim with its assurance decision, or else
+/// the last milestone, or nothing. "claim 1 (2020-01): Referrals reviewed
+/// (awaiting assurance)", "claim 2 (2021-03): Audit done — challenged: no
+/// register", "2020-09-14: Audit template agreed".
+pub fn latest(action: &Action) -> String {
+    match (action.claims.last(), action.milestones.last()) {
+        (Some(claim), _) => {
+            let decision = match &claim.assurance {
+                None => " (awaiting assurance)".to_string(),
+                Some(a) if a.accepted => format!(" — accepted: {}", a.finding),
+                Some(a) => format!(" — challenged: {}", a.finding),
+            };
+            format!(
+                "claim {} ({}): {}{}",
+                claim.number, claim.at.effective, claim.outcome, decision
+            )
+        }
+        (None, Some(m)) => format!("{}: {}", m.at.effective, m.note),
+        (None, None) => String::new(),
+    }
+}
+
+/// The columns of the claims-awaiting-assurance table; the action column is
+/// `Awaiting::reference` ("A3 claim 1").
+pub const AWAITING_COLUMNS: [&str; 7] = [
+    "action",
+    "agency",
+    "claimed by",
+    "recorded",
+    "completion date",
+    "days waiting",
+    "outcome",
+];
+
+/// The backdated entries of a trail and the threshold they were judged by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backdated<'a> {
+    pub threshold_days: i64,
+    pub entries: Vec<&'a Entry>,
+}
+
+impl<'a> Backdated<'a> {
+    /// The entries of `trail` flagged as backdated; `threshold_days` is the
+    /// threshold the trail was built with.
+    pub fn of(trail: &'a [Entry], threshold_days: i64) -> Backdated<'a> {
+        Backdated {
+            threshold_days,
+            entries: trail
+                .iter()
+                .filter(|e| e.backdated_days.is_some())
+                .collect(),
+        }
+    }
+
+    /// The sentence above the table, or in place of an empty one.
+    pub fn words(&self) -> String {
+        let days = self.threshold_days;
+        if self.entries.is_empty() {
+            format!(
+                "None: no effective date lies more than {days} days before the day it was recorded."
+            )
+        } else {
+            format!(
+                "Entries whose effective date lies more than {days} days before the day the ledger recorded them."
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::summary::{AgencySummary, PlanSummary};
+
+    fn summary_of(plans: usize) -> Summary {
+        let counts = Counts {
+            actions: 3,
+            overdue: 1,
+            ..Counts::default()
+        };
+        Summary {
+            today: NaiveDate::MIN,
+            total: counts.clone(),
+            plans: (1..=plans as u32)
+                .map(|n| PlanSummary {
+                    plan: PlanId::of(n),
+                    title: format!("Plan {n}"),
+                    counts: counts.clone(),
+                    agencies: vec![AgencySummary {
+                        agency: "Police".into(),
+                        counts: counts.clone(),
+                    }],
+                })
+                .collect(),
+            awaiting: Vec::new(),
+            backdated_entries: 0,
+        }
+    }
+
+    #[test]
+    fn the_all_plans_row_comes_only_with_more_than_one_plan() {
+        let one = summary_of(1);
+        let labels: Vec<Label> = counts_rows(&one).iter().map(|r| r.label).collect();
+        assert_eq!(
+            labels,
+            vec![
+                Label::Plan {
+                    id: PlanId::of(1),
+                    title: "Plan 1"
+                },
+                Label::Agency("Police")
+            ]
+        );
+        let two = summary_of(2);
+        let rows = counts_rows(&two);
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[4].label, Label::AllPlans);
+    }
+
+    #[test]
+    fn a_counts_row_has_a_number_for_every_column() {
+        let summary = summary_of(1);
+        let rows = counts_rows(&summary);
+        assert_eq!(rows[0].numbers().len(), count_columns().len());
+        assert_eq!(rows[0].numbers()[0], 3);
+    }
+
+    #[test]
+    fn the_latest_cell_is_the_last_claim_with_its_decision_or_the_last_milestone() {
+        use crate::date::FuzzyDate;
+        use crate::id::{ClaimNo, RecId};
+        use crate::projection::{Assurance, Claim, Milestone};
+        let change = |day: &str| Change {
+            seq: 1,
+            recorded_at: 0,
+            actor: "Lead".into(),
+            effective: FuzzyDate::parse_iso(day).expect("a date"),
+            effective_stated: true,
+        };
+        let mut action = Action {
+            id: ActionId::of(1),
+            plan: PlanId::of(1),
+            agency: "Police".into(),
+            lead: None,
+            text: "Train staff".into(),
+            scope: None,
+            recommendations: vec![RecId::of(1)],
+            target: None,
+            status: Status::Open,
+            status_reason: None,
+            milestones: Vec::new(),
+            claims: Vec::new(),
+            added: change("2019-01-01"),
+            last_changed: change("2019-01-01"),
+            source: None,
+        };
+        assert_eq!(latest(&action), "");
+        action.milestones.push(Milestone {
+            note: "Audit template agreed".into(),
+            at: change("2020-09-14"),
+        });
+        assert_eq!(latest(&action), "2020-09-14: Audit template agreed");
+        action.claims.push(Claim {
+            number: ClaimNo::of(1),
+            outcome: "Referrals reviewed".into(),
+            evidence: Vec::new(),
+            at: change("2020-01"),
+            assurance: None,
+        });
+        assert_eq!(
+            latest(&action),
+            "claim 1 (2020-01): Referrals reviewed (awaiting assurance)"
+        );
+        action.claims[0].assurance = Some(Assurance {
+            accepted: false,
+            finding: "no register".into(),
+            at: change("2020-02"),
+        });
+        assert_eq!(
+            latest(&action),
+            "claim 1 (2020-01): Referrals reviewed — challenged: no register"
+        );
+    }
+
+    #[test]
+    fn the_backdated_words_name_the_threshold() {
+        let none = Backdated::of(&[], 45);
+        assert!(
+            none.words().contains("more than 45 days"),
+            "{}",
+            none.words()
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! Which plans and actions a view shows: `show --plan/--agency/--overdue`,
+//! as a query over a [`State`].
+//!
+//! [`Select::apply`] keeps the plans and actions asked for and drops the
+//! rest; it never adds, changes or reorders anything, so every view of the
+//! selected state (a table, JSON, a report) agrees with the unselected one
+//! about what it does show. An agency is matched the same way everywhere
+//! ([`agency_matches`]), here and in the audit trail's filter.
+
+use chrono::NaiveDate;
+
+use crate::id::PlanId;
+use crate::projection::State;
+
+/// What to keep. The default keeps everything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Select {
+    /// Only this plan and its actions.
+    pub plan: Option<PlanId>,
+    /// Only actions of agencies whose name contains this, ignoring case.
+    pub agency: Option<String>,
+    /// Only actions overdue on this day.
+    pub overdue_on: Option<NaiveDate>,
+}
+
+impl Select {
+    /// The state with only the selected plans and actions.
+    pub fn apply(&self, mut state: State) -> State {
+        if let Some(plan) = self.plan {
+            state.plans.retain(|id, _| *id == plan);
+            state.actions.retain(|_, a| a.plan == plan);
+        }
+        if let Some(wanted) = &self.agency {
+            state
+                .actions
+                .retain(|_, a| agency_matches(&a.agency, wanted));
+        }
+        if let Some(day) = self.overdue_on {
+            state.actions.retain(|_, a| a.is_overdue(day));
+        }
+        state
+    }
+}
+
+/// Whether an agency's name contains `wanted`, ignoring case.
+pub fn agency_matches(agency: &str, wanted: &str) -> bool {
+    agency.to_lowercase().contains(&wanted.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::Id;
+
+    #[test]
+    fn agencies_match_by_substring_ignoring_case() {
+        assert!(agency_matches("Thames Valley Police", "police"));
+        assert!(agency_matches("Thames Valley Police", "VALLEY P"));
+        assert!(!agency_matches("Thames Valley Police", "health"));
+    }
+
+    fn state() -> State {
+        use crate::date::{FuzzyDate, Target};
+        use crate::id::{ActionId, RecId};
+        use crate::projection::{Action, Change};
+        use crate::status::Status;
+        let change = Change {
+            seq: 1,
+            recorded_at: 0,
+            actor: "Lead".into(),
+            effective: FuzzyDate::from_naive(NaiveDate::MIN),
+            effective_stated: false,
+        };
+        let mut state = State::default();
+        let rows = [
+            (1, 1, "Thames Valley Police", "2019-07"),
+            (2, 1, "Oxford Health", "2019-07"),
+            (3, 1, "Oxford Health", "2030-01"),
+            (4, 2, "Oxford Health", "2019-07"),
+        ];
+        for (id, plan, agency, target) in rows {
+            let id = ActionId::of(id);
+            state.actions.insert(
+                id,
+                Action {
+                    id,
+                    plan: PlanId::of(plan),
+                    agency: agency.into(),
+                    lead: None,
+                    text: "Train staff".into(),
+                    scope: None,
+                    recommendations: vec![RecId::of(1)],
+                    target: Some(Target::parse_cli(target).expect("a target")),
+                    status: Status::Open,
+                    status_reason: None,
+                    milestones: Vec::new(),
+                    claims: Vec::new(),
+                    added: change.clone(),
+                    last_changed: change.clone(),
+                    source: None,
+                },
+            );
+        }
+        state
+    }
+
+    #[test]
+    fn plan_agency_and_overdue_each_narrow_the_actions() {
+        let kept = |select: Select| -> Vec<u32> {
+            select
+                .apply(state())
+                .actions
+                .keys()
+                .map(|id| id.get())
+                .collect()
+        };
+        let today = NaiveDate::from_ymd_opt(2021, 1, 1).expect("a date");
+        assert_eq!(kept(Select::default()), vec![1, 2, 3, 4]);
+        let plan_one = Select {
+            plan: Some(PlanId::of(1)),
+            ..Select::default()
+        };
+        assert_eq!(kept(plan_one.clone()), vec![1, 2, 3]);
+        let oxford = Select {
+            agency: Some("OXFORD".into()),
+            ..plan_one
+        };
+        assert_eq!(kept(oxford.clone()), vec![2, 3]);
+        let overdue = Select {
+            overdue_on: Some(today),
+            ..oxford
+        };
+        assert_eq!(kept(overdue), vec![2]);
+    }
+
+    #[test]
+    fn the_default_selection_keeps_everything() {
+        let state = State::default();
+        assert_eq!(Select::default().apply(state.clone()), state);
+    }
+}

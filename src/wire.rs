@@ -1,0 +1,639 @@
+//! The one place JSON is shaped. Every `--json` output (`show`, `history`,
+//! `audit`, `summary`, `diff`, `verify`) and `export --format json` is one of
+//! the `Serialize` types here, built from the library's state, audit trail,
+//! summary, diff or verify report; no other module builds a JSON value. (The
+//! events export, `export::events`, is the on-disk format's own shape and
+//! follows `ledger/FORMAT.md` instead.)
+//!
+//! What it promises, and `ledger/JSON.md` documents field by field:
+//!
+//! - Fields are only ever added; a field is never renamed or removed, and
+//!   every field is always present (`null` when it has no value).
+//! - One concept, one spelling. Whoever made a change is `actor`; when it
+//!   happened is `effective` (the date the actor stated or, when they stated
+//!   none, the day it was recorded) with `effective_stated` saying which;
+//!   when the ledger learned of it is `recorded_at` and where it sits in the
+//!   chain is `seq`. Every object that is a change carries all five, from one
+//!   type ([`Stamp`]). Ids are shown as people write them (`"A3"`); claim
+//!   and recommendation numbers are integers.
+//! - `by` (milestones, claims, assurance decisions) and `claimed_by`
+//!   (claims awaiting assurance) are older names for `actor`, and a verify
+//!   problem's `problem` the older name of `what`, kept with the same value
+//!   because fields are only ever added.
+//! - Nothing depends on hash-map order: keys come in the order declared here.
+//!
+//! `tests/it/wire.rs` compares every shape against the golden files under
+//! `ledger/golden/json/` and checks that every key is documented in
+//! `ledger/JSON.md`.
+
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use crate::date::{FuzzyDate, Target as TargetDate};
+use crate::event::{EventKind, Hash, Micros};
+use crate::id::{ClaimNo, RecId};
+use crate::projection::{self, Change, State};
+use crate::query::audit::{self, clock_words};
+use crate::query::diff::{self, Span};
+use crate::query::summary::{self, Category};
+use crate::status::Status;
+use crate::store::chain_check as verify;
+use crate::time::{day_of, format_micros};
+
+/// Writes `value` as pretty-printed JSON and a final newline.
+pub fn write(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
+/// The last event of the chain: its sequence number and hash.
+#[derive(Clone, Debug, Serialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+}
+
+impl Head {
+    fn of(head: Option<(u64, Hash)>) -> Option<Head> {
+        head.map(|(seq, hash)| Head {
+            seq,
+            hash: hex::encode(hash),
+        })
+    }
+}
+
+/// Who made a change, when it took effect and when the ledger recorded it:
+/// flattened into every object that is a change.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stamp<'a> {
+    pub seq: u64,
+    pub recorded_at: String,
+    pub actor: &'a str,
+    pub effective: String,
+    pub effective_stated: bool,
+}
+
+impl<'a> Stamp<'a> {
+    fn of(change: &'a Change) -> Stamp<'a> {
+        Stamp {
+            actor: &change.actor,
+            effective: change.effective.to_string(),
+            effective_stated: change.effective_stated,
+            recorded_at: format_micros(change.recorded_at),
+            seq: change.seq,
+        }
+    }
+
+    /// A stamp from a stated effective date, if any, and the recorded time.
+    fn stated(actor: &'a str, effective: Option<FuzzyDate>, recorded_at: Micros, seq: u64) -> Self {
+        Stamp {
+            actor,
+            effective: effective
+                .unwrap_or_else(|| FuzzyDate::from_naive(day_of(recorded_at)))
+                .to_string(),
+            effective_stated: effective.is_some(),
+            recorded_at: format_micros(recorded_at),
+            seq,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// show --json and export --format json
+
+/// The plan as it stands: `show --json` and `export --format json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Show<'a> {
+    /// The day "overdue" is judged on.
+    pub as_of_day: String,
+    pub head: Option<Head>,
+    pub plans: Vec<Plan<'a>>,
+}
+
+impl<'a> Show<'a> {
+    pub fn new(state: &'a State, today: NaiveDate) -> Show<'a> {
+        Show {
+            as_of_day: today.to_string(),
+            head: Head::of(state.head),
+            plans: state
+                .plans
+                .values()
+                .map(|plan| Plan::new(state, plan, today))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan<'a> {
+    pub id: String,
+    pub title: String,
+    pub partnership: &'a str,
+    pub review: &'a str,
+    pub chair: Option<&'a str>,
+    pub published: Option<String>,
+    pub recommendations: Vec<Recommendation<'a>>,
+    pub actions: Vec<Action<'a>>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(state: &'a State, plan: &'a projection::Plan, today: NaiveDate) -> Plan<'a> {
+        Plan {
+            id: plan.id.to_string(),
+            title: plan.title(),
+            partnership: &plan.partnership,
+            review: &plan.review,
+            chair: plan.chair.as_deref(),
+            published: plan.published.map(|d| d.to_string()),
+            recommendations: plan
+                .recommendations
+                .values()
+                .map(|r| Recommendation {
+                    id: r.number.to_string(),
+                    number: r.number,
+                    text: &r.text,
+                    scope: r.scope.as_deref(),
+                })
+                .collect(),
+            actions: state
+                .actions
+                .values()
+                .filter(|a| a.plan == plan.id)
+                .map(|a| Action::new(a, today))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Recommendation<'a> {
+    pub id: String,
+    pub number: RecId,
+    pub text: &'a str,
+    pub scope: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Action<'a> {
+    pub id: String,
+    pub plan: String,
+    pub agency: &'a str,
+    pub text: &'a str,
+    pub lead: Option<&'a str>,
+    pub scope: Option<&'a str>,
+    pub recommendations: Vec<String>,
+    pub status: &'static str,
+    pub status_reason: Option<&'a str>,
+    pub target: Option<Target>,
+    pub overdue: bool,
+    pub milestones: Vec<Milestone<'a>>,
+    pub claims: Vec<Claim<'a>>,
+    pub added: Stamp<'a>,
+    pub last_changed: Stamp<'a>,
+}
+
+impl<'a> Action<'a> {
+    pub fn new(action: &'a projection::Action, today: NaiveDate) -> Action<'a> {
+        Action {
+            id: action.id.to_string(),
+            plan: action.plan.to_string(),
+            agency: &action.agency,
+            text: &action.text,
+            lead: action.lead.as_deref(),
+            scope: action.scope.as_deref(),
+            recommendations: action
+                .recommendations
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
+            status: action.status.as_str(),
+            status_reason: action.status_reason.as_deref(),
+            target: action.target.as_ref().map(Target::of),
+            overdue: action.is_overdue(today),
+            milestones: action
+                .milestones
+                .iter()
+                .map(|m| Milestone {
+                    note: &m.note,
+                    at: Stamp::of(&m.at),
+                    by: &m.at.actor,
+                })
+                .collect(),
+            claims: action.claims.iter().map(Claim::of).collect(),
+            added: Stamp::of(&action.added),
+            last_changed: Stamp::of(&action.last_changed),
+        }
+    }
+}
+
+/// A target as the plan words it, with the date read from it, if any.
+#[derive(Clone, Debug, Serialize)]
+pub struct Target {
+    pub text: String,
+    pub date: Option<String>,
+    pub precision: Option<&'static str>,
+}
+
+impl Target {
+    fn of(target: &TargetDate) -> Target {
+        Target {
+            text: target.text.clone(),
+            date: target.date.map(|d| d.to_string()),
+            precision: target.date.map(|d| d.precision().as_str()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Milestone<'a> {
+    pub note: &'a str,
+    #[serde(flatten)]
+    pub at: Stamp<'a>,
+    /// The older name of `actor`.
+    pub by: &'a str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Claim<'a> {
+    pub number: ClaimNo,
+    pub outcome: &'a str,
+    pub evidence: Vec<Evidence<'a>>,
+    #[serde(flatten)]
+    pub at: Stamp<'a>,
+    /// The older name of `actor`.
+    pub by: &'a str,
+    pub assurance: Option<Assurance<'a>>,
+}
+
+impl<'a> Claim<'a> {
+    fn of(claim: &'a projection::Claim) -> Claim<'a> {
+        Claim {
+            number: claim.number,
+            outcome: &claim.outcome,
+            evidence: claim
+                .evidence
+                .iter()
+                .map(|e| Evidence {
+                    name: &e.name,
+                    size: e.size,
+                    blake3: hex::encode(e.blake3),
+                })
+                .collect(),
+            at: Stamp::of(&claim.at),
+            by: &claim.at.actor,
+            assurance: claim.assurance.as_ref().map(|a| Assurance {
+                decision: if a.accepted { "accepted" } else { "challenged" },
+                finding: &a.finding,
+                at: Stamp::of(&a.at),
+                by: &a.at.actor,
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Evidence<'a> {
+    pub name: &'a str,
+    pub size: u64,
+    pub blake3: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Assurance<'a> {
+    /// `accepted` or `challenged`.
+    pub decision: &'static str,
+    pub finding: &'a str,
+    #[serde(flatten)]
+    pub at: Stamp<'a>,
+    /// The older name of `actor`.
+    pub by: &'a str,
+}
+
+// ---------------------------------------------------------------------------
+// history --json, audit --json, and the events of diff --json
+
+/// One audit-trail entry.
+#[derive(Clone, Debug, Serialize)]
+pub struct Entry<'a> {
+    #[serde(flatten)]
+    pub at: Stamp<'a>,
+    pub tx: u64,
+    pub clock: String,
+    pub event: EventKind,
+    pub plan: Option<String>,
+    pub action: Option<String>,
+    pub agency: Option<&'a str>,
+    pub change: &'a str,
+    pub backdated_days: Option<i64>,
+    pub source: Option<&'a str>,
+}
+
+impl<'a> Entry<'a> {
+    pub fn of(entry: &'a audit::Entry) -> Entry<'a> {
+        Entry {
+            at: Stamp::stated(&entry.actor, entry.effective, entry.recorded_at, entry.seq),
+            tx: entry.tx,
+            clock: clock_words(entry.clock),
+            event: entry.kind,
+            plan: entry.plan.map(|p| p.to_string()),
+            action: entry.action.map(|a| a.to_string()),
+            agency: entry.agency.as_deref(),
+            change: &entry.change,
+            backdated_days: entry.backdated_days,
+            source: entry.source.as_deref(),
+        }
+    }
+
+    /// The entries of a trail, in order: `history --json` and `audit --json`.
+    pub fn list(entries: &'a [audit::Entry]) -> Vec<Entry<'a>> {
+        entries.iter().map(Entry::of).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// summary --json
+
+/// Numbers keyed by name, in a fixed order (a JSON object).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tally(pub Vec<(&'static str, usize)>);
+
+impl Serialize for Tally {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, n) in &self.0 {
+            map.serialize_entry(key, n)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Counts {
+    pub actions: usize,
+    /// Every status, in `Status::ALL` order.
+    pub by_status: Tally,
+    pub overdue: usize,
+    pub awaiting_assurance: usize,
+    pub backdated_entries: usize,
+    /// Every category, in `Category::ALL` order.
+    pub by_category: Tally,
+}
+
+impl Counts {
+    fn of(c: &summary::Counts) -> Counts {
+        Counts {
+            actions: c.actions,
+            by_status: Tally(
+                Status::ALL
+                    .iter()
+                    .map(|s| (s.as_str(), c.status(*s)))
+                    .collect(),
+            ),
+            overdue: c.overdue,
+            awaiting_assurance: c.awaiting_assurance,
+            backdated_entries: c.backdated,
+            by_category: Tally(
+                Category::ALL
+                    .iter()
+                    .map(|k| (k.key(), c.category(*k)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// `summary --json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary<'a> {
+    pub today: String,
+    pub total: Counts,
+    pub backdated_entries: usize,
+    pub plans: Vec<PlanSummary<'a>>,
+    pub awaiting_assurance: Vec<Awaiting<'a>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanSummary<'a> {
+    pub id: String,
+    pub title: &'a str,
+    pub counts: Counts,
+    pub agencies: Vec<AgencySummary<'a>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgencySummary<'a> {
+    pub agency: &'a str,
+    pub counts: Counts,
+}
+
+/// A claim awaiting an assurance decision.
+#[derive(Clone, Debug, Serialize)]
+pub struct Awaiting<'a> {
+    pub plan: String,
+    pub action: String,
+    pub agency: &'a str,
+    pub claim: ClaimNo,
+    pub outcome: &'a str,
+    #[serde(flatten)]
+    pub at: Stamp<'a>,
+    /// The older name of `actor`.
+    pub claimed_by: &'a str,
+    pub days_waiting: i64,
+}
+
+impl<'a> Summary<'a> {
+    pub fn new(summary: &'a summary::Summary) -> Summary<'a> {
+        Summary {
+            today: summary.today.to_string(),
+            total: Counts::of(&summary.total),
+            backdated_entries: summary.backdated_entries,
+            plans: summary
+                .plans
+                .iter()
+                .map(|p| PlanSummary {
+                    id: p.plan.to_string(),
+                    title: &p.title,
+                    counts: Counts::of(&p.counts),
+                    agencies: p
+                        .agencies
+                        .iter()
+                        .map(|a| AgencySummary {
+                            agency: &a.agency,
+                            counts: Counts::of(&a.counts),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            awaiting_assurance: summary
+                .awaiting
+                .iter()
+                .map(|a| Awaiting {
+                    plan: a.plan.to_string(),
+                    action: a.action.to_string(),
+                    agency: &a.agency,
+                    claim: a.claim,
+                    outcome: &a.outcome,
+                    at: Stamp::of(&a.at),
+                    claimed_by: &a.at.actor,
+                    days_waiting: a.days_waiting,
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// diff --json
+
+/// `diff --json`: the two points as given, the status moves and the events.
+#[derive(Clone, Debug, Serialize)]
+pub struct Diff<'a> {
+    pub from: &'a str,
+    pub to: Option<&'a str>,
+    /// `recorded` or `valid`.
+    pub axis: &'static str,
+    pub moves: Vec<Move<'a>>,
+    pub events: Vec<Entry<'a>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Move<'a> {
+    pub action: String,
+    pub agency: &'a str,
+    /// `null` when the action did not exist at the first point.
+    pub from: Option<&'static str>,
+    pub to: &'static str,
+}
+
+impl<'a> Diff<'a> {
+    /// `from` and `to` are the points as the user gave them.
+    pub fn new(from: &'a str, to: Option<&'a str>, span: Span, diff: &'a diff::Diff) -> Diff<'a> {
+        Diff {
+            from,
+            to,
+            axis: match span {
+                Span::Recorded { .. } => "recorded",
+                Span::Valid { .. } => "valid",
+            },
+            moves: diff
+                .moves
+                .iter()
+                .map(|m| Move {
+                    action: m.action.to_string(),
+                    agency: &m.agency,
+                    from: m.from.map(Status::as_str),
+                    to: m.to.as_str(),
+                })
+                .collect(),
+            events: Entry::list(&diff.entries),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// verify --json
+
+/// `verify --json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verify<'a> {
+    pub ok: bool,
+    pub events: u64,
+    pub transactions: u64,
+    pub head: Option<Head>,
+    pub first_bad_seq: Option<u64>,
+    pub problems: Vec<Problem>,
+    pub clock_overridden_txs: &'a [u64],
+    pub clock_held_txs: &'a [u64],
+    pub snapshots_checked: u64,
+}
+
+/// One thing `verify` found wrong.
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    pub seq: u64,
+    /// What is wrong, in words (the sentence `verify` prints).
+    pub what: String,
+    /// The kind of problem, a stable snake_case name for programs.
+    pub kind: &'static str,
+    /// The older name of `what`.
+    pub problem: String,
+}
+
+impl<'a> Verify<'a> {
+    pub fn new(report: &'a verify::Report) -> Verify<'a> {
+        Verify {
+            ok: report.ok(),
+            events: report.events,
+            transactions: report.transactions,
+            head: Head::of(report.head),
+            first_bad_seq: report.first_bad_seq(),
+            problems: report
+                .problems
+                .iter()
+                .map(|p| Problem {
+                    seq: p.seq,
+                    what: p.kind.to_string(),
+                    kind: p.kind.name(),
+                    problem: p.kind.to_string(),
+                })
+                .collect(),
+            clock_overridden_txs: &report.clock_overridden,
+            clock_held_txs: &report.clock_held,
+            snapshots_checked: report.snapshots,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_without_a_stated_date_takes_the_recorded_day_and_says_so() {
+        let recorded =
+            crate::time::parse_instant("2022-01-12T09:00:00Z", crate::time::DayEnd::Start)
+                .expect("an instant");
+        let unstated = Stamp::stated("Ann", None, recorded, 4);
+        assert_eq!(
+            (unstated.effective.as_str(), unstated.effective_stated),
+            ("2022-01-12", false)
+        );
+        let stated = Stamp::stated("Ann", FuzzyDate::month(2021, 10), recorded, 4);
+        assert_eq!(
+            (stated.effective.as_str(), stated.effective_stated),
+            ("2021-10", true)
+        );
+    }
+
+    #[test]
+    fn a_tally_keeps_its_order() {
+        let tally = Tally(vec![("open", 2), ("assured", 1)]);
+        assert_eq!(
+            serde_json::to_string(&tally).expect("serializes"),
+            r#"{"open":2,"assured":1}"#
+        );
+    }
+
+    #[test]
+    fn a_verify_problem_has_seq_what_and_kind() {
+        let mut report = verify::Report::default();
+        report.problems.push(verify::Problem {
+            seq: 7,
+            kind: verify::ProblemKind::SecondGenesis,
+        });
+        let value = serde_json::to_value(Verify::new(&report)).expect("serializes");
+        assert_eq!(value["ok"], false);
+        assert_eq!(value["first_bad_seq"], 7);
+        let problem = &value["problems"][0];
+        assert_eq!(problem["seq"], 7);
+        assert_eq!(problem["kind"], "second_genesis");
+        assert_eq!(
+            problem["what"],
+            verify::ProblemKind::SecondGenesis.to_string()
+        );
+        assert_eq!(problem["problem"], problem["what"]);
+    }
+}
