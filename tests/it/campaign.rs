@@ -710,6 +710,9 @@ fn a_disk_filled_by_another_file_leaves_every_read_working_then_and_once_space_i
     let mut acked: BTreeSet<u64> = BTreeSet::new();
     // Write, open once (sled writes its own snapshot then), and write a
     // little more, so that the next open has a snapshot of sled's to write.
+    // Both writers are killed, as a crash would stop them: neither closes
+    // the ledger, so the next reader finds sled's work undone, and then the
+    // disk fills up under it.
     let first = run_writer(&mut writer(&dir, Mode::Notes), Some(20), Duration::ZERO);
     acked.extend(&first.acked);
     if let Err(e) = read_everything(&dir, &|| planledger(&dir)) {
