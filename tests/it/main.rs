@@ -7,6 +7,7 @@
 //! (`tests/browser.rs`), a target of its own so that it can be reported as
 //! ignored at run time where Chromium is missing.
 
+mod campaign;
 mod cli;
 mod crash;
 mod faults;
