@@ -438,6 +438,10 @@ pub struct Store {
     // Fields drop in order: sled first, then the refresh (which reopens
     // sled once if this store wrote), then the lock.
     refresh: SnapshotRefresh,
+    /// Set when the disk was too full for sled to open the ledger in place
+    /// and it was opened from a copy in the temporary directory: such a
+    /// store reads, and refuses every write (it would go to the copy).
+    copy: Option<tempfile::TempDir>,
     // Held for the life of the store; the OS releases the lock on close.
     _lock: File,
 }
@@ -596,7 +600,19 @@ impl Store {
         take_lock(&lock, dir, &lock_path, wait)?;
         let sled_dir = dir.join(SLED_DIR);
         clear_sled_leftovers(&sled_dir)?;
-        let db = open_sled(&sled_dir).map_err(|e| open_error(dir, &sled_dir, e))?;
+        let (db, copy) = match open_sled(&sled_dir) {
+            Ok(db) => (db, None),
+            Err(e) => match open_error(dir, &sled_dir, e) {
+                // sled must write to open a ledger whose last writer was
+                // stopped before it closed, and the disk is full: read from
+                // a copy elsewhere, so that no one is locked out of reading.
+                full @ StoreError::DiskFull { .. } => match open_copy(&sled_dir) {
+                    Ok((db, copy)) => (db, Some(copy)),
+                    Err(_) => return Err(full),
+                },
+                other => return Err(other),
+            },
+        };
         Ok(Store {
             dir: dir.to_path_buf(),
             events: db.open_tree(EVENTS_TREE)?,
@@ -608,6 +624,7 @@ impl Store {
                 sled_dir,
                 wrote: AtomicBool::new(false),
             },
+            copy,
             _lock: lock,
         })
     }
@@ -729,6 +746,12 @@ impl Store {
     /// on the disk holding the ledger. If the free space cannot be read,
     /// the write goes ahead (and a full disk fails it plainly).
     fn check_free_space(&self) -> Result<(), StoreError> {
+        if self.copy.is_some() {
+            return Err(StoreError::DiskFull {
+                path: self.dir.clone(),
+                free: fs2::available_space(self.dir.join(SLED_DIR)).ok(),
+            });
+        }
         match fs2::available_space(self.dir.join(SLED_DIR)) {
             Ok(free) if free < MIN_FREE_BYTES => Err(StoreError::DiskFull {
                 path: self.dir.clone(),
@@ -1084,6 +1107,37 @@ fn open_sled(path: &Path) -> Result<sled::Db, sled::Error> {
             result => return result,
         }
     }
+}
+
+/// Copies the sled directory into a new temporary directory (leaving out
+/// sled's own temporary files) and opens the copy: how a ledger is read on
+/// a disk too full for sled to open it in place. The copy is removed when
+/// the store is dropped.
+fn open_copy(sled_dir: &Path) -> io::Result<(sled::Db, tempfile::TempDir)> {
+    fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
+        fs::create_dir_all(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if is_snapshot_temporary(&name.to_string_lossy()) {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                copy_dir(&entry.path(), &to.join(&name))?;
+            } else if kind.is_file() {
+                fs::copy(entry.path(), to.join(&name))?;
+            }
+        }
+        Ok(())
+    }
+    let copy = tempfile::Builder::new()
+        .prefix("planledger-read-")
+        .tempdir()?;
+    let target = copy.path().join(SLED_DIR);
+    copy_dir(sled_dir, &target)?;
+    let db = open_sled(&target).map_err(io::Error::other)?;
+    Ok((db, copy))
 }
 
 /// What a failure to open sled means for a user: a full disk, an I/O
