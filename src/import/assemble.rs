@@ -176,12 +176,15 @@ pub(crate) fn assemble(blocks: Vec<Block>) -> Result<ParsedPlan, ImportError> {
 }
 
 impl Assembler {
-    fn paragraph(&mut self, text: String, heading: bool) {
+    fn paragraph(&mut self, text: String, mut heading: bool) {
         if text.trim().is_empty() {
             return;
         }
         self.end_table();
         if !self.seen_table {
+            // A one-paragraph title ("Domestic Homicide Review – 'Alice' –
+            // Action Plan") names the review, not an agency.
+            heading = heading && preamble::title(&text).is_none();
             self.preamble.push(text.clone());
         }
         if heading {
@@ -589,7 +592,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
