@@ -85,7 +85,7 @@ pub enum Refusal {
     SameTarget { action: ActionId },
     #[error("the {what} must not be empty")]
     Empty { what: &'static str },
-    #[error("the decision is dated {decision}, before the claim it decides ({claim})")]
+    #[error("the decision is dated {decision}, before the claim it decides ({claim}) was made")]
     DecisionBeforeClaim {
         decision: FuzzyDate,
         claim: FuzzyDate,
@@ -339,9 +339,12 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
 }
 
 /// An assurance decision: about the claim awaiting assurance, a legal move,
-/// with a finding, and dated no earlier than the claim it decides (dates
-/// compared by the end of their periods, the valid-time rule; an unstated
-/// date is the recorded day, as it is for the claim).
+/// with a finding, and not certainly before the claim it decides: refused
+/// only when the decision's period ends before the claim's period begins.
+/// A decision inside the claim's period (an acceptance on 27 January of a
+/// claim dated "January 2019") may well have followed it and is recorded;
+/// [`decision_order_unknown`] tells the command to say so. An unstated date
+/// is the recorded day, for the decision as for the claim.
 fn decision(
     state: &State,
     record: &Record,
@@ -371,7 +374,7 @@ fn decision(
     legal(current, to, via)?;
     text(finding, "finding")?;
     let decided = record.effective.map_or(recorded_day, |d| d.last_day());
-    if decided < pending.at.effective.last_day() {
+    if decided < pending.at.effective.first_day() {
         return Err(Refusal::DecisionBeforeClaim {
             decision: record
                 .effective
@@ -380,6 +383,13 @@ fn decision(
         });
     }
     Ok(())
+}
+
+/// True when a decision dated `decision` falls inside the period of the
+/// claim dated `claim`, so which came first is not known from the dates
+/// (the rule book admits it; see `decision`).
+pub fn decision_order_unknown(claim: FuzzyDate, decision: FuzzyDate) -> bool {
+    decision.last_day() < claim.last_day() && decision.last_day() >= claim.first_day()
 }
 
 /// A date of a plan is no earlier than [`EARLIEST_DATE`].
@@ -792,5 +802,39 @@ mod tests {
             matches!(found.as_slice(), [(3, Refusal::EffectiveInFuture { .. })]),
             "{found:?}"
         );
+    }
+
+    /// A decision inside the claim's period may have followed it: admitted.
+    /// One whose period ends before the claim's begins is refused.
+    #[test]
+    fn only_a_decision_certainly_before_its_claim_is_refused() {
+        let decided_on = |day: u32, month: u32| {
+            let mut records = history(vec![
+                claimed(1),
+                Event::ClaimAccepted {
+                    action: A1,
+                    claim: ClaimNo::of(1),
+                    finding: "seen".into(),
+                },
+            ]);
+            records[3].effective = FuzzyDate::month(2019, 12);
+            records[4].effective = FuzzyDate::day(2019, month, day);
+            violations(&records)
+        };
+        assert_eq!(decided_on(15, 12), vec![]);
+        assert_eq!(decided_on(1, 12), vec![]);
+        assert!(matches!(
+            decided_on(30, 11).as_slice(),
+            [(4, Refusal::DecisionBeforeClaim { .. })]
+        ));
+        let december = FuzzyDate::month(2019, 12).unwrap();
+        assert!(decision_order_unknown(
+            december,
+            FuzzyDate::day(2019, 12, 15).unwrap()
+        ));
+        assert!(!decision_order_unknown(
+            december,
+            FuzzyDate::day(2020, 1, 2).unwrap()
+        ));
     }
 }

@@ -9,6 +9,7 @@ use crate::date::{FuzzyDate, Target};
 use crate::evidence;
 use crate::id::ActionId;
 use crate::ledger::{Ledger, LedgerError, Stamped};
+use crate::rules::decision_order_unknown;
 use crate::status::Status;
 use crate::text;
 
@@ -192,7 +193,23 @@ pub fn decide(
     } else {
         ("challenge", Command::Challenge { action, finding })
     };
-    record(ledger, context, name, action, command, &args.effective, out)
+    // The claim decided: the pending one now, the last one once recorded.
+    let claimed = ledger
+        .state()
+        .actions
+        .get(&action)
+        .and_then(|a| a.pending_claim())
+        .map(|c| c.at.effective);
+    record(ledger, context, name, action, command, &args.effective, out)?;
+    if let (Some(claimed), Some(decided)) = (claimed, args.effective.effective)
+        && decision_order_unknown(claimed, decided)
+    {
+        writeln!(
+            out,
+            "note: the claim is dated {claimed} and this decision {decided}, inside that period: recorded, though the dates cannot show which came first"
+        )?;
+    }
+    Ok(())
 }
 
 pub fn withdraw(

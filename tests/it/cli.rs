@@ -682,3 +682,59 @@ fn evidence_check_tells_the_cited_file_from_a_changed_copy() {
         "checking writes nothing"
     );
 }
+
+/// Regression (issue: import what partnerships really hold): a claim dated
+/// "January 2020" and an acceptance on 27 January 2020 were refused, as the
+/// month counted from its end. Only a decision certainly before the claim
+/// is refused; one inside the claim's month is recorded, with a note.
+#[test]
+fn a_decision_inside_the_claim_s_month_is_recorded_with_a_note() {
+    let fx = with_action();
+    fx.ok(&[
+        "claim",
+        "A1",
+        "--outcome",
+        "Officers trained",
+        "--effective",
+        "2020-01",
+    ]);
+    let early = fx.run(&[
+        "--actor",
+        BOB,
+        "accept",
+        "A1",
+        "--finding",
+        "Register seen",
+        "--effective",
+        "2019-12-31",
+    ]);
+    assert_eq!(early.code, 1, "{}", early.stdout);
+    assert!(
+        early.stderr.contains("before the claim it decides"),
+        "{}",
+        early.stderr
+    );
+    let inside = fx.ok(&[
+        "--actor",
+        BOB,
+        "accept",
+        "A1",
+        "--finding",
+        "Register seen",
+        "--effective",
+        "2020-01-27",
+    ]);
+    assert!(
+        inside.stdout.contains("A1 is now assured"),
+        "{}",
+        inside.stdout
+    );
+    assert!(
+        inside
+            .stdout
+            .contains("note: the claim is dated 2020-01 and this decision 2020-01-27"),
+        "{}",
+        inside.stdout
+    );
+    assert_eq!(fx.run(&["verify"]).code, 0);
+}

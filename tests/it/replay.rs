@@ -336,12 +336,15 @@ fn decisions_cannot_predate_their_claims_and_today_s_view_is_the_ledger() {
             ],
         )
         .expect("setup");
+    // Certainly before the claim (December 2019): refused. A decision
+    // inside December may have followed the claim, and is admitted (see
+    // `a_decision_inside_the_claim_s_month_is_recorded_with_a_note`).
     let refused = ledger.transact(
         "Lead",
         "accept",
         vec![stamp(
             command(&Cmd::Accept(1)),
-            FuzzyDate::day(2019, 12, 15),
+            FuzzyDate::day(2019, 11, 30),
         )],
     );
     assert!(
