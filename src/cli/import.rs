@@ -90,11 +90,18 @@ pub fn write_outcome(outcome: &Outcome, out: &mut dyn Write) -> Result<(), CliEr
         outcome.plan.changes.len(),
         outcome.plan.warnings.len()
     )?;
+    // Rows not read as actions are said before anything else.
+    let shortfall = outcome.plan.shortfall.as_ref();
+    if let Some(warning) = shortfall {
+        writeln!(out, "  ! {}", visible(warning))?;
+    }
     for change in &outcome.plan.changes {
         writeln!(out, "  + {}", visible(change))?;
     }
     for warning in &outcome.plan.warnings {
-        writeln!(out, "  ! {}", visible(warning))?;
+        if Some(warning) != shortfall {
+            writeln!(out, "  ! {}", visible(warning))?;
+        }
     }
     Ok(())
 }

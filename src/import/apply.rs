@@ -44,6 +44,9 @@ pub struct Plan {
     pub changes: Vec<String>,
     /// Warnings, each recorded as an `ImportWarning` too.
     pub warnings: Vec<String>,
+    /// When fewer actions were read than the file has data rows, the
+    /// warning that says so, as recorded: a summary shows it first.
+    pub shortfall: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +59,12 @@ pub enum ApplyError {
     },
     #[error("{name} names no partnership or review: give them with --partnership and --review")]
     Unnamed { name: String },
+    #[error(
+        "{name} names no review that could be read (its title page has no name in quotes or between dashes): give it with --review NAME"
+    )]
+    NoReview { name: String },
+    #[error("{name} names no partnership that could be read: give it with --partnership NAME")]
+    NoPartnership { name: String },
 }
 
 /// Names for a plan whose file does not give them (a CSV has no title page).
@@ -166,10 +175,12 @@ pub fn plan_import(
     }
     let partnership = parsed.partnership.clone().unwrap_or_default();
     let review = parsed.review.clone().unwrap_or_default();
-    if partnership.trim().is_empty() && review.trim().is_empty() {
-        return Err(ApplyError::Unnamed {
-            name: source.name.clone(),
-        });
+    let name = source.name.clone();
+    match (partnership.trim().is_empty(), review.trim().is_empty()) {
+        (true, true) => return Err(ApplyError::Unnamed { name }),
+        (false, true) => return Err(ApplyError::NoReview { name }),
+        (true, false) => return Err(ApplyError::NoPartnership { name }),
+        (false, false) => {}
     }
     let mut builder = Builder {
         import_seq,
@@ -187,6 +198,11 @@ pub fn plan_import(
         None,
         None,
     );
+    if let Some(message) = &parsed.shortfall {
+        let message = format!("plan: {message}");
+        builder.plan.shortfall = Some(message.clone());
+        builder.warn(None, message, Some("plan".into()));
+    }
 
     let existing = state
         .plans

@@ -33,6 +33,8 @@
 //! word in its target column ("Completed" over "April 2020"): the word is
 //! read as a claim and the rest as the target.
 
+use std::collections::BTreeMap;
+
 use super::columns::{self, Columns, HeaderVerdict, Role};
 use super::dates::{find_dates, names_season, parse_target};
 use super::facts::{is_completion_word, outcome_facts};
@@ -114,6 +116,28 @@ struct Assembler {
     /// `2 * i + 1` with it.
     warnings: Vec<(usize, ParseWarning)>,
     headers_without_action: Option<Vec<String>>,
+    /// A CSV file's header row, normalised: the only row that is a header
+    /// again.
+    csv_header: Option<Vec<String>>,
+    /// Sections by heading, for a plan with thousands of rows.
+    section_index: BTreeMap<String, usize>,
+    /// The table has no agency column or heading, and its lead column names
+    /// an agency ("Lead Agency"): each row's lead is its agency.
+    lead_is_agency: bool,
+    rows: RowCount,
+}
+
+/// What became of the data rows of the action tables: rows that are not
+/// headers, not empty and not the second half of a row broken across a
+/// page.
+#[derive(Default)]
+struct RowCount {
+    data: usize,
+    /// Rows kept as notes (text in the first cell only).
+    notes: usize,
+    /// Rows read as a continuation of the action above without a page
+    /// break before them.
+    joined: usize,
 }
 
 /// Assembles the plan, or says why there is none.
@@ -124,7 +148,16 @@ pub(crate) fn assemble(blocks: Vec<Block>) -> Result<ParsedPlan, ImportError> {
             Block::Para { text, heading } => a.paragraph(text, heading),
             Block::Break => a.after_break = a.table.is_some(),
             Block::TableEnd => a.end_table(),
-            Block::Header(columns) => a.start_table(columns),
+            Block::Header(columns) => {
+                a.csv_header = Some(
+                    columns
+                        .headers
+                        .iter()
+                        .map(|h| columns::normalise(h))
+                        .collect(),
+                );
+                a.start_table(columns);
+            }
             Block::Row { cells, source_row } => a.row(cells, source_row),
         }
     }
@@ -143,12 +176,15 @@ pub(crate) fn assemble(blocks: Vec<Block>) -> Result<ParsedPlan, ImportError> {
 }
 
 impl Assembler {
-    fn paragraph(&mut self, text: String, heading: bool) {
+    fn paragraph(&mut self, text: String, mut heading: bool) {
         if text.trim().is_empty() {
             return;
         }
         self.end_table();
         if !self.seen_table {
+            // A one-paragraph title ("Domestic Homicide Review – 'Alice' –
+            // Action Plan") names the review, not an agency.
+            heading = heading && preamble::title(&text).is_none();
             self.preamble.push(text.clone());
         }
         if heading {
@@ -195,19 +231,29 @@ impl Assembler {
     }
 
     fn enter_section(&mut self, heading: &str) {
-        let found = self.sections.iter().position(|s| s.heading == heading);
+        let found = self.section_index.get(heading).copied();
         self.current = Some(found.unwrap_or_else(|| {
             self.sections.push(Section {
                 heading: heading.to_string(),
                 text: String::new(),
                 rows: 0,
             });
+            self.section_index
+                .insert(heading.to_string(), self.sections.len() - 1);
             self.sections.len() - 1
         }));
     }
 
     fn row(&mut self, cells: Vec<String>, source_row: Option<u64>) {
-        match columns::recognise(&cells) {
+        // A row of a CSV file is a header again only if it repeats the
+        // header row; header words alone are not enough there.
+        let verdict = match (&self.csv_header, source_row) {
+            (Some(header), Some(_)) if !columns::repeats(header, &cells) => {
+                HeaderVerdict::NotHeader
+            }
+            _ => columns::recognise(&cells),
+        };
+        match verdict {
             HeaderVerdict::Header(columns) => self.start_table(columns),
             HeaderVerdict::NoAction(headers) if self.table.is_none() => {
                 self.headers_without_action.get_or_insert(headers);
@@ -217,6 +263,7 @@ impl Assembler {
             _ => {
                 match self.table.take() {
                     Some(columns) => {
+                        self.rows.data += 1;
                         self.data_row(&columns, cells, source_row);
                         self.table = Some(columns);
                     }
@@ -243,9 +290,14 @@ impl Assembler {
     }
 
     fn start_table(&mut self, columns: Columns) {
+        let leads_name_agencies = !columns.has(Role::Agency) && lead_names_agency(&columns);
         if let Some(heading) = self.heading.take() {
+            self.lead_is_agency = false;
             self.enter_section(&heading);
+        } else if self.lead_is_agency && leads_name_agencies {
+            // Another table of a plan whose leads are its agencies.
         } else if let Some(current) = self.current {
+            self.lead_is_agency = false;
             if self.text_since_table {
                 let heading = self.sections[current].heading.clone();
                 self.warn(
@@ -253,6 +305,15 @@ impl Assembler {
                     format!("A table has no heading of its own and was read as part of {heading}."),
                 );
             }
+        } else if leads_name_agencies {
+            self.lead_is_agency = true;
+            let header = columns
+                .index(Role::Lead)
+                .map_or("", |i| &columns.headers[i]);
+            self.warn(
+                "plan".into(),
+                format!("The plan has no agency column or headings: each action's '{header}' is taken as its agency."),
+            );
         } else if !columns.has(Role::Agency) {
             self.enter_section("UNKNOWN AGENCY");
             self.warn(
@@ -282,7 +343,12 @@ impl Assembler {
     }
 
     fn data_row(&mut self, columns: &Columns, mut cells: Vec<String>, source_row: Option<u64>) {
-        let agency_cell = columns.get(&cells, Role::Agency).trim().to_string();
+        let agency_role = if self.lead_is_agency && !columns.has(Role::Agency) {
+            Role::Lead
+        } else {
+            Role::Agency
+        };
+        let agency_cell = columns.get(&cells, agency_role).trim().to_string();
         if !agency_cell.is_empty() && self.section_heading() != Some(agency_cell.as_str()) {
             self.enter_section(&agency_cell);
             self.table_first_action = None;
@@ -342,6 +408,7 @@ impl Assembler {
                 ),
             );
             self.note(first.to_string());
+            self.rows.notes += 1;
             return;
         }
         if let Some(previous) = previous
@@ -350,7 +417,11 @@ impl Assembler {
         {
             let after_break = self.after_break && opens_lower;
             if after_break || recommendation.is_empty() {
-                if !after_break {
+                if after_break {
+                    // The second half of a row broken across a page.
+                    self.rows.data -= 1;
+                } else {
+                    self.rows.joined += 1;
                     self.actions[previous].warnings.push(
                         "A row with no recommendation or lead (and no page break before it) was read as a continuation of this action.".into(),
                     );
@@ -450,6 +521,19 @@ impl Assembler {
             actions.push(action);
         }
         warnings.sort_by_key(|(at, _)| *at);
+        let shortfall = self.rows.shortfall(actions.len());
+        if let Some(message) = &shortfall {
+            warnings.insert(
+                0,
+                (
+                    0,
+                    ParseWarning {
+                        locator: "plan".into(),
+                        message: message.clone(),
+                    },
+                ),
+            );
+        }
         let mut notes = self.notes;
         for note in &mut notes {
             if let Some(agency) = &note.agency
@@ -467,8 +551,53 @@ impl Assembler {
             actions,
             notes,
             warnings: warnings.into_iter().map(|(_, w)| w).collect(),
+            data_rows: self.rows.data,
+            shortfall,
         }
     }
+}
+
+impl RowCount {
+    /// The warning when fewer actions were read than the tables have data
+    /// rows (less the rows kept as notes), saying where the rest went.
+    fn shortfall(&self, actions: usize) -> Option<String> {
+        if actions + self.notes >= self.data {
+            return None;
+        }
+        let mut why = Vec::new();
+        if self.joined > 0 {
+            why.push(format!(
+                "{} joined to the action above as continuations (no recommendation and no lead)",
+                thousands(self.joined)
+            ));
+        }
+        if self.notes > 0 {
+            why.push(format!("{} kept as notes", thousands(self.notes)));
+        }
+        let other = self.data.saturating_sub(actions + self.notes + self.joined);
+        if other > 0 || why.is_empty() {
+            why.push(format!("{} not read as actions", thousands(other)));
+        }
+        Some(format!(
+            "Read {} action(s) from {} data rows: {}; check that every row's columns line up with the header.",
+            thousands(actions),
+            thousands(self.data),
+            why.join(", ")
+        ))
+    }
+}
+
+/// A count with thousands separated by commas: 30,000.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Reads one raw action: target, facts and the warnings about it.
@@ -707,6 +836,18 @@ fn sub_action_letter(action: &str, previous: Option<char>) -> Option<char> {
     (next_is_expected && then_word).then_some(letter)
 }
 
+/// True if the table's lead column names an agency ("Lead Agency", "Lead
+/// organisation"): in a plan with no agency column or headings, that is
+/// what the Home Office template means by it.
+fn lead_names_agency(columns: &Columns) -> bool {
+    columns.index(Role::Lead).is_some_and(|i| {
+        let header = columns.headers[i].to_lowercase();
+        header.contains("agency")
+            || header.contains("organisation")
+            || header.contains("organization")
+    })
+}
+
 /// True for a row of dashes ("--", "------").
 fn is_separator(cells: &[String]) -> bool {
     cells.iter().any(|c| c.contains('-'))
@@ -765,6 +906,25 @@ mod tests {
             sub_action_letter("Statement about DASH training", Some('E')),
             None
         );
+    }
+
+    #[test]
+    fn the_shortfall_names_both_counts() {
+        let rows = RowCount {
+            data: 30_000,
+            notes: 0,
+            joined: 22_539,
+        };
+        assert_eq!(
+            rows.shortfall(7_461).as_deref(),
+            Some(
+                "Read 7,461 action(s) from 30,000 data rows: 22,539 joined to the action above as continuations (no recommendation and no lead); check that every row's columns line up with the header."
+            )
+        );
+        assert_eq!(rows.shortfall(30_000), None);
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -3,10 +3,15 @@
 //! should this action be completed by", "Completion Date and Outcome"…).
 //!
 //! Promises: a header row is recognised only if it names an action column
-//! and at least two other known columns, and every cell is short, so a data
-//! row is never taken for a header; the first column of a role wins, and
+//! and at least two other known columns, and every cell is a header word and
+//! nothing else (short, with no digit, date or outcome in it), so a data row
+//! is never taken for a header ("Recommendation 3", "Milestone 2 agreed" are
+//! data); in a CSV file only a row that repeats the header row cell for cell
+//! is a header again ([`repeats`]); the first column of a role wins, and
 //! columns that are not recognised are reported, never silently used.
 
+use super::dates::find_dates;
+use super::facts::is_completion_word;
 use super::html;
 
 /// What a column holds.
@@ -120,7 +125,7 @@ pub(crate) fn map(cells: &[String]) -> Columns {
 pub(crate) fn recognise(cells: &[String]) -> HeaderVerdict {
     let Columns { headers, roles } = map(cells);
     let non_empty = headers.iter().filter(|h| !h.is_empty()).count();
-    if non_empty == 0 || headers.iter().any(|h| h.chars().count() > 80) {
+    if non_empty == 0 || !headers.iter().all(|h| is_header_word(h)) {
         return HeaderVerdict::NotHeader;
     }
     let known = roles.iter().flatten().count();
@@ -132,6 +137,48 @@ pub(crate) fn recognise(cells: &[String]) -> HeaderVerdict {
     } else {
         HeaderVerdict::NoAction(headers)
     }
+}
+
+/// True if `cell` could be a column heading and holds nothing else: empty,
+/// or at most 80 characters and ten words, with no digit, no date and no
+/// outcome ("Completed"). "Lead Agency" and "Scope of recommendation i.e.
+/// Local or regional" are; "Recommendation 3", "Milestone 2 agreed" and
+/// "Action 2: brief the chairs" are not.
+fn is_header_word(cell: &str) -> bool {
+    let cell = cell.trim();
+    cell.is_empty()
+        || (cell.chars().count() <= 80
+            && cell.split_whitespace().count() <= 10
+            && !cell.chars().any(|c| c.is_numeric())
+            && find_dates(cell).is_empty()
+            && !cell.lines().any(is_completion_word))
+}
+
+/// A header cell as [`repeats`] compares it: plain text, lower case, runs
+/// of white space made one space.
+pub(crate) fn normalise(cell: &str) -> String {
+    html::to_text(cell)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// True if `cells` repeat the header row `header` (its cells already
+/// [`normalise`]d) cell for cell, ignoring case, runs of white space and
+/// empty cells at the end: the only way a row of a CSV file (or
+/// spreadsheet) is a header again.
+pub(crate) fn repeats(header: &[String], cells: &[String]) -> bool {
+    let used = |cells: &[String]| {
+        cells.len()
+            - cells
+                .iter()
+                .rev()
+                .take_while(|c| c.trim().is_empty())
+                .count()
+    };
+    let width = used(cells);
+    width > 0 && width == used(header) && header.iter().zip(cells).all(|(h, c)| *h == normalise(c))
 }
 
 impl Columns {
@@ -213,5 +260,60 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert!(matches!(recognise(&row), HeaderVerdict::NotHeader));
+    }
+
+    /// Regression: a template row citing "Recommendation 3", with an action
+    /// "Action 2: …", a milestone "Milestone 2 agreed" and an empty last
+    /// cell, was taken for a repeated header, and every row after it was
+    /// read under the wrong columns.
+    #[test]
+    fn a_data_row_with_header_like_words_is_not_a_header() {
+        let rows: [&[&str]; 3] = [
+            &[
+                "Recommendation 3",
+                "Local",
+                "Action 2: brief every MARAC chair",
+                "Thames Valley Police",
+                "Milestone 2 agreed",
+                "July 2019",
+                "",
+            ],
+            &[
+                "Recommendation",
+                "Scope",
+                "Action to take",
+                "Lead Agency",
+                "Milestones",
+                "Target",
+                "Completed",
+            ],
+            &[
+                "Recommendation",
+                "Scope",
+                "Action plan",
+                "Lead agency",
+                "Key milestones",
+                "Target date",
+                "March 2020",
+            ],
+        ];
+        for row in rows {
+            let row: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+            assert!(
+                matches!(recognise(&row), HeaderVerdict::NotHeader),
+                "{row:?}"
+            );
+        }
+        let header: Vec<String> = ["Recommendation", "Action to take", "Lead Agency"]
+            .map(normalise)
+            .to_vec();
+        let again: Vec<String> = [" RECOMMENDATION ", "action  to take", "Lead Agency", ""]
+            .map(String::from)
+            .to_vec();
+        assert!(repeats(&header, &again));
+        let row: Vec<String> = ["Recommendation 3", "Action to take", "Lead Agency"]
+            .map(String::from)
+            .to_vec();
+        assert!(!repeats(&header, &row));
     }
 }

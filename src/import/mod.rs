@@ -78,6 +78,13 @@ pub struct ParsedPlan {
     /// What a reviewer should look at, in document order (plan-wide ones
     /// first).
     pub warnings: Vec<ParseWarning>,
+    /// Data rows of the action tables: rows that are not headers, not
+    /// empty and not the second half of a row broken across a page.
+    pub data_rows: usize,
+    /// When fewer actions were read than there are data rows (less the
+    /// rows kept as notes), the warning that says so; it is also the first
+    /// of `warnings`.
+    pub shortfall: Option<String>,
 }
 
 /// One numbered recommendation of the review.

@@ -4,7 +4,12 @@
 //! Promises, each a rule a person can check against the page:
 //! - the partnership is the first paragraph naming a "Partnership" (or a
 //!   "Community Safety" body) in under fifteen words;
-//! - the review's name is the first paragraph wholly in quotes ('Alice');
+//! - the review's name is the first paragraph wholly in quotes ('Alice'),
+//!   or is read from a one-paragraph title ("Domestic Homicide Review –
+//!   'Alice' – Action Plan – June 2021", with dashes, bars or colons): its
+//!   quoted name, or else the part between the separators that is not the
+//!   review, the plan, a partnership or a date; the title's month and year
+//!   are the publication date;
 //! - the chair is what follows "Chair:" (or "Chair –");
 //! - the publication date is the first paragraph that is nothing but a date
 //!   ("October 2019"), so "Died August 2017" is not it;
@@ -66,6 +71,18 @@ pub(crate) fn read(paragraphs: &[String]) -> Preamble {
             continue;
         }
         open_recommendation = false;
+        if out.review.is_none()
+            && let Some(title) = title(text)
+        {
+            out.review = title.name;
+            if out.published.is_none() {
+                out.published = title.published;
+            }
+            if out.partnership.is_none() {
+                out.partnership = title.partnership;
+            }
+            continue;
+        }
         if out.partnership.is_none() {
             let lower = text.to_lowercase();
             if (lower.contains("partnership") || lower.contains("community safety"))
@@ -129,6 +146,131 @@ fn recommendation(text: &str) -> Option<(u32, &str)> {
     (!body.is_empty()).then_some((number, body.trim_end()))
 }
 
+/// What a one-paragraph title gives.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Title {
+    pub(crate) name: Option<String>,
+    pub(crate) published: Option<FuzzyDate>,
+    pub(crate) partnership: Option<String>,
+}
+
+/// Reads a title written as one paragraph: "Domestic Homicide Review –
+/// 'Alice' – Action Plan – October 2019", its parts separated by dashes
+/// (–, —, or - between spaces), bars or colons. It is a title only if one
+/// part names the review ("Domestic Homicide Review", "DHR") and another
+/// part is a quoted name or the words "Action Plan"; a chair's line is not
+/// one. The name is a quoted name anywhere in it, or else the first part
+/// that is not the review, the plan, a partnership or a date.
+pub(crate) fn title(text: &str) -> Option<Title> {
+    if chair(text).is_some() || text.split_whitespace().count() > 30 {
+        return None;
+    }
+    let parts: Vec<&str> = split_title(text);
+    if parts.len() < 2 {
+        return None;
+    }
+    let names_review = |part: &str| {
+        let lower = part.to_lowercase();
+        lower.contains("homicide review")
+            || lower.contains("review")
+                && lower.split_whitespace().any(|w| w == "dhr" || w == "dhrs")
+            || lower.split_whitespace().any(|w| w == "dhr")
+    };
+    let is_plan = |part: &str| part.to_lowercase().contains("action plan");
+    let review_at = parts.iter().position(|p| names_review(p))?;
+    let quoted_name = parts
+        .iter()
+        .find_map(|p| quoted(p).or_else(|| quoted_within(p)));
+    if quoted_name.is_none() && !parts.iter().any(|p| is_plan(p)) {
+        return None;
+    }
+    let date_of = |part: &str| {
+        date_prefix(part, true)
+            .filter(|(_, len)| part[*len..].trim_matches(['.', ' ']).is_empty())
+            .map(|(date, _)| date)
+    };
+    let is_partnership = |part: &str| {
+        let lower = part.to_lowercase();
+        lower.contains("partnership") || lower.contains("community safety")
+    };
+    let name = quoted_name.map(String::from).or_else(|| {
+        parts
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| {
+                *i != review_at
+                    && !is_plan(p)
+                    && !is_partnership(p)
+                    && date_of(p).is_none()
+                    && !p.to_lowercase().contains("recommendation")
+            })
+            .map(|(_, p)| p.trim_matches(['\'', '"', '‘', '’', '“', '”', ' ']))
+            .find(|p| !p.is_empty() && p.split_whitespace().count() <= 6)
+            .map(String::from)
+    });
+    Some(Title {
+        name,
+        published: parts.iter().find_map(|p| date_of(p)),
+        partnership: parts
+            .iter()
+            .find(|p| is_partnership(p) && !names_review(p))
+            .map(|p| p.to_string()),
+    })
+}
+
+/// The parts of a title, trimmed, split at –, —, |, : and at a hyphen with
+/// a space on each side ("Smith-Jones" keeps its hyphen).
+fn split_title(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let spaced = |d: isize| {
+            k.checked_add_signed(d)
+                .and_then(|j| chars.get(j))
+                .is_some_and(|(_, c)| c.is_whitespace())
+        };
+        let separator = matches!(c, '–' | '—' | '|' | ':') || (c == '-' && spaced(-1) && spaced(1));
+        if separator {
+            parts.push(text[start..i].trim());
+            start = i + c.len_utf8();
+        }
+    }
+    parts.push(text[start..].trim());
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+/// A quoted name inside a part: "DHR 'Alice'", "the death of “Dee”". The
+/// opening quote starts a word and the closing one ends it, so an
+/// apostrophe ("Women's Aid") is not a quote.
+fn quoted_within(part: &str) -> Option<&str> {
+    const OPEN: [char; 4] = ['\'', '"', '‘', '“'];
+    const CLOSE: [char; 4] = ['\'', '"', '’', '”'];
+    let mut previous: Option<char> = None;
+    for (i, c) in part.char_indices() {
+        let starts_word = previous.is_none_or(|p| p.is_whitespace() || p == '(');
+        previous = Some(c);
+        if !(OPEN.contains(&c) && starts_word) {
+            continue;
+        }
+        let inner_start = i + c.len_utf8();
+        let rest = &part[inner_start..];
+        let end = rest.char_indices().find(|&(j, q)| {
+            CLOSE.contains(&q)
+                && rest[j + q.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|n| !n.is_alphanumeric())
+        })?;
+        let inner = rest[..end.0].trim();
+        if !inner.is_empty() && inner.split_whitespace().count() <= 6 {
+            return Some(inner);
+        }
+    }
+    None
+}
+
 /// The inside of a paragraph wholly in quotes.
 fn quoted(text: &str) -> Option<&str> {
     let first = text.chars().next()?;
@@ -183,6 +325,62 @@ mod tests {
             Some((10, "Mental Health Services"))
         );
         assert_eq!(recommendation("Recommendations and Action Plans"), None);
+    }
+
+    /// Regression: a Word plan whose title is one paragraph failed with
+    /// "the review name must not be empty".
+    #[test]
+    fn one_paragraph_titles() {
+        let cases = [
+            (
+                "Domestic Homicide Review – 'Alice' – Action Plan – October 2019",
+                Some("Alice"),
+                Some("2019-10"),
+            ),
+            (
+                "Domestic Homicide Review — “Bob” — Action Plan — March 2021",
+                Some("Bob"),
+                Some("2021-03"),
+            ),
+            (
+                "Domestic Homicide Review - Carol - Action Plan - June 2020",
+                Some("Carol"),
+                Some("2020-06"),
+            ),
+            ("DHR | 'Dee' | Action Plan", Some("Dee"), None),
+            (
+                "Domestic Homicide Review: Mary-Jane Smith: Action Plan: May 2022",
+                Some("Mary-Jane Smith"),
+                Some("2022-05"),
+            ),
+            (
+                "Domestic Homicide Review into the death of 'Eve' – Action Plan",
+                Some("Eve"),
+                None,
+            ),
+            (
+                "Domestic Homicide Review – Action Plan – July 2023",
+                None,
+                Some("2023-07"),
+            ),
+        ];
+        for (text, name, published) in cases {
+            let title = title(text).unwrap_or_else(|| panic!("a title: {text}"));
+            assert_eq!(title.name.as_deref(), name, "{text}");
+            assert_eq!(
+                title.published.map(|d| d.to_string()).as_deref(),
+                published,
+                "{text}"
+            );
+        }
+        for not_a_title in [
+            "Independent DHR Chair: Deborah Jeremiah",
+            "DOMESTIC HOMICIDE REVIEW",
+            "Recommendations and Action Plans",
+            "Women's Aid – refuge places – review due",
+        ] {
+            assert_eq!(title(not_a_title), None, "{not_a_title}");
+        }
     }
 
     #[test]

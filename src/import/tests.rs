@@ -782,6 +782,169 @@ fn a_table_without_a_heading_is_filed_under_unknown_agency() {
     );
 }
 
+/// The Home Office template's columns, as a partnership's spreadsheet
+/// heads them (no Agency column).
+const TEMPLATE: &str = "Recommendation,Scope,Action to take,Lead Agency,Key milestones,Target Date,Date of completion and outcome";
+
+/// A template CSV of `rows` data rows; every 97th row opens its cells with
+/// header words ("Recommendation 3", "Action 2: …", "Milestone 2 agreed")
+/// and leaves its last cell empty, as the hostile tester's file did.
+fn template_csv(rows: usize) -> String {
+    let leads = ["Thames Valley Police", "Oxford Health", "Turning Point"];
+    let mut csv = String::with_capacity(rows * 120);
+    csv.push_str(TEMPLATE);
+    csv.push('\n');
+    for i in 0..rows {
+        let lead = leads[i % leads.len()];
+        if i % 97 == 5 {
+            csv.push_str(&format!(
+                "Recommendation 3,Local,Action 2: brief the MARAC chairs ({i}),{lead},Milestone 2 agreed,March 2020,\n"
+            ));
+        } else {
+            csv.push_str(&format!(
+                "Recommendation {},Local,Train staff in DASH ({i}),{lead},Training booked,December 2019,Completed 5 June 2019\n",
+                i % 10 + 1
+            ));
+        }
+    }
+    csv
+}
+
+/// Regression: a data row whose cells begin with header words and whose
+/// last cell is empty was taken for a repeated header; every row after it
+/// was read under the wrong columns (7,461 actions from 30,000 rows, most
+/// with no lead and no target). Read with the library parser, as 30,000
+/// rows through the binary and the ledger are too slow for a debug test.
+#[test]
+fn template_csv_rows_that_open_with_header_words_are_data_not_headers() {
+    let csv = template_csv(30_000);
+    let plan = parse("plan.csv", csv.as_bytes(), None).expect("the CSV parses");
+    assert_eq!(plan.actions.len(), 30_000);
+    assert_eq!(plan.data_rows, 30_000);
+    assert_eq!(plan.shortfall, None);
+    for (i, action) in plan.actions.iter().enumerate() {
+        assert!(action.lead.is_some(), "{} has a lead", action.locator);
+        assert!(
+            action.target.as_ref().and_then(|t| t.date).is_some(),
+            "{} has a target",
+            action.locator
+        );
+        assert!(
+            action.text.ends_with(&format!("({i})")),
+            "{}: {}",
+            action.locator,
+            action.text
+        );
+    }
+    let header_like = &plan.actions[5];
+    assert_eq!(header_like.locator, "Turning Point, row 2 (CSV row 7)");
+    assert_eq!(
+        header_like.milestones.as_deref(),
+        Some("Milestone 2 agreed")
+    );
+    assert_eq!(numbers(&header_like.recommendations), [3]);
+    // Only the note that the lead is the agency: no row lacks anything.
+    let messages: Vec<&str> = plan.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "The plan has no agency column or headings: each action's 'Lead Agency' is taken as its agency."
+        ]
+    );
+
+    // A row that does repeat the header row is a header, and not a row.
+    let repeated = format!(
+        "{TEMPLATE}\nRecommendation 1,Local,Train,TVP,Booked,May 2020,\n {} \nRecommendation 2,Local,Audit,TVP,Booked,June 2020,\n",
+        TEMPLATE.to_uppercase().replace(',', " , ")
+    );
+    let plan = parse("plan.csv", repeated.as_bytes(), None).expect("parses");
+    assert_eq!(plan.actions.len(), 2);
+    assert_eq!(plan.data_rows, 2);
+}
+
+/// Regression: in a text or Word table, a row of header words is a header
+/// only if it holds nothing else: never a date, a long sentence or an
+/// outcome.
+#[test]
+fn a_text_table_row_with_header_words_and_a_date_is_data() {
+    let text = "TURNING POINT\n\
+        Recommendation\tScope\tAction to take\tLead Agency\tKey milestones\tTarget Date\tOutcome\n\
+        Recommendation 1\tLocal\tTrain staff\tTP\tBooked\tMay 2020\t\n\
+        Recommendation\tScope\tAction plan\tLead\tMilestones\tMarch 2020\tCompleted\n\
+        Recommendation 2\tLocal\tAudit\tTP\tBooked\tJune 2020\t\n\
+        Recommendation\tScope\tAction to take\tLead Agency\tKey milestones\tTarget Date\tOutcome\n\
+        Recommendation 3\tLocal\tReview\tTP\tBooked\tJuly 2020\t\n";
+    let plan = parse("plan.txt", text.as_bytes(), None).expect("parses");
+    let texts: Vec<&str> = plan.actions.iter().map(|a| a.text.as_str()).collect();
+    assert_eq!(texts, ["Train staff", "Action plan", "Audit", "Review"]);
+    assert_eq!(plan.data_rows, 4);
+    assert_eq!(plan.shortfall, None);
+}
+
+/// Regression: a plan whose rows were not all read as actions said so only
+/// in the count, which nobody compares; the warning names both counts and
+/// comes first.
+#[test]
+fn fewer_actions_than_data_rows_is_the_first_warning() {
+    let csv = format!(
+        "{TEMPLATE}\n\
+        Recommendation 1,Local,Train staff,TVP,Booked,May 2020,\n\
+        ,,and brief the chairs,,,,\n\
+        Recommendation 2,Local,Audit,TVP,Booked,June 2020,\n\
+        Nothing further to add,,,,,,\n"
+    );
+    let plan = parse("plan.csv", csv.as_bytes(), None).expect("parses");
+    assert_eq!(plan.actions.len(), 2);
+    assert_eq!(plan.data_rows, 4);
+    let expected = "Read 2 action(s) from 4 data rows: 1 joined to the action above as continuations (no recommendation and no lead), 1 kept as notes; check that every row's columns line up with the header.";
+    assert_eq!(plan.shortfall.as_deref(), Some(expected));
+    assert_eq!(plan.warnings[0].locator, "plan");
+    assert_eq!(plan.warnings[0].message, expected);
+
+    // The shipped plan's rows broken across pages are halves of one row:
+    // every data row is an action or a note, and nothing is said.
+    let shipped = shipped();
+    assert_eq!(shipped.shortfall, None);
+    assert_eq!(shipped.data_rows, shipped.actions.len() + 1);
+}
+
+#[test]
+fn a_plan_with_no_agency_column_or_headings_files_actions_under_their_lead_agency() {
+    let text = "Action to be taken\tLead Agency\tTarget Date\tOutcome\n\
+        Train staff\tThames Valley Police\tMarch 2020\t\n\
+        Audit referrals\tOxford Health\tApril 2020\t\n\
+        Brief chairs\tThames Valley Police\tMay 2020\t\n";
+    let plan = parse("plan.txt", text.as_bytes(), None).expect("parses");
+    let placed: Vec<(&str, &str)> = plan
+        .actions
+        .iter()
+        .map(|a| (a.agency.as_str(), a.locator.as_str()))
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            ("Thames Valley Police", "Thames Valley Police, row 1"),
+            ("Oxford Health", "Oxford Health, row 1"),
+            ("Thames Valley Police", "Thames Valley Police, row 2"),
+        ]
+    );
+    let notes: Vec<&ParseWarning> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("no agency column or headings"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", plan.warnings);
+    assert_eq!(notes[0].locator, "plan");
+    assert!(
+        !plan
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("Unknown Agency")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
 mod never_panics {
     //! Whatever the bytes, the importer answers with a plan or an error.
 

@@ -618,3 +618,228 @@ fn summary_takes_both_time_axes() {
     let before = fx.json(&["summary", "--json", "--as-of", "2021-11-30T12:00:00Z"]);
     assert_eq!(before["total"]["actions"], 0);
 }
+
+/// A minimal Word document whose body is `paragraphs` (each with its style,
+/// or none) and then one table of `rows`.
+fn word_plan(paragraphs: &[(&str, Option<&str>)], rows: &[&[&str]]) -> Vec<u8> {
+    use std::io::Write;
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut body = String::new();
+    for (text, style) in paragraphs {
+        let style = style
+            .map(|s| format!("<w:pPr><w:pStyle w:val=\"{s}\"/></w:pPr>"))
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<w:p>{style}<w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+            escape(text)
+        ));
+    }
+    body.push_str("<w:tbl>");
+    for row in rows {
+        body.push_str("<w:tr>");
+        for cell in *row {
+            body.push_str(&format!(
+                "<w:tc><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>",
+                escape(cell)
+            ));
+        }
+        body.push_str("</w:tr>");
+    }
+    body.push_str("</w:tbl>");
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, content) in [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>"#,
+        ),
+        ("word/document.xml", document.as_str()),
+    ] {
+        zip.start_file(name, options).expect("start a zip entry");
+        zip.write_all(content.as_bytes())
+            .expect("write a zip entry");
+    }
+    zip.finish().expect("finish the zip").into_inner()
+}
+
+const TEMPLATE_HEADER: [&str; 7] = [
+    "Recommendation",
+    "Scope",
+    "Action to take",
+    "Lead Agency",
+    "Key milestones",
+    "Target Date",
+    "Date of completion and outcome",
+];
+
+/// Regression: a Word plan whose title is one paragraph ("Domestic Homicide
+/// Review – 'Name' – Action Plan – Month Year") failed with "the review
+/// name must not be empty"; and its single table, with no agency headings
+/// or column, filed every action under 'Unknown Agency'.
+#[test]
+fn a_word_plan_titled_in_one_paragraph_imports_under_its_name_and_lead_agencies() {
+    let fx = Fixture::new();
+    let rows: [&[&str]; 3] = [
+        &TEMPLATE_HEADER,
+        &[
+            "Recommendation 1",
+            "Local",
+            "Brief every MARAC chair",
+            "Thames Valley Police",
+            "Briefing held",
+            "July 2019",
+            "",
+        ],
+        &[
+            "Recommendation 2",
+            "Local",
+            "Audit discharge planning",
+            "Oxford Health",
+            "Audit booked",
+            "December 2019",
+            "",
+        ],
+    ];
+    let titled = word_plan(
+        &[
+            ("West Oxfordshire Community Safety Partnership", None),
+            (
+                "Domestic Homicide Review – 'Alice' – Action Plan – October 2019",
+                Some("Title"),
+            ),
+        ],
+        &rows,
+    );
+    std::fs::write(fx.path("titled.docx"), titled).expect("write");
+    let out = fx.ok_at(IMPORTED_AT, &["import", "titled.docx"]);
+    assert!(
+        out.stdout
+            .contains("each action's 'Lead Agency' is taken as its agency"),
+        "{}",
+        out.stdout
+    );
+    let show = fx.json(&["show", "--json"]);
+    assert_eq!(show["plans"][0]["review"], "Alice");
+    assert_eq!(show["plans"][0]["published"], "2019-10");
+    let agencies: Vec<&str> = actions(&show)
+        .iter()
+        .filter_map(|a| a["agency"].as_str())
+        .collect();
+    assert_eq!(agencies, ["Thames Valley Police", "Oxford Health"]);
+
+    // A title with no name in it: the import says what to do, and writes
+    // nothing until it is done.
+    let unnamed = word_plan(
+        &[
+            ("Somewhere Community Safety Partnership", None),
+            ("Domestic Homicide Review | Action Plan | June 2021", None),
+        ],
+        &rows,
+    );
+    std::fs::write(fx.path("unnamed.docx"), unnamed).expect("write");
+    let refused = fx.run_at(IMPORTED_AT, &["import", "unnamed.docx"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("give it with --review NAME"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        fx.json(&["show", "--json"])["plans"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    fx.ok_at(IMPORTED_AT, &["import", "unnamed.docx", "--review", "Bob"]);
+    let show = fx.json(&["show", "--json"]);
+    assert_eq!(show["plans"][1]["review"], "Bob");
+}
+
+/// Regression: an import that read 7,461 actions from 30,000 rows said so
+/// only in its count and exited 0; now the shortfall is the first thing the
+/// summary says, in a dry run before anything is written, and it is recorded
+/// with the other warnings.
+#[test]
+fn an_import_reading_fewer_actions_than_rows_says_so_first_even_in_a_dry_run() {
+    let fx = Fixture::new();
+    let mut writer = csv::Writer::from_path(fx.path("plan.csv")).expect("csv");
+    writer.write_record(TEMPLATE_HEADER).expect("header");
+    for record in [
+        [
+            "Recommendation 1",
+            "Local",
+            "Train staff",
+            "Thames Valley Police",
+            "Booked",
+            "May 2020",
+            "",
+        ],
+        ["", "", "and brief the chairs", "", "", "", ""],
+        [
+            "Recommendation 2",
+            "Local",
+            "Audit referrals",
+            "Thames Valley Police",
+            "Booked",
+            "June 2020",
+            "",
+        ],
+    ] {
+        writer.write_record(record).expect("row");
+    }
+    writer.flush().expect("flush");
+    drop(writer);
+    let args = [
+        "import",
+        "plan.csv",
+        "--partnership",
+        "West Oxfordshire CSP",
+        "--review",
+        "Alice",
+    ];
+    let expected = "plan: Read 2 action(s) from 3 data rows: 1 joined to the action above as continuations (no recommendation and no lead); check that every row's columns line up with the header.";
+
+    let dry = fx.ok_at(IMPORTED_AT, &[&args[..], &["--dry-run"]].concat());
+    let lines: Vec<&str> = dry.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("Would import plan.csv: 2 action row(s) read"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(lines[1], format!("  ! {expected}"), "{}", dry.stdout);
+    assert_eq!(
+        dry.stdout.matches(expected).count(),
+        1,
+        "said once: {}",
+        dry.stdout
+    );
+    assert_eq!(
+        fx.json(&["show", "--json"])["plans"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+
+    let done = fx.ok_at(IMPORTED_AT, &args);
+    assert_eq!(
+        done.stdout.lines().nth(1),
+        Some(format!("  ! {expected}").as_str())
+    );
+    let audit = fx.json(&["audit", "--json"]);
+    let recorded: Vec<&str> = audit
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["event"] == "ImportWarning")
+        .filter_map(|e| e["change"].as_str())
+        .filter(|w| w.contains("Read 2 action(s) from 3 data rows"))
+        .collect();
+    assert_eq!(recorded.len(), 1, "{recorded:#?}");
+}
