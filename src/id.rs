@@ -58,9 +58,11 @@ pub trait Id: Copy + Ord + fmt::Display {
     }
 }
 
-/// The next id after the largest of `ids`, or the first.
-pub fn next_after<I: Id>(ids: impl DoubleEndedIterator<Item = I>) -> I {
-    ids.max().map_or_else(I::first, I::next)
+/// The next id after the last of `ids`, which come in ascending order (the
+/// keys of a `BTreeMap`, claims in the order made), or the first. Only the
+/// last is read: the next id costs nothing however many there are.
+pub fn next_after<I: Id>(mut ids: impl DoubleEndedIterator<Item = I>) -> I {
+    ids.next_back().map_or_else(I::first, I::next)
 }
 
 /// Text that is not an id of the kind wanted.
@@ -221,7 +223,7 @@ mod tests {
     fn the_next_id_follows_the_largest() {
         assert_eq!(next_after(std::iter::empty::<ActionId>()), ActionId::of(1));
         assert_eq!(
-            next_after([3, 1, 7].into_iter().map(ActionId::of)),
+            next_after([1, 3, 7].into_iter().map(ActionId::of)),
             ActionId::of(8)
         );
     }
