@@ -1,9 +1,11 @@
 //! `planledger import FILE`: read a plan from a text, Word or CSV file and
 //! record it, with its provenance, as one transaction.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::command::Command;
 use crate::import::Format;
 use crate::import::apply::{self, Naming, Outcome};
 use crate::ledger::Ledger;
@@ -37,6 +39,11 @@ pub struct Args {
     /// The review's name, where the file does not name it
     #[arg(long)]
     review: Option<String>,
+    /// List every change and every warning (by default a long list is
+    /// shortened and warnings of one kind are shown once, with a count;
+    /// every warning is recorded either way)
+    #[arg(long)]
+    verbose: bool,
 }
 
 pub fn run(
@@ -67,7 +74,7 @@ pub fn run(
         review: args.review.clone(),
     };
     let outcome = apply::record(ledger, actor, &name, &bytes, format, &naming, args.dry_run)?;
-    write_outcome(&outcome, out)?;
+    write_outcome(&outcome, args.verbose, out)?;
     if let Some(receipt) = &outcome.receipt {
         report(receipt, out)?;
     } else {
@@ -76,7 +83,19 @@ pub fn run(
     Ok(())
 }
 
-pub fn write_outcome(outcome: &Outcome, out: &mut dyn Write) -> Result<(), CliError> {
+/// Changes listed one by one before the rest are counted.
+const CHANGES_SHOWN: usize = 40;
+
+/// Says what an import did or would do: every change and warning with
+/// `verbose`; otherwise at most [`CHANGES_SHOWN`] changes, the new actions
+/// beyond them counted by agency, and the first warning of each kind with
+/// how many more there are like it.
+pub fn write_outcome(
+    outcome: &Outcome,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let plan = &outcome.plan;
     writeln!(
         out,
         "{} {}: {} action row(s) read, {} change(s), {} warning(s)",
@@ -87,21 +106,92 @@ pub fn write_outcome(outcome: &Outcome, out: &mut dyn Write) -> Result<(), CliEr
         },
         visible(&outcome.name),
         outcome.actions,
-        outcome.plan.changes.len(),
-        outcome.plan.warnings.len()
+        plan.changes.len(),
+        plan.warnings.len()
     )?;
     // Rows not read as actions are said before anything else.
-    let shortfall = outcome.plan.shortfall.as_ref();
+    let shortfall = plan.shortfall.as_ref();
     if let Some(warning) = shortfall {
         writeln!(out, "  ! {}", visible(warning))?;
     }
-    for change in &outcome.plan.changes {
+    let shown = if verbose {
+        plan.changes.len()
+    } else {
+        CHANGES_SHOWN
+    };
+    for change in plan.changes.iter().take(shown) {
         writeln!(out, "  + {}", visible(change))?;
     }
-    for warning in &outcome.plan.warnings {
-        if Some(warning) != shortfall {
+    if plan.changes.len() > shown {
+        let mut agencies: BTreeMap<&str, usize> = BTreeMap::new();
+        for stamped in &plan.commands {
+            if let Command::AddAction { agency, .. } = &stamped.command {
+                *agencies.entry(agency.as_str()).or_default() += 1;
+            }
+        }
+        let by_agency: Vec<String> = agencies
+            .iter()
+            .map(|(agency, n)| format!("{} {n}", visible(agency)))
+            .collect();
+        writeln!(
+            out,
+            "  + … and {} more change(s) (--verbose lists them); new actions by agency: {}",
+            plan.changes.len() - shown,
+            by_agency.join(", ")
+        )?;
+    }
+    let others = plan.warnings.iter().filter(|w| Some(*w) != shortfall);
+    if verbose {
+        for warning in others {
             writeln!(out, "  ! {}", visible(warning))?;
+        }
+        return Ok(());
+    }
+    // Warnings of one kind: the same words once dates, numbers and the
+    // place in the document are set aside.
+    let mut kinds: Vec<(String, &String, usize)> = Vec::new();
+    for warning in others {
+        let kind = warning_kind(warning);
+        match kinds.iter_mut().find(|(k, _, _)| *k == kind) {
+            Some((_, _, count)) => *count += 1,
+            None => kinds.push((kind, warning, 1)),
+        }
+    }
+    for (_, first, count) in kinds {
+        writeln!(out, "  ! {}", visible(first))?;
+        if count > 1 {
+            writeln!(
+                out,
+                "    … and {} more like this (all recorded; --verbose lists them)",
+                count - 1
+            )?;
         }
     }
     Ok(())
+}
+
+/// What a warning says, without where (the locator before ": ") or which
+/// dates and numbers: warnings with the same kind differ only in those.
+fn warning_kind(warning: &str) -> String {
+    let words = warning.split_once(": ").map_or(warning, |(_, rest)| rest);
+    let mut kind = String::with_capacity(words.len());
+    let mut in_number = false;
+    for c in words.chars() {
+        let numeric = c.is_ascii_digit() || (in_number && matches!(c, '-' | '.' | '/' | ','));
+        if numeric {
+            if !in_number {
+                kind.push('#');
+            }
+        } else {
+            kind.push(c);
+        }
+        in_number = numeric;
+    }
+    // A list of dates is one date, however long.
+    for list in ["#, #", "# #"] {
+        while kind.contains(list) {
+            kind = kind.replace(list, "#");
+        }
+    }
+    kind
 }

@@ -843,3 +843,75 @@ fn an_import_reading_fewer_actions_than_rows_says_so_first_even_in_a_dry_run() {
         .collect();
     assert_eq!(recorded.len(), 1, "{recorded:#?}");
 }
+
+/// Regression (issue: import what partnerships really hold): 16 of the
+/// shipped plan's 27 warnings said "before the review's publication", one
+/// line each, and a 100,000-row import printed one line per change. The
+/// summary shows the first warning of each kind with a count, and a long
+/// list of changes shortened with the new actions counted by agency;
+/// `--verbose` lists everything, and every warning is recorded either way.
+#[test]
+fn the_import_summary_groups_warnings_of_one_kind_and_shortens_long_lists() {
+    let fx = Fixture::new();
+    let grouped = fx.ok_at(IMPORTED_AT, &["import", PLAN, "--dry-run"]);
+    let warning_lines = grouped
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  ! "))
+        .count();
+    assert!(warning_lines < 27, "{}", grouped.stdout);
+    assert!(
+        grouped
+            .stdout
+            .contains("… and 6 more like this (all recorded; --verbose lists them)"),
+        "{}",
+        grouped.stdout
+    );
+    let verbose = fx.ok_at(IMPORTED_AT, &["import", PLAN, "--dry-run", "--verbose"]);
+    assert_eq!(
+        verbose
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("  ! "))
+            .count(),
+        27,
+        "{}",
+        verbose.stdout
+    );
+    assert!(!verbose.stdout.contains("more like this"));
+
+    fx.import_shipped();
+    let recorded = fx
+        .events()
+        .iter()
+        .filter(|e| e["event"]["type"] == "ImportWarning")
+        .count();
+    assert_eq!(recorded, 27);
+
+    // Many rows: the changes are shortened, the new actions counted.
+    let mut csv = String::from("Agency,Action to be taken,Lead,Target Date\n");
+    for row in 0..60 {
+        csv.push_str(&format!(
+            "Agency {},Review referral {row},Lead {row},December 2022\n",
+            row % 3
+        ));
+    }
+    std::fs::write(fx.path("many.csv"), csv).expect("written");
+    let many = fx.ok(&[
+        "import",
+        "many.csv",
+        "--partnership",
+        "Other CSP",
+        "--review",
+        "Bob",
+        "--dry-run",
+    ]);
+    assert!(
+        many.stdout.contains(
+            "more change(s) (--verbose lists them); new actions by agency: Agency 0 20, Agency 1 20, Agency 2 20"
+        ),
+        "{}",
+        many.stdout
+    );
+    assert!(many.stdout.lines().count() < 50, "{}", many.stdout);
+}
