@@ -121,17 +121,30 @@ fn starts_a_word(text: &str, i: usize) -> bool {
 
 /// True if the word at byte `i` is the only thing on its line (apart from
 /// a closing full stop), as a bare year in a target cell often is.
+///
+/// Only the spaces before the word and the line after it are looked at, and
+/// the line only for a line's first word, so that `find_dates` stays linear
+/// in a long line.
 fn alone_on_its_line(text: &str, i: usize) -> bool {
-    let line_start = text[..i]
-        .rsplit('\n')
-        .next()
-        .is_none_or(|l| l.trim().is_empty());
+    let before = text[..i].trim_end_matches(|c: char| c != '\n' && c.is_whitespace());
+    if !(before.is_empty() || before.ends_with('\n')) {
+        return false;
+    }
     let line = text[i..].lines().next().unwrap_or("");
-    line_start && line.trim_end().trim_end_matches('.').len() == 4
+    line.trim_end().trim_end_matches('.').len() == 4
 }
 
+/// True if the text before a word ends with a word that makes a bare year a
+/// date ("by 2020"). Only the last few characters are read: the longest such
+/// word and the character before it.
 fn follows_year_word(before: &str) -> bool {
-    let lower = before.trim_end().to_lowercase();
+    let before = before.trim_end();
+    let tail = before
+        .char_indices()
+        .rev()
+        .nth(7)
+        .map_or(before, |(at, _)| &before[at..]);
+    let lower = tail.to_lowercase();
     ["in", "by", "during", "end of", "since", "from", "until"]
         .iter()
         .any(|w| {
@@ -304,7 +317,10 @@ fn day_month_year(text: &str) -> Option<(FuzzyDate, usize)> {
     if at == 0 || text[..at].trim_end().len() == text[..at].len() {
         return None;
     }
-    if text[at..].to_ascii_lowercase().starts_with("of ") {
+    if text
+        .get(at..at + 3)
+        .is_some_and(|of| of.eq_ignore_ascii_case("of "))
+    {
         at = skip_gap(text, at + 2, false);
     }
     let (month, mlen) = month_name(&text[at..])?;

@@ -10,8 +10,13 @@
 //! heading (the agency of the table below it). A vertically merged cell's
 //! continuation is empty, so its text stays with the first row it spans.
 //! A file that is not a complete zip, has no `word/document.xml`, or holds
-//! malformed XML is refused with the reason. `word/document.xml` is read to
-//! at most 64 MiB, so a zip bomb cannot exhaust memory.
+//! malformed XML is refused with the reason, and so is a document that ends
+//! with elements still open (a file cut short). `word/document.xml` over
+//! 64 MiB is refused, never cut off, so a zip bomb cannot exhaust memory and
+//! no part of a plan goes missing without a word. A row is refused, by its
+//! table and row number, once it holds more than [`MAX_CELLS`] cells (a
+//! `gridSpan` counts as the cells it spans) or a cell over
+//! 64 KiB, so the work done is bounded by the file's size.
 
 use std::io::{Cursor, Read};
 
@@ -20,7 +25,7 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 
 use super::ImportError;
-use super::layout::{Block, is_caps_heading};
+use super::layout::{Block, MAX_CELLS, check_cell, is_caps_heading};
 
 const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -32,9 +37,16 @@ pub(crate) fn blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
         .by_name("word/document.xml")
         .map_err(|e| ImportError::BadDocx(format!("word/document.xml cannot be opened ({e})")))?;
     let mut xml = String::new();
-    file.take(MAX_XML_BYTES)
+    // One byte past the cap tells a document over it from one exactly at it.
+    file.take(MAX_XML_BYTES + 1)
         .read_to_string(&mut xml)
         .map_err(|e| ImportError::BadDocx(format!("word/document.xml cannot be read ({e})")))?;
+    if xml.len() as u64 > MAX_XML_BYTES {
+        return Err(ImportError::BadDocx(format!(
+            "word/document.xml is larger than {} MiB, more than any action plan holds",
+            MAX_XML_BYTES / (1024 * 1024)
+        )));
+    }
     read_xml(&xml)
 }
 
@@ -49,6 +61,35 @@ struct State {
     paragraph: String,
     style: String,
     in_text: bool,
+    /// Elements opened and not yet closed.
+    open: usize,
+    /// Top-level tables seen so far, and rows seen in the current one, to
+    /// say where a refused row is.
+    tables: usize,
+    rows: usize,
+}
+
+impl State {
+    fn row_at(&self) -> String {
+        format!("Table {}, row {}", self.tables, self.rows)
+    }
+
+    /// Adds a finished cell and the empty cells its span covers, refusing a
+    /// row that grows past [`MAX_CELLS`].
+    fn push_cell(&mut self, text: String) -> Result<(), ImportError> {
+        check_cell(&|| self.row_at(), self.row.len() + 1, text.len())?;
+        if self.row.len() + self.span > MAX_CELLS {
+            return Err(ImportError::TooManyCells {
+                at: self.row_at(),
+                max: MAX_CELLS,
+            });
+        }
+        self.row.push(text);
+        for _ in 1..self.span {
+            self.row.push(String::new());
+        }
+        Ok(())
+    }
 }
 
 fn read_xml(xml: &str) -> Result<Vec<Block>, ImportError> {
@@ -61,10 +102,24 @@ fn read_xml(xml: &str) -> Result<Vec<Block>, ImportError> {
                 reader.error_position()
             ))
         })?;
+        match &event {
+            Event::Start(_) => s.open += 1,
+            Event::End(_) => s.open = s.open.saturating_sub(1),
+            _ => {}
+        }
         match event {
             Event::Start(e) => match e.local_name().as_ref() {
-                b"tbl" => s.depth += 1,
-                b"tr" if s.depth == 1 => s.row.clear(),
+                b"tbl" => {
+                    s.depth += 1;
+                    if s.depth == 1 {
+                        s.tables += 1;
+                        s.rows = 0;
+                    }
+                }
+                b"tr" if s.depth == 1 => {
+                    s.row.clear();
+                    s.rows += 1;
+                }
                 b"tc" if s.depth == 1 => {
                     s.cell.clear();
                     s.span = 1;
@@ -108,10 +163,7 @@ fn read_xml(xml: &str) -> Result<Vec<Block>, ImportError> {
                 b"p" => end_paragraph(&mut s),
                 b"tc" if s.depth == 1 => {
                     let text = s.cell.join("\n");
-                    s.row.push(text);
-                    for _ in 1..s.span {
-                        s.row.push(String::new());
-                    }
+                    s.push_cell(text)?;
                 }
                 b"tr" if s.depth == 1 => {
                     let cells = std::mem::take(&mut s.row);
@@ -128,6 +180,12 @@ fn read_xml(xml: &str) -> Result<Vec<Block>, ImportError> {
                 }
                 _ => {}
             },
+            Event::Eof if s.open > 0 => {
+                return Err(ImportError::BadDocx(format!(
+                    "word/document.xml ends with {} element(s) still open, so the document is cut short",
+                    s.open
+                )));
+            }
             Event::Eof => break,
             _ => {}
         }

@@ -70,7 +70,9 @@ fn is_marker(c: char, before: &str, after: &str) -> bool {
 /// A known tag at the start of `text`: its lower-case name, whether it
 /// closes, and its length in bytes.
 fn tag(text: &str) -> Option<(String, bool, usize)> {
-    let end = text.find('>')?;
+    // A tag is looked for within its first KiB, so that a cell of many `<`
+    // and no `>` is read in linear time.
+    let end = text.bytes().take(1024).position(|b| b == b'>')?;
     let inner = &text[1..end];
     let (closing, inner) = match inner.strip_prefix('/') {
         Some(rest) => (true, rest),

@@ -180,12 +180,32 @@ pub enum ImportError {
         "No action table was found: a table needs a header row naming an action column, such as 'Action to be taken'"
     )]
     NoTable,
-    #[error("The table has no action column; its headers are: {}", visible(&headers.join(", ")))]
+    #[error("The table has no action column; its headers are: {}", visible(&layout::clip_list(headers, ", ", 20)))]
     NoActionColumn { headers: Vec<String> },
     #[error("The file is not a readable Word document: {}", visible(.0))]
     BadDocx(String),
     #[error("The CSV file could not be read: {}", visible(.0))]
     Csv(String),
+    #[error(
+        "{} has more than {max} cells: a plan's table has a few columns, so the file is damaged or is not an action plan",
+        visible(at)
+    )]
+    TooManyCells { at: String, max: usize },
+    #[error(
+        "{}, column {column}, holds {len} bytes, more than the {max} one cell may hold (a ledger record holds at most {max} bytes)",
+        visible(at)
+    )]
+    CellTooLong {
+        at: String,
+        column: usize,
+        len: usize,
+        max: usize,
+    },
+    #[error(
+        "{}: a quoted cell opened there runs on over {lines} lines that look like rows of their own; a quote is probably missing or stray, so nothing was imported",
+        visible(at)
+    )]
+    RunawayQuote { at: String, lines: usize },
     #[error(
         "The file is a PDF: save the plan as Word (.docx) or export its action table as CSV, then import that"
     )]
@@ -320,7 +340,7 @@ pub fn parse(name: &str, bytes: &[u8], format: Option<Format>) -> Result<ParsedP
         .or_else(|| detect_format(name, bytes))
         .unwrap_or(Format::Text);
     let blocks = match format {
-        Format::Text => text::blocks(utf8(bytes)?),
+        Format::Text => text::blocks(utf8(bytes)?)?,
         Format::Csv => csv_input::blocks(utf8(bytes)?)?,
         Format::Docx => docx::blocks(bytes)?,
     };

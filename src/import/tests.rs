@@ -1000,3 +1000,231 @@ mod never_panics {
         }
     }
 }
+
+/// Runs `f`, failing if it takes longer than `seconds` (a debug build's
+/// generous bound for work that must be linear in its input).
+fn within<T>(seconds: u64, what: &str, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let out = f();
+    let took = start.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(seconds),
+        "{what} took {took:?}"
+    );
+    out
+}
+
+/// A CSV of the template's columns with one data row whose target cell is
+/// `target`.
+fn csv_with_target(target: &str) -> String {
+    format!(
+        "{TEMPLATE}\nRecommendation 1,Local,Train staff,Thames Valley Police,Booked,\"{target}\",\n"
+    )
+}
+
+/// Regression: a Word row of about 1.1 million cells (17,000 cells each
+/// spanning 64 grid columns, a 184 KB file) took 10 s and 3.5 GB. A row
+/// past 1,000 cells is now refused by its table and row, as it is read.
+#[test]
+fn a_word_row_of_a_million_spanned_cells_is_refused_by_its_row() {
+    let spanned = "<w:tc><w:tcPr><w:gridSpan w:val=\"64\"/></w:tcPr><w:p/></w:tc>".repeat(17_000);
+    let header: Vec<String> = TEMPLATE.split(',').map(p).collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let body = format!(
+        "{}<w:tbl>{}<w:tr>{spanned}</w:tr></w:tbl>",
+        p("THAMES VALLEY POLICE"),
+        row(&header)
+    );
+    let bytes = docx(&body);
+    let refused = within(5, "the spanned row", || {
+        parse("plan.docx", &bytes, Some(Format::Docx))
+    });
+    let error = refused.expect_err("a row of a million cells is refused");
+    assert_eq!(
+        error,
+        ImportError::TooManyCells {
+            at: "Table 1, row 2".into(),
+            max: 1_000
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("Table 1, row 2 has more than 1000 cells")
+    );
+}
+
+/// Regression: a target cell was read in time quadratic in its length (a
+/// 360 KB cell took 3 s; a 4.5 MB text plan with one large cell did not
+/// finish in 120 s): `find_dates` lowered all the text before each word and
+/// scanned back to the start of the line. A cell just under the limit now
+/// reads in linear time, and a cell over it is refused by row and column.
+#[test]
+fn a_large_target_cell_is_read_in_linear_time_or_refused_by_row_and_column() {
+    let words = "by 2020 in of 12 May to the 1st <b Sept. end of ";
+    let mut target = String::new();
+    while target.len() + words.len() < super::layout::MAX_CELL_BYTES - 64 {
+        target.push_str(words);
+    }
+    let csv = csv_with_target(&target);
+    let plan = within(5, "a 64 KiB target", || {
+        parse("plan.csv", csv.as_bytes(), None)
+    })
+    .expect("a cell under the limit is read");
+    assert_eq!(plan.actions.len(), 1);
+    let line = within(5, "find_dates on a 1 MB line", || {
+        find_dates(&words.repeat(20_000)).len()
+    });
+    assert_eq!(line, 20_000);
+
+    let huge = "x ".repeat(2_300_000);
+    let text = format!(
+        "THAMES VALLEY POLICE\nAction to be taken\tLead\tTarget date\nTrain staff\tTVP\t{huge}\n"
+    );
+    let error = within(5, "a 4.5 MB text plan", || {
+        parse("plan.txt", text.as_bytes(), None)
+    })
+    .expect_err("a cell over 64 KiB is refused");
+    assert_eq!(
+        error,
+        ImportError::CellTooLong {
+            at: "Line 3".into(),
+            column: 3,
+            len: huge.len(),
+            max: 65_536
+        }
+    );
+    let csv = csv_with_target(&"x".repeat(70_000));
+    let error = parse("plan.csv", csv.as_bytes(), None).expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .starts_with("CSV row 2, column 6, holds 70000 bytes"),
+        "{error}"
+    );
+}
+
+/// Regression: `word/document.xml` over the 64 MiB cap was cut off at the
+/// cap and imported as if complete, so a second agency's actions vanished
+/// (exit 0). Over the cap is now refused.
+#[test]
+fn a_word_document_over_the_cap_is_refused_not_cut_off() {
+    let header: Vec<String> = TEMPLATE.split(',').map(p).collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let action = [
+        p("1"),
+        p("Local"),
+        p("Train staff"),
+        p("TVP"),
+        p("-"),
+        p("July 2019"),
+        p(""),
+    ];
+    let action: Vec<&str> = action.iter().map(String::as_str).collect();
+    let table = format!("<w:tbl>{}{}</w:tbl>", row(&header), row(&action));
+    let padding = p(&"x".repeat(1 << 20)).repeat(64);
+    let body = format!(
+        "{}{table}{padding}{}{table}",
+        p("THAMES VALLEY POLICE"),
+        p("OXFORD HEALTH")
+    );
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    zip.start_file("word/document.xml", stored).expect("start");
+    zip.write_all(document.as_bytes()).expect("write");
+    let bytes = zip.finish().expect("finish").into_inner();
+    let error = within(20, "a 64 MiB document", || {
+        parse("plan.docx", &bytes, Some(Format::Docx))
+    })
+    .expect_err("a document over the cap is refused");
+    assert!(error.to_string().contains("larger than 64 MiB"), "{error}");
+}
+
+/// Regression: a Word document missing its closing tags imported, although
+/// the reader promises to refuse malformed XML.
+#[test]
+fn a_word_document_cut_short_is_refused() {
+    let header: Vec<String> = TEMPLATE.split(',').map(p).collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let action = [
+        p("1"),
+        p("Local"),
+        p("Train staff"),
+        p("TVP"),
+        p("-"),
+        p("July 2019"),
+        p(""),
+    ];
+    let action: Vec<&str> = action.iter().map(String::as_str).collect();
+    let whole = docx(&format!(
+        "{}<w:tbl>{}{}</w:tbl>",
+        p("THAMES VALLEY POLICE"),
+        row(&header),
+        row(&action)
+    ));
+    assert_eq!(
+        parse("plan.docx", &whole, Some(Format::Docx))
+            .expect("the whole document reads")
+            .actions
+            .len(),
+        1
+    );
+    // The same table with its closing tags, and the body's, cut off.
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{}<w:tbl>{}{}"#,
+        p("THAMES VALLEY POLICE"),
+        row(&header),
+        row(&action)
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .expect("start");
+    zip.write_all(document.as_bytes()).expect("write");
+    let cut = zip.finish().expect("finish").into_inner();
+    let error = parse("plan.docx", &cut, Some(Format::Docx)).expect_err("refused");
+    assert!(
+        error.to_string().contains("3 element(s) still open"),
+        "{error}"
+    );
+}
+
+/// Regression: one stray quote in a CSV merged the next 50 rows into one
+/// action, with only "no lead" and "no target" warnings. A quoted cell that
+/// swallows lines shaped like the file's rows is refused, naming the line
+/// the quote opened on; a cell with a line break and a comma or two is not.
+#[test]
+fn a_stray_quote_in_a_csv_is_refused_by_the_line_it_opens_on() {
+    let csv = template_csv(60);
+    let mut lines: Vec<String> = csv.lines().map(String::from).collect();
+    // Line 11 of the file (the header is line 1).
+    lines[10] = lines[10].replacen(",Train", ",\"Train", 1);
+    let broken = lines.join("\n");
+    let error = within(5, "the stray quote", || {
+        parse("plan.csv", broken.as_bytes(), None)
+    })
+    .expect_err("a runaway quote is refused");
+    assert!(
+        matches!(&error, ImportError::RunawayQuote { at, .. } if at == "CSV line 11"),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("CSV line 11: a quoted cell opened there runs on over 50 lines"),
+        "{error}"
+    );
+
+    let fine = format!(
+        "{TEMPLATE}\nRecommendation 1,Local,\"Train staff:\nDASH, MARAC, and IDVA\nrefresher, and induction\",TVP,Booked,July 2019,\n"
+    );
+    let plan = parse("plan.csv", fine.as_bytes(), None).expect("a multi-line cell reads");
+    assert_eq!(plan.actions.len(), 1);
+}
