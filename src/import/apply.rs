@@ -9,7 +9,9 @@
 //! claim), not a second plan. [`plan_import`] only plans commands;
 //! [`record`] is the whole import a user asks for: parse the bytes, plan,
 //! and have the ledger validate and write the transaction (or, in a dry
-//! run, validate it and write nothing).
+//! run, validate it and write nothing). Both run the same checks, the size
+//! of every record included, so a dry run that passes is an import that
+//! passes, and a record too large names the row it came from.
 
 use std::collections::BTreeMap;
 
@@ -95,10 +97,41 @@ pub enum RecordError {
         #[source]
         source: ImportError,
     },
+    #[error(
+        "{name}: {}: its cells make a record of {len} bytes ({kind}), more than the {} a ledger record may hold; shorten them (nothing was written)",
+        crate::text::visible(at),
+        crate::codec::MAX_RECORD_LEN
+    )]
+    TooLarge {
+        name: String,
+        /// The locator of the row the record comes from.
+        at: String,
+        kind: String,
+        len: usize,
+    },
     #[error(transparent)]
     Refused(#[from] ApplyError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+}
+
+/// Refuses records the ledger could not hold, naming the place in the file
+/// each came from, before anything is written.
+fn check_sizes(name: &str, records: &[crate::event::Record]) -> Result<(), RecordError> {
+    for record in records {
+        if let Err(crate::codec::CodecError::TooLarge { len }) = crate::codec::encode(record) {
+            return Err(RecordError::TooLarge {
+                name: name.to_string(),
+                at: record
+                    .source
+                    .as_ref()
+                    .map_or_else(|| "the plan".to_string(), |s| s.locator.clone()),
+                kind: record.event.kind().to_string(),
+                len,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Imports the file `name` with content `bytes` as one transaction by
@@ -141,8 +174,11 @@ pub fn record(
         ledger.next_seq(),
         ledger.today(),
     )?;
+    // Validated, and each record's size checked, in a dry run and before a
+    // real import alike, so the dry run says what the import will say.
+    let records = ledger.dry_run(actor, plan.commands.clone())?;
+    check_sizes(name, &records)?;
     let receipt = if dry_run {
-        ledger.dry_run(actor, plan.commands.clone())?;
         None
     } else {
         Some(ledger.transact(actor, &format!("import {name}"), plan.commands.clone())?)

@@ -331,8 +331,15 @@ impl Assembler {
             self.warn(
                 locator,
                 format!(
-                    "The column(s) '{}' were not recognised and their cells were not imported.",
-                    unrecognised.join("', '")
+                    "The column(s) {} were not recognised and their cells were not imported.",
+                    super::layout::clip_list(
+                        &unrecognised
+                            .iter()
+                            .map(|h| format!("'{h}'"))
+                            .collect::<Vec<_>>(),
+                        ", ",
+                        20
+                    )
                 ),
             );
         }
@@ -708,7 +715,7 @@ fn checks(action: &ParsedAction, plan: &preamble::Preamble) -> Vec<String> {
                 let all: Vec<String> = dates.iter().map(ToString::to_string).collect();
                 out.push(format!(
                     "The target names several dates ({}); the latest, {latest}, is used.",
-                    all.join(", ")
+                    super::layout::clip_list(&all, ", ", 20)
                 ));
             }
             if target.date.is_none() && names_season(&target.text) {

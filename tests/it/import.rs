@@ -915,3 +915,93 @@ fn the_import_summary_groups_warnings_of_one_kind_and_shortens_long_lists() {
     );
     assert!(many.stdout.lines().count() < 50, "{}", many.stdout);
 }
+
+/// Imports `csv` as `name` with names given, with `extra` arguments, at the
+/// import time; the run is not checked.
+fn import_csv(fx: &Fixture, name: &str, csv: &str, extra: &[&str]) -> Run {
+    std::fs::write(fx.path(name), csv).expect("written");
+    let mut args = vec![
+        "import",
+        name,
+        "--partnership",
+        "Other CSP",
+        "--review",
+        "Bob",
+    ];
+    args.extend_from_slice(extra);
+    fx.run_at(IMPORTED_AT, &args)
+}
+
+/// Regression: a CSV cell over 64 KB passed `import --dry-run` and then
+/// failed the real import with "record is 70179 bytes, more than the 65536
+/// a record may hold", naming no row. The dry run and the import now say
+/// the same thing, naming the row (and, for one cell, the column), and
+/// write nothing; a row whose cells together make a record too large is
+/// refused by its row in both too.
+#[test]
+fn a_dry_run_refuses_a_record_too_large_as_the_import_does_naming_the_row() {
+    let fx = Fixture::new();
+    let before = fx.events().len();
+    let one_cell = format!(
+        "Agency,Action to be taken,Lead,Target Date\nTVP,{},DI Smith,July 2019\n",
+        "x".repeat(70_000)
+    );
+    let two_cells = format!(
+        "Agency,Action to be taken,Scope,Lead,Target Date\nTVP,{},{},DI Smith,July 2019\n",
+        "x".repeat(40_000),
+        "y".repeat(40_000)
+    );
+    for (csv, says) in [
+        (&one_cell, "CSV row 2, column 2, holds 70000 bytes"),
+        (&two_cells, "row 1 (CSV row 2): its cells make a record of"),
+    ] {
+        let dry = import_csv(&fx, "big.csv", csv, &["--dry-run"]);
+        let real = import_csv(&fx, "big.csv", csv, &[]);
+        for out in [&dry, &real] {
+            assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+            assert!(out.stderr.contains(says), "{says}: {}", out.stderr);
+            assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+        }
+        assert_eq!(dry.stderr, real.stderr);
+    }
+    assert_eq!(fx.events().len(), before, "nothing was written");
+}
+
+/// Regression: a CSV with a million columns gave a 12.9 MB warning line. A
+/// row of more than 1,000 cells is refused by its row; below that, the
+/// unrecognised headers a warning lists are clipped.
+#[test]
+fn a_csv_with_very_many_columns_is_refused_or_warned_about_in_a_short_line() {
+    let fx = Fixture::new();
+    let wide: Vec<String> = (0..1_000_000).map(|i| format!("Extra {i}")).collect();
+    let csv = format!(
+        "Agency,Action to be taken,{}\nTVP,Train staff\n",
+        wide.join(",")
+    );
+    let refused = import_csv(&fx, "wide.csv", &csv, &["--dry-run"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("CSV row 1 has more than 1000 cells"),
+        "{}",
+        &refused.stderr[..refused.stderr.len().min(500)]
+    );
+    assert!(refused.stderr.len() < 500, "{} bytes", refused.stderr.len());
+
+    let csv = format!(
+        "Agency,Action to be taken,{}\nTVP,Train staff\n",
+        wide[..900].join(",")
+    );
+    let warned = import_csv(&fx, "wide.csv", &csv, &["--dry-run", "--verbose"]);
+    assert_eq!(warned.code, 0, "{}", warned.stderr);
+    let longest = warned.stdout.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 1_000, "a line of {longest} bytes");
+    assert!(
+        warned
+            .stdout
+            .contains("'Extra 19' … and 880 more were not recognised"),
+        "{}",
+        warned.stdout
+    );
+}
