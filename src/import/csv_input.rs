@@ -114,6 +114,12 @@ pub(crate) fn has_header(content: &str) -> bool {
     let Some(Ok(first)) = reader.records().next() else {
         return false;
     };
-    let cells: Vec<String> = first.iter().map(String::from).collect();
+    // A row past the cell limit is refused when read; recognising its first
+    // cells is enough to say it is a CSV header, and keeps this linear.
+    let cells: Vec<String> = first
+        .iter()
+        .take(layout::MAX_CELLS + 1)
+        .map(String::from)
+        .collect();
     cells.len() >= 3 && !matches!(columns::recognise(&cells), HeaderVerdict::NotHeader)
 }
