@@ -745,6 +745,7 @@ fn bad_input_is_refused_clearly() {
         },
         ImportError::BadDocx("reason".into()),
         ImportError::Csv("reason".into()),
+        ImportError::BadSheet("reason".into()),
         ImportError::Pdf,
         ImportError::OldOffice,
         ImportError::OpenDocument {
@@ -958,6 +959,8 @@ mod never_panics {
             Just(Some(Format::Text)),
             Just(Some(Format::Docx)),
             Just(Some(Format::Csv)),
+            Just(Some(Format::Xlsx)),
+            Just(Some(Format::Ods)),
         ]
     }
 
