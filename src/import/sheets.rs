@@ -42,7 +42,7 @@ pub(crate) fn xlsx_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
                 continue;
             }
             if column > MAX_COLUMN {
-                return Err(too_wide(&name, row, column));
+                return Err(too_wide(&name, row.into(), column.into()));
             }
             grid.entry(row).or_default().insert(column, text);
         }
@@ -72,9 +72,12 @@ pub(crate) fn ods_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
             while cells.last().is_some_and(String::is_empty) {
                 cells.pop();
             }
-            if cells.len() as u64 + u64::from(first_column) > u64::from(MAX_COLUMN) + 1 {
-                let column = first_column.saturating_add(cells.len() as u32 - 1);
-                return Err(too_wide(&name, first_row + i as u32, column));
+            if let Some(last) = cells.len().checked_sub(1) {
+                let column = u64::from(first_column) + last as u64;
+                if column > u64::from(MAX_COLUMN) {
+                    let row = u64::from(first_row) + i as u64;
+                    return Err(too_wide(&name, row, column));
+                }
             }
             rows.push(cells);
         }
@@ -172,12 +175,12 @@ fn bad(error: impl std::fmt::Display) -> ImportError {
     ImportError::BadSheet(error.to_string())
 }
 
-fn too_wide(sheet: &str, row: u32, column: u32) -> ImportError {
+fn too_wide(sheet: &str, row: u64, column: u64) -> ImportError {
     ImportError::BadSheet(format!(
         "sheet '{sheet}' has a cell in column {} (row {}), beyond the {} columns a plan's table may have",
         column + 1,
         row + 1,
-        MAX_COLUMN + 1
+        u64::from(MAX_COLUMN) + 1
     ))
 }
 
