@@ -11,7 +11,8 @@
 //! stays in its first cell and the cells it covers are empty, as with the
 //! Word reader's merged cells, so the assembler's continuation rules apply
 //! unchanged. A cell's lines are separated by `\n`. A file that is not a
-//! readable workbook is refused with the reason. An `.xlsx` sheet is read
+//! readable workbook is refused with the reason, as is one whose entries
+//! declare more than 256 MiB unpacked (a zip bomb). An `.xlsx` sheet is read
 //! cell by cell, so a cell placed far away cannot make a huge grid; a cell
 //! beyond column [`MAX_COLUMN`] is refused rather than dropped.
 
@@ -28,8 +29,32 @@ use super::layout::{Block, is_caps_heading};
 /// than any action table has, few enough that a row stays small.
 pub(crate) const MAX_COLUMN: u32 = 255;
 
+/// The most a workbook's entries may declare they hold, uncompressed: a
+/// plan is a few megabytes, a zip bomb gigabytes.
+const MAX_UNPACKED_BYTES: u128 = 256 * 1024 * 1024;
+
+/// Refuses a workbook whose entries declare more than
+/// [`MAX_UNPACKED_BYTES`], before `calamine` unpacks any of them.
+fn check_size(bytes: &[u8]) -> Result<(), ImportError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad)?;
+    let mut total = 0u128;
+    for i in 0..archive.len() {
+        // The central directory's sizes, known even where an entry's own
+        // header defers them to a data descriptor.
+        total += u128::from(archive.by_index_raw(i).map_err(bad)?.size());
+        if total > MAX_UNPACKED_BYTES {
+            return Err(ImportError::BadSheet(format!(
+                "its contents unpack to more than {} MiB",
+                MAX_UNPACKED_BYTES / (1024 * 1024)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The blocks of an Excel workbook.
 pub(crate) fn xlsx_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
+    check_size(bytes)?;
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(bad)?;
     let mut blocks = Vec::new();
     for name in book.sheet_names() {
@@ -61,6 +86,7 @@ pub(crate) fn xlsx_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
 
 /// The blocks of an OpenDocument spreadsheet.
 pub(crate) fn ods_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
+    check_size(bytes)?;
     let mut book = Ods::new(Cursor::new(bytes)).map_err(bad)?;
     let mut blocks = Vec::new();
     for name in book.sheet_names() {

@@ -1136,3 +1136,21 @@ fn an_ods_sheet_with_a_cell_far_to_the_right_is_refused_and_a_plain_one_is_read(
         "{error:?}"
     );
 }
+
+#[test]
+fn a_workbook_that_unpacks_to_more_than_256_mib_is_refused_before_it_is_read() {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("xl/workbook.xml", zip::write::SimpleFileOptions::default())
+        .expect("an entry");
+    let zeros = vec![b' '; 1024 * 1024];
+    for _ in 0..257 {
+        zip.write_all(&zeros).expect("written");
+    }
+    let bytes = zip.finish().expect("a zip").into_inner();
+    assert!(bytes.len() < 2 * 1024 * 1024, "{}", bytes.len());
+    let error = parse("plan.xlsx", &bytes, None).expect_err("refused");
+    assert!(
+        matches!(&error, ImportError::BadSheet(m) if m.contains("256 MiB")),
+        "{error:?}"
+    );
+}
