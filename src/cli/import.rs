@@ -21,6 +21,10 @@ pub enum FormatArg {
     Docx,
     /// A spreadsheet saved as CSV, with a header row
     Csv,
+    /// An Excel workbook: each sheet a table with a header row
+    Xlsx,
+    /// An OpenDocument spreadsheet: each sheet a table with a header row
+    Ods,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +68,8 @@ pub fn run(
         FormatArg::Text => Format::Text,
         FormatArg::Docx => Format::Docx,
         FormatArg::Csv => Format::Csv,
+        FormatArg::Xlsx => Format::Xlsx,
+        FormatArg::Ods => Format::Ods,
     });
     crate::text::all_typed(&[
         ("--partnership", args.partnership.as_deref().unwrap_or("")),

@@ -1,4 +1,5 @@
-//! Reads an action plan document (text export, Word `.docx` or CSV) into a
+//! Reads an action plan document (text export, Word `.docx`, CSV, or an
+//! Excel `.xlsx` or OpenDocument `.ods` spreadsheet) into a
 //! [`ParsedPlan`]: the plan's particulars, its numbered recommendations and
 //! every agency action, in document order, with what the outcome text says
 //! happened.
@@ -10,7 +11,7 @@
 //! might question is reported as a [`ParseWarning`]. A completion read from
 //! a document is only ever a *claim* ([`OutcomeFact::Claimed`]).
 //!
-//! The three formats are read into one stream of paragraphs and table rows
+//! The formats are read into one stream of paragraphs and table rows
 //! (`layout`) and then assembled by one set of rules (`assemble`), so the
 //! same header synonyms, sub-action letters, continuation rows and outcome
 //! readings apply to all of them.
@@ -26,6 +27,7 @@ mod facts;
 mod html;
 mod layout;
 mod preamble;
+mod sheets;
 mod text;
 
 use crate::date::{FuzzyDate, Target};
@@ -44,6 +46,10 @@ pub enum Format {
     Docx,
     /// Comma-separated values with a header row.
     Csv,
+    /// An Excel workbook (Office Open XML): each sheet a table.
+    Xlsx,
+    /// An OpenDocument spreadsheet: each sheet a table.
+    Ods,
 }
 
 impl Format {
@@ -53,6 +59,8 @@ impl Format {
             Format::Text => "text",
             Format::Docx => "docx",
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Ods => "ods",
         }
     }
 }
@@ -186,6 +194,8 @@ pub enum ImportError {
     BadDocx(String),
     #[error("The CSV file could not be read: {}", visible(.0))]
     Csv(String),
+    #[error("The file is not a readable spreadsheet (.xlsx or .ods): {}", visible(.0))]
+    BadSheet(String),
     #[error(
         "{} has more than {max} cells: a plan's table has a few columns, so the file is damaged or is not an action plan",
         visible(at)
@@ -219,7 +229,8 @@ pub enum ImportError {
     )]
     OpenDocument {
         /// What the document's `mimetype` entry says it is, in words:
-        /// "text document (.odt)", "spreadsheet (.ods)".
+        /// "text document (.odt)", "document". A spreadsheet (.ods) is
+        /// read, not refused.
         kind: &'static str,
     },
     #[error(
@@ -241,17 +252,26 @@ pub fn detect_format(name: &str, bytes: &[u8]) -> Option<Format> {
     let by_extension = match extension.as_str() {
         "docx" => Some(Format::Docx),
         "csv" => Some(Format::Csv),
+        "xlsx" => Some(Format::Xlsx),
+        "ods" => Some(Format::Ods),
         "txt" | "text" | "tsv" => Some(Format::Text),
         _ => None,
     };
     if bytes.starts_with(b"PK\x03\x04") {
-        let is_word = bytes
-            .windows(b"word/document.xml".len())
-            .any(|w| w == b"word/document.xml");
-        return (is_word || by_extension == Some(Format::Docx)).then_some(Format::Docx);
+        if open_document_kind(bytes) == Some(OpenDocument::Spreadsheet) {
+            return Some(Format::Ods);
+        }
+        let holds = |entry: &[u8]| bytes.windows(entry.len()).any(|w| w == entry);
+        return if holds(b"word/document.xml") {
+            Some(Format::Docx)
+        } else if holds(b"xl/workbook.xml") {
+            Some(Format::Xlsx)
+        } else {
+            by_extension.filter(|f| f.is_zip())
+        };
     }
     let Ok(content) = std::str::from_utf8(strip_bom(bytes)) else {
-        return by_extension.filter(|f| *f != Format::Docx);
+        return by_extension.filter(|f| !f.is_zip());
     };
     let mut candidates = Vec::new();
     if text::has_table_header(content) {
@@ -262,7 +282,7 @@ pub fn detect_format(name: &str, bytes: &[u8]) -> Option<Format> {
     }
     match candidates.as_slice() {
         [only] => Some(*only),
-        [] => by_extension.filter(|f| *f != Format::Docx),
+        [] => by_extension.filter(|f| !f.is_zip()),
         several => by_extension
             .filter(|f| several.contains(f))
             .or(Some(several[0])),
@@ -283,8 +303,9 @@ pub fn unreadable_kind(bytes: &[u8]) -> Option<ImportError> {
     if bytes.starts_with(OLE2) {
         return Some(ImportError::OldOffice);
     }
-    if let Some(kind) = open_document_kind(bytes) {
-        return Some(ImportError::OpenDocument { kind });
+    match open_document_kind(bytes) {
+        Some(OpenDocument::Spreadsheet) | None => {}
+        Some(OpenDocument::Other(kind)) => return Some(ImportError::OpenDocument { kind }),
     }
     let image = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         "PNG"
@@ -298,11 +319,19 @@ pub fn unreadable_kind(bytes: &[u8]) -> Option<ImportError> {
     Some(ImportError::Image { format: image })
 }
 
+/// The kinds of OpenDocument file: a spreadsheet is read, the others are
+/// named ("text document (.odt)") and refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpenDocument {
+    Spreadsheet,
+    Other(&'static str),
+}
+
 /// An OpenDocument file is a zip whose first entry, stored uncompressed, is
 /// `mimetype`, holding `application/vnd.oasis.opendocument.<kind>`: the
 /// name starts 30 bytes into the local file header, the content follows the
 /// name and the header's extra field.
-fn open_document_kind(bytes: &[u8]) -> Option<&'static str> {
+fn open_document_kind(bytes: &[u8]) -> Option<OpenDocument> {
     const PREFIX: &[u8] = b"application/vnd.oasis.opendocument.";
     let header = bytes.get(..30)?;
     if !header.starts_with(b"PK\x03\x04") {
@@ -315,13 +344,17 @@ fn open_document_kind(bytes: &[u8]) -> Option<&'static str> {
     }
     let content = bytes.get(30 + name_len + extra_len..)?;
     let kind = content.strip_prefix(PREFIX)?;
-    Some(if kind.starts_with(b"text") {
-        "text document (.odt)"
-    } else if kind.starts_with(b"spreadsheet") {
-        "spreadsheet (.ods)"
-    } else {
-        "document"
-    })
+    Some(
+        if kind.starts_with(b"spreadsheet") && !kind.starts_with(b"spreadsheet-template") {
+            OpenDocument::Spreadsheet
+        } else if kind.starts_with(b"text") {
+            OpenDocument::Other("text document (.odt)")
+        } else if kind.starts_with(b"spreadsheet") {
+            OpenDocument::Other("spreadsheet template (.ots)")
+        } else {
+            OpenDocument::Other("document")
+        },
+    )
 }
 
 /// Reads a plan document. `format` overrides detection; `name` is only
@@ -343,8 +376,20 @@ pub fn parse(name: &str, bytes: &[u8], format: Option<Format>) -> Result<ParsedP
         Format::Text => text::blocks(utf8(bytes)?)?,
         Format::Csv => csv_input::blocks(utf8(bytes)?)?,
         Format::Docx => docx::blocks(bytes)?,
+        Format::Xlsx => sheets::xlsx_blocks(bytes)?,
+        Format::Ods => sheets::ods_blocks(bytes)?,
     };
     assemble::assemble(blocks)
+}
+
+impl Format {
+    /// True for the formats stored as a zip archive.
+    fn is_zip(self) -> bool {
+        match self {
+            Format::Docx | Format::Xlsx | Format::Ods => true,
+            Format::Text | Format::Csv => false,
+        }
+    }
 }
 
 fn strip_bom(bytes: &[u8]) -> &[u8] {

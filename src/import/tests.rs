@@ -745,6 +745,7 @@ fn bad_input_is_refused_clearly() {
         },
         ImportError::BadDocx("reason".into()),
         ImportError::Csv("reason".into()),
+        ImportError::BadSheet("reason".into()),
         ImportError::Pdf,
         ImportError::OldOffice,
         ImportError::OpenDocument {
@@ -958,6 +959,8 @@ mod never_panics {
             Just(Some(Format::Text)),
             Just(Some(Format::Docx)),
             Just(Some(Format::Csv)),
+            Just(Some(Format::Xlsx)),
+            Just(Some(Format::Ods)),
         ]
     }
 
@@ -997,6 +1000,26 @@ mod never_panics {
             }
             bytes.truncate(cut.min(bytes.len()));
             let _ = parse("plan.docx", &bytes, Some(Format::Docx));
+        }
+
+        #[test]
+        fn on_a_truncated_or_flipped_workbook(
+            cut in 0usize..8000,
+            flips in prop::collection::vec((0usize..8000, any::<u8>()), 1..4),
+        ) {
+            let mut bytes = workbook(&[("Thames Valley Police", &[
+                &["Action to take", "Lead", "Target Date"],
+                &["Train staff", "HR", "March 2020"],
+            ])]);
+            for (at, mask) in flips {
+                if let Some(byte) = bytes.get_mut(at) {
+                    *byte ^= mask;
+                }
+            }
+            bytes.truncate(cut.min(bytes.len()));
+            let _ = parse("plan.xlsx", &bytes, None);
+            let _ = parse("plan.xlsx", &bytes, Some(Format::Xlsx));
+            let _ = parse("plan.ods", &bytes, Some(Format::Ods));
         }
     }
 }
@@ -1227,4 +1250,135 @@ fn a_stray_quote_in_a_csv_is_refused_by_the_line_it_opens_on() {
     );
     let plan = parse("plan.csv", fine.as_bytes(), None).expect("a multi-line cell reads");
     assert_eq!(plan.actions.len(), 1);
+}
+
+/// An .xlsx workbook of named sheets of text rows.
+fn workbook(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*name).expect("a sheet name");
+        for (r, row) in (0u32..).zip(rows.iter()) {
+            for (c, text) in (0u16..).zip(row.iter()) {
+                sheet.write_string(r, c, *text).expect("a cell");
+            }
+        }
+    }
+    book.save_to_buffer().expect("an xlsx")
+}
+
+#[test]
+fn a_sheet_not_named_after_an_agency_reads_like_a_table_without_a_heading() {
+    let header: &[&str] = &["Action to take", "Lead", "Target Date"];
+    let bytes = workbook(&[
+        ("Sheet1", &[header, &["Train staff", "HR", "March 2020"]]),
+        (
+            "Turning Point",
+            &[header, &["Audit cases", "Manager", "2021"]],
+        ),
+    ]);
+    assert_eq!(detect_format("plan", &bytes), Some(Format::Xlsx));
+    let plan = parse("plan", &bytes, None).expect("parses");
+    let agencies: Vec<&str> = plan.actions.iter().map(|a| a.agency.as_str()).collect();
+    assert_eq!(agencies, ["Unknown Agency", "Turning Point"]);
+    assert_eq!(plan.actions[1].locator, "Turning Point, row 1");
+}
+
+#[test]
+fn a_sheet_with_a_cell_far_to_the_right_is_refused_not_cut() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Action to take").expect("a cell");
+    sheet
+        .write_string(1_000_000, 16_000, "far")
+        .expect("a cell");
+    let bytes = book.save_to_buffer().expect("an xlsx");
+    let error = parse("plan.xlsx", &bytes, None).expect_err("refused");
+    assert!(
+        matches!(&error, ImportError::BadSheet(m) if m.contains("column 16001")),
+        "{error:?}"
+    );
+}
+
+/// An .ods file of one sheet whose `content.xml` table rows are `rows`
+/// (calamine needs the manifest too).
+fn ods(rows: &str) -> Vec<u8> {
+    let content = format!(
+        concat!(
+            "<office:document-content",
+            " xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\"",
+            " xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\"",
+            " xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\">",
+            "<office:body><office:spreadsheet><table:table table:name=\"Sheet1\">{}",
+            "</table:table></office:spreadsheet></office:body></office:document-content>"
+        ),
+        rows
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).expect("an entry");
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .expect("written");
+    zip.start_file("content.xml", stored).expect("an entry");
+    zip.write_all(content.as_bytes()).expect("written");
+    zip.start_file("META-INF/manifest.xml", stored)
+        .expect("an entry");
+    zip.write_all(b"<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\"/>")
+        .expect("written");
+    zip.finish().expect("a zip").into_inner()
+}
+
+#[test]
+fn an_ods_sheet_with_a_cell_far_to_the_right_is_refused_and_a_plain_one_is_read() {
+    let cell = |t: &str| {
+        format!(
+            "<table:table-cell office:value-type=\"string\"><text:p>{t}</text:p></table:table-cell>"
+        )
+    };
+    let header = format!(
+        "<table:table-row>{}{}{}</table:table-row>",
+        cell("Action to take"),
+        cell("Lead"),
+        cell("Target Date")
+    );
+    let row = format!(
+        "<table:table-row>{}{}{}</table:table-row>",
+        cell("Train staff"),
+        cell("HR"),
+        cell("2020")
+    );
+    let bytes = ods(&format!("{header}{row}"));
+    assert_eq!(detect_format("plan.zip", &bytes), Some(Format::Ods));
+    assert_eq!(unreadable_kind(&bytes), None);
+    let plan = parse("plan.zip", &bytes, None).expect("parses");
+    assert_eq!(plan.actions.len(), 1);
+    assert_eq!(plan.actions[0].lead.as_deref(), Some("HR"));
+    let far = format!(
+        "<table:table-row><table:table-cell table:number-columns-repeated=\"300\"/>{}</table:table-row>",
+        cell("far")
+    );
+    let error = parse("plan.ods", &ods(&format!("{header}{far}")), None).expect_err("refused");
+    assert!(
+        matches!(&error, ImportError::BadSheet(m) if m.contains("column 301")),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_workbook_that_unpacks_to_more_than_256_mib_is_refused_before_it_is_read() {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("xl/workbook.xml", zip::write::SimpleFileOptions::default())
+        .expect("an entry");
+    let zeros = vec![b' '; 1024 * 1024];
+    for _ in 0..257 {
+        zip.write_all(&zeros).expect("written");
+    }
+    let bytes = zip.finish().expect("a zip").into_inner();
+    assert!(bytes.len() < 2 * 1024 * 1024, "{}", bytes.len());
+    let error = parse("plan.xlsx", &bytes, None).expect_err("refused");
+    assert!(
+        matches!(&error, ImportError::BadSheet(m) if m.contains("256 MiB")),
+        "{error:?}"
+    );
 }

@@ -1010,3 +1010,259 @@ fn a_csv_with_very_many_columns_is_refused_or_warned_about_in_a_short_line() {
         warned.stdout
     );
 }
+
+/// The tracker a partnership keeps in Excel: one sheet per agency, named
+/// after it, with a title row above the header. It holds a target stored as
+/// a serial date (shown as 31/07/2019), one written as text, an empty lead
+/// cell, and a recommendation cell merged down over two lettered
+/// sub-actions.
+fn tracker_xlsx() -> Vec<u8> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let header = ["Recommendation", "Action to take", "Lead", "Target Date"];
+    let police = book.add_worksheet();
+    police.set_name("Thames Valley Police").expect("name");
+    police
+        .merge_range(0, 0, 0, 3, "DHR 'Alice' tracker", &Format::new())
+        .expect("title");
+    for (col, text) in (0u16..).zip(header) {
+        police.write_string(1, col, text).expect("header");
+    }
+    police.write_string(2, 0, "Recommendation 1").expect("cell");
+    police
+        .write_string(2, 1, "Brief every MARAC chair")
+        .expect("cell");
+    police.write_string(2, 2, "DI Smith").expect("cell");
+    // 43677 is 31 July 2019.
+    police
+        .write_number_with_format(2, 3, 43677.0, &date)
+        .expect("cell");
+    // The recommendation cell spans both sub-actions.
+    police
+        .merge_range(3, 0, 4, 0, "Recommendation 3", &Format::new())
+        .expect("merged");
+    police
+        .write_string(3, 1, "A. Train call handlers")
+        .expect("cell");
+    police.write_string(3, 2, "Sgt Brown").expect("cell");
+    police.write_string(3, 3, "March 2020").expect("cell");
+    police
+        .write_string(4, 1, "B. Refresh the training yearly")
+        .expect("cell");
+    police.write_string(4, 2, "Sgt Brown").expect("cell");
+    police.write_string(4, 3, "April 2021").expect("cell");
+    let health = book.add_worksheet();
+    health.set_name("Oxford Health").expect("name");
+    for (col, text) in (0u16..).zip(header) {
+        health.write_string(0, col, text).expect("header");
+    }
+    health.write_string(1, 0, "Recommendation 2").expect("cell");
+    health
+        .write_string(1, 1, "Audit discharge planning")
+        .expect("cell");
+    // The lead cell is left empty.
+    health.write_string(1, 3, "31 December 2019").expect("cell");
+    book.save_to_buffer().expect("an xlsx")
+}
+
+/// The same tracker as an OpenDocument spreadsheet, written by hand: a zip
+/// of `mimetype` (first, stored), `content.xml` and the manifest. The
+/// serial date is an `office:date-value`; the merged recommendation covers
+/// the cell below it (`table:covered-table-cell`).
+fn tracker_ods() -> Vec<u8> {
+    use std::io::Write as _;
+    fn cell(text: &str) -> String {
+        if text.is_empty() {
+            "<table:table-cell/>".into()
+        } else {
+            format!(
+                "<table:table-cell office:value-type=\"string\"><text:p>{text}</text:p></table:table-cell>"
+            )
+        }
+    }
+    fn row(cells: &[String]) -> String {
+        format!("<table:table-row>{}</table:table-row>", cells.concat())
+    }
+    let header: Vec<String> = ["Recommendation", "Action to take", "Lead", "Target Date"]
+        .iter()
+        .map(|t| cell(t))
+        .collect();
+    let police = [
+        row(&header),
+        row(&[
+            cell("Recommendation 1"),
+            cell("Brief every MARAC chair"),
+            cell("DI Smith"),
+            "<table:table-cell office:value-type=\"date\" office:date-value=\"2019-07-31T00:00:00\"><text:p>31/07/2019</text:p></table:table-cell>".into(),
+        ]),
+        row(&[
+            "<table:table-cell table:number-rows-spanned=\"2\" office:value-type=\"string\"><text:p>Recommendation 3</text:p></table:table-cell>".into(),
+            cell("A. Train call handlers"),
+            cell("Sgt Brown"),
+            cell("March 2020"),
+        ]),
+        row(&[
+            "<table:covered-table-cell/>".into(),
+            cell("B. Refresh the training yearly"),
+            cell("Sgt Brown"),
+            cell("April 2021"),
+        ]),
+    ];
+    let health = [
+        row(&header),
+        row(&[
+            cell("Recommendation 2"),
+            cell("Audit discharge planning"),
+            cell(""),
+            cell("31 December 2019"),
+        ]),
+    ];
+    let content = format!(
+        concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            "<office:document-content",
+            " xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\"",
+            " xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\"",
+            " xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\"",
+            " office:version=\"1.2\"><office:body><office:spreadsheet>",
+            "<table:table table:name=\"Thames Valley Police\">{}</table:table>",
+            "<table:table table:name=\"Oxford Health\">{}</table:table>",
+            "</office:spreadsheet></office:body></office:document-content>"
+        ),
+        police.concat(),
+        health.concat()
+    );
+    let manifest = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+        "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\">",
+        "<manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/>",
+        "<manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>",
+        "</manifest:manifest>"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default();
+    zip.start_file("mimetype", stored).expect("an entry");
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .expect("written");
+    zip.start_file("content.xml", deflated).expect("an entry");
+    zip.write_all(content.as_bytes()).expect("written");
+    zip.start_file("META-INF/manifest.xml", deflated)
+        .expect("an entry");
+    zip.write_all(manifest.as_bytes()).expect("written");
+    zip.finish().expect("a zip").into_inner()
+}
+
+/// What a user checks after importing the tracker: every action, under the
+/// agency its sheet is named after, with its lead and its target dated
+/// whether the date was stored as a date or written as text.
+fn assert_tracker_imported(fx: &Fixture) {
+    let show = fx.json(&["show", "--json"]);
+    let got: Vec<(String, String, Value, Value, Value)> = actions(&show)
+        .iter()
+        .map(|a| {
+            (
+                a["agency"].as_str().unwrap_or("").to_string(),
+                a["text"].as_str().unwrap_or("").to_string(),
+                a["lead"].clone(),
+                a["target"]["date"].clone(),
+                a["recommendations"].clone(),
+            )
+        })
+        .collect();
+    let police = "Thames Valley Police";
+    let expected = [
+        (
+            police,
+            "Brief every MARAC chair",
+            "DI Smith",
+            "2019-07-31",
+            1,
+        ),
+        (police, "A. Train call handlers", "Sgt Brown", "2020-03", 3),
+        (
+            police,
+            "B. Refresh the training yearly",
+            "Sgt Brown",
+            "2021-04",
+            3,
+        ),
+        (
+            "Oxford Health",
+            "Audit discharge planning",
+            "",
+            "2019-12-31",
+            2,
+        ),
+    ];
+    assert_eq!(got.len(), expected.len(), "{got:#?}");
+    for (got, (agency, text, lead, target, rec)) in got.iter().zip(expected) {
+        assert_eq!(got.0, agency, "{got:?}");
+        assert_eq!(got.1, text, "{got:?}");
+        let lead = if lead.is_empty() {
+            Value::Null
+        } else {
+            lead.into()
+        };
+        assert_eq!(got.2, lead, "{got:?}");
+        assert_eq!(got.3, target, "{got:?}");
+        assert_eq!(got.4, serde_json::json!([format!("R{rec}")]), "{got:?}");
+    }
+    fx.ok(&["verify"]);
+}
+
+#[test]
+fn an_excel_tracker_imports_each_sheet_under_its_agency_with_both_kinds_of_date() {
+    let fx = Fixture::new();
+    // Named without an extension: the format is read from the bytes.
+    std::fs::write(fx.path("tracker"), tracker_xlsx()).expect("write");
+    fx.ok_at(
+        IMPORTED_AT,
+        &[
+            "import",
+            "tracker",
+            "--partnership",
+            "West Oxfordshire CSP",
+            "--review",
+            "Alice",
+        ],
+    );
+    assert_tracker_imported(&fx);
+}
+
+#[test]
+fn an_opendocument_tracker_imports_like_the_excel_one() {
+    let fx = Fixture::new();
+    std::fs::write(fx.path("tracker.ods"), tracker_ods()).expect("write");
+    fx.ok_at(
+        IMPORTED_AT,
+        &[
+            "import",
+            "tracker.ods",
+            "--format",
+            "ods",
+            "--partnership",
+            "West Oxfordshire CSP",
+            "--review",
+            "Alice",
+        ],
+    );
+    assert_tracker_imported(&fx);
+    // Detected from its bytes too, whatever the name says.
+    let again = Fixture::new();
+    std::fs::write(again.path("tracker.bin"), tracker_ods()).expect("write");
+    again.ok_at(
+        IMPORTED_AT,
+        &[
+            "import",
+            "tracker.bin",
+            "--partnership",
+            "West Oxfordshire CSP",
+            "--review",
+            "Alice",
+        ],
+    );
+    assert_tracker_imported(&again);
+}
