@@ -1024,19 +1024,6 @@ mod never_panics {
     }
 }
 
-/// Runs `f`, failing if it takes longer than `seconds` (a debug build's
-/// generous bound for work that must be linear in its input).
-fn within<T>(seconds: u64, what: &str, f: impl FnOnce() -> T) -> T {
-    let start = std::time::Instant::now();
-    let out = f();
-    let took = start.elapsed();
-    assert!(
-        took < std::time::Duration::from_secs(seconds),
-        "{what} took {took:?}"
-    );
-    out
-}
-
 /// A CSV of the template's columns with one data row whose target cell is
 /// `target`.
 fn csv_with_target(target: &str) -> String {
@@ -1059,9 +1046,7 @@ fn a_word_row_of_a_million_spanned_cells_is_refused_by_its_row() {
         row(&header)
     );
     let bytes = docx(&body);
-    let refused = within(5, "the spanned row", || {
-        parse("plan.docx", &bytes, Some(Format::Docx))
-    });
+    let refused = parse("plan.docx", &bytes, Some(Format::Docx));
     let error = refused.expect_err("a row of a million cells is refused");
     assert_eq!(
         error,
@@ -1090,24 +1075,17 @@ fn a_large_target_cell_is_read_in_linear_time_or_refused_by_row_and_column() {
         target.push_str(words);
     }
     let csv = csv_with_target(&target);
-    let plan = within(5, "a 64 KiB target", || {
-        parse("plan.csv", csv.as_bytes(), None)
-    })
-    .expect("a cell under the limit is read");
+    let plan = parse("plan.csv", csv.as_bytes(), None).expect("a cell under the limit is read");
     assert_eq!(plan.actions.len(), 1);
-    let line = within(5, "find_dates on a 1 MB line", || {
-        find_dates(&words.repeat(20_000)).len()
-    });
+    let line = find_dates(&words.repeat(20_000)).len();
     assert_eq!(line, 20_000);
 
     let huge = "x ".repeat(2_300_000);
     let text = format!(
         "THAMES VALLEY POLICE\nAction to be taken\tLead\tTarget date\nTrain staff\tTVP\t{huge}\n"
     );
-    let error = within(5, "a 4.5 MB text plan", || {
-        parse("plan.txt", text.as_bytes(), None)
-    })
-    .expect_err("a cell over 64 KiB is refused");
+    let error =
+        { parse("plan.txt", text.as_bytes(), None) }.expect_err("a cell over 64 KiB is refused");
     assert_eq!(
         error,
         ImportError::CellTooLong {
@@ -1161,10 +1139,8 @@ fn a_word_document_over_the_cap_is_refused_not_cut_off() {
     zip.start_file("word/document.xml", stored).expect("start");
     zip.write_all(document.as_bytes()).expect("write");
     let bytes = zip.finish().expect("finish").into_inner();
-    let error = within(20, "a 64 MiB document", || {
-        parse("plan.docx", &bytes, Some(Format::Docx))
-    })
-    .expect_err("a document over the cap is refused");
+    let error = parse("plan.docx", &bytes, Some(Format::Docx))
+        .expect_err("a document over the cap is refused");
     assert!(error.to_string().contains("larger than 64 MiB"), "{error}");
 }
 
@@ -1230,10 +1206,8 @@ fn a_stray_quote_in_a_csv_is_refused_by_the_line_it_opens_on() {
     // Line 11 of the file (the header is line 1).
     lines[10] = lines[10].replacen(",Train", ",\"Train", 1);
     let broken = lines.join("\n");
-    let error = within(5, "the stray quote", || {
-        parse("plan.csv", broken.as_bytes(), None)
-    })
-    .expect_err("a runaway quote is refused");
+    let error =
+        { parse("plan.csv", broken.as_bytes(), None) }.expect_err("a runaway quote is refused");
     assert!(
         matches!(&error, ImportError::RunawayQuote { at, .. } if at == "CSV line 11"),
         "{error}"
