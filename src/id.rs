@@ -123,7 +123,7 @@ macro_rules! id_type {
         }
 
         impl $name {
-            /// The id with this number (`new(3)` is the third).
+            /// The id with this number (`of(3)` is the third).
             pub const fn of(n: u32) -> Self {
                 $name(n)
             }
