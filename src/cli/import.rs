@@ -1,4 +1,4 @@
-//! `planledger import FILE`: read a plan from a text, Word or CSV file and
+//! `planledger import FILE`: read a plan from a text, Word, CSV or spreadsheet file and
 //! record it, with its provenance, as one transaction.
 
 use std::collections::BTreeMap;

@@ -95,7 +95,7 @@ pub enum Command {
     Demo(demo::Args),
     /// Create a new, empty ledger
     Init(init::Args),
-    /// Import a plan from a text, Word (.docx) or CSV file
+    /// Import a plan from a text, Word (.docx), CSV, Excel (.xlsx) or OpenDocument (.ods) file
     Import(import::Args),
     /// Add a plan (one review's action plan)
     #[command(subcommand)]
