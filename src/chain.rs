@@ -1,43 +1,103 @@
 //! The hash chain: pure functions over bytes.
 //!
-//! The hash of event `n` is BLAKE3 in `derive_key` mode with the context
-//! string [`EVENT_CONTEXT`], over
+//! Format 2 chains record *digests*, so that a record can be left out of
+//! an evidence pack, and a free text erased from a record, while the chain
+//! still verifies. For the event at sequence number `n` with record bytes
+//! `record` and subject `(plan, action)`:
 //!
 //! ```text
-//! prev_hash (32 bytes) ‖ n as u64 big-endian ‖ len(record) as u32 big-endian ‖ record
+//! digest(n) = BLAKE3 derive_key(RECORD_CONTEXT, record)
+//! hash(n)   = BLAKE3 derive_key(EVENT_CONTEXT,
+//!                 prev_hash (32) ‖ n as u64 BE ‖ plan as u32 BE ‖ action as u32 BE ‖ digest(n))
 //! ```
 //!
-//! where `prev_hash` of the genesis event (sequence 0) is 32 zero bytes and
-//! `record` is exactly the stored record bytes: nothing is re-encoded before
-//! hashing. The length prefix makes the framing unambiguous.
+//! where `prev_hash` of the genesis event is 32 zero bytes. The preimage has
+//! a fixed length, so the framing is unambiguous. The [`Subject`] (which
+//! plan and which action the event is about, 0 for none) is outside the
+//! record so that a pack can show it for an event it does not disclose: a
+//! verifier can then tell that every event of the disclosed plan is there.
+//! Format 1's framing is kept in [`v1`] for `planledger upgrade`.
 
 use crate::event::Hash;
+use crate::id::{ActionId, Id, PlanId};
 
 /// The BLAKE3 `derive_key` context for event hashes.
-pub const EVENT_CONTEXT: &str = "planledger 2026 event v1";
+pub const EVENT_CONTEXT: &str = "planledger 2026 event v2";
+
+/// The BLAKE3 `derive_key` context for record digests.
+pub const RECORD_CONTEXT: &str = "planledger 2026 record v2";
 
 /// The `prev_hash` of the genesis event.
 pub const GENESIS_PREV: Hash = [0; 32];
 
-/// The hash of the event at `seq` whose record bytes are `record`, following
-/// the event whose hash is `prev`.
-///
-/// `record` must be shorter than 4 GiB; `codec` never produces a record
-/// anywhere near that.
-pub fn event_hash(prev: &Hash, seq: u64, record: &[u8]) -> Hash {
-    let len = u32::try_from(record.len()).expect("codec caps records far below 4 GiB");
+/// How many bytes the stored value of an event holds before its record:
+/// the hash and the subject.
+pub const STORED_PREFIX: usize = 32 + SUBJECT_LEN;
+
+const SUBJECT_LEN: usize = 8;
+
+/// Which plan and which action an event is about, committed in the chain
+/// beside the record's digest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subject {
+    pub plan: Option<PlanId>,
+    pub action: Option<ActionId>,
+}
+
+impl Subject {
+    /// About the ledger as a whole (the genesis, an imported source).
+    pub const LEDGER: Subject = Subject {
+        plan: None,
+        action: None,
+    };
+
+    pub fn to_bytes(self) -> [u8; SUBJECT_LEN] {
+        let mut out = [0; SUBJECT_LEN];
+        out[..4].copy_from_slice(&self.plan.map_or(0, Id::get).to_be_bytes());
+        out[4..].copy_from_slice(&self.action.map_or(0, Id::get).to_be_bytes());
+        out
+    }
+
+    pub fn from_bytes(bytes: [u8; SUBJECT_LEN]) -> Subject {
+        let half = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        Subject {
+            plan: Some(half(0)).filter(|&n| n != 0).map(PlanId::of),
+            action: Some(half(4)).filter(|&n| n != 0).map(ActionId::of),
+        }
+    }
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.plan, self.action) {
+            (None, None) => f.write_str("the ledger"),
+            (Some(p), None) => write!(f, "{p}"),
+            (None, Some(a)) => write!(f, "{a} of no plan"),
+            (Some(p), Some(a)) => write!(f, "{p} {a}"),
+        }
+    }
+}
+
+/// The digest of a record's bytes.
+pub fn record_digest(record: &[u8]) -> Hash {
+    blake3::derive_key(RECORD_CONTEXT, record)
+}
+
+/// The hash of the event at `seq` about `subject` whose record digest is
+/// `digest`, following the event whose hash is `prev`.
+pub fn event_hash(prev: &Hash, seq: u64, subject: Subject, digest: &Hash) -> Hash {
     let mut hasher = blake3::Hasher::new_derive_key(EVENT_CONTEXT);
     hasher.update(prev);
     hasher.update(&seq.to_be_bytes());
-    hasher.update(&len.to_be_bytes());
-    hasher.update(record);
+    hasher.update(&subject.to_bytes());
+    hasher.update(digest);
     *hasher.finalize().as_bytes()
 }
 
 /// Why a stored event does not fit the chain.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
-    #[error("stored value is {len} bytes, too short to hold a 32-byte hash")]
+    #[error("stored value is {len} bytes, too short to hold a hash and a subject")]
     Truncated { len: usize },
     #[error("the record is {len} bytes, more than a record may hold")]
     TooLong { len: usize },
@@ -49,59 +109,129 @@ pub enum LinkError {
     HashMismatch { stored: Hash, computed: Hash },
 }
 
-/// Splits a stored value into its hash and record bytes and checks the hash
-/// against `prev` and `seq`. Returns the record bytes and the hash.
-pub fn check_link<'a>(
-    prev: &Hash,
-    seq: u64,
-    stored: &'a [u8],
-) -> Result<(&'a [u8], Hash), LinkError> {
-    if stored.len() < 32 {
-        return Err(LinkError::Truncated { len: stored.len() });
-    }
-    if stored.len() - 32 > crate::codec::MAX_RECORD_LEN {
-        return Err(LinkError::TooLong {
-            len: stored.len() - 32,
-        });
-    }
-    let (hash, record) = stored.split_at(32);
-    let hash: Hash = hash.try_into().expect("split at 32 bytes");
-    let computed = event_hash(prev, seq, record);
+/// An event's stored value taken apart and checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link<'a> {
+    pub record: &'a [u8],
+    pub subject: Subject,
+    pub hash: Hash,
+}
+
+/// Splits a stored value into hash, subject and record bytes and checks the
+/// hash against `prev` and `seq`.
+pub fn check_link<'a>(prev: &Hash, seq: u64, stored: &'a [u8]) -> Result<Link<'a>, LinkError> {
+    let (hash, subject, record) = split_stored(stored)?;
+    let computed = event_hash(prev, seq, subject, &record_digest(record));
     if hash != computed {
         return Err(LinkError::HashMismatch {
             stored: hash,
             computed,
         });
     }
-    Ok((record, computed))
+    Ok(Link {
+        record,
+        subject,
+        hash,
+    })
 }
 
-/// The value stored for an event: its hash followed by its record bytes.
-pub fn stored_value(hash: &Hash, record: &[u8]) -> Vec<u8> {
-    let mut value = Vec::with_capacity(32 + record.len());
+/// Splits a stored value into its hash, subject and record bytes without
+/// checking the hash.
+pub fn split_stored(stored: &[u8]) -> Result<(Hash, Subject, &[u8]), LinkError> {
+    if stored.len() < STORED_PREFIX {
+        return Err(LinkError::Truncated { len: stored.len() });
+    }
+    if stored.len() - STORED_PREFIX > crate::codec::MAX_RECORD_LEN {
+        return Err(LinkError::TooLong {
+            len: stored.len() - STORED_PREFIX,
+        });
+    }
+    let hash: Hash = stored[..32].try_into().expect("32 bytes");
+    let subject = Subject::from_bytes(stored[32..STORED_PREFIX].try_into().expect("8 bytes"));
+    Ok((hash, subject, &stored[STORED_PREFIX..]))
+}
+
+/// The value stored for an event: its hash, its subject, its record bytes.
+pub fn stored_value(hash: &Hash, subject: Subject, record: &[u8]) -> Vec<u8> {
+    let mut value = Vec::with_capacity(STORED_PREFIX + record.len());
     value.extend_from_slice(hash);
+    value.extend_from_slice(&subject.to_bytes());
     value.extend_from_slice(record);
     value
+}
+
+/// Format 1's framing, kept so that `planledger upgrade` can check a
+/// format-1 ledger before carrying it over.
+pub mod v1 {
+    use crate::event::Hash;
+
+    /// Format 1's `derive_key` context.
+    pub const EVENT_CONTEXT: &str = "planledger 2026 event v1";
+
+    /// `BLAKE3 derive_key("planledger 2026 event v1", prev ‖ seq (u64 BE) ‖
+    /// len(record) (u32 BE) ‖ record)`.
+    pub fn event_hash(prev: &Hash, seq: u64, record: &[u8]) -> Hash {
+        let len = u32::try_from(record.len()).expect("codec caps records far below 4 GiB");
+        let mut hasher = blake3::Hasher::new_derive_key(EVENT_CONTEXT);
+        hasher.update(prev);
+        hasher.update(&seq.to_be_bytes());
+        hasher.update(&len.to_be_bytes());
+        hasher.update(record);
+        *hasher.finalize().as_bytes()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        /// Format 1's vectors, as its FORMAT.md gave them.
+        #[test]
+        fn format_1_framing_is_pinned() {
+            let genesis = super::event_hash(&[0; 32], 0, b"planledger");
+            assert_eq!(
+                hex::encode(genesis),
+                "8c0d69317daa5148e2894072cac96673689919cfd609ebb7a542ca1fe74ed5ae"
+            );
+            let next = super::event_hash(&genesis, 1, b"");
+            assert_eq!(
+                hex::encode(next),
+                "15ecddde3c8aaf41d26789e4a25650cd25e960f767d1aff2e2b504a6af8f7bb5"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Pins the framing (values computed independently with the Python `blake3`
-    /// package from the description above). If this fails, the hash of every stored event has
-    /// changed: that is a new format version, not a test to update.
+    fn subject(plan: u32, action: u32) -> Subject {
+        Subject::from_bytes(
+            [plan.to_be_bytes(), action.to_be_bytes()]
+                .concat()
+                .try_into()
+                .unwrap(),
+        )
+    }
+
+    /// Pins the framing (values computed independently with the Python
+    /// `blake3` package from the description above). If this fails, the hash
+    /// of every stored event has changed: that is a new format version, not
+    /// a test to update.
     #[test]
     fn framing_is_pinned() {
-        let genesis = event_hash(&GENESIS_PREV, 0, b"planledger");
+        let digest = record_digest(b"planledger");
+        assert_eq!(
+            hex::encode(digest),
+            "1b0c1bb7d5b1aeff8aaac1c4d9eeea4fae4a7db93fef7b8aff024a1d91aa1c0e"
+        );
+        let genesis = event_hash(&GENESIS_PREV, 0, Subject::LEDGER, &digest);
         assert_eq!(
             hex::encode(genesis),
-            "8c0d69317daa5148e2894072cac96673689919cfd609ebb7a542ca1fe74ed5ae"
+            "1a502908245c204f16b2def215e0021d17a1f96b053aa8d948e4c75ee041710e"
         );
-        let next = event_hash(&genesis, 1, b"");
+        let next = event_hash(&genesis, 1, subject(1, 3), &record_digest(b""));
         assert_eq!(
             hex::encode(next),
-            "15ecddde3c8aaf41d26789e4a25650cd25e960f767d1aff2e2b504a6af8f7bb5"
+            "40ab2e49148f4ca3f5b4158f81a662f5d925aa4ca278a97bc2b0953e77fd5765"
         );
     }
 
@@ -111,20 +241,39 @@ mod tests {
         let record = b"abc";
         let mut preimage = prev.to_vec();
         preimage.extend_from_slice(&7u64.to_be_bytes());
-        preimage.extend_from_slice(&3u32.to_be_bytes());
-        preimage.extend_from_slice(record);
+        preimage.extend_from_slice(&2u32.to_be_bytes());
+        preimage.extend_from_slice(&5u32.to_be_bytes());
+        preimage.extend_from_slice(&blake3::derive_key(RECORD_CONTEXT, record));
         let expected = blake3::derive_key(EVENT_CONTEXT, &preimage);
-        assert_eq!(event_hash(&prev, 7, record), expected);
+        assert_eq!(
+            event_hash(&prev, 7, subject(2, 5), &record_digest(record)),
+            expected
+        );
     }
 
     #[test]
-    fn links_check_hash_seq_and_prev() {
+    fn a_subject_reads_back_as_written() {
+        for (plan, action) in [(0, 0), (1, 0), (3, 17), (u32::MAX, 1)] {
+            let s = subject(plan, action);
+            assert_eq!(Subject::from_bytes(s.to_bytes()), s);
+            assert_eq!(s.plan.is_none(), plan == 0);
+        }
+        assert_eq!(subject(0, 0), Subject::LEDGER);
+    }
+
+    #[test]
+    fn links_check_hash_seq_prev_and_subject() {
         let record = b"record bytes";
-        let hash = event_hash(&GENESIS_PREV, 0, record);
-        let stored = stored_value(&hash, record);
+        let about = subject(1, 2);
+        let hash = event_hash(&GENESIS_PREV, 0, about, &record_digest(record));
+        let stored = stored_value(&hash, about, record);
         assert_eq!(
             check_link(&GENESIS_PREV, 0, &stored),
-            Ok((&record[..], hash))
+            Ok(Link {
+                record: &record[..],
+                subject: about,
+                hash
+            })
         );
         assert!(
             check_link(&GENESIS_PREV, 1, &stored).is_err(),
@@ -134,6 +283,12 @@ mod tests {
             check_link(&[1; 32], 0, &stored).is_err(),
             "wrong predecessor"
         );
+        let mut other_plan = stored.clone();
+        other_plan[35] ^= 1;
+        assert!(
+            check_link(&GENESIS_PREV, 0, &other_plan).is_err(),
+            "wrong subject"
+        );
         let mut flipped = stored.clone();
         *flipped.last_mut().unwrap() ^= 1;
         assert!(matches!(
@@ -142,16 +297,15 @@ mod tests {
                 if stored == hash && computed != hash
         ));
         assert_eq!(
-            check_link(&GENESIS_PREV, 0, &stored[..31]),
-            Err(LinkError::Truncated { len: 31 })
+            check_link(&GENESIS_PREV, 0, &stored[..39]),
+            Err(LinkError::Truncated { len: 39 })
         );
     }
 
-    /// A stored value longer than any record is refused before hashing, so
-    /// no stored length can overflow the framing's u32.
+    /// A stored value longer than any record is refused before hashing.
     #[test]
     fn an_overlong_value_is_refused_not_hashed() {
-        let value = vec![0u8; 32 + crate::codec::MAX_RECORD_LEN + 1];
+        let value = vec![0u8; STORED_PREFIX + crate::codec::MAX_RECORD_LEN + 1];
         assert_eq!(
             check_link(&GENESIS_PREV, 0, &value),
             Err(LinkError::TooLong {

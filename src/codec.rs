@@ -14,6 +14,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::event::{Record, RecordOf};
+use crate::sealed::{self, Commit, Salt, StoredText};
+
 /// The most bytes one encoded record may hold: 64 KiB. Far above any real
 /// record (evidence is stored as a hash, never as content), far below the
 /// `u32` length the hash framing allows, and small enough that sled keeps
@@ -61,6 +64,37 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
         return Err(CodecError::TooLarge { len: bytes.len() });
     }
     decode_all(bytes, config().with_limit::<MAX_RECORD_LEN>())
+}
+
+/// A record as format 2 stores it: the sealed record bytes (each free text
+/// a commitment), which the chain hashes, and its texts, stored apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sealed {
+    pub record: Vec<u8>,
+    /// The encoded texts, `None` for an event with no free text.
+    pub texts: Option<Vec<u8>>,
+}
+
+/// Seals and encodes a record, each text with a fresh salt from `salt`.
+/// The record bytes and the texts are each at most [`MAX_RECORD_LEN`].
+pub fn encode_record(record: &Record, salt: impl FnMut() -> Salt) -> Result<Sealed, CodecError> {
+    let (sealed, texts) = sealed::seal(record, salt);
+    let record = encode(&sealed)?;
+    let texts = match texts.is_empty() {
+        true => None,
+        false => Some(encode(&texts)?),
+    };
+    Ok(Sealed { record, texts })
+}
+
+/// Decodes sealed record bytes.
+pub fn decode_sealed(bytes: &[u8]) -> Result<RecordOf<Commit>, CodecError> {
+    decode(bytes)
+}
+
+/// Decodes an event's stored texts; `None` (nothing stored) is no texts.
+pub fn decode_texts(bytes: Option<&[u8]>) -> Result<Vec<StoredText>, CodecError> {
+    bytes.map_or(Ok(Vec::new()), decode)
 }
 
 /// The most bytes a piece of derived data (a snapshot) may decode from.

@@ -21,9 +21,14 @@ pub type Hash = [u8; 32];
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub type Micros = i64;
 
-/// One stored fact with its envelope.
+/// One stored fact with its envelope, its free texts as words.
+pub type Record = RecordOf<String>;
+
+/// One stored fact with its envelope, its free texts of type `T`: words
+/// ([`Record`]) in memory; their commitments ([`crate::sealed::Commit`]) in
+/// the bytes format 2 stores and hashes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
+pub struct RecordOf<T> {
     /// The transaction this event belongs to, counted from 0 (the genesis
     /// transaction).
     pub tx: u64,
@@ -40,7 +45,7 @@ pub struct Record {
     pub effective: Option<FuzzyDate>,
     /// For imported events: which import and which place in the source.
     pub source: Option<SourceRef>,
-    pub event: Event,
+    pub event: EventOf<T>,
 }
 
 /// How the recorded time of a transaction was obtained.
@@ -66,22 +71,36 @@ pub struct SourceRef {
     pub locator: String,
 }
 
+/// A file offered as evidence, its name as words.
+pub type Evidence = EvidenceOf<String>;
+
 /// A file offered as evidence for a completion claim. The ledger keeps its
-/// name, size and hash, never its content.
+/// name (a free text, which may be redacted), size and hash, never its
+/// content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub name: String,
+pub struct EvidenceOf<T> {
+    pub name: T,
     pub size: u64,
     pub blake3: Hash,
 }
 
-/// One immutable fact, named in the past tense.
+/// One immutable fact, its free texts as words.
+pub type Event = EventOf<String>;
+
+/// One immutable fact, named in the past tense, with its free texts of type
+/// `T` (see [`RecordOf`]).
+///
+/// A field of type `T` is a *free text*: words a person typed, which may
+/// hold personal data and can be redacted (`crate::sealed` lists them in
+/// order as the event's text slots). Every other field is structure: ids,
+/// statuses, dates, targets, names of agencies and partnerships, which the
+/// rules and the fold depend on and which is never redacted.
 ///
 /// Plans, actions and claims are numbered from 1 and shown as `P1`, `A12`
 /// and "claim 2 of A12"; a recommendation is identified by its number within
 /// its plan and shown as `R3`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Event {
+pub enum EventOf<T> {
     /// The genesis event, always at sequence 0.
     LedgerCreated {
         ledger_id: [u8; 16],
@@ -90,23 +109,23 @@ pub enum Event {
     PlanAdded {
         plan: PlanId,
         partnership: String,
-        review: String,
-        chair: Option<String>,
+        review: T,
+        chair: Option<T>,
         published: Option<FuzzyDate>,
     },
     RecommendationAdded {
         plan: PlanId,
         number: RecId,
-        text: String,
-        scope: Option<String>,
+        text: T,
+        scope: Option<T>,
     },
     ActionAdded {
         action: ActionId,
         plan: PlanId,
         agency: String,
-        lead: Option<String>,
-        text: String,
-        scope: Option<String>,
+        lead: Option<T>,
+        text: T,
+        scope: Option<T>,
         /// Recommendation numbers the action cites, as written: a number the
         /// plan does not list is kept (and warned about), never dropped.
         recommendations: Vec<RecId>,
@@ -116,42 +135,42 @@ pub enum Event {
         action: ActionId,
         from: Status,
         to: Status,
-        reason: String,
+        reason: T,
     },
     MilestoneNoted {
         action: ActionId,
-        note: String,
+        note: T,
     },
     CompletionClaimed {
         action: ActionId,
         claim: ClaimNo,
-        outcome: String,
-        evidence: Vec<Evidence>,
+        outcome: T,
+        evidence: Vec<EvidenceOf<T>>,
     },
     ClaimAccepted {
         action: ActionId,
         claim: ClaimNo,
-        finding: String,
+        finding: T,
     },
     ClaimChallenged {
         action: ActionId,
         claim: ClaimNo,
-        finding: String,
+        finding: T,
     },
     ActionWithdrawn {
         action: ActionId,
         from: Status,
-        reason: String,
+        reason: T,
     },
     TargetChanged {
         action: ActionId,
         from: Option<Target>,
         to: Option<Target>,
-        reason: String,
+        reason: T,
     },
     /// An import transaction begins with this: what was read.
     SourceImported {
-        name: String,
+        name: T,
         size: u64,
         blake3: Hash,
         format: String,
@@ -161,46 +180,69 @@ pub enum Event {
     /// list. (Named for where it began; the name is part of the format.)
     ImportWarning {
         action: Option<ActionId>,
-        message: String,
+        message: T,
+    },
+    /// Free texts of an earlier event were erased (format 2). Names the
+    /// event by its sequence number and the texts by their slots (their
+    /// places in `crate::sealed::slots`, from 0), and says why. The reason
+    /// is structure, not a free text: a redaction cannot itself be redacted.
+    Redacted {
+        event: u64,
+        slots: Vec<u32>,
+        reason: String,
+    },
+    /// The genesis event of a ledger made by `planledger upgrade` from a
+    /// ledger of an earlier format, naming that ledger and the head it had.
+    LedgerUpgraded {
+        ledger_id: [u8; 16],
+        format_version: u32,
+        from_ledger_id: [u8; 16],
+        from_format_version: u32,
+        from_head_hash: Hash,
+        from_events: u64,
     },
 }
 
-impl Event {
+impl<T> EventOf<T> {
     /// The action this event is about, if any.
     pub fn action(&self) -> Option<ActionId> {
         match self {
-            Event::ActionAdded { action, .. }
-            | Event::StatusChanged { action, .. }
-            | Event::MilestoneNoted { action, .. }
-            | Event::CompletionClaimed { action, .. }
-            | Event::ClaimAccepted { action, .. }
-            | Event::ClaimChallenged { action, .. }
-            | Event::ActionWithdrawn { action, .. }
-            | Event::TargetChanged { action, .. } => Some(*action),
-            Event::ImportWarning { action, .. } => *action,
-            Event::LedgerCreated { .. }
-            | Event::PlanAdded { .. }
-            | Event::RecommendationAdded { .. }
-            | Event::SourceImported { .. } => None,
+            EventOf::ActionAdded { action, .. }
+            | EventOf::StatusChanged { action, .. }
+            | EventOf::MilestoneNoted { action, .. }
+            | EventOf::CompletionClaimed { action, .. }
+            | EventOf::ClaimAccepted { action, .. }
+            | EventOf::ClaimChallenged { action, .. }
+            | EventOf::ActionWithdrawn { action, .. }
+            | EventOf::TargetChanged { action, .. } => Some(*action),
+            EventOf::ImportWarning { action, .. } => *action,
+            EventOf::LedgerCreated { .. }
+            | EventOf::LedgerUpgraded { .. }
+            | EventOf::PlanAdded { .. }
+            | EventOf::RecommendationAdded { .. }
+            | EventOf::SourceImported { .. }
+            | EventOf::Redacted { .. } => None,
         }
     }
 
     /// Which type of event this is.
     pub fn kind(&self) -> EventKind {
         match self {
-            Event::LedgerCreated { .. } => EventKind::LedgerCreated,
-            Event::PlanAdded { .. } => EventKind::PlanAdded,
-            Event::RecommendationAdded { .. } => EventKind::RecommendationAdded,
-            Event::ActionAdded { .. } => EventKind::ActionAdded,
-            Event::StatusChanged { .. } => EventKind::StatusChanged,
-            Event::MilestoneNoted { .. } => EventKind::MilestoneNoted,
-            Event::CompletionClaimed { .. } => EventKind::CompletionClaimed,
-            Event::ClaimAccepted { .. } => EventKind::ClaimAccepted,
-            Event::ClaimChallenged { .. } => EventKind::ClaimChallenged,
-            Event::ActionWithdrawn { .. } => EventKind::ActionWithdrawn,
-            Event::TargetChanged { .. } => EventKind::TargetChanged,
-            Event::SourceImported { .. } => EventKind::SourceImported,
-            Event::ImportWarning { .. } => EventKind::ImportWarning,
+            EventOf::LedgerCreated { .. } => EventKind::LedgerCreated,
+            EventOf::PlanAdded { .. } => EventKind::PlanAdded,
+            EventOf::RecommendationAdded { .. } => EventKind::RecommendationAdded,
+            EventOf::ActionAdded { .. } => EventKind::ActionAdded,
+            EventOf::StatusChanged { .. } => EventKind::StatusChanged,
+            EventOf::MilestoneNoted { .. } => EventKind::MilestoneNoted,
+            EventOf::CompletionClaimed { .. } => EventKind::CompletionClaimed,
+            EventOf::ClaimAccepted { .. } => EventKind::ClaimAccepted,
+            EventOf::ClaimChallenged { .. } => EventKind::ClaimChallenged,
+            EventOf::ActionWithdrawn { .. } => EventKind::ActionWithdrawn,
+            EventOf::TargetChanged { .. } => EventKind::TargetChanged,
+            EventOf::SourceImported { .. } => EventKind::SourceImported,
+            EventOf::ImportWarning { .. } => EventKind::ImportWarning,
+            EventOf::Redacted { .. } => EventKind::Redacted,
+            EventOf::LedgerUpgraded { .. } => EventKind::LedgerUpgraded,
         }
     }
 }
@@ -223,6 +265,8 @@ pub enum EventKind {
     TargetChanged,
     SourceImported,
     ImportWarning,
+    Redacted,
+    LedgerUpgraded,
 }
 
 impl EventKind {
@@ -242,6 +286,8 @@ impl EventKind {
             EventKind::TargetChanged => "TargetChanged",
             EventKind::SourceImported => "SourceImported",
             EventKind::ImportWarning => "ImportWarning",
+            EventKind::Redacted => "Redacted",
+            EventKind::LedgerUpgraded => "LedgerUpgraded",
         }
     }
 }

@@ -16,7 +16,9 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
         return Ok(report);
     }
     let events = store.events().collect::<Result<Vec<_>, _>>()?;
-    for (seq, refusal) in rules::check(events.iter().map(|e| (e.seq, e.hash, &e.record))) {
+    let replayed =
+        rules::check_with_subjects(events.iter().map(|e| (e.seq, e.hash, e.subject, &e.record)));
+    for (seq, refusal) in replayed {
         report.problem(seq, ProblemKind::BrokenRule { refusal });
     }
     snapshot::check(store, &mut report)?;

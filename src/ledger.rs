@@ -145,6 +145,7 @@ impl Ledger {
                 clock: ledger.clock.note(),
                 summary: "init".into(),
                 events: vec![PendingEvent {
+                    subject: crate::chain::Subject::LEDGER,
                     effective: None,
                     source: None,
                     event: Event::LedgerCreated {
@@ -308,7 +309,13 @@ impl Ledger {
                 events: prepared
                     .records
                     .into_iter()
-                    .map(PendingEvent::from)
+                    .zip(prepared.subjects)
+                    .map(|(record, subject)| PendingEvent {
+                        subject,
+                        effective: record.effective,
+                        source: record.source,
+                        event: record.event,
+                    })
                     .collect(),
             },
         )?;
@@ -342,6 +349,7 @@ impl Ledger {
         };
         let mut scratch = self.state.clone();
         let mut records = Vec::with_capacity(commands.len());
+        let mut subjects = Vec::with_capacity(commands.len());
         for (seq, stamped) in (self.next_seq()..).zip(commands) {
             let record = Record {
                 tx: self.next_tx(),
@@ -353,6 +361,9 @@ impl Ledger {
                 event: command::draft(&scratch, &stamped.command)?,
             };
             rules::admissible(&scratch, seq, &record)?;
+            subjects.push(scratch.subject_of(&record.event, |seq| {
+                self.store.subject_at(seq).ok().flatten()
+            }));
             scratch.apply(seq, [0; 32], &record);
             records.push(record);
         }
@@ -362,6 +373,7 @@ impl Ledger {
             clock,
             clock_held,
             records,
+            subjects,
         })
     }
 
@@ -389,6 +401,8 @@ struct Prepared {
     clock: ClockNote,
     clock_held: Option<Micros>,
     records: Vec<Record>,
+    /// The subject of each record, in order.
+    subjects: Vec<crate::chain::Subject>,
 }
 
 /// The state folded up to and including `last`: from the latest usable

@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod projection;
 pub mod query;
 pub mod rules;
+pub mod sealed;
 pub mod snapshot;
 pub mod status;
 pub mod store;

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::chain::Subject;
 use crate::date::{FuzzyDate, Target};
 use crate::event::{Event, Evidence, Hash, Micros, Record, SourceRef};
 use crate::id::{self, ActionId, ClaimNo, PlanId, RecId};
@@ -48,6 +49,17 @@ pub struct LedgerInfo {
     pub id: [u8; 16],
     pub format_version: u32,
     pub created: Change,
+    /// For a ledger written by `planledger upgrade`: the ledger it carries.
+    pub upgraded_from: Option<UpgradedFrom>,
+}
+
+/// The earlier-format ledger an upgraded ledger was made from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradedFrom {
+    pub ledger_id: [u8; 16],
+    pub format_version: u32,
+    pub head_hash: Hash,
+    pub events: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +187,58 @@ pub struct State {
     pub last_recorded: Option<Micros>,
     /// The transaction of the last event applied.
     pub last_tx: Option<u64>,
+    /// How many free texts each event has, and which were redacted: what
+    /// the rule book checks a redaction against.
+    pub texts: TextIndex,
+}
+
+/// The free-text slots of every event folded, and the redactions of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextIndex {
+    /// The number of free texts of the event at each sequence number (0
+    /// for an event not folded, in a valid-time view).
+    counts: Vec<u16>,
+    /// For each event with redacted texts: each redacted slot and the
+    /// sequence number of the redaction.
+    erased: BTreeMap<u64, Vec<(u32, u64)>>,
+}
+
+impl TextIndex {
+    /// How many free texts the event at `seq` has, if it was folded.
+    pub fn count(&self, seq: u64) -> Option<u32> {
+        let at = usize::try_from(seq).ok()?;
+        self.counts.get(at).map(|&n| u32::from(n))
+    }
+
+    /// The redaction that erased text `slot` of event `seq`, if one did.
+    pub fn erased_by(&self, seq: u64, slot: u32) -> Option<u64> {
+        self.erased
+            .get(&seq)?
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, by)| *by)
+    }
+
+    /// How many texts have been redacted.
+    pub fn redacted(&self) -> usize {
+        self.erased.values().map(Vec::len).sum()
+    }
+
+    fn note(&mut self, seq: u64, record: &Record) {
+        let Ok(at) = usize::try_from(seq) else {
+            return;
+        };
+        if self.counts.len() > at {
+            return;
+        }
+        self.counts.resize(at, 0);
+        let count = record.event.texts().len();
+        self.counts.push(u16::try_from(count).unwrap_or(u16::MAX));
+        if let Event::Redacted { event, slots, .. } = &record.event {
+            let erased = self.erased.entry(*event).or_default();
+            erased.extend(slots.iter().map(|&slot| (slot, seq)));
+        }
+    }
 }
 
 impl State {
@@ -189,6 +253,7 @@ impl State {
 
     /// Folds one more event into the state. Never fails.
     pub fn apply(&mut self, seq: u64, hash: Hash, record: &Record) {
+        self.texts.note(seq, record);
         self.head = Some((seq, hash));
         self.last_recorded = Some(record.recorded_at);
         self.last_tx = Some(record.tx);
@@ -202,8 +267,32 @@ impl State {
                     id: *ledger_id,
                     format_version: *format_version,
                     created: at,
+                    upgraded_from: None,
                 });
             }
+            Event::LedgerUpgraded {
+                ledger_id,
+                format_version,
+                from_ledger_id,
+                from_format_version,
+                from_head_hash,
+                from_events,
+            } => {
+                self.ledger = Some(LedgerInfo {
+                    id: *ledger_id,
+                    format_version: *format_version,
+                    created: at,
+                    upgraded_from: Some(UpgradedFrom {
+                        ledger_id: *from_ledger_id,
+                        format_version: *from_format_version,
+                        head_hash: *from_head_hash,
+                        events: *from_events,
+                    }),
+                });
+            }
+            // Erasing words changes no state: the texts read from the store
+            // already say who erased them.
+            Event::Redacted { .. } => {}
             Event::PlanAdded {
                 plan,
                 partnership,
@@ -345,6 +434,42 @@ impl State {
         state
     }
 
+    /// Which plan and which action `event` is about, by this state (the
+    /// state just before the event). A redaction is about what the event it
+    /// redacts is about, which `earlier` gives for a sequence number.
+    pub fn subject_of(
+        &self,
+        event: &Event,
+        earlier: impl FnOnce(u64) -> Option<Subject>,
+    ) -> Subject {
+        let about_action = |action: ActionId| Subject {
+            plan: self.actions.get(&action).map(|a| a.plan),
+            action: Some(action),
+        };
+        match event {
+            Event::LedgerCreated { .. }
+            | Event::LedgerUpgraded { .. }
+            | Event::SourceImported { .. } => Subject::LEDGER,
+            Event::PlanAdded { plan, .. } | Event::RecommendationAdded { plan, .. } => Subject {
+                plan: Some(*plan),
+                action: None,
+            },
+            Event::ActionAdded { action, plan, .. } => Subject {
+                plan: Some(*plan),
+                action: Some(*action),
+            },
+            Event::StatusChanged { action, .. }
+            | Event::MilestoneNoted { action, .. }
+            | Event::CompletionClaimed { action, .. }
+            | Event::ClaimAccepted { action, .. }
+            | Event::ClaimChallenged { action, .. }
+            | Event::ActionWithdrawn { action, .. }
+            | Event::TargetChanged { action, .. } => about_action(*action),
+            Event::ImportWarning { action, .. } => action.map_or(Subject::LEDGER, about_action),
+            Event::Redacted { event, .. } => earlier(*event).unwrap_or(Subject::LEDGER),
+        }
+    }
+
     /// The id the next plan added gets.
     pub fn next_plan_id(&self) -> PlanId {
         id::next_after(self.plans.keys().copied())
@@ -371,6 +496,8 @@ impl State {
 pub fn valid_from(record: &Record) -> Option<NaiveDate> {
     match record.event {
         Event::LedgerCreated { .. }
+        | Event::LedgerUpgraded { .. }
+        | Event::Redacted { .. }
         | Event::PlanAdded { .. }
         | Event::RecommendationAdded { .. }
         | Event::ActionAdded { .. }
@@ -406,6 +533,8 @@ fn fits(action: &Action, event: &Event) -> bool {
         Event::MilestoneNoted { .. } | Event::TargetChanged { .. } => true,
         // Not about an action: never handed here.
         Event::LedgerCreated { .. }
+        | Event::LedgerUpgraded { .. }
+        | Event::Redacted { .. }
         | Event::PlanAdded { .. }
         | Event::RecommendationAdded { .. }
         | Event::ActionAdded { .. }
@@ -467,6 +596,8 @@ fn apply_to_action(action: &mut Action, event: &Event, at: Change) {
         Event::TargetChanged { to, .. } => action.target = to.clone(),
         // Not about an action: `fits` refused them above.
         Event::LedgerCreated { .. }
+        | Event::LedgerUpgraded { .. }
+        | Event::Redacted { .. }
         | Event::PlanAdded { .. }
         | Event::RecommendationAdded { .. }
         | Event::ActionAdded { .. }

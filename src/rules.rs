@@ -15,6 +15,7 @@
 
 use chrono::NaiveDate;
 
+use crate::chain::Subject;
 use crate::date::same_target;
 use crate::date::{FuzzyDate, Target};
 use crate::event::{ClockNote, Event, Hash, Record};
@@ -118,6 +119,23 @@ pub enum Refusal {
     NotAnImport { import_seq: u64 },
     #[error("a genesis event after the first")]
     SecondGenesis,
+    #[error("there is no event {target} before it to redact")]
+    RedactNoSuchEvent { target: u64 },
+    #[error(
+        "event {target} has no free text to redact (only notes, outcomes, reasons, findings, wordings and names can be)"
+    )]
+    RedactNothing { target: u64 },
+    #[error("event {target} has {count} free text(s); it names text {slot}")]
+    RedactNoSuchText { target: u64, count: u32, slot: u32 },
+    #[error("text {slot} of event {target} was already redacted by event {by}")]
+    RedactedTwice { target: u64, slot: u32, by: u64 },
+    #[error("it names no text, or a text twice")]
+    RedactSlotsNotAList,
+    #[error("the chain files it under {stored}, but it is about {expected}")]
+    WrongSubject {
+        stored: crate::chain::Subject,
+        expected: crate::chain::Subject,
+    },
     #[error("the first event is not the genesis event")]
     NoGenesis,
 }
@@ -156,8 +174,12 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
         ClockNote::System | ClockNote::Overridden => day_of(record.recorded_at),
     };
     match (&record.event, state.ledger.is_some()) {
-        (Event::LedgerCreated { .. }, false) if seq == 0 => return Ok(()),
-        (Event::LedgerCreated { .. }, _) => return Err(Refusal::SecondGenesis),
+        (Event::LedgerCreated { .. } | Event::LedgerUpgraded { .. }, false) if seq == 0 => {
+            return Ok(());
+        }
+        (Event::LedgerCreated { .. } | Event::LedgerUpgraded { .. }, _) => {
+            return Err(Refusal::SecondGenesis);
+        }
         (_, false) => return Err(Refusal::NoGenesis),
         (_, true) => {}
     }
@@ -177,7 +199,36 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
         not_before_reviews(date, "effective date")?;
     }
     match &record.event {
-        Event::LedgerCreated { .. } => Ok(()),
+        Event::LedgerCreated { .. } | Event::LedgerUpgraded { .. } => Ok(()),
+        Event::Redacted {
+            event,
+            slots,
+            reason,
+        } => {
+            let target = *event;
+            let count = match state.texts.count(target) {
+                Some(_) if target >= seq => return Err(Refusal::RedactNoSuchEvent { target }),
+                None => return Err(Refusal::RedactNoSuchEvent { target }),
+                Some(0) => return Err(Refusal::RedactNothing { target }),
+                Some(count) => count,
+            };
+            if slots.is_empty() || !slots.windows(2).all(|w| w[0] < w[1]) {
+                return Err(Refusal::RedactSlotsNotAList);
+            }
+            for &slot in slots {
+                if slot >= count {
+                    return Err(Refusal::RedactNoSuchText {
+                        target,
+                        count,
+                        slot,
+                    });
+                }
+                if let Some(by) = state.texts.erased_by(target, slot) {
+                    return Err(Refusal::RedactedTwice { target, slot, by });
+                }
+            }
+            text(reason, "reason for the redaction")
+        }
         Event::PlanAdded {
             plan,
             partnership,
@@ -478,6 +529,33 @@ pub fn check<'a>(events: impl IntoIterator<Item = (u64, Hash, &'a Record)>) -> V
         if let Err(refusal) = admissible(&state, seq, record) {
             found.push((seq, refusal));
         }
+        state.apply(seq, hash, record);
+    }
+    found
+}
+
+/// [`check`], and also that each event's subject, as the chain states it,
+/// is what the event is about at that point of the history: the plan of
+/// the action it names, or for a redaction the subject of the event it
+/// redacts. (The ledger, not the command, sets the subject, so a wrong one
+/// means the chain was written by something else.)
+pub fn check_with_subjects<'a>(
+    events: impl IntoIterator<Item = (u64, Hash, Subject, &'a Record)>,
+) -> Vec<(u64, Refusal)> {
+    let mut state = State::default();
+    let mut subjects: Vec<Subject> = Vec::new();
+    let mut found = Vec::new();
+    for (seq, hash, stored, record) in events {
+        if let Err(refusal) = admissible(&state, seq, record) {
+            found.push((seq, refusal));
+        }
+        let expected = state.subject_of(&record.event, |earlier| {
+            subjects.get(usize::try_from(earlier).ok()?).copied()
+        });
+        if stored != expected && found.last().is_none_or(|(at, _)| *at != seq) {
+            found.push((seq, Refusal::WrongSubject { stored, expected }));
+        }
+        subjects.push(stored);
         state.apply(seq, hash, record);
     }
     found

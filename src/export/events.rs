@@ -11,8 +11,10 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
+use crate::chain::Subject;
 use crate::date::Target;
 use crate::event::{ClockNote, Event, Evidence, Record};
+use crate::sealed::StoredText;
 use crate::store::StoredEvent;
 use crate::time::format_micros;
 
@@ -32,7 +34,10 @@ pub fn line(event: &StoredEvent) -> Value {
         "seq": event.seq,
         "prev": hex::encode(event.prev),
         "hash": hex::encode(event.hash),
+        "subject": subject_json(event.subject),
+        "digest": hex::encode(crate::chain::record_digest(&event.bytes)),
         "record": hex::encode(&event.bytes),
+        "texts": event.texts.iter().map(text_json).collect::<Vec<_>>(),
         "tx": record.tx,
         "recorded_at": format_micros(record.recorded_at),
         "recorded_at_micros": record.recorded_at,
@@ -145,11 +150,45 @@ pub fn event_json(event: &Event) -> Value {
         Event::ImportWarning { action, message } => {
             json!({"action": action.map(|a| a.to_string()), "message": message})
         }
+        Event::Redacted {
+            event,
+            slots,
+            reason,
+        } => json!({"event": event, "slots": slots, "reason": reason}),
+        Event::LedgerUpgraded {
+            ledger_id,
+            format_version,
+            from_ledger_id,
+            from_format_version,
+            from_head_hash,
+            from_events,
+        } => json!({
+            "ledger_id": hex::encode(ledger_id), "format_version": format_version,
+            "from_ledger_id": hex::encode(from_ledger_id),
+            "from_format_version": from_format_version,
+            "from_head_hash": hex::encode(from_head_hash), "from_events": from_events,
+        }),
     };
     if let Value::Object(map) = &mut fields {
         map.insert("type".into(), Value::String(event.kind().name().into()));
     }
     fields
+}
+
+/// An event's subject: `{"plan": "P1" or null, "action": "A3" or null}`.
+pub fn subject_json(subject: Subject) -> Value {
+    json!({
+        "plan": subject.plan.map(|p| p.to_string()),
+        "action": subject.action.map(|a| a.to_string()),
+    })
+}
+
+/// One stored text: `{"salt", "words"}`, or `{"erased_by"}`.
+pub fn text_json(text: &StoredText) -> Value {
+    match text {
+        StoredText::Words { salt, words } => json!({"salt": hex::encode(salt), "words": words}),
+        StoredText::Erased { by } => json!({"erased_by": by}),
+    }
 }
 
 fn target_json(target: &Target) -> Value {
@@ -174,6 +213,8 @@ mod tests {
     use crate::event::{Evidence, SourceRef};
     #[allow(unused_imports)]
     use crate::id::{ActionId, ClaimNo, PlanId, RecId};
+    use crate::projection::State;
+    use crate::sealed::{self, Erasure};
     use crate::status::Status;
 
     /// One golden transaction: recorded time, clock, actor, and its events
@@ -230,7 +271,7 @@ mod tests {
                     None,
                     Event::LedgerCreated {
                         ledger_id: [0x11; 16],
-                        format_version: 1,
+                        format_version: 2,
                     },
                 )],
             ),
@@ -496,10 +537,33 @@ mod tests {
                     ),
                 ],
             ),
+            // The milestone note (event 8) named someone it should not have.
+            (
+                T0 + 11 * SECOND,
+                ClockNote::System,
+                "Data Protection Officer",
+                vec![(
+                    None,
+                    None,
+                    Event::Redacted {
+                        event: 8,
+                        slots: vec![0],
+                        reason: "named a relative".into(),
+                    },
+                )],
+            ),
         ];
         let mut prev = GENESIS_PREV;
-        let mut chain = Vec::new();
+        let mut chain: Vec<StoredEvent> = Vec::new();
+        let mut state = State::default();
         let mut seq = 0u64;
+        // Salts as a real ledger makes them, from a fixed key.
+        let mut salts = 0u64;
+        let mut salt = || {
+            salts += 1;
+            let out = blake3::keyed_hash(&[0x5a; 32], &salts.to_le_bytes());
+            <[u8; 16]>::try_from(&out.as_bytes()[..16]).expect("16 bytes")
+        };
         for (tx, (recorded_at, clock, actor, events)) in (0u64..).zip(txs) {
             for (effective, source, event) in events {
                 let record = Record {
@@ -511,13 +575,44 @@ mod tests {
                     source,
                     event,
                 };
-                let bytes = codec::encode(&record).expect("golden records encode");
-                let hash = chain::event_hash(&prev, seq, &bytes);
+                let subject = state.subject_of(&record.event, |earlier| {
+                    chain.get(earlier as usize).map(|e| e.subject)
+                });
+                let sealed =
+                    codec::encode_record(&record, &mut salt).expect("golden records encode");
+                let texts = codec::decode_texts(sealed.texts.as_deref()).expect("texts decode");
+                let digest = chain::record_digest(&sealed.record);
+                let hash = chain::event_hash(&prev, seq, subject, &digest);
+                if let Event::Redacted {
+                    event: target,
+                    slots,
+                    reason,
+                } = &record.event
+                {
+                    let erasure = Erasure {
+                        by_seq: seq,
+                        recorded_at,
+                        actor: actor.into(),
+                        reason: reason.clone(),
+                    };
+                    let redacted = &mut chain[*target as usize];
+                    for &slot in slots {
+                        redacted.texts[slot as usize] = StoredText::Erased { by: seq };
+                    }
+                    let sealed = codec::decode_sealed(&redacted.bytes).expect("decodes");
+                    redacted.record = sealed::unseal(sealed, redacted.texts.clone(), |_, _| {
+                        Some(erasure.clone())
+                    })
+                    .expect("unseals");
+                }
+                state.apply(seq, hash, &record);
                 chain.push(StoredEvent {
                     seq,
                     prev,
                     hash,
-                    bytes,
+                    subject,
+                    bytes: sealed.record,
+                    texts,
                     record,
                 });
                 prev = hash;
@@ -536,6 +631,12 @@ mod tests {
         write_jsonl(&golden_chain(), &mut produced).expect("writing to a Vec cannot fail");
         let produced = String::from_utf8(produced).expect("JSON is UTF-8");
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ledger/golden/events.jsonl");
+        // Every text is there but the one redacted, whose words are gone.
+        assert!(!produced.contains("Agreed at MARAC"));
+        assert!(
+            produced
+                .contains("redacted on 2020-09-13 by Data Protection Officer: named a relative")
+        );
         if std::env::var_os("PLANLEDGER_BLESS").is_some() {
             std::fs::write(path, &produced).expect("golden file is writable");
         }
@@ -548,7 +649,9 @@ mod tests {
         let chain = golden_chain();
         let kinds: std::collections::BTreeSet<EventKind> =
             chain.iter().map(|e| e.record.event.kind()).collect();
-        assert_eq!(kinds.len(), 13);
+        // Every type but LedgerUpgraded, the genesis of an upgraded ledger,
+        // which `upgrade`'s tests pin.
+        assert_eq!(kinds.len(), 14);
         let mut statuses = std::collections::BTreeSet::new();
         for event in &chain {
             match &event.record.event {
@@ -570,7 +673,9 @@ mod tests {
     #[test]
     fn golden_chain_obeys_the_rules() {
         let chain = golden_chain();
-        let violations = crate::rules::check(chain.iter().map(|e| (e.seq, e.hash, &e.record)));
+        let violations = crate::rules::check_with_subjects(
+            chain.iter().map(|e| (e.seq, e.hash, e.subject, &e.record)),
+        );
         assert_eq!(violations, vec![]);
     }
 }

@@ -487,6 +487,8 @@ fn mark(kind: EventKind, x: f64, y: f64) -> Option<String> {
         ),
         // Warnings are listed, not drawn; the rest are about no action.
         EventKind::ImportWarning
+        | EventKind::Redacted
+        | EventKind::LedgerUpgraded
         | EventKind::LedgerCreated
         | EventKind::PlanAdded
         | EventKind::RecommendationAdded

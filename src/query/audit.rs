@@ -129,6 +129,8 @@ fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
         | Event::TargetChanged { .. }
         | Event::ImportWarning { .. }
         | Event::LedgerCreated { .. }
+        | Event::LedgerUpgraded { .. }
+        | Event::Redacted { .. }
         | Event::SourceImported { .. } => (known.map(|a| a.plan), known.map(|a| a.agency.clone())),
     };
     Entry {
@@ -162,6 +164,30 @@ pub fn change_in_words(event: &Event) -> String {
             "created the ledger {} (format {format_version})",
             hex::encode(ledger_id)
         ),
+        Event::LedgerUpgraded {
+            ledger_id,
+            format_version,
+            from_ledger_id,
+            from_format_version,
+            from_head_hash,
+            from_events,
+        } => format!(
+            "created the ledger {} (format {format_version}) by upgrading format-{from_format_version} ledger {} at its head {} ({from_events} events)",
+            hex::encode(ledger_id),
+            hex::encode(from_ledger_id),
+            hex::encode(from_head_hash)
+        ),
+        Event::Redacted {
+            event,
+            slots,
+            reason,
+        } => {
+            let texts = match slots.len() {
+                1 => "1 text".to_string(),
+                n => format!("{n} texts"),
+            };
+            format!("redacted {texts} of event {event}: {reason}")
+        }
         Event::PlanAdded {
             plan,
             partnership,

@@ -134,6 +134,10 @@ pub fn group(kind: EventKind) -> &'static str {
         EventKind::ClaimAccepted | EventKind::ClaimChallenged => "assurance decisions",
         EventKind::TargetChanged => "target changes",
         EventKind::MilestoneNoted => "milestones",
-        EventKind::LedgerCreated | EventKind::SourceImported | EventKind::ImportWarning => "other",
+        EventKind::Redacted => "redactions",
+        EventKind::LedgerCreated
+        | EventKind::LedgerUpgraded
+        | EventKind::SourceImported
+        | EventKind::ImportWarning => "other",
     }
 }

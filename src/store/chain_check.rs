@@ -3,7 +3,8 @@
 //! links only; the rules and snapshots are `integrity`'s to check.
 //!
 //! It recomputes every event hash from the stored record bytes, checks every
-//! link and sequence number, that recorded time never goes backwards, that
+//! link and sequence number, every stored text against its commitment and
+//! every erased text against the redaction that erased it, that recorded time never goes backwards, that
 //! every record decodes (with no trailing bytes), that transactions are
 //! contiguous and agree with their `txs` records, and that the stored head
 //! names the last event. It never panics, whatever the bytes: every problem
@@ -13,8 +14,9 @@ use std::ops::RangeInclusive;
 
 use crate::chain::{self, GENESIS_PREV};
 use crate::codec::{self, CodecError};
-use crate::event::{ClockNote, Event, EventKind, Hash, Micros, Record, TxRecord};
+use crate::event::{ClockNote, EventKind, EventOf, Hash, Micros, RecordOf, TxRecord};
 use crate::rules::Refusal;
+use crate::sealed::{self, StoredText, TextFault};
 use crate::snapshot::SnapshotFault;
 use crate::time::format_micros;
 
@@ -41,7 +43,7 @@ pub enum ProblemKind {
     KeyLength { len: usize },
     #[error("{}", missing(*.first, *.last))]
     EventsMissing { first: u64, last: u64 },
-    #[error("stored value is {len} bytes, too short to hold a hash")]
+    #[error("stored value is {len} bytes, too short to hold a hash and a subject")]
     ValueTooShort { len: usize },
     #[error("the record is {len} bytes, more than a record may hold")]
     ValueTooLong { len: usize },
@@ -74,6 +76,20 @@ pub enum ProblemKind {
     SecondGenesis,
     #[error("the event has no actor")]
     NoActor,
+    #[error("its stored texts do not decode: {source}")]
+    TextsUndecodable {
+        #[source]
+        source: CodecError,
+    },
+    #[error("its stored texts do not fit the record: {fault}")]
+    Texts {
+        #[source]
+        fault: TextFault,
+    },
+    #[error("texts are stored for event {at}, which the chain does not hold")]
+    TextsWithoutEvent { at: u64 },
+    #[error("the redaction of event {target} was not carried out: its text {slot} is still stored")]
+    RedactionNotCarriedOut { target: u64, slot: u32 },
     #[error("event differs from the rest of transaction {tx} in actor, time or clock")]
     TxEventDiffers { tx: u64 },
     #[error("transaction {tx} is not contiguous")]
@@ -170,6 +186,10 @@ impl ProblemKind {
             ProblemKind::FirstNotGenesis { .. } => "first_not_genesis",
             ProblemKind::SecondGenesis => "second_genesis",
             ProblemKind::NoActor => "no_actor",
+            ProblemKind::TextsUndecodable { .. } => "texts_undecodable",
+            ProblemKind::Texts { .. } => "texts",
+            ProblemKind::TextsWithoutEvent { .. } => "texts_without_event",
+            ProblemKind::RedactionNotCarriedOut { .. } => "redaction_not_carried_out",
             ProblemKind::TxEventDiffers { .. } => "tx_event_differs",
             ProblemKind::TxNotContiguous { .. } => "tx_not_contiguous",
             ProblemKind::TxOutOfOrder { .. } => "tx_out_of_order",
@@ -218,6 +238,9 @@ pub struct Report {
     pub clock_held: Vec<u64>,
     /// Snapshots checked against a fold of the events (see `snapshot`).
     pub snapshots: u64,
+    /// Free texts erased by redactions, each checked against the
+    /// redaction that erased it.
+    pub redacted_texts: u64,
 }
 
 impl Report {
@@ -297,22 +320,23 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
         }
         expected_seq = seq + 1;
 
-        if value.len() < 32 {
-            report.problem(seq, ProblemKind::ValueTooShort { len: value.len() });
-            prev = None;
-            continue;
-        }
-        let stored_hash: Hash = value[..32].try_into().expect("checked length");
-        let bytes = &value[32..];
-        if bytes.len() > codec::MAX_RECORD_LEN {
-            // Too long for the framing's u32 length, or for any record:
-            // nothing to hash or decode.
-            report.problem(seq, ProblemKind::ValueTooLong { len: bytes.len() });
-            prev = Some(stored_hash);
-            continue;
-        }
+        let (stored_hash, subject, bytes) = match chain::split_stored(&value) {
+            Ok(parts) => parts,
+            Err(chain::LinkError::TooLong { len }) => {
+                // Longer than any record: nothing to hash or decode.
+                report.problem(seq, ProblemKind::ValueTooLong { len });
+                prev = Some(value[..32].try_into().expect("longer than a hash"));
+                continue;
+            }
+            Err(_) => {
+                report.problem(seq, ProblemKind::ValueTooShort { len: value.len() });
+                prev = None;
+                continue;
+            }
+        };
         if let Some(prev_hash) = prev {
-            let computed = chain::event_hash(&prev_hash, seq, bytes);
+            let computed =
+                chain::event_hash(&prev_hash, seq, subject, &chain::record_digest(bytes));
             if computed != stored_hash {
                 report.problem(
                     seq,
@@ -328,13 +352,14 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
         prev = Some(stored_hash);
         report.head = Some((seq, stored_hash));
 
-        let record = match codec::decode::<Record>(bytes) {
+        let record = match codec::decode_sealed(bytes) {
             Ok(record) => record,
             Err(source) => {
                 report.problem(seq, ProblemKind::Undecodable { source });
                 continue;
             }
         };
+        check_texts(store, &mut report, seq, &record)?;
         check_record(&mut report, seq, &record);
         if let Some(last) = last_recorded
             && record.recorded_at < last
@@ -360,27 +385,104 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
         }
     }
     check_tx_records(store, &mut report, &txs)?;
+    check_stray_texts(store, &mut report)?;
     check_head(store, &mut report)?;
     Ok(report)
 }
 
-fn check_record(report: &mut Report, seq: u64, record: &Record) {
+/// Checks the stored texts of the event at `seq` against its sealed record:
+/// each text's words against its commitment, each erased text against the
+/// redaction that erased it; and, for a redaction, that the texts it names
+/// are erased.
+fn check_texts(
+    store: &Store,
+    report: &mut Report,
+    seq: u64,
+    record: &RecordOf<sealed::Commit>,
+) -> Result<(), StoreError> {
+    let texts = match store.stored_texts(seq) {
+        Ok(texts) => texts,
+        Err(StoreError::Damaged {
+            kind: DamageKind::TextsUndecodable(source),
+            ..
+        }) => {
+            report.problem(seq, ProblemKind::TextsUndecodable { source });
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let erased = texts
+        .iter()
+        .filter(|t| matches!(t, StoredText::Erased { .. }))
+        .count() as u64;
+    let mut lookup = Ok(());
+    let opened = sealed::unseal(record.clone(), texts, |by, slot| {
+        store.erasure(by, seq, slot).unwrap_or_else(|e| {
+            lookup = Err(e);
+            None
+        })
+    });
+    lookup?;
+    match opened {
+        Ok(_) => report.redacted_texts += erased,
+        Err(fault) => report.problem(seq, ProblemKind::Texts { fault }),
+    }
+    if let EventOf::Redacted { event, slots, .. } = &record.event {
+        // Whether the redaction was admissible (an earlier event, slots it
+        // has) is the rule book's to say; here: were the words erased?
+        let target_texts = store.stored_texts(*event).unwrap_or_default();
+        for &slot in slots {
+            let carried_out = matches!(
+                target_texts.get(slot as usize),
+                Some(StoredText::Erased { by }) if *by == seq
+            );
+            if !carried_out && (slot as usize) < target_texts.len() {
+                report.problem(
+                    seq,
+                    ProblemKind::RedactionNotCarriedOut {
+                        target: *event,
+                        slot,
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Texts stored under a sequence number the chain does not hold.
+fn check_stray_texts(store: &Store, report: &mut Report) -> Result<(), StoreError> {
+    let last = report.head.map(|(seq, _)| seq);
+    for item in store.raw_tree(RawTree::Texts) {
+        let (key, _) = item?;
+        match decode_seq(&key) {
+            Some(at) if last.is_some_and(|last| at <= last) => {}
+            Some(at) => report.problem(at, ProblemKind::TextsWithoutEvent { at }),
+            None => report.problem(0, ProblemKind::KeyLength { len: key.len() }),
+        }
+    }
+    Ok(())
+}
+
+fn check_record<T>(report: &mut Report, seq: u64, record: &RecordOf<T>) {
     // Only the genesis event is told apart here; what every other event may
     // say is the rule book's to decide (`rules`, replayed by `integrity`).
     let genesis_version = match &record.event {
-        Event::LedgerCreated { format_version, .. } => Some(*format_version),
-        Event::PlanAdded { .. }
-        | Event::RecommendationAdded { .. }
-        | Event::ActionAdded { .. }
-        | Event::StatusChanged { .. }
-        | Event::MilestoneNoted { .. }
-        | Event::CompletionClaimed { .. }
-        | Event::ClaimAccepted { .. }
-        | Event::ClaimChallenged { .. }
-        | Event::ActionWithdrawn { .. }
-        | Event::TargetChanged { .. }
-        | Event::SourceImported { .. }
-        | Event::ImportWarning { .. } => None,
+        EventOf::LedgerCreated { format_version, .. }
+        | EventOf::LedgerUpgraded { format_version, .. } => Some(*format_version),
+        EventOf::PlanAdded { .. }
+        | EventOf::RecommendationAdded { .. }
+        | EventOf::ActionAdded { .. }
+        | EventOf::StatusChanged { .. }
+        | EventOf::MilestoneNoted { .. }
+        | EventOf::CompletionClaimed { .. }
+        | EventOf::ClaimAccepted { .. }
+        | EventOf::ClaimChallenged { .. }
+        | EventOf::ActionWithdrawn { .. }
+        | EventOf::TargetChanged { .. }
+        | EventOf::SourceImported { .. }
+        | EventOf::ImportWarning { .. }
+        | EventOf::Redacted { .. } => None,
     };
     match (genesis_version, seq) {
         (Some(found), 0) if found != FORMAT_VERSION => {
@@ -401,7 +503,13 @@ fn check_record(report: &mut Report, seq: u64, record: &Record) {
     }
 }
 
-fn track_tx(report: &mut Report, txs: &mut Vec<SeenTx>, seq: u64, hash: Hash, record: &Record) {
+fn track_tx<T>(
+    report: &mut Report,
+    txs: &mut Vec<SeenTx>,
+    seq: u64,
+    hash: Hash,
+    record: &RecordOf<T>,
+) {
     match txs.last_mut() {
         Some(tx) if tx.number == record.tx => {
             if tx.actor != record.actor
@@ -579,7 +687,7 @@ mod tests {
             ),
             (
                 ProblemKind::ValueTooShort { len: 31 },
-                "stored value is 31 bytes, too short to hold a hash".into(),
+                "stored value is 31 bytes, too short to hold a hash and a subject".into(),
             ),
             (
                 ProblemKind::ValueTooLong { len: 70000 },

@@ -4,7 +4,11 @@
 //! database (`sled/`) with three trees:
 //!
 //! - `events`: key = sequence number as big-endian `u64` (genesis at 0),
-//!   value = the event's 32-byte hash ‖ its record bytes (see `chain`);
+//!   value = the event's 32-byte hash ‖ its subject ‖ its sealed record
+//!   bytes (see `chain`); never changed once written;
+//! - `texts`: key = sequence number, value = the event's free texts (see
+//!   `sealed`), for events that have any; a text is only ever replaced by
+//!   the mark that it was erased;
 //! - `meta`: `format_version` = [`FORMAT_VERSION`] as big-endian `u32`, and
 //!   `head` = seq (u64 BE) ‖ hash (32 bytes) ‖ tx (u64 BE) ‖ recorded_at
 //!   (i64 BE) of the last event;
@@ -37,13 +41,14 @@ use std::time::{Duration, Instant};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Transactional, Tree};
 
-use crate::chain::{self, GENESIS_PREV, LinkError};
+use crate::chain::{self, GENESIS_PREV, LinkError, Subject};
 use crate::codec::{self, CodecError};
 use crate::event::{ClockNote, Event, Hash, Micros, Record, SourceRef, TxRecord};
+use crate::sealed::{self, Erasure, Salt, StoredText, TextFault};
 
 /// The version of the on-disk format this code reads and writes. It changes
 /// whenever stored bytes or the hash framing change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// sled's page cache, bounded: its default of 1 GiB makes a one-line CLI
 /// call hold hundreds of megabytes.
@@ -54,6 +59,7 @@ const LOCK_FILE: &str = "LOCK";
 const EVENTS_TREE: &str = "events";
 const META_TREE: &str = "meta";
 const TXS_TREE: &str = "txs";
+const TEXTS_TREE: &str = "texts";
 const SNAPSHOTS_TREE: &str = "snapshots";
 const FORMAT_KEY: &[u8] = b"format_version";
 const HEAD_KEY: &[u8] = b"head";
@@ -135,6 +141,12 @@ pub enum StoreError {
         "ledger {path} has format version {found}; this planledger reads version {FORMAT_VERSION} only"
     )]
     UnknownFormat { path: PathBuf, found: u32 },
+    #[error(
+        "ledger {path} is in format {found}, which this planledger reads only to upgrade it: run 'planledger upgrade {path} NEW_DIR' to write a format-{FORMAT_VERSION} ledger (the old one is left as it is)"
+    )]
+    OldFormat { path: PathBuf, found: u32 },
+    #[error("no random numbers for the texts' salts: {0}")]
+    Random(#[source] getrandom::Error),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     #[error("the storage engine failed: {}", EngineText(.0))]
@@ -181,6 +193,10 @@ pub enum DamageKind {
     Link(#[from] LinkError),
     #[error(transparent)]
     Undecodable(#[from] CodecError),
+    #[error("its stored texts do not decode: {0}")]
+    TextsUndecodable(#[source] CodecError),
+    #[error(transparent)]
+    Texts(#[from] TextFault),
     #[error("a snapshot key of {len} bytes is not a sequence number")]
     SnapshotKeyLength { len: usize },
     /// sled could not open or read its files: the damage is below the
@@ -396,7 +412,14 @@ pub struct StoredEvent {
     pub seq: u64,
     pub prev: Hash,
     pub hash: Hash,
+    pub subject: Subject,
+    /// The sealed record bytes the chain hashes.
     pub bytes: Vec<u8>,
+    /// The free texts as stored apart from the record: words with their
+    /// salts, or the mark of an erasure.
+    pub texts: Vec<StoredText>,
+    /// The record with its free texts (an erased text reads as who erased
+    /// it, when and why).
     pub record: Record,
 }
 
@@ -412,19 +435,10 @@ pub struct PendingTx {
 
 #[derive(Clone, Debug)]
 pub struct PendingEvent {
+    pub subject: Subject,
     pub effective: Option<crate::date::FuzzyDate>,
     pub source: Option<SourceRef>,
     pub event: Event,
-}
-
-impl From<Record> for PendingEvent {
-    fn from(record: Record) -> PendingEvent {
-        PendingEvent {
-            effective: record.effective,
-            source: record.source,
-            event: record.event,
-        }
-    }
 }
 
 /// An open ledger directory, locked for this process.
@@ -432,6 +446,7 @@ pub struct Store {
     dir: PathBuf,
     db: sled::Db,
     events: Tree,
+    texts: Tree,
     meta: Tree,
     txs: Tree,
     snapshots: Tree,
@@ -559,6 +574,10 @@ impl Store {
         match self.meta.get(FORMAT_KEY)? {
             Some(v) if v.as_ref() == FORMAT_VERSION.to_be_bytes() => Ok(()),
             Some(v) => match <[u8; 4]>::try_from(v.as_ref()) {
+                Ok(b) if u32::from_be_bytes(b) < FORMAT_VERSION => Err(StoreError::OldFormat {
+                    path: path(),
+                    found: u32::from_be_bytes(b),
+                }),
                 Ok(b) => Err(StoreError::UnknownFormat {
                     path: path(),
                     found: u32::from_be_bytes(b),
@@ -616,6 +635,7 @@ impl Store {
         Ok(Store {
             dir: dir.to_path_buf(),
             events: db.open_tree(EVENTS_TREE)?,
+            texts: db.open_tree(TEXTS_TREE)?,
             meta: db.open_tree(META_TREE)?,
             txs: db.open_tree(TXS_TREE)?,
             snapshots: db.open_tree(SNAPSHOTS_TREE)?,
@@ -666,7 +686,9 @@ impl Store {
         let tx_number = head.map_or(0, |h| h.tx + 1);
         let mut prev = head.map_or(GENESIS_PREV, |h| h.hash);
         let first_seq = head.map_or(0, |h| h.seq + 1);
+        let mut salts = Salts::new()?;
         let mut written = Vec::with_capacity(tx.events.len());
+        let mut texts = Vec::new();
         for (seq, pending) in (first_seq..).zip(tx.events) {
             let record = Record {
                 tx: tx_number,
@@ -677,13 +699,20 @@ impl Store {
                 source: pending.source,
                 event: pending.event,
             };
-            let bytes = codec::encode(&record)?;
-            let hash = chain::event_hash(&prev, seq, &bytes);
+            let sealed = codec::encode_record(&record, || salts.next())?;
+            let digest = chain::record_digest(&sealed.record);
+            let hash = chain::event_hash(&prev, seq, pending.subject, &digest);
+            let stored = codec::decode_texts(sealed.texts.as_deref())?;
+            if let Some(bytes) = sealed.texts {
+                texts.push((seq, bytes));
+            }
             written.push(StoredEvent {
                 seq,
                 prev,
                 hash,
-                bytes,
+                subject: pending.subject,
+                bytes: sealed.record,
+                texts: stored,
                 record,
             });
             prev = hash;
@@ -708,7 +737,8 @@ impl Store {
         })?;
         let is_genesis = first.seq == 0;
 
-        let result = (&self.events, &self.meta, &self.txs).transaction(|(events, meta, txs)| {
+        let trees = (&self.events, &self.texts, &self.meta, &self.txs);
+        let result = trees.transaction(|(events, stored_texts, meta, txs)| {
             let current = meta
                 .get(HEAD_KEY)?
                 .and_then(|b| Head::from_bytes(&b))
@@ -721,7 +751,13 @@ impl Store {
                 if events.get(key)?.is_some() {
                     return Err(ConflictableTransactionError::Abort(Some(event.seq)));
                 }
-                events.insert(&key, chain::stored_value(&event.hash, &event.bytes))?;
+                events.insert(
+                    &key,
+                    chain::stored_value(&event.hash, event.subject, &event.bytes),
+                )?;
+            }
+            for (seq, bytes) in &texts {
+                stored_texts.insert(&seq.to_be_bytes(), bytes.as_slice())?;
             }
             if is_genesis {
                 meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
@@ -861,21 +897,19 @@ impl Store {
                             },
                         });
                     }
-                    let (bytes, hash) =
+                    let link =
                         chain::check_link(&prev, seq, &value).map_err(|e| StoreError::Damaged {
                             seq,
                             kind: DamageKind::Link(e),
                         })?;
-                    let record =
-                        codec::decode::<Record>(bytes).map_err(|e| StoreError::Damaged {
-                            seq,
-                            kind: DamageKind::Undecodable(e),
-                        })?;
+                    let (record, texts) = self.unseal(seq, link.record)?;
                     Ok(StoredEvent {
                         seq,
                         prev,
-                        hash,
-                        bytes: bytes.to_vec(),
+                        hash: link.hash,
+                        subject: link.subject,
+                        bytes: link.record.to_vec(),
+                        texts,
                         record,
                     })
                 })();
@@ -896,18 +930,89 @@ impl Store {
         let Some(value) = self.events.get(seq.to_be_bytes())? else {
             return Ok(None);
         };
-        if value.len() < 32 {
-            return Err(StoreError::Damaged {
-                seq,
-                kind: DamageKind::Link(LinkError::Truncated { len: value.len() }),
-            });
-        }
-        let hash: Hash = value[..32].try_into().expect("checked length");
-        let record = codec::decode::<Record>(&value[32..]).map_err(|e| StoreError::Damaged {
+        let (hash, _, bytes) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
+            seq,
+            kind: DamageKind::Link(e),
+        })?;
+        Ok(Some((hash, self.unseal(seq, bytes)?.0)))
+    }
+
+    /// The subject stored with the event at `seq`.
+    pub fn subject_at(&self, seq: u64) -> Result<Option<Subject>, StoreError> {
+        let Some(value) = self.events.get(seq.to_be_bytes())? else {
+            return Ok(None);
+        };
+        let (_, subject, _) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
+            seq,
+            kind: DamageKind::Link(e),
+        })?;
+        Ok(Some(subject))
+    }
+
+    /// The free texts stored for the event at `seq`, as stored: words with
+    /// their salts, or the mark of an erasure.
+    pub fn stored_texts(&self, seq: u64) -> Result<Vec<StoredText>, StoreError> {
+        let bytes = self.texts.get(seq.to_be_bytes())?;
+        codec::decode_texts(bytes.as_deref()).map_err(|e| StoreError::Damaged {
+            seq,
+            kind: DamageKind::TextsUndecodable(e),
+        })
+    }
+
+    /// Decodes sealed record bytes of the event at `seq` and opens them
+    /// with its stored texts, which it returns too.
+    fn unseal(&self, seq: u64, bytes: &[u8]) -> Result<(Record, Vec<StoredText>), StoreError> {
+        let sealed = codec::decode_sealed(bytes).map_err(|e| StoreError::Damaged {
             seq,
             kind: DamageKind::Undecodable(e),
         })?;
-        Ok(Some((hash, record)))
+        let texts = self.stored_texts(seq)?;
+        let mut lookup_failed = None;
+        let record = sealed::unseal(sealed, texts.clone(), |by, slot| {
+            match self.erasure(by, seq, slot) {
+                Ok(found) => found,
+                Err(e) => {
+                    lookup_failed = Some(e);
+                    None
+                }
+            }
+        });
+        if let Some(e) = lookup_failed {
+            return Err(e);
+        }
+        let record = record.map_err(|e| StoreError::Damaged {
+            seq,
+            kind: DamageKind::Texts(e),
+        })?;
+        Ok((record, texts))
+    }
+
+    /// Who erased slot `slot` of event `target`, if the event at `by` is a
+    /// redaction of it. (A redaction has no free texts, so reading it needs
+    /// no texts of its own.)
+    pub fn erasure(&self, by: u64, target: u64, slot: u32) -> Result<Option<Erasure>, StoreError> {
+        let Some(value) = self.events.get(by.to_be_bytes())? else {
+            return Ok(None);
+        };
+        let Ok((_, _, bytes)) = chain::split_stored(&value) else {
+            return Ok(None);
+        };
+        let Ok(record) = codec::decode_sealed(bytes) else {
+            return Ok(None);
+        };
+        Ok(match record.event {
+            crate::event::EventOf::Redacted {
+                event,
+                slots,
+                reason,
+            } if event == target && slots.contains(&slot) => Some(Erasure {
+                by_seq: by,
+                recorded_at: record.recorded_at,
+                actor: record.actor,
+                reason,
+            }),
+            _ => None,
+        })
     }
 
     /// Stores a snapshot (derived data) under `seq`. Not synced: a lost
@@ -964,6 +1069,7 @@ impl Store {
     ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), StoreError>> + '_ {
         let tree = match name {
             RawTree::Events => &self.events,
+            RawTree::Texts => &self.texts,
             RawTree::Txs => &self.txs,
         };
         tree.iter().map(|item| item.map_err(StoreError::from))
@@ -977,7 +1083,31 @@ impl Store {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum RawTree {
     Events,
+    Texts,
     Txs,
+}
+
+/// Salts for the free texts of one transaction: a random 32-byte key per
+/// transaction, and for the Nth text the first 16 bytes of BLAKE3 keyed
+/// with it over N. One call for random bytes however many texts are
+/// written, and salts that are unpredictable without the key.
+struct Salts {
+    key: [u8; 32],
+    next: u64,
+}
+
+impl Salts {
+    fn new() -> Result<Salts, StoreError> {
+        let mut key = [0; 32];
+        getrandom::fill(&mut key).map_err(StoreError::Random)?;
+        Ok(Salts { key, next: 0 })
+    }
+
+    fn next(&mut self) -> Salt {
+        let out = blake3::keyed_hash(&self.key, &self.next.to_le_bytes());
+        self.next += 1;
+        out.as_bytes()[..16].try_into().expect("16 of 32 bytes")
+    }
 }
 
 /// Takes the ledger's exclusive lock, waiting for another process as

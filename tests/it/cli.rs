@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command as Process, Stdio};
 use std::sync::Arc;
 
-use planledger::chain::event_hash;
+use planledger::chain::{Subject, event_hash, record_digest};
 use planledger::ledger::Stamped;
 use planledger::time::FixedClock;
 use serde_json::Value;
@@ -394,8 +394,17 @@ fn exported_events_rechain_with_blake3() {
         );
         let record = hex::decode(line["record"].as_str().expect("hex")).expect("valid hex");
         let hash = hex32(&line["hash"]);
+        let subject = Subject {
+            plan: line["subject"]["plan"]
+                .as_str()
+                .map(|p| p.parse().expect("a plan id")),
+            action: line["subject"]["action"]
+                .as_str()
+                .map(|a| a.parse().expect("an action id")),
+        };
+        assert_eq!(hex32(&line["digest"]), record_digest(&record));
         assert_eq!(
-            event_hash(&prev, i as u64, &record),
+            event_hash(&prev, i as u64, subject, &record_digest(&record)),
             hash,
             "line {i}: the record does not hash to its hash"
         );

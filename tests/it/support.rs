@@ -279,7 +279,65 @@ pub fn tamper(dir: &Path, change: impl FnOnce(&sled::Tree, &sled::Tree)) {
     db.flush().expect("sled flushes");
 }
 
-/// The stored value (hash ‖ record bytes) of the event at `seq`.
+/// The trees a forger with the files would change.
+pub struct Trees {
+    pub events: sled::Tree,
+    pub texts: sled::Tree,
+    pub txs: sled::Tree,
+    pub meta: sled::Tree,
+}
+
+/// [`tamper`], with every tree of the ledger.
+pub fn tamper_trees(dir: &Path, change: impl FnOnce(&Trees)) {
+    let db = Held::new(
+        sled::open(dir.join("sled")).expect("sled opens"),
+        dir.join("sled"),
+    );
+    let trees = Trees {
+        events: db.open_tree("events").expect("the events tree"),
+        texts: db.open_tree("texts").expect("the texts tree"),
+        txs: db.open_tree("txs").expect("the txs tree"),
+        meta: db.open_tree("meta").expect("the meta tree"),
+    };
+    change(&trees);
+    db.flush().expect("sled flushes");
+}
+
+/// The record of the event at `seq`, opened with its stored texts.
+pub fn record_at(trees: &Trees, seq: u64) -> planledger::event::Record {
+    let value = stored_value(&trees.events, seq);
+    let sealed = planledger::codec::decode_sealed(&value[planledger::chain::STORED_PREFIX..])
+        .expect("the record decodes");
+    let texts = trees.texts.get(seq.to_be_bytes()).expect("sled reads");
+    let texts = planledger::codec::decode_texts(texts.as_deref()).expect("the texts decode");
+    planledger::sealed::unseal(sealed, texts, |_, _| None).expect("the texts fit")
+}
+
+/// Writes `record` as the event at `seq` onto `prev`, keeping its stored
+/// subject, sealed and hashed as the format says: what a forger holding
+/// the files and `ledger/FORMAT.md` would write. Returns the stored value.
+pub fn reseal(
+    trees: &Trees,
+    seq: u64,
+    prev: &planledger::event::Hash,
+    record: &planledger::event::Record,
+) -> Vec<u8> {
+    use planledger::chain;
+    let old = stored_value(&trees.events, seq);
+    let (_, subject, _) = chain::split_stored(&old).expect("a stored value");
+    let sealed = planledger::codec::encode_record(record, || [7; 16]).expect("the record encodes");
+    let hash = chain::event_hash(prev, seq, subject, &chain::record_digest(&sealed.record));
+    let value = chain::stored_value(&hash, subject, &sealed.record);
+    put_value(&trees.events, seq, &value);
+    match sealed.texts {
+        Some(texts) => trees.texts.insert(seq.to_be_bytes(), texts).map(drop),
+        None => trees.texts.remove(seq.to_be_bytes()).map(drop),
+    }
+    .expect("sled writes");
+    value
+}
+
+/// The stored value (hash ‖ subject ‖ record bytes) of the event at `seq`.
 pub fn stored_value(events: &sled::Tree, seq: u64) -> Vec<u8> {
     events
         .get(seq.to_be_bytes())

@@ -7,16 +7,17 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use planledger::chain::event_hash;
+use planledger::chain::{self, Subject, event_hash, record_digest};
 use planledger::codec;
 use planledger::codec::CodecError;
-use planledger::event::{Event, Hash, Record, TxRecord};
+use planledger::event::{Event, Hash, TxRecord};
 use planledger::id::ActionId;
 use planledger::integrity::verify;
 use planledger::store::chain_check::ProblemKind;
 
 use crate::support::{
-    Rng, TempLedger, cli_verify, open_store, put_value, small_plan, stored_value, tamper,
+    Rng, TempLedger, Trees, cli_verify, open_store, put_value, record_at, reseal, small_plan,
+    stored_value, tamper, tamper_trees,
 };
 
 /// An event in the middle of the small plan (a milestone note on A1).
@@ -148,33 +149,28 @@ fn a_dropped_last_event_is_named_because_the_head_still_names_it() {
     assert_first_bad(&tl, last);
 }
 
-/// Re-encodes the middle event's record with a changed note and re-hashes it
+/// Re-seals the middle event's record with a changed note and re-hashes it
 /// onto its predecessor, so the forged event itself links; returns the
 /// forged stored value.
-fn forge_middle(events: &sled::Tree) -> Vec<u8> {
-    let prev = hash_of(&stored_value(events, MIDDLE - 1));
-    let value = stored_value(events, MIDDLE);
-    let mut record: Record = codec::decode(&value[32..]).expect("the record decodes");
+fn forge_middle(trees: &Trees) -> Vec<u8> {
+    let prev = hash_of(&stored_value(&trees.events, MIDDLE - 1));
+    let mut record = record_at(trees, MIDDLE);
     match &mut record.event {
         Event::MilestoneNoted { note, .. } => *note = "Training finished early".into(),
         other => panic!("seq {MIDDLE} is a note in the small plan, not {other:?}"),
     }
-    let bytes = codec::encode(&record).expect("the record encodes");
-    let hash = event_hash(&prev, MIDDLE, &bytes);
-    let mut forged = hash.to_vec();
-    forged.extend_from_slice(&bytes);
-    put_value(events, MIDDLE, &forged);
-    forged
+    reseal(trees, MIDDLE, &prev, &record)
 }
 
 #[test]
 fn a_rehashed_forgery_is_caught_at_the_next_link() {
     let (tl, _) = closed_small_plan();
-    tamper(&tl.dir(), |events, txs| {
-        let forged = forge_middle(events);
+    tamper_trees(&tl.dir(), |trees| {
+        let forged = forge_middle(trees);
+        let txs = &trees.txs;
         // A careful forger also fixes the transaction index, which records
         // each transaction's head hash: only the chain can give it away.
-        let record: Record = codec::decode(&forged[32..]).expect("the forgery decodes");
+        let record = record_at(trees, MIDDLE);
         let key = record.tx.to_be_bytes();
         let stored = txs.get(key).expect("sled reads").expect("a tx record");
         let mut tx: TxRecord = codec::decode(&stored).expect("the tx record decodes");
@@ -202,8 +198,8 @@ fn a_rehashed_forgery_is_caught_at_the_next_link() {
 #[test]
 fn a_rehashed_forgery_that_leaves_the_tx_index_is_caught_at_its_own_seq() {
     let (tl, _) = closed_small_plan();
-    tamper(&tl.dir(), |events, _| {
-        forge_middle(events);
+    tamper_trees(&tl.dir(), |trees| {
+        forge_middle(trees);
     });
     // The transaction record still holds the genuine head hash of the
     // forged event's transaction, so verify names the forgery itself.
@@ -241,9 +237,13 @@ fn garbage_with_a_correct_hash_is_named_as_undecodable() {
     tamper(&tl.dir(), |events, _| {
         let prev = hash_of(&stored_value(events, MIDDLE - 1));
         let garbage = Rng::new(0x5eed).bytes(97);
-        let mut value = event_hash(&prev, MIDDLE, &garbage).to_vec();
-        value.extend_from_slice(&garbage);
-        put_value(events, MIDDLE, &value);
+        let subject = Subject::LEDGER;
+        let hash = event_hash(&prev, MIDDLE, subject, &record_digest(&garbage));
+        put_value(
+            events,
+            MIDDLE,
+            &chain::stored_value(&hash, subject, &garbage),
+        );
     });
     assert_first_bad(&tl, MIDDLE);
     let report = tl.verify();
@@ -353,34 +353,33 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn a_fully_rehashed_forgery_that_breaks_the_rules_is_named() {
     let (tl, count) = closed_small_plan();
     let last = count - 1;
-    let db = sled::open(tl.dir().join("sled")).expect("sled opens");
-    let events = db.open_tree("events").expect("events");
-    let meta = db.open_tree("meta").expect("meta");
-    let txs = db.open_tree("txs").expect("txs");
-    let prev = hash_of(&stored_value(&events, last - 1));
-    let mut record: Record = codec::decode(&stored_value(&events, last)[32..]).expect("decodes");
-    record.event = Event::StatusChanged {
-        action: ActionId::of(1),
-        from: planledger::status::Status::Open,
-        to: planledger::status::Status::Assured,
-        reason: "signed off".into(),
-    };
-    let bytes = codec::encode(&record).expect("encodes");
-    let hash = event_hash(&prev, last, &bytes);
-    let mut value = hash.to_vec();
-    value.extend_from_slice(&bytes);
-    put_value(&events, last, &value);
-    let mut head = meta.get("head").expect("reads").expect("a head").to_vec();
-    head[8..40].copy_from_slice(&hash);
-    meta.insert("head", head).expect("writes");
-    let key = record.tx.to_be_bytes();
-    let mut tx: TxRecord =
-        codec::decode(&txs.get(key).expect("reads").expect("a tx")).expect("decodes");
-    tx.head_hash = hash;
-    txs.insert(key, codec::encode(&tx).expect("encodes"))
-        .expect("writes");
-    db.flush().expect("flushes");
-    drop((events, meta, txs, db));
+    tamper_trees(&tl.dir(), |trees| {
+        let prev = hash_of(&stored_value(&trees.events, last - 1));
+        let mut record = record_at(trees, last);
+        record.event = Event::StatusChanged {
+            action: ActionId::of(1),
+            from: planledger::status::Status::Open,
+            to: planledger::status::Status::Assured,
+            reason: "signed off".into(),
+        };
+        let hash = hash_of(&reseal(trees, last, &prev, &record));
+        let mut head = trees
+            .meta
+            .get("head")
+            .expect("reads")
+            .expect("a head")
+            .to_vec();
+        head[8..40].copy_from_slice(&hash);
+        trees.meta.insert("head", head).expect("writes");
+        let key = record.tx.to_be_bytes();
+        let mut tx: TxRecord =
+            codec::decode(&trees.txs.get(key).expect("reads").expect("a tx")).expect("decodes");
+        tx.head_hash = hash;
+        trees
+            .txs
+            .insert(key, codec::encode(&tx).expect("encodes"))
+            .expect("writes");
+    });
 
     let chain = tl.check_chain();
     assert!(
