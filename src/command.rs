@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::date::{FuzzyDate, Target};
-use crate::event::{Event, Evidence, Hash};
+use crate::event::{Amendment, Event, Evidence, Hash, LinkBasis};
 use crate::id::{self, ActionId, ClaimNo, Id, PlanId, RecId};
 use crate::projection::{Plan, State};
 use crate::rules::{self, Refusal};
@@ -81,6 +81,25 @@ pub enum Command {
     Warn {
         action: Option<ActionId>,
         message: String,
+    },
+    /// Says which of the review's recommendations an action answers, and
+    /// how that was decided (`note`: the reason, or the agency's own
+    /// recommendation).
+    Link {
+        action: ActionId,
+        recommendations: Vec<RecId>,
+        basis: LinkBasis,
+        note: Option<String>,
+    },
+    /// Changes an action's wording, lead, agency or scope; `None` leaves a
+    /// field as it is (a lead or scope of `Some(None)` removes it).
+    Amend {
+        action: ActionId,
+        text: Option<String>,
+        lead: Option<Option<String>>,
+        agency: Option<String>,
+        scope: Option<Option<String>>,
+        reason: String,
     },
 }
 
@@ -198,6 +217,46 @@ pub fn draft(state: &State, command: &Command) -> Result<Event, Refusal> {
             action: *action,
             message: trimmed(message),
         },
+        Command::Link {
+            action,
+            recommendations,
+            basis,
+            note,
+        } => Event::ActionLinked {
+            action: *action,
+            recommendations: recommendations.clone(),
+            basis: *basis,
+            note: note.as_deref().map(trimmed),
+        },
+        Command::Amend {
+            action,
+            text,
+            lead,
+            agency,
+            scope,
+            reason,
+        } => {
+            // In `AmendmentKind` order. A blank text stays blank (trimmed)
+            // for the rule book to refuse, never read as "none".
+            let mut changes = Vec::new();
+            if let Some(text) = text {
+                changes.push(Amendment::Text(trimmed(text)));
+            }
+            if let Some(lead) = lead {
+                changes.push(Amendment::Lead(lead.as_deref().map(trimmed)));
+            }
+            if let Some(agency) = agency {
+                changes.push(Amendment::Agency(trimmed(agency)));
+            }
+            if let Some(scope) = scope {
+                changes.push(Amendment::Scope(scope.as_deref().map(trimmed)));
+            }
+            Event::ActionAmended {
+                action: *action,
+                changes,
+                reason: trimmed(reason),
+            }
+        }
     })
 }
 

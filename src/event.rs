@@ -201,6 +201,114 @@ pub enum EventOf<T> {
         from_head_hash: Hash,
         from_events: u64,
     },
+    /// From now on the action answers `recommendations` (numbers its plan
+    /// lists), in place of what it cited or was linked to before; `basis`
+    /// says how that was decided, and `note` holds the words that go with
+    /// it: a person's reason (`Stated`), or the agency's own recommendation
+    /// (`Own`).
+    ActionLinked {
+        action: ActionId,
+        recommendations: Vec<RecId>,
+        basis: LinkBasis,
+        note: Option<T>,
+    },
+    /// The action's wording, lead, agency or scope changed: at most one
+    /// change of each kind, in [`AmendmentKind`] order, with a reason.
+    ActionAmended {
+        action: ActionId,
+        changes: Vec<Amendment<T>>,
+        reason: T,
+    },
+}
+
+/// How an action's links to its review's recommendations were decided.
+/// Structure, never redacted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkBasis {
+    /// Found by an import: the row's words share `shared_percent` per cent
+    /// of their words with the one recommendation linked, clearly more than
+    /// with any other. Not confirmed by a person.
+    Wording { shared_percent: u8 },
+    /// A person linked or confirmed it (or said the action answers none of
+    /// the review's recommendations), with a reason.
+    Stated,
+    /// Found by an import: no recommendation of the review clearly matches,
+    /// and the row answers its agency's own single-agency recommendation,
+    /// whose words are the event's note.
+    Own,
+}
+
+impl LinkBasis {
+    /// True for a link a person has not confirmed.
+    pub fn is_unconfirmed(self) -> bool {
+        match self {
+            LinkBasis::Wording { .. } => true,
+            LinkBasis::Stated | LinkBasis::Own => false,
+        }
+    }
+
+    /// `wording`, `stated` or `own`: how JSON and reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkBasis::Wording { .. } => "wording",
+            LinkBasis::Stated => "stated",
+            LinkBasis::Own => "own",
+        }
+    }
+}
+
+/// One new value of one field of an action, its free texts of type `T`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Amendment<T> {
+    /// The action's new wording.
+    Text(T),
+    /// Its new lead; `None`: no lead.
+    Lead(Option<T>),
+    /// The agency that owns it now (structure, as in `ActionAdded`).
+    Agency(String),
+    /// Its new scope; `None`: no scope.
+    Scope(Option<T>),
+}
+
+impl<T> Amendment<T> {
+    /// Which field it changes.
+    pub fn kind(&self) -> AmendmentKind {
+        match self {
+            Amendment::Text(_) => AmendmentKind::Text,
+            Amendment::Lead(_) => AmendmentKind::Lead,
+            Amendment::Agency(_) => AmendmentKind::Agency,
+            Amendment::Scope(_) => AmendmentKind::Scope,
+        }
+    }
+}
+
+/// The field an [`Amendment`] changes, in the order an `ActionAmended`
+/// lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AmendmentKind {
+    Text,
+    Lead,
+    Agency,
+    Scope,
+}
+
+impl AmendmentKind {
+    /// `text`, `lead`, `agency` or `scope`: the field's name, and the name
+    /// of its text slot.
+    pub fn name(self) -> &'static str {
+        match self {
+            AmendmentKind::Text => "text",
+            AmendmentKind::Lead => "lead",
+            AmendmentKind::Agency => "agency",
+            AmendmentKind::Scope => "scope",
+        }
+    }
+}
+
+impl std::fmt::Display for AmendmentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl<T> EventOf<T> {
@@ -214,7 +322,9 @@ impl<T> EventOf<T> {
             | EventOf::ClaimAccepted { action, .. }
             | EventOf::ClaimChallenged { action, .. }
             | EventOf::ActionWithdrawn { action, .. }
-            | EventOf::TargetChanged { action, .. } => Some(*action),
+            | EventOf::TargetChanged { action, .. }
+            | EventOf::ActionLinked { action, .. }
+            | EventOf::ActionAmended { action, .. } => Some(*action),
             EventOf::ImportWarning { action, .. } => *action,
             EventOf::LedgerCreated { .. }
             | EventOf::LedgerUpgraded { .. }
@@ -243,6 +353,8 @@ impl<T> EventOf<T> {
             EventOf::ImportWarning { .. } => EventKind::ImportWarning,
             EventOf::Redacted { .. } => EventKind::Redacted,
             EventOf::LedgerUpgraded { .. } => EventKind::LedgerUpgraded,
+            EventOf::ActionLinked { .. } => EventKind::ActionLinked,
+            EventOf::ActionAmended { .. } => EventKind::ActionAmended,
         }
     }
 }
@@ -267,6 +379,8 @@ pub enum EventKind {
     ImportWarning,
     Redacted,
     LedgerUpgraded,
+    ActionLinked,
+    ActionAmended,
 }
 
 impl EventKind {
@@ -288,6 +402,8 @@ impl EventKind {
             EventKind::ImportWarning => "ImportWarning",
             EventKind::Redacted => "Redacted",
             EventKind::LedgerUpgraded => "LedgerUpgraded",
+            EventKind::ActionLinked => "ActionLinked",
+            EventKind::ActionAmended => "ActionAmended",
         }
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::Subject;
 use crate::date::{FuzzyDate, Target};
-use crate::event::{Event, Evidence, Hash, Micros, Record, SourceRef};
+use crate::event::{Amendment, Event, Evidence, Hash, LinkBasis, Micros, Record, SourceRef};
 use crate::id::{self, ActionId, ClaimNo, PlanId, RecId};
 use crate::status::{self, Status, Via};
 use crate::time::day_of;
@@ -134,6 +134,19 @@ pub struct Action {
     pub added: Change,
     pub last_changed: Change,
     pub source: Option<SourceRef>,
+    /// How `recommendations` came to be what they are, when an
+    /// `ActionLinked` said so; `None`: as the action cited them when added.
+    pub link: Option<Link>,
+}
+
+/// How an action's recommendations were last decided (`ActionLinked`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub basis: LinkBasis,
+    /// A person's reason (`Stated`), or the words of the agency's own
+    /// recommendation (`Own`).
+    pub note: Option<String>,
+    pub at: Change,
 }
 
 impl Action {
@@ -359,6 +372,7 @@ impl State {
                         added: at.clone(),
                         last_changed: at,
                         source: record.source.clone(),
+                        link: None,
                     },
                 );
             }
@@ -391,7 +405,9 @@ impl State {
             | Event::ClaimAccepted { action, .. }
             | Event::ClaimChallenged { action, .. }
             | Event::ActionWithdrawn { action, .. }
-            | Event::TargetChanged { action, .. } => {
+            | Event::TargetChanged { action, .. }
+            | Event::ActionLinked { action, .. }
+            | Event::ActionAmended { action, .. } => {
                 if let Some(action) = self.actions.get_mut(action) {
                     apply_to_action(action, &record.event, at);
                 }
@@ -403,8 +419,10 @@ impl State {
     /// by what the given events say.
     ///
     /// Events that define the plan (the plan, its recommendations and
-    /// actions, import provenance) have no place on the valid-time axis and
-    /// are always folded. Every other event counts from the end of its
+    /// actions, which recommendations an action answers, import
+    /// provenance) have no place on the valid-time axis and are always
+    /// folded. Every other event (an amendment too: a lead changes on the
+    /// day someone leaves) counts from the end of its
     /// effective period (an unstated effective date is the recorded day), so
     /// a completion "in December 2019" is not yet true on 15 December 2019.
     /// The facts are folded in the order the ledger learned them, so the
@@ -464,7 +482,9 @@ impl State {
             | Event::ClaimAccepted { action, .. }
             | Event::ClaimChallenged { action, .. }
             | Event::ActionWithdrawn { action, .. }
-            | Event::TargetChanged { action, .. } => about_action(*action),
+            | Event::TargetChanged { action, .. }
+            | Event::ActionLinked { action, .. }
+            | Event::ActionAmended { action, .. } => about_action(*action),
             Event::ImportWarning { action, .. } => action.map_or(Subject::LEDGER, about_action),
             Event::Redacted { event, .. } => earlier(*event).unwrap_or(Subject::LEDGER),
         }
@@ -502,14 +522,16 @@ pub fn valid_from(record: &Record) -> Option<NaiveDate> {
         | Event::RecommendationAdded { .. }
         | Event::ActionAdded { .. }
         | Event::SourceImported { .. }
-        | Event::ImportWarning { .. } => None,
+        | Event::ImportWarning { .. }
+        | Event::ActionLinked { .. } => None,
         Event::StatusChanged { .. }
         | Event::MilestoneNoted { .. }
         | Event::CompletionClaimed { .. }
         | Event::ClaimAccepted { .. }
         | Event::ClaimChallenged { .. }
         | Event::ActionWithdrawn { .. }
-        | Event::TargetChanged { .. } => Some(match record.effective {
+        | Event::TargetChanged { .. }
+        | Event::ActionAmended { .. } => Some(match record.effective {
             Some(date) => date.last_day(),
             None => day_of(record.recorded_at),
         }),
@@ -530,7 +552,10 @@ fn fits(action: &Action, event: &Event) -> bool {
         Event::ClaimAccepted { claim, .. } | Event::ClaimChallenged { claim, .. } => action
             .pending_claim()
             .is_some_and(|pending| pending.number == *claim),
-        Event::MilestoneNoted { .. } | Event::TargetChanged { .. } => true,
+        Event::MilestoneNoted { .. }
+        | Event::TargetChanged { .. }
+        | Event::ActionLinked { .. }
+        | Event::ActionAmended { .. } => true,
         // Not about an action: never handed here.
         Event::LedgerCreated { .. }
         | Event::LedgerUpgraded { .. }
@@ -594,6 +619,29 @@ fn apply_to_action(action: &mut Action, event: &Event, at: Change) {
             action.status_reason = Some(reason.clone());
         }
         Event::TargetChanged { to, .. } => action.target = to.clone(),
+        Event::ActionLinked {
+            recommendations,
+            basis,
+            note,
+            ..
+        } => {
+            action.recommendations = recommendations.clone();
+            action.link = Some(Link {
+                basis: *basis,
+                note: note.clone(),
+                at: at.clone(),
+            });
+        }
+        Event::ActionAmended { changes, .. } => {
+            for change in changes {
+                match change {
+                    Amendment::Text(text) => action.text = text.clone(),
+                    Amendment::Lead(lead) => action.lead = lead.clone(),
+                    Amendment::Agency(agency) => action.agency = agency.clone(),
+                    Amendment::Scope(scope) => action.scope = scope.clone(),
+                }
+            }
+        }
         // Not about an action: `fits` refused them above.
         Event::LedgerCreated { .. }
         | Event::LedgerUpgraded { .. }

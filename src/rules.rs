@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use crate::chain::Subject;
 use crate::date::same_target;
 use crate::date::{FuzzyDate, Target};
-use crate::event::{ClockNote, Event, Hash, Record};
+use crate::event::{Amendment, AmendmentKind, ClockNote, Event, Hash, LinkBasis, Record};
 use crate::id;
 use crate::id::{ActionId, ClaimNo, PlanId, RecId};
 use crate::projection::{Action, Plan, State};
@@ -138,6 +138,64 @@ pub enum Refusal {
     },
     #[error("the first event is not the genesis event")]
     NoGenesis,
+    #[error(
+        "plan {plan} lists no recommendation {number}{}{}",
+        did_you_mean_suffix(did_you_mean),
+        listed_suffix(listed)
+    )]
+    UnlistedRecommendation {
+        plan: PlanId,
+        number: RecId,
+        did_you_mean: Option<RecId>,
+        /// Every recommendation the plan lists, to say which may be named.
+        listed: Vec<RecId>,
+    },
+    #[error("it links {action} to {number} twice")]
+    LinkedTwice { action: ActionId, number: RecId },
+    #[error(
+        "a link found by wording names exactly one recommendation, with at most 100% of words shared"
+    )]
+    WordingLinkNotOne,
+    #[error("a link to the agency's own recommendation names none of the review's")]
+    OwnLinkNamesOne,
+    #[error(
+        "{action} is already linked that way{}",
+        linked_suffix(recommendations)
+    )]
+    SameLinks {
+        action: ActionId,
+        recommendations: Vec<RecId>,
+    },
+    #[error(
+        "it amends nothing: say what changes (--text, --lead, --no-lead, --agency, --scope, --no-scope)"
+    )]
+    NothingAmended,
+    #[error("it amends the {what} of {action} twice")]
+    AmendedTwice {
+        action: ActionId,
+        what: AmendmentKind,
+    },
+    #[error("{action} already has that {what}")]
+    AmendsNothing {
+        action: ActionId,
+        what: AmendmentKind,
+    },
+}
+
+fn listed_suffix(listed: &[RecId]) -> String {
+    let shown: Vec<String> = listed.iter().map(ToString::to_string).collect();
+    match shown.as_slice() {
+        [] => " (it lists none)".to_string(),
+        _ => format!(" (it lists {})", shown.join(", ")),
+    }
+}
+
+fn linked_suffix(recommendations: &[RecId]) -> String {
+    let shown: Vec<String> = recommendations.iter().map(ToString::to_string).collect();
+    match shown.as_slice() {
+        [] => " (to none of the review's recommendations)".to_string(),
+        _ => format!(" (to {})", shown.join(", ")),
+    }
 }
 
 fn did_you_mean_suffix<I: std::fmt::Display>(suggestion: &Option<I>) -> String {
@@ -379,6 +437,17 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
             target_not_before_reviews(to.as_ref())?;
             text(reason, "reason")
         }
+        Event::ActionLinked {
+            action,
+            recommendations,
+            basis,
+            note,
+        } => linked(state, *action, recommendations, *basis, note.as_deref()),
+        Event::ActionAmended {
+            action,
+            changes,
+            reason,
+        } => amended(state, *action, changes, reason),
         Event::SourceImported { .. } => Ok(()),
         Event::ImportWarning { action, message } => {
             if let Some(action) = action {
@@ -434,6 +503,103 @@ fn decision(
         });
     }
     Ok(())
+}
+
+/// An action's links: to recommendations its plan lists, each once; one
+/// found by wording names one, with a share no more than 100%; one to the
+/// agency's own recommendation names none and keeps its words; a stated one
+/// has a reason; and it is not the link the action already has.
+fn linked(
+    state: &State,
+    action: ActionId,
+    recommendations: &[RecId],
+    basis: LinkBasis,
+    note: Option<&str>,
+) -> Result<(), Refusal> {
+    let current = find_action(state, action)?;
+    let plan = find_plan(state, current.plan)?;
+    for (i, &number) in recommendations.iter().enumerate() {
+        if !plan.recommendations.contains_key(&number) {
+            return Err(Refusal::UnlistedRecommendation {
+                plan: plan.id,
+                number,
+                did_you_mean: id::closest(
+                    &number.to_string(),
+                    plan.recommendations.keys().copied(),
+                ),
+                listed: plan.recommendations.keys().copied().collect(),
+            });
+        }
+        if recommendations[..i].contains(&number) {
+            return Err(Refusal::LinkedTwice { action, number });
+        }
+    }
+    match basis {
+        LinkBasis::Wording { shared_percent } => {
+            if recommendations.len() != 1 || shared_percent > 100 {
+                return Err(Refusal::WordingLinkNotOne);
+            }
+            optional_text(&note.map(str::to_string), "note")?;
+        }
+        LinkBasis::Stated => text(note.unwrap_or_default(), "reason")?,
+        LinkBasis::Own => {
+            if !recommendations.is_empty() {
+                return Err(Refusal::OwnLinkNamesOne);
+            }
+            text(note.unwrap_or_default(), "agency's own recommendation")?;
+        }
+    }
+    let same_basis = current.link.as_ref().is_some_and(|l| l.basis == basis);
+    if same_basis && current.recommendations == recommendations {
+        return Err(Refusal::SameLinks {
+            action,
+            recommendations: recommendations.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// An amendment changes something: at least one field, each at most once,
+/// each to a value the action does not have, the wording and agency not
+/// blank (a lead or scope absent or not blank), with a reason.
+fn amended(
+    state: &State,
+    action: ActionId,
+    changes: &[Amendment<String>],
+    reason: &str,
+) -> Result<(), Refusal> {
+    let current = find_action(state, action)?;
+    if changes.is_empty() {
+        return Err(Refusal::NothingAmended);
+    }
+    for (i, change) in changes.iter().enumerate() {
+        let what = change.kind();
+        if changes[..i].iter().any(|c| c.kind() == what) {
+            return Err(Refusal::AmendedTwice { action, what });
+        }
+        let unchanged = match change {
+            Amendment::Text(words) => {
+                text(words, "action text")?;
+                *words == current.text
+            }
+            Amendment::Lead(lead) => {
+                optional_text(lead, "lead")?;
+                *lead == current.lead
+            }
+            Amendment::Agency(agency) => {
+                text(agency, "agency")?;
+                *agency == current.agency
+            }
+            Amendment::Scope(scope) => {
+                optional_text(scope, "scope")?;
+                *scope == current.scope
+            }
+        };
+        if unchanged {
+            return Err(Refusal::AmendsNothing { action, what });
+        }
+    }
+    text(reason, "reason")
 }
 
 /// True when a decision dated `decision` falls inside the period of the
@@ -784,6 +950,142 @@ mod tests {
             let found = violations(&history(vec![event.clone()]));
             assert_eq!(found.len(), 1, "{event:?}: {found:?}");
             assert_eq!(found[0].0, 3);
+            assert!(expected(&found[0].1), "{event:?}: {:?}", found[0].1);
+        }
+    }
+
+    /// Each forged link or amendment is refused for the reason a command
+    /// would meet; the ones a command could write pass.
+    #[test]
+    fn links_and_amendments_follow_the_rules() {
+        let rec = |number: u32| Event::RecommendationAdded {
+            plan: PlanId::of(1),
+            number: RecId::of(number),
+            text: format!("Recommendation {number}"),
+            scope: None,
+        };
+        let link = |recs: &[u32], basis, note: Option<&str>| Event::ActionLinked {
+            action: A1,
+            recommendations: recs.iter().map(|&n| RecId::of(n)).collect(),
+            basis,
+            note: note.map(String::from),
+        };
+        let amend = |changes: Vec<Amendment<String>>, reason: &str| Event::ActionAmended {
+            action: A1,
+            changes,
+            reason: reason.into(),
+        };
+        let wording = LinkBasis::Wording { shared_percent: 56 };
+        let passing = vec![
+            rec(1),
+            rec(2),
+            link(&[2], wording, None),
+            link(&[2], LinkBasis::Stated, Some("confirmed")),
+            link(&[], LinkBasis::Own, Some("The force's own")),
+            link(&[], LinkBasis::Stated, Some("answers none")),
+            amend(
+                vec![
+                    Amendment::Text("Update Niche daily".into()),
+                    Amendment::Lead(Some("MARAC team".into())),
+                    Amendment::Agency("TVP".into()),
+                    Amendment::Scope(Some("Local".into())),
+                ],
+                "handed over",
+            ),
+            amend(vec![Amendment::Lead(None)], "the lead left"),
+        ];
+        let mut events = passing.clone();
+        assert_eq!(violations(&history(passing)), vec![]);
+        type Expected = fn(&Refusal) -> bool;
+        let cases: Vec<(Event, Expected)> = vec![
+            (link(&[3], LinkBasis::Stated, Some("x")), |r| {
+                matches!(r, Refusal::UnlistedRecommendation { number, did_you_mean: Some(near), listed, .. }
+                    if *number == RecId::of(3) && *near == RecId::of(1) && listed.len() == 2)
+            }),
+            (link(&[1, 1], LinkBasis::Stated, Some("x")), |r| {
+                matches!(r, Refusal::LinkedTwice { .. })
+            }),
+            (link(&[1], LinkBasis::Stated, Some(" ")), |r| {
+                matches!(r, Refusal::Empty { what: "reason" })
+            }),
+            (link(&[1], LinkBasis::Stated, None), |r| {
+                matches!(r, Refusal::Empty { what: "reason" })
+            }),
+            (link(&[1, 2], wording, None), |r| {
+                matches!(r, Refusal::WordingLinkNotOne)
+            }),
+            (
+                link(
+                    &[1],
+                    LinkBasis::Wording {
+                        shared_percent: 101,
+                    },
+                    None,
+                ),
+                |r| matches!(r, Refusal::WordingLinkNotOne),
+            ),
+            (link(&[1], LinkBasis::Own, Some("own")), |r| {
+                matches!(r, Refusal::OwnLinkNamesOne)
+            }),
+            (link(&[], LinkBasis::Stated, Some("again")), |r| {
+                matches!(r, Refusal::SameLinks { .. })
+            }),
+            (amend(vec![], "x"), |r| matches!(r, Refusal::NothingAmended)),
+            (
+                amend(
+                    vec![Amendment::Lead(Some("A".into())), Amendment::Lead(None)],
+                    "x",
+                ),
+                |r| {
+                    matches!(
+                        r,
+                        Refusal::AmendedTwice {
+                            what: AmendmentKind::Lead,
+                            ..
+                        }
+                    )
+                },
+            ),
+            (amend(vec![Amendment::Agency("TVP".into())], "x"), |r| {
+                matches!(
+                    r,
+                    Refusal::AmendsNothing {
+                        what: AmendmentKind::Agency,
+                        ..
+                    }
+                )
+            }),
+            (amend(vec![Amendment::Lead(None)], "x"), |r| {
+                matches!(
+                    r,
+                    Refusal::AmendsNothing {
+                        what: AmendmentKind::Lead,
+                        ..
+                    }
+                )
+            }),
+            (amend(vec![Amendment::Text(" ".into())], "x"), |r| {
+                matches!(
+                    r,
+                    Refusal::Empty {
+                        what: "action text"
+                    }
+                )
+            }),
+            (amend(vec![Amendment::Scope(Some("".into()))], "x"), |r| {
+                matches!(r, Refusal::Empty { what: "scope" })
+            }),
+            (amend(vec![Amendment::Scope(None)], "  "), |r| {
+                matches!(r, Refusal::Empty { what: "reason" })
+            }),
+        ];
+        let at = 3 + events.len() as u64;
+        for (event, expected) in cases {
+            events.push(event.clone());
+            let found = violations(&history(events.clone()));
+            events.pop();
+            assert_eq!(found.len(), 1, "{event:?}: {found:?}");
+            assert_eq!(found[0].0, at);
             assert!(expected(&found[0].1), "{event:?}: {:?}", found[0].1);
         }
     }

@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{EventOf, EvidenceOf, Micros, RecordOf};
+use crate::event::{Amendment, EventOf, EvidenceOf, Micros, RecordOf};
 
 /// The commitment to one free text.
 pub type Commit = [u8; 32];
@@ -253,6 +253,37 @@ impl<T> EventOf<T> {
                 from_head_hash,
                 from_events,
             },
+            EventOf::ActionLinked {
+                action,
+                recommendations,
+                basis,
+                note,
+            } => EventOf::ActionLinked {
+                action,
+                recommendations,
+                basis,
+                note: opt(note, &mut f)?,
+            },
+            EventOf::ActionAmended {
+                action,
+                changes,
+                reason,
+            } => {
+                let mut amended = Vec::with_capacity(changes.len());
+                for change in changes {
+                    amended.push(match change {
+                        Amendment::Text(text) => Amendment::Text(f(text)?),
+                        Amendment::Lead(lead) => Amendment::Lead(opt(lead, &mut f)?),
+                        Amendment::Agency(agency) => Amendment::Agency(agency),
+                        Amendment::Scope(scope) => Amendment::Scope(opt(scope, &mut f)?),
+                    });
+                }
+                EventOf::ActionAmended {
+                    action,
+                    changes: amended,
+                    reason: f(reason)?,
+                }
+            }
         })
     }
 
@@ -314,6 +345,20 @@ impl<T> EventOf<T> {
             }
             EventOf::SourceImported { name, .. } => f("name".into(), name),
             EventOf::ImportWarning { message, .. } => f("message".into(), message),
+            EventOf::ActionLinked { note, .. } => opt("note", note, &mut f),
+            EventOf::ActionAmended {
+                changes, reason, ..
+            } => {
+                for change in changes {
+                    let name = change.kind().name();
+                    match change {
+                        Amendment::Text(text) => f(name.into(), text),
+                        Amendment::Lead(text) | Amendment::Scope(text) => opt(name, text, &mut f),
+                        Amendment::Agency(_) => {}
+                    }
+                }
+                f("reason".into(), reason);
+            }
         }
     }
 }
@@ -446,6 +491,39 @@ mod tests {
             ["outcome", "evidence.1", "evidence.2"]
         );
         assert_eq!(unseal(sealed, texts, |_, _| None), Ok(record));
+    }
+
+    /// An amendment's slots are its texts in the order of its changes (an
+    /// agency, a lead or scope removed, being no text, are no slot), then
+    /// its reason; a link's slot is its note, when it has one.
+    #[test]
+    fn an_amendment_and_a_link_name_their_slots() {
+        let amended = Event::ActionAmended {
+            action: ActionId::of(3),
+            changes: vec![
+                Amendment::Text("Update Niche".into()),
+                Amendment::Lead(None),
+                Amendment::Agency("TVP".into()),
+                Amendment::Scope(Some("Local".into())),
+            ],
+            reason: "handed over".into(),
+        };
+        assert_eq!(amended.slot_names(), ["text", "scope", "reason"]);
+        assert_eq!(amended.texts(), ["Update Niche", "Local", "handed over"]);
+        let record = Record {
+            event: amended,
+            ..claim()
+        };
+        let (sealed, texts) = seal(&record, counter());
+        assert_eq!(unseal(sealed, texts, |_, _| None), Ok(record));
+        let linked = |note: Option<&str>| Event::ActionLinked {
+            action: ActionId::of(3),
+            recommendations: vec![],
+            basis: crate::event::LinkBasis::Own,
+            note: note.map(String::from),
+        };
+        assert_eq!(linked(Some("own words")).slot_names(), ["note"]);
+        assert!(linked(None).slot_names().is_empty());
     }
 
     #[test]

@@ -33,7 +33,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::date::{FuzzyDate, Target as TargetDate};
-use crate::event::{EventKind, Hash, Micros};
+use crate::event::{EventKind, Hash, LinkBasis, Micros};
 use crate::id::{ClaimNo, RecId};
 use crate::projection::{self, Change, State};
 use crate::query::audit::{self, clock_words};
@@ -197,6 +197,25 @@ pub struct Action<'a> {
     pub claims: Vec<Claim<'a>>,
     pub added: Stamp<'a>,
     pub last_changed: Stamp<'a>,
+    /// How `recommendations` were last decided; `null`: as the action cited
+    /// them when it was added.
+    pub link: Option<Link<'a>>,
+}
+
+/// How an action's recommendations were decided (`ActionLinked`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Link<'a> {
+    /// `wording`, `stated` or `own`.
+    pub basis: &'static str,
+    /// For a link by wording, the share of words; otherwise `null`.
+    pub shared_percent: Option<u8>,
+    /// False only for a link by wording no person has confirmed.
+    pub confirmed: bool,
+    /// A stated link's reason, or the words of the agency's own
+    /// recommendation.
+    pub note: Option<&'a str>,
+    #[serde(flatten)]
+    pub at: Stamp<'a>,
 }
 
 impl<'a> Action<'a> {
@@ -229,6 +248,16 @@ impl<'a> Action<'a> {
             claims: action.claims.iter().map(Claim::of).collect(),
             added: Stamp::of(&action.added),
             last_changed: Stamp::of(&action.last_changed),
+            link: action.link.as_ref().map(|link| Link {
+                basis: link.basis.name(),
+                shared_percent: match link.basis {
+                    LinkBasis::Wording { shared_percent } => Some(shared_percent),
+                    LinkBasis::Stated | LinkBasis::Own => None,
+                },
+                confirmed: !link.basis.is_unconfirmed(),
+                note: link.note.as_deref(),
+                at: Stamp::of(&link.at),
+            }),
         }
     }
 }
@@ -437,6 +466,17 @@ pub struct Coverage {
     pub recommendations_without_action: Vec<String>,
     pub recommendations_only_withdrawn: Vec<String>,
     pub actions_citing_none: Vec<String>,
+    pub actions_answering_own_recommendation: Vec<String>,
+    pub actions_stated_none: Vec<String>,
+    pub actions_unlinked: Vec<String>,
+    pub unconfirmed_links: Vec<UnconfirmedLink>,
+}
+
+/// An action linked by its wording, not yet confirmed by a person.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnconfirmedLink {
+    pub action: String,
+    pub recommendations: Vec<String>,
 }
 
 impl Coverage {
@@ -454,13 +494,25 @@ impl Coverage {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
-            actions_citing_none: coverage
-                .answering_none
+            actions_citing_none: ids(&coverage.answering_none),
+            actions_answering_own_recommendation: ids(&coverage.own),
+            actions_stated_none: ids(&coverage.stated_none),
+            actions_unlinked: ids(&coverage.unlinked),
+            unconfirmed_links: coverage
+                .unconfirmed
                 .iter()
-                .map(ToString::to_string)
+                .map(|(action, recs)| UnconfirmedLink {
+                    action: action.to_string(),
+                    recommendations: ids(recs),
+                })
                 .collect(),
         }
     }
+}
+
+/// Ids as people write them: `["A3", "A7"]`.
+fn ids<I: ToString>(ids: &[I]) -> Vec<String> {
+    ids.iter().map(ToString::to_string).collect()
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -6,6 +6,7 @@
 //! are decided here and nowhere else: 0 ok, 1 a refused command or bad
 //! input, 2 usage, 3 an integrity failure; a closed pipe ends quietly.
 
+mod action;
 mod demo;
 mod diff;
 mod evidence;
@@ -103,9 +104,9 @@ pub enum Command {
     /// Add a numbered recommendation to a plan
     #[command(subcommand, name = "rec")]
     Recommendation(plan::RecCommand),
-    /// Add an agency's action to a plan
+    /// Add an agency's action to a plan, link it to recommendations, amend it
     #[command(subcommand)]
-    Action(plan::ActionCommand),
+    Action(action::ActionCommand),
     /// Change an action's status, with a reason
     Status(record::StatusArgs),
     /// Note a milestone reached on an action
@@ -336,7 +337,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Import(a) => import::run(&mut ledger, context, a, out),
         Command::Plan(c) => plan::run_plan(&mut ledger, context, c, out),
         Command::Recommendation(c) => plan::run_rec(&mut ledger, context, c, out),
-        Command::Action(c) => plan::run_action(&mut ledger, context, c, out),
+        Command::Action(c) => action::run(&mut ledger, context, c, out),
         Command::Status(a) => record::status(&mut ledger, context, a, out),
         Command::Note(a) => record::note(&mut ledger, context, a, out),
         Command::Claim(a) => record::claim(&mut ledger, context, a, out),

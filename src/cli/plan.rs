@@ -1,17 +1,18 @@
-//! `planledger plan add`, `rec add` and `action add`: build a plan by hand.
+//! `planledger plan add` and `rec add`: build a plan by hand (`action`
+//! holds `action add`).
 
 use std::io::Write;
 
 use clap::Subcommand;
 
-use crate::command::{Command, choose_plan, unlisted_recommendations, unlisted_warning};
-use crate::date::{FuzzyDate, Target};
+use crate::command::{Command, choose_plan};
+use crate::date::FuzzyDate;
 use crate::event::Event;
 use crate::id::{ParseIdError, RecId};
 use crate::ledger::{Ledger, Stamped};
 use crate::text;
 
-use super::{CliError, Context, parse_effective, parse_target, report};
+use super::{CliError, Context, parse_effective, report};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
@@ -54,36 +55,6 @@ pub struct RecAddArgs {
     /// Its scope, e.g. 'Local' or 'National'
     #[arg(long)]
     scope: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ActionCommand {
-    /// Add an agency's action
-    Add(ActionAddArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ActionAddArgs {
-    /// The action to be taken
-    text: String,
-    /// The agency that owns the action
-    #[arg(long)]
-    agency: String,
-    /// The lead officer or team
-    #[arg(long)]
-    lead: Option<String>,
-    /// The action's scope, e.g. 'Local'
-    #[arg(long)]
-    scope: Option<String>,
-    /// A recommendation the action answers (repeatable): 3 or R3
-    #[arg(long = "rec", value_name = "N", value_parser = parse_rec)]
-    recommendations: Vec<RecId>,
-    /// Target: YYYY-MM-DD, YYYY-MM, YYYY, or words such as 'Ongoing'
-    #[arg(long, value_parser = parse_target)]
-    target: Option<Target>,
-    /// The plan (default: the only plan)
-    #[arg(long)]
-    plan: Option<String>,
 }
 
 /// Refuses typed text that holds a control or text-direction character,
@@ -152,60 +123,6 @@ pub fn run_rec(
         receipt.events.first().map(|e| &e.record.event)
     {
         writeln!(out, "Added {} to {}", number, plan)?;
-    }
-    report(&receipt, out)
-}
-
-pub fn run_action(
-    ledger: &mut Ledger,
-    context: &Context,
-    command: &ActionCommand,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    let ActionCommand::Add(args) = command;
-    typed(&[
-        ("TEXT", &args.text),
-        ("--agency", &args.agency),
-        ("--lead", args.lead.as_deref().unwrap_or_default()),
-        ("--scope", args.scope.as_deref().unwrap_or_default()),
-        (
-            "--target",
-            args.target.as_ref().map_or("", |t| t.text.as_str()),
-        ),
-        ("--plan", args.plan.as_deref().unwrap_or_default()),
-    ])?;
-    let state = ledger.state();
-    let plan =
-        choose_plan(state, args.plan.as_deref()).map_err(crate::ledger::LedgerError::from)?;
-    // A cited recommendation the plan does not list is kept, and a warning
-    // is recorded with the action, as an import records it.
-    let action = state.next_action_id();
-    let warnings: Vec<String> = match state.plans.get(&plan) {
-        Some(listed) => unlisted_recommendations(listed, &args.recommendations)
-            .into_iter()
-            .map(|number| unlisted_warning(number, None))
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut commands = vec![Stamped::from(Command::AddAction {
-        plan,
-        agency: args.agency.clone(),
-        lead: args.lead.clone(),
-        text: args.text.clone(),
-        scope: args.scope.clone(),
-        recommendations: args.recommendations.clone(),
-        target: args.target.clone(),
-    })];
-    commands.extend(warnings.iter().map(|message| {
-        Stamped::from(Command::Warn {
-            action: Some(action),
-            message: message.clone(),
-        })
-    }));
-    let receipt = ledger.transact(context.actor()?, "action add", commands)?;
-    writeln!(out, "Added {action} to {plan}")?;
-    for warning in &warnings {
-        writeln!(out, "warning: {warning}")?;
     }
     report(&receipt, out)
 }

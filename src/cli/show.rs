@@ -11,7 +11,7 @@ use crate::ledger::{Ledger, LedgerError};
 use crate::projection::{Action, State};
 use crate::query::audit::clip;
 use crate::query::coverage;
-use crate::query::report::ActionRow;
+use crate::query::report::{ActionRow, UNCONFIRMED_LEGEND};
 use crate::query::select::Select;
 use crate::text::visible;
 use crate::time::format_short;
@@ -129,8 +129,10 @@ fn write_table(
                 "overdue",
                 "last change",
             ]);
+        let mut unconfirmed = false;
         for action in actions {
             let row = ActionRow::of(action, today);
+            unconfirmed |= row.unconfirmed;
             table.add_row([
                 row.id.to_string(),
                 clip(&visible(row.agency), 28),
@@ -155,6 +157,9 @@ fn write_table(
             ]);
         }
         writeln!(out, "{table}")?;
+        if unconfirmed {
+            writeln!(out, "    {UNCONFIRMED_LEGEND}")?;
+        }
         if with_coverage {
             for sentence in coverage::sentences(&coverage::of_plan(state, plan.id)) {
                 writeln!(out, "    {sentence}")?;

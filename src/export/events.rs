@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::chain::Subject;
 use crate::date::Target;
-use crate::event::{ClockNote, Event, Evidence, Record};
+use crate::event::{Amendment, ClockNote, Event, Evidence, LinkBasis, Record};
 use crate::sealed::StoredText;
 use crate::store::StoredEvent;
 use crate::time::format_micros;
@@ -168,6 +168,26 @@ pub fn event_json(event: &Event) -> Value {
             "from_format_version": from_format_version,
             "from_head_hash": hex::encode(from_head_hash), "from_events": from_events,
         }),
+        Event::ActionLinked {
+            action,
+            recommendations,
+            basis,
+            note,
+        } => json!({
+            "action": action.to_string(),
+            "recommendations": recommendations.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+            "basis": basis_json(*basis),
+            "note": note,
+        }),
+        Event::ActionAmended {
+            action,
+            changes,
+            reason,
+        } => json!({
+            "action": action.to_string(),
+            "changes": changes.iter().map(amendment_json).collect::<Vec<_>>(),
+            "reason": reason,
+        }),
     };
     if let Value::Object(map) = &mut fields {
         map.insert("type".into(), Value::String(event.kind().name().into()));
@@ -199,6 +219,32 @@ fn target_json(target: &Target) -> Value {
     })
 }
 
+/// `{"kind": "wording", "shared_percent": 56}`, `{"kind": "stated"}` or
+/// `{"kind": "own"}`.
+fn basis_json(basis: LinkBasis) -> Value {
+    match basis {
+        LinkBasis::Wording { shared_percent } => {
+            json!({"kind": basis.name(), "shared_percent": shared_percent})
+        }
+        LinkBasis::Stated | LinkBasis::Own => json!({"kind": basis.name()}),
+    }
+}
+
+/// `{"field": "lead", "lead": …}`: the field's name, and its new value under
+/// that name.
+fn amendment_json(change: &Amendment<String>) -> Value {
+    let field = change.kind().name();
+    let value = match change {
+        Amendment::Text(text) => json!(text),
+        Amendment::Lead(text) | Amendment::Scope(text) => json!(text),
+        Amendment::Agency(agency) => json!(agency),
+    };
+    let mut object = serde_json::Map::new();
+    object.insert("field".into(), json!(field));
+    object.insert(field.into(), value);
+    Value::Object(object)
+}
+
 fn evidence_json(evidence: &Evidence) -> Value {
     json!({"name": evidence.name, "size": evidence.size, "blake3": hex::encode(evidence.blake3)})
 }
@@ -210,7 +256,7 @@ mod tests {
     use crate::codec;
     use crate::date::{FuzzyDate, Target};
     use crate::event::EventKind;
-    use crate::event::{Evidence, SourceRef};
+    use crate::event::{Amendment, Evidence, LinkBasis, SourceRef};
     #[allow(unused_imports)]
     use crate::id::{ActionId, ClaimNo, PlanId, RecId};
     use crate::projection::State;
@@ -537,6 +583,71 @@ mod tests {
                     ),
                 ],
             ),
+            // A link stated by a person, replacing what A1 cited; then an
+            // amendment of every kind, a lead and a scope removed.
+            (
+                T0 + 10 * SECOND + SECOND / 2,
+                ClockNote::System,
+                "Assurance Lead",
+                vec![
+                    (
+                        None,
+                        None,
+                        Event::ActionLinked {
+                            action: ActionId::of(1),
+                            recommendations: vec![RecId::of(1)],
+                            basis: LinkBasis::Stated,
+                            note: Some("R11 was a slip for R1".into()),
+                        },
+                    ),
+                    (
+                        FuzzyDate::month(2020, 9),
+                        None,
+                        Event::ActionAmended {
+                            action: ActionId::of(1),
+                            changes: vec![
+                                Amendment::Text("Update Niche for every MARAC referral.".into()),
+                                Amendment::Lead(None),
+                                Amendment::Agency("Thames Valley Police (MARAC)".into()),
+                                Amendment::Scope(None),
+                            ],
+                            reason: "the co-ordinators' team took it over".into(),
+                        },
+                    ),
+                    (
+                        None,
+                        None,
+                        Event::ActionLinked {
+                            action: ActionId::of(2),
+                            recommendations: vec![],
+                            basis: LinkBasis::Own,
+                            note: Some("OHFT to raise awareness of domestic abuse".into()),
+                        },
+                    ),
+                    (
+                        None,
+                        None,
+                        Event::ActionLinked {
+                            action: ActionId::of(3),
+                            recommendations: vec![RecId::of(1)],
+                            basis: LinkBasis::Wording { shared_percent: 56 },
+                            note: None,
+                        },
+                    ),
+                    (
+                        None,
+                        None,
+                        Event::ActionAmended {
+                            action: ActionId::of(2),
+                            changes: vec![
+                                Amendment::Lead(Some("Safeguarding Team".into())),
+                                Amendment::Scope(Some("Local".into())),
+                            ],
+                            reason: "named in the plan's second version".into(),
+                        },
+                    ),
+                ],
+            ),
             // The milestone note (event 8) named someone it should not have.
             (
                 T0 + 11 * SECOND,
@@ -651,7 +762,7 @@ mod tests {
             chain.iter().map(|e| e.record.event.kind()).collect();
         // Every type but LedgerUpgraded, the genesis of an upgraded ledger,
         // which `upgrade`'s tests pin.
-        assert_eq!(kinds.len(), 14);
+        assert_eq!(kinds.len(), 16);
         let mut statuses = std::collections::BTreeSet::new();
         for event in &chain {
             match &event.record.event {

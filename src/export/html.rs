@@ -36,7 +36,8 @@ use crate::projection::{Action, State};
 use crate::query::audit::{Entry, backdated_by, clip};
 use crate::query::coverage;
 use crate::query::report::{
-    AWAITING_COLUMNS, ActionRow, Backdated, Label, category_rows, count_columns, counts_rows,
+    AWAITING_COLUMNS, ActionRow, Backdated, Label, UNCONFIRMED_LEGEND, category_rows,
+    count_columns, counts_rows,
 };
 use crate::query::summary::{Category, Summary};
 use crate::status::Status;
@@ -327,10 +328,17 @@ fn plan_sections(view: &ReportInput<'_>, page: &mut String) {
             "<table class=\"actions\">\n<thead><tr><th>id</th><th>agency</th><th>action</th><th>recs</th>\
              <th>lead</th><th>target</th><th>status</th><th>category</th><th>latest</th><th>last change</th></tr></thead>\n<tbody>\n",
         );
+        let mut unconfirmed = false;
         for action in state.actions.values().filter(|a| a.plan == plan.id) {
-            action_row(&ActionRow::of(action, view.today), page);
+            let row = ActionRow::of(action, view.today);
+            unconfirmed |= row.unconfirmed;
+            action_row(&row, page);
         }
-        page.push_str("</tbody>\n</table>\n</section>\n");
+        page.push_str("</tbody>\n</table>\n");
+        if unconfirmed {
+            let _ = writeln!(page, "<p class=\"note\">{}</p>", esc(UNCONFIRMED_LEGEND));
+        }
+        page.push_str("</section>\n");
     }
 }
 
@@ -437,8 +445,9 @@ fn year_ticks(first: i32, last: i32) -> impl Iterator<Item = i32> {
 }
 
 /// The kinds of event the timeline draws, in legend order.
-const MARKS: [(EventKind, &str); 8] = [
+const MARKS: [(EventKind, &str); 9] = [
     (EventKind::ActionAdded, "action added"),
+    (EventKind::ActionAmended, "action amended"),
     (EventKind::StatusChanged, "status changed"),
     (EventKind::MilestoneNoted, "milestone"),
     (EventKind::TargetChanged, "target changed"),
@@ -496,8 +505,16 @@ fn mark(kind: EventKind, x: f64, y: f64) -> Option<String> {
             x - 4.5,
             y - 4.5
         ),
-        // Warnings are listed, not drawn; the rest are about no action.
+        EventKind::ActionAmended => format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"10\" height=\"4\" fill=\"#0d9488\"/>",
+            x - 5.0,
+            y - 2.0
+        ),
+        // Warnings and links (which recommendations an action answers, not
+        // something that happened to it) are listed, not drawn; the rest
+        // are about no action.
         EventKind::ImportWarning
+        | EventKind::ActionLinked
         | EventKind::Redacted
         | EventKind::LedgerUpgraded
         | EventKind::LedgerCreated
@@ -687,7 +704,7 @@ fn timeline_section(view: &ReportInput<'_>, page: &mut String) {
             format_short(event.record.recorded_at),
             event.record.actor,
             backdated.map_or(String::new(), |d| format!(" · backdated {d} days")),
-            crate::query::audit::change_in_words(&event.record.event)
+            crate::query::audit::change_in_words(&event.record, None)
         );
         let _ = write!(
             page,

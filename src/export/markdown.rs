@@ -16,7 +16,8 @@ use crate::export::ReportInput;
 use crate::query::audit::Entry;
 use crate::query::coverage;
 use crate::query::report::{
-    AWAITING_COLUMNS, ActionRow, Label, category_rows, count_columns, counts_rows,
+    AWAITING_COLUMNS, ActionRow, Label, UNCONFIRMED_LEGEND, category_rows, count_columns,
+    counts_rows,
 };
 use crate::text::visible;
 use crate::time::{format_micros, format_short};
@@ -127,14 +128,21 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
                 ]
                 .map(String::from),
             )?;
+            let mut unconfirmed = false;
             for action in state
                 .actions
                 .values()
                 .filter(|a| a.plan == plan.id && a.agency == agency)
             {
-                table_row(out, &action_row(&ActionRow::of(action, view.today)))?;
+                let row = ActionRow::of(action, view.today);
+                unconfirmed |= row.unconfirmed;
+                table_row(out, &action_row(&row))?;
             }
             writeln!(out)?;
+            if unconfirmed {
+                writeln!(out, "{}", inline(UNCONFIRMED_LEGEND))?;
+                writeln!(out)?;
+            }
         }
     }
 

@@ -6,7 +6,9 @@
 //! is recorded as a *claim*, never as assured. Importing the same bytes twice
 //! is refused; importing a changed version of a plan already in the ledger
 //! records only the differences (a new milestone, a moved target, a new
-//! claim), not a second plan. [`plan_import`] only plans commands;
+//! claim), not a second plan. A new action that cites none of the plan's recommendations is linked right
+//! after it is added: by its wording where that clearly matches one, else
+//! to its agency's own recommendation (`wording::link_by_wording`). [`plan_import`] only plans commands;
 //! [`record`] is the whole import a user asks for: parse the bytes, plan,
 //! and have the ledger validate and write the transaction (or, in a dry
 //! run, validate it and write nothing). Both run the same checks, the size
@@ -17,13 +19,14 @@ use std::collections::BTreeMap;
 
 use crate::command::Command;
 use crate::date::Target;
-use crate::event::{Hash, SourceRef};
-use crate::id::{ActionId, Id, PlanId};
+use crate::event::{Hash, LinkBasis, SourceRef};
+use crate::id::{ActionId, Id, PlanId, RecId};
 use crate::ledger::{Ledger, LedgerError, Receipt, Stamped};
 use crate::projection::{Action, State};
 use crate::rules::EARLIEST_DATE;
 use crate::status::{self, Status, Via};
 
+use super::wording::{FoundLink, link_by_wording};
 use super::{Format, ImportError, OutcomeFact, ParsedAction, ParsedPlan};
 
 /// The file being imported.
@@ -301,6 +304,21 @@ pub fn plan_import(
         builder.plan.changes.push(format!("new {}", rec.number));
     }
 
+    // The plan's recommendations as they will stand: those a new action's
+    // words may link it to.
+    let mut listed: BTreeMap<RecId, &str> = existing
+        .map(|p| {
+            p.recommendations
+                .values()
+                .map(|r| (r.number, r.text.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for rec in &parsed.recommendations {
+        listed.entry(rec.number).or_insert(&rec.text);
+    }
+    let listed: Vec<(RecId, &str)> = listed.into_iter().collect();
+
     let mut next_action = state.next_action_id();
     let known: Vec<&Action> = state
         .actions
@@ -325,7 +343,7 @@ pub fn plan_import(
                 let id = next_action;
                 next_action = next_action.next();
                 action_at.insert(&parsed_action.locator, id);
-                builder.add_action(id, plan_id, parsed_action);
+                builder.add_action(id, plan_id, parsed_action, &listed);
             }
         }
     }
@@ -391,7 +409,13 @@ impl Builder {
         self.push(Command::Warn { action, message }, None, locator);
     }
 
-    fn add_action(&mut self, id: ActionId, plan: PlanId, parsed: &ParsedAction) {
+    fn add_action(
+        &mut self,
+        id: ActionId,
+        plan: PlanId,
+        parsed: &ParsedAction,
+        listed: &[(RecId, &str)],
+    ) {
         let (target, early) = recordable_target(parsed);
         self.push(
             Command::AddAction {
@@ -406,12 +430,52 @@ impl Builder {
             None,
             Some(parsed.locator.clone()),
         );
+        // A row citing none of the listed recommendations is linked by its
+        // words, or said to answer its agency's own recommendation.
+        let cites_listed = parsed
+            .recommendations
+            .iter()
+            .any(|n| listed.iter().any(|(listed, _)| listed == n));
+        let found = if cites_listed {
+            None
+        } else {
+            link_by_wording(parsed.recommendation_text.as_deref(), &parsed.text, listed)
+        };
+        let linked = match &found {
+            Some(FoundLink::Wording {
+                number,
+                shared_percent,
+            }) => format!(
+                " — linked to {number} by wording ({shared_percent}% shared), not yet confirmed"
+            ),
+            Some(FoundLink::Own { .. }) => " — answers its agency's own recommendation".to_string(),
+            None => String::new(),
+        };
         self.plan.changes.push(format!(
-            "new {} for {}: {}",
+            "new {} for {}: {}{linked}",
             id,
             parsed.agency,
             crate::query::audit::clip(&parsed.text, 70)
         ));
+        if let Some(found) = found {
+            let (recommendations, basis, note) = match found {
+                FoundLink::Wording {
+                    number,
+                    shared_percent,
+                } => (vec![number], LinkBasis::Wording { shared_percent }, None),
+                FoundLink::Own { text } => (Vec::new(), LinkBasis::Own, Some(text)),
+            };
+            self.push(
+                Command::Link {
+                    action: id,
+                    recommendations,
+                    basis,
+                    note,
+                },
+                None,
+                Some(parsed.locator.clone()),
+            );
+        }
         if let Some(warning) = early {
             self.warn(Some(id), warning, Some(parsed.locator.clone()));
         }

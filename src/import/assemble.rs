@@ -46,15 +46,7 @@ use crate::command::unlisted_warning;
 use crate::date::FuzzyDate;
 use crate::id::RecId;
 
-/// Word overlap (per cent, Jaccard over lower-case words of four or more
-/// letters) at or above which a row's recommendation text is said to read
-/// like a listed recommendation. Measured on the shipped plan: A2Dominion's
-/// rows share 50% to 84% of their words with the recommendation they mean,
-/// while two different summary recommendations share at most 31% (3 and 4,
-/// both "would benefit from" training on domestic abuse). 40% sits between
-/// the two, and the test `similarity_threshold_separates_the_shipped_plan`
-/// keeps it there. The score is only ever shown in a warning, never stored.
-pub(crate) const SIMILAR_PERCENT: usize = 40;
+use super::wording::{SIMILAR_PERCENT, overlap_percent};
 
 const ROLES: [Role; 7] = [
     Role::Recommendation,
@@ -760,23 +752,6 @@ fn before(date: FuzzyDate, published: FuzzyDate) -> bool {
     date.last_day() < published.first_day()
 }
 
-/// Jaccard overlap of the words of four or more letters, in per cent.
-pub(crate) fn overlap_percent(a: &str, b: &str) -> usize {
-    fn words(text: &str) -> std::collections::BTreeSet<String> {
-        text.split(|c: char| !c.is_alphabetic())
-            .filter(|w| w.chars().count() >= 4)
-            .map(str::to_lowercase)
-            .filter(|w| w != "recommendation")
-            .collect()
-    }
-    let (a, b) = (words(a), words(b));
-    let union = a.union(&b).count();
-    if union == 0 {
-        return 0;
-    }
-    a.intersection(&b).count() * 100 / union
-}
-
 /// Recommendation numbers a cell cites: "Recommendation 3",
 /// "Recommendations 3 and 4", "Recommendation 3, 5", or a cell of short
 /// ids only, "R3 R6" (as planledger's own CSV export writes them). Each
@@ -932,14 +907,5 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
-    }
-
-    #[test]
-    fn overlap() {
-        assert_eq!(
-            overlap_percent("Domestic abuse training", "domestic ABUSE training"),
-            100
-        );
-        assert_eq!(overlap_percent("a b c", "d e f"), 0);
     }
 }

@@ -29,6 +29,7 @@ mod layout;
 mod preamble;
 mod sheets;
 mod text;
+pub mod wording;
 
 use crate::date::{FuzzyDate, Target};
 use crate::id::RecId;

@@ -2,6 +2,7 @@
 //! by reading it), Word and CSV fixtures built here in code, and refused
 //! inputs.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::*;
@@ -342,16 +343,16 @@ fn similarity_threshold_separates_the_shipped_plan() {
         let a = action(&plan, &format!("A2 DOMINION HOUSING GROUP LTD., row {row}"));
         let text = a.recommendation_text.as_deref().unwrap_or("");
         assert!(
-            assemble::overlap_percent(text, listed(number)) >= 40,
+            wording::overlap_percent(text, listed(number)) >= 40,
             "row {row}"
         );
     }
     for a in &plan.recommendations {
         for b in &plan.recommendations {
             if a.number < b.number {
-                let percent = assemble::overlap_percent(&a.text, &b.text);
+                let percent = wording::overlap_percent(&a.text, &b.text);
                 assert!(
-                    percent + 5 <= assemble::SIMILAR_PERCENT,
+                    percent + 5 <= wording::SIMILAR_PERCENT,
                     "{} and {}: {percent}%",
                     a.number,
                     b.number
@@ -359,6 +360,111 @@ fn similarity_threshold_separates_the_shipped_plan() {
             }
         }
     }
+}
+
+/// Justifies [`wording::SIMILAR_PERCENT`] and [`wording::CLEAR_MARGIN`] for
+/// the links an import makes, on the shipped plan: the four rows that
+/// restate one of the review's recommendations (A2Dominion's) share at least
+/// 50% of their words with it and lead the next recommendation by at least
+/// 30 points; every other row shares at most 20% with any recommendation,
+/// by its recommendation text or by its action text. So the rule links
+/// exactly the rows that cite R11 and R13 (numbers the plan does not list)
+/// to R9 and R10, and keeps the rest as their agency's own.
+#[test]
+fn wording_links_separate_the_shipped_plan() {
+    let plan = shipped();
+    let listed: Vec<(RecId, &str)> = plan
+        .recommendations
+        .iter()
+        .map(|r| (r.number, r.text.as_str()))
+        .collect();
+    let restating = |locator: &str| match locator {
+        "A2 DOMINION HOUSING GROUP LTD., row 1" => Some(3),
+        "A2 DOMINION HOUSING GROUP LTD., row 2" => Some(6),
+        "A2 DOMINION HOUSING GROUP LTD., row 3" => Some(9),
+        "A2 DOMINION HOUSING GROUP LTD., row 4" => Some(10),
+        _ => None,
+    };
+    let ranked = |text: &str| {
+        let mut shares: Vec<(usize, u32)> = listed
+            .iter()
+            .map(|(n, t)| (wording::overlap_percent(text, t), n.get()))
+            .collect();
+        shares.sort_by(|a, b| b.cmp(a));
+        shares
+    };
+    for a in &plan.actions {
+        let by_recommendation = ranked(a.recommendation_text.as_deref().unwrap_or(""));
+        let by_action = ranked(&a.text);
+        match restating(&a.locator) {
+            Some(number) => {
+                let (best, second) = (by_recommendation[0], by_recommendation[1]);
+                assert_eq!(best.1, number, "{}", a.locator);
+                assert!(
+                    best.0 >= wording::SIMILAR_PERCENT + 10
+                        && best.0 >= second.0 + wording::CLEAR_MARGIN + 20,
+                    "{}: {best:?} then {second:?}",
+                    a.locator
+                );
+            }
+            None => {
+                for best in [by_recommendation[0], by_action[0]] {
+                    assert!(
+                        best.0 + 20 <= wording::SIMILAR_PERCENT,
+                        "{}: {best:?}",
+                        a.locator
+                    );
+                }
+            }
+        }
+    }
+
+    // What the rule links, for the rows citing none of the listed numbers.
+    let mut links = BTreeMap::new();
+    for a in &plan.actions {
+        if a.recommendations
+            .iter()
+            .any(|n| listed.iter().any(|(l, _)| l == n))
+        {
+            continue;
+        }
+        let found = wording::link_by_wording(a.recommendation_text.as_deref(), &a.text, &listed);
+        links.insert(a.locator.as_str(), found);
+    }
+    assert_eq!(links.len(), 24);
+    let wording: Vec<(&str, u32, u8)> = links
+        .iter()
+        .filter_map(|(at, found)| match found {
+            Some(wording::FoundLink::Wording {
+                number,
+                shared_percent,
+            }) => Some((*at, number.get(), *shared_percent)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        wording,
+        [
+            ("A2 DOMINION HOUSING GROUP LTD., row 3", 9, 50),
+            ("A2 DOMINION HOUSING GROUP LTD., row 4", 10, 78),
+        ]
+    );
+    // The police row is Recommendation 1 (recording on NICHE) in other
+    // words, but shares 10% of its words at most with any recommendation:
+    // too few to link it without a person; it is kept as the force's own.
+    let police = action(&plan, "THAMES VALLEY POLICE, row 1");
+    assert!(ranked(&police.text)[0].0 <= 10);
+    assert!(matches!(
+        &links["THAMES VALLEY POLICE, row 1"],
+        Some(wording::FoundLink::Own { text }) if text.starts_with("TVP MARAC Co-ordinators")
+    ));
+    let own = links
+        .values()
+        .filter(|f| matches!(f, Some(wording::FoundLink::Own { .. })))
+        .count();
+    assert_eq!(own, 21);
+    // The one row with no recommendation text of its own, and no match.
+    assert_eq!(links["OXFORD HEALTH NHS FOUNDATION TRUST, row 2"], None);
 }
 
 #[test]

@@ -7,11 +7,11 @@
 
 use chrono::NaiveDate;
 
-use crate::event::{ClockNote, Event, EventKind, Micros, Record};
-use crate::id::{ActionId, PlanId};
+use crate::event::{Amendment, ClockNote, Event, EventKind, LinkBasis, Micros, Record};
+use crate::id::{ActionId, PlanId, RecId};
 use crate::ledger::View;
-use crate::projection::State;
 use crate::projection::valid_from;
+use crate::projection::{Action, State};
 use crate::query::select::agency_matches;
 use crate::store::StoredEvent;
 use crate::time::{day_of, format_micros};
@@ -127,6 +127,8 @@ fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
         | Event::ClaimChallenged { .. }
         | Event::ActionWithdrawn { .. }
         | Event::TargetChanged { .. }
+        | Event::ActionLinked { .. }
+        | Event::ActionAmended { .. }
         | Event::ImportWarning { .. }
         | Event::LedgerCreated { .. }
         | Event::LedgerUpgraded { .. }
@@ -144,7 +146,7 @@ fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
         plan,
         action,
         agency,
-        change: change_in_words(&record.event),
+        change: change_in_words(record, known),
         backdated_days: backdated_by(record, threshold),
         source: record
             .source
@@ -154,9 +156,12 @@ fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
     }
 }
 
-/// An event in words, without the who and when.
-pub fn change_in_words(event: &Event) -> String {
-    match event {
+/// An event in words, without the when (and without the who, but for a
+/// link a person stated, which says who stated it). `before` is the action
+/// the event is about as it stood just before, where known: an amendment
+/// then says what each field was as well as what it became.
+pub fn change_in_words(record: &Record, before: Option<&Action>) -> String {
+    match &record.event {
         Event::LedgerCreated {
             ledger_id,
             format_version,
@@ -248,6 +253,73 @@ pub fn change_in_words(event: &Event) -> String {
             &hex::encode(blake3)[..16]
         ),
         Event::ImportWarning { message, .. } => format!("import warning: {message}"),
+        Event::ActionLinked {
+            recommendations,
+            basis,
+            note,
+            ..
+        } => link_in_words(recommendations, *basis, note.as_deref(), &record.actor),
+        Event::ActionAmended {
+            changes, reason, ..
+        } => {
+            let quoted = |text: Option<&str>| {
+                text.map_or("none".to_string(), |t| format!("'{}'", clip(t, 100)))
+            };
+            let was = |text: Option<&str>| match before {
+                Some(_) => format!("{} → ", quoted(text)),
+                None => "→ ".to_string(),
+            };
+            let parts: Vec<String> = changes
+                .iter()
+                .map(|change| match change {
+                    Amendment::Text(text) => format!(
+                        "text {}{}",
+                        was(before.map(|a| a.text.as_str())),
+                        quoted(Some(text))
+                    ),
+                    Amendment::Lead(lead) => format!(
+                        "lead {}{}",
+                        was(before.and_then(|a| a.lead.as_deref())),
+                        quoted(lead.as_deref())
+                    ),
+                    Amendment::Agency(agency) => match before {
+                        Some(a) => format!("agency {} → {agency}", a.agency),
+                        None => format!("agency → {agency}"),
+                    },
+                    Amendment::Scope(scope) => format!(
+                        "scope {}{}",
+                        was(before.and_then(|a| a.scope.as_deref())),
+                        quoted(scope.as_deref())
+                    ),
+                })
+                .collect();
+            format!("amended {}: {reason}", parts.join("; "))
+        }
+    }
+}
+
+/// How an action's link reads: "linked to R1 by wording (56% shared), not
+/// yet confirmed", "linked to R2 by Sam Okafor: REASON", "answers its
+/// agency's own recommendation: '…'".
+pub fn link_in_words(
+    recommendations: &[RecId],
+    basis: LinkBasis,
+    note: Option<&str>,
+    actor: &str,
+) -> String {
+    let to = match recommendations {
+        [] => "none of the review's recommendations".to_string(),
+        some => crate::query::coverage::list(some),
+    };
+    match basis {
+        LinkBasis::Wording { shared_percent } => {
+            format!("linked to {to} by wording ({shared_percent}% shared), not yet confirmed")
+        }
+        LinkBasis::Stated => format!("linked to {to} by {actor}: {}", note.unwrap_or_default()),
+        LinkBasis::Own => format!(
+            "answers its agency's own recommendation: '{}'",
+            clip(note.unwrap_or_default(), 160)
+        ),
     }
 }
 

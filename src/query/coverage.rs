@@ -2,16 +2,20 @@
 //! actions answer none of the review's recommendations.
 //!
 //! The first question an assurance lead asks of a plan. A recommendation
-//! is *covered* by an action that cites its number and is not withdrawn; a
-//! recommendation cited only by withdrawn actions is listed apart, because
-//! someone once meant to act on it and then stopped. An action *answers* a
-//! recommendation of the review when it cites a number the plan lists; an
-//! action citing none (many answer an agency's own single-agency
-//! recommendation from its management review), or only numbers the plan
-//! does not list, answers none. [`of_plan`] is pure.
+//! is *covered* by an action linked to it (by citing its number, by a link
+//! a person stated, or by a link an import found in the wording, which is
+//! named as not yet confirmed) that is not withdrawn; a recommendation
+//! linked only to withdrawn actions is listed apart, because someone once
+//! meant to act on it and then stopped. An action *answers* a
+//! recommendation of the review when it is linked to a number the plan
+//! lists. Of the actions that answer none, those answering their agency's
+//! own single-agency recommendation (from its management review) and those
+//! a person stated answer none are told apart from those with no link at
+//! all, which are the ones still to be looked at. [`of_plan`] is pure.
 
+use crate::event::LinkBasis;
 use crate::id::{ActionId, PlanId, RecId};
-use crate::projection::State;
+use crate::projection::{Action, State};
 use crate::status::Status;
 
 /// The coverage of one plan.
@@ -21,21 +25,32 @@ pub struct Coverage {
     pub recommendations: usize,
     /// How many actions the plan has (whatever their status).
     pub actions: usize,
-    /// Recommendations no action cites.
+    /// Recommendations no action is linked to.
     pub without_action: Vec<RecId>,
-    /// Recommendations cited only by withdrawn actions.
+    /// Recommendations linked only to withdrawn actions.
     pub only_withdrawn: Vec<RecId>,
-    /// Actions that cite none of the plan's recommendations.
+    /// Actions linked to none of the plan's recommendations, for whatever
+    /// reason: the three lists below, together.
     pub answering_none: Vec<ActionId>,
+    /// Of those, the actions answering their agency's own recommendation.
+    pub own: Vec<ActionId>,
+    /// Of those, the actions a person stated answer none of them.
+    pub stated_none: Vec<ActionId>,
+    /// Of those, the actions with no link at all: not yet looked at.
+    pub unlinked: Vec<ActionId>,
+    /// Actions linked by their wording and not yet confirmed by a person,
+    /// with the recommendations they are linked to.
+    pub unconfirmed: Vec<(ActionId, Vec<RecId>)>,
 }
 
 impl Coverage {
-    /// True when every recommendation has a live action and every action
-    /// answers one.
+    /// True when every recommendation has a live action, every action
+    /// answers one, and no link waits to be confirmed.
     pub fn is_complete(&self) -> bool {
         self.without_action.is_empty()
             && self.only_withdrawn.is_empty()
             && self.answering_none.is_empty()
+            && self.unconfirmed.is_empty()
     }
 }
 
@@ -44,7 +59,7 @@ pub fn of_plan(state: &State, plan: PlanId) -> Coverage {
     let Some(listed) = state.plans.get(&plan).map(|p| &p.recommendations) else {
         return Coverage::default();
     };
-    let actions: Vec<_> = state.actions.values().filter(|a| a.plan == plan).collect();
+    let actions: Vec<&Action> = state.actions.values().filter(|a| a.plan == plan).collect();
     let cites = |number: RecId, live: bool| {
         actions.iter().any(|a| {
             a.recommendations.contains(&number) && (!live || a.status != Status::Withdrawn)
@@ -62,11 +77,27 @@ pub fn of_plan(state: &State, plan: PlanId) -> Coverage {
             coverage.only_withdrawn.push(number);
         }
     }
-    coverage.answering_none = actions
-        .iter()
-        .filter(|a| !a.recommendations.iter().any(|r| listed.contains_key(r)))
-        .map(|a| a.id)
-        .collect();
+    for action in &actions {
+        let answered: Vec<RecId> = action
+            .recommendations
+            .iter()
+            .filter(|r| listed.contains_key(r))
+            .copied()
+            .collect();
+        let basis = action.link.as_ref().map(|l| l.basis);
+        if !answered.is_empty() {
+            if basis.is_some_and(LinkBasis::is_unconfirmed) {
+                coverage.unconfirmed.push((action.id, answered));
+            }
+            continue;
+        }
+        coverage.answering_none.push(action.id);
+        match basis {
+            Some(LinkBasis::Own) => coverage.own.push(action.id),
+            Some(LinkBasis::Stated) => coverage.stated_none.push(action.id),
+            Some(LinkBasis::Wording { .. }) | None => coverage.unlinked.push(action.id),
+        }
+    }
     coverage
 }
 
@@ -82,8 +113,8 @@ pub fn list<I: std::fmt::Display>(ids: &[I]) -> String {
     }
 }
 
-/// The coverage of a plan in one or two sentences, as every printer and
-/// report shows it.
+/// The coverage of a plan in a few sentences, as every printer and report
+/// shows it.
 pub fn sentences(coverage: &Coverage) -> Vec<String> {
     let mut out = Vec::new();
     if coverage.recommendations == 0 {
@@ -107,12 +138,37 @@ pub fn sentences(coverage: &Coverage) -> Vec<String> {
             list(&coverage.only_withdrawn)
         ));
     }
-    if !coverage.answering_none.is_empty() {
+    if !coverage.unconfirmed.is_empty() {
+        let links: Vec<String> = coverage
+            .unconfirmed
+            .iter()
+            .map(|(action, recs)| format!("{action} → {}", list(recs)))
+            .collect();
         out.push(format!(
-            "{} of {} actions cite none of the review's recommendations (an agency's own recommendation, or a link not yet made): {}.",
-            coverage.answering_none.len(),
+            "Linked by wording, not yet confirmed ('planledger action link' confirms or changes a link): {}.",
+            list(&links)
+        ));
+    }
+    if !coverage.own.is_empty() {
+        out.push(format!(
+            "{} of {} actions answer their agency's own recommendation rather than one of the review's: {}.",
+            coverage.own.len(),
             coverage.actions,
-            list(&coverage.answering_none)
+            list(&coverage.own)
+        ));
+    }
+    if !coverage.stated_none.is_empty() {
+        out.push(format!(
+            "Stated to answer none of the review's recommendations: {}.",
+            list(&coverage.stated_none)
+        ));
+    }
+    if !coverage.unlinked.is_empty() {
+        out.push(format!(
+            "{} of {} actions are linked to none of the review's recommendations: {}.",
+            coverage.unlinked.len(),
+            coverage.actions,
+            list(&coverage.unlinked)
         ));
     }
     out
@@ -196,10 +252,66 @@ mod tests {
             [
                 "1 of 4 recommendations have no action: R4.",
                 "Only withdrawn actions cite R3.",
-                "2 of 5 actions cite none of the review's recommendations (an agency's own recommendation, or a link not yet made): A3 and A4.",
+                "2 of 5 actions are linked to none of the review's recommendations: A3 and A4.",
             ]
         );
         assert!(!coverage.is_complete());
+    }
+
+    fn link(id: u32, recs: &[u32], basis: LinkBasis, note: Option<&str>) -> Event {
+        Event::ActionLinked {
+            action: ActionId::of(id),
+            recommendations: recs.iter().map(|&n| RecId::of(n)).collect(),
+            basis,
+            note: note.map(String::from),
+        }
+    }
+
+    /// A link found by wording covers its recommendation and is named as
+    /// unconfirmed; an action answering its agency's own recommendation,
+    /// one stated to answer none and one with no link at all are told
+    /// apart; a stated link replaces what the action cited.
+    #[test]
+    fn links_count_and_unconfirmed_ones_are_named() {
+        let state = plan_with(vec![
+            action(1, &[]),
+            link(1, &[1], LinkBasis::Wording { shared_percent: 56 }, None),
+            action(2, &[]),
+            link(2, &[], LinkBasis::Own, Some("Police to update Niche")),
+            action(3, &[]),
+            link(3, &[], LinkBasis::Stated, Some("an internal matter")),
+            action(4, &[]),
+            action(5, &[9]),
+            link(
+                5,
+                &[2, 3],
+                LinkBasis::Stated,
+                Some("R9 was a typo for these"),
+            ),
+        ]);
+        let coverage = of_plan(&state, PlanId::of(1));
+        assert_eq!(coverage.without_action, [RecId::of(4)]);
+        assert_eq!(
+            coverage.unconfirmed,
+            [(ActionId::of(1), vec![RecId::of(1)])]
+        );
+        assert_eq!(coverage.own, [ActionId::of(2)]);
+        assert_eq!(coverage.stated_none, [ActionId::of(3)]);
+        assert_eq!(coverage.unlinked, [ActionId::of(4)]);
+        assert_eq!(
+            coverage.answering_none,
+            [ActionId::of(2), ActionId::of(3), ActionId::of(4)]
+        );
+        assert_eq!(
+            sentences(&coverage),
+            [
+                "1 of 4 recommendations have no action: R4.",
+                "Linked by wording, not yet confirmed ('planledger action link' confirms or changes a link): A1 → R1.",
+                "1 of 5 actions answer their agency's own recommendation rather than one of the review's: A2.",
+                "Stated to answer none of the review's recommendations: A3.",
+                "1 of 5 actions are linked to none of the review's recommendations: A4.",
+            ]
+        );
     }
 
     #[test]

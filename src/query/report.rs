@@ -117,8 +117,12 @@ pub struct ActionRow<'a> {
     pub id: ActionId,
     pub agency: &'a str,
     pub text: &'a str,
-    /// The recommendations it answers, "R1 R3".
+    /// The recommendations it answers, "R1 R3"; each marked "R1?" when
+    /// the link was found by wording and is not yet confirmed (see
+    /// [`UNCONFIRMED_LEGEND`]).
     pub recommendations: String,
+    /// True when `recommendations` is such an unconfirmed link.
+    pub unconfirmed: bool,
     /// Empty when there is no lead.
     pub lead: &'a str,
     /// The target as the plan words it; empty when there is none.
@@ -134,6 +138,11 @@ pub struct ActionRow<'a> {
 impl<'a> ActionRow<'a> {
     /// The row of `action`, judging overdue and its category on `today`.
     pub fn of(action: &'a Action, today: NaiveDate) -> ActionRow<'a> {
+        let unconfirmed = action
+            .link
+            .as_ref()
+            .is_some_and(|link| link.basis.is_unconfirmed());
+        let mark = if unconfirmed { "?" } else { "" };
         ActionRow {
             id: action.id,
             agency: &action.agency,
@@ -141,9 +150,10 @@ impl<'a> ActionRow<'a> {
             recommendations: action
                 .recommendations
                 .iter()
-                .map(|n| n.to_string())
+                .map(|n| format!("{n}{mark}"))
                 .collect::<Vec<_>>()
                 .join(" "),
+            unconfirmed,
             lead: action.lead.as_deref().unwrap_or(""),
             target: action
                 .target
@@ -157,6 +167,10 @@ impl<'a> ActionRow<'a> {
         }
     }
 }
+
+/// What "R1?" in a recs column means, said once under a table that shows
+/// one.
+pub const UNCONFIRMED_LEGEND: &str = "R1? marks a link the importer found because the row's words match that recommendation's, not yet confirmed: 'planledger action link ACTION REC… --reason …' confirms or changes it.";
 
 /// The "latest" cell: the last claim with its assurance decision, or else
 /// the last milestone, or nothing. "claim 1 (2020-01): Referrals reviewed
@@ -314,6 +328,7 @@ mod tests {
             added: change("2019-01-01"),
             last_changed: change("2019-01-01"),
             source: None,
+            link: None,
         };
         assert_eq!(latest(&action), "");
         action.milestones.push(Milestone {

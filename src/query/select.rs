@@ -98,6 +98,7 @@ mod tests {
                     added: change.clone(),
                     last_changed: change.clone(),
                     source: None,
+                    link: None,
                 },
             );
         }

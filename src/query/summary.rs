@@ -341,6 +341,7 @@ mod tests {
             added: change("2019-01-01"),
             last_changed: change("2019-01-01"),
             source: None,
+            link: None,
         }
     }
 

@@ -482,7 +482,9 @@ fn check_record<T>(report: &mut Report, seq: u64, record: &RecordOf<T>) {
         | EventOf::TargetChanged { .. }
         | EventOf::SourceImported { .. }
         | EventOf::ImportWarning { .. }
-        | EventOf::Redacted { .. } => None,
+        | EventOf::Redacted { .. }
+        | EventOf::ActionLinked { .. }
+        | EventOf::ActionAmended { .. } => None,
     };
     match (genesis_version, seq) {
         (Some(found), 0) if found != FORMAT_VERSION => {

@@ -121,12 +121,41 @@ fn the_shipped_plan_imports_as_a_person_reading_it_would_expect() {
     let turning_point = action_of(&show, "Turning Point");
     assert_eq!(turning_point[0]["claims"][0]["effective"], "2018-10-26");
 
+    // A2Dominion's rows cite R3 and R6, which the plan lists, and R11 and
+    // R13, which it does not: those two are linked by their wording to the
+    // recommendations they restate, R9 and R10, and shown unconfirmed.
     let a2d = action_of(&show, "A2Dominion");
-    let cited: Vec<Value> = a2d
+    let answered: Vec<Value> = a2d
         .iter()
         .flat_map(|a| a["recommendations"].as_array().cloned().unwrap_or_default())
         .collect();
-    assert_eq!(cited, ["R3", "R6", "R11", "R13"].map(Value::from));
+    assert_eq!(answered, ["R3", "R6", "R9", "R10"].map(Value::from));
+    let links: Vec<(&Value, &Value, &Value)> = a2d
+        .iter()
+        .map(|a| {
+            let link = &a["link"];
+            (&link["basis"], &link["shared_percent"], &link["confirmed"])
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (&Value::Null, &Value::Null, &Value::Null),
+            (&Value::Null, &Value::Null, &Value::Null),
+            (&"wording".into(), &50.into(), &false.into()),
+            (&"wording".into(), &78.into(), &false.into()),
+        ]
+    );
+    // The police row restates Recommendation 1 (recording on NICHE) in words
+    // too different to match by wording (10% shared): it is kept as the
+    // force's own recommendation, for a person to link.
+    assert_eq!(tvp[0]["link"]["basis"], "own");
+    assert!(
+        tvp[0]["link"]["note"].as_str().is_some_and(|n| n
+            .starts_with("TVP MARAC Co-ordinators to update the Record Management System (Niche)")),
+        "{}",
+        tvp[0]["link"]
+    );
 
     // An imported completion is a claim, never assured.
     assert!(actions(&show).iter().all(|a| a["status"] != "assured"));

@@ -13,6 +13,7 @@ mod crash;
 mod faults;
 mod hostile;
 mod import;
+mod links;
 mod model;
 mod replay;
 mod report;

@@ -10,14 +10,16 @@
 //! - Every status move along the chain is in `status::TRANSITIONS`, through
 //!   the command the table names, starting from the status the action had.
 //! - Recorded time never goes backwards, even when the clock does.
+//! - Links and amendments fold alike incrementally and from scratch (they
+//!   are among the random commands).
 //! - `verify` is ok at the end.
 
 use std::collections::BTreeMap;
 
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
-use planledger::event::{Event, Evidence};
-use planledger::id::ActionId;
+use planledger::event::{Event, Evidence, LinkBasis};
+use planledger::id::{ActionId, PlanId, RecId};
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
 use planledger::status::{Status, TRANSITIONS, Via};
@@ -50,6 +52,12 @@ enum Cmd {
     Challenge(u32),
     Withdraw(u32),
     Retarget(u32, u8),
+    /// Link to R1 as stated (0), to none (1), by wording (2), or to R2,
+    /// which the plan does not list (3).
+    Link(u32, u8),
+    /// A new lead (0), a new wording and agency (1), no scope (2), or the
+    /// wording it already has (3).
+    Amend(u32, u8),
 }
 
 impl Cmd {
@@ -106,6 +114,32 @@ impl Cmd {
                 },
                 reason: "the board agreed a new date".into(),
             },
+            Cmd::Link(action, which) => Command::Link {
+                action: ActionId::of(action),
+                recommendations: match which {
+                    1 => vec![],
+                    3 => vec![RecId::of(2)],
+                    _ => vec![RecId::of(1)],
+                },
+                basis: if which == 2 {
+                    LinkBasis::Wording { shared_percent: 64 }
+                } else {
+                    LinkBasis::Stated
+                },
+                note: (which != 2).then(|| "agreed at the board".into()),
+            },
+            Cmd::Amend(action, which) => Command::Amend {
+                action: ActionId::of(action),
+                text: match which {
+                    1 => Some("Train every officer on coercive control".into()),
+                    3 => Some("Thames Valley Police trains its staff on coercive control".into()),
+                    _ => None,
+                },
+                lead: (which == 0).then(|| Some("Head of Safeguarding".into())),
+                agency: (which == 1).then(|| "Successor Partnership".into()),
+                scope: (which == 2).then_some(None),
+                reason: "handed over".into(),
+            },
         }
     }
 }
@@ -123,7 +157,9 @@ fn cmd() -> impl Strategy<Value = Cmd> {
         2 => action.clone().prop_map(Cmd::Accept),
         2 => action.clone().prop_map(Cmd::Challenge),
         1 => action.clone().prop_map(Cmd::Withdraw),
-        1 => (action, 0u8..4).prop_map(|(a, t)| Cmd::Retarget(a, t)),
+        1 => (action.clone(), 0u8..4).prop_map(|(a, t)| Cmd::Retarget(a, t)),
+        1 => (action.clone(), 0u8..4).prop_map(|(a, l)| Cmd::Link(a, l)),
+        1 => (action, 0u8..4).prop_map(|(a, c)| Cmd::Amend(a, c)),
     ]
 }
 
@@ -152,6 +188,16 @@ proptest! {
 fn run_model(steps: &[Step]) {
     let (tl, mut ledger) = TempLedger::new();
     record(&mut ledger, &tl.clock, vec![add_plan()]);
+    record(
+        &mut ledger,
+        &tl.clock,
+        vec![Command::AddRecommendation {
+            plan: PlanId::of(1),
+            number: None,
+            text: "Agencies train staff on coercive control".into(),
+            scope: None,
+        }],
+    );
     record(
         &mut ledger,
         &tl.clock,

@@ -4,7 +4,9 @@
 //! Random histories of commands, many of them breaking a rule on purpose
 //! (an unknown action, a move the table forbids, a status it already has,
 //! a blank reason or finding, a retarget to the same target, an effective
-//! date after today, a decision dated before its claim), go through two
+//! date after today, a decision dated before its claim, a link to a
+//! recommendation the plan does not list or one already made, an amendment
+//! that changes nothing or blanks a field), go through two
 //! paths: the ledger's own (`Ledger::transact`) and a forger's, who drafts
 //! the same event and appends it without asking (the replay `verify` runs,
 //! `rules::check`, over the stored history plus that event). The verdicts
@@ -15,7 +17,7 @@ use std::sync::Arc;
 
 use planledger::command::{self, Command};
 use planledger::date::{FuzzyDate, Target};
-use planledger::event::{ClockNote, Record};
+use planledger::event::{ClockNote, LinkBasis, Record};
 use planledger::id::{ActionId, PlanId, RecId};
 use planledger::integrity;
 use planledger::ledger::{Ledger, LedgerError, Stamped};
@@ -26,7 +28,9 @@ use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Cmd {
-    AddAction { blank_agency: bool },
+    AddAction {
+        blank_agency: bool,
+    },
     SetStatus(u32, Status, bool),
     Note(u32, bool),
     Claim(u32, bool),
@@ -34,6 +38,13 @@ enum Cmd {
     Challenge(u32, bool),
     Withdraw(u32, bool),
     Retarget(u32, u8, bool),
+    /// Action, recommendation numbers (the plan lists R1 and R2 only),
+    /// basis (0 stated, 1 wording, 2 own), blank note.
+    Link(u32, Vec<u32>, u8, bool),
+    /// Action, then for each of text, lead, agency and scope which new
+    /// value (`None`: unchanged; some values are the ones the action
+    /// already has, some blank), and a blank reason.
+    Amend(u32, [Option<u8>; 4], bool),
 }
 
 #[derive(Clone, Debug)]
@@ -57,7 +68,16 @@ fn cmd() -> impl Strategy<Value = Cmd> {
         2 => (action.clone(), blank).prop_map(|(a, b)| Cmd::Accept(a, b)),
         2 => (action.clone(), blank).prop_map(|(a, b)| Cmd::Challenge(a, b)),
         1 => (action.clone(), blank).prop_map(|(a, b)| Cmd::Withdraw(a, b)),
-        2 => (action, 0u8..3, blank).prop_map(|(a, t, b)| Cmd::Retarget(a, t, b)),
+        2 => (action.clone(), 0u8..3, blank).prop_map(|(a, t, b)| Cmd::Retarget(a, t, b)),
+        2 => (
+            action.clone(),
+            prop::collection::vec(1u32..4, 0..3),
+            0u8..3,
+            blank
+        )
+            .prop_map(|(a, recs, basis, b)| Cmd::Link(a, recs, basis, b)),
+        2 => (action, std::array::from_fn::<_, 4, _>(|_| prop::option::of(0u8..3)), blank)
+            .prop_map(|(a, changes, b)| Cmd::Amend(a, changes, b)),
     ]
 }
 
@@ -124,6 +144,33 @@ fn command(cmd: &Cmd) -> Command {
             action: a(action),
             reason: words(blank, "no longer a workstream"),
         },
+        Cmd::Link(action, recommendations, basis, blank) => Command::Link {
+            action: a(action),
+            recommendations: recommendations.into_iter().map(RecId::of).collect(),
+            basis: match basis {
+                0 => LinkBasis::Stated,
+                1 => LinkBasis::Wording { shared_percent: 56 },
+                _ => LinkBasis::Own,
+            },
+            note: (basis != 1).then(|| words(blank, "confirmed at the board")),
+        },
+        Cmd::Amend(action, [text, lead, agency, scope], blank) => {
+            // Value 0 is what every action starts with: no change.
+            let pick = |which: Option<u8>, values: [&str; 3]| {
+                which.map(|i| values[usize::from(i)].to_string())
+            };
+            let optional = |which: Option<u8>, values: [Option<&str>; 3]| {
+                which.map(|i| values[usize::from(i)].map(String::from))
+            };
+            Command::Amend {
+                action: a(action),
+                text: pick(text, ["Review the policy", "Review the policy again", " "]),
+                lead: optional(lead, [None, Some("Ann Lead"), Some(" ")]),
+                agency: pick(agency, ["Oxford Health", "Oxford Health NHS FT", " "]),
+                scope: optional(scope, [None, Some("Local"), Some("  ")]),
+                reason: words(blank, "handed over"),
+            }
+        }
         Cmd::Retarget(action, which, blank) => Command::Retarget {
             action: a(action),
             target: match which {
@@ -202,6 +249,20 @@ proptest! {
                 })],
             )
             .expect("plan");
+        for number in [1, 2] {
+            ledger
+                .transact(
+                    "Admin",
+                    "rec",
+                    vec![Stamped::from(Command::AddRecommendation {
+                        plan: PlanId::of(1),
+                        number: Some(RecId::of(number)),
+                        text: format!("Recommendation {number}"),
+                        scope: None,
+                    })],
+                )
+                .expect("recommendation");
+        }
         for step in &steps {
             clock.advance_secs(step.wait);
             let stamped = Stamped {
@@ -268,6 +329,18 @@ fn the_rules_verify_once_missed_are_refused_by_both_paths() {
                 source: None,
             },
             |r| matches!(r, Refusal::EffectiveInFuture { .. }),
+        ),
+        (
+            Stamped::from(command(&Cmd::Link(1, vec![1], 0, false))),
+            |r| matches!(r, Refusal::UnlistedRecommendation { listed, .. } if listed.is_empty()),
+        ),
+        (
+            Stamped::from(command(&Cmd::Amend(1, [Some(0), None, None, None], false))),
+            |r| matches!(r, Refusal::AmendsNothing { .. }),
+        ),
+        (
+            Stamped::from(command(&Cmd::Amend(1, [None, None, None, None], false))),
+            |r| matches!(r, Refusal::NothingAmended),
         ),
         (Stamped::from(add_plan("  ")), |r| {
             matches!(

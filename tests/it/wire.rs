@@ -83,7 +83,7 @@ fn outputs() -> &'static Outputs {
             "Minutes of the board, 3 June 2019\n",
         )
         .expect("the evidence file is written");
-        let steps: [(&str, &str, &[&str]); 6] = [
+        let steps: [(&str, &str, &[&str]); 8] = [
             (
                 "2022-01-10T09:00:00Z",
                 bob,
@@ -139,6 +139,33 @@ fn outputs() -> &'static Outputs {
                 "2022-01-12T09:15:00Z",
                 ruth,
                 &["retarget", "A26", "2022-06", "--reason", "HR capacity"],
+            ),
+            (
+                "2022-01-13T09:00:00Z",
+                sam,
+                &[
+                    "action",
+                    "link",
+                    "A1",
+                    "R1",
+                    "--reason",
+                    "The force's recommendation restates R1: MARAC referrals recorded on NICHE",
+                ],
+            ),
+            (
+                "2022-01-13T09:05:00Z",
+                sam,
+                &[
+                    "action",
+                    "amend",
+                    "A1",
+                    "--lead",
+                    "TVP MARAC Co-ordinator team",
+                    "--reason",
+                    "The co-ordinators became one team",
+                    "--effective",
+                    "2022-01",
+                ],
             ),
         ];
         for (clock, actor, args) in steps {
