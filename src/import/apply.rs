@@ -6,7 +6,9 @@
 //! is recorded as a *claim*, never as assured. Importing the same bytes twice
 //! is refused; importing a changed version of a plan already in the ledger
 //! records only the differences (a new milestone, a moved target, a new
-//! claim), not a second plan. A new action that cites none of the plan's recommendations is linked right
+//! claim, and an action reworded, moved to another agency or given another
+//! lead or scope as one amendment: see `match_rows`), not a second plan. A
+//! new action that cites none of the plan's recommendations is linked right
 //! after it is added: by its wording where that clearly matches one, else
 //! to its agency's own recommendation (`wording::link_by_wording`). [`plan_import`] only plans commands;
 //! [`record`] is the whole import a user asks for: parse the bytes, plan,
@@ -15,7 +17,7 @@
 //! of every record included, so a dry run that passes is an import that
 //! passes, and a record too large names the row it came from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::command::Command;
 use crate::date::Target;
@@ -26,7 +28,7 @@ use crate::projection::{Action, State};
 use crate::rules::EARLIEST_DATE;
 use crate::status::{self, Status, Via};
 
-use super::wording::{FoundLink, link_by_wording};
+use super::wording::{self, FoundLink, link_by_wording};
 use super::{Format, ImportError, OutcomeFact, ParsedAction, ParsedPlan};
 
 /// The file being imported.
@@ -325,19 +327,14 @@ pub fn plan_import(
         .values()
         .filter(|a| a.plan == plan_id)
         .collect();
-    let mut matched = BTreeMap::new();
+    let matched = match_rows(&known, &parsed.actions);
     // Locators of warnings, resolved to action ids once actions are placed.
     let mut action_at: BTreeMap<&str, ActionId> = BTreeMap::new();
-    for parsed_action in &parsed.actions {
-        let found = known
-            .iter()
-            .find(|a| !matched.contains_key(&a.id) && same_action(a, parsed_action))
-            .copied();
+    for (parsed_action, found) in parsed.actions.iter().zip(&matched) {
         match found {
             Some(action) => {
-                matched.insert(action.id, ());
                 action_at.insert(&parsed_action.locator, action.id);
-                builder.update_action(action, parsed_action);
+                builder.update_action(action, parsed_action, &source.name);
             }
             None => {
                 let id = next_action;
@@ -347,7 +344,8 @@ pub fn plan_import(
             }
         }
     }
-    for action in known.iter().filter(|a| !matched.contains_key(&a.id)) {
+    let taken: BTreeSet<ActionId> = matched.iter().flatten().map(|a| a.id).collect();
+    for action in known.iter().filter(|a| !taken.contains(&a.id)) {
         builder.warn(
             Some(action.id),
             format!(
@@ -485,12 +483,54 @@ impl Builder {
         }
     }
 
-    /// Records what a new version of the document says beyond what the
-    /// ledger already holds for this action.
-    fn update_action(&mut self, action: &Action, parsed: &ParsedAction) {
+    /// Records what a new version of the document (named `name`) says
+    /// beyond what the ledger already holds for this action: a changed
+    /// wording, lead, agency or scope as one amendment, a moved target, new
+    /// milestones and claims.
+    fn update_action(&mut self, action: &Action, parsed: &ParsedAction, name: &str) {
         let (target, early) = recordable_target(parsed);
         if let Some(warning) = early {
             self.warn(Some(action.id), warning, Some(parsed.locator.clone()));
+        }
+        let changed = |now: &Option<String>, then: &Option<String>| {
+            (!same_optional(now.as_deref(), then.as_deref())).then(|| now.clone())
+        };
+        let text = (!same_text(&action.text, &parsed.text)).then(|| parsed.text.clone());
+        let lead = changed(&parsed.lead, &action.lead);
+        let agency = (!same_text(&action.agency, &parsed.agency)).then(|| parsed.agency.clone());
+        let scope = changed(&parsed.scope, &action.scope);
+        let mut what = Vec::new();
+        if let Some(text) = &text {
+            what.push(format!(
+                "wording now '{}'",
+                crate::query::audit::clip(text, 60)
+            ));
+        }
+        if let Some(lead) = &lead {
+            what.push(format!("lead now {}", quoted(lead.as_deref())));
+        }
+        if let Some(agency) = &agency {
+            what.push(format!("agency {} → {agency}", action.agency));
+        }
+        if let Some(scope) = &scope {
+            what.push(format!("scope now {}", quoted(scope.as_deref())));
+        }
+        if !what.is_empty() {
+            self.plan
+                .changes
+                .push(format!("{}: amended, {}", action.id, what.join("; ")));
+            self.push(
+                Command::Amend {
+                    action: action.id,
+                    text,
+                    lead,
+                    agency,
+                    scope,
+                    reason: format!("changed in the imported document {name}"),
+                },
+                None,
+                Some(parsed.locator.clone()),
+            );
         }
         if !crate::date::same_target(action.target.as_ref(), target.as_ref()) {
             let show =
@@ -510,18 +550,6 @@ impl Builder {
                 show(&action.target),
                 show(&target)
             ));
-        }
-        if action.lead != parsed.lead {
-            self.warn(
-                Some(action.id),
-                format!(
-                    "{}: the lead reads '{}' in this version but '{}' in the ledger; the ledger keeps its own",
-                    action.id,
-                    parsed.lead.as_deref().unwrap_or("(none)"),
-                    action.lead.as_deref().unwrap_or("(none)")
-                ),
-                Some(parsed.locator.clone()),
-            );
         }
         let mut status = action.status;
         for fact in &parsed.facts {
@@ -695,8 +723,88 @@ fn same_text(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
+/// Two optional texts agree: both absent, or [`same_text`].
+fn same_optional(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => same_text(a, b),
+        (None, Some(_)) | (Some(_), None) => false,
+    }
+}
+
+/// "'words'", or "none".
+fn quoted(text: Option<&str>) -> String {
+    text.map_or("none".to_string(), |t| {
+        format!("'{}'", crate::query::audit::clip(t, 60))
+    })
+}
+
 /// An action in the ledger and a row of a new version are the same action
 /// when the agency and the action text agree.
 fn same_action(action: &Action, parsed: &ParsedAction) -> bool {
     same_text(&action.agency, &parsed.agency) && same_text(&action.text, &parsed.text)
+}
+
+/// Which action of the ledger (`known`, the plan's actions) each row of a
+/// new version of the plan is, if any; each action is matched at most once.
+///
+/// First the same action exactly: the same agency and wording (preferring,
+/// among actions worded alike, the one imported from the same place in the
+/// document). Then the same wording under another agency: the action moved
+/// (a plan handed to a successor, a service moved between agencies). Then,
+/// within the row's agency, the action whose wording is clearly the most
+/// alike ([`wording::clearly_best`], at least [`wording::SIMILAR_PERCENT`]
+/// of words shared): the action reworded. Rewordings are matched highest
+/// share first, so two rows never contend for one action by document
+/// order. A row matched by none of these is a new action.
+fn match_rows<'a>(known: &[&'a Action], rows: &[ParsedAction]) -> Vec<Option<&'a Action>> {
+    let mut matched: Vec<Option<&'a Action>> = vec![None; rows.len()];
+    let mut taken: BTreeSet<ActionId> = BTreeSet::new();
+    let pass = |matched: &mut Vec<Option<&'a Action>>,
+                taken: &mut BTreeSet<ActionId>,
+                same: &dyn Fn(&Action, &ParsedAction) -> bool| {
+        for (row, slot) in rows.iter().zip(matched.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            let candidates = || {
+                known
+                    .iter()
+                    .copied()
+                    .filter(|a| !taken.contains(&a.id) && same(a, row))
+            };
+            let from_here =
+                |a: &&Action| a.source.as_ref().is_some_and(|s| s.locator == row.locator);
+            let found = candidates().find(from_here).or_else(|| candidates().next());
+            if let Some(action) = found {
+                taken.insert(action.id);
+                *slot = Some(action);
+            }
+        }
+    };
+    pass(&mut matched, &mut taken, &same_action);
+    pass(&mut matched, &mut taken, &|a, row| {
+        !same_text(&a.agency, &row.agency) && same_text(&a.text, &row.text)
+    });
+    let mut reworded: Vec<(usize, usize, &'a Action)> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        if matched[i].is_some() {
+            continue;
+        }
+        let candidates = known
+            .iter()
+            .copied()
+            .filter(|a| !taken.contains(&a.id) && same_text(&a.agency, &row.agency))
+            .map(|a| (a, a.text.as_str()));
+        if let Some((action, percent)) = wording::clearly_best(&row.text, candidates) {
+            reworded.push((percent, i, action));
+        }
+    }
+    reworded.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, i, action) in reworded {
+        if matched[i].is_none() && taken.insert(action.id) {
+            matched[i] = Some(action);
+        }
+    }
+    matched
 }

@@ -1,11 +1,13 @@
 //! Words shared between texts: which of a review's recommendations a row
-//! of a plan answers when it cites none of them.
+//! of a plan answers when it cites none of them, and which action in the
+//! ledger a reworded row of a new version of the plan is.
 //!
 //! One measure ([`overlap_percent`]) and one threshold
 //! ([`SIMILAR_PERCENT`]) serve the warning about an unlisted
-//! recommendation and the links an import records ([`link_by_wording`]),
-//! so the two can never disagree about what "alike" means. Pure: texts in,
-//! a verdict out.
+//! recommendation, the links an import records ([`link_by_wording`]) and
+//! the rewordings a re-import records as amendments ([`clearly_best`]),
+//! so the three can never disagree about what "alike" means. Pure: texts
+//! in, a verdict out.
 
 use std::collections::BTreeSet;
 
@@ -19,8 +21,11 @@ use crate::id::RecId;
 /// other row shares at most 20% with any recommendation (by its
 /// recommendation text; 19% by its action text), two different
 /// recommendations of the review at most 31% (R3 and R4, both "would
-/// benefit from" training on domestic abuse). 40% sits between them;
-/// `wording_links_separate_the_shipped_plan` and
+/// benefit from" training on domestic abuse), and two different actions of
+/// one agency at most 28% (Oxford Health's "Set up domestic abuse working
+/// group" and "Develop Staff Domestic Abuse policy"). 40% sits between
+/// them; `wording_links_separate_the_shipped_plan`,
+/// `rewording_threshold_separates_the_shipped_plan` and
 /// `similarity_threshold_separates_the_shipped_plan` keep it there.
 pub(crate) const SIMILAR_PERCENT: usize = 40;
 

@@ -335,6 +335,127 @@ fn a_changed_version_of_the_plan_records_only_its_differences() {
     assert!(new[0].contains("2019-08"), "{new:#?}");
 }
 
+/// A new version of the plan that rewords one action, hands another to a
+/// successor agency and names a new lead for a third is recorded as three
+/// amendments of the actions the ledger holds, not as new actions (and not
+/// only as warnings, as it was).
+#[test]
+fn a_reworded_handed_over_and_re_led_version_records_amendments() {
+    let fx = Fixture::new();
+    fx.import_shipped();
+    let before = fx.json(&["show", "--json"]);
+    let text = std::fs::read_to_string(PLAN).expect("plan");
+    let replace = |text: String, from: &str, to: &str| {
+        assert_eq!(text.matches(from).count(), 1, "{from} is in the plan once");
+        text.replacen(from, to, 1)
+    };
+    let changed = replace(
+        text,
+        "Liaise with ODAS to arrange meeting",
+        "Liaise with ODAS to arrange a joint protocol meeting",
+    );
+    let changed = replace(changed, "\nTURNING POINT\n", "\nCHANGE GROW LIVE\n");
+    let changed = replace(changed, "<p>TVP</p>", "<p>TVP MARAC Co-ordinator team</p>");
+    let path = fx.path("alice-v2.txt");
+    std::fs::write(&path, changed).expect("write");
+    let out = fx.ok_at(
+        "2022-03-01T00:00:00Z",
+        &["import", "--verbose", path.to_str().expect("utf-8 path")],
+    );
+    for listed in [
+        "A1: amended, lead now 'TVP MARAC Co-ordinator team'",
+        "A5: amended, wording now 'Liaise with ODAS to arrange a joint protocol meeting'",
+        "A12: amended, agency Turning Point → Change Grow Live",
+    ] {
+        assert!(out.stdout.contains(listed), "{listed}: {}", out.stdout);
+    }
+
+    let events = fx.events();
+    let last_tx = events.last().expect("events")["tx"].clone();
+    let this_import: Vec<&Value> = events.iter().filter(|e| e["tx"] == last_tx).collect();
+    let amendments: Vec<(&Value, &Value)> = this_import
+        .iter()
+        .filter(|e| e["event"]["type"] == "ActionAmended")
+        .map(|e| (&e["event"]["action"], &e["event"]["changes"]))
+        .collect();
+    assert_eq!(
+        amendments,
+        [
+            (
+                &Value::from("A1"),
+                &serde_json::json!([{"field": "lead", "lead": "TVP MARAC Co-ordinator team"}])
+            ),
+            (
+                &Value::from("A5"),
+                &serde_json::json!([{"field": "text", "text": "Liaise with ODAS to arrange a joint protocol meeting"}])
+            ),
+            (
+                &Value::from("A12"),
+                &serde_json::json!([{"field": "agency", "agency": "Change Grow Live"}])
+            ),
+        ]
+    );
+    assert!(
+        this_import
+            .iter()
+            .all(|e| e["event"]["type"] != "ActionAmended"
+                || e["event"]["reason"] == "changed in the imported document alice-v2.txt")
+    );
+    for kind in [
+        "ActionAdded",
+        "ActionLinked",
+        "PlanAdded",
+        "CompletionClaimed",
+    ] {
+        assert!(
+            this_import.iter().all(|e| e["event"]["type"] != kind),
+            "{kind} recorded by the second version"
+        );
+    }
+    // The lead warning of old is gone: the change is recorded, not warned of.
+    assert!(
+        this_import.iter().all(|e| !e["event"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("the lead reads")),
+        "{this_import:#?}"
+    );
+
+    let after = fx.json(&["show", "--json"]);
+    assert_eq!(
+        actions(&after).len(),
+        actions(&before).len(),
+        "no new actions"
+    );
+    let by_id = |show: &Value, id: &str| {
+        actions(show)
+            .iter()
+            .find(|a| a["id"] == id)
+            .cloned()
+            .expect("the action")
+    };
+    assert_eq!(by_id(&after, "A1")["lead"], "TVP MARAC Co-ordinator team");
+    assert_eq!(by_id(&after, "A12")["agency"], "Change Grow Live");
+    assert_eq!(
+        by_id(&after, "A5")["text"],
+        "Liaise with ODAS to arrange a joint protocol meeting"
+    );
+    // Each keeps its history: the claim made before the handover stays.
+    assert_eq!(
+        by_id(&after, "A12")["claims"],
+        by_id(&before, "A12")["claims"]
+    );
+    let history = fx.ok(&["history", "A12", "--json"]).stdout;
+    assert!(
+        history.contains("amended agency Turning Point → Change Grow Live: changed in the imported document alice-v2.txt"),
+        "{history}"
+    );
+    let then = fx.json(&["show", "--as-of", IMPORTED_AT, "--json"]);
+    assert_eq!(by_id(&then, "A1")["lead"], "TVP");
+    assert_eq!(by_id(&then, "A12")["agency"], "Turning Point");
+    assert!(fx.ok(&["verify"]).stdout.contains("intact"));
+}
+
 #[test]
 fn a_csv_plan_with_header_synonyms_and_a_line_break_imports() {
     let fx = Fixture::new();
