@@ -33,6 +33,34 @@ pub enum LedgerError {
     NoActor,
     #[error("the system could not provide randomness for the ledger id: {0}")]
     Random(#[source] getrandom::Error),
+    #[error("event {seq} cannot be carried as it was recorded: {fault}")]
+    NotCarried { seq: u64, fault: CarryFault },
+}
+
+/// Why a transaction recorded before cannot be appended as it was.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CarryFault {
+    #[error("the transaction holds no event")]
+    Empty,
+    #[error("it is in transaction {found}, but the next transaction is {expected}")]
+    NotTheNextTx { found: u64, expected: u64 },
+    #[error("it differs from the rest of its transaction in actor, time or clock")]
+    DiffersFromTx,
+    #[error("it has no actor")]
+    NoActor,
+    #[error("its recorded time is before the previous event's")]
+    TimeGoesBackwards,
+}
+
+/// A transaction recorded before, in a ledger of an earlier format, to be
+/// appended as it was: its records keep their transaction number, recorded
+/// time, clock note and actor (the same for all of them), effective dates,
+/// sources and events. See [`Ledger::init_carried`].
+#[derive(Clone, Debug)]
+pub struct Carried {
+    /// The transaction's summary, for its `txs` record.
+    pub summary: String,
+    pub records: Vec<Record>,
 }
 
 impl LedgerError {
@@ -128,36 +156,109 @@ impl Ledger {
         wait: LockWait<'_>,
     ) -> Result<Ledger, LedgerError> {
         let actor = check_actor(actor)?;
-        let store = Store::create_waiting(dir, wait)?;
         let mut ledger_id = [0u8; 16];
         getrandom::fill(&mut ledger_id).map_err(LedgerError::Random)?;
+        let genesis = Record {
+            tx: 0,
+            recorded_at: clock.now(),
+            clock: clock.note(),
+            actor,
+            effective: None,
+            source: None,
+            event: Event::LedgerCreated {
+                ledger_id,
+                format_version: FORMAT_VERSION,
+            },
+        };
+        Ledger::init_carried(
+            dir,
+            Carried {
+                summary: "init".into(),
+                records: vec![genesis],
+            },
+            clock,
+            wait,
+        )
+    }
+
+    /// Creates a ledger at `dir` (new or empty) whose genesis transaction
+    /// is `genesis`, appended as it was recorded (see
+    /// [`Ledger::append_carried`]): how `planledger upgrade` begins the
+    /// ledger it writes, and how `init` writes the genesis it made.
+    pub fn init_carried(
+        dir: &Path,
+        genesis: Carried,
+        clock: Arc<dyn Clock>,
+        wait: LockWait<'_>,
+    ) -> Result<Ledger, LedgerError> {
+        let store = Store::create_waiting(dir, wait)?;
         let mut ledger = Ledger {
             store,
             clock,
             state: State::default(),
         };
-        let recorded_at = ledger.clock.now();
-        let written = ledger.store.append(
-            None,
-            PendingTx {
+        ledger.append_carried(genesis)?;
+        ledger.store.sync_directories()?;
+        Ok(ledger)
+    }
+
+    /// Appends a transaction recorded before, as it was: its transaction
+    /// number must be the next, its events must share actor, recorded time
+    /// and clock, and that time must not be before the head's. The clock is
+    /// not read. The rule book is asked of every event as for any command,
+    /// and the ledger sets each event's subject.
+    pub fn append_carried(&mut self, tx: Carried) -> Result<Receipt, LedgerError> {
+        let next_seq = self.next_seq();
+        let fault = |fault| LedgerError::NotCarried {
+            seq: next_seq,
+            fault,
+        };
+        let Some(first) = tx.records.first() else {
+            return Err(fault(CarryFault::Empty));
+        };
+        if first.tx != self.next_tx() {
+            return Err(fault(CarryFault::NotTheNextTx {
+                found: first.tx,
+                expected: self.next_tx(),
+            }));
+        }
+        if first.actor.trim().is_empty() {
+            return Err(fault(CarryFault::NoActor));
+        }
+        if self
+            .state
+            .last_recorded
+            .is_some_and(|head| first.recorded_at < head)
+        {
+            return Err(fault(CarryFault::TimeGoesBackwards));
+        }
+        let (actor, recorded_at, clock) = (first.actor.clone(), first.recorded_at, first.clock);
+        let mut scratch = self.state.clone();
+        let mut subjects = Vec::with_capacity(tx.records.len());
+        for (seq, record) in (next_seq..).zip(&tx.records) {
+            if record.tx != first.tx
+                || record.actor != actor
+                || record.recorded_at != recorded_at
+                || record.clock != clock
+            {
+                return Err(LedgerError::NotCarried {
+                    seq,
+                    fault: CarryFault::DiffersFromTx,
+                });
+            }
+            subjects.push(self.admit(&mut scratch, seq, record)?);
+        }
+        self.write(
+            Prepared {
                 actor,
                 recorded_at,
-                clock: ledger.clock.note(),
-                summary: "init".into(),
-                events: vec![PendingEvent {
-                    subject: crate::chain::Subject::LEDGER,
-                    effective: None,
-                    source: None,
-                    event: Event::LedgerCreated {
-                        ledger_id,
-                        format_version: FORMAT_VERSION,
-                    },
-                }],
+                clock,
+                clock_held: None,
+                records: tx.records,
+                subjects,
             },
-        )?;
-        ledger.store.sync_directories()?;
-        ledger.fold_in(&written);
-        Ok(ledger)
+            tx.summary,
+        )
     }
 
     /// Opens an existing ledger: the latest snapshot, then the events after it.
@@ -299,13 +400,18 @@ impl Ledger {
         commands: Vec<Stamped>,
     ) -> Result<Receipt, LedgerError> {
         let prepared = self.prepare(actor, commands)?;
+        self.write(prepared, summary.to_string())
+    }
+
+    /// Appends a validated transaction and folds it in.
+    fn write(&mut self, prepared: Prepared, summary: String) -> Result<Receipt, LedgerError> {
         let written = self.store.append(
             self.state.head.map(|(seq, _)| seq),
             PendingTx {
                 actor: prepared.actor,
                 recorded_at: prepared.recorded_at,
                 clock: prepared.clock,
-                summary: summary.to_string(),
+                summary,
                 events: prepared
                     .records
                     .into_iter()
@@ -324,6 +430,22 @@ impl Ledger {
             events: written,
             clock_held: prepared.clock_held,
         })
+    }
+
+    /// Asks the rule book whether `record` may follow `scratch` at `seq`,
+    /// folds it into `scratch` and returns its subject.
+    fn admit(
+        &self,
+        scratch: &mut State,
+        seq: u64,
+        record: &Record,
+    ) -> Result<crate::chain::Subject, Refusal> {
+        rules::admissible(scratch, seq, record)?;
+        let subject = scratch.subject_of(&record.event, |seq| {
+            self.store.subject_at(seq).ok().flatten()
+        });
+        scratch.apply(seq, [0; 32], record);
+        Ok(subject)
     }
 
     /// Validates a transaction exactly as [`Ledger::transact`] would and
@@ -360,11 +482,7 @@ impl Ledger {
                 source: stamped.source,
                 event: command::draft(&scratch, &stamped.command)?,
             };
-            rules::admissible(&scratch, seq, &record)?;
-            subjects.push(scratch.subject_of(&record.event, |seq| {
-                self.store.subject_at(seq).ok().flatten()
-            }));
-            scratch.apply(seq, [0; 32], &record);
+            subjects.push(self.admit(&mut scratch, seq, &record)?);
             records.push(record);
         }
         Ok(Prepared {

@@ -25,7 +25,7 @@
 //!
 //! Opening is careful with what it finds: `LOCK` is opened without following
 //! a symbolic link, a link anywhere among sled's files is refused, sled's own
-//! leftover temporary files are removed (see [`clear_sled_leftovers`]), and a
+//! leftover temporary files are removed (see [`sled_leftovers`]), and a
 //! sled file the engine cannot read is [`DamageKind::StorageUnreadable`],
 //! naming the file, never the engine's own error text.
 
@@ -458,7 +458,8 @@ pub struct Store {
     /// store reads, and refuses every write (it would go to the copy).
     copy: Option<tempfile::TempDir>,
     // Held for the life of the store; the OS releases the lock on close.
-    _lock: File,
+    // `None` only for a copy opened where no `LOCK` file was.
+    _lock: Option<File>,
 }
 
 /// Leaves sled's snapshot of its page table current after a write.
@@ -495,6 +496,23 @@ impl Store {
 
     /// [`Store::create`], waiting for another process as `wait` says.
     pub fn create_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+        if !Store::check_new_or_empty(dir)? {
+            fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
+        }
+        let store = Store::open_unchecked(dir, wait)?;
+        // Another `init` may have got here first, between the check above
+        // and the lock.
+        if !store.events.is_empty() || store.meta.get(FORMAT_KEY)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(store)
+    }
+
+    /// Checks that a new ledger may be made at `dir`: it is not there
+    /// (`false`), or it is an empty directory (`true`). Writes nothing.
+    pub fn check_new_or_empty(dir: &Path) -> Result<bool, StoreError> {
         let path = || dir.to_path_buf();
         match fs::symlink_metadata(dir) {
             Ok(m) if m.is_dir() || (m.is_symlink() && dir.is_dir()) => {
@@ -506,20 +524,12 @@ impl Store {
                         StoreError::NotEmpty { path: path() }
                     });
                 }
+                Ok(true)
             }
-            Ok(_) => return Err(StoreError::NotADirectory { path: path() }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
-            }
-            Err(source) => return Err(io_error(dir, source)),
+            Ok(_) => Err(StoreError::NotADirectory { path: path() }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(source) => Err(io_error(dir, source)),
         }
-        let store = Store::open_unchecked(dir, wait)?;
-        // Another `init` may have got here first, between the check above
-        // and the lock.
-        if !store.events.is_empty() || store.meta.get(FORMAT_KEY)?.is_some() {
-            return Err(StoreError::AlreadyExists { path: path() });
-        }
-        Ok(store)
     }
 
     /// Opens an existing ledger and checks its format version.
@@ -571,17 +581,26 @@ impl Store {
     /// finished).
     pub fn format_version(&self) -> Result<(), StoreError> {
         let path = || self.dir.to_path_buf();
+        match self.stored_format_version()? {
+            FORMAT_VERSION => Ok(()),
+            found if found < FORMAT_VERSION => Err(StoreError::OldFormat {
+                path: path(),
+                found,
+            }),
+            found => Err(StoreError::UnknownFormat {
+                path: path(),
+                found,
+            }),
+        }
+    }
+
+    /// The format version the ledger states, whatever it is; none, or one
+    /// that is not four bytes, is damage (as [`Store::format_version`]
+    /// says).
+    pub fn stored_format_version(&self) -> Result<u32, StoreError> {
         match self.meta.get(FORMAT_KEY)? {
-            Some(v) if v.as_ref() == FORMAT_VERSION.to_be_bytes() => Ok(()),
             Some(v) => match <[u8; 4]>::try_from(v.as_ref()) {
-                Ok(b) if u32::from_be_bytes(b) < FORMAT_VERSION => Err(StoreError::OldFormat {
-                    path: path(),
-                    found: u32::from_be_bytes(b),
-                }),
-                Ok(b) => Err(StoreError::UnknownFormat {
-                    path: path(),
-                    found: u32::from_be_bytes(b),
-                }),
+                Ok(b) => Ok(u32::from_be_bytes(b)),
                 Err(_) => Err(StoreError::Damaged {
                     seq: 0,
                     kind: DamageKind::FormatVersionUnreadable { stored: v.to_vec() },
@@ -600,25 +619,45 @@ impl Store {
         }
     }
 
+    /// Opens the ledger at `dir` to read it while writing nothing there:
+    /// how `planledger upgrade` reads a ledger of an earlier format, which
+    /// it must leave exactly as it was. It takes the ledger's lock (when
+    /// `LOCK` is there: none is created, and every planledger creates one
+    /// before it opens sled) and refuses links as [`Store::open`] does, but
+    /// removes no leftover file and opens sled on a copy of its files in the
+    /// temporary directory, because sled 0.34.7 may write to the files it
+    /// opens (see [`SnapshotRefresh`]). The format version is the caller's
+    /// to read ([`Store::stored_format_version`]); every write is refused.
+    pub fn open_copy_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+        let sled_dir = dir.join(SLED_DIR);
+        if !fs::symlink_metadata(&sled_dir).is_ok_and(|m| m.is_dir() || m.is_symlink()) {
+            return Err(StoreError::NotALedger {
+                path: dir.to_path_buf(),
+            });
+        }
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = match open_lock(&lock_path, false) {
+            Ok(lock) => {
+                take_lock(&lock, dir, &lock_path, wait)?;
+                Some(lock)
+            }
+            Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        sled_leftovers(&sled_dir, Leftovers::Keep)?;
+        let copy =
+            copy_sled(&sled_dir).map_err(|source| io_error(&std::env::temp_dir(), source))?;
+        let db =
+            open_sled(&copy.path().join(SLED_DIR)).map_err(|e| open_error(dir, &sled_dir, e))?;
+        Store::of(dir, db, Some(copy), lock)
+    }
+
     fn open_unchecked(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
         let lock_path = dir.join(LOCK_FILE);
-        // O_NOFOLLOW: a `LOCK` that is a symbolic link is refused, and
-        // nothing is created at its target.
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&lock_path)
-            .map_err(|source| match source.raw_os_error() {
-                Some(libc::ELOOP) => StoreError::Link {
-                    path: lock_path.clone(),
-                },
-                _ => io_error(&lock_path, source),
-            })?;
+        let lock = open_lock(&lock_path, true)?;
         take_lock(&lock, dir, &lock_path, wait)?;
         let sled_dir = dir.join(SLED_DIR);
-        clear_sled_leftovers(&sled_dir)?;
+        sled_leftovers(&sled_dir, Leftovers::Remove)?;
         let (db, copy) = match open_sled(&sled_dir) {
             Ok(db) => (db, None),
             Err(e) => match open_error(dir, &sled_dir, e) {
@@ -632,6 +671,15 @@ impl Store {
                 other => return Err(other),
             },
         };
+        Store::of(dir, db, copy, Some(lock))
+    }
+
+    fn of(
+        dir: &Path,
+        db: sled::Db,
+        copy: Option<tempfile::TempDir>,
+        lock: Option<File>,
+    ) -> Result<Store, StoreError> {
         Ok(Store {
             dir: dir.to_path_buf(),
             events: db.open_tree(EVENTS_TREE)?,
@@ -641,7 +689,11 @@ impl Store {
             snapshots: db.open_tree(SNAPSHOTS_TREE)?,
             db,
             refresh: SnapshotRefresh {
-                sled_dir,
+                // Where sled was opened: a store read from a copy never
+                // opens the ledger's own files.
+                sled_dir: copy
+                    .as_ref()
+                    .map_or_else(|| dir.join(SLED_DIR), |c| c.path().join(SLED_DIR)),
                 wrote: AtomicBool::new(false),
             },
             copy,
@@ -1080,6 +1132,82 @@ impl Store {
     }
 }
 
+/// A new ledger written aside and moved into place only once it is whole:
+/// how `planledger upgrade` writes, so that a failure at any point leaves
+/// nothing at the target. The ledger is written in a directory beside the
+/// target (`.NAME.staging-` and 16 hex digits, in the same file system, so
+/// that the move is one `rename`), which is removed if the staging is
+/// dropped before [`Staging::publish`].
+pub struct Staging {
+    target: PathBuf,
+    dir: PathBuf,
+    published: bool,
+}
+
+impl Staging {
+    /// Checks that `target` is new or an empty directory (as `init` would)
+    /// and makes the staging directory beside it.
+    pub fn new(target: &Path) -> Result<Staging, StoreError> {
+        Store::check_new_or_empty(target)?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "ledger".into());
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|source| io_error(&parent, source))?;
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).map_err(StoreError::Random)?;
+        let dir = parent.join(format!(".{name}.staging-{}", hex::encode(random)));
+        // `create_dir`, not a temporary directory's 0700: the ledger gets
+        // the permissions `init` would give it.
+        fs::create_dir(&dir).map_err(|source| io_error(&dir, source))?;
+        Ok(Staging {
+            target: target.to_path_buf(),
+            dir,
+            published: false,
+        })
+    }
+
+    /// Where the ledger is written until it is published.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Moves the ledger into place: the target must still be new or an
+    /// empty directory (which the move replaces), and the ledger written
+    /// in the staging directory must be closed. The move is made durable.
+    pub fn publish(mut self) -> Result<(), StoreError> {
+        Store::check_new_or_empty(&self.target)?;
+        fs::rename(&self.dir, &self.target).map_err(|source| match source.kind() {
+            io::ErrorKind::DirectoryNotEmpty => StoreError::NotEmpty {
+                path: self.target.clone(),
+            },
+            _ => io_error(&self.target, source),
+        })?;
+        self.published = true;
+        let parent = match self.target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        File::open(&parent)
+            .and_then(|f| f.sync_all())
+            .map_err(|source| io_error(&parent, source))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            // Best effort: a staging directory left behind holds a ledger
+            // no one reads, under a name no command uses.
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum RawTree {
     Events,
@@ -1108,6 +1236,25 @@ impl Salts {
         self.next += 1;
         out.as_bytes()[..16].try_into().expect("16 of 32 bytes")
     }
+}
+
+/// Opens the ledger's `LOCK` file, creating it when `create` says so,
+/// never through a symbolic link (`O_NOFOLLOW`: a `LOCK` that is a link is
+/// refused, and nothing is created at its target).
+fn open_lock(lock_path: &Path, create: bool) -> Result<File, StoreError> {
+    OpenOptions::new()
+        .create(create)
+        .truncate(false)
+        .read(!create)
+        .write(create)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(lock_path)
+        .map_err(|source| match source.raw_os_error() {
+            Some(libc::ELOOP) => StoreError::Link {
+                path: lock_path.to_path_buf(),
+            },
+            _ => io_error(lock_path, source),
+        })
 }
 
 /// Takes the ledger's exclusive lock, waiting for another process as
@@ -1149,9 +1296,18 @@ fn take_lock(
     }
 }
 
+/// What [`sled_leftovers`] does with sled's leftover temporary files.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leftovers {
+    Remove,
+    /// Leave them: the ledger is read from a copy, which leaves them out.
+    Keep,
+}
+
 /// Refuses symbolic links among sled's files and removes the temporary
 /// files sled 0.34.7 leaves behind when it is stopped while writing a
-/// snapshot. Called only while holding the ledger's exclusive lock.
+/// snapshot (when `leftovers` says so). Called only while holding the
+/// ledger's exclusive lock.
 ///
 /// sled writes the snapshot of its page table (`pagecache/snapshot.rs`,
 /// `write_snapshot`) to `snap.<lsn as 16 hex digits>.generating`, fsyncs
@@ -1169,7 +1325,7 @@ fn take_lock(
 /// replaced is still there; without it sled derives the same again. No
 /// other process can be writing one, because sled is opened only under
 /// our lock. Only names of exactly that form are removed.
-fn clear_sled_leftovers(sled_dir: &Path) -> Result<(), StoreError> {
+fn sled_leftovers(sled_dir: &Path, leftovers: Leftovers) -> Result<(), StoreError> {
     let entries = match fs::read_dir(sled_dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -1199,7 +1355,10 @@ fn clear_sled_leftovers(sled_dir: &Path) -> Result<(), StoreError> {
             return Err(StoreError::Link { path });
         }
         let name = entry.file_name();
-        if kind.is_file() && name.to_str().is_some_and(is_snapshot_temporary) {
+        if leftovers == Leftovers::Remove
+            && kind.is_file()
+            && name.to_str().is_some_and(is_snapshot_temporary)
+        {
             fs::remove_file(&path).map_err(|source| io_error(&path, source))?;
         }
     }
@@ -1244,6 +1403,15 @@ fn open_sled(path: &Path) -> Result<sled::Db, sled::Error> {
 /// a disk too full for sled to open it in place. The copy is removed when
 /// the store is dropped.
 fn open_copy(sled_dir: &Path) -> io::Result<(sled::Db, tempfile::TempDir)> {
+    let copy = copy_sled(sled_dir)?;
+    let db = open_sled(&copy.path().join(SLED_DIR)).map_err(io::Error::other)?;
+    Ok((db, copy))
+}
+
+/// Copies the sled directory into `sled/` in a new temporary directory,
+/// leaving out sled's own temporary files. The copy is removed when the
+/// returned directory is dropped.
+fn copy_sled(sled_dir: &Path) -> io::Result<tempfile::TempDir> {
     fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
         fs::create_dir_all(to)?;
         for entry in fs::read_dir(from)? {
@@ -1264,10 +1432,8 @@ fn open_copy(sled_dir: &Path) -> io::Result<(sled::Db, tempfile::TempDir)> {
     let copy = tempfile::Builder::new()
         .prefix("planledger-read-")
         .tempdir()?;
-    let target = copy.path().join(SLED_DIR);
-    copy_dir(sled_dir, &target)?;
-    let db = open_sled(&target).map_err(io::Error::other)?;
-    Ok((db, copy))
+    copy_dir(sled_dir, &copy.path().join(SLED_DIR))?;
+    Ok(copy)
 }
 
 /// What a failure to open sled means for a user: a full disk, an I/O
