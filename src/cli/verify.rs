@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use crate::integrity;
+use crate::query::audit::upgraded_from_words;
 use crate::store::Store;
 use crate::store::chain_check::Report;
 use crate::wire;
@@ -50,6 +51,9 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
     )?;
     if let Some((seq, hash)) = report.head {
         writeln!(out, "head        seq {seq}  {}", hex::encode(hash))?;
+    }
+    if let Some(from) = &report.upgraded_from {
+        writeln!(out, "upgraded    from {}", upgraded_from_words(from))?;
     }
     writeln!(
         out,

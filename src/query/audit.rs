@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use crate::event::{ClockNote, Event, EventKind, Micros, Record};
 use crate::id::{ActionId, PlanId};
 use crate::ledger::View;
-use crate::projection::State;
 use crate::projection::valid_from;
+use crate::projection::{State, UpgradedFrom};
 use crate::query::select::agency_matches;
 use crate::store::StoredEvent;
 use crate::time::{day_of, format_micros};
@@ -154,6 +154,20 @@ fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
     }
 }
 
+/// The ledger an upgraded ledger carries, in words, as `audit`, `show`
+/// and `verify` give it: "format-1 ledger 1111… at its head seq 26 665a…
+/// (27 events)".
+pub fn upgraded_from_words(from: &UpgradedFrom) -> String {
+    format!(
+        "format-{} ledger {} at its head seq {} {} ({} events)",
+        from.format_version,
+        hex::encode(from.ledger_id),
+        from.events.saturating_sub(1),
+        hex::encode(from.head_hash),
+        from.events
+    )
+}
+
 /// An event in words, without the who and when.
 pub fn change_in_words(event: &Event) -> String {
     match event {
@@ -172,10 +186,14 @@ pub fn change_in_words(event: &Event) -> String {
             from_head_hash,
             from_events,
         } => format!(
-            "created the ledger {} (format {format_version}) by upgrading format-{from_format_version} ledger {} at its head {} ({from_events} events)",
+            "created the ledger {} (format {format_version}) by upgrading {}",
             hex::encode(ledger_id),
-            hex::encode(from_ledger_id),
-            hex::encode(from_head_hash)
+            upgraded_from_words(&UpgradedFrom {
+                ledger_id: *from_ledger_id,
+                format_version: *from_format_version,
+                head_hash: *from_head_hash,
+                events: *from_events,
+            })
         ),
         Event::Redacted {
             event,
