@@ -548,6 +548,9 @@ pub struct Verify<'a> {
     pub clock_overridden_txs: &'a [u64],
     pub clock_held_txs: &'a [u64],
     pub snapshots_checked: u64,
+    /// Free texts erased by redactions, each checked against its
+    /// redaction.
+    pub redacted_texts: u64,
 }
 
 /// One thing `verify` found wrong.
@@ -583,6 +586,7 @@ impl<'a> Verify<'a> {
             clock_overridden_txs: &report.clock_overridden,
             clock_held_txs: &report.clock_held,
             snapshots_checked: report.snapshots,
+            redacted_texts: report.redacted_texts,
         }
     }
 }
