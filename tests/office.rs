@@ -23,6 +23,9 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::Value;
 
+#[path = "common/external.rs"]
+mod external;
+
 fn main() -> ExitCode {
     let args = Arguments::from_args();
     let trials = vec![
@@ -38,28 +41,14 @@ fn main() -> ExitCode {
     libtest_mimic::run(&args, trials).exit_code()
 }
 
+/// Runs `test` if LibreOffice is there (see `common/external.rs`).
 fn when_office_is_there(
     test: fn(&Path),
 ) -> impl FnOnce() -> Result<Completion, Failed> + Send + 'static {
-    move || {
-        let Some(office) = soffice() else {
-            let missing = "LibreOffice is needed to make and open spreadsheets as an office suite \
-                           does, and 'soffice' is not on the PATH: install it with \
-                           'apt-get install -y libreoffice-calc-nogui' (Debian), or point SOFFICE \
-                           at it";
-            return if in_ci() {
-                Err(format!("{missing} (CI installs it and requires this check)").into())
-            } else {
-                Ok(Completion::ignored_with(missing))
-            };
-        };
-        test(&office);
-        Ok(Completion::Completed)
-    }
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+    let missing = "LibreOffice is needed to make and open spreadsheets as an office suite does, \
+                   and 'soffice' is not on the PATH: install it with \
+                   'apt-get install -y libreoffice-calc-nogui' (Debian), or point SOFFICE at it";
+    external::when_there(soffice(), missing.to_string(), test)
 }
 
 fn soffice() -> Option<PathBuf> {
