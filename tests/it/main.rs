@@ -14,6 +14,7 @@ mod faults;
 mod hostile;
 mod import;
 mod model;
+mod redact;
 mod replay;
 mod report;
 mod rulebook;
