@@ -19,6 +19,7 @@ mod show;
 mod snapshot;
 mod summary;
 mod verify;
+mod verify_pack;
 mod when;
 
 use std::cell::RefCell;
@@ -137,8 +138,10 @@ pub enum Command {
     /// Check evidence files against the claims that cite them
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
-    /// Write the ledger out for other programs
+    /// Write the ledger out for other programs, or an evidence pack of one plan's history
     Export(export::Args),
+    /// Check an evidence pack written by 'export --format pack', without the ledger
+    VerifyPack(verify_pack::Args),
 }
 
 /// A failure, carrying what decides the exit code.
@@ -151,6 +154,11 @@ pub enum CliError {
     /// `verify` found problems; its report has already been written.
     #[error("the ledger failed verification")]
     Integrity,
+    /// A ledger that fails `verify` is not made into an evidence pack.
+    #[error(
+        "the ledger fails verification at seq {seq}: {what}; no pack was written (run 'planledger verify')"
+    )]
+    Unverified { seq: u64, what: String },
     #[error(transparent)]
     Import(#[from] RecordError),
     #[error(transparent)]
@@ -170,7 +178,7 @@ impl From<StoreError> for CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Integrity => 3,
+            CliError::Integrity | CliError::Unverified { .. } => 3,
             CliError::Ledger(e) | CliError::Import(RecordError::Ledger(e)) if e.is_damage() => 3,
             CliError::Ledger(_)
             | CliError::Import(_)
@@ -330,6 +338,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Demo(args) => return demo::run(context, args, out),
         Command::Verify(args) => return verify::run(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
+        Command::VerifyPack(args) => return verify_pack::run(args, out),
         _ => context.open()?,
     };
     match command {
@@ -352,7 +361,11 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Export(a) => export::run(&ledger, a, out),
         Command::Evidence(c) => evidence::run(&ledger, c, out),
         // Returned above.
-        Command::Init(_) | Command::Demo(_) | Command::Verify(_) | Command::Snapshot(_) => Ok(()),
+        Command::Init(_)
+        | Command::Demo(_)
+        | Command::Verify(_)
+        | Command::Snapshot(_)
+        | Command::VerifyPack(_) => Ok(()),
     }
 }
 
