@@ -17,6 +17,7 @@ use crate::date::FuzzyDate;
 use crate::event::{ClockNote, Event, Micros, Record, SourceRef};
 use crate::projection::State;
 use crate::rules::{self, Refusal};
+use crate::sealed::StoredText;
 use crate::snapshot;
 use crate::store::{
     DamageKind, FORMAT_VERSION, LockWait, PendingEvent, PendingTx, Store, StoreError, StoredEvent,
@@ -299,6 +300,17 @@ impl Ledger {
         commands: Vec<Stamped>,
     ) -> Result<Receipt, LedgerError> {
         let prepared = self.prepare(actor, commands)?;
+        let redacts = prepared
+            .records
+            .iter()
+            .any(|r| matches!(r.event, Event::Redacted { .. }));
+        // A redaction's rewrite leaves the snapshots out (they held the
+        // words): they are rebuilt where they were.
+        let snapshots = if redacts {
+            self.store.snapshot_seqs().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let written = self.store.append(
             self.state.head.map(|(seq, _)| seq),
             PendingTx {
@@ -319,7 +331,13 @@ impl Ledger {
                     .collect(),
             },
         )?;
-        self.fold_in(&written);
+        if redacts {
+            let before = self.state.head.map_or(0, |(seq, _)| seq);
+            self.refold(&snapshots)?;
+            self.snapshot_if_due(before);
+        } else {
+            self.fold_in(&written);
+        }
         Ok(Receipt {
             events: written,
             clock_held: prepared.clock_held,
@@ -361,6 +379,19 @@ impl Ledger {
                 event: command::draft(&scratch, &stamped.command)?,
             };
             rules::admissible(&scratch, seq, &record)?;
+            if let Event::Redacted {
+                event,
+                slots,
+                reason,
+            } = &record.event
+            {
+                let texts = self.words_of(*event, &records)?;
+                let erased: Vec<&str> = slots
+                    .iter()
+                    .filter_map(|&slot| texts.get(slot as usize).and_then(|t| t.as_deref()))
+                    .collect();
+                rules::redaction_reason(reason, &erased)?;
+            }
             subjects.push(scratch.subject_of(&record.event, |seq| {
                 self.store.subject_at(seq).ok().flatten()
             }));
@@ -377,6 +408,50 @@ impl Ledger {
         })
     }
 
+    /// The words of each text of the event at `seq` (`None` for one
+    /// erased), read from the store, or from `pending`, the records of the
+    /// transaction being prepared, for an event not yet stored.
+    fn words_of(&self, seq: u64, pending: &[Record]) -> Result<Vec<Option<String>>, LedgerError> {
+        if let Some(record) = seq
+            .checked_sub(self.next_seq())
+            .and_then(|i| pending.get(usize::try_from(i).ok()?))
+        {
+            return Ok(record
+                .event
+                .texts()
+                .into_iter()
+                .cloned()
+                .map(Some)
+                .collect());
+        }
+        Ok(self
+            .store
+            .stored_texts(seq)?
+            .into_iter()
+            .map(|text| match text {
+                StoredText::Words { words, .. } => Some(words),
+                StoredText::Erased { .. } => None,
+            })
+            .collect())
+    }
+
+    /// Folds the whole ledger again from its events, as a redaction
+    /// leaves it (its words gone from the texts the fold reads), saving a
+    /// snapshot at each of `snapshots` on the way.
+    fn refold(&mut self, snapshots: &[u64]) -> Result<(), LedgerError> {
+        let mut state = State::default();
+        for event in self.store.events() {
+            let event = event?;
+            state.apply(event.seq, event.hash, &event.record);
+            if snapshots.contains(&event.seq) {
+                // Derived data: if writing it fails, the next open folds.
+                let _ = snapshot::save(&self.store, &state);
+            }
+        }
+        self.state = state;
+        Ok(())
+    }
+
     fn next_tx(&self) -> u64 {
         self.state.last_tx.map_or(0, |tx| tx + 1)
     }
@@ -386,6 +461,12 @@ impl Ledger {
         for event in written {
             self.state.apply(event.seq, event.hash, &event.record);
         }
+        self.snapshot_if_due(before);
+    }
+
+    /// Saves a snapshot when the head has passed a multiple of
+    /// [`snapshot::SNAPSHOT_EVERY`] since `before`.
+    fn snapshot_if_due(&self, before: u64) {
         let after = self.state.head.map_or(0, |(seq, _)| seq);
         if after / snapshot::SNAPSHOT_EVERY > before / snapshot::SNAPSHOT_EVERY {
             // Derived data: if writing it fails, the next open folds instead.

@@ -39,6 +39,7 @@ use crate::id::{ClaimNo, RecId};
 use crate::pack;
 use crate::projection::{self, Change, State};
 use crate::query::audit::{self, clock_words};
+use crate::query::coverage;
 use crate::query::diff::{self, Span};
 use crate::query::summary::{self, Category};
 use crate::status::Status;
@@ -139,6 +140,8 @@ pub struct Plan<'a> {
     pub published: Option<String>,
     pub recommendations: Vec<Recommendation<'a>>,
     pub actions: Vec<Action<'a>>,
+    /// Over the actions shown.
+    pub coverage: Coverage,
 }
 
 impl<'a> Plan<'a> {
@@ -166,6 +169,7 @@ impl<'a> Plan<'a> {
                 .filter(|a| a.plan == plan.id)
                 .map(|a| Action::new(a, today))
                 .collect(),
+            coverage: Coverage::of(&coverage::of_plan(state, plan.id)),
         }
     }
 }
@@ -423,6 +427,42 @@ pub struct PlanSummary<'a> {
     pub title: &'a str,
     pub counts: Counts,
     pub agencies: Vec<AgencySummary<'a>>,
+    pub coverage: Coverage,
+}
+
+/// Which recommendations have no action, and which actions answer none
+/// (`query::coverage`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    pub recommendations: usize,
+    pub actions: usize,
+    pub recommendations_without_action: Vec<String>,
+    pub recommendations_only_withdrawn: Vec<String>,
+    pub actions_citing_none: Vec<String>,
+}
+
+impl Coverage {
+    pub fn of(coverage: &coverage::Coverage) -> Coverage {
+        Coverage {
+            recommendations: coverage.recommendations,
+            actions: coverage.actions,
+            recommendations_without_action: coverage
+                .without_action
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            recommendations_only_withdrawn: coverage
+                .only_withdrawn
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            actions_citing_none: coverage
+                .answering_none
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -467,6 +507,7 @@ impl<'a> Summary<'a> {
                             counts: Counts::of(&a.counts),
                         })
                         .collect(),
+                    coverage: Coverage::of(&p.coverage),
                 })
                 .collect(),
             awaiting_assurance: summary
@@ -550,6 +591,9 @@ pub struct Verify<'a> {
     pub clock_overridden_txs: &'a [u64],
     pub clock_held_txs: &'a [u64],
     pub snapshots_checked: u64,
+    /// Free texts erased by redactions, each checked against its
+    /// redaction.
+    pub redacted_texts: u64,
 }
 
 /// One thing `verify` found wrong.
@@ -585,6 +629,7 @@ impl<'a> Verify<'a> {
             clock_overridden_txs: &report.clock_overridden,
             clock_held_txs: &report.clock_held,
             snapshots_checked: report.snapshots,
+            redacted_texts: report.redacted_texts,
         }
     }
 }

@@ -15,6 +15,7 @@ mod import;
 mod init;
 mod plan;
 mod record;
+mod redact;
 mod show;
 mod snapshot;
 mod summary;
@@ -121,6 +122,8 @@ pub enum Command {
     Withdraw(record::WithdrawArgs),
     /// Change an action's target, with a reason
     Retarget(record::RetargetArgs),
+    /// Erase the words of an event's texts (personal data written in error); the event and its proof stay
+    Redact(redact::Args),
     /// Show the plan as it stands
     Show(show::Args),
     /// Count actions by status, overdue, awaiting assurance and the Commissioner's categories
@@ -353,6 +356,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Challenge(a) => record::decide(&mut ledger, context, a, false, out),
         Command::Withdraw(a) => record::withdraw(&mut ledger, context, a, out),
         Command::Retarget(a) => record::retarget(&mut ledger, context, a, out),
+        Command::Redact(a) => redact::run(&mut ledger, context, a, out),
         Command::Show(a) => show::run(&ledger, a, out),
         Command::Summary(a) => summary::run(&ledger, a, out),
         Command::History(a) => history::run_history(&ledger, a, out),

@@ -64,6 +64,13 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
             report.snapshots
         )?;
     }
+    if report.redacted_texts > 0 {
+        writeln!(
+            out,
+            "redacted    {} text(s) erased by redactions, each checked against the redaction that erased it",
+            report.redacted_texts
+        )?;
+    }
     if !report.clock_overridden.is_empty() {
         writeln!(
             out,

@@ -308,8 +308,13 @@ fn the_two_plan_chain_obeys_the_rules() {
 
 /// The golden selective pack: plan P1 of the two-plan chain, as of its last
 /// event. `tools/verify_export.py` checks it in CI, written from
-/// `ledger/FORMAT.md` alone. A failure means the pack layout or the format
-/// changed; regenerate with `PLANLEDGER_BLESS=1` only if that was meant.
+/// `ledger/FORMAT.md` alone. A failure means the pack layout, the format or
+/// the projection's shape (`show --json`'s) changed. The last is a new pack
+/// version too: a pack made before it would fail step 5 of a later check
+/// (regression: `show --json` gained `coverage` while packs were being
+/// written, before any was handed over). Regenerate with
+/// `PLANLEDGER_BLESS=1` only if the change was meant, and say in
+/// `ledger/FORMAT.md` §7 what older packs hold.
 #[test]
 fn golden_pack_matches() {
     let produced = pack_of(&two_plans(), Scope::Plan(P1), None);
@@ -320,7 +325,7 @@ fn golden_pack_matches() {
     let committed = std::fs::read(path).expect("ledger/golden/pack.jsonl exists");
     assert!(
         committed == produced,
-        "the golden pack changed:\n{}",
+        "the golden pack changed (a changed projection shape is a new pack version):\n{}",
         String::from_utf8_lossy(&produced)
     );
     let report = verify(&committed).expect("the golden pack verifies");

@@ -15,6 +15,7 @@ mod hostile;
 mod import;
 mod model;
 mod pack;
+mod redact;
 mod replay;
 mod report;
 mod rulebook;

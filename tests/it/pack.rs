@@ -11,14 +11,11 @@ use serde_json::Value;
 use planledger::chain::Subject;
 use planledger::command::Command;
 use planledger::date::{FuzzyDate, Target};
-use planledger::event::{ClockNote, Event};
 use planledger::id::{ActionId, PlanId};
-use planledger::ledger::Ledger;
 use planledger::pack::{self, PackFault, Request, Required, Scope};
-use planledger::sealed::StoredText;
-use planledger::store::{PendingEvent, PendingTx, StoredEvent};
+use planledger::store::StoredEvent;
 
-use crate::support::{Held, Run, TempLedger, note, planledger, record, run, tamper_trees};
+use crate::support::{Run, TempLedger, note, planledger, record, run, tamper_trees};
 
 const PLAN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -495,8 +492,21 @@ fn small_ledger() -> (TempLedger, Vec<StoredEvent>) {
             evidence: vec![],
         }],
     );
-    redact(&tmp, ledger, 5, 0, "a name");
-    let mut ledger = tmp.open();
+    clock.advance_secs(60);
+    ledger
+        .transact(
+            "Data Protection Officer",
+            "redact 5",
+            vec![
+                Command::Redact {
+                    event: 5,
+                    slots: vec![0],
+                    reason: "a name".into(),
+                }
+                .into(),
+            ],
+        )
+        .expect("the redaction is recorded");
     record(&mut ledger, &clock, vec![note(2, "Bob's audit begun")]);
     let events = ledger.events().expect("the events read back");
     assert_eq!(events.len(), 10);
@@ -504,55 +514,6 @@ fn small_ledger() -> (TempLedger, Vec<StoredEvent>) {
     let report = tmp.verify();
     assert!(report.ok(), "{:?}", report.problems);
     (tmp, events)
-}
-
-/// Erases text `slot` of event `target` as `planledger redact` does: a
-/// `Redacted` event appended through the store, and the stored text
-/// replaced by the mark of its erasure in the `texts` tree. (Written here
-/// at the store's level until the `redact` command lands.)
-fn redact(tmp: &TempLedger, ledger: Held<Ledger>, target: u64, slot: u32, reason: &str) {
-    tmp.clock.advance_secs(60);
-    let head = ledger.state().head.map(|(seq, _)| seq);
-    let subject = ledger
-        .store()
-        .subject_at(target)
-        .expect("the store reads")
-        .expect("the event exists");
-    let written = ledger
-        .store()
-        .append(
-            head,
-            PendingTx {
-                actor: "Data Protection Officer".into(),
-                recorded_at: ledger.now(),
-                clock: ClockNote::Overridden,
-                summary: format!("redact {target}"),
-                events: vec![PendingEvent {
-                    subject,
-                    effective: None,
-                    source: None,
-                    event: Event::Redacted {
-                        event: target,
-                        slots: vec![slot],
-                        reason: reason.into(),
-                    },
-                }],
-            },
-        )
-        .expect("the redaction is appended");
-    let by = written[0].seq;
-    drop(ledger);
-    tamper_trees(&tmp.dir(), |trees| {
-        let stored = trees.texts.get(target.to_be_bytes()).expect("sled reads");
-        let mut texts =
-            planledger::codec::decode_texts(stored.as_deref()).expect("the texts decode");
-        texts[slot as usize] = StoredText::Erased { by };
-        let bytes = planledger::codec::encode(&texts).expect("the texts encode");
-        trees
-            .texts
-            .insert(target.to_be_bytes(), bytes)
-            .expect("sled writes");
-    });
 }
 
 fn small_pack(events: &[StoredEvent], scope: Scope) -> Vec<u8> {
