@@ -21,6 +21,13 @@ pub struct Args {
     json: bool,
 }
 
+impl Args {
+    /// Checks `file`, printing text.
+    pub fn for_file(file: PathBuf) -> Args {
+        Args { file, json: false }
+    }
+}
+
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let bytes = std::fs::read(&args.file)
         .map_err(|e| CliError::Input(format!("cannot read {}: {e}", args.file.display())))?;
