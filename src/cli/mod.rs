@@ -13,6 +13,7 @@ mod export;
 mod history;
 mod import;
 mod init;
+mod key;
 mod plan;
 mod record;
 mod show;
@@ -139,6 +140,9 @@ pub enum Command {
     Evidence(evidence::EvidenceCommand),
     /// Write the ledger out for other programs
     Export(export::Args),
+    /// Make and inspect the ed25519 keys that sign changes
+    #[command(subcommand)]
+    Key(key::KeyCommand),
 }
 
 /// A failure, carrying what decides the exit code.
@@ -159,6 +163,8 @@ pub enum CliError {
     Hidden(#[from] HiddenCharacter),
     #[error(transparent)]
     Io(#[from] io::Error),
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
 }
 
 impl From<StoreError> for CliError {
@@ -177,7 +183,8 @@ impl CliError {
             | CliError::Input(_)
             | CliError::Evidence(_)
             | CliError::Hidden(_)
-            | CliError::Io(_) => 1,
+            | CliError::Io(_)
+            | CliError::Key(_) => 1,
         }
     }
 }
@@ -330,6 +337,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Demo(args) => return demo::run(context, args, out),
         Command::Verify(args) => return verify::run(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
+        Command::Key(command) => return key::run(command, out),
         _ => context.open()?,
     };
     match command {
@@ -352,7 +360,11 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Export(a) => export::run(&ledger, a, out),
         Command::Evidence(c) => evidence::run(&ledger, c, out),
         // Returned above.
-        Command::Init(_) | Command::Demo(_) | Command::Verify(_) | Command::Snapshot(_) => Ok(()),
+        Command::Init(_)
+        | Command::Demo(_)
+        | Command::Verify(_)
+        | Command::Snapshot(_)
+        | Command::Key(_) => Ok(()),
     }
 }
 
