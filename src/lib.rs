@@ -27,4 +27,5 @@ pub mod status;
 pub mod store;
 pub mod text;
 pub mod time;
+pub mod upgrade;
 pub mod wire;

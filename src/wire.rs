@@ -37,6 +37,7 @@ use crate::event::{EventKind, Hash, Micros};
 use crate::id::{ClaimNo, RecId};
 use crate::projection::{self, Change, State};
 use crate::query::audit::{self, clock_words};
+use crate::query::coverage;
 use crate::query::diff::{self, Span};
 use crate::query::summary::{self, Category};
 use crate::status::Status;
@@ -137,6 +138,8 @@ pub struct Plan<'a> {
     pub published: Option<String>,
     pub recommendations: Vec<Recommendation<'a>>,
     pub actions: Vec<Action<'a>>,
+    /// Over the actions shown.
+    pub coverage: Coverage,
 }
 
 impl<'a> Plan<'a> {
@@ -164,6 +167,7 @@ impl<'a> Plan<'a> {
                 .filter(|a| a.plan == plan.id)
                 .map(|a| Action::new(a, today))
                 .collect(),
+            coverage: Coverage::of(&coverage::of_plan(state, plan.id)),
         }
     }
 }
@@ -421,6 +425,42 @@ pub struct PlanSummary<'a> {
     pub title: &'a str,
     pub counts: Counts,
     pub agencies: Vec<AgencySummary<'a>>,
+    pub coverage: Coverage,
+}
+
+/// Which recommendations have no action, and which actions answer none
+/// (`query::coverage`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    pub recommendations: usize,
+    pub actions: usize,
+    pub recommendations_without_action: Vec<String>,
+    pub recommendations_only_withdrawn: Vec<String>,
+    pub actions_citing_none: Vec<String>,
+}
+
+impl Coverage {
+    pub fn of(coverage: &coverage::Coverage) -> Coverage {
+        Coverage {
+            recommendations: coverage.recommendations,
+            actions: coverage.actions,
+            recommendations_without_action: coverage
+                .without_action
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            recommendations_only_withdrawn: coverage
+                .only_withdrawn
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            actions_citing_none: coverage
+                .answering_none
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -465,6 +505,7 @@ impl<'a> Summary<'a> {
                             counts: Counts::of(&a.counts),
                         })
                         .collect(),
+                    coverage: Coverage::of(&p.coverage),
                 })
                 .collect(),
             awaiting_assurance: summary
@@ -548,6 +589,35 @@ pub struct Verify<'a> {
     pub clock_overridden_txs: &'a [u64],
     pub clock_held_txs: &'a [u64],
     pub snapshots_checked: u64,
+    /// Free texts erased by redactions, each checked against its
+    /// redaction.
+    pub redacted_texts: u64,
+    pub upgraded_from: Option<UpgradedFrom>,
+}
+
+/// The earlier-format ledger an upgraded ledger carries, as its genesis
+/// names it.
+#[derive(Clone, Debug, Serialize)]
+pub struct UpgradedFrom {
+    pub ledger_id: String,
+    pub format_version: u32,
+    /// Its head when it was carried: its last event.
+    pub head: Head,
+    pub events: u64,
+}
+
+impl UpgradedFrom {
+    fn of(from: &projection::UpgradedFrom) -> UpgradedFrom {
+        UpgradedFrom {
+            ledger_id: hex::encode(from.ledger_id),
+            format_version: from.format_version,
+            head: Head {
+                seq: from.events.saturating_sub(1),
+                hash: hex::encode(from.head_hash),
+            },
+            events: from.events,
+        }
+    }
 }
 
 /// One thing `verify` found wrong.
@@ -583,6 +653,8 @@ impl<'a> Verify<'a> {
             clock_overridden_txs: &report.clock_overridden,
             clock_held_txs: &report.clock_held,
             snapshots_checked: report.snapshots,
+            redacted_texts: report.redacted_texts,
+            upgraded_from: report.upgraded_from.as_ref().map(UpgradedFrom::of),
         }
     }
 }

@@ -6,14 +6,13 @@
 //! same key, not merely a file both can parse. Keys of other algorithms
 //! that the tools make are refused by name.
 //!
-//! This is a test target of its own, without libtest's harness
-//! (`harness = false` in `Cargo.toml`), for the reason `tests/browser.rs`
-//! gives: where a tool is missing its tests are reported as *ignored*, with
-//! the reason, rather than passing without having run; in CI (`CI` set) a
-//! missing tool is a failure, since `.ci/run` installs both (Debian's
-//! `openssl` and `openssh-client`). The tools are `$OPENSSL` and
-//! `$SSH_KEYGEN`, or `openssl` and `ssh-keygen` on the `PATH`. Nothing
-//! here installs anything.
+//! A test target of its own without libtest's harness, like `browser`, by
+//! the shared rule of `common/external.rs`: where a tool is missing its
+//! tests are reported as *ignored* with the reason, rather than passing
+//! without having run; in CI (`CI` set) that is a failure, since `.ci/run`
+//! installs both (Debian's `openssl` and `openssh-client`). The tools are
+//! `$OPENSSL` and `$SSH_KEYGEN`, or `openssl` and `ssh-keygen` on the
+//! `PATH`. Nothing here installs anything.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -24,6 +23,9 @@ use ed25519_dalek::{Signature, Signer};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use planledger::keys::{self, Algorithm, Format, KeyError, SigningKeyFile};
 use zeroize::Zeroizing;
+
+#[path = "common/external.rs"]
+mod external;
 
 const PASSPHRASE_VAR: &str = "PLANLEDGER_KEY_PASSPHRASE";
 
@@ -92,28 +94,18 @@ fn main() -> ExitCode {
     libtest_mimic::run(&args, trials).exit_code()
 }
 
-/// Runs `test` with the tool's path if the tool is there; otherwise the
-/// trial is ignored with the reason, or, in CI, fails.
+/// Runs `test` with the tool's path if the tool is there (see
+/// `common/external.rs`).
 fn when_there(
     tool: &'static Tool,
     test: fn(&Path),
 ) -> impl FnOnce() -> Result<Completion, Failed> + Send + 'static {
-    move || {
-        if let Some(path) = find(tool) {
-            test(&path);
-            return Ok(Completion::Completed);
-        }
-        let missing = format!(
-            "{} is needed to check key interoperability, and it is not on the PATH: install it \
-             with 'apt-get install -y {}' (Debian), or point {} at it",
-            tool.command, tool.package, tool.variable
-        );
-        if in_ci() {
-            Err(format!("{missing} (CI installs it and requires this check)").into())
-        } else {
-            Ok(Completion::ignored_with(missing))
-        }
-    }
+    let missing = format!(
+        "{} is needed to check key interoperability, and it is not on the PATH: install it \
+         with 'apt-get install -y {}' (Debian), or point {} at it",
+        tool.command, tool.package, tool.variable
+    );
+    external::when_there(find(tool), missing, test)
 }
 
 /// The tool: `$VARIABLE` if set, otherwise the first on the `PATH`.
@@ -121,16 +113,9 @@ fn find(tool: &Tool) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(tool.variable) {
         return Some(PathBuf::from(path));
     }
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
+    std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(tool.command))
         .find(|path| path.is_file())
-}
-
-/// True when the `CI` variable says this is a CI run (set, not empty, and
-/// not `false` or `0`).
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
 }
 
 /// Runs a tool in `dir` with no passphrase in its environment but what
