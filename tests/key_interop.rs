@@ -165,6 +165,35 @@ fn pem(key: &ed25519_dalek::VerifyingKey) -> String {
     keys::public_pem(key).expect("a public key encodes")
 }
 
+/// `openssl genpkey -algorithm ed25519 -out FILE` in `dir`.
+fn genpkey_ed25519(openssl: &Path, dir: &Path, file: &str) {
+    ok(
+        openssl,
+        dir,
+        &["genpkey", "-algorithm", "ed25519", "-out", file],
+        &[],
+    );
+}
+
+/// `openssl pkey -in PRIVATE -pubout -out PUBLIC` in `dir`.
+fn public_of(openssl: &Path, dir: &Path, private: &str, public: &str) {
+    ok(
+        openssl,
+        dir,
+        &["pkey", "-in", private, "-pubout", "-out", public],
+        &[],
+    );
+}
+
+/// Asserts that a read was refused as a key of `expected`'s algorithm.
+fn assert_refused_as<T>(result: Result<T, KeyError>, expected: &Algorithm) {
+    match result {
+        Err(KeyError::NotEd25519 { algorithm, .. }) => assert_eq!(&algorithm, expected),
+        Err(e) => panic!("{expected}: {e}"),
+        Ok(_) => panic!("{expected} was read as an ed25519 key"),
+    }
+}
+
 fn openssl_reads_the_keys_key_new_writes_as_the_same_key(openssl: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -232,12 +261,7 @@ fn openssl_reads_an_encrypted_key_key_new_writes_with_its_passphrase_only(openss
 fn a_key_made_by_openssl_genpkey_is_read_as_the_same_key(openssl: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        openssl,
-        d,
-        &["genpkey", "-algorithm", "ed25519", "-out", "o.pem"],
-        &[],
-    );
+    genpkey_ed25519(openssl, d, "o.pem");
     fs::set_permissions(d.join("o.pem"), fs::Permissions::from_mode(0o600)).unwrap();
     let theirs = ok(openssl, d, &["pkey", "-in", "o.pem", "-pubout"], &[]);
     let read = read_private(&d.join("o.pem"), "").unwrap();
@@ -256,12 +280,7 @@ fn a_key_made_by_openssl_genpkey_is_read_as_the_same_key(openssl: &Path) {
         read_private(&d.join("o.der"), "").unwrap().key.to_bytes(),
         read.key.to_bytes()
     );
-    ok(
-        openssl,
-        d,
-        &["pkey", "-in", "o.pem", "-pubout", "-out", "o.pub.pem"],
-        &[],
-    );
+    public_of(openssl, d, "o.pem", "o.pub.pem");
     ok(
         openssl,
         d,
@@ -289,12 +308,7 @@ fn an_encrypted_key_made_by_openssl_is_read_with_its_passphrase_only(openssl: &P
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let env = [("PW", "tr0ub4dor&3")];
-    ok(
-        openssl,
-        d,
-        &["genpkey", "-algorithm", "ed25519", "-out", "o.pem"],
-        &[],
-    );
+    genpkey_ed25519(openssl, d, "o.pem");
     // OpenSSL's own default (PBKDF2-HMAC-SHA256) and scrypt.
     ok(
         openssl,
@@ -392,18 +406,8 @@ fn signatures_made_here_verify_in_openssl_and_the_reverse(openssl: &Path) {
     );
 
     // openssl's, verified here.
-    ok(
-        openssl,
-        d,
-        &["genpkey", "-algorithm", "ed25519", "-out", "o.pem"],
-        &[],
-    );
-    ok(
-        openssl,
-        d,
-        &["pkey", "-in", "o.pem", "-pubout", "-out", "o.pub.pem"],
-        &[],
-    );
+    genpkey_ed25519(openssl, d, "o.pem");
+    public_of(openssl, d, "o.pem", "o.pub.pem");
     ok(
         openssl,
         d,
@@ -469,61 +473,24 @@ fn keys_of_other_algorithms_made_by_openssl_are_refused_by_name(openssl: &Path) 
         args.extend_from_slice(genpkey);
         args.extend_from_slice(&["-out", &private]);
         ok(openssl, d, &args, &[]);
+        public_of(openssl, d, &private, &public);
+        fs::set_permissions(d.join(&private), fs::Permissions::from_mode(0o600)).unwrap();
+        assert_refused_as(read_private(&d.join(&private), ""), &expected);
+        assert_refused_as(keys::read_public(&d.join(&public)), &expected);
+    }
+    // The traditional (pre-PKCS#8) forms say what they are by their label.
+    for (file, traditional, expected) in [
+        ("rsa.pem", "rsa-pkcs1.pem", Algorithm::Rsa),
+        ("ec.pem", "ec-sec1.pem", Algorithm::Ec { curve: None }),
+    ] {
         ok(
             openssl,
             d,
-            &["pkey", "-in", &private, "-pubout", "-out", &public],
+            &["pkey", "-in", file, "-traditional", "-out", traditional],
             &[],
         );
-        fs::set_permissions(d.join(&private), fs::Permissions::from_mode(0o600)).unwrap();
-        match read_private(&d.join(&private), "") {
-            Err(KeyError::NotEd25519 { algorithm, .. }) => assert_eq!(algorithm, expected),
-            Err(e) => panic!("{name}: {e}"),
-            Ok(_) => panic!("{name}: read as an ed25519 key"),
-        }
-        match keys::read_public(&d.join(&public)) {
-            Err(KeyError::NotEd25519 { algorithm, .. }) => assert_eq!(algorithm, expected),
-            Err(e) => panic!("{name}: {e}"),
-            Ok(_) => panic!("{name}: read as an ed25519 key"),
-        }
-    }
-    // The traditional (pre-PKCS#8) forms say what they are by their label.
-    ok(
-        openssl,
-        d,
-        &[
-            "pkey",
-            "-in",
-            "rsa.pem",
-            "-traditional",
-            "-out",
-            "rsa-pkcs1.pem",
-        ],
-        &[],
-    );
-    ok(
-        openssl,
-        d,
-        &[
-            "pkey",
-            "-in",
-            "ec.pem",
-            "-traditional",
-            "-out",
-            "ec-sec1.pem",
-        ],
-        &[],
-    );
-    for (file, expected) in [
-        ("rsa-pkcs1.pem", Algorithm::Rsa),
-        ("ec-sec1.pem", Algorithm::Ec { curve: None }),
-    ] {
-        fs::set_permissions(d.join(file), fs::Permissions::from_mode(0o600)).unwrap();
-        match read_private(&d.join(file), "") {
-            Err(KeyError::NotEd25519 { algorithm, .. }) => assert_eq!(algorithm, expected),
-            Err(e) => panic!("{file}: {e}"),
-            Ok(_) => panic!("{file}: read as an ed25519 key"),
-        }
+        fs::set_permissions(d.join(traditional), fs::Permissions::from_mode(0o600)).unwrap();
+        assert_refused_as(read_private(&d.join(traditional), ""), &expected);
     }
 }
 
@@ -591,14 +558,6 @@ fn an_ecdsa_key_made_by_ssh_keygen_is_refused_by_name(ssh_keygen: &Path) {
     let expected = Algorithm::Ec {
         curve: Some("P-256".into()),
     };
-    for result in [
-        read_private(&d.join("ecdsa"), "").map(|_| ()),
-        keys::read_public(&d.join("ecdsa.pub")).map(|_| ()),
-    ] {
-        match result {
-            Err(KeyError::NotEd25519 { algorithm, .. }) => assert_eq!(algorithm, expected),
-            Err(e) => panic!("{e}"),
-            Ok(()) => panic!("an ECDSA key was read as ed25519"),
-        }
-    }
+    assert_refused_as(read_private(&d.join("ecdsa"), ""), &expected);
+    assert_refused_as(keys::read_public(&d.join("ecdsa.pub")), &expected);
 }
