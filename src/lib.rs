@@ -18,6 +18,7 @@ pub mod import;
 pub mod integrity;
 pub mod keys;
 pub mod ledger;
+pub mod pack;
 pub mod projection;
 pub mod query;
 pub mod rules;
