@@ -481,7 +481,7 @@ def envelope(seq: int, rec: dict, prev: dict | None, version: int) -> list[str]:
     if rec["actor"] == "":
         out.append("actor is empty")
     if prev is None:
-        if rec["clock"]["kind"] == "held_at_head":
+        if seq == 0 and rec["clock"]["kind"] == "held_at_head":
             out.append("clock is held_at_head, but there is no previous event")
         return out
     if rec["recorded_at"] < prev["recorded_at"]:
@@ -810,7 +810,8 @@ class Pack:
     # -- step 1: parse, canonical form, header ----------------------------------------
 
     def step1(self):
-        fail = lambda where, msg: (_ for _ in ()).throw(PackFail(1, where, msg))
+        def fail(where, msg):
+            raise PackFail(1, where, msg)
         try:
             self.data.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -986,7 +987,6 @@ class Pack:
         if prev_seq is None or prev_seq == seq - 1:
             return envelope(seq, rec, None if prev_seq is None else self.decoded[prev_seq].rec, 2)
         out = envelope(seq, rec, None, 2)
-        out = [m for m in out if not m.startswith("clock is held_at_head")]  # needs the event just before
         prev = self.decoded[prev_seq].rec
         if rec["recorded_at"] < prev["recorded_at"]:
             out.append(f"recorded_at {rec['recorded_at']} is before event {prev_seq}'s {prev['recorded_at']}")
