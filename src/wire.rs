@@ -37,6 +37,7 @@ use crate::event::{EventKind, Hash, Micros};
 use crate::id::{ClaimNo, RecId};
 use crate::projection::{self, Change, State};
 use crate::query::audit::{self, clock_words};
+use crate::query::coverage;
 use crate::query::diff::{self, Span};
 use crate::query::summary::{self, Category};
 use crate::status::Status;
@@ -137,6 +138,8 @@ pub struct Plan<'a> {
     pub published: Option<String>,
     pub recommendations: Vec<Recommendation<'a>>,
     pub actions: Vec<Action<'a>>,
+    /// Over the actions shown.
+    pub coverage: Coverage,
 }
 
 impl<'a> Plan<'a> {
@@ -164,6 +167,7 @@ impl<'a> Plan<'a> {
                 .filter(|a| a.plan == plan.id)
                 .map(|a| Action::new(a, today))
                 .collect(),
+            coverage: Coverage::of(&coverage::of_plan(state, plan.id)),
         }
     }
 }
@@ -421,6 +425,42 @@ pub struct PlanSummary<'a> {
     pub title: &'a str,
     pub counts: Counts,
     pub agencies: Vec<AgencySummary<'a>>,
+    pub coverage: Coverage,
+}
+
+/// Which recommendations have no action, and which actions answer none
+/// (`query::coverage`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    pub recommendations: usize,
+    pub actions: usize,
+    pub recommendations_without_action: Vec<String>,
+    pub recommendations_only_withdrawn: Vec<String>,
+    pub actions_citing_none: Vec<String>,
+}
+
+impl Coverage {
+    pub fn of(coverage: &coverage::Coverage) -> Coverage {
+        Coverage {
+            recommendations: coverage.recommendations,
+            actions: coverage.actions,
+            recommendations_without_action: coverage
+                .without_action
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            recommendations_only_withdrawn: coverage
+                .only_withdrawn
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            actions_citing_none: coverage
+                .answering_none
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -465,6 +505,7 @@ impl<'a> Summary<'a> {
                             counts: Counts::of(&a.counts),
                         })
                         .collect(),
+                    coverage: Coverage::of(&p.coverage),
                 })
                 .collect(),
             awaiting_assurance: summary

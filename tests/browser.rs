@@ -23,6 +23,9 @@ use planledger::export;
 // hostile text) and renderer. This target has no libtest harness, so the
 // `#[test]` functions of that file are not compiled here, and what only
 // they use is unused here.
+#[path = "common/external.rs"]
+mod external;
+
 #[path = "it/report.rs"]
 #[allow(dead_code, unused_imports)]
 mod report;
@@ -36,35 +39,18 @@ fn main() -> ExitCode {
     libtest_mimic::run(&args, trials).exit_code()
 }
 
-/// Runs `test` if Chromium is there; otherwise the trial is ignored with
-/// the reason, or, in CI, fails.
+/// Runs `test` if Chromium is there (see `common/external.rs`).
 fn when_chromium_is_there(
     test: fn(&Path),
 ) -> impl FnOnce() -> Result<Completion, Failed> + Send + 'static {
-    move || {
-        let browser = chromium();
-        if browser.exists() {
-            test(&browser);
-            return Ok(Completion::Completed);
-        }
-        let missing = format!(
-            "headless Chromium is needed to render the HTML report, and {} does not exist: \
-             install it with 'apt-get install -y chromium' (Debian), or point CHROMIUM at \
-             a Chromium binary",
-            browser.display()
-        );
-        if in_ci() {
-            Err(format!("{missing} (CI installs it and requires this check)").into())
-        } else {
-            Ok(Completion::ignored_with(missing))
-        }
-    }
-}
-
-/// True when the `CI` variable says this is a CI run (set, not empty, and
-/// not `false` or `0`).
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+    let browser = chromium();
+    let missing = format!(
+        "headless Chromium is needed to render the HTML report, and {} does not exist: \
+         install it with 'apt-get install -y chromium' (Debian), or point CHROMIUM at \
+         a Chromium binary",
+        browser.display()
+    );
+    external::when_there(browser.exists().then_some(browser), missing, test)
 }
 
 /// The browser the rendering test uses: `$CHROMIUM` or Debian's path.

@@ -10,6 +10,7 @@ use crate::command::resolve_plan;
 use crate::ledger::{Ledger, LedgerError};
 use crate::projection::{Action, State};
 use crate::query::audit::clip;
+use crate::query::coverage;
 use crate::query::report::ActionRow;
 use crate::query::select::Select;
 use crate::text::visible;
@@ -65,17 +66,21 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         agency: args.agency.clone(),
         overdue_on: args.overdue.then_some(today),
     };
+    // Coverage is of the whole plan: a view of some agencies' actions would
+    // list every recommendation the others answer as having no action.
+    let whole_plans = select.agency.is_none() && select.overdue_on.is_none();
     let state = select.apply(state);
     if args.json {
         wire::write(&wire::Show::new(&state, today), out)?;
         return Ok(());
     }
-    write_table(&state, today, out)
+    write_table(&state, today, whole_plans, out)
 }
 
 fn write_table(
     state: &State,
     today: chrono::NaiveDate,
+    with_coverage: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     if state.plans.is_empty() {
@@ -150,6 +155,11 @@ fn write_table(
             ]);
         }
         writeln!(out, "{table}")?;
+        if with_coverage {
+            for sentence in coverage::sentences(&coverage::of_plan(state, plan.id)) {
+                writeln!(out, "    {sentence}")?;
+            }
+        }
         writeln!(out)?;
     }
     Ok(())

@@ -8,6 +8,7 @@ use std::io::Write;
 
 use crate::ledger::Ledger;
 use crate::query::audit::{Filter, clip, trail};
+use crate::query::coverage;
 use crate::query::report::{AWAITING_COLUMNS, Label, category_rows, count_columns, counts_rows};
 use crate::query::summary::{Summary, summarize};
 use crate::text::visible;
@@ -90,6 +91,15 @@ fn write_tables(summary: &Summary, out: &mut dyn Write) -> Result<(), CliError> 
         table.add_row(cells);
     }
     writeln!(out, "{table}")?;
+    writeln!(out)?;
+
+    writeln!(out, "Coverage of each review's recommendations")?;
+    for plan in &summary.plans {
+        writeln!(out, "{}:", plan.plan)?;
+        for sentence in coverage::sentences(&plan.coverage) {
+            writeln!(out, "  {sentence}")?;
+        }
+    }
     writeln!(out)?;
 
     if summary.awaiting.is_empty() {

@@ -34,6 +34,7 @@ use crate::export::ReportInput;
 use crate::id::ActionId;
 use crate::projection::{Action, State};
 use crate::query::audit::{Entry, backdated_by, clip};
+use crate::query::coverage;
 use crate::query::report::{
     AWAITING_COLUMNS, ActionRow, Backdated, Label, category_rows, count_columns, counts_rows,
 };
@@ -290,7 +291,17 @@ fn summary_section(summary: &Summary, page: &mut String) {
         }
         page.push_str("</tr>\n");
     }
-    page.push_str("</tbody>\n</table>\n</section>\n");
+    page.push_str("</tbody>\n</table>\n");
+    page.push_str("<h3>Coverage of each review's recommendations</h3>\n<ul class=\"coverage\">\n");
+    for plan in &summary.plans {
+        let _ = writeln!(
+            page,
+            "<li><strong>{}</strong> {}</li>",
+            plan.plan,
+            esc(&coverage::sentences(&plan.coverage).join(" "))
+        );
+    }
+    page.push_str("</ul>\n</section>\n");
 }
 
 fn status_legend(page: &mut String) {

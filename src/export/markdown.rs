@@ -14,6 +14,7 @@ use std::io::{self, Write};
 
 use crate::export::ReportInput;
 use crate::query::audit::Entry;
+use crate::query::coverage;
 use crate::query::report::{
     AWAITING_COLUMNS, ActionRow, Label, category_rows, count_columns, counts_rows,
 };
@@ -72,6 +73,18 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         ];
         cells.extend(row.per_plan.iter().map(usize::to_string));
         table_row(out, &cells)?;
+    }
+    writeln!(out)?;
+
+    writeln!(out, "### Coverage of each review's recommendations")?;
+    writeln!(out)?;
+    for plan in &summary.plans {
+        writeln!(
+            out,
+            "- **{}** {}",
+            plan.plan,
+            inline(&coverage::sentences(&plan.coverage).join(" "))
+        )?;
     }
     writeln!(out)?;
 

@@ -718,6 +718,15 @@ fn checks(action: &ParsedAction, plan: &preamble::Preamble) -> Vec<String> {
                     super::layout::clip_list(&all, ", ", 20)
                 ));
             }
+            if let Some(date) = target.date
+                && is_first_of_month_cell(&target.text)
+            {
+                out.push(format!(
+                    "The target {date} is the first of a month, as a spreadsheet stores a month typed as '{}': if the whole month was meant, retarget it to {}.",
+                    date.first_day().format("%B %Y"),
+                    date.first_day().format("%Y-%m")
+                ));
+            }
             if target.date.is_none() && names_season(&target.text) {
                 out.push(format!(
                     "The target '{}' names a season, which is not read as a date.",
@@ -753,6 +762,21 @@ fn checks(action: &ParsedAction, plan: &preamble::Preamble) -> Vec<String> {
         }
     }
     out
+}
+
+/// True for a target that reads exactly like a spreadsheet's date cell on
+/// the first of a month ("2020-03-01"): Excel and Calc turn a typed
+/// "March 2020" into that date, and only the cell's number format, which
+/// the reader does not see, tells the two apart.
+fn is_first_of_month_cell(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && text.ends_with("-01")
+        && bytes[4] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| matches!(i, 4 | 7) || b.is_ascii_digit())
 }
 
 /// True if the whole period of `date` ends before `published` begins.
@@ -932,6 +956,22 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn a_first_of_month_date_cell_is_told_from_other_dates() {
+        for cell in ["2020-03-01", "2019-12-01"] {
+            assert!(is_first_of_month_cell(cell), "{cell}");
+        }
+        for text in [
+            "2020-03-02",
+            "March 2020",
+            "01/03/2020",
+            "2020-03",
+            "x2020-03-01",
+        ] {
+            assert!(!is_first_of_month_cell(text), "{text}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! plan at a glance, and the rows people read in every report.
 
 pub mod audit;
+pub mod coverage;
 pub mod diff;
 pub mod evidence;
 pub mod report;

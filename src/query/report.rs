@@ -250,6 +250,7 @@ mod tests {
                         agency: "Police".into(),
                         counts: counts.clone(),
                     }],
+                    coverage: Default::default(),
                 })
                 .collect(),
             awaiting: Vec::new(),

@@ -37,6 +37,7 @@ use chrono::NaiveDate;
 use crate::id::{ActionId, ClaimNo, PlanId};
 use crate::projection::{Action, Change, State};
 use crate::query::audit::Entry;
+use crate::query::coverage::{self, Coverage};
 use crate::status::Status;
 use crate::time::day_of;
 
@@ -209,6 +210,8 @@ pub struct PlanSummary {
     pub counts: Counts,
     /// Agencies in name order.
     pub agencies: Vec<AgencySummary>,
+    /// Which recommendations have no action, and which actions answer none.
+    pub coverage: Coverage,
 }
 
 /// Everything [`summarize`] found.
@@ -290,6 +293,7 @@ pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary 
                 .into_iter()
                 .map(|(agency, counts)| AgencySummary { agency, counts })
                 .collect(),
+            coverage: coverage::of_plan(state, id),
         })
         .collect();
     Summary {

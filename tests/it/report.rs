@@ -517,3 +517,53 @@ fn a_report_spanning_the_whole_calendar_is_written_and_stays_small() {
     export::html::write(&input, &mut out).unwrap();
     assert!(out.len() < 1_000_000, "{} bytes", out.len());
 }
+
+/// The first question an assurance lead asks of the shipped plan: which of
+/// the review's recommendations have no action, and which actions answer
+/// none of them. Every view that shows a whole plan says so; a view of one
+/// agency's actions does not claim the others' recommendations are bare.
+#[test]
+fn coverage_of_the_shipped_plan_names_bare_recommendations_and_unlinked_actions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    let run = |args: &[&str]| {
+        let mut argv: Vec<std::ffi::OsString> = vec!["planledger".into()];
+        argv.extend(args.iter().map(|a| a.into()));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = planledger::cli::run(argv, &mut out, &mut err);
+        assert_eq!(code, 0, "{args:?}: {}", String::from_utf8_lossy(&err));
+        String::from_utf8(out).unwrap()
+    };
+    run(&["demo", "--keep", dir.to_str().unwrap()]);
+    let ledger = dir.to_str().unwrap();
+
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["--ledger", ledger, "summary", "--json"])).unwrap();
+    let coverage = &json["plans"][0]["coverage"];
+    assert_eq!(coverage["recommendations"], 10);
+    let bare: Vec<&str> = coverage["recommendations_without_action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    // The plan's actions cite R3 and R6 only (and R11/R13, which it does
+    // not list).
+    assert_eq!(bare, ["R1", "R2", "R4", "R5", "R7", "R8", "R9", "R10"]);
+    let unlinked = coverage["actions_citing_none"].as_array().unwrap();
+    assert_eq!(coverage["actions"], 26);
+    assert_eq!(unlinked.len(), 24);
+
+    let sentence = "8 of 10 recommendations have no action: R1, R2, R4, R5, R7, R8, R9 and R10.";
+    assert!(run(&["--ledger", ledger, "summary"]).contains(sentence));
+    assert!(run(&["--ledger", ledger, "show"]).contains(sentence));
+    assert!(
+        !run(&["--ledger", ledger, "show", "--agency", "police"]).contains("have no action"),
+        "one agency's view says nothing of the other agencies' recommendations"
+    );
+    for format in ["md", "html"] {
+        let report = run(&["--ledger", ledger, "export", "--format", format, "-o", "-"]);
+        assert!(report.contains("Coverage of each review"), "{format}");
+        assert!(report.contains(sentence), "{format}");
+    }
+}
