@@ -292,21 +292,35 @@ def with_words(value, words: list):
 
 # ---- shared pieces: times, identifiers, subjects, texts --------------------------
 
+def civil(micros: int) -> tuple[int, int, int, int]:
+    """µs since 1970 (UTC) -> (year, month, day, µs into the day), proleptic Gregorian, for any i64
+    (datetime stops at year 9999); the days-to-civil algorithm of H. Hinnant."""
+    days, into_day = divmod(micros, 86_400_000_000)
+    z = days + 719468
+    era, doe = divmod(z, 146097)
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1, into_day
+
+
 def rfc3339(micros: int) -> str | None:
-    """§6: RFC 3339 in UTC with Z and 0, 3 or 6 fraction digits as needed (µs never needs 9)."""
-    try:
-        t = EPOCH + timedelta(microseconds=micros)
-    except OverflowError:
+    """§6: RFC 3339 in UTC with Z and 0, 3 or 6 fraction digits as needed (µs never needs 9).
+    None for a year RFC 3339 cannot write (before 0 or after 9999)."""
+    year, month, day, into_day = civil(micros)
+    if not 0 <= year <= 9999:
         return None
-    text = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
-    frac = micros % 1_000_000
+    secs, frac = divmod(into_day, 1_000_000)
+    text = f"{year:04d}-{month:02d}-{day:02d}T{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
     if frac:
         text += f".{frac // 1000:03d}" if frac % 1000 == 0 else f".{frac:06d}"
     return text + "Z"
 
 
 def utc_date(micros: int) -> str:
-    return (EPOCH + timedelta(microseconds=micros)).date().isoformat()
+    year, month, day, _ = civil(micros)
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def erased_text(redacted: Decoded) -> str:
@@ -867,7 +881,8 @@ class Pack:
         if not is_hex(h["ledger_id"], 16):
             raise bad("ledger_id is not 16 bytes of lowercase hex")
         scope = h["scope"]
-        if not isinstance(scope, dict) or scope.get("kind") not in SCOPE_KEYS or set(scope) != SCOPE_KEYS[scope["kind"]]:
+        if not isinstance(scope, dict) or not isinstance(scope.get("kind"), str) or \
+                scope["kind"] not in SCOPE_KEYS or set(scope) != SCOPE_KEYS[scope["kind"]]:
             raise bad(f"scope {dump(scope)[:80]} is not a ledger, plan or action scope")
         self.scope_plan = parse_ident(scope.get("plan"), "P") if "plan" in scope else 0
         self.scope_action = parse_ident(scope.get("action"), "A") if "action" in scope else 0
