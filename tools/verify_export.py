@@ -1404,7 +1404,8 @@ PACK_CASES = [
     ("swap the records of two disclosed events", lambda p, g: (
         lambda a, b: (p[a + 1].update(record=g.objs[b]["record"], texts=g.objs[b]["texts"]),
                       p[b + 1].update(record=g.objs[a]["record"], texts=g.objs[a]["texts"]))
-    )(1, first_where(p, lambda i, x: not withheld(x), 2)) and 2),
+    )(first_where(p, lambda i, x: not withheld(x), 1),
+      first_where(p, lambda i, x: not withheld(x), first_where(p, lambda i, x: not withheld(x), 1) + 1)) and 2),
     ("a withheld event's subject relabelled", lambda p, g: p[first_where(
         p, lambda i, x: withheld(x)) + 1].update(subject={"plan": "P99", "action": None}) or 2),
     ("ledger_id in the header altered", lambda p, g: p[0].update(ledger_id=flip(p[0]["ledger_id"], 0)) or 3),
