@@ -10,9 +10,8 @@ Rust source, to show that the specification is enough to verify a ledger.
     (FILE may be - for standard input)
 
 An export (`planledger export --format events`, §6). The format is told by
-the genesis's format_version; format 2 is checked as follows (format 1, which
-the format-2 page no longer describes, as the format-1 page said: the chain
-over the record bytes, plain strings for texts):
+the genesis's format_version (§10); format 1 is checked as §10 describes it
+(the chain over the record bytes, plain strings for texts), format 2 so:
   - the chain (§4): `digest` is the record's digest, `hash` follows from the
     previous line's hash, seq, the subject and the digest; seq counts from 0;
   - the sealed record decodes per §3 (commitments in place of Text fields,
@@ -39,6 +38,17 @@ NOT checked: this verifier does not refold. made_at and made_by are not
 checked (§7 says so), nor, when the as_of event is withheld, its recorded_at
 beyond what the disclosed events bound. A pack cannot show its head is the
 ledger's latest: compare the head printed with one recorded elsewhere.
+
+Where FORMAT.md leaves a choice, this verifier reads it strictly: a pack line
+with a key §7 does not list is refused (§6's "ignore unknown fields" is for
+exports); a pack's scope must name a plan (and an action of that plan) that
+the disclosed history adds by as_of; a disclosed event after as_of must be
+recorded later than as_of.recorded_at (as_of is the last event recorded at
+or before --as-of); a Redacted event must name at least one slot and an
+earlier event; an event naming an action no earlier ActionAdded adds has no
+subject by §4 and is refused. LedgerUpgraded's JSON spelling is not given by
+§6 nor the golden file: its ids and hash are taken as hex, the rest as
+integers.
 
 --self-test mutates the golden export (and packs it builds from it) in
 memory and checks that every mutation is caught, at the right sequence number.
