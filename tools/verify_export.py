@@ -1287,11 +1287,30 @@ EXPORT_CASES = [
 ]
 
 
+def upgraded_genesis(objs: list[dict], g: Golden) -> None:
+    """Make the genesis a LedgerUpgraded (§3.3 index 14, which the golden file lacks), re-chained."""
+    dec, ev = g.decs[0], g.decs[0].event
+    rec = bytes.fromhex(objs[0]["record"])[:dec.event_offset] + (14).to_bytes(4, "little") + \
+        bytes.fromhex(ev["ledger_id"]) + (2).to_bytes(4, "little") + bytes.fromhex("ab" * 16) + \
+        (1).to_bytes(4, "little") + bytes.fromhex("cd" * 32) + (27).to_bytes(8, "little")
+    objs[0]["record"] = rec.hex()
+    objs[0]["event"] = {"type": "LedgerUpgraded", "ledger_id": ev["ledger_id"], "format_version": 2,
+                        "from_ledger_id": "ab" * 16, "from_format_version": 1, "from_head_hash": "cd" * 32,
+                        "from_events": 27}
+    rechain(objs, 0, 2)
+
+
 def export_self_test(lines: list[bytes], results: list) -> Golden:
     g = Golden(lines)
     problems, count, head, version = verify_export(lines)
     results.append((not problems, f"untampered format {version} export: " +
                     (f"{problems[0]}" if problems else f"{count} events, last {head[0]}")))
+    if version == 2 and g.decs[0].type == "LedgerCreated":
+        objs = json.loads(json.dumps(g.objs))
+        upgraded_genesis(objs, g)
+        problems = verify_export(encode(objs))[0]
+        results.append((not problems, "the genesis made a LedgerUpgraded, re-chained: " +
+                        (f"{problems[0]}" if problems else "verifies")))
     for name, since, case in EXPORT_CASES:
         if g.version < since:
             continue
