@@ -82,6 +82,13 @@ pub enum Command {
         action: Option<ActionId>,
         message: String,
     },
+    /// Erase free texts of the event at `event`: its slots, as
+    /// [`redaction_slots`] resolves them from the names a user gives.
+    Redact {
+        event: u64,
+        slots: Vec<u32>,
+        reason: String,
+    },
 }
 
 /// Drafts the event a command asks for, reading from the state what the
@@ -198,7 +205,66 @@ pub fn draft(state: &State, command: &Command) -> Result<Event, Refusal> {
             action: *action,
             message: trimmed(message),
         },
+        Command::Redact {
+            event,
+            slots,
+            reason,
+        } => Event::Redacted {
+            event: *event,
+            slots: slots.clone(),
+            reason: trimmed(reason),
+        },
     })
+}
+
+/// The slots a redaction of `event` (stored at `target`) erases, from the
+/// field names a user gives (`note`, `outcome`, `evidence.2`: as
+/// [`crate::event::EventOf::slot_names`] names them, ignoring case and
+/// surrounding space), in slot order. With no names, every text the event
+/// has that is not yet redacted (or, where all are, every text: the rule
+/// book then says they were redacted already).
+///
+/// Whether the redaction may be made is `rules::admissible`'s to say; this
+/// only turns names into slots, refusing a name the event does not have
+/// (naming those it has) and an event with no text to name.
+pub fn redaction_slots(
+    state: &State,
+    target: u64,
+    event: &Event,
+    fields: &[String],
+) -> Result<Vec<u32>, Refusal> {
+    if let Event::Redacted { .. } = event {
+        return Err(Refusal::RedactARedaction { target });
+    }
+    let names = event.slot_names();
+    if names.is_empty() {
+        return Err(Refusal::RedactNothing { target });
+    }
+    let all = 0..names.len() as u32;
+    if fields.is_empty() {
+        let left: Vec<u32> = all
+            .clone()
+            .filter(|&slot| state.texts.erased_by(target, slot).is_none())
+            .collect();
+        return Ok(if left.is_empty() { all.collect() } else { left });
+    }
+    let mut slots = Vec::with_capacity(fields.len());
+    for field in fields {
+        let wanted = field.trim().to_lowercase();
+        let slot = names
+            .iter()
+            .position(|name| *name == wanted)
+            .ok_or_else(|| Refusal::RedactNoSuchField {
+                target,
+                kind: event.kind(),
+                field: field.trim().to_string(),
+                fields: names.clone(),
+            })?;
+        slots.push(slot as u32);
+    }
+    slots.sort_unstable();
+    slots.dedup();
+    Ok(slots)
 }
 
 fn pending_claim(state: &State, id: ActionId) -> Result<ClaimNo, Refusal> {

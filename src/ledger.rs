@@ -17,6 +17,7 @@ use crate::date::FuzzyDate;
 use crate::event::{ClockNote, Event, Micros, Record, SourceRef};
 use crate::projection::State;
 use crate::rules::{self, Refusal};
+use crate::sealed::StoredText;
 use crate::snapshot;
 use crate::store::{
     DamageKind, FORMAT_VERSION, LockWait, PendingEvent, PendingTx, Store, StoreError, StoredEvent,
@@ -33,6 +34,34 @@ pub enum LedgerError {
     NoActor,
     #[error("the system could not provide randomness for the ledger id: {0}")]
     Random(#[source] getrandom::Error),
+    #[error("event {seq} cannot be carried as it was recorded: {fault}")]
+    NotCarried { seq: u64, fault: CarryFault },
+}
+
+/// Why a transaction recorded before cannot be appended as it was.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CarryFault {
+    #[error("the transaction holds no event")]
+    Empty,
+    #[error("it is in transaction {found}, but the next transaction is {expected}")]
+    NotTheNextTx { found: u64, expected: u64 },
+    #[error("it differs from the rest of its transaction in actor, time or clock")]
+    DiffersFromTx,
+    #[error("it has no actor")]
+    NoActor,
+    #[error("its recorded time is before the previous event's")]
+    TimeGoesBackwards,
+}
+
+/// A transaction recorded before, in a ledger of an earlier format, to be
+/// appended as it was: its records keep their transaction number, recorded
+/// time, clock note and actor (the same for all of them), effective dates,
+/// sources and events. See [`Ledger::init_carried`].
+#[derive(Clone, Debug)]
+pub struct Carried {
+    /// The transaction's summary, for its `txs` record.
+    pub summary: String,
+    pub records: Vec<Record>,
 }
 
 impl LedgerError {
@@ -128,36 +157,109 @@ impl Ledger {
         wait: LockWait<'_>,
     ) -> Result<Ledger, LedgerError> {
         let actor = check_actor(actor)?;
-        let store = Store::create_waiting(dir, wait)?;
         let mut ledger_id = [0u8; 16];
         getrandom::fill(&mut ledger_id).map_err(LedgerError::Random)?;
+        let genesis = Record {
+            tx: 0,
+            recorded_at: clock.now(),
+            clock: clock.note(),
+            actor,
+            effective: None,
+            source: None,
+            event: Event::LedgerCreated {
+                ledger_id,
+                format_version: FORMAT_VERSION,
+            },
+        };
+        Ledger::init_carried(
+            dir,
+            Carried {
+                summary: "init".into(),
+                records: vec![genesis],
+            },
+            clock,
+            wait,
+        )
+    }
+
+    /// Creates a ledger at `dir` (new or empty) whose genesis transaction
+    /// is `genesis`, appended as it was recorded (see
+    /// [`Ledger::append_carried`]): how `planledger upgrade` begins the
+    /// ledger it writes, and how `init` writes the genesis it made.
+    pub fn init_carried(
+        dir: &Path,
+        genesis: Carried,
+        clock: Arc<dyn Clock>,
+        wait: LockWait<'_>,
+    ) -> Result<Ledger, LedgerError> {
+        let store = Store::create_waiting(dir, wait)?;
         let mut ledger = Ledger {
             store,
             clock,
             state: State::default(),
         };
-        let recorded_at = ledger.clock.now();
-        let written = ledger.store.append(
-            None,
-            PendingTx {
+        ledger.append_carried(genesis)?;
+        ledger.store.sync_directories()?;
+        Ok(ledger)
+    }
+
+    /// Appends a transaction recorded before, as it was: its transaction
+    /// number must be the next, its events must share actor, recorded time
+    /// and clock, and that time must not be before the head's. The clock is
+    /// not read. The rule book is asked of every event as for any command,
+    /// and the ledger sets each event's subject.
+    pub fn append_carried(&mut self, tx: Carried) -> Result<Receipt, LedgerError> {
+        let next_seq = self.next_seq();
+        let fault = |fault| LedgerError::NotCarried {
+            seq: next_seq,
+            fault,
+        };
+        let Some(first) = tx.records.first() else {
+            return Err(fault(CarryFault::Empty));
+        };
+        if first.tx != self.next_tx() {
+            return Err(fault(CarryFault::NotTheNextTx {
+                found: first.tx,
+                expected: self.next_tx(),
+            }));
+        }
+        if first.actor.trim().is_empty() {
+            return Err(fault(CarryFault::NoActor));
+        }
+        if self
+            .state
+            .last_recorded
+            .is_some_and(|head| first.recorded_at < head)
+        {
+            return Err(fault(CarryFault::TimeGoesBackwards));
+        }
+        let (actor, recorded_at, clock) = (first.actor.clone(), first.recorded_at, first.clock);
+        let mut scratch = self.state.clone();
+        let mut subjects = Vec::with_capacity(tx.records.len());
+        for (i, (seq, record)) in (next_seq..).zip(&tx.records).enumerate() {
+            if record.tx != first.tx
+                || record.actor != actor
+                || record.recorded_at != recorded_at
+                || record.clock != clock
+            {
+                return Err(LedgerError::NotCarried {
+                    seq,
+                    fault: CarryFault::DiffersFromTx,
+                });
+            }
+            subjects.push(self.admit(&mut scratch, seq, record, &tx.records[..i])?);
+        }
+        self.write(
+            Prepared {
                 actor,
                 recorded_at,
-                clock: ledger.clock.note(),
-                summary: "init".into(),
-                events: vec![PendingEvent {
-                    subject: crate::chain::Subject::LEDGER,
-                    effective: None,
-                    source: None,
-                    event: Event::LedgerCreated {
-                        ledger_id,
-                        format_version: FORMAT_VERSION,
-                    },
-                }],
+                clock,
+                clock_held: None,
+                records: tx.records,
+                subjects,
             },
-        )?;
-        ledger.store.sync_directories()?;
-        ledger.fold_in(&written);
-        Ok(ledger)
+            tx.summary,
+        )
     }
 
     /// Opens an existing ledger: the latest snapshot, then the events after it.
@@ -299,13 +401,30 @@ impl Ledger {
         commands: Vec<Stamped>,
     ) -> Result<Receipt, LedgerError> {
         let prepared = self.prepare(actor, commands)?;
+        self.write(prepared, summary.to_string())
+    }
+
+    /// Appends a validated transaction and folds it in (a redaction folds
+    /// again: its rewrite leaves the snapshots out).
+    fn write(&mut self, prepared: Prepared, summary: String) -> Result<Receipt, LedgerError> {
+        let redacts = prepared
+            .records
+            .iter()
+            .any(|r| matches!(r.event, Event::Redacted { .. }));
+        // A redaction's rewrite leaves the snapshots out (they held the
+        // words): they are rebuilt where they were.
+        let snapshots = if redacts {
+            self.store.snapshot_seqs().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let written = self.store.append(
             self.state.head.map(|(seq, _)| seq),
             PendingTx {
                 actor: prepared.actor,
                 recorded_at: prepared.recorded_at,
                 clock: prepared.clock,
-                summary: summary.to_string(),
+                summary,
                 events: prepared
                     .records
                     .into_iter()
@@ -319,11 +438,49 @@ impl Ledger {
                     .collect(),
             },
         )?;
-        self.fold_in(&written);
+        if redacts {
+            let before = self.state.head.map_or(0, |(seq, _)| seq);
+            self.refold(&snapshots)?;
+            self.snapshot_if_due(before);
+        } else {
+            self.fold_in(&written);
+        }
         Ok(Receipt {
             events: written,
             clock_held: prepared.clock_held,
         })
+    }
+
+    /// Asks the rule book whether `record` may follow `scratch` at `seq`
+    /// (`pending`: the records of its transaction before it), and for a
+    /// redaction whether its reason keeps clear of the words it erases;
+    /// folds it into `scratch` and returns its subject.
+    fn admit(
+        &self,
+        scratch: &mut State,
+        seq: u64,
+        record: &Record,
+        pending: &[Record],
+    ) -> Result<crate::chain::Subject, LedgerError> {
+        rules::admissible(scratch, seq, record)?;
+        if let Event::Redacted {
+            event,
+            slots,
+            reason,
+        } = &record.event
+        {
+            let texts = self.words_of(*event, pending)?;
+            let erased: Vec<&str> = slots
+                .iter()
+                .filter_map(|&slot| texts.get(slot as usize).and_then(|t| t.as_deref()))
+                .collect();
+            rules::redaction_reason(reason, &erased)?;
+        }
+        let subject = scratch.subject_of(&record.event, |seq| {
+            self.store.subject_at(seq).ok().flatten()
+        });
+        scratch.apply(seq, [0; 32], record);
+        Ok(subject)
     }
 
     /// Validates a transaction exactly as [`Ledger::transact`] would and
@@ -360,11 +517,7 @@ impl Ledger {
                 source: stamped.source,
                 event: command::draft(&scratch, &stamped.command)?,
             };
-            rules::admissible(&scratch, seq, &record)?;
-            subjects.push(scratch.subject_of(&record.event, |seq| {
-                self.store.subject_at(seq).ok().flatten()
-            }));
-            scratch.apply(seq, [0; 32], &record);
+            subjects.push(self.admit(&mut scratch, seq, &record, &records)?);
             records.push(record);
         }
         Ok(Prepared {
@@ -377,6 +530,50 @@ impl Ledger {
         })
     }
 
+    /// The words of each text of the event at `seq` (`None` for one
+    /// erased), read from the store, or from `pending`, the records of the
+    /// transaction being prepared, for an event not yet stored.
+    fn words_of(&self, seq: u64, pending: &[Record]) -> Result<Vec<Option<String>>, LedgerError> {
+        if let Some(record) = seq
+            .checked_sub(self.next_seq())
+            .and_then(|i| pending.get(usize::try_from(i).ok()?))
+        {
+            return Ok(record
+                .event
+                .texts()
+                .into_iter()
+                .cloned()
+                .map(Some)
+                .collect());
+        }
+        Ok(self
+            .store
+            .stored_texts(seq)?
+            .into_iter()
+            .map(|text| match text {
+                StoredText::Words { words, .. } => Some(words),
+                StoredText::Erased { .. } => None,
+            })
+            .collect())
+    }
+
+    /// Folds the whole ledger again from its events, as a redaction
+    /// leaves it (its words gone from the texts the fold reads), saving a
+    /// snapshot at each of `snapshots` on the way.
+    fn refold(&mut self, snapshots: &[u64]) -> Result<(), LedgerError> {
+        let mut state = State::default();
+        for event in self.store.events() {
+            let event = event?;
+            state.apply(event.seq, event.hash, &event.record);
+            if snapshots.contains(&event.seq) {
+                // Derived data: if writing it fails, the next open folds.
+                let _ = snapshot::save(&self.store, &state);
+            }
+        }
+        self.state = state;
+        Ok(())
+    }
+
     fn next_tx(&self) -> u64 {
         self.state.last_tx.map_or(0, |tx| tx + 1)
     }
@@ -386,6 +583,12 @@ impl Ledger {
         for event in written {
             self.state.apply(event.seq, event.hash, &event.record);
         }
+        self.snapshot_if_due(before);
+    }
+
+    /// Saves a snapshot when the head has passed a multiple of
+    /// [`snapshot::SNAPSHOT_EVERY`] since `before`.
+    fn snapshot_if_due(&self, before: u64) {
         let after = self.state.head.map_or(0, |(seq, _)| seq);
         if after / snapshot::SNAPSHOT_EVERY > before / snapshot::SNAPSHOT_EVERY {
             // Derived data: if writing it fails, the next open folds instead.

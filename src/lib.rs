@@ -26,4 +26,5 @@ pub mod status;
 pub mod store;
 pub mod text;
 pub mod time;
+pub mod upgrade;
 pub mod wire;

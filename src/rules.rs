@@ -22,6 +22,7 @@ use crate::event::{ClockNote, Event, Hash, Record};
 use crate::id;
 use crate::id::{ActionId, ClaimNo, PlanId, RecId};
 use crate::projection::{Action, Plan, State};
+use crate::sealed;
 use crate::status::{self, Status, Via};
 use crate::time::day_of;
 
@@ -119,7 +120,7 @@ pub enum Refusal {
     NotAnImport { import_seq: u64 },
     #[error("a genesis event after the first")]
     SecondGenesis,
-    #[error("there is no event {target} before it to redact")]
+    #[error("there is no event {target} to redact (a redaction names an earlier event)")]
     RedactNoSuchEvent { target: u64 },
     #[error(
         "event {target} has no free text to redact (only notes, outcomes, reasons, findings, wordings and names can be)"
@@ -131,6 +132,23 @@ pub enum Refusal {
     RedactedTwice { target: u64, slot: u32, by: u64 },
     #[error("it names no text, or a text twice")]
     RedactSlotsNotAList,
+    #[error("event {target} is a redaction: a redaction's reason cannot be redacted")]
+    RedactARedaction { target: u64 },
+    #[error(
+        "event {target} ({kind}) has no text '{field}': {} (ids, statuses, dates, targets, agency and actor are structure and cannot be redacted)",
+        texts_it_has(fields)
+    )]
+    RedactNoSuchField {
+        target: u64,
+        kind: crate::event::EventKind,
+        field: String,
+        /// The names of the texts the event has.
+        fields: Vec<String>,
+    },
+    #[error(
+        "the reason repeats '{word}' from the text being erased, which would keep what the redaction removes: say why without it (e.g. 'a relative's name')"
+    )]
+    RedactReasonRepeats { word: String },
     #[error("the chain files it under {stored}, but it is about {expected}")]
     WrongSubject {
         stored: crate::chain::Subject,
@@ -138,6 +156,15 @@ pub enum Refusal {
     },
     #[error("the first event is not the genesis event")]
     NoGenesis,
+}
+
+/// "its texts are note and outcome", or "it has no free text".
+fn texts_it_has(fields: &[String]) -> String {
+    match fields {
+        [] => "it has no free text".into(),
+        [one] => format!("its one text is {one}"),
+        [rest @ .., last] => format!("its texts are {} and {last}", rest.join(", ")),
+    }
 }
 
 fn did_you_mean_suffix<I: std::fmt::Display>(suggestion: &Option<I>) -> String {
@@ -518,6 +545,46 @@ fn optional_text(words: &Option<String>, what: &'static str) -> Result<(), Refus
         Some(words) => text(words, what),
         None => Ok(()),
     }
+}
+
+/// The one rule `verify` cannot replay, because once a redaction is made
+/// the words it checks are gone: a redaction's reason must not repeat what
+/// it erases. The reason stays in the record for ever, so a reason that
+/// quoted the words would keep them.
+///
+/// `erased` are the texts the redaction erases. The reason may not hold
+/// one of them whole (compared word by word, ignoring case and
+/// punctuation), nor any word of one that could name or number someone
+/// ([`sealed::is_telling`]).
+pub fn redaction_reason(reason: &str, erased: &[&str]) -> Result<(), Refusal> {
+    let reason_words: Vec<String> = sealed::words(reason)
+        .map(|(_, w)| w.to_lowercase())
+        .collect();
+    for text in erased {
+        let text_words: Vec<(bool, &str)> = sealed::words(text).collect();
+        let lower: Vec<String> = text_words.iter().map(|(_, w)| w.to_lowercase()).collect();
+        if !lower.is_empty()
+            && reason_words
+                .windows(lower.len())
+                .any(|w| w == lower.as_slice())
+        {
+            return Err(Refusal::RedactReasonRepeats {
+                word: text_words
+                    .iter()
+                    .map(|(_, w)| *w)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            });
+        }
+        for ((starts_sentence, word), lower) in text_words.iter().zip(&lower) {
+            if sealed::is_telling(*starts_sentence, word) && reason_words.contains(lower) {
+                return Err(Refusal::RedactReasonRepeats {
+                    word: word.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Replays `events` in order against the rule book and returns each
@@ -914,5 +981,40 @@ mod tests {
             december,
             FuzzyDate::day(2020, 1, 2).unwrap()
         ));
+    }
+
+    /// A reason is kept for good: one that repeats the erased words, or
+    /// a name or number from them, would keep what the redaction removes.
+    #[test]
+    fn a_redaction_reason_may_not_repeat_a_name_a_number_or_the_text() {
+        let note = "Met Jane Doe at the refuge. Mary rang on 07700 900123.";
+        let refused = |reason: &str| match redaction_reason(reason, &[note]) {
+            Err(Refusal::RedactReasonRepeats { word }) => Some(word),
+            Ok(()) => None,
+            Err(other) => panic!("{other:?}"),
+        };
+        assert_eq!(refused("a relative's name and phone number"), None);
+        assert_eq!(refused("names jane"), Some("Jane".into()));
+        assert_eq!(refused("the Doe family"), Some("Doe".into()));
+        assert_eq!(refused("number 07700 given"), Some("07700".into()));
+        assert_eq!(
+            refused("MET JANE DOE AT THE REFUGE! Mary rang on 07700 900123"),
+            Some("Met Jane Doe at the refuge Mary rang on 07700 900123".into())
+        );
+        // A sentence's first word is an ordinary word more often than a
+        // name: "Met" and "Mary" (after a full stop) alone do not refuse.
+        assert_eq!(refused("met at the refuge"), None);
+        assert_eq!(refused("a call from mary"), None);
+        // The whole text, in other case and spacing, is refused.
+        assert_eq!(
+            redaction_reason("training delivered", &["Training  delivered"]),
+            Err(Refusal::RedactReasonRepeats {
+                word: "Training delivered".into()
+            })
+        );
+        assert_eq!(
+            redaction_reason("delivered late", &["Training delivered"]),
+            Ok(())
+        );
     }
 }

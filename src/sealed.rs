@@ -318,6 +318,47 @@ impl<T> EventOf<T> {
     }
 }
 
+/// The words of `text` (runs of letters and digits, with any apostrophes
+/// inside them), each with whether it begins a sentence.
+pub fn words(text: &str) -> impl Iterator<Item = (bool, &str)> {
+    let mut sentence_start = true;
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.find(|c: char| c.is_alphanumeric())?;
+        let before = &rest[..start];
+        if before.contains(['.', '!', '?', '\n']) {
+            sentence_start = true;
+        }
+        let word_len = rest[start..]
+            .char_indices()
+            .find(|&(i, c)| {
+                !(c.is_alphanumeric()
+                    || ((c == '\'' || c == '’')
+                        && rest[start + i + c.len_utf8()..]
+                            .starts_with(|n: char| n.is_alphanumeric())))
+            })
+            .map_or(rest.len() - start, |(i, _)| i);
+        let word = &rest[start..start + word_len];
+        rest = &rest[start + word_len..];
+        let starts = sentence_start;
+        sentence_start = false;
+        Some((starts, word))
+    })
+}
+
+/// True for a word that could name or number someone, and so must not
+/// outlive the text a redaction erases: one of three or more characters
+/// with a digit ("07700", "NW1"), or one of two or more letters written
+/// with a capital where it does not begin a sentence ("Doe" in "Met Jane
+/// Doe"). A sentence's first word is left out, because most are ordinary
+/// words ("Training delivered").
+pub fn is_telling(starts_sentence: bool, word: &str) -> bool {
+    let len = word.chars().count();
+    let numbers = len >= 3 && word.chars().any(char::is_numeric);
+    let names = !starts_sentence && len >= 2 && word.chars().next().is_some_and(char::is_uppercase);
+    numbers || names
+}
+
 /// Seals a record for storage: each free text replaced by its commitment
 /// made with a fresh salt from `salt`, and the texts to store apart.
 pub fn seal(

@@ -589,6 +589,35 @@ pub struct Verify<'a> {
     pub clock_overridden_txs: &'a [u64],
     pub clock_held_txs: &'a [u64],
     pub snapshots_checked: u64,
+    /// Free texts erased by redactions, each checked against its
+    /// redaction.
+    pub redacted_texts: u64,
+    pub upgraded_from: Option<UpgradedFrom>,
+}
+
+/// The earlier-format ledger an upgraded ledger carries, as its genesis
+/// names it.
+#[derive(Clone, Debug, Serialize)]
+pub struct UpgradedFrom {
+    pub ledger_id: String,
+    pub format_version: u32,
+    /// Its head when it was carried: its last event.
+    pub head: Head,
+    pub events: u64,
+}
+
+impl UpgradedFrom {
+    fn of(from: &projection::UpgradedFrom) -> UpgradedFrom {
+        UpgradedFrom {
+            ledger_id: hex::encode(from.ledger_id),
+            format_version: from.format_version,
+            head: Head {
+                seq: from.events.saturating_sub(1),
+                hash: hex::encode(from.head_hash),
+            },
+            events: from.events,
+        }
+    }
 }
 
 /// One thing `verify` found wrong.
@@ -624,6 +653,8 @@ impl<'a> Verify<'a> {
             clock_overridden_txs: &report.clock_overridden,
             clock_held_txs: &report.clock_held,
             snapshots_checked: report.snapshots,
+            redacted_texts: report.redacted_texts,
+            upgraded_from: report.upgraded_from.as_ref().map(UpgradedFrom::of),
         }
     }
 }

@@ -11,7 +11,11 @@
 //!   snapshot write;
 //! - `open`: no writes of its own: opens the ledger, reads it, closes it,
 //!   and again (sled writes files while it opens, and the ledger writes a
-//!   snapshot on open when one is due).
+//!   snapshot on open when one is due);
+//! - `redact`: a note naming someone (`note N: visited Pat
+//!   Redactable00000N`), then a redaction of it, and again, so that a kill
+//!   can land inside a redaction's rewrite of the database. `redacted N`
+//!   follows each redaction acknowledged.
 //!
 //! After a transaction is acknowledged as durable it prints `ok N` for each
 //! of its notes (the note's text is `note N`, or `note N (i/k)` for the
@@ -38,7 +42,8 @@ use planledger::snapshot;
 use planledger::time::SystemClock;
 
 const ACTOR: &str = "crash-writer";
-const USAGE: &str = "usage: planledger-crash-writer LEDGER_DIR [--mode notes|bulk|snapshot|open]";
+const USAGE: &str =
+    "usage: planledger-crash-writer LEDGER_DIR [--mode notes|bulk|snapshot|open|redact]";
 
 /// Notes per transaction in `bulk` mode.
 const BULK_NOTES: u64 = 3;
@@ -54,6 +59,7 @@ enum Mode {
     Bulk,
     Snapshot,
     Open,
+    Redact,
 }
 
 fn main() {
@@ -85,6 +91,7 @@ fn parse_mode(mut args: impl Iterator<Item = std::ffi::OsString>) -> Option<Mode
         "bulk" => Some(Mode::Bulk),
         "snapshot" => Some(Mode::Snapshot),
         "open" => Some(Mode::Open),
+        "redact" => Some(Mode::Redact),
         _ => None,
     }
 }
@@ -116,6 +123,45 @@ fn run(dir: &Path, mode: Mode) -> Result<(), Failure> {
             drop(ledger);
             open_again_and_again(dir, &mut out)
         }
+        Mode::Redact => note_and_redact(ledger, action, &mut out),
+    }
+}
+
+/// Appends a note naming someone and then redacts it, until a write fails,
+/// printing `ok N` once the note is acknowledged and `redacted N` once its
+/// redaction is (which is only after the database was rewritten).
+fn note_and_redact(
+    mut ledger: Ledger,
+    action: ActionId,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let mut n = ledger.state().actions[&action].milestones.len() as u64 + 1;
+    loop {
+        let note = format!("note {n}: visited Pat Redactable{n:06}");
+        let receipt = ledger.transact(
+            ACTOR,
+            "note",
+            vec![Stamped::from(Command::NoteMilestone { action, note })],
+        )?;
+        writeln!(out, "ok {n}")?;
+        out.flush()?;
+        let seq = receipt
+            .events
+            .first()
+            .map(|e| e.seq)
+            .ok_or("a note was acknowledged without an event")?;
+        ledger.transact(
+            ACTOR,
+            "redact",
+            vec![Stamped::from(Command::Redact {
+                event: seq,
+                slots: vec![0],
+                reason: "a name written in error".into(),
+            })],
+        )?;
+        writeln!(out, "redacted {n}")?;
+        out.flush()?;
+        n += 1;
     }
 }
 
@@ -123,7 +169,9 @@ fn run(dir: &Path, mode: Mode) -> Result<(), Failure> {
 /// where they are missing, and returns it with that action.
 fn prepare(dir: &Path) -> Result<(Ledger, ActionId), Failure> {
     let clock = Arc::new(SystemClock);
-    let mut ledger = if dir.join("sled").is_dir() {
+    // A redaction stopped between its two renames leaves only `sled.new`,
+    // which opening puts in place.
+    let mut ledger = if dir.join("sled").is_dir() || dir.join("sled.new").is_dir() {
         Ledger::open(dir, clock)?
     } else {
         Ledger::init(dir, ACTOR, clock)?

@@ -15,16 +15,18 @@ mod import;
 mod init;
 mod plan;
 mod record;
+mod redact;
 mod show;
 mod snapshot;
 mod summary;
+mod upgrade;
 mod verify;
 mod when;
 
 use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -120,6 +122,8 @@ pub enum Command {
     Withdraw(record::WithdrawArgs),
     /// Change an action's target, with a reason
     Retarget(record::RetargetArgs),
+    /// Erase the words of an event's texts (personal data written in error); the event and its proof stay
+    Redact(redact::Args),
     /// Show the plan as it stands
     Show(show::Args),
     /// Count actions by status, overdue, awaiting assurance and the Commissioner's categories
@@ -139,6 +143,8 @@ pub enum Command {
     Evidence(evidence::EvidenceCommand),
     /// Write the ledger out for other programs
     Export(export::Args),
+    /// Carry a format-1 ledger into a new format-2 ledger (the old one is left as it is)
+    Upgrade(upgrade::Args),
 }
 
 /// A failure, carrying what decides the exit code.
@@ -158,6 +164,8 @@ pub enum CliError {
     #[error(transparent)]
     Hidden(#[from] HiddenCharacter),
     #[error(transparent)]
+    Upgrade(#[from] crate::upgrade::UpgradeError),
+    #[error(transparent)]
     Io(#[from] io::Error),
 }
 
@@ -172,11 +180,13 @@ impl CliError {
         match self {
             CliError::Integrity => 3,
             CliError::Ledger(e) | CliError::Import(RecordError::Ledger(e)) if e.is_damage() => 3,
+            CliError::Upgrade(e) if e.is_damage() => 3,
             CliError::Ledger(_)
             | CliError::Import(_)
             | CliError::Input(_)
             | CliError::Evidence(_)
             | CliError::Hidden(_)
+            | CliError::Upgrade(_)
             | CliError::Io(_) => 1,
         }
     }
@@ -208,13 +218,18 @@ impl Context<'_> {
     /// Runs `open` with this command's wait for the ledger's lock: until
     /// the deadline, saying once on the notices stream what it waits for.
     pub fn waiting<T>(&self, open: impl FnOnce(LockWait<'_>) -> T) -> T {
+        self.waiting_for(&self.ledger_dir, open)
+    }
+
+    /// [`Context::waiting`] for the ledger at `dir`.
+    pub fn waiting_for<T>(&self, dir: &Path, open: impl FnOnce(LockWait<'_>) -> T) -> T {
         let mut tell = || {
             let mut notices = self.notices.borrow_mut();
             let _ = match self.wait {
                 Some(wait) => writeln!(
                     notices,
                     "waiting for ledger {}: another process has it open (waiting up to {} s; --no-wait fails at once)",
-                    self.ledger_dir.display(),
+                    dir.display(),
                     wait.as_secs()
                 ),
                 None => Ok(()),
@@ -330,6 +345,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Demo(args) => return demo::run(context, args, out),
         Command::Verify(args) => return verify::run(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
+        Command::Upgrade(args) => return upgrade::run(context, args, out),
         _ => context.open()?,
     };
     match command {
@@ -344,6 +360,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Challenge(a) => record::decide(&mut ledger, context, a, false, out),
         Command::Withdraw(a) => record::withdraw(&mut ledger, context, a, out),
         Command::Retarget(a) => record::retarget(&mut ledger, context, a, out),
+        Command::Redact(a) => redact::run(&mut ledger, context, a, out),
         Command::Show(a) => show::run(&ledger, a, out),
         Command::Summary(a) => summary::run(&ledger, a, out),
         Command::History(a) => history::run_history(&ledger, a, out),
@@ -352,7 +369,11 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Export(a) => export::run(&ledger, a, out),
         Command::Evidence(c) => evidence::run(&ledger, c, out),
         // Returned above.
-        Command::Init(_) | Command::Demo(_) | Command::Verify(_) | Command::Snapshot(_) => Ok(()),
+        Command::Init(_)
+        | Command::Demo(_)
+        | Command::Verify(_)
+        | Command::Snapshot(_)
+        | Command::Upgrade(_) => Ok(()),
     }
 }
 

@@ -9,7 +9,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use crate::command::resolve_plan;
 use crate::ledger::{Ledger, LedgerError};
 use crate::projection::{Action, State};
-use crate::query::audit::clip;
+use crate::query::audit::{clip, upgraded_from_words};
 use crate::query::coverage;
 use crate::query::report::ActionRow;
 use crate::query::select::Select;
@@ -73,6 +73,10 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     if args.json {
         wire::write(&wire::Show::new(&state, today), out)?;
         return Ok(());
+    }
+    if let Some(from) = state.ledger.as_ref().and_then(|l| l.upgraded_from.as_ref()) {
+        writeln!(out, "Upgraded from {}", upgraded_from_words(from))?;
+        writeln!(out)?;
     }
     write_table(&state, today, whole_plans, out)
 }

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use crate::integrity;
+use crate::query::audit::upgraded_from_words;
 use crate::store::Store;
 use crate::store::chain_check::Report;
 use crate::wire;
@@ -51,6 +52,9 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
     if let Some((seq, hash)) = report.head {
         writeln!(out, "head        seq {seq}  {}", hex::encode(hash))?;
     }
+    if let Some(from) = &report.upgraded_from {
+        writeln!(out, "upgraded    from {}", upgraded_from_words(from))?;
+    }
     writeln!(
         out,
         "checked     every hash recomputed from stored bytes, every link and sequence number, \
@@ -62,6 +66,13 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
             out,
             "snapshots   {} checked against a fold of the events",
             report.snapshots
+        )?;
+    }
+    if report.redacted_texts > 0 {
+        writeln!(
+            out,
+            "redacted    {} text(s) erased by redactions, each checked against the redaction that erased it",
+            report.redacted_texts
         )?;
     }
     if !report.clock_overridden.is_empty() {

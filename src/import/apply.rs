@@ -181,7 +181,10 @@ pub fn record(
     let receipt = if dry_run {
         None
     } else {
-        Some(ledger.transact(actor, &format!("import {name}"), plan.commands.clone())?)
+        // The summary names no free text (the file's name is one, and may
+        // be redacted): it is "import" and the format.
+        let summary = format!("import {}", source.format);
+        Some(ledger.transact(actor, &summary, plan.commands.clone())?)
     };
     Ok(Outcome {
         name: name.to_string(),

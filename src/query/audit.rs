@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use crate::event::{ClockNote, Event, EventKind, Micros, Record};
 use crate::id::{ActionId, PlanId};
 use crate::ledger::View;
-use crate::projection::State;
 use crate::projection::valid_from;
+use crate::projection::{State, UpgradedFrom};
 use crate::query::select::agency_matches;
 use crate::store::StoredEvent;
 use crate::time::{day_of, format_micros};
@@ -88,7 +88,7 @@ pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
         if !filter.view.admits(event) {
             break;
         }
-        let entry = describe(&state, event.seq, &event.record, threshold);
+        let entry = describe(&state, event, events, threshold);
         state.apply(event.seq, event.hash, &event.record);
         let valid = match (filter.view.valid_at, valid_from(&event.record)) {
             (Some(valid_at), Some(from)) => from <= valid_at,
@@ -112,9 +112,22 @@ pub fn backdated_by(record: &Record, threshold: i64) -> Option<i64> {
     (gap > threshold).then_some(gap)
 }
 
-fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
-    let action = record.event.action();
+fn describe(state: &State, event: &StoredEvent, events: &[StoredEvent], threshold: i64) -> Entry {
+    let (seq, record) = (event.seq, &event.record);
+    // A redaction is about what the event it redacts is about: the chain
+    // files it under that event's subject.
+    let action = if let Event::Redacted { .. } = &record.event {
+        event.subject.action
+    } else {
+        record.event.action()
+    };
     let known = action.and_then(|a| state.actions.get(&a));
+    let names_of = |target: u64| {
+        events
+            .get(usize::try_from(target).ok()?)
+            .filter(|e| e.seq == target)
+            .map(|e| e.record.event.slot_names())
+    };
     let (plan, agency) = match &record.event {
         Event::PlanAdded { plan, .. } | Event::RecommendationAdded { plan, .. } => {
             (Some(*plan), None)
@@ -130,8 +143,11 @@ fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
         | Event::ImportWarning { .. }
         | Event::LedgerCreated { .. }
         | Event::LedgerUpgraded { .. }
-        | Event::Redacted { .. }
         | Event::SourceImported { .. } => (known.map(|a| a.plan), known.map(|a| a.agency.clone())),
+        Event::Redacted { .. } => (
+            known.map(|a| a.plan).or(event.subject.plan),
+            known.map(|a| a.agency.clone()),
+        ),
     };
     Entry {
         seq,
@@ -144,7 +160,7 @@ fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
         plan,
         action,
         agency,
-        change: change_in_words(&record.event),
+        change: change_in_words_with(&record.event, names_of),
         backdated_days: backdated_by(record, threshold),
         source: record
             .source
@@ -154,8 +170,49 @@ fn describe(state: &State, seq: u64, record: &Record, threshold: i64) -> Entry {
     }
 }
 
+/// The ledger an upgraded ledger carries, in words, as `audit`, `show`
+/// and `verify` give it: "format-1 ledger 1111… at its head seq 26 665a…
+/// (27 events)".
+pub fn upgraded_from_words(from: &UpgradedFrom) -> String {
+    format!(
+        "format-{} ledger {} at its head seq {} {} ({} events)",
+        from.format_version,
+        hex::encode(from.ledger_id),
+        from.events.saturating_sub(1),
+        hex::encode(from.head_hash),
+        from.events
+    )
+}
+
 /// An event in words, without the who and when.
 pub fn change_in_words(event: &Event) -> String {
+    change_in_words_with(event, |_| None)
+}
+
+/// The names of texts as a person reads them: "note", "lead and text",
+/// "name of evidence file 2".
+pub fn texts_in_words(names: &[String]) -> String {
+    let words: Vec<String> = names
+        .iter()
+        .map(|name| match name.strip_prefix("evidence.") {
+            Some(n) => format!("name of evidence file {n}"),
+            None => name.clone(),
+        })
+        .collect();
+    match words.as_slice() {
+        [] => "texts".into(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// [`change_in_words`], with `slot_names` giving the names of the texts of
+/// an earlier event by its sequence number, so that a redaction says what
+/// it erased ("redacted the note of event 12").
+pub fn change_in_words_with(
+    event: &Event,
+    slot_names: impl Fn(u64) -> Option<Vec<String>>,
+) -> String {
     match event {
         Event::LedgerCreated {
             ledger_id,
@@ -172,19 +229,30 @@ pub fn change_in_words(event: &Event) -> String {
             from_head_hash,
             from_events,
         } => format!(
-            "created the ledger {} (format {format_version}) by upgrading format-{from_format_version} ledger {} at its head {} ({from_events} events)",
+            "created the ledger {} (format {format_version}) by upgrading {}",
             hex::encode(ledger_id),
-            hex::encode(from_ledger_id),
-            hex::encode(from_head_hash)
+            upgraded_from_words(&UpgradedFrom {
+                ledger_id: *from_ledger_id,
+                format_version: *from_format_version,
+                head_hash: *from_head_hash,
+                events: *from_events,
+            })
         ),
         Event::Redacted {
             event,
             slots,
             reason,
         } => {
-            let texts = match slots.len() {
-                1 => "1 text".to_string(),
-                n => format!("{n} texts"),
+            let named = slot_names(*event).and_then(|names| {
+                slots
+                    .iter()
+                    .map(|&slot| names.get(slot as usize).cloned())
+                    .collect::<Option<Vec<String>>>()
+            });
+            let texts = match (named, slots.len()) {
+                (Some(names), _) => format!("the {}", texts_in_words(&names)),
+                (None, 1) => "1 text".to_string(),
+                (None, n) => format!("{n} texts"),
             };
             format!("redacted {texts} of event {event}: {reason}")
         }

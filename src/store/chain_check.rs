@@ -9,12 +9,18 @@
 //! contiguous and agree with their `txs` records, and that the stored head
 //! names the last event. It never panics, whatever the bytes: every problem
 //! becomes a [`Problem`] naming the sequence number where it was found.
+//!
+//! The same walk reads a format-1 ledger for `planledger upgrade`
+//! ([`check_chain_v1`]): format 1's framing and record bytes, every other
+//! check as for the current format.
 
+use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
-use crate::chain::{self, GENESIS_PREV};
+use crate::chain::{self, GENESIS_PREV, Subject};
 use crate::codec::{self, CodecError};
-use crate::event::{ClockNote, EventKind, EventOf, Hash, Micros, RecordOf, TxRecord};
+use crate::event::{ClockNote, EventKind, EventOf, Hash, Micros, Record, RecordOf, TxRecord};
+use crate::projection::UpgradedFrom;
 use crate::rules::Refusal;
 use crate::sealed::{self, StoredText, TextFault};
 use crate::snapshot::SnapshotFault;
@@ -68,8 +74,10 @@ pub enum ProblemKind {
         recorded_at: Micros,
         previous: Micros,
     },
-    #[error("the genesis event names format version {found}, not {FORMAT_VERSION}")]
-    GenesisFormatVersion { found: u32 },
+    #[error("the genesis event names format version {found}, not {expected}")]
+    GenesisFormatVersion { found: u32, expected: u32 },
+    #[error("a {kind} event, which format {version} does not have")]
+    NotInFormat { kind: EventKind, version: u32 },
     #[error("the first event is {kind}, not LedgerCreated")]
     FirstNotGenesis { kind: EventKind },
     #[error("a second LedgerCreated event")]
@@ -183,6 +191,7 @@ impl ProblemKind {
             ProblemKind::Undecodable { .. } => "undecodable",
             ProblemKind::TimeGoesBackwards { .. } => "time_goes_backwards",
             ProblemKind::GenesisFormatVersion { .. } => "genesis_format_version",
+            ProblemKind::NotInFormat { .. } => "not_in_format",
             ProblemKind::FirstNotGenesis { .. } => "first_not_genesis",
             ProblemKind::SecondGenesis => "second_genesis",
             ProblemKind::NoActor => "no_actor",
@@ -241,6 +250,9 @@ pub struct Report {
     /// Free texts erased by redactions, each checked against the
     /// redaction that erased it.
     pub redacted_texts: u64,
+    /// For a ledger written by `planledger upgrade`, the ledger its genesis
+    /// names as the one it carries.
+    pub upgraded_from: Option<UpgradedFrom>,
 }
 
 impl Report {
@@ -284,10 +296,6 @@ struct SeenTx {
 /// stored data is in the report.
 pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
     let mut report = Report::default();
-    let mut prev: Option<Hash> = Some(GENESIS_PREV);
-    let mut expected_seq = 0u64;
-    let mut last_recorded: Option<Micros> = None;
-    let mut txs: Vec<SeenTx> = Vec::new();
     match store.format_version() {
         Err(StoreError::Damaged {
             seq,
@@ -299,6 +307,87 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
         }) => report.problem(seq, ProblemKind::FormatVersionUnreadable { stored }),
         result => result?,
     }
+    Ok(walk(store, report, Framing::Current, |_, _, _| {})?.0)
+}
+
+/// One event of a format-1 ledger, as [`check_chain_v1`] read it.
+#[derive(Clone, Debug)]
+pub struct Format1Event {
+    pub seq: u64,
+    pub hash: Hash,
+    pub record: Record,
+}
+
+/// What [`check_chain_v1`] found: the report, the events that decoded, and
+/// the summary each transaction record gives.
+#[derive(Debug)]
+pub struct Format1Chain {
+    pub report: Report,
+    pub events: Vec<Format1Event>,
+    pub summaries: BTreeMap<u64, String>,
+}
+
+/// [`check_chain`] for a ledger in format 1, which this planledger reads
+/// only to upgrade it (`crate::upgrade`): every value is a 32-byte hash and
+/// the record, hashed with format 1's framing (`chain::v1`); every record
+/// is format 1's bytes (its free texts as words) and holds none of the
+/// events format 1 does not have. Everything else is checked as for the
+/// current format: links, sequence numbers, time, transactions and their
+/// records, and the head. The store must state format version 1.
+pub fn check_chain_v1(store: &Store) -> Result<Format1Chain, StoreError> {
+    let found = store.stored_format_version()?;
+    if found != 1 {
+        return Err(StoreError::UnknownFormat {
+            path: store.dir().to_path_buf(),
+            found,
+        });
+    }
+    let mut events = Vec::new();
+    let (report, summaries) = walk(
+        store,
+        Report::default(),
+        Framing::V1,
+        |seq, hash, record| events.push(Format1Event { seq, hash, record }),
+    )?;
+    Ok(Format1Chain {
+        report,
+        events,
+        summaries,
+    })
+}
+
+/// How an event's stored value is framed and hashed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    /// hash ‖ subject ‖ sealed record, hashed over the record's digest.
+    Current,
+    /// Format 1: hash ‖ record (its texts as words), hashed over the
+    /// record's bytes.
+    V1,
+}
+
+impl Framing {
+    fn version(self) -> u32 {
+        match self {
+            Framing::Current => FORMAT_VERSION,
+            Framing::V1 => 1,
+        }
+    }
+}
+
+/// Reads every stored event in key order and checks it, then the
+/// transaction records and the head; `keep` is given each format-1 record
+/// that decodes. Returns the report and each transaction record's summary.
+fn walk(
+    store: &Store,
+    mut report: Report,
+    framing: Framing,
+    mut keep: impl FnMut(u64, Hash, Record),
+) -> Result<(Report, BTreeMap<u64, String>), StoreError> {
+    let mut prev: Option<Hash> = Some(GENESIS_PREV);
+    let mut expected_seq = 0u64;
+    let mut last_recorded: Option<Micros> = None;
+    let mut txs: Vec<SeenTx> = Vec::new();
 
     for item in store.raw_tree(RawTree::Events) {
         let (key, value) = item?;
@@ -320,7 +409,11 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
         }
         expected_seq = seq + 1;
 
-        let (stored_hash, subject, bytes) = match chain::split_stored(&value) {
+        let split = match framing {
+            Framing::Current => chain::split_stored(&value),
+            Framing::V1 => split_v1(&value),
+        };
+        let (stored_hash, subject, bytes) = match split {
             Ok(parts) => parts,
             Err(chain::LinkError::TooLong { len }) => {
                 // Longer than any record: nothing to hash or decode.
@@ -335,8 +428,12 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
             }
         };
         if let Some(prev_hash) = prev {
-            let computed =
-                chain::event_hash(&prev_hash, seq, subject, &chain::record_digest(bytes));
+            let computed = match framing {
+                Framing::Current => {
+                    chain::event_hash(&prev_hash, seq, subject, &chain::record_digest(bytes))
+                }
+                Framing::V1 => chain::v1::event_hash(&prev_hash, seq, bytes),
+            };
             if computed != stored_hash {
                 report.problem(
                     seq,
@@ -352,28 +449,42 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
         prev = Some(stored_hash);
         report.head = Some((seq, stored_hash));
 
-        let record = match codec::decode_sealed(bytes) {
-            Ok(record) => record,
-            Err(source) => {
-                report.problem(seq, ProblemKind::Undecodable { source });
-                continue;
-            }
+        let event = EventCheck {
+            report: &mut report,
+            seq,
+            framing,
+            last_recorded: &mut last_recorded,
+            txs: &mut txs,
+            hash: stored_hash,
         };
-        check_texts(store, &mut report, seq, &record)?;
-        check_record(&mut report, seq, &record);
-        if let Some(last) = last_recorded
-            && record.recorded_at < last
-        {
-            report.problem(
-                seq,
-                ProblemKind::TimeGoesBackwards {
-                    recorded_at: record.recorded_at,
-                    previous: last,
-                },
-            );
+        match framing {
+            Framing::Current => {
+                let record = match codec::decode_sealed(bytes) {
+                    Ok(record) => record,
+                    Err(source) => {
+                        event
+                            .report
+                            .problem(seq, ProblemKind::Undecodable { source });
+                        continue;
+                    }
+                };
+                check_texts(store, event.report, seq, &record)?;
+                event.check(&record);
+            }
+            Framing::V1 => {
+                let record: Record = match codec::decode(bytes) {
+                    Ok(record) => record,
+                    Err(source) => {
+                        event
+                            .report
+                            .problem(seq, ProblemKind::Undecodable { source });
+                        continue;
+                    }
+                };
+                event.check(&record);
+                keep(seq, stored_hash, record);
+            }
         }
-        last_recorded = Some(record.recorded_at);
-        track_tx(&mut report, &mut txs, seq, stored_hash, &record);
     }
 
     report.transactions = txs.len() as u64;
@@ -384,10 +495,55 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
             ClockNote::System => {}
         }
     }
-    check_tx_records(store, &mut report, &txs)?;
-    check_stray_texts(store, &mut report)?;
+    let summaries = check_tx_records(store, &mut report, &txs)?;
+    if framing == Framing::Current {
+        check_stray_texts(store, &mut report)?;
+    }
     check_head(store, &mut report)?;
-    Ok(report)
+    Ok((report, summaries))
+}
+
+/// Format 1's stored value: the hash, then the record. (Format 1 has no
+/// subject: the one returned is the ledger's, and is not hashed.)
+fn split_v1(stored: &[u8]) -> Result<(Hash, Subject, &[u8]), chain::LinkError> {
+    let Some((hash, record)) = stored.split_first_chunk::<32>() else {
+        return Err(chain::LinkError::Truncated { len: stored.len() });
+    };
+    if record.len() > codec::MAX_RECORD_LEN {
+        return Err(chain::LinkError::TooLong { len: record.len() });
+    }
+    Ok((*hash, Subject::LEDGER, record))
+}
+
+/// The checks of one decoded record, whatever its framing, and where it
+/// leaves the walk.
+struct EventCheck<'a> {
+    report: &'a mut Report,
+    seq: u64,
+    framing: Framing,
+    hash: Hash,
+    last_recorded: &'a mut Option<Micros>,
+    txs: &'a mut Vec<SeenTx>,
+}
+
+impl EventCheck<'_> {
+    fn check<T>(self, record: &RecordOf<T>) {
+        let seq = self.seq;
+        check_record(self.report, seq, record, self.framing);
+        if let Some(last) = *self.last_recorded
+            && record.recorded_at < last
+        {
+            self.report.problem(
+                seq,
+                ProblemKind::TimeGoesBackwards {
+                    recorded_at: record.recorded_at,
+                    previous: last,
+                },
+            );
+        }
+        *self.last_recorded = Some(record.recorded_at);
+        track_tx(self.report, self.txs, seq, self.hash, record);
+    }
 }
 
 /// Checks the stored texts of the event at `seq` against its sealed record:
@@ -464,13 +620,26 @@ fn check_stray_texts(store: &Store, report: &mut Report) -> Result<(), StoreErro
     Ok(())
 }
 
-fn check_record<T>(report: &mut Report, seq: u64, record: &RecordOf<T>) {
+fn check_record<T>(report: &mut Report, seq: u64, record: &RecordOf<T>, framing: Framing) {
     // Only the genesis event is told apart here; what every other event may
     // say is the rule book's to decide (`rules`, replayed by `integrity`).
     let genesis_version = match &record.event {
-        EventOf::LedgerCreated { format_version, .. }
-        | EventOf::LedgerUpgraded { format_version, .. } => Some(*format_version),
-        EventOf::PlanAdded { .. }
+        EventOf::LedgerCreated { format_version, .. } => Some(*format_version),
+        EventOf::LedgerUpgraded { format_version, .. } if framing == Framing::Current => {
+            Some(*format_version)
+        }
+        EventOf::LedgerUpgraded { .. } | EventOf::Redacted { .. } if framing == Framing::V1 => {
+            report.problem(
+                seq,
+                ProblemKind::NotInFormat {
+                    kind: record.event.kind(),
+                    version: framing.version(),
+                },
+            );
+            return;
+        }
+        EventOf::LedgerUpgraded { .. }
+        | EventOf::PlanAdded { .. }
         | EventOf::RecommendationAdded { .. }
         | EventOf::ActionAdded { .. }
         | EventOf::StatusChanged { .. }
@@ -485,10 +654,32 @@ fn check_record<T>(report: &mut Report, seq: u64, record: &RecordOf<T>) {
         | EventOf::Redacted { .. } => None,
     };
     match (genesis_version, seq) {
-        (Some(found), 0) if found != FORMAT_VERSION => {
-            report.problem(0, ProblemKind::GenesisFormatVersion { found });
+        (Some(found), 0) if found != framing.version() => {
+            report.problem(
+                0,
+                ProblemKind::GenesisFormatVersion {
+                    found,
+                    expected: framing.version(),
+                },
+            );
         }
-        (Some(_), 0) => {}
+        (Some(_), 0) => {
+            if let EventOf::LedgerUpgraded {
+                from_ledger_id,
+                from_format_version,
+                from_head_hash,
+                from_events,
+                ..
+            } = &record.event
+            {
+                report.upgraded_from = Some(UpgradedFrom {
+                    ledger_id: *from_ledger_id,
+                    format_version: *from_format_version,
+                    head_hash: *from_head_hash,
+                    events: *from_events,
+                });
+            }
+        }
         (None, 0) => report.problem(
             0,
             ProblemKind::FirstNotGenesis {
@@ -548,12 +739,20 @@ fn track_tx<T>(
     }
 }
 
-fn check_tx_records(store: &Store, report: &mut Report, seen: &[SeenTx]) -> Result<(), StoreError> {
-    let mut stored = std::collections::BTreeMap::new();
+/// Checks the transaction records against the transactions seen along the
+/// chain, and returns the summary of each that decoded.
+fn check_tx_records(
+    store: &Store,
+    report: &mut Report,
+    seen: &[SeenTx],
+) -> Result<BTreeMap<u64, String>, StoreError> {
+    let mut stored = BTreeMap::new();
+    let mut summaries = BTreeMap::new();
     for item in store.raw_tree(RawTree::Txs) {
         let (key, value) = item?;
         match (decode_seq(&key), codec::decode::<TxRecord>(&value)) {
             (Some(number), Ok(record)) => {
+                summaries.insert(number, record.summary.clone());
                 stored.insert(number, record);
             }
             (number, decoded) => {
@@ -601,7 +800,7 @@ fn check_tx_records(store: &Store, report: &mut Report, seen: &[SeenTx]) -> Resu
             },
         );
     }
-    Ok(())
+    Ok(summaries)
 }
 
 fn check_head(store: &Store, report: &mut Report) -> Result<(), StoreError> {
@@ -718,8 +917,18 @@ mod tests {
                     .into(),
             ),
             (
-                ProblemKind::GenesisFormatVersion { found: 9 },
+                ProblemKind::GenesisFormatVersion {
+                    found: 9,
+                    expected: FORMAT_VERSION,
+                },
                 format!("the genesis event names format version 9, not {FORMAT_VERSION}"),
+            ),
+            (
+                ProblemKind::NotInFormat {
+                    kind: EventKind::Redacted,
+                    version: 1,
+                },
+                "a Redacted event, which format 1 does not have".into(),
             ),
             (
                 ProblemKind::FirstNotGenesis {

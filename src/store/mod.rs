@@ -15,6 +15,14 @@
 //! - `txs`: key = transaction number as big-endian `u64`, value = an encoded
 //!   [`TxRecord`].
 //!
+//! A redaction erases words, and sled keeps a replaced value in its log
+//! until it cleans the segment, so a transaction that holds a `Redacted`
+//! event is followed by a rewrite of the whole database without superseded
+//! values (see [`Store::rewrite`]): copied into `sled.tmp/`, made durable,
+//! renamed `sled.new/` (complete), swapped in for `sled/`. Every open
+//! finishes or discards a rewrite a stopped process left (see
+//! [`recover_rewrite`]).
+//!
 //! Promises: a transaction's events, the new head and its transaction record
 //! are written in one sled transaction, and [`Store::append`] returns only
 //! after they are flushed *and* the data file is fsynced (sled 0.34.7's flush
@@ -25,7 +33,7 @@
 //!
 //! Opening is careful with what it finds: `LOCK` is opened without following
 //! a symbolic link, a link anywhere among sled's files is refused, sled's own
-//! leftover temporary files are removed (see [`clear_sled_leftovers`]), and a
+//! leftover temporary files are removed (see [`sled_leftovers`]), and a
 //! sled file the engine cannot read is [`DamageKind::StorageUnreadable`],
 //! naming the file, never the engine's own error text.
 
@@ -38,6 +46,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use sled::transaction::TransactionalTree;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Transactional, Tree};
 
@@ -55,6 +64,12 @@ pub const FORMAT_VERSION: u32 = 2;
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 const SLED_DIR: &str = "sled";
+/// Where a rewrite copies the database; incomplete while it exists.
+const SLED_TMP: &str = "sled.tmp";
+/// The rewritten database, complete, waiting to be swapped in.
+const SLED_NEW: &str = "sled.new";
+/// The database a rewrite replaced, waiting to be removed.
+const SLED_OLD: &str = "sled.old";
 const LOCK_FILE: &str = "LOCK";
 const EVENTS_TREE: &str = "events";
 const META_TREE: &str = "meta";
@@ -63,6 +78,9 @@ const TEXTS_TREE: &str = "texts";
 const SNAPSHOTS_TREE: &str = "snapshots";
 const FORMAT_KEY: &[u8] = b"format_version";
 const HEAD_KEY: &[u8] = b"head";
+/// In `meta` while a redaction's rewrite is owed: written with the
+/// redaction, left out of the copy. Value: the redaction's seq (u64 BE).
+const REWRITE_KEY: &[u8] = b"rewrite";
 const HEAD_LEN: usize = 8 + 32 + 8 + 8;
 
 /// The free space a write leaves on the disk, at least: room for sled to
@@ -145,6 +163,25 @@ pub enum StoreError {
         "ledger {path} is in format {found}, which this planledger reads only to upgrade it: run 'planledger upgrade {path} NEW_DIR' to write a format-{FORMAT_VERSION} ledger (the old one is left as it is)"
     )]
     OldFormat { path: PathBuf, found: u32 },
+    #[error(
+        "a redaction rewrites the ledger's files without the erased words, which needs {} KiB free on the disk holding ledger {path}, and {} KiB are free: free some space and try again (nothing was written)",
+        .needed / 1024,
+        .free / 1024
+    )]
+    NoRoomToRewrite {
+        path: PathBuf,
+        /// The bytes the copy may take, and the margin every write leaves.
+        needed: u64,
+        free: u64,
+    },
+    #[error(
+        "the redaction (event {seq}) is recorded and the words are gone from the ledger's records, but its files could not be rewritten without the old words ({source}); the next command that opens this ledger rewrites them"
+    )]
+    RewriteUnfinished {
+        seq: u64,
+        #[source]
+        source: Box<StoreError>,
+    },
     #[error("no random numbers for the texts' salts: {0}")]
     Random(#[source] getrandom::Error),
     #[error("{path}: {source}")]
@@ -197,6 +234,8 @@ pub enum DamageKind {
     TextsUndecodable(#[source] CodecError),
     #[error(transparent)]
     Texts(#[from] TextFault),
+    #[error("its text {slot} is not stored as words, so a redaction cannot erase it")]
+    TextNotStored { slot: u32 },
     #[error("a snapshot key of {len} bytes is not a sequence number")]
     SnapshotKeyLength { len: usize },
     /// sled could not open or read its files: the damage is below the
@@ -458,7 +497,8 @@ pub struct Store {
     /// store reads, and refuses every write (it would go to the copy).
     copy: Option<tempfile::TempDir>,
     // Held for the life of the store; the OS releases the lock on close.
-    _lock: File,
+    // `None` only for a copy opened where no `LOCK` file was.
+    _lock: Option<File>,
 }
 
 /// Leaves sled's snapshot of its page table current after a write.
@@ -495,6 +535,23 @@ impl Store {
 
     /// [`Store::create`], waiting for another process as `wait` says.
     pub fn create_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+        if !Store::check_new_or_empty(dir)? {
+            fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
+        }
+        let store = Store::open_unchecked(dir, wait)?;
+        // Another `init` may have got here first, between the check above
+        // and the lock.
+        if !store.events.is_empty() || store.meta.get(FORMAT_KEY)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(store)
+    }
+
+    /// Checks that a new ledger may be made at `dir`: it is not there
+    /// (`false`), or it is an empty directory (`true`). Writes nothing.
+    pub fn check_new_or_empty(dir: &Path) -> Result<bool, StoreError> {
         let path = || dir.to_path_buf();
         match fs::symlink_metadata(dir) {
             Ok(m) if m.is_dir() || (m.is_symlink() && dir.is_dir()) => {
@@ -506,20 +563,12 @@ impl Store {
                         StoreError::NotEmpty { path: path() }
                     });
                 }
+                Ok(true)
             }
-            Ok(_) => return Err(StoreError::NotADirectory { path: path() }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
-            }
-            Err(source) => return Err(io_error(dir, source)),
+            Ok(_) => Err(StoreError::NotADirectory { path: path() }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(source) => Err(io_error(dir, source)),
         }
-        let store = Store::open_unchecked(dir, wait)?;
-        // Another `init` may have got here first, between the check above
-        // and the lock.
-        if !store.events.is_empty() || store.meta.get(FORMAT_KEY)?.is_some() {
-            return Err(StoreError::AlreadyExists { path: path() });
-        }
-        Ok(store)
     }
 
     /// Opens an existing ledger and checks its format version.
@@ -529,8 +578,9 @@ impl Store {
 
     /// [`Store::open`], waiting for another process as `wait` says.
     pub fn open_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
-        let store = Store::open_for_verify_waiting(dir, wait)?;
+        let mut store = Store::open_for_verify_waiting(dir, wait)?;
         store.format_version()?;
+        store.finish_owed_rewrite()?;
         Ok(store)
     }
 
@@ -544,8 +594,11 @@ impl Store {
     /// says.
     pub fn open_for_verify_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
         // `symlink_metadata`, so that a `sled` link is refused, not followed.
-        let sled = fs::symlink_metadata(dir.join(SLED_DIR));
-        if !sled.is_ok_and(|m| m.is_dir() || m.is_symlink()) {
+        // A rewrite stopped between its two renames leaves only `sled.new`,
+        // which the open puts in place.
+        let present =
+            |name| fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.is_dir() || m.is_symlink());
+        if !present(SLED_DIR) && !present(SLED_NEW) {
             return Err(StoreError::NotALedger {
                 path: dir.to_path_buf(),
             });
@@ -571,17 +624,26 @@ impl Store {
     /// finished).
     pub fn format_version(&self) -> Result<(), StoreError> {
         let path = || self.dir.to_path_buf();
+        match self.stored_format_version()? {
+            FORMAT_VERSION => Ok(()),
+            found if found < FORMAT_VERSION => Err(StoreError::OldFormat {
+                path: path(),
+                found,
+            }),
+            found => Err(StoreError::UnknownFormat {
+                path: path(),
+                found,
+            }),
+        }
+    }
+
+    /// The format version the ledger states, whatever it is; none, or one
+    /// that is not four bytes, is damage (as [`Store::format_version`]
+    /// says).
+    pub fn stored_format_version(&self) -> Result<u32, StoreError> {
         match self.meta.get(FORMAT_KEY)? {
-            Some(v) if v.as_ref() == FORMAT_VERSION.to_be_bytes() => Ok(()),
             Some(v) => match <[u8; 4]>::try_from(v.as_ref()) {
-                Ok(b) if u32::from_be_bytes(b) < FORMAT_VERSION => Err(StoreError::OldFormat {
-                    path: path(),
-                    found: u32::from_be_bytes(b),
-                }),
-                Ok(b) => Err(StoreError::UnknownFormat {
-                    path: path(),
-                    found: u32::from_be_bytes(b),
-                }),
+                Ok(b) => Ok(u32::from_be_bytes(b)),
                 Err(_) => Err(StoreError::Damaged {
                     seq: 0,
                     kind: DamageKind::FormatVersionUnreadable { stored: v.to_vec() },
@@ -600,25 +662,46 @@ impl Store {
         }
     }
 
+    /// Opens the ledger at `dir` to read it while writing nothing there:
+    /// how `planledger upgrade` reads a ledger of an earlier format, which
+    /// it must leave exactly as it was. It takes the ledger's lock (when
+    /// `LOCK` is there: none is created, and every planledger creates one
+    /// before it opens sled) and refuses links as [`Store::open`] does, but
+    /// removes no leftover file and opens sled on a copy of its files in the
+    /// temporary directory, because sled 0.34.7 may write to the files it
+    /// opens (see [`SnapshotRefresh`]). The format version is the caller's
+    /// to read ([`Store::stored_format_version`]); every write is refused.
+    pub fn open_copy_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+        let sled_dir = dir.join(SLED_DIR);
+        if !fs::symlink_metadata(&sled_dir).is_ok_and(|m| m.is_dir() || m.is_symlink()) {
+            return Err(StoreError::NotALedger {
+                path: dir.to_path_buf(),
+            });
+        }
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = match open_lock(&lock_path, false) {
+            Ok(lock) => {
+                take_lock(&lock, dir, &lock_path, wait)?;
+                Some(lock)
+            }
+            Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        sled_leftovers(&sled_dir, Leftovers::Keep)?;
+        let copy =
+            copy_sled(&sled_dir).map_err(|source| io_error(&std::env::temp_dir(), source))?;
+        let db =
+            open_sled(&copy.path().join(SLED_DIR)).map_err(|e| open_error(dir, &sled_dir, e))?;
+        Store::of(dir, db, Some(copy), lock)
+    }
+
     fn open_unchecked(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
         let lock_path = dir.join(LOCK_FILE);
-        // O_NOFOLLOW: a `LOCK` that is a symbolic link is refused, and
-        // nothing is created at its target.
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&lock_path)
-            .map_err(|source| match source.raw_os_error() {
-                Some(libc::ELOOP) => StoreError::Link {
-                    path: lock_path.clone(),
-                },
-                _ => io_error(&lock_path, source),
-            })?;
+        let lock = open_lock(&lock_path, true)?;
         take_lock(&lock, dir, &lock_path, wait)?;
+        recover_rewrite(dir)?;
         let sled_dir = dir.join(SLED_DIR);
-        clear_sled_leftovers(&sled_dir)?;
+        sled_leftovers(&sled_dir, Leftovers::Remove)?;
         let (db, copy) = match open_sled(&sled_dir) {
             Ok(db) => (db, None),
             Err(e) => match open_error(dir, &sled_dir, e) {
@@ -632,6 +715,15 @@ impl Store {
                 other => return Err(other),
             },
         };
+        Store::of(dir, db, copy, Some(lock))
+    }
+
+    fn of(
+        dir: &Path,
+        db: sled::Db,
+        copy: Option<tempfile::TempDir>,
+        lock: Option<File>,
+    ) -> Result<Store, StoreError> {
         Ok(Store {
             dir: dir.to_path_buf(),
             events: db.open_tree(EVENTS_TREE)?,
@@ -641,7 +733,11 @@ impl Store {
             snapshots: db.open_tree(SNAPSHOTS_TREE)?,
             db,
             refresh: SnapshotRefresh {
-                sled_dir,
+                // Where sled was opened: a store read from a copy never
+                // opens the ledger's own files.
+                sled_dir: copy
+                    .as_ref()
+                    .map_or_else(|| dir.join(SLED_DIR), |c| c.path().join(SLED_DIR)),
                 wrote: AtomicBool::new(false),
             },
             copy,
@@ -670,12 +766,27 @@ impl Store {
     /// Appends one transaction atomically and durably. `expected` is the
     /// head sequence number the caller validated against; if the ledger has
     /// moved on, nothing is written.
+    ///
+    /// A `Redacted` event erases the texts it names in the same sled
+    /// transaction (each becomes [`StoredText::Erased`], naming the
+    /// redaction), scrubs the words from its target's transaction summary,
+    /// and marks the database as owing a rewrite; the append then returns
+    /// only after [`Store::rewrite`] has swapped in a database that never
+    /// held the words. A redaction is refused beforehand, writing nothing,
+    /// when the disk has no room for that copy.
     pub fn append(
-        &self,
+        &mut self,
         expected: Option<u64>,
         tx: PendingTx,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.check_free_space()?;
+        let redacts = tx
+            .events
+            .iter()
+            .any(|e| matches!(e.event, Event::Redacted { .. }));
+        if redacts {
+            self.check_rewrite_space()?;
+        }
         let head = self.head()?;
         if head.map(|h| h.seq) != expected {
             return Err(StoreError::Conflict {
@@ -736,6 +847,16 @@ impl Store {
             head_hash: last.hash,
         })?;
         let is_genesis = first.seq == 0;
+        let redactions: Vec<(u64, u64, &[u32])> = written
+            .iter()
+            .filter_map(|e| {
+                if let Event::Redacted { event, slots, .. } = &e.record.event {
+                    Some((e.seq, *event, slots.as_slice()))
+                } else {
+                    None
+                }
+            })
+            .collect();
 
         let trees = (&self.events, &self.texts, &self.meta, &self.txs);
         let result = trees.transaction(|(events, stored_texts, meta, txs)| {
@@ -744,12 +865,14 @@ impl Store {
                 .and_then(|b| Head::from_bytes(&b))
                 .map(|h| h.seq);
             if current != expected {
-                return Err(ConflictableTransactionError::Abort(current));
+                return Err(ConflictableTransactionError::Abort(Abort::Moved(current)));
             }
             for event in &written {
                 let key = event.seq.to_be_bytes();
                 if events.get(key)?.is_some() {
-                    return Err(ConflictableTransactionError::Abort(Some(event.seq)));
+                    return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
+                        event.seq,
+                    ))));
                 }
                 events.insert(
                     &key,
@@ -758,6 +881,12 @@ impl Store {
             }
             for (seq, bytes) in &texts {
                 stored_texts.insert(&seq.to_be_bytes(), bytes.as_slice())?;
+            }
+            for &(by, target, slots) in &redactions {
+                erase(events, stored_texts, txs, by, target, slots)?;
+            }
+            if let Some(&(by, _, _)) = redactions.last() {
+                meta.insert(REWRITE_KEY, &by.to_be_bytes())?;
             }
             if is_genesis {
                 meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
@@ -768,14 +897,151 @@ impl Store {
         });
         match result {
             Ok(()) => {}
-            Err(TransactionError::Abort(found)) => {
+            Err(TransactionError::Abort(Abort::Moved(found))) => {
                 return Err(StoreError::Conflict { expected, found });
+            }
+            Err(TransactionError::Abort(Abort::Damaged { seq, kind })) => {
+                return Err(StoreError::Damaged { seq, kind });
             }
             Err(TransactionError::Storage(e)) => return Err(self.engine_error(e)),
         }
         self.refresh.wrote.store(true, Ordering::Relaxed);
         self.sync()?;
+        if let Some(&(by, _, _)) = redactions.last() {
+            self.rewrite()
+                .map_err(|source| StoreError::RewriteUnfinished {
+                    seq: by,
+                    source: Box::new(source),
+                })?;
+        }
         Ok(written)
+    }
+
+    /// Refuses a redaction when the disk could not hold the copy its
+    /// rewrite makes (at most the size of `sled/` now) and still leave
+    /// [`MIN_FREE_BYTES`]. If the free space cannot be read, it goes ahead.
+    fn check_rewrite_space(&self) -> Result<(), StoreError> {
+        let sled_dir = self.dir.join(SLED_DIR);
+        let needed =
+            dir_size(&sled_dir).map_err(|source| io_error(&sled_dir, source))? + MIN_FREE_BYTES;
+        match fs2::available_space(&sled_dir) {
+            Ok(free) if free < needed => Err(StoreError::NoRoomToRewrite {
+                path: self.dir.clone(),
+                needed,
+                free,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Rewrites the database so that no superseded value survives in its
+    /// files: what makes a redaction's erasure real on the disk, not only
+    /// in the trees. sled keeps a replaced value in its log until it
+    /// cleans that segment, which may be never.
+    ///
+    /// Every tree but `snapshots` (derived data, which held folded words;
+    /// the ledger rebuilds it) is copied, key by key, into a new sled
+    /// database in `sled.tmp/`, without the `rewrite` mark; its files are
+    /// flushed and fsynced, and it is renamed `sled.new/`: the rename says
+    /// it is complete. Then `sled/` becomes `sled.old/`, `sled.new/`
+    /// becomes `sled/`, the ledger directory is fsynced, the store
+    /// continues on the new database, and `sled.old/` is removed. A
+    /// process stopped anywhere in this leaves either the old database
+    /// (with its `rewrite` mark, so the next open rewrites it) or the new
+    /// one, and the next open finishes the swap ([`recover_rewrite`]).
+    /// Called only while holding the ledger's lock, after a sync.
+    pub fn rewrite(&mut self) -> Result<(), StoreError> {
+        if self.copy.is_some() {
+            return Err(StoreError::DiskFull {
+                path: self.dir.clone(),
+                free: fs2::available_space(self.dir.join(SLED_DIR)).ok(),
+            });
+        }
+        let tmp = self.dir.join(SLED_TMP);
+        let new = self.dir.join(SLED_NEW);
+        let old = self.dir.join(SLED_OLD);
+        remove_if_present(&tmp)?;
+        if let Err(e) = self.copy_into(&tmp) {
+            let _ = remove_if_present(&tmp);
+            return Err(e);
+        }
+        rename(&tmp, &new)?;
+        fsync_path(&self.dir)?;
+        // The copy is complete: from here a stopped process leaves a swap
+        // that the next open finishes.
+        swap_in(&self.dir)?;
+        let sled_dir = self.dir.join(SLED_DIR);
+        let db = open_sled(&sled_dir).map_err(|e| open_error(&self.dir, &sled_dir, e))?;
+        let trees = (
+            db.open_tree(EVENTS_TREE)?,
+            db.open_tree(TEXTS_TREE)?,
+            db.open_tree(META_TREE)?,
+            db.open_tree(TXS_TREE)?,
+            db.open_tree(SNAPSHOTS_TREE)?,
+        );
+        (self.events, self.texts, self.meta, self.txs, self.snapshots) = trees;
+        drop(std::mem::replace(&mut self.db, db));
+        // sled lets go of its files a moment after its database is dropped;
+        // removing them while it writes its last bytes would race it.
+        wait_for_sled_release(&old);
+        remove_if_present(&old)?;
+        fsync_path(&self.dir)
+    }
+
+    /// Copies every tree but `snapshots` into a new sled database at `to`,
+    /// leaving out the `rewrite` mark, and makes its files durable.
+    fn copy_into(&self, to: &Path) -> Result<(), StoreError> {
+        {
+            let copy = open_sled(to).map_err(|e| self.engine_error(e))?;
+            for name in self.db.tree_names() {
+                if name == SNAPSHOTS_TREE.as_bytes() {
+                    continue;
+                }
+                let is_meta = name == META_TREE.as_bytes();
+                let from = self.db.open_tree(&name)?;
+                let into = copy.open_tree(&name)?;
+                for item in from.iter() {
+                    let (key, value) = item?;
+                    if is_meta && key == REWRITE_KEY {
+                        continue;
+                    }
+                    into.insert(key, value).map_err(|e| self.engine_error(e))?;
+                }
+            }
+            copy.flush().map_err(|e| self.engine_error(e))?;
+        }
+        wait_for_sled_release(to);
+        sync_dir_files(to).map_err(|source| match source.kind() {
+            io::ErrorKind::StorageFull => StoreError::DiskFull {
+                path: self.dir.clone(),
+                free: None,
+            },
+            _ => io_error(to, source),
+        })
+    }
+
+    /// Finishes a rewrite a redaction owes (its `rewrite` mark is still in
+    /// `meta`: the process that made it was stopped before the swap).
+    /// Leaves it owed, and the ledger readable, where the disk has no room
+    /// for the copy or the ledger was opened from a copy elsewhere.
+    fn finish_owed_rewrite(&mut self) -> Result<(), StoreError> {
+        if self.copy.is_some() || self.meta.get(REWRITE_KEY)?.is_none() {
+            return Ok(());
+        }
+        if self.check_rewrite_space().is_err() {
+            return Ok(());
+        }
+        match self.rewrite() {
+            Ok(()) => Ok(()),
+            Err(StoreError::DiskFull { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// True while a redaction's rewrite is owed: the erased words may still
+    /// be in superseded values in sled's files.
+    pub fn rewrite_owed(&self) -> Result<bool, StoreError> {
+        Ok(self.meta.get(REWRITE_KEY)?.is_some())
     }
 
     /// Refuses a write that would leave less than [`MIN_FREE_BYTES`] free
@@ -1080,6 +1346,82 @@ impl Store {
     }
 }
 
+/// A new ledger written aside and moved into place only once it is whole:
+/// how `planledger upgrade` writes, so that a failure at any point leaves
+/// nothing at the target. The ledger is written in a directory beside the
+/// target (`.NAME.staging-` and 16 hex digits, in the same file system, so
+/// that the move is one `rename`), which is removed if the staging is
+/// dropped before [`Staging::publish`].
+pub struct Staging {
+    target: PathBuf,
+    dir: PathBuf,
+    published: bool,
+}
+
+impl Staging {
+    /// Checks that `target` is new or an empty directory (as `init` would)
+    /// and makes the staging directory beside it.
+    pub fn new(target: &Path) -> Result<Staging, StoreError> {
+        Store::check_new_or_empty(target)?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "ledger".into());
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|source| io_error(&parent, source))?;
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).map_err(StoreError::Random)?;
+        let dir = parent.join(format!(".{name}.staging-{}", hex::encode(random)));
+        // `create_dir`, not a temporary directory's 0700: the ledger gets
+        // the permissions `init` would give it.
+        fs::create_dir(&dir).map_err(|source| io_error(&dir, source))?;
+        Ok(Staging {
+            target: target.to_path_buf(),
+            dir,
+            published: false,
+        })
+    }
+
+    /// Where the ledger is written until it is published.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Moves the ledger into place: the target must still be new or an
+    /// empty directory (which the move replaces), and the ledger written
+    /// in the staging directory must be closed. The move is made durable.
+    pub fn publish(mut self) -> Result<(), StoreError> {
+        Store::check_new_or_empty(&self.target)?;
+        fs::rename(&self.dir, &self.target).map_err(|source| match source.kind() {
+            io::ErrorKind::DirectoryNotEmpty => StoreError::NotEmpty {
+                path: self.target.clone(),
+            },
+            _ => io_error(&self.target, source),
+        })?;
+        self.published = true;
+        let parent = match self.target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        File::open(&parent)
+            .and_then(|f| f.sync_all())
+            .map_err(|source| io_error(&parent, source))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            // Best effort: a staging directory left behind holds a ledger
+            // no one reads, under a name no command uses.
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum RawTree {
     Events,
@@ -1107,6 +1449,229 @@ impl Salts {
         let out = blake3::keyed_hash(&self.key, &self.next.to_le_bytes());
         self.next += 1;
         out.as_bytes()[..16].try_into().expect("16 of 32 bytes")
+    }
+}
+
+/// Opens the ledger's `LOCK` file, creating it when `create` says so,
+/// never through a symbolic link (`O_NOFOLLOW`: a `LOCK` that is a link is
+/// refused, and nothing is created at its target).
+fn open_lock(lock_path: &Path, create: bool) -> Result<File, StoreError> {
+    OpenOptions::new()
+        .create(create)
+        .truncate(false)
+        .read(!create)
+        .write(create)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(lock_path)
+        .map_err(|source| match source.raw_os_error() {
+            Some(libc::ELOOP) => StoreError::Link {
+                path: lock_path.to_path_buf(),
+            },
+            _ => io_error(lock_path, source),
+        })
+}
+
+/// Why an append's sled transaction gave up, writing nothing.
+enum Abort {
+    /// The head moved (or a key to be written exists): a conflict.
+    Moved(Option<u64>),
+    /// A redaction's target does not hold the texts the rules found.
+    Damaged { seq: u64, kind: DamageKind },
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+/// Inside an append's sled transaction: erases texts `slots` of event
+/// `target` for the redaction at `by`, and scrubs their words from the
+/// summary of the target's transaction (`txs` is an index, never checked
+/// for its summary, and summaries are written without free text; this
+/// covers any that were not).
+fn erase(
+    events: &TransactionalTree,
+    texts: &TransactionalTree,
+    txs: &TransactionalTree,
+    by: u64,
+    target: u64,
+    slots: &[u32],
+) -> TxResult<()> {
+    let damaged = |kind| ConflictableTransactionError::Abort(Abort::Damaged { seq: target, kind });
+    let key = target.to_be_bytes();
+    let stored = texts.get(key)?;
+    let mut stored = codec::decode_texts(stored.as_deref())
+        .map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
+    let mut erased = Vec::with_capacity(slots.len());
+    for &slot in slots {
+        match stored.get_mut(slot as usize) {
+            Some(text @ StoredText::Words { .. }) => {
+                if let StoredText::Words { words, .. } =
+                    std::mem::replace(text, StoredText::Erased { by })
+                {
+                    erased.push(words);
+                }
+            }
+            _ => return Err(damaged(DamageKind::TextNotStored { slot })),
+        }
+    }
+    let encoded = codec::encode(&stored)
+        .expect("texts that decoded encode again, and erasing a text only shrinks them");
+    texts.insert(&key, encoded)?;
+    let Some(value) = events.get(key)? else {
+        return Ok(());
+    };
+    let Some(tx) = chain::split_stored(&value)
+        .ok()
+        .and_then(|(_, _, bytes)| codec::decode_sealed(bytes).ok())
+        .map(|record| record.tx)
+    else {
+        return Ok(());
+    };
+    let tx_key = tx.to_be_bytes();
+    if let Some(bytes) = txs.get(tx_key)?
+        && let Ok(mut record) = codec::decode::<TxRecord>(&bytes)
+        && let Some(scrubbed) = scrub(&record.summary, &erased)
+    {
+        record.summary = scrubbed;
+        if let Ok(bytes) = codec::encode(&record) {
+            txs.insert(&tx_key, bytes)?;
+        }
+    }
+    Ok(())
+}
+
+/// `summary` with every erased text in it, and every word of one that could
+/// name or number someone ([`sealed::is_telling`]), replaced by
+/// `[redacted]`; `None` when it holds none of them.
+fn scrub(summary: &str, erased: &[String]) -> Option<String> {
+    let mut scrubbed = summary.to_string();
+    for text in erased {
+        let whole = text.trim();
+        let telling =
+            sealed::words(text).filter(|&(starts, word)| sealed::is_telling(starts, word));
+        for words in std::iter::once(whole).chain(telling.map(|(_, word)| word)) {
+            if !words.is_empty() && scrubbed.contains(words) {
+                scrubbed = scrubbed.replace(words, "[redacted]");
+            }
+        }
+    }
+    (scrubbed != summary).then_some(scrubbed)
+}
+
+/// Finishes or discards a rewrite that a stopped process left behind
+/// (see [`Store::rewrite`]). Called only while holding the ledger's lock,
+/// before sled is opened:
+///
+/// - `sled.tmp/` is a copy that never completed: removed;
+/// - `sled.new/` is complete (renamed only once durable) and was made
+///   under the lock from the state `sled/` holds, with the redaction
+///   carried out: swapped in (`sled/` to `sled.old/`, `sled.new/` to
+///   `sled/`), or, where `sled/` is already gone, renamed `sled/`;
+/// - `sled.old/` is a database that was replaced: removed.
+fn recover_rewrite(dir: &Path) -> Result<(), StoreError> {
+    remove_if_present(&dir.join(SLED_TMP))?;
+    let new = dir.join(SLED_NEW);
+    match fs::symlink_metadata(&new) {
+        Ok(m) if m.is_symlink() => return Err(StoreError::Link { path: new }),
+        Ok(_) => swap_in(dir)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(io_error(&new, source)),
+    }
+    let old = dir.join(SLED_OLD);
+    if fs::symlink_metadata(&old).is_ok() {
+        remove_if_present(&old)?;
+        fsync_path(dir)?;
+    }
+    Ok(())
+}
+
+/// Puts `sled.new/` in place of `sled/` (which becomes `sled.old/`, if
+/// it is there), and makes the renames durable.
+fn swap_in(dir: &Path) -> Result<(), StoreError> {
+    let sled_dir = dir.join(SLED_DIR);
+    let old = dir.join(SLED_OLD);
+    match fs::symlink_metadata(&sled_dir) {
+        Ok(m) if m.is_symlink() => return Err(StoreError::Link { path: sled_dir }),
+        Ok(_) => {
+            remove_if_present(&old)?;
+            rename(&sled_dir, &old)?;
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(io_error(&sled_dir, source)),
+    }
+    rename(&dir.join(SLED_NEW), &sled_dir)?;
+    fsync_path(dir)
+}
+
+/// Removes a directory (or a file, or a link, never what it points to)
+/// if it is there.
+fn remove_if_present(path: &Path) -> Result<(), StoreError> {
+    let removed = match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    removed.map_err(|source| io_error(path, source))
+}
+
+fn rename(from: &Path, to: &Path) -> Result<(), StoreError> {
+    fs::rename(from, to).map_err(|source| io_error(from, source))
+}
+
+fn fsync_path(path: &Path) -> Result<(), StoreError> {
+    File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|source| io_error(path, source))
+}
+
+/// Fsyncs every file of a sled database directory (its data file,
+/// configuration, snapshots and blobs), then the directories.
+fn sync_dir_files(dir: &Path) -> io::Result<()> {
+    let blobs = dir.join("blobs");
+    for folder in [dir, blobs.as_path()] {
+        let entries = match fs::read_dir(folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                File::open(entry.path())?.sync_all()?;
+            }
+        }
+        File::open(folder)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// The bytes of the regular files under `dir`, recursively.
+fn dir_size(dir: &Path) -> io::Result<u64> {
+    let mut total = 0;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            total += dir_size(&entry.path())?;
+        } else if kind.is_file() {
+            total += entry.metadata()?.len();
+        }
+    }
+    Ok(total)
+}
+
+/// Waits, at most ten seconds, until no one holds the lock on the sled data
+/// file in `sled_dir`. sled 0.34.7 lets go of it a moment after its
+/// database is dropped, when its background I/O ends (sled issues #1234
+/// and #1289); the files are only renamed or removed after that.
+fn wait_for_sled_release(sled_dir: &Path) {
+    const WAIT: Duration = Duration::from_millis(2);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let db = sled_dir.join("db");
+    while Instant::now() < deadline {
+        match File::open(&db).map(|f| f.try_lock()) {
+            Ok(Err(TryLockError::WouldBlock)) => std::thread::sleep(WAIT),
+            _ => return,
+        }
     }
 }
 
@@ -1149,9 +1714,18 @@ fn take_lock(
     }
 }
 
+/// What [`sled_leftovers`] does with sled's leftover temporary files.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leftovers {
+    Remove,
+    /// Leave them: the ledger is read from a copy, which leaves them out.
+    Keep,
+}
+
 /// Refuses symbolic links among sled's files and removes the temporary
 /// files sled 0.34.7 leaves behind when it is stopped while writing a
-/// snapshot. Called only while holding the ledger's exclusive lock.
+/// snapshot (when `leftovers` says so). Called only while holding the
+/// ledger's exclusive lock.
 ///
 /// sled writes the snapshot of its page table (`pagecache/snapshot.rs`,
 /// `write_snapshot`) to `snap.<lsn as 16 hex digits>.generating`, fsyncs
@@ -1169,7 +1743,7 @@ fn take_lock(
 /// replaced is still there; without it sled derives the same again. No
 /// other process can be writing one, because sled is opened only under
 /// our lock. Only names of exactly that form are removed.
-fn clear_sled_leftovers(sled_dir: &Path) -> Result<(), StoreError> {
+fn sled_leftovers(sled_dir: &Path, leftovers: Leftovers) -> Result<(), StoreError> {
     let entries = match fs::read_dir(sled_dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -1199,7 +1773,10 @@ fn clear_sled_leftovers(sled_dir: &Path) -> Result<(), StoreError> {
             return Err(StoreError::Link { path });
         }
         let name = entry.file_name();
-        if kind.is_file() && name.to_str().is_some_and(is_snapshot_temporary) {
+        if leftovers == Leftovers::Remove
+            && kind.is_file()
+            && name.to_str().is_some_and(is_snapshot_temporary)
+        {
             fs::remove_file(&path).map_err(|source| io_error(&path, source))?;
         }
     }
@@ -1244,6 +1821,15 @@ fn open_sled(path: &Path) -> Result<sled::Db, sled::Error> {
 /// a disk too full for sled to open it in place. The copy is removed when
 /// the store is dropped.
 fn open_copy(sled_dir: &Path) -> io::Result<(sled::Db, tempfile::TempDir)> {
+    let copy = copy_sled(sled_dir)?;
+    let db = open_sled(&copy.path().join(SLED_DIR)).map_err(io::Error::other)?;
+    Ok((db, copy))
+}
+
+/// Copies the sled directory into `sled/` in a new temporary directory,
+/// leaving out sled's own temporary files. The copy is removed when the
+/// returned directory is dropped.
+fn copy_sled(sled_dir: &Path) -> io::Result<tempfile::TempDir> {
     fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
         fs::create_dir_all(to)?;
         for entry in fs::read_dir(from)? {
@@ -1264,10 +1850,8 @@ fn open_copy(sled_dir: &Path) -> io::Result<(sled::Db, tempfile::TempDir)> {
     let copy = tempfile::Builder::new()
         .prefix("planledger-read-")
         .tempdir()?;
-    let target = copy.path().join(SLED_DIR);
-    copy_dir(sled_dir, &target)?;
-    let db = open_sled(&target).map_err(io::Error::other)?;
-    Ok((db, copy))
+    copy_dir(sled_dir, &copy.path().join(SLED_DIR))?;
+    Ok(copy)
 }
 
 /// What a failure to open sled means for a user: a full disk, an I/O

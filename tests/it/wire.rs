@@ -45,6 +45,8 @@ struct Outputs {
     export_json: String,
     /// `verify --json` on the ledger once one stored byte was changed.
     verify_failed: Value,
+    /// `verify --json` on a ledger upgraded from format 1.
+    verify_upgraded: Value,
 }
 
 fn at(dir: &Path, clock: &str, actor: &str, args: &[&str]) -> Run {
@@ -176,10 +178,18 @@ fn outputs() -> &'static Outputs {
         let failed = at(dir, READ_AT, sam, &["verify", "--json"]);
         assert_eq!(failed.code, 3, "{}", failed.stderr);
         let verify_failed = serde_json::from_str(&failed.stdout).expect("verify prints JSON");
+
+        crate::upgrade::golden_v1_ledger(&dir.join("v1"));
+        ok(dir, READ_AT, sam, &["upgrade", "v1", "upgraded"]);
+        let mut process = planledger(&dir.join("upgraded"));
+        let upgraded = run(process.args(["verify", "--json"]));
+        assert_eq!(upgraded.code, 0, "{}", upgraded.stderr);
+        let verify_upgraded = serde_json::from_str(&upgraded.stdout).expect("verify prints JSON");
         Outputs {
             shapes,
             export_json,
             verify_failed,
+            verify_upgraded,
         }
     })
 }
@@ -273,6 +283,7 @@ fn json_md_documents_every_key_of_every_shape_and_no_other() {
         keys(&value, &mut used);
     }
     keys(&outputs.verify_failed, &mut used);
+    keys(&outputs.verify_upgraded, &mut used);
     assert_eq!(
         outputs.verify_failed["first_bad_seq"], 40,
         "{}",
