@@ -478,6 +478,8 @@ def check_redacted(seq: int, dec: Decoded, named: Decoded | None, named_texts: l
         out.append("Redacted names no slot")
     if any(a >= b for a, b in zip(slots, slots[1:])):
         out.append(f"Redacted slots {slots} are not strictly increasing")
+    if not ev["reason"].strip():
+        out.append("Redacted reason is blank (§8: it is not)")
     if withheld:
         return out
     if named is None:
