@@ -17,6 +17,7 @@ pub mod id;
 pub mod import;
 pub mod integrity;
 pub mod ledger;
+pub mod pack;
 pub mod projection;
 pub mod query;
 pub mod rules;

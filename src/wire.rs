@@ -1,9 +1,10 @@
 //! The one place JSON is shaped. Every `--json` output (`show`, `history`,
-//! `audit`, `summary`, `diff`, `verify`) and `export --format json` is one of
-//! the `Serialize` types here, built from the library's state, audit trail,
-//! summary, diff or verify report; no other module builds a JSON value. (The
-//! events export, `export::events`, is the on-disk format's own shape and
-//! follows `ledger/FORMAT.md` instead.)
+//! `audit`, `summary`, `diff`, `verify`, `verify-pack`) and `export --format
+//! json` is one of the `Serialize` types here, built from the library's
+//! state, audit trail, summary, diff or verify report; no other module
+//! builds a JSON value. (The events export, `export::events`, and evidence
+//! packs, `pack`, are the on-disk format's own shapes and follow
+//! `ledger/FORMAT.md` instead; a pack's projection is `Show`.)
 //!
 //! What it promises, and `ledger/JSON.md` documents field by field:
 //!
@@ -35,6 +36,7 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::date::{FuzzyDate, Target as TargetDate};
 use crate::event::{EventKind, Hash, Micros};
 use crate::id::{ClaimNo, RecId};
+use crate::pack;
 use crate::projection::{self, Change, State};
 use crate::query::audit::{self, clock_words};
 use crate::query::coverage;
@@ -655,6 +657,104 @@ impl<'a> Verify<'a> {
             snapshots_checked: report.snapshots,
             redacted_texts: report.redacted_texts,
             upgraded_from: report.upgraded_from.as_ref().map(UpgradedFrom::of),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// verify-pack --json
+
+/// `verify-pack --json`: what a pack proves, or the first thing that fails
+/// (every field of the pack then `null`).
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyPack {
+    pub ok: bool,
+    pub ledger_id: Option<String>,
+    pub scope: Option<PackScope>,
+    pub as_of: Option<AsOf>,
+    pub head: Option<Head>,
+    pub events: Option<u64>,
+    pub disclosed: Option<u64>,
+    pub withheld: Option<u64>,
+    pub texts_redacted: Option<u64>,
+    pub in_scope_after_as_of: Option<u64>,
+    /// The first thing that fails, alone: a pack is checked in order and
+    /// the check stops there.
+    pub problems: Vec<PackProblem>,
+}
+
+/// Which history a pack discloses.
+#[derive(Clone, Debug, Serialize)]
+pub struct PackScope {
+    /// `ledger`, `plan` or `action`.
+    pub kind: &'static str,
+    pub plan: Option<String>,
+    pub action: Option<String>,
+}
+
+/// The last event a pack's projection folds.
+#[derive(Clone, Debug, Serialize)]
+pub struct AsOf {
+    pub seq: u64,
+    pub hash: String,
+    pub recorded_at: String,
+}
+
+/// What is wrong with a pack.
+#[derive(Clone, Debug, Serialize)]
+pub struct PackProblem {
+    /// The line of the pack (from 1), when the fault is on one.
+    pub line: Option<usize>,
+    /// The event, when the fault is at one.
+    pub seq: Option<u64>,
+    /// What is wrong, in words (the sentence `verify-pack` prints).
+    pub what: String,
+    /// The kind of fault, a stable snake_case name for programs.
+    pub kind: &'static str,
+}
+
+impl VerifyPack {
+    pub fn new(checked: &Result<pack::PackReport, pack::PackFault>) -> VerifyPack {
+        match checked {
+            Ok(report) => VerifyPack {
+                ok: true,
+                ledger_id: Some(hex::encode(report.ledger_id)),
+                scope: Some(PackScope {
+                    kind: report.scope.kind(),
+                    plan: report.scope.plan().map(|p| p.to_string()),
+                    action: report.scope.action().map(|a| a.to_string()),
+                }),
+                as_of: Some(AsOf {
+                    seq: report.as_of.0,
+                    hash: hex::encode(report.as_of.1),
+                    recorded_at: format_micros(report.as_of.2),
+                }),
+                head: Head::of(Some(report.head)),
+                events: Some(report.events),
+                disclosed: Some(report.disclosed),
+                withheld: Some(report.withheld()),
+                texts_redacted: Some(report.texts_redacted),
+                in_scope_after_as_of: Some(report.in_scope_after_as_of),
+                problems: Vec::new(),
+            },
+            Err(fault) => VerifyPack {
+                ok: false,
+                ledger_id: None,
+                scope: None,
+                as_of: None,
+                head: None,
+                events: None,
+                disclosed: None,
+                withheld: None,
+                texts_redacted: None,
+                in_scope_after_as_of: None,
+                problems: vec![PackProblem {
+                    line: fault.line(),
+                    seq: fault.seq(),
+                    what: fault.to_string(),
+                    kind: fault.name(),
+                }],
+            },
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::ledger::{Ledger, Stamped};
 use crate::status::Status;
 use crate::time::{DayEnd, FixedClock, parse_instant};
 
-use super::{CliError, Context, history, show, verify};
+use super::{CliError, Context, history, show, verify, verify_pack};
 
 /// The shipped plan, verbatim.
 pub const SHIPPED_PLAN: &str =
@@ -29,6 +29,7 @@ pub const SHIPPED_PLAN_NAME: &str = "west-oxfordshire-dhr-alice-action-plan.txt"
 const ASSURANCE: &str = "Sam Okafor (assurance lead, West Oxfordshire CSP)";
 const TVP_LEAD: &str = "DS Claire Hunt (Thames Valley Police)";
 const A2D_LEAD: &str = "Priya Shah (A2Dominion)";
+const DPO: &str = "Ruth Adeyemi (data protection officer, West Oxfordshire CSP)";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -171,6 +172,34 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         })],
     )?;
     writeln!(out, "2022-02-21  {TVP_LEAD} notes a milestone on {}", tvp)?;
+    clock.set(at("2022-02-22T16:10:00Z")?);
+    let slip = ledger.transact(
+        A2D_LEAD,
+        &format!("note {}", a2d),
+        vec![Stamped::from(Command::NoteMilestone {
+            action: a2d,
+            note: "Spoke to the victim's sister, Jane Doe, who asked to be told when the programme starts".into(),
+        })],
+    )?;
+    let slip = slip.events.first().map_or(0, |e| e.seq);
+    writeln!(
+        out,
+        "2022-02-22  {A2D_LEAD} notes a milestone on {a2d} that names the victim's sister"
+    )?;
+    clock.set(at("2022-02-24T09:00:00Z")?);
+    ledger.transact(
+        DPO,
+        &format!("redact {slip}"),
+        vec![Stamped::from(Command::Redact {
+            event: slip,
+            slots: vec![0],
+            reason: "named a member of the victim's family".into(),
+        })],
+    )?;
+    writeln!(
+        out,
+        "2022-02-24  {DPO} redacts that note (planledger redact {slip}): the words leave the disk, the record and every hash stay"
+    )?;
 
     heading(out, "3. The plan as it stands (planledger show)")?;
     show::run(&ledger, &show::Args::default(), out)?;
@@ -192,8 +221,36 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     show::run(&ledger, &show::Args::as_of("2022-01-31"), out)?;
 
     heading(out, "6. Is the record intact? (planledger verify)")?;
+    let events = ledger.events()?;
+    let plan = ledger
+        .state()
+        .sole_plan()
+        .ok_or_else(|| CliError::Input("the demo ledger holds no plan, or several".into()))?;
     drop(ledger);
     verify::run(&context, &verify::Args::default(), out)?;
+
+    heading(
+        out,
+        "7. One plan's history handed over, provably complete (export --format pack --plan P1; verify-pack FILE)",
+    )?;
+    let bytes = crate::pack::make(
+        &events,
+        crate::pack::Request {
+            scope: crate::pack::Scope::Plan(plan),
+            as_of: None,
+        },
+    )
+    .map_err(|e| CliError::Input(format!("the demo's pack could not be made: {e}")))?;
+    let packs = tempfile::tempdir()
+        .map_err(|e| CliError::Input(format!("no temporary directory for the demo's pack: {e}")))?;
+    let file = packs.path().join("P1.pack");
+    std::fs::write(&file, &bytes)
+        .map_err(|e| CliError::Input(format!("cannot write {}: {e}", file.display())))?;
+    verify_pack::run(&verify_pack::Args::for_file(file), out)?;
+    writeln!(
+        out,
+        "(The demo's pack was temporary: 'planledger export --format pack --plan P1 -o FILE' writes one to keep.)"
+    )?;
 
     writeln!(out)?;
     match &args.keep {

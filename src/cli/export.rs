@@ -1,15 +1,18 @@
 //! `planledger export`: the ledger for other programs and people: the chain
-//! as JSON Lines, the plan as JSON or CSV, and reports in Markdown or as one
-//! self-contained HTML page. Reports are verified first and say so.
+//! as JSON Lines, the plan as JSON or CSV, reports in Markdown or as one
+//! self-contained HTML page, and evidence packs. Reports are verified first
+//! and say so; a pack is made only from a ledger that verifies.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::command::{resolve_action, resolve_plan};
 use crate::export;
 use crate::integrity;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerError, View};
+use crate::pack::{self, Scope};
 use crate::wire;
 
 use super::CliError;
@@ -28,6 +31,9 @@ pub enum Format {
     Md,
     /// The report as one self-contained HTML page with charts, for a browser or printing
     Html,
+    /// An evidence pack: one plan's (--plan) or action's (--action) history, or the whole
+    /// ledger's, that anyone can check without the ledger with 'verify-pack'
+    Pack,
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +48,12 @@ pub struct Args {
     /// CSV only: leave out the byte order mark Excel needs to read UTF-8
     #[arg(long)]
     no_bom: bool,
+    /// Pack only: disclose this plan's history, e.g. P1 (the default is the whole ledger)
+    #[arg(long, value_name = "PLAN", conflicts_with = "action")]
+    plan: Option<String>,
+    /// Pack only: disclose this action's history, e.g. A3, with its plan's own events
+    #[arg(long, value_name = "ACTION")]
+    action: Option<String>,
     #[command(flatten)]
     when: TimeArgs,
 }
@@ -52,6 +64,17 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         return Err(CliError::Input(
             "--valid-at does not apply to the raw chain, which is in recorded order: use --as-of"
                 .into(),
+        ));
+    }
+    if matches!(args.format, Format::Pack) && resolved.view.valid_at.is_some() {
+        return Err(CliError::Input(
+            "--valid-at does not apply to an evidence pack, which holds the chain in recorded order: use --as-of"
+                .into(),
+        ));
+    }
+    if !matches!(args.format, Format::Pack) && (args.plan.is_some() || args.action.is_some()) {
+        return Err(CliError::Input(
+            "--plan and --action choose what an evidence pack discloses: they apply to --format pack only".into(),
         ));
     }
     match args.output.as_deref() {
@@ -175,6 +198,9 @@ fn write(
     resolved: &Resolved,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    if matches!(args.format, Format::Pack) {
+        return write_pack(ledger, args, resolved, out);
+    }
     let events: Vec<_> = ledger
         .events()?
         .into_iter()
@@ -189,6 +215,8 @@ fn write(
             let options = export::csv::Options { bom: !args.no_bom };
             export::csv::write(&state, today, options, out)?;
         }
+        // Written above.
+        Format::Pack => {}
         Format::Md | Format::Html => {
             let report = integrity::verify(ledger.store())?;
             let input = export::ReportInput {
@@ -204,5 +232,48 @@ fn write(
             }
         }
     }
+    Ok(())
+}
+
+/// An evidence pack (`pack::make`) of the scope asked for, as of `--as-of`,
+/// from a ledger that passes `verify`: a pack vouches for a history, and
+/// its reader cannot replay a plan pack against the rules.
+fn write_pack(
+    ledger: &Ledger,
+    args: &Args,
+    resolved: &Resolved,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let as_of = resolved.view.as_of;
+    let state = ledger.state_view(View {
+        as_of,
+        valid_at: None,
+    })?;
+    if state.ledger.is_none() {
+        let at = args.when.as_of.as_deref().unwrap_or("that time");
+        return Err(CliError::Input(format!(
+            "the ledger did not exist yet at {at}: there is nothing to pack"
+        )));
+    }
+    let scope = match (&args.plan, &args.action) {
+        (Some(plan), _) => Scope::Plan(resolve_plan(&state, plan).map_err(LedgerError::from)?),
+        (None, Some(action)) => {
+            let action = resolve_action(&state, action).map_err(LedgerError::from)?;
+            let plan = state.actions[&action].plan;
+            Scope::Action { plan, action }
+        }
+        (None, None) => Scope::Ledger,
+    };
+    let report = integrity::verify(ledger.store())?;
+    if let Some(problem) = report.problems.iter().min_by_key(|p| p.seq) {
+        return Err(CliError::Unverified {
+            seq: problem.seq,
+            what: problem.kind.to_string(),
+        });
+    }
+    let events = ledger.events()?;
+    let bytes = pack::make(&events, pack::Request { scope, as_of })
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    out.write_all(&bytes)?;
     Ok(())
 }

@@ -21,6 +21,7 @@ mod snapshot;
 mod summary;
 mod upgrade;
 mod verify;
+mod verify_pack;
 mod when;
 
 use std::cell::RefCell;
@@ -141,10 +142,12 @@ pub enum Command {
     /// Check evidence files against the claims that cite them
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
-    /// Write the ledger out for other programs
+    /// Write the ledger out for other programs, or an evidence pack of one plan's history
     Export(export::Args),
     /// Carry a format-1 ledger into a new format-2 ledger (the old one is left as it is)
     Upgrade(upgrade::Args),
+    /// Check an evidence pack written by 'export --format pack', without the ledger
+    VerifyPack(verify_pack::Args),
 }
 
 /// A failure, carrying what decides the exit code.
@@ -157,6 +160,11 @@ pub enum CliError {
     /// `verify` found problems; its report has already been written.
     #[error("the ledger failed verification")]
     Integrity,
+    /// A ledger that fails `verify` is not made into an evidence pack.
+    #[error(
+        "the ledger fails verification at seq {seq}: {what}; no pack was written (run 'planledger verify')"
+    )]
+    Unverified { seq: u64, what: String },
     #[error(transparent)]
     Import(#[from] RecordError),
     #[error(transparent)]
@@ -178,7 +186,7 @@ impl From<StoreError> for CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Integrity => 3,
+            CliError::Integrity | CliError::Unverified { .. } => 3,
             CliError::Ledger(e) | CliError::Import(RecordError::Ledger(e)) if e.is_damage() => 3,
             CliError::Upgrade(e) if e.is_damage() => 3,
             CliError::Ledger(_)
@@ -346,6 +354,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Verify(args) => return verify::run(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
         Command::Upgrade(args) => return upgrade::run(context, args, out),
+        Command::VerifyPack(args) => return verify_pack::run(args, out),
         _ => context.open()?,
     };
     match command {
@@ -373,7 +382,8 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         | Command::Demo(_)
         | Command::Verify(_)
         | Command::Snapshot(_)
-        | Command::Upgrade(_) => Ok(()),
+        | Command::Upgrade(_)
+        | Command::VerifyPack(_) => Ok(()),
     }
 }
 

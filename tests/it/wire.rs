@@ -27,13 +27,15 @@ const JSON_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ledger/JSON.md");
 const READ_AT: &str = "2022-02-01T12:00:00Z";
 
 /// Each shape's golden file and the command that prints it.
-const SHAPES: [(&str, &[&str]); 6] = [
+const SHAPES: [(&str, &[&str]); 7] = [
     ("show.json", &["show", "--json"]),
     ("history.json", &["history", "A1", "--json"]),
     ("audit.json", &["audit", "--json"]),
     ("summary.json", &["summary", "--json"]),
     ("diff.json", &["diff", "--from", "2022-01-01", "--json"]),
     ("verify.json", &["verify", "--json"]),
+    // Made by the scenario, with `export --format pack --plan P1`.
+    ("verify-pack.json", &["verify-pack", "pack.jsonl", "--json"]),
 ];
 
 /// What the scenario printed.
@@ -47,6 +49,8 @@ struct Outputs {
     verify_failed: Value,
     /// `verify --json` on a ledger upgraded from format 1.
     verify_upgraded: Value,
+    /// `verify-pack --json` on the pack once one of its bytes was changed.
+    verify_pack_failed: Value,
 }
 
 fn at(dir: &Path, clock: &str, actor: &str, args: &[&str]) -> Run {
@@ -163,6 +167,20 @@ fn outputs() -> &'static Outputs {
                 .replace(&head_hash, "<head-hash>")
         };
 
+        ok(
+            dir,
+            READ_AT,
+            sam,
+            &[
+                "export",
+                "--format",
+                "pack",
+                "--plan",
+                "P1",
+                "-o",
+                "pack.jsonl",
+            ],
+        );
         let shapes = SHAPES
             .iter()
             .map(|(name, args)| (*name, normalise(ok(dir, READ_AT, sam, args))))
@@ -185,11 +203,26 @@ fn outputs() -> &'static Outputs {
         let upgraded = run(process.args(["verify", "--json"]));
         assert_eq!(upgraded.code, 0, "{}", upgraded.stderr);
         let verify_upgraded = serde_json::from_str(&upgraded.stdout).expect("verify prints JSON");
+        let pack = dir.join("pack.jsonl");
+        let mut bytes = std::fs::read(&pack).expect("the pack was written");
+        // One letter of the plan's title in the projection.
+        let title = b"\"title\":\"";
+        let found = bytes
+            .windows(title.len())
+            .rposition(|w| w == title)
+            .expect("the projection names the plan's title");
+        bytes[found + title.len()] ^= 0x01;
+        std::fs::write(&pack, bytes).expect("the pack is rewritten");
+        let failed = at(dir, READ_AT, sam, &["verify-pack", "pack.jsonl", "--json"]);
+        assert_eq!(failed.code, 3, "{}", failed.stderr);
+        let verify_pack_failed =
+            serde_json::from_str(&failed.stdout).expect("verify-pack prints JSON");
         Outputs {
             shapes,
             export_json,
             verify_failed,
             verify_upgraded,
+            verify_pack_failed,
         }
     })
 }
@@ -284,6 +317,12 @@ fn json_md_documents_every_key_of_every_shape_and_no_other() {
     }
     keys(&outputs.verify_failed, &mut used);
     keys(&outputs.verify_upgraded, &mut used);
+    keys(&outputs.verify_pack_failed, &mut used);
+    assert_eq!(
+        outputs.verify_pack_failed["problems"][0]["kind"], "projection_differs",
+        "{}",
+        outputs.verify_pack_failed
+    );
     assert_eq!(
         outputs.verify_failed["first_bad_seq"], 40,
         "{}",

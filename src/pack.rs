@@ -1,0 +1,1531 @@
+//! Evidence packs (`ledger/FORMAT.md` §7): one plan's or one action's
+//! history (or the whole ledger's), handed to someone outside the
+//! partnership, who can check it without the ledger and without trusting
+//! whoever made it.
+//!
+//! A pack is JSON Lines in one canonical form ([`canonical`]): a header,
+//! one line per event from the genesis to the head, and the plan as the
+//! disclosed events fold it. An event line is *disclosed* (its sealed
+//! record bytes and its texts) or *withheld* (its subject and its record's
+//! digest only, which is all the chain needs to carry the hashes across
+//! it). Which events are disclosed is one rule, [`required`], which the
+//! maker and the checker share: the maker applies it knowing every record,
+//! the checker knowing the disclosed ones.
+//!
+//! [`make`] writes a pack from a chain of stored events (and checks what it
+//! wrote with [`verify`]); [`verify`] checks one from its bytes alone and
+//! names the first thing that fails ([`PackFault`]). Every byte of a pack is
+//! either proven by the chain or recomputed from what the chain proves, so
+//! no byte can change without failing it.
+//!
+//! The rule book (`rules`) is replayed only over a whole-ledger pack: it
+//! needs the state every event followed, and a plan or action pack withholds
+//! the other plans' events, which that state depends on (the next action
+//! id is counted across plans, transactions are numbered across the
+//! ledger). For those packs the checker proves that the disclosed history
+//! is complete and unaltered, and that each disclosed event's subject is
+//! the one its history gives; that the history obeyed the rules is what
+//! `planledger verify` proves of the ledger it was made from, which `make`'s
+//! caller checks first.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value, json};
+
+use crate::chain::{self, GENESIS_PREV, Subject};
+use crate::codec;
+use crate::event::{Event, EventOf, Hash, Micros, Record, RecordOf};
+use crate::export::events::{subject_json, text_json};
+use crate::id::{ActionId, Id, PlanId};
+use crate::projection::State;
+use crate::rules::{self, Refusal};
+use crate::sealed::{self, Commit, Erasure, StoredText, TextFault};
+use crate::store::{FORMAT_VERSION, StoredEvent};
+use crate::time::{day_of, format_micros};
+use crate::wire;
+
+/// The value of the header's `pack` field.
+pub const PACK_NAME: &str = "planledger evidence pack";
+
+/// The version of the pack layout described in `ledger/FORMAT.md` §7.
+pub const PACK_VERSION: u64 = 1;
+
+/// Which history a pack discloses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every event.
+    Ledger,
+    /// Every event filed under the plan.
+    Plan(PlanId),
+    /// Every event filed under the action, and the plan's own events (the
+    /// plan and its recommendations).
+    Action { plan: PlanId, action: ActionId },
+}
+
+impl Scope {
+    /// Whether an event filed under `subject` is in scope.
+    pub fn covers(self, subject: Subject) -> bool {
+        match self {
+            Scope::Ledger => true,
+            Scope::Plan(plan) => subject.plan == Some(plan),
+            Scope::Action { plan, action } => {
+                subject.plan == Some(plan) && subject.action.is_none_or(|a| a == action)
+            }
+        }
+    }
+
+    /// `ledger`, `plan` or `action`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Scope::Ledger => "ledger",
+            Scope::Plan(_) => "plan",
+            Scope::Action { .. } => "action",
+        }
+    }
+
+    pub fn plan(self) -> Option<PlanId> {
+        match self {
+            Scope::Ledger => None,
+            Scope::Plan(plan) | Scope::Action { plan, .. } => Some(plan),
+        }
+    }
+
+    pub fn action(self) -> Option<ActionId> {
+        match self {
+            Scope::Ledger | Scope::Plan(_) => None,
+            Scope::Action { action, .. } => Some(action),
+        }
+    }
+
+    fn to_json(self) -> Value {
+        match self {
+            Scope::Ledger => json!({"kind": "ledger"}),
+            Scope::Plan(plan) => json!({"kind": "plan", "plan": plan.to_string()}),
+            Scope::Action { plan, action } => {
+                json!({"kind": "action", "plan": plan.to_string(), "action": action.to_string()})
+            }
+        }
+    }
+
+    /// The projection's state: only the scoped plan, and for an action
+    /// pack only the action. (The fold of a selective pack's disclosed
+    /// events holds nothing else; this keeps that a promise.)
+    fn restrict(self, mut state: State) -> State {
+        if let Some(plan) = self.plan() {
+            state.plans.retain(|id, _| *id == plan);
+            state.actions.retain(|_, a| a.plan == plan);
+        }
+        if let Some(action) = self.action() {
+            state.actions.retain(|id, _| *id == action);
+        }
+        state
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Ledger => f.write_str("the whole ledger"),
+            Scope::Plan(plan) => write!(f, "plan {plan}"),
+            Scope::Action { plan, action } => write!(f, "action {action} of plan {plan}"),
+        }
+    }
+}
+
+/// What a pack is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub scope: Scope,
+    /// The pack is as of the last event in scope recorded at or before
+    /// this instant; `None` is as of the last event in scope.
+    pub as_of: Option<Micros>,
+}
+
+/// Why a pack could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum MakeError {
+    #[error("the ledger holds no events")]
+    Empty,
+    #[error(
+        "the events given are not a chain from the genesis: event {found} is where event {expected} belongs"
+    )]
+    NotAChain { expected: u64, found: u64 },
+    #[error("the first event is {kind}, not the genesis of a ledger")]
+    NoGenesis { kind: crate::event::EventKind },
+    #[error("the ledger did not exist yet at {}", format_micros(*.at))]
+    BeforeLedger { at: Micros },
+    #[error("{action} is an action of {actual}, not of {plan}")]
+    ActionElsewhere {
+        action: ActionId,
+        plan: PlanId,
+        actual: PlanId,
+    },
+    /// A bug, never a user's mistake: what `make` wrote fails `verify`.
+    #[error("the pack made does not verify ({0}); nothing was written")]
+    DoesNotVerify(PackFault),
+}
+
+/// Why an event must be disclosed: the rule of `ledger/FORMAT.md` §7 that
+/// requires it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Required {
+    /// Rule 1: the genesis.
+    Genesis,
+    /// Rule 2: at or before the as-of event and filed under the scope.
+    InScope(Subject),
+    /// Rule 3: the source the event at this sequence number cites.
+    SourceOf(u64),
+    /// Rule 4: a redaction of texts of the event at this sequence number.
+    Redacts(u64),
+}
+
+impl fmt::Display for Required {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Required::Genesis => f.write_str("it is the genesis, which every pack discloses"),
+            Required::InScope(subject) => {
+                write!(
+                    f,
+                    "its subject {subject} is in scope, at or before the as-of event"
+                )
+            }
+            Required::SourceOf(seq) => write!(f, "event {seq} names it as its source"),
+            Required::Redacts(seq) => write!(f, "it erased texts of event {seq}"),
+        }
+    }
+}
+
+/// The disclosure rule (`ledger/FORMAT.md` §7): for each event, why it must
+/// be disclosed, or `None` when it must be withheld.
+///
+/// `subjects` holds every event's subject, in order; `source_of(seq)` the
+/// source named by the record of the event at `seq`, where the caller can
+/// read that record; `redactions` maps an event to the redactions of it
+/// the caller can read. The maker reads every record, the checker the
+/// disclosed ones: a withheld event the rule requires is then a fault the
+/// checker finds by its subject (rules 1 and 2), by a disclosed record
+/// (rule 3) or by a disclosed text marked erased by it (rule 4).
+pub fn required(
+    subjects: &[Subject],
+    scope: Scope,
+    as_of: u64,
+    source_of: impl Fn(u64) -> Option<u64>,
+    redactions: &BTreeMap<u64, Vec<u64>>,
+) -> Vec<Option<Required>> {
+    let mut why: Vec<Option<Required>> = vec![None; subjects.len()];
+    let mut queue = Vec::new();
+    for (seq, subject) in (0u64..).zip(subjects) {
+        let reason = if seq == 0 {
+            Some(Required::Genesis)
+        } else if seq <= as_of && scope.covers(*subject) {
+            Some(Required::InScope(*subject))
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            why[seq as usize] = Some(reason);
+            queue.push(seq);
+        }
+    }
+    while let Some(seq) = queue.pop() {
+        let mut mark = |target: u64, reason: Required| {
+            let slot = usize::try_from(target).ok().and_then(|i| why.get_mut(i));
+            if let Some(slot @ None) = slot {
+                *slot = Some(reason);
+                queue.push(target);
+            }
+        };
+        if let Some(source) = source_of(seq) {
+            mark(source, Required::SourceOf(seq));
+        }
+        for &redaction in redactions.get(&seq).into_iter().flatten() {
+            mark(redaction, Required::Redacts(seq));
+        }
+    }
+    why
+}
+
+/// Every redaction among `records`, by the event it redacts.
+fn redactions_of<'a, T: 'a>(
+    records: impl Iterator<Item = (u64, &'a RecordOf<T>)>,
+) -> BTreeMap<u64, Vec<u64>> {
+    let mut found: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for (seq, record) in records {
+        if let EventOf::Redacted { event, .. } = &record.event {
+            found.entry(*event).or_default().push(seq);
+        }
+    }
+    found
+}
+
+/// The projection line's value: the state in the `show --json` shape, with
+/// only what the scope covers, derived fields for `day`.
+fn projection(state: State, scope: Scope, day: NaiveDate) -> Value {
+    let state = scope.restrict(state);
+    serde_json::to_value(wire::Show::new(&state, day))
+        .expect("the show shape serializes: its keys are strings and it holds no floats")
+}
+
+/// Makes the pack `request` asks for from `events`, every stored event of a
+/// ledger from the genesis to the head, as the ledger reads them back.
+/// Returns the pack's bytes, which [`verify`] has checked.
+pub fn make(events: &[StoredEvent], request: Request) -> Result<Vec<u8>, MakeError> {
+    let genesis = events.first().ok_or(MakeError::Empty)?;
+    for (expected, event) in (0u64..).zip(events) {
+        if event.seq != expected {
+            return Err(MakeError::NotAChain {
+                expected,
+                found: event.seq,
+            });
+        }
+    }
+    let ledger_id = match &genesis.record.event {
+        Event::LedgerCreated { ledger_id, .. } | Event::LedgerUpgraded { ledger_id, .. } => {
+            *ledger_id
+        }
+        other => return Err(MakeError::NoGenesis { kind: other.kind() }),
+    };
+    let scope = request.scope;
+    if let Scope::Action { plan, action } = scope {
+        let added = events.iter().find_map(|e| match &e.record.event {
+            Event::ActionAdded {
+                action: a, plan, ..
+            } if *a == action => Some(*plan),
+            _ => None,
+        });
+        if let Some(actual) = added.filter(|actual| *actual != plan) {
+            return Err(MakeError::ActionElsewhere {
+                action,
+                plan,
+                actual,
+            });
+        }
+    }
+    let as_of = events
+        .iter()
+        .rev()
+        .filter(|e| request.as_of.is_none_or(|t| e.record.recorded_at <= t))
+        .find(|e| e.seq == 0 || scope.covers(e.subject))
+        .ok_or(MakeError::BeforeLedger {
+            at: request.as_of.unwrap_or(genesis.record.recorded_at),
+        })?;
+    let head = events.last().expect("there is a genesis");
+    let subjects: Vec<Subject> = events.iter().map(|e| e.subject).collect();
+    let sources = |seq: u64| {
+        let event = events.get(usize::try_from(seq).ok()?)?;
+        event.record.source.as_ref().map(|s| s.import_seq)
+    };
+    let redactions = redactions_of(events.iter().map(|e| (e.seq, &e.record)));
+    let disclosed: Vec<bool> = required(&subjects, scope, as_of.seq, sources, &redactions)
+        .iter()
+        .map(Option::is_some)
+        .collect();
+
+    let state = State::fold(
+        events
+            .iter()
+            .filter(|e| e.seq <= as_of.seq && disclosed[e.seq as usize])
+            .map(|e| (e.seq, e.hash, &e.record)),
+    );
+    let header = json!({
+        "pack": PACK_NAME,
+        "pack_version": PACK_VERSION,
+        "format_version": FORMAT_VERSION,
+        "ledger_id": hex::encode(ledger_id),
+        "scope": scope.to_json(),
+        "as_of": {
+            "seq": as_of.seq,
+            "hash": hex::encode(as_of.hash),
+            "recorded_at": format_micros(as_of.record.recorded_at),
+        },
+        "head": {"seq": head.seq, "hash": hex::encode(head.hash)},
+        "events": events.len(),
+        "disclosed": disclosed.iter().filter(|d| **d).count(),
+    });
+    let mut out = Vec::new();
+    let mut line = |value: &Value| {
+        canonical(value, &mut out);
+        out.push(b'\n');
+    };
+    line(&header);
+    for (event, disclosed) in events.iter().zip(&disclosed) {
+        line(&event_line(event, *disclosed));
+    }
+    let day = day_of(as_of.record.recorded_at);
+    line(&json!({"projection": projection(state, scope, day)}));
+    verify(&out).map_err(MakeError::DoesNotVerify)?;
+    Ok(out)
+}
+
+/// One event's line: disclosed, its record and texts; withheld, its digest.
+fn event_line(event: &StoredEvent, disclosed: bool) -> Value {
+    let mut line = json!({
+        "seq": event.seq,
+        "subject": subject_json(event.subject),
+        "hash": hex::encode(event.hash),
+    });
+    let fields = line
+        .as_object_mut()
+        .expect("the line was made as an object above");
+    if disclosed {
+        fields.insert("record".into(), hex::encode(&event.bytes).into());
+        fields.insert(
+            "texts".into(),
+            Value::Array(event.texts.iter().map(text_json).collect()),
+        );
+    } else {
+        let digest = chain::record_digest(&event.bytes);
+        fields.insert("digest".into(), hex::encode(digest).into());
+    }
+    line
+}
+
+/// Writes `value` in a pack's canonical form: compact, every object's keys
+/// in the order of their UTF-8 bytes, strings escaped as `serde_json`
+/// escapes them (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, other control
+/// characters as `\u00xx` in lowercase hex, nothing else).
+pub fn canonical(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push(b'{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                scalar(&Value::String(key.clone()), out);
+                out.push(b':');
+                canonical(value, out);
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                canonical(item, out);
+            }
+            out.push(b']');
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => scalar(value, out),
+    }
+}
+
+/// A scalar as `serde_json` writes it (through `Value`'s `Display`, which
+/// is its compact writer).
+fn scalar(value: &Value, out: &mut Vec<u8>) {
+    use std::io::Write as _;
+    write!(out, "{value}").expect("writing into a Vec cannot fail");
+}
+
+// ---------------------------------------------------------------------------
+// Checking a pack
+
+/// What a pack that holds proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackReport {
+    pub ledger_id: [u8; 16],
+    pub scope: Scope,
+    /// The last event the projection folds: its sequence number, hash and
+    /// recorded time.
+    pub as_of: (u64, Hash, Micros),
+    /// The head the chain in the pack runs to.
+    pub head: (u64, Hash),
+    /// Event lines: `head.seq + 1`.
+    pub events: u64,
+    pub disclosed: u64,
+    /// Free texts of disclosed events that were erased by a redaction.
+    pub texts_redacted: u64,
+    /// Events in scope recorded after the as-of event, which the pack
+    /// withholds (0: nothing in scope happened between the as-of event and
+    /// the head).
+    pub in_scope_after_as_of: u64,
+}
+
+impl PackReport {
+    pub fn withheld(&self) -> u64 {
+        self.events - self.disclosed
+    }
+}
+
+/// The first thing wrong with a pack, in the order `ledger/FORMAT.md` §7
+/// checks: the form of its lines, the chain, the records and texts, the
+/// disclosure rule, the projection.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PackFault {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file does not end with a newline (every line of a pack does)")]
+    NoFinalNewline,
+    #[error("line {line} is not UTF-8 at byte {byte}")]
+    NotUtf8 { line: usize, byte: usize },
+    #[error("line {line} is blank")]
+    BlankLine { line: usize },
+    #[error("line {line} is not JSON: {error}")]
+    NotJson { line: usize, error: String },
+    #[error("line {line} is not in canonical form at byte {byte}")]
+    NotCanonical { line: usize, byte: usize },
+    #[error(
+        "the pack has {lines} line(s); a pack has a header, at least the genesis event and a projection"
+    )]
+    TooShort { lines: usize },
+    #[error("line 1 is not a pack header (it has no \"pack\" field)")]
+    NotAHeader,
+    #[error("line {line} is not a JSON object")]
+    NotAnObject { line: usize },
+    #[error("line {line} lacks the field {field}")]
+    MissingField { line: usize, field: String },
+    #[error("line {line} has a field no pack has: {field}")]
+    UnexpectedField { line: usize, field: String },
+    #[error("line {line}: {field} {why}")]
+    BadField {
+        line: usize,
+        field: String,
+        why: String,
+    },
+    #[error("the header says {events} events, but the chain from seq 0 to its head {head} has {}", .head + 1)]
+    HeaderCount { events: u64, head: u64 },
+    #[error("the header's as-of event {as_of} is past its head {head}")]
+    AsOfPastHead { as_of: u64, head: u64 },
+    #[error("the last line (line {line}) is not the projection")]
+    NoProjection { line: usize },
+    #[error("event {expected} is missing: line {line} holds event {found}")]
+    EventMissing {
+        line: usize,
+        expected: u64,
+        found: u64,
+    },
+    #[error("line {line} holds event {found} where event {expected} belongs")]
+    OutOfOrder {
+        line: usize,
+        expected: u64,
+        found: u64,
+    },
+    #[error("line {line} holds event {seq}, past the header's head {head}")]
+    PastHead { line: usize, seq: u64, head: u64 },
+    #[error(
+        "event {seq}: hash does not match (stated {}, computed {})",
+        hex::encode(.stated),
+        hex::encode(.computed)
+    )]
+    HashMismatch {
+        seq: u64,
+        stated: Hash,
+        computed: Hash,
+    },
+    #[error("the pack ends at seq {last} but its header names head {head}")]
+    EndsEarly { last: u64, head: u64 },
+    #[error(
+        "the header's head hash {} is not the hash of event {seq} ({})",
+        hex::encode(.stated),
+        hex::encode(.actual)
+    )]
+    HeadMismatch {
+        seq: u64,
+        stated: Hash,
+        actual: Hash,
+    },
+    #[error(
+        "the header's as-of hash {} is not the hash of event {seq} ({})",
+        hex::encode(.stated),
+        hex::encode(.actual)
+    )]
+    AsOfMismatch {
+        seq: u64,
+        stated: Hash,
+        actual: Hash,
+    },
+    #[error("event {seq}: its record does not decode: {error}")]
+    Undecodable { seq: u64, error: String },
+    #[error("event {seq}: {fault}")]
+    Texts { seq: u64, fault: TextFault },
+    #[error("event {seq}: its {slot} is marked erased by event {by}, which the pack withholds")]
+    ErasedByWithheld { seq: u64, slot: String, by: u64 },
+    #[error("event {by} erased the {slot} of event {seq}, but the pack does not show it erased")]
+    RedactionNotApplied { by: u64, seq: u64, slot: String },
+    #[error("event 0 is {kind}, not the genesis of a ledger")]
+    NotGenesis { kind: crate::event::EventKind },
+    #[error(
+        "the genesis names ledger {}, not the header's {}",
+        hex::encode(.genesis),
+        hex::encode(.header)
+    )]
+    LedgerIdMismatch { header: [u8; 16], genesis: [u8; 16] },
+    #[error("the genesis names format version {found}, not {FORMAT_VERSION}")]
+    GenesisFormat { found: u32 },
+    #[error(
+        "the header's as-of event {seq} is outside the pack's scope (its subject is {subject})"
+    )]
+    AsOfOutOfScope { seq: u64, subject: Subject },
+    #[error("event {seq} is withheld but {why}")]
+    WithheldRequired { seq: u64, why: Required },
+    #[error(
+        "event {seq} is disclosed but nothing requires it: its subject {subject} is out of scope or after the as-of event, and no disclosed event names it"
+    )]
+    DisclosedNotRequired { seq: u64, subject: Subject },
+    #[error(
+        "the header gives the as-of time as {stated}, but event {seq} was recorded at {recorded}"
+    )]
+    AsOfTime {
+        seq: u64,
+        stated: String,
+        recorded: String,
+    },
+    #[error("the header says {stated} events are disclosed, but {counted} are")]
+    DisclosedCount { stated: u64, counted: u64 },
+    #[error("event {seq} is filed under {stated}, but the disclosed history makes it {expected}")]
+    WrongSubject {
+        seq: u64,
+        stated: Subject,
+        expected: Subject,
+    },
+    #[error("event {seq} breaks the ledger's rules: {refusal}")]
+    BrokenRule { seq: u64, refusal: Refusal },
+    #[error("the projection differs from the fold of the disclosed events at {path}")]
+    ProjectionDiffers { path: String },
+}
+
+/// The line a pack holds event `seq` on.
+fn line_of(seq: u64) -> usize {
+    usize::try_from(seq).map_or(usize::MAX, |s| s.saturating_add(2))
+}
+
+impl PackFault {
+    /// The kind of fault, a stable snake_case name for programs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PackFault::Empty => "empty",
+            PackFault::NoFinalNewline => "no_final_newline",
+            PackFault::NotUtf8 { .. } => "not_utf8",
+            PackFault::BlankLine { .. } => "blank_line",
+            PackFault::NotJson { .. } => "not_json",
+            PackFault::NotCanonical { .. } => "not_canonical",
+            PackFault::TooShort { .. } => "too_short",
+            PackFault::NotAHeader => "not_a_header",
+            PackFault::NotAnObject { .. } => "not_an_object",
+            PackFault::MissingField { .. } => "missing_field",
+            PackFault::UnexpectedField { .. } => "unexpected_field",
+            PackFault::BadField { .. } => "bad_field",
+            PackFault::HeaderCount { .. } => "header_count",
+            PackFault::AsOfPastHead { .. } => "as_of_past_head",
+            PackFault::NoProjection { .. } => "no_projection",
+            PackFault::EventMissing { .. } => "event_missing",
+            PackFault::OutOfOrder { .. } => "out_of_order",
+            PackFault::PastHead { .. } => "past_head",
+            PackFault::HashMismatch { .. } => "hash_mismatch",
+            PackFault::EndsEarly { .. } => "ends_early",
+            PackFault::HeadMismatch { .. } => "head_mismatch",
+            PackFault::AsOfMismatch { .. } => "as_of_mismatch",
+            PackFault::Undecodable { .. } => "undecodable",
+            PackFault::Texts { .. } => "texts",
+            PackFault::ErasedByWithheld { .. } => "erased_by_withheld",
+            PackFault::RedactionNotApplied { .. } => "redaction_not_applied",
+            PackFault::NotGenesis { .. } => "not_genesis",
+            PackFault::LedgerIdMismatch { .. } => "ledger_id_mismatch",
+            PackFault::GenesisFormat { .. } => "genesis_format",
+            PackFault::AsOfOutOfScope { .. } => "as_of_out_of_scope",
+            PackFault::WithheldRequired { .. } => "withheld_required",
+            PackFault::DisclosedNotRequired { .. } => "disclosed_not_required",
+            PackFault::AsOfTime { .. } => "as_of_time",
+            PackFault::DisclosedCount { .. } => "disclosed_count",
+            PackFault::WrongSubject { .. } => "wrong_subject",
+            PackFault::BrokenRule { .. } => "broken_rule",
+            PackFault::ProjectionDiffers { .. } => "projection_differs",
+        }
+    }
+
+    /// The event the fault is at, if it is at one.
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            PackFault::HashMismatch { seq, .. }
+            | PackFault::Undecodable { seq, .. }
+            | PackFault::Texts { seq, .. }
+            | PackFault::ErasedByWithheld { seq, .. }
+            | PackFault::AsOfOutOfScope { seq, .. }
+            | PackFault::WithheldRequired { seq, .. }
+            | PackFault::DisclosedNotRequired { seq, .. }
+            | PackFault::AsOfTime { seq, .. }
+            | PackFault::WrongSubject { seq, .. }
+            | PackFault::BrokenRule { seq, .. }
+            | PackFault::HeadMismatch { seq, .. }
+            | PackFault::AsOfMismatch { seq, .. }
+            | PackFault::PastHead { seq, .. } => Some(*seq),
+            PackFault::RedactionNotApplied { by, .. } => Some(*by),
+            PackFault::EventMissing { expected, .. } | PackFault::OutOfOrder { expected, .. } => {
+                Some(*expected)
+            }
+            PackFault::NotGenesis { .. }
+            | PackFault::LedgerIdMismatch { .. }
+            | PackFault::GenesisFormat { .. } => Some(0),
+            PackFault::EndsEarly { last, .. } => Some(last + 1),
+            PackFault::Empty
+            | PackFault::NoFinalNewline
+            | PackFault::NotUtf8 { .. }
+            | PackFault::BlankLine { .. }
+            | PackFault::NotJson { .. }
+            | PackFault::NotCanonical { .. }
+            | PackFault::TooShort { .. }
+            | PackFault::NotAHeader
+            | PackFault::NotAnObject { .. }
+            | PackFault::MissingField { .. }
+            | PackFault::UnexpectedField { .. }
+            | PackFault::BadField { .. }
+            | PackFault::HeaderCount { .. }
+            | PackFault::AsOfPastHead { .. }
+            | PackFault::NoProjection { .. }
+            | PackFault::DisclosedCount { .. }
+            | PackFault::ProjectionDiffers { .. } => None,
+        }
+    }
+
+    /// The line of the pack the fault is on (from 1), if it is on one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            PackFault::NotUtf8 { line, .. }
+            | PackFault::BlankLine { line }
+            | PackFault::NotJson { line, .. }
+            | PackFault::NotCanonical { line, .. }
+            | PackFault::NotAnObject { line }
+            | PackFault::MissingField { line, .. }
+            | PackFault::UnexpectedField { line, .. }
+            | PackFault::BadField { line, .. }
+            | PackFault::NoProjection { line }
+            | PackFault::EventMissing { line, .. }
+            | PackFault::OutOfOrder { line, .. }
+            | PackFault::PastHead { line, .. } => Some(*line),
+            PackFault::NotAHeader
+            | PackFault::HeaderCount { .. }
+            | PackFault::AsOfPastHead { .. }
+            | PackFault::DisclosedCount { .. } => Some(1),
+            PackFault::Empty
+            | PackFault::NoFinalNewline
+            | PackFault::TooShort { .. }
+            | PackFault::ProjectionDiffers { .. } => None,
+            PackFault::HashMismatch { .. }
+            | PackFault::EndsEarly { .. }
+            | PackFault::HeadMismatch { .. }
+            | PackFault::AsOfMismatch { .. }
+            | PackFault::Undecodable { .. }
+            | PackFault::Texts { .. }
+            | PackFault::ErasedByWithheld { .. }
+            | PackFault::RedactionNotApplied { .. }
+            | PackFault::NotGenesis { .. }
+            | PackFault::LedgerIdMismatch { .. }
+            | PackFault::GenesisFormat { .. }
+            | PackFault::AsOfOutOfScope { .. }
+            | PackFault::WithheldRequired { .. }
+            | PackFault::DisclosedNotRequired { .. }
+            | PackFault::AsOfTime { .. }
+            | PackFault::WrongSubject { .. }
+            | PackFault::BrokenRule { .. } => self.seq().map(line_of),
+        }
+    }
+}
+
+/// The header, read.
+struct Header {
+    ledger_id: [u8; 16],
+    scope: Scope,
+    as_of: u64,
+    as_of_hash: Hash,
+    as_of_recorded_at: String,
+    head: u64,
+    head_hash: Hash,
+    disclosed: u64,
+}
+
+/// An event line, read.
+struct EventLine {
+    line: usize,
+    seq: u64,
+    subject: Subject,
+    hash: Hash,
+    body: Body,
+}
+
+enum Body {
+    Disclosed {
+        record: Vec<u8>,
+        texts: Vec<StoredText>,
+    },
+    Withheld {
+        digest: Hash,
+    },
+}
+
+impl EventLine {
+    fn is_disclosed(&self) -> bool {
+        matches!(self.body, Body::Disclosed { .. })
+    }
+}
+
+/// Checks a pack from its bytes alone, as `ledger/FORMAT.md` §7 says, and
+/// returns what it proves, or the first thing that fails.
+pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
+    // 1. Form: every line canonical JSON; the header, event lines and
+    //    projection line with exactly their fields.
+    let lines = read_lines(bytes)?;
+    if lines.len() < 3 {
+        return Err(PackFault::TooShort { lines: lines.len() });
+    }
+    let header = read_header(&lines[0])?;
+    let last = lines.len();
+    let events = lines[1..last - 1]
+        .iter()
+        .zip(2..)
+        .map(|(value, line)| read_event(value, line))
+        .collect::<Result<Vec<_>, _>>()?;
+    let projection_line = read_projection(&lines[last - 1], last)?;
+
+    // 2. The chain.
+    check_chain(&header, &events)?;
+
+    // 3. Records, texts and the genesis.
+    let sealed = decode_records(&events)?;
+    let opened = open_texts(&events, &sealed)?;
+    check_redactions(&events, &sealed)?;
+    check_genesis(&header, &sealed)?;
+
+    // 4. Which events are disclosed, their subjects, and (for a whole-ledger
+    //    pack) the rules.
+    let scope = header.scope;
+    let as_of = &events[header.as_of as usize];
+    if as_of.seq != 0 && !scope.covers(as_of.subject) {
+        return Err(PackFault::AsOfOutOfScope {
+            seq: as_of.seq,
+            subject: as_of.subject,
+        });
+    }
+    check_disclosure(&header, &events, &sealed)?;
+    let as_of_record = opened[as_of.seq as usize]
+        .as_ref()
+        .expect("the disclosure rule requires the as-of event, checked above");
+    let recorded = format_micros(as_of_record.recorded_at);
+    if recorded != header.as_of_recorded_at {
+        return Err(PackFault::AsOfTime {
+            seq: as_of.seq,
+            stated: header.as_of_recorded_at.clone(),
+            recorded,
+        });
+    }
+    let counted = events.iter().filter(|e| e.is_disclosed()).count() as u64;
+    if counted != header.disclosed {
+        return Err(PackFault::DisclosedCount {
+            stated: header.disclosed,
+            counted,
+        });
+    }
+    let state = check_subjects(&events, &opened, header.as_of)?;
+    if scope == Scope::Ledger {
+        // Every event up to the as-of event is disclosed (checked above),
+        // so the rule book can be replayed as `verify` replays it.
+        let replayed = rules::check_with_subjects(
+            events
+                .iter()
+                .take_while(|e| e.seq <= header.as_of)
+                .filter_map(|e| Some((e.seq, e.hash, e.subject, opened[e.seq as usize].as_ref()?))),
+        );
+        if let Some((seq, refusal)) = replayed.into_iter().next() {
+            return Err(PackFault::BrokenRule { seq, refusal });
+        }
+    }
+
+    // 5. The projection.
+    let expected = projection(state, scope, day_of(as_of_record.recorded_at));
+    if let Some(path) = first_difference(&expected, projection_value(projection_line), "") {
+        return Err(PackFault::ProjectionDiffers { path });
+    }
+
+    let texts_redacted = events
+        .iter()
+        .map(|e| match &e.body {
+            Body::Disclosed { texts, .. } => texts
+                .iter()
+                .filter(|t| matches!(t, StoredText::Erased { .. }))
+                .count() as u64,
+            Body::Withheld { .. } => 0,
+        })
+        .sum();
+    let in_scope_after_as_of = events
+        .iter()
+        .filter(|e| e.seq > header.as_of && !e.is_disclosed() && scope.covers(e.subject))
+        .count() as u64;
+    Ok(PackReport {
+        ledger_id: header.ledger_id,
+        scope,
+        as_of: (header.as_of, header.as_of_hash, as_of_record.recorded_at),
+        head: (header.head, header.head_hash),
+        events: events.len() as u64,
+        disclosed: counted,
+        texts_redacted,
+        in_scope_after_as_of,
+    })
+}
+
+/// Splits the pack into lines and reads each as JSON in canonical form.
+fn read_lines(bytes: &[u8]) -> Result<Vec<Value>, PackFault> {
+    let Some(body) = bytes.strip_suffix(b"\n") else {
+        return Err(if bytes.is_empty() {
+            PackFault::Empty
+        } else {
+            PackFault::NoFinalNewline
+        });
+    };
+    let mut lines = Vec::new();
+    for (raw, line) in body.split(|b| *b == b'\n').zip(1..) {
+        let text = std::str::from_utf8(raw).map_err(|e| PackFault::NotUtf8 {
+            line,
+            byte: e.valid_up_to() + 1,
+        })?;
+        if text.is_empty() {
+            return Err(PackFault::BlankLine { line });
+        }
+        // `Value`'s own `FromStr`, not the generic `from_str`: the same
+        // parser, compiled with serde_json (fast in a debug build too).
+        let value: Value = text
+            .parse()
+            .map_err(|e: serde_json::Error| PackFault::NotJson {
+                line,
+                error: e.to_string(),
+            })?;
+        let mut again = Vec::with_capacity(raw.len());
+        canonical(&value, &mut again);
+        if again != raw {
+            let byte = again
+                .iter()
+                .zip(raw)
+                .position(|(a, b)| a != b)
+                .unwrap_or(again.len().min(raw.len()));
+            return Err(PackFault::NotCanonical {
+                line,
+                byte: byte + 1,
+            });
+        }
+        lines.push(value);
+    }
+    Ok(lines)
+}
+
+/// The fields of one JSON object on a line, read with precise complaints.
+struct Fields<'a> {
+    line: usize,
+    /// The path of the object within its line, ending in a dot, or empty.
+    prefix: String,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn line(value: &'a Value, line: usize) -> Result<Fields<'a>, PackFault> {
+        match value {
+            Value::Object(map) => Ok(Fields {
+                line,
+                prefix: String::new(),
+                map,
+            }),
+            _ => Err(PackFault::NotAnObject { line }),
+        }
+    }
+
+    fn name(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    fn bad(&self, key: &str, why: impl Into<String>) -> PackFault {
+        PackFault::BadField {
+            line: self.line,
+            field: self.name(key),
+            why: why.into(),
+        }
+    }
+
+    /// Refuses any field not in `keys`.
+    fn only(&self, keys: &[&str]) -> Result<(), PackFault> {
+        match self.map.keys().find(|k| !keys.contains(&k.as_str())) {
+            Some(key) => Err(PackFault::UnexpectedField {
+                line: self.line,
+                field: self.name(key),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn get(&self, key: &str) -> Result<&'a Value, PackFault> {
+        self.map.get(key).ok_or_else(|| PackFault::MissingField {
+            line: self.line,
+            field: self.name(key),
+        })
+    }
+
+    fn object(&self, key: &str) -> Result<Fields<'a>, PackFault> {
+        match self.get(key)? {
+            Value::Object(map) => Ok(Fields {
+                line: self.line,
+                prefix: format!("{}.", self.name(key)),
+                map,
+            }),
+            _ => Err(self.bad(key, "is not an object")),
+        }
+    }
+
+    fn u64(&self, key: &str) -> Result<u64, PackFault> {
+        self.get(key)?
+            .as_u64()
+            .ok_or_else(|| self.bad(key, "is not a whole number"))
+    }
+
+    fn str(&self, key: &str) -> Result<&'a str, PackFault> {
+        self.get(key)?
+            .as_str()
+            .ok_or_else(|| self.bad(key, "is not a string"))
+    }
+
+    fn hex_bytes(&self, key: &str) -> Result<Vec<u8>, PackFault> {
+        let text = self.str(key)?;
+        lower_hex(text).ok_or_else(|| self.bad(key, "is not lowercase hex"))
+    }
+
+    fn hex<const N: usize>(&self, key: &str) -> Result<[u8; N], PackFault> {
+        let text = self.str(key)?;
+        lower_hex(text)
+            .and_then(|bytes| <[u8; N]>::try_from(bytes).ok())
+            .ok_or_else(|| self.bad(key, format!("is not {} lowercase hex digits", 2 * N)))
+    }
+
+    /// An id written exactly as the pack writes it ("P1", never "p1" or
+    /// "P01"), or `null` where `nullable`.
+    fn id<I: Id>(&self, key: &str, nullable: bool) -> Result<Option<I>, PackFault> {
+        let value = self.get(key)?;
+        if value.is_null() && nullable {
+            return Ok(None);
+        }
+        let example = I::first().to_string();
+        let why = match nullable {
+            true => format!("is not an id such as \"{example}\", or null"),
+            false => format!("is not an id such as \"{example}\""),
+        };
+        value
+            .as_str()
+            .and_then(|text| I::parse(text).ok().filter(|id| id.to_string() == text))
+            .map(Some)
+            .ok_or_else(|| self.bad(key, why))
+    }
+
+    fn subject(&self, key: &str) -> Result<Subject, PackFault> {
+        let subject = self.object(key)?;
+        subject.only(&["action", "plan"])?;
+        Ok(Subject {
+            plan: subject.id::<PlanId>("plan", true)?,
+            action: subject.id::<ActionId>("action", true)?,
+        })
+    }
+
+    fn texts(&self, key: &str) -> Result<Vec<StoredText>, PackFault> {
+        let Value::Array(items) = self.get(key)? else {
+            return Err(self.bad(key, "is not a list"));
+        };
+        let mut texts = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let Value::Object(map) = item else {
+                return Err(self.bad(&format!("{key}[{i}]"), "is not an object"));
+            };
+            let text = Fields {
+                line: self.line,
+                prefix: format!("{}[{i}].", self.name(key)),
+                map,
+            };
+            if map.contains_key("erased_by") {
+                text.only(&["erased_by"])?;
+                texts.push(StoredText::Erased {
+                    by: text.u64("erased_by")?,
+                });
+            } else {
+                text.only(&["salt", "words"])?;
+                texts.push(StoredText::Words {
+                    salt: text.hex("salt")?,
+                    words: text.str("words")?.to_string(),
+                });
+            }
+        }
+        Ok(texts)
+    }
+}
+
+/// Lowercase hex, an even number of digits, as bytes.
+fn lower_hex(text: &str) -> Option<Vec<u8>> {
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return None;
+    }
+    hex::decode(text).ok()
+}
+
+fn read_header(value: &Value) -> Result<Header, PackFault> {
+    let header = Fields::line(value, 1)?;
+    if !header.map.contains_key("pack") {
+        return Err(PackFault::NotAHeader);
+    }
+    header.only(&[
+        "as_of",
+        "disclosed",
+        "events",
+        "format_version",
+        "head",
+        "ledger_id",
+        "pack",
+        "pack_version",
+        "scope",
+    ])?;
+    if header.str("pack")? != PACK_NAME {
+        return Err(header.bad("pack", format!("is not \"{PACK_NAME}\"")));
+    }
+    if header.u64("pack_version")? != PACK_VERSION {
+        return Err(header.bad(
+            "pack_version",
+            format!("is not {PACK_VERSION}, the only pack version this planledger reads"),
+        ));
+    }
+    if header.u64("format_version")? != u64::from(FORMAT_VERSION) {
+        return Err(header.bad(
+            "format_version",
+            format!("is not {FORMAT_VERSION}, the format this planledger reads"),
+        ));
+    }
+    let ledger_id = header.hex::<16>("ledger_id")?;
+    let scope = read_scope(&header.object("scope")?)?;
+    let as_of = header.object("as_of")?;
+    as_of.only(&["hash", "recorded_at", "seq"])?;
+    let head = header.object("head")?;
+    head.only(&["hash", "seq"])?;
+    let read = Header {
+        ledger_id,
+        scope,
+        as_of: as_of.u64("seq")?,
+        as_of_hash: as_of.hex("hash")?,
+        as_of_recorded_at: as_of.str("recorded_at")?.to_string(),
+        head: head.u64("seq")?,
+        head_hash: head.hex("hash")?,
+        disclosed: header.u64("disclosed")?,
+    };
+    let events = header.u64("events")?;
+    if read.head.checked_add(1) != Some(events) {
+        return Err(PackFault::HeaderCount {
+            events,
+            head: read.head,
+        });
+    }
+    if read.as_of > read.head {
+        return Err(PackFault::AsOfPastHead {
+            as_of: read.as_of,
+            head: read.head,
+        });
+    }
+    Ok(read)
+}
+
+fn read_scope(scope: &Fields) -> Result<Scope, PackFault> {
+    match scope.str("kind")? {
+        "ledger" => {
+            scope.only(&["kind"])?;
+            Ok(Scope::Ledger)
+        }
+        "plan" => {
+            scope.only(&["kind", "plan"])?;
+            let plan = scope.id::<PlanId>("plan", false)?;
+            Ok(Scope::Plan(plan.expect("not nullable")))
+        }
+        "action" => {
+            scope.only(&["action", "kind", "plan"])?;
+            let plan = scope.id::<PlanId>("plan", false)?;
+            let action = scope.id::<ActionId>("action", false)?;
+            Ok(Scope::Action {
+                plan: plan.expect("not nullable"),
+                action: action.expect("not nullable"),
+            })
+        }
+        _ => Err(scope.bad("kind", "is not \"ledger\", \"plan\" or \"action\"")),
+    }
+}
+
+fn read_event(value: &Value, line: usize) -> Result<EventLine, PackFault> {
+    let fields = Fields::line(value, line)?;
+    let body = if fields.map.contains_key("record") {
+        fields.only(&["hash", "record", "seq", "subject", "texts"])?;
+        Body::Disclosed {
+            record: fields.hex_bytes("record")?,
+            texts: fields.texts("texts")?,
+        }
+    } else if fields.map.contains_key("digest") {
+        fields.only(&["digest", "hash", "seq", "subject"])?;
+        Body::Withheld {
+            digest: fields.hex("digest")?,
+        }
+    } else if fields.map.contains_key("projection") {
+        return Err(PackFault::BadField {
+            line,
+            field: "projection".into(),
+            why: "is found before the last line".into(),
+        });
+    } else {
+        return Err(PackFault::MissingField {
+            line,
+            field: "record (a disclosed event) or digest (a withheld one)".into(),
+        });
+    };
+    Ok(EventLine {
+        line,
+        seq: fields.u64("seq")?,
+        subject: fields.subject("subject")?,
+        hash: fields.hex("hash")?,
+        body,
+    })
+}
+
+fn read_projection(value: &Value, line: usize) -> Result<&Value, PackFault> {
+    let fields = Fields::line(value, line)?;
+    if !fields.map.contains_key("projection") {
+        return Err(PackFault::NoProjection { line });
+    }
+    fields.only(&["projection"])?;
+    Ok(value)
+}
+
+fn projection_value(line: &Value) -> &Value {
+    &line["projection"]
+}
+
+/// Step 2: the event lines count from 0 to the head, and every hash is
+/// recomputed from its digest, subject and the previous line's hash.
+fn check_chain(header: &Header, events: &[EventLine]) -> Result<(), PackFault> {
+    let mut prev = GENESIS_PREV;
+    for (expected, event) in (0u64..).zip(events) {
+        if expected > header.head {
+            return Err(PackFault::PastHead {
+                line: event.line,
+                seq: event.seq,
+                head: header.head,
+            });
+        }
+        if event.seq != expected {
+            let held = events.iter().any(|e| e.seq == expected);
+            return Err(match held {
+                false => PackFault::EventMissing {
+                    line: event.line,
+                    expected,
+                    found: event.seq,
+                },
+                true => PackFault::OutOfOrder {
+                    line: event.line,
+                    expected,
+                    found: event.seq,
+                },
+            });
+        }
+        let digest = match &event.body {
+            Body::Disclosed { record, .. } => chain::record_digest(record),
+            Body::Withheld { digest } => *digest,
+        };
+        let computed = chain::event_hash(&prev, event.seq, event.subject, &digest);
+        if computed != event.hash {
+            return Err(PackFault::HashMismatch {
+                seq: event.seq,
+                stated: event.hash,
+                computed,
+            });
+        }
+        prev = event.hash;
+    }
+    let last = events.len() as u64 - 1;
+    if last < header.head {
+        return Err(PackFault::EndsEarly {
+            last,
+            head: header.head,
+        });
+    }
+    let head = &events[header.head as usize];
+    if head.hash != header.head_hash {
+        return Err(PackFault::HeadMismatch {
+            seq: head.seq,
+            stated: header.head_hash,
+            actual: head.hash,
+        });
+    }
+    let as_of = &events[header.as_of as usize];
+    if as_of.hash != header.as_of_hash {
+        return Err(PackFault::AsOfMismatch {
+            seq: as_of.seq,
+            stated: header.as_of_hash,
+            actual: as_of.hash,
+        });
+    }
+    Ok(())
+}
+
+/// Step 3, first part: every disclosed record decodes (§3).
+fn decode_records(events: &[EventLine]) -> Result<Vec<Option<RecordOf<Commit>>>, PackFault> {
+    events
+        .iter()
+        .map(|event| match &event.body {
+            Body::Disclosed { record, .. } => {
+                codec::decode_sealed(record)
+                    .map(Some)
+                    .map_err(|e| PackFault::Undecodable {
+                        seq: event.seq,
+                        error: e.to_string(),
+                    })
+            }
+            Body::Withheld { .. } => Ok(None),
+        })
+        .collect()
+}
+
+/// Step 3, second part: every disclosed record opened with its texts, each
+/// text matching its commitment and each erased one naming a disclosed
+/// redaction of it.
+fn open_texts(
+    events: &[EventLine],
+    sealed: &[Option<RecordOf<Commit>>],
+) -> Result<Vec<Option<Record>>, PackFault> {
+    let mut opened = Vec::with_capacity(events.len());
+    for (event, record) in events.iter().zip(sealed) {
+        let (Body::Disclosed { texts, .. }, Some(record)) = (&event.body, record) else {
+            opened.push(None);
+            continue;
+        };
+        let names = record.event.slot_names();
+        let mut withheld_by = None;
+        let unsealed = sealed::unseal(record.clone(), texts.clone(), |by, slot| {
+            let index = usize::try_from(by).ok()?;
+            let Some(redaction) = sealed.get(index)?.as_ref() else {
+                if events.get(index).is_some() {
+                    withheld_by.get_or_insert((by, slot));
+                }
+                return None;
+            };
+            match &redaction.event {
+                EventOf::Redacted {
+                    event: target,
+                    slots,
+                    reason,
+                } if *target == event.seq && slots.contains(&slot) => Some(Erasure {
+                    by_seq: by,
+                    recorded_at: redaction.recorded_at,
+                    actor: redaction.actor.clone(),
+                    reason: reason.clone(),
+                }),
+                _ => None,
+            }
+        });
+        if let Some((by, slot)) = withheld_by {
+            return Err(PackFault::ErasedByWithheld {
+                seq: event.seq,
+                slot: slot_name(&names, slot),
+                by,
+            });
+        }
+        let unsealed = unsealed.map_err(|fault| PackFault::Texts {
+            seq: event.seq,
+            fault,
+        })?;
+        opened.push(Some(unsealed));
+    }
+    Ok(opened)
+}
+
+fn slot_name(names: &[String], slot: u32) -> String {
+    usize::try_from(slot)
+        .ok()
+        .and_then(|i| names.get(i))
+        .cloned()
+        .unwrap_or_else(|| format!("text {slot}"))
+}
+
+/// Step 3, third part: every disclosed redaction of a disclosed event shows
+/// in that event's texts.
+fn check_redactions(
+    events: &[EventLine],
+    sealed: &[Option<RecordOf<Commit>>],
+) -> Result<(), PackFault> {
+    for (by, record) in (0u64..).zip(sealed) {
+        let Some(EventOf::Redacted {
+            event: target,
+            slots,
+            ..
+        }) = record.as_ref().map(|r| &r.event)
+        else {
+            continue;
+        };
+        let Some(index) = usize::try_from(*target).ok() else {
+            continue;
+        };
+        let (Some(Body::Disclosed { texts, .. }), Some(Some(redacted))) =
+            (events.get(index).map(|e| &e.body), sealed.get(index))
+        else {
+            // A redaction of a withheld event is a disclosure the rule
+            // does not require: step 4 names it.
+            continue;
+        };
+        let names = redacted.event.slot_names();
+        for &slot in slots {
+            let erased = usize::try_from(slot)
+                .ok()
+                .and_then(|i| texts.get(i))
+                .is_some_and(|text| *text == StoredText::Erased { by });
+            if !erased {
+                return Err(PackFault::RedactionNotApplied {
+                    by,
+                    seq: *target,
+                    slot: slot_name(&names, slot),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Step 3, last part: the genesis is disclosed and names the header's
+/// ledger and this format.
+fn check_genesis(header: &Header, sealed: &[Option<RecordOf<Commit>>]) -> Result<(), PackFault> {
+    let Some(Some(genesis)) = sealed.first() else {
+        return Err(PackFault::WithheldRequired {
+            seq: 0,
+            why: Required::Genesis,
+        });
+    };
+    let (ledger_id, format_version) = match &genesis.event {
+        EventOf::LedgerCreated {
+            ledger_id,
+            format_version,
+        }
+        | EventOf::LedgerUpgraded {
+            ledger_id,
+            format_version,
+            ..
+        } => (*ledger_id, *format_version),
+        other => return Err(PackFault::NotGenesis { kind: other.kind() }),
+    };
+    if ledger_id != header.ledger_id {
+        return Err(PackFault::LedgerIdMismatch {
+            header: header.ledger_id,
+            genesis: ledger_id,
+        });
+    }
+    if format_version != FORMAT_VERSION {
+        return Err(PackFault::GenesisFormat {
+            found: format_version,
+        });
+    }
+    Ok(())
+}
+
+/// Step 4: exactly the events the rule requires are disclosed.
+fn check_disclosure(
+    header: &Header,
+    events: &[EventLine],
+    sealed: &[Option<RecordOf<Commit>>],
+) -> Result<(), PackFault> {
+    let subjects: Vec<Subject> = events.iter().map(|e| e.subject).collect();
+    let sources = |seq: u64| {
+        let record = sealed.get(usize::try_from(seq).ok()?)?.as_ref()?;
+        record.source.as_ref().map(|s| s.import_seq)
+    };
+    let redactions = redactions_of(
+        (0u64..)
+            .zip(sealed)
+            .filter_map(|(seq, record)| Some((seq, record.as_ref()?))),
+    );
+    let required = required(&subjects, header.scope, header.as_of, sources, &redactions);
+    for (event, why) in events.iter().zip(required) {
+        match (event.is_disclosed(), why) {
+            (false, Some(why)) => {
+                return Err(PackFault::WithheldRequired {
+                    seq: event.seq,
+                    why,
+                });
+            }
+            (true, None) => {
+                return Err(PackFault::DisclosedNotRequired {
+                    seq: event.seq,
+                    subject: event.subject,
+                });
+            }
+            (true, Some(_)) | (false, None) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Step 4, subjects: folds the disclosed events in order, checking each
+/// one's subject against the one the history before it gives (§4), and
+/// returns the state folded up to and including the as-of event.
+fn check_subjects(
+    events: &[EventLine],
+    opened: &[Option<Record>],
+    as_of: u64,
+) -> Result<State, PackFault> {
+    let mut state = State::default();
+    let mut at_as_of = None;
+    for (event, record) in events.iter().zip(opened) {
+        let Some(record) = record else { continue };
+        if event.seq > as_of && at_as_of.is_none() {
+            at_as_of = Some(state.clone());
+        }
+        let expected = state.subject_of(&record.event, |earlier| {
+            events
+                .get(usize::try_from(earlier).ok()?)
+                .map(|e| e.subject)
+        });
+        if expected != event.subject {
+            return Err(PackFault::WrongSubject {
+                seq: event.seq,
+                stated: event.subject,
+                expected,
+            });
+        }
+        state.apply(event.seq, event.hash, record);
+    }
+    Ok(at_as_of.unwrap_or(state))
+}
+
+/// Where `found` first differs from `expected`, as a path such as
+/// `plans[0].actions[3].status`; `None` when they are equal.
+fn first_difference(expected: &Value, found: &Value, path: &str) -> Option<String> {
+    let here = || match path {
+        "" => "its top level".to_string(),
+        path => path.to_string(),
+    };
+    let join = |key: &str| match path {
+        "" => key.to_string(),
+        path => format!("{path}.{key}"),
+    };
+    match (expected, found) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .find_map(|key| match (a.get(key), b.get(key)) {
+                    (Some(x), Some(y)) => first_difference(x, y, &join(key)),
+                    _ => Some(join(key)),
+                })
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            let at = |i: usize| format!("{}[{i}]", if path.is_empty() { "" } else { path });
+            a.iter()
+                .zip(b)
+                .enumerate()
+                .find_map(|(i, (x, y))| first_difference(x, y, &at(i)))
+                .or_else(|| (a.len() != b.len()).then(|| at(a.len().min(b.len()))))
+        }
+        (a, b) => (a != b).then(here),
+    }
+}
+
+#[cfg(test)]
+mod tests;
