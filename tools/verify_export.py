@@ -28,27 +28,24 @@ An export carries no head and no txs tree: events removed from its end, the
 txs records (§5 step 6) and the head (§5 step 7) cannot be checked; nor are
 the rules of ledger/EVENTS.md replayed (status moves, claims, ...).
 
-A pack (`planledger export --format pack`, §7), steps 1-4 of "Checking a
-pack": canonical form and header; the chain over disclosed and withheld
-events to head and as_of; every disclosed record decoded with its texts;
-every disclosed subject per §4 by the disclosed history; and the disclosure
-rule both ways (nothing required withheld, nothing disclosed that no rule
-requires). Step 5 (the projection equals a fold of the disclosed events) is
-NOT checked: this verifier does not refold. made_at and made_by are not
-checked (§7 says so), nor, when the as_of event is withheld, its recorded_at
-beyond what the disclosed events bound. A pack cannot show its head is the
-ledger's latest: compare the head printed with one recorded elsewhere.
+A pack (`planledger export --format pack`, §7), the checks of §7.5: 1 the
+form (canonical JSON, §7.1) and the header; 2 the chain over disclosed and
+withheld events to head and as_of; 3 every disclosed record decoded with its
+texts, the genesis; 4 the as-of event (the genesis or in scope, its time),
+the disclosure rule both ways (nothing required withheld, nothing disclosed
+that §7.4 does not require) and every disclosed subject per §4 by the
+disclosed history. Of step 5 only the projection's head and as_of_day are
+checked: its plans (the fold of the disclosed events) are NOT, as this
+verifier does not refold; nor are the rules of EVENTS.md replayed over a
+whole-ledger pack. A pack cannot show its head is the ledger's latest:
+compare the head printed with one recorded elsewhere.
 
-Where FORMAT.md leaves a choice, this verifier reads it strictly: a pack line
-with a key §7 does not list is refused (§6's "ignore unknown fields" is for
-exports); a pack's scope must name a plan (and an action of that plan) that
-the disclosed history adds by as_of; a disclosed event after as_of must be
-recorded later than as_of.recorded_at (as_of is the last event recorded at
-or before --as-of); a Redacted event must name at least one slot and an
-earlier event; an event naming an action no earlier ActionAdded adds has no
-subject by §4 and is refused. LedgerUpgraded's JSON spelling is not given by
-§6 nor the golden file: its ids and hash are taken as hex, the rest as
-integers.
+Where FORMAT.md leaves a choice, this verifier reads it strictly: a Redacted
+event must name at least one slot and an earlier event; an event naming an
+action no earlier ActionAdded adds has no subject by §4 and is refused; an
+action pack whose action's disclosed ActionAdded names another plan than
+the scope is refused. LedgerUpgraded's JSON spelling is not given by §6 nor
+the golden file: its ids and hash are taken as hex, the rest as integers.
 
 --self-test mutates the golden export (and packs it builds from it) in
 memory and checks that every mutation is caught, at the right sequence number.
@@ -781,7 +778,7 @@ def report(problems, count, head, version) -> int:
 
 PACK_MAGIC = "planledger evidence pack"
 HEADER_KEYS = {"pack", "pack_version", "format_version", "ledger_id", "scope", "as_of", "head", "events",
-               "disclosed", "made_at", "made_by"}
+               "disclosed"}
 DISCLOSED_KEYS = {"seq", "subject", "hash", "record", "texts"}
 WITHHELD_KEYS = {"seq", "subject", "hash", "digest"}
 SCOPE_KEYS = {"ledger": {"kind"}, "plan": {"kind", "plan"}, "action": {"kind", "plan", "action"}}
@@ -789,11 +786,23 @@ RFC3339_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6}|\.\d{
 
 
 class PackFail(Exception):
-    """The first thing in a pack that fails, with the step of §7 "Checking a pack" it fails."""
+    """The first thing in a pack that fails, with the step of §7.5 "Checking a pack" it fails."""
 
     def __init__(self, step: int, where: str, msg: str):
-        super().__init__(f"§7 step {step}, {where}: {msg}")
+        super().__init__(f"§7.5 step {step}, {where}: {msg}")
         self.step, self.where, self.msg = step, where, msg
+
+
+def odd_number(value) -> str | None:
+    """§7.1: every number in a pack is a non-negative integer (json.dumps would write -1 or 1.0
+    back as it read them, so the byte comparison alone does not refuse them)."""
+    if isinstance(value, float) or (type(value) is int and value < 0):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        value = value.values()
+    if isinstance(value, (list, type({}.values()))):
+        return next((n for n in map(odd_number, value) if n is not None), None)
+    return None
 
 
 def canonical(obj) -> bytes:
@@ -860,6 +869,9 @@ class Pack:
                 at = next((i for i, (a, b) in enumerate(zip(canon, raw)) if a != b), min(len(canon), len(raw)))
                 fail(f"line {no}", f"not in the canonical form (first difference at byte {at} of the line:"
                                    f" {raw[at:at + 12]!r}, canonical {canon[at:at + 12]!r})")
+            number = odd_number(obj)
+            if number is not None:
+                fail(f"line {no}", f"not in the canonical form: the number {number} is not a non-negative integer")
             self.lines.append(obj)
         self.check_header()
         h = self.header
@@ -913,8 +925,6 @@ class Pack:
             raise bad(f"events is {dump(h['events'])}, not head.seq + 1 = {h['head']['seq'] + 1}")
         if not is_u64(h["disclosed"]):
             raise bad("disclosed is not a count")
-        if not isinstance(h["made_at"], str) or not isinstance(h["made_by"], str):
-            raise bad("made_at and made_by are not strings")  # their values are not checked (§7)
 
     # -- step 2: the chain ----------------------------------------------------------------
 
@@ -965,7 +975,7 @@ class Pack:
                 except Bad as e:
                     raise PackFail(3, f"line {seq + 2} (seq {seq})", f"record does not decode: {e}") from None
         if not self.disclosed(0):
-            raise PackFail(3, "line 2 (seq 0)", "the genesis is withheld (§7 rule 1: it must be disclosed)")
+            raise PackFail(3, "line 2 (seq 0)", "the genesis is withheld (§7.4 rule 1: it must be disclosed)")
         genesis = self.decoded[0]
         if genesis.type in GENESIS and genesis.event["ledger_id"] != self.header["ledger_id"]:
             raise PackFail(3, "line 2 (seq 0)", f"the genesis names ledger_id {genesis.event['ledger_id']}, the"
@@ -983,7 +993,7 @@ class Pack:
                                " the pack's head")
                 if text[0] == "erased" and not self.disclosed(text[1]):
                     raise fail(f"text {slot.index} ({slot.name}) is erased by event {text[1]}, which the pack"
-                               " withholds (§7 step 3 and rule 4: it must be disclosed)")
+                               " withholds (§7.5 step 3, §7.4 rule 4: it must be disclosed)")
                 if text[0] == "erased":
                     problem = check_erasure(seq, slot, text[1], self.decoded[text[1]])
                     if problem:
@@ -1005,7 +1015,6 @@ class Pack:
                                           withheld=0 <= n < seq and not self.disclosed(n))
                 if problems:
                     raise PackFail(3, f"line {seq + 2} (seq {seq})", problems[0])
-        self.check_as_of_time()
 
     def envelope_across(self, seq: int, rec: dict, prev_seq: int | None) -> list[str]:
         """§5 step 5 between this disclosed event and the previous disclosed one, perhaps with
@@ -1024,21 +1033,6 @@ class Pack:
                     for k in ("actor", "recorded_at", "clock") if rec[k] != prev[k]]
         return out
 
-    def check_as_of_time(self):
-        """as_of.recorded_at is the as_of event's; when that is withheld, the disclosed events can
-        only bound it: no disclosed event at or before as_of is later, and every one after as_of
-        is later (as_of is the last event recorded at or before --as-of, §7)."""
-        s, t = self.header["as_of"]["seq"], self.as_of_micros
-        where = "line 1 (the header)"
-        if s in self.decoded and self.decoded[s].rec["recorded_at"] != t:
-            raise PackFail(3, where, f"as_of.recorded_at is not event {s}'s recorded_at"
-                                     f" {rfc3339(self.decoded[s].rec['recorded_at'])}")
-        for seq, dec in self.decoded.items():
-            at = dec.rec["recorded_at"]
-            if (seq <= s and at > t) or (seq > s and at <= t):
-                raise PackFail(3, where, f"as_of.recorded_at {self.header['as_of']['recorded_at']} cannot be"
-                                         f" event {s}'s: disclosed event {seq} was recorded at {rfc3339(at)}")
-
     # -- step 4: subjects and the disclosure rule -----------------------------------------
 
     def in_scope(self, subject) -> bool:
@@ -1051,10 +1045,16 @@ class Pack:
         return subject[1] == self.scope_action or subject == (self.scope_plan, 0)
 
     def step4(self):
-        """The disclosure rule, both ways (stated subjects are bound by the chain, step 2); then
-        every disclosed subject is the one §4 gives by the disclosed history; then the scope."""
-        # The disclosure rule (§7): what must be disclosed, and why.
-        s = self.header["as_of"]["seq"]
+        """The as-of event; the disclosure rule, both ways (the stated subjects are bound by the
+        chain, step 2); then every disclosed subject is the one §4 gives by the disclosed history."""
+        s, where = self.header["as_of"]["seq"], "line 1 (the header)"
+        if s != 0 and not self.in_scope(self.subjects[s]):
+            raise PackFail(4, where, f"the as-of event {s} is neither the genesis nor in scope (its subject is"
+                                     f" {show_subject(self.subjects[s])}; §7.4)")
+        if s in self.decoded and self.decoded[s].rec["recorded_at"] != self.as_of_micros:
+            raise PackFail(4, where, f"as_of.recorded_at {self.header['as_of']['recorded_at']} is not the as-of"
+                                     f" event's, {rfc3339(self.decoded[s].rec['recorded_at'])}")
+        # The disclosure rule (§7.4): what must be disclosed, and why.
         required = {0: "rule 1: it is the genesis"}
         for seq, subject in enumerate(self.subjects):
             if seq <= s and self.in_scope(subject):
@@ -1080,7 +1080,7 @@ class Pack:
             if seq in required and not self.disclosed(seq):
                 raise PackFail(4, where, f"withheld, but must be disclosed ({required[seq]}): the pack is incomplete")
             if seq not in required and self.disclosed(seq):
-                raise PackFail(4, where, f"disclosed, but no rule of §7 requires it (subject {show_subject(subject)},"
+                raise PackFail(4, where, f"disclosed, but no rule of §7.4 requires it (subject {show_subject(subject)},"
                                          f" as_of {s}): the pack says more than it should")
         subjects = Subjects()
         for seq, dec in self.decoded.items():  # every disclosed subject is §4's, by the disclosed history
@@ -1097,21 +1097,28 @@ class Pack:
         self.check_scope(subjects)
 
     def check_scope(self, subjects: Subjects):
-        """The scope names a plan (and an action of that plan) the disclosed history adds by as_of."""
-        s, scope = self.header["as_of"]["seq"], self.header["scope"]
-        where = "line 1 (the header)"
-        if scope["kind"] == "ledger":
-            return
-        added = [seq for seq, dec in self.decoded.items() if seq <= s and dec.type == "PlanAdded"
-                 and ident(dec.event["plan"], "P") == self.scope_plan]
-        if not added:
-            raise PackFail(4, where, f"scope names {scope['plan']}, which no disclosed PlanAdded at or before"
-                                     f" as_of adds")
-        if scope["kind"] == "action":
-            plan = subjects.plan_of.get(self.scope_action)
-            if plan != self.scope_plan:
-                raise PackFail(4, where, f"scope names {scope['action']} of {scope['plan']}, but " +
-                               ("no disclosed ActionAdded adds it" if plan is None else f"it is an action of P{plan}"))
+        """An action pack's action, where its ActionAdded is disclosed, is an action of the scope's
+        plan (§7.2 names both; a pack whose two disagree scopes nothing consistent)."""
+        scope = self.header["scope"]
+        plan = subjects.plan_of.get(self.scope_action) if scope["kind"] == "action" else None
+        if plan is not None and plan != self.scope_plan:
+            raise PackFail(4, "line 1 (the header)", f"scope names {scope['action']} of {scope['plan']}, but"
+                                                     f" {scope['action']} is an action of P{plan}")
+
+    # -- step 5, in part: the projection's head and day ----------------------------------------
+
+    def step5_in_part(self):
+        """§7.3: the projection's `head` is the as-of event and its `as_of_day` the UTC date of
+        as_of.recorded_at. The folded plans are not checked: this verifier does not refold."""
+        proj, as_of = self.lines[-1]["projection"], self.header["as_of"]
+        where = f"line {len(self.lines)} (the projection)"
+        if not isinstance(proj, dict) or not {"as_of_day", "head", "plans"} <= set(proj):
+            raise PackFail(5, where, "the projection is not an object with as_of_day, head and plans")
+        if proj["head"] != {"seq": as_of["seq"], "hash": as_of["hash"]}:
+            raise PackFail(5, where, f"projection head {dump(proj['head'])[:100]} is not the as-of event")
+        if proj["as_of_day"] != utc_date(self.as_of_micros):
+            raise PackFail(5, where, f"projection as_of_day {dump(proj['as_of_day'])} is not the day of"
+                                     f" as_of.recorded_at, {utc_date(self.as_of_micros)}")
 
 
 def verify_pack(data: bytes) -> Pack:
@@ -1121,6 +1128,7 @@ def verify_pack(data: bytes) -> Pack:
     pack.step2()
     pack.step3()
     pack.step4()
+    pack.step5_in_part()
     return pack
 
 
@@ -1136,10 +1144,10 @@ def report_pack(data: bytes) -> int:
           f" for ledger {h['ledger_id']}: {h['events']} events, {h['disclosed']} disclosed")
     print(f"  head  {h['head']['seq']} {h['head']['hash']}")
     print(f"  as_of {h['as_of']['seq']} {h['as_of']['hash']} {h['as_of']['recorded_at']}")
-    print("  checked: canonical form and header, the chain to head and as_of, every disclosed record and text,"
-          " subjects, the disclosure rule (§7 steps 1-4)")
-    print("  NOT checked: the projection (§7 step 5: this verifier does not refold), made_at and made_by;"
-          " nor that this head is the ledger's latest: compare it with a head recorded elsewhere")
+    print("  checked: form and header, the chain to head and as_of, every disclosed record and text, the as-of"
+          " event, the disclosure rule, subjects (§7.5 steps 1-4); the projection's head and as_of_day")
+    print("  NOT checked: the projection's plans (§7.5 step 5: this verifier does not refold); nor that this"
+          " head is the ledger's latest: compare it with a head recorded elsewhere")
     return 0
 
 
@@ -1333,14 +1341,18 @@ def export_self_test(lines: list[bytes], results: list) -> Golden:
 
 # -- packs -------------------------------------------------------------------------------
 
-def build_pack(g: Golden, scope: dict, as_of: int) -> bytes:
-    """A pack per §7 from a format-2 export: the header, one line per event (disclosed by the rule
-    of §7, else withheld), and a dummy projection (this verifier does not refold)."""
+def build_pack(g: Golden, scope: dict, upto: int) -> bytes:
+    """A pack per §7 from a format-2 export, as of the instant event `upto` was recorded: the
+    header, one line per event (disclosed by §7.4, else withheld), and a projection with its head
+    and as_of_day but no plans (this verifier does not refold)."""
     objs, decs = g.objs, g.decs
     plan, action = ident(scope.get("plan"), "P"), ident(scope.get("action"), "A")
     subject = [parse_subject(o["subject"]) for o in objs]
     in_scope = {"ledger": lambda s: True, "plan": lambda s: s[0] == plan,
                 "action": lambda s: s[1] == action or s == (plan, 0)}[scope["kind"]]
+    # §7.4: the as-of event is the last genesis-or-in-scope event recorded by then.
+    until = decs[upto].rec["recorded_at"]
+    as_of = max(i for i in range(len(objs)) if decs[i].rec["recorded_at"] <= until and (i == 0 or in_scope(subject[i])))
     disclosed = {0} | {i for i in range(len(objs)) if i <= as_of and in_scope(subject[i])}
     while True:  # rules 3 and 4
         more = {decs[i].rec["source"]["import_seq"] for i in disclosed if decs[i].rec["source"]}
@@ -1352,12 +1364,12 @@ def build_pack(g: Golden, scope: dict, as_of: int) -> bytes:
     lines = [{"pack": PACK_MAGIC, "pack_version": 1, "format_version": 2, "ledger_id": decs[0].event["ledger_id"],
               "scope": scope, "as_of": {"seq": as_of, "hash": objs[as_of]["hash"],
                                         "recorded_at": objs[as_of]["recorded_at"]},
-              "head": {"seq": head["seq"], "hash": head["hash"]}, "events": len(objs), "disclosed": len(disclosed),
-              "made_at": "2026-01-01T00:00:00Z", "made_by": "verify_export.py --self-test"}]
+              "head": {"seq": head["seq"], "hash": head["hash"]}, "events": len(objs), "disclosed": len(disclosed)}]
     for i, o in enumerate(objs):
         keep = ("seq", "subject", "hash") + (("record", "texts") if i in disclosed else ("digest",))
         lines.append({k: o[k] for k in keep})
-    lines.append({"projection": {"not": "refolded by this self-test"}})
+    lines.append({"projection": {"as_of_day": utc_date(decs[as_of].rec["recorded_at"]), "head": {
+        "seq": as_of, "hash": objs[as_of]["hash"]}, "plans": "not refolded by this self-test"}})
     return b"".join(canonical(line) + b"\n" for line in lines)
 
 
@@ -1414,7 +1426,7 @@ PACK_CASES = [
         p[0].update(events=p[0]["events"] - 1, disclosed=sum("record" in x for x in p[1:-1])))
      and (1 if p[0]["as_of"]["seq"] > p[0]["head"]["seq"] else Skip.unless(any(
          t.get("erased_by") == p[0]["head"]["seq"] + 1 for x in p[1:-1] for t in x.get("texts", [])),
-         "a pack cut back at its end is a valid pack of an earlier head (§7: compare heads)"))),
+         "a pack cut back at its end is a valid pack of an earlier head (§7.5: compare heads)"))),
     ("swap two event lines", lambda p, g: p.insert(3, p.pop(2)) and 2),
     ("drop the projection line", lambda p, g: p.pop() and 1),
     ("an unknown key in an event line", lambda p, g: p[2].update(prev="00" * 32) or 1),
@@ -1424,11 +1436,17 @@ PACK_CASES = [
                                                           p[0]["head"]["seq"] else "00" * 32) or 2),
     ("wrong as_of hash", lambda p, g: p[0]["as_of"].update(hash=p[2]["hash"]) or 2),
     ("as_of.seq one less, its hash kept", lambda p, g: p[0]["as_of"].update(seq=p[0]["as_of"]["seq"] - 1) or 2),
-    ("as_of one event earlier, its hash and time to match", lambda p, g: (
-        Skip.unless(pack_lines(build_pack(g, p[0]["scope"], p[0]["as_of"]["seq"] - 1))[1:-1] != p[1:-1],
-                    "the same lines make a valid pack as of the event before"),
-        p[0]["as_of"].update(seq=p[0]["as_of"]["seq"] - 1, hash=p[p[0]["as_of"]["seq"]]["hash"],
-                             recorded_at=g.objs[p[0]["as_of"]["seq"] - 1]["recorded_at"])) and None),
+    ("as_of moved to a withheld event, its hash and time to match", lambda p, g: (
+        lambda i: p[0]["as_of"].update(seq=i, hash=p[i + 1]["hash"], recorded_at=g.objs[i]["recorded_at"])
+    )(first_where(p, lambda i, x: withheld(x))) or 4),
+    ("as_of.recorded_at a second later", lambda p, g: p[0]["as_of"].update(recorded_at=rfc3339(
+        rfc3339_micros(p[0]["as_of"]["recorded_at"]) + 10 ** 6)) or 4),
+    ("the projection's head is not the as-of event", lambda p, g: p[-1]["projection"].update(
+        head={"seq": p[0]["head"]["seq"], "hash": p[0]["head"]["hash"]})
+        if p[0]["head"] != {"seq": p[0]["as_of"]["seq"], "hash": p[0]["as_of"]["hash"]} else
+        p[-1]["projection"]["head"].update(seq=p[0]["as_of"]["seq"] + 1) or 5),
+    ("the projection's as_of_day a day later", lambda p, g: p[-1]["projection"].update(
+        as_of_day=utc_date(rfc3339_micros(p[0]["as_of"]["recorded_at"]) + 86_400_000_000)) or 5),
     ("swap the digests of two withheld events", lambda p, g: (
         lambda a, b: (p[a + 1].update(digest=p[b + 1]["digest"]), p[b + 1].update(digest=g.objs[a]["digest"]))
     )(first_where(p, lambda i, x: withheld(x)), first_where(
@@ -1467,7 +1485,12 @@ PACK_CASES = [
                                          not in (None, p[0]["scope"].get("action")))) if p[0]["scope"]["kind"] ==
         "action" else (_ for _ in ()).throw(Skip())) and None),
 ]
-# Byte-level cases: (name, change the pack's bytes, the step that must fail).
+def proj_insert(data: bytes, text: bytes) -> bytes:
+    """Put text at the start of the projection object (whose keys sort after "a")."""
+    return data.replace(b'{"projection":{', b'{"projection":{' + text, 1)
+
+
+# Byte-level cases: (name, change the pack's bytes); each must fail step 1 (form).
 PACK_BYTE_CASES = [
     ("a space after the first colon", lambda b: b.replace(b":", b": ", 1)),
     ("keys of the header out of order", lambda b: b'{"pack_version":1,' + b[1:].replace(b',"pack_version":1', b"", 1)),
@@ -1475,15 +1498,17 @@ PACK_BYTE_CASES = [
     ("no final newline", lambda b: b[:-1]),
     ("a blank line at the end", lambda b: b + b"\n"),
     ("a UTF-8 byte order mark", lambda b: b"\xef\xbb\xbf" + b),
-    ("\\/ for / in made_at", lambda b: b.replace(b'"made_by":"verify_export.py', b'"made_by":"verify_export.py\\/', 1)),
-    ("\\u00e9 for a non-ASCII character", lambda b: b.replace("—".encode(), b"\\u2014", 1)
-     if "—".encode() in b else b.replace(b'"made_by":"', b'"made_by":"\\u00e9', 1)),
-    ("\\u0009 for a tab", lambda b: b.replace(b'"made_by":"', b'"made_by":"\\u0009', 1)),
-    ("\\u001F (upper case) for a control character", lambda b: b.replace(b'"made_by":"', b'"made_by":"\\u001F', 1)),
-    ("a lone surrogate \\ud800", lambda b: b.replace(b'"made_by":"', b'"made_by":"\\ud800', 1)),
-    ("NaN in the projection", lambda b: b.replace(b'{"projection":{', b'{"projection":{"nan":NaN,', 1)),
-    ("a duplicated key", lambda b: b.replace(b'"made_by":', b'"made_by":"x","made_by":', 1)),
-    ("2.0 for pack_version 2", lambda b: b.replace(b'"pack_version":1', b'"pack_version":1.0', 1)),
+    ("\\/ for /", lambda b: proj_insert(b, b'"a":"\\/",')),
+    ("\\u2014 for a non-ASCII character", lambda b: b.replace("\u2014".encode(), b"\\u2014", 1)
+     if "\u2014".encode() in b else proj_insert(b, b'"a":"\\u2014",')),
+    ("\\u0009 for a tab", lambda b: proj_insert(b, b'"a":"\\u0009",')),
+    ("\\u001F (upper case) for a control character", lambda b: proj_insert(b, b'"a":"\\u001F",')),
+    ("a lone surrogate \\ud800", lambda b: proj_insert(b, b'"a":"\\ud800",')),
+    ("NaN in the projection", lambda b: proj_insert(b, b'"a":NaN,')),
+    ("a negative number in the projection", lambda b: proj_insert(b, b'"a":-1,')),
+    ("a fraction in the projection", lambda b: proj_insert(b, b'"a":1.5,')),
+    ("a duplicated key", lambda b: proj_insert(b, b'"a":1,"a":1,')),
+    ("1.0 for pack_version 1", lambda b: b.replace(b'"pack_version":1', b'"pack_version":1.0', 1)),
 ]
 
 
@@ -1500,21 +1525,11 @@ def escaping_matches_spec() -> tuple[bool, str]:
     return True, "§7's escaping rule is what canonical() writes, for U+0000..U+FFFF (but surrogates) and beyond"
 
 
-def allowed_regions(data: bytes, pack: dict) -> list[tuple[int, int, str]]:
-    """Byte ranges a flip may change without failing steps 1-4: made_at and made_by (not checked,
-    §7), the projection (step 5, not checked here) and, when the as_of event is withheld, its
-    recorded_at (only bounded by the disclosed events)."""
-    header_end = data.index(b"\n")
-    out = []
-    names = ["made_at", "made_by"]
-    if "digest" in pack["events"][pack["as_of"]]:
-        names.append("recorded_at")
-    for key in names:
-        at = data.index(f'"{key}":"'.encode(), 0, header_end) + len(key) + 4
-        out.append((at, data.index(b'"', at), key if key != "recorded_at" else "as_of.recorded_at (withheld event)"))
-    last = data.rindex(b"\n", 0, len(data) - 1) + 1
-    out.append((last + len(b'{"projection":'), len(data) - 2, "the projection"))
-    return out
+def allowed_regions(data: bytes) -> list[tuple[int, int, str]]:
+    """Byte ranges a flip may change without failing: the projection's plans (§7.5 step 5, which
+    this verifier does not check)."""
+    at = data.rindex(b'"plans":') + len(b'"plans":')
+    return [(at, len(data) - 3, "the projection's plans")]
 
 
 SWEEP_MAX = 12_000  # flips per pack: every byte of the golden's packs, a stride through larger ones
@@ -1523,8 +1538,7 @@ SWEEP_MAX = 12_000  # flips per pack: every byte of the golden's packs, a stride
 def sweep(data: bytes) -> tuple[bool, str]:
     """Flip one bit (XOR 1) of every byte of the pack in turn (of every Nth byte, N chosen to make
     at most SWEEP_MAX flips): every flip must fail, but for the regions allowed_regions() names."""
-    lines = pack_lines(data)
-    regions = allowed_regions(data, {"events": lines[1:-1], "as_of": lines[0]["as_of"]["seq"]})
+    regions = allowed_regions(data)
     missed, allowed, stride = [], {}, -(-len(data) // SWEEP_MAX)
     for i in range(0, len(data), stride):
         changed = data[:i] + bytes([data[i] ^ 1]) + data[i + 1:]
@@ -1556,29 +1570,28 @@ def pack_self_test(g: Golden, results: list, full_sweep: bool) -> None:
     for o in g.objs:
         if o["subject"]["action"]:
             actions.setdefault(o["subject"]["action"], []).append(o)
-    # An as_of in the middle: the last event recorded at some instant (as --as-of would pick it),
-    # nearest a third of the way, before the head where there is one.
-    ends = [i for i in range(n) if i + 1 >= n or g.decs[i + 1].rec["recorded_at"] > g.decs[i].rec["recorded_at"]]
-    mid = min(ends[:-1] or ends, key=lambda i: abs(i - n // 3))
+    mid = n // 3  # packs as of the time this event was recorded (build_pack picks the as-of event)
     erased_action = next((o["subject"]["action"] for o in g.objs if any("erased_by" in t for t in o["texts"])
                           and o["subject"]["action"]), None)
     packs = [("ledger pack, as of the head", {"kind": "ledger"}, n - 1)]
     packs += [(f"plan pack {p}, as of the head", {"kind": "plan", "plan": p}, n - 1) for p in plans[:2]]
+    packs += [(f"plan pack {p}, as of event {mid}'s time", {"kind": "plan", "plan": p}, mid) for p in plans[:1]]
     if len(plans) < 2:
         results.append((True, "the export has one plan: a plan pack withholds only its events of no plan"))
     if actions:
         a = erased_action or min(actions)
-        packs.append((f"action pack {a}, as of seq {mid}", {"kind": "action", "plan": actions[a][0]["subject"]["plan"],
-                                                             "action": a}, mid))
+        packs.append((f"action pack {a}, as of event {mid}'s time",
+                      {"kind": "action", "plan": actions[a][0]["subject"]["plan"], "action": a}, mid))
         few = min(actions, key=lambda x: (len(actions[x]), x))
-        packs.append((f"action pack {few}, as of the head", {"kind": "action",
+        packs.append((f"action pack {few}, as of the head's time", {"kind": "action",
                                                              "plan": actions[few][0]["subject"]["plan"], "action": few},
                        n - 1))
     for title, scope, as_of in packs:
         data = pack_case.original = build_pack(g, scope, as_of)
         try:
             pack = verify_pack(data)
-            results.append((True, f"{title}: verifies ({pack.header['disclosed']} of {n} disclosed)"))
+            results.append((True, f"{title}: verifies ({pack.header['disclosed']} of {n} disclosed,"
+                                  f" as-of event {pack.header['as_of']['seq']})"))
         except PackFail as e:
             results.append((False, f"{title}: {e}"))
             continue
