@@ -16,6 +16,7 @@ pub mod export;
 pub mod id;
 pub mod import;
 pub mod integrity;
+pub mod keys;
 pub mod ledger;
 pub mod pack;
 pub mod projection;

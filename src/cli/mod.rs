@@ -14,6 +14,7 @@ mod export;
 mod history;
 mod import;
 mod init;
+mod key;
 mod plan;
 mod record;
 mod redact;
@@ -149,6 +150,9 @@ pub enum Command {
     Upgrade(upgrade::Args),
     /// Check an evidence pack written by 'export --format pack', without the ledger
     VerifyPack(verify_pack::Args),
+    /// Make and inspect the ed25519 keys that sign changes
+    #[command(subcommand)]
+    Key(key::KeyCommand),
 }
 
 /// A failure, carrying what decides the exit code.
@@ -176,6 +180,8 @@ pub enum CliError {
     Upgrade(#[from] crate::upgrade::UpgradeError),
     #[error(transparent)]
     Io(#[from] io::Error),
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
 }
 
 impl From<StoreError> for CliError {
@@ -196,7 +202,8 @@ impl CliError {
             | CliError::Evidence(_)
             | CliError::Hidden(_)
             | CliError::Upgrade(_)
-            | CliError::Io(_) => 1,
+            | CliError::Io(_)
+            | CliError::Key(_) => 1,
         }
     }
 }
@@ -355,6 +362,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Verify(args) => return verify::run(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
         Command::Upgrade(args) => return upgrade::run(context, args, out),
+        Command::Key(command) => return key::run(command, out),
         Command::VerifyPack(args) => return verify_pack::run(args, out),
         _ => context.open()?,
     };
@@ -384,6 +392,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         | Command::Verify(_)
         | Command::Snapshot(_)
         | Command::Upgrade(_)
+        | Command::Key(_)
         | Command::VerifyPack(_) => Ok(()),
     }
 }

@@ -1,12 +1,14 @@
 //! The integration tests, as one test binary: tampering with stored bytes,
 //! killing a writer mid-append, a model of random command sequences,
 //! snapshots, the command line run as a real process, upgrading a format-1
-//! ledger, evidence packs, and the JSON shapes pinned by golden files.
-//! `support` holds the shared helpers: a temporary
-//! ledger with a fixed clock and a small plan. One check lives outside this
-//! binary: the HTML report rendered in headless Chromium
-//! (`tests/browser.rs`), a target of its own so that it can be reported as
-//! ignored at run time where Chromium is missing.
+//! ledger, evidence packs, the JSON shapes pinned by golden files, and key
+//! files. `support` holds the shared helpers: a temporary ledger with a
+//! fixed clock and a small plan. Checks that need a program from outside
+//! the crate live in targets of their own, so that they can be reported as
+//! ignored at run time where the program is missing: the HTML report
+//! rendered in headless Chromium (`tests/browser.rs`), spreadsheets opened
+//! by LibreOffice (`tests/office.rs`), and keys checked against the real
+//! `openssl` and `ssh-keygen` (`tests/key_interop.rs`).
 
 mod campaign;
 mod cli;
@@ -14,6 +16,7 @@ mod crash;
 mod faults;
 mod hostile;
 mod import;
+mod keys;
 mod links;
 mod model;
 mod pack;
