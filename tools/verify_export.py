@@ -1,15 +1,54 @@
 #!/usr/bin/env python3
-"""Independent verifier for planledger event exports (JSON Lines, FORMAT.md §6).
+"""Independent verifier for planledger event exports and evidence packs.
 
-Written from ledger/FORMAT.md and the golden export alone, without reading the
-Rust source, to show the specification is sufficient. For every line it checks
-the hash chain (§4), decodes the record bytes (§3, bincode legacy rules,
-refusing trailing bytes), cross-checks the decoded record against the line's
-JSON fields, and checks the envelope rules of §5 that an export can show.
-An export carries no head, so events removed from the end cannot be detected.
+Written from ledger/FORMAT.md and the golden files alone, without reading the
+Rust source, to show that the specification is enough to verify a ledger.
 
-    python3 tools/verify_export.py FILE.jsonl     (or - for stdin)
+    python3 tools/verify_export.py FILE.jsonl            an export (§6), format 1 or 2
+    python3 tools/verify_export.py --pack FILE.jsonl     an evidence pack (§7)
     python3 tools/verify_export.py --self-test GOLDEN.jsonl
+    (FILE may be - for standard input)
+
+An export (`planledger export --format events`, §6). The format is told by
+the genesis's format_version (§10); format 1 is checked as §10 describes it
+(the chain over the record bytes, plain strings for texts), format 2 so:
+  - the chain (§4): `digest` is the record's digest, `hash` follows from the
+    previous line's hash, seq, the subject and the digest; seq counts from 0;
+  - the sealed record decodes per §3 (commitments in place of Text fields,
+    no trailing bytes, at most 65,536 bytes);
+  - each stored text (§3.4): {"salt","words"} gives the slot's commitment;
+    {"erased_by": n} names a Redacted event n that names this event and slot;
+    and every slot a Redacted event names is erased by it;
+  - the line's decoded fields show exactly what the record holds, with each
+    text as its words or as `redacted on DATE by ACTOR: REASON`;
+  - each subject is the one the table of §4 gives at that point of history;
+  - §5 step 5 (genesis, actors, recorded_at, transactions) and that each
+    `source` names an earlier SourceImported event.
+An export carries no head and no txs tree: events removed from its end, the
+txs records (§5 step 6) and the head (§5 step 7) cannot be checked; nor are
+the rules of ledger/EVENTS.md replayed (status moves, claims, ...).
+
+A pack (`planledger export --format pack`, §7), the checks of §7.5: 1 the
+form (canonical JSON, §7.1) and the header; 2 the chain over disclosed and
+withheld events to head and as_of; 3 every disclosed record decoded with its
+texts, the genesis; 4 the as-of event (the genesis or in scope, its time),
+the disclosure rule both ways (nothing required withheld, nothing disclosed
+that §7.4 does not require) and every disclosed subject per §4 by the
+disclosed history. Of step 5 only the projection's head and as_of_day are
+checked: its plans (the fold of the disclosed events) are NOT, as this
+verifier does not refold; nor are the rules of EVENTS.md replayed over a
+whole-ledger pack. A pack cannot show its head is the ledger's latest:
+compare the head printed with one recorded elsewhere.
+
+Where FORMAT.md leaves a choice, this verifier reads it strictly: a Redacted
+event must name at least one slot and an earlier event; an event naming an
+action no earlier ActionAdded adds has no subject by §4 and is refused; an
+action pack whose action's disclosed ActionAdded names another plan than
+the scope is refused. LedgerUpgraded's JSON spelling is not given by §6 nor
+the golden file: its ids and hash are taken as hex, the rest as integers.
+
+--self-test mutates the golden export (and packs it builds from it) in
+memory and checks that every mutation is caught, at the right sequence number.
 
 Exit status: 0 intact, 3 not intact (or a self-test case failed), 2 usage error.
 Needs Python 3.11 and the `blake3` package from PyPI.
@@ -21,49 +60,103 @@ from datetime import datetime, timedelta, timezone
 
 import blake3
 
-CONTEXT = "planledger 2026 event v1"
-ZERO_HASH = "0" * 64
-MAX_RECORD = 65536
-FORMAT_VERSION = 1
+# ---- §4 the chain, §3.4 text commitments ------------------------------------
+
+RECORD_CONTEXT = "planledger 2026 record v2"
+EVENT_CONTEXT = "planledger 2026 event v2"
+TEXT_CONTEXT = "planledger 2026 text v2"
+V1_EVENT_CONTEXT = "planledger 2026 event v1"  # format 1 (its own FORMAT.md, §4)
+ZERO_HASH = bytes(32)
+MAX_RECORD = 65536  # §3.1: a sealed record, and the encoded texts of one event
+KNOWN_FORMATS = (1, 2)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
-# JSON spellings of enum variants: not given by FORMAT.md, taken from the golden file or guessed.
+
+
+def derive(context: str, data: bytes) -> bytes:
+    return blake3.blake3(data, derive_key_context=context).digest()
+
+
+def record_digest(record: bytes) -> bytes:
+    """§4 digest(n)."""
+    return derive(RECORD_CONTEXT, record)
+
+
+def event_hash(prev: bytes, seq: int, plan: int, action: int, digest: bytes) -> bytes:
+    """§4 hash(n): the preimage is always 84 bytes."""
+    return derive(EVENT_CONTEXT, prev + seq.to_bytes(8, "big") + plan.to_bytes(4, "big")
+                  + action.to_bytes(4, "big") + digest)
+
+
+def event_hash_v1(prev: bytes, seq: int, record: bytes) -> bytes:
+    """Format 1's hash: prev ‖ seq u64 BE ‖ len(record) u32 BE ‖ record."""
+    return derive(V1_EVENT_CONTEXT, prev + seq.to_bytes(8, "big") + len(record).to_bytes(4, "big") + record)
+
+
+def text_commitment(salt: bytes, words: str) -> bytes:
+    """§3.4: derive_key("planledger 2026 text v2", salt ‖ words as UTF-8)."""
+    return derive(TEXT_CONTEXT, salt + words.encode("utf-8"))
+
+
+# ---- §3 record bytes ---------------------------------------------------------
+
+# JSON spellings of enum variants (§6 names the statuses; the clock kinds and
+# precisions are its examples).
 CLOCKS = ["system", "overridden", "held_at_head"]
 PRECISIONS = ["day", "month", "year"]
 STATUSES = ["open", "in-progress", "claimed", "assured", "challenged", "embedded", "withdrawn"]
-# §3.3 Event variants in index order: "field:kind ..." (kinds are the keys of KINDS below).
+# §3.3 Event variants in index order: "field:kind ..." (kinds are the keys of
+# KINDS below; `text` and `opt_text` are §3.2's Text).
 EVENTS = [
     ("LedgerCreated", "ledger_id:hex16 format_version:u32"),
-    ("PlanAdded", "plan:plan partnership:str review:str chair:opt_str published:opt_date"),
-    ("RecommendationAdded", "plan:plan number:u32 text:str scope:opt_str"),
-    ("ActionAdded", "action:action plan:plan agency:str lead:opt_str text:str scope:opt_str "
+    ("PlanAdded", "plan:plan partnership:str review:text chair:opt_text published:opt_date"),
+    ("RecommendationAdded", "plan:plan number:u32 text:text scope:opt_text"),
+    ("ActionAdded", "action:action plan:plan agency:str lead:opt_text text:text scope:opt_text "
                     "recommendations:recs target:opt_target"),
-    ("StatusChanged", "action:action from:status to:status reason:str"),
-    ("MilestoneNoted", "action:action note:str"),
-    ("CompletionClaimed", "action:action claim:u32 outcome:str evidence:evidence"),
-    ("ClaimAccepted", "action:action claim:u32 finding:str"),
-    ("ClaimChallenged", "action:action claim:u32 finding:str"),
-    ("ActionWithdrawn", "action:action from:status reason:str"),
-    ("TargetChanged", "action:action from:opt_target to:opt_target reason:str"),
-    ("SourceImported", "name:str size:u64 blake3:hash32 format:str"),
-    ("ImportWarning", "action:opt_action message:str"),
+    ("StatusChanged", "action:action from:status to:status reason:text"),
+    ("MilestoneNoted", "action:action note:text"),
+    ("CompletionClaimed", "action:action claim:u32 outcome:text evidence:evidence"),
+    ("ClaimAccepted", "action:action claim:u32 finding:text"),
+    ("ClaimChallenged", "action:action claim:u32 finding:text"),
+    ("ActionWithdrawn", "action:action from:status reason:text"),
+    ("TargetChanged", "action:action from:opt_target to:opt_target reason:text"),
+    ("SourceImported", "name:text size:u64 blake3:hash32 format:str"),
+    ("ImportWarning", "action:opt_action message:text"),
+    # Format 2 only:
+    ("Redacted", "event:u64 slots:u32s reason:str"),
+    ("LedgerUpgraded", "ledger_id:hex16 format_version:u32 from_ledger_id:hex16 "
+                       "from_format_version:u32 from_head_hash:hash32 from_events:u64"),
+    ("ActionLinked", "action:action recommendations:recs basis:basis note:opt_text"),
+    ("ActionAmended", "action:action changes:amendments reason:text"),
 ]
+VARIANTS = {1: 13, 2: 17}  # how many Event variants each format knows
+GENESIS = ("LedgerCreated", "LedgerUpgraded")
+# §4: subject from the action's ActionAdded
+ACTION_EVENTS = [name for name, _ in EVENTS[4:11]] + ["ActionLinked", "ActionAmended"]
+# §3.3 LinkBasis variants in index order, as §6 spells their kinds.
+LINK_BASES = ["wording", "stated", "own"]
+# §3.3 Amendment variants in index order: (§6's field name, its kind).
+AMENDMENTS = [("text", "text"), ("lead", "opt_text"), ("agency", "str"), ("scope", "opt_text")]
 
 
 class Bad(Exception):
     """A record that does not decode per §3."""
 
 
-def event_hash(prev: bytes, seq: int, record: bytes) -> bytes:
-    data = prev + seq.to_bytes(8, "big") + len(record).to_bytes(4, "big") + record
-    return blake3.blake3(data, derive_key_context=CONTEXT).digest()
+class Slot:
+    """A Text field of a sealed record (§3.4): slot number, name, commitment, offset in the record."""
+
+    def __init__(self, index: int, name: str, commitment: bytes, offset: int):
+        self.index, self.name, self.commitment, self.offset = index, name, commitment, offset
+
+    def __repr__(self):
+        return f"<slot {self.index} {self.name}>"
 
 
 class Reader:
-    """bincode legacy: fixed-width little-endian ints, u64 lengths, u8 Option tags, u32 variants."""
+    """bincode legacy (§3.1): fixed-width little-endian ints, u64 lengths, u8 Option tags, u32 variants."""
 
-    def __init__(self, data: bytes):
-        self.data, self.pos = data, 0
+    def __init__(self, data: bytes, version: int):
+        self.data, self.pos, self.version, self.slots = data, 0, version, []
 
     def left(self) -> int:
         return len(self.data) - self.pos
@@ -84,6 +177,15 @@ class Reader:
         except UnicodeDecodeError as e:
             raise Bad(f"{what}: invalid UTF-8 ({e.reason} at byte {e.start} of the string)") from None
 
+    def text(self, what, name):
+        """§3.2: a Text is a String in format 1, its 32-byte commitment (one slot) in format 2."""
+        if self.version == 1:
+            return self.string(what)
+        slot = Slot(len(self.slots), name, None, self.pos)
+        slot.commitment = self.take(32, what + " commitment")
+        self.slots.append(slot)
+        return slot
+
     def option(self, what, read):
         tag = self.uint(1, what + " Option tag")
         if tag > 1:
@@ -94,7 +196,7 @@ class Reader:
         n = self.uint(8, what + " count")
         if n * min_size > self.left():
             raise Bad(f"{what}: count {n} is beyond the record ({self.left()} bytes left)")
-        return [read() for _ in range(n)]
+        return [read(i) for i in range(n)]
 
     def variant(self, what, names):
         i = self.uint(4, what + " variant index")
@@ -103,12 +205,19 @@ class Reader:
         return names[i]
 
 
+def days_in_month(year: int, month: int) -> int:
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)  # proleptic Gregorian
+    return [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+
+
 def read_date(r: Reader, what: str) -> tuple[str, str]:
-    """FuzzyDate -> (ISO text at its precision, precision name)."""
+    """§3.2 FuzzyDate -> (ISO text at its precision, precision name)."""
     year, month, day = r.uint(4, what + ".year", True), r.uint(1, what + ".month"), r.uint(1, what + ".day")
     prec = r.variant(what + ".precision", PRECISIONS)
     if (prec != "day" and day != 1) or (prec == "year" and month != 1):
         raise Bad(f"{what}: fields below {prec} precision must be stored as 1 (month {month}, day {day})")
+    if not 1 <= month <= 12 or not 1 <= day <= days_in_month(year, month):
+        raise Bad(f"{what}: {year}-{month}-{day} is not a real calendar date")
     text = f"{year:04d}" + (f"-{month:02d}" if prec != "year" else "") + (f"-{day:02d}" if prec == "day" else "")
     return text, prec
 
@@ -119,32 +228,69 @@ def read_target(r, what):
     return {"text": text, "date": date and date[0], "precision": date and date[1]}
 
 
-def read_evidence(r, what):
-    return {"name": r.string(what + ".name"), "size": r.uint(8, what + ".size"),
-            "blake3": r.take(32, what + ".blake3").hex()}
+def read_evidence(r, what, i):
+    return {"name": r.text(f"{what}[{i}].name", f"evidence.{i + 1}"), "size": r.uint(8, f"{what}[{i}].size"),
+            "blake3": r.take(32, f"{what}[{i}].blake3").hex()}
 
 
-KINDS = {  # field kind -> reader returning the value as the export shows it
-    "u32": lambda r, w: r.uint(4, w),
-    "u64": lambda r, w: r.uint(8, w),
-    "str": lambda r, w: r.string(w),
-    "opt_str": lambda r, w: r.option(w, lambda: r.string(w)),
-    "opt_date": lambda r, w: r.option(w, lambda: read_date(r, w)[0]),
-    "plan": lambda r, w: f"P{r.uint(4, w)}",
-    "action": lambda r, w: f"A{r.uint(4, w)}",
-    "opt_action": lambda r, w: r.option(w, lambda: f"A{r.uint(4, w)}"),
-    "recs": lambda r, w: r.vec(w, lambda: f"R{r.uint(4, w)}", 4),
-    "status": lambda r, w: r.variant(w, STATUSES),
-    "opt_target": lambda r, w: r.option(w, lambda: read_target(r, w)),
-    "evidence": lambda r, w: r.vec(w, lambda: read_evidence(r, w), 48),
-    "hash32": lambda r, w: r.take(32, w).hex(),
-    "hex16": lambda r, w: r.take(16, w).hex(),
+def read_basis(r, what):
+    """§3.3 LinkBasis: {"kind": "wording", "shared_percent": n}, {"kind": "stated"} or {"kind": "own"}."""
+    kind = r.variant(what, LINK_BASES)
+    return {"kind": kind, "shared_percent": r.uint(1, what + ".shared_percent")} if kind == "wording" else {"kind": kind}
+
+
+def read_amendment(r, what, i):
+    """§3.3 Amendment: {"field": name, name: value}; a Text or Some Text is a slot named after its field."""
+    name = r.variant(f"{what}[{i}]", [f for f, _ in AMENDMENTS])
+    kind = dict(AMENDMENTS)[name]
+    return {"field": name, name: KINDS[kind](r, f"{what}[{i}].{name}", name)}
+
+
+KINDS = {  # field kind -> reader returning the value as the export shows it (§6)
+    "u32": lambda r, w, f: r.uint(4, w),
+    "u64": lambda r, w, f: r.uint(8, w),
+    "str": lambda r, w, f: r.string(w),
+    "text": lambda r, w, f: r.text(w, f),
+    "opt_text": lambda r, w, f: r.option(w, lambda: r.text(w, f)),
+    "opt_date": lambda r, w, f: r.option(w, lambda: read_date(r, w)[0]),
+    "plan": lambda r, w, f: f"P{r.uint(4, w)}",
+    "action": lambda r, w, f: f"A{r.uint(4, w)}",
+    "opt_action": lambda r, w, f: r.option(w, lambda: f"A{r.uint(4, w)}"),
+    "recs": lambda r, w, f: r.vec(w, lambda i: f"R{r.uint(4, w)}", 4),
+    "u32s": lambda r, w, f: r.vec(w, lambda i: r.uint(4, w), 4),
+    "status": lambda r, w, f: r.variant(w, STATUSES),
+    "opt_target": lambda r, w, f: r.option(w, lambda: read_target(r, w)),
+    # An Evidence is 48 bytes at least in format 1 (name as an empty String), 72 in format 2.
+    "evidence": lambda r, w, f: r.vec(w, lambda i: read_evidence(r, w, i), 48 if r.version == 1 else 72),
+    "basis": lambda r, w, f: read_basis(r, w),
+    # An Amendment is 5 bytes at least: its variant index and a Lead or Scope of none.
+    "amendments": lambda r, w, f: r.vec(w, lambda i: read_amendment(r, w, i), 5),
+    "hash32": lambda r, w, f: r.take(32, w).hex(),
+    "hex16": lambda r, w, f: r.take(16, w).hex(),
 }
 
 
-def decode_record(data: bytes) -> dict:
-    """Decode a Record (§3.2) into the shape its export line should show (times in µs)."""
-    r = Reader(data)
+class Decoded:
+    """A decoded record (§3.2): `rec` in the shape its export line shows (times still in µs, each
+    format-2 Text still a Slot), its slots in order, and the offset of its Event variant index."""
+
+    def __init__(self, rec: dict, slots: list, event_offset: int):
+        self.rec, self.slots, self.event_offset = rec, slots, event_offset
+
+    @property
+    def type(self):
+        return self.rec["event"]["type"]
+
+    @property
+    def event(self):
+        return self.rec["event"]
+
+
+def decode_record(data: bytes, version: int) -> Decoded:
+    """Decode a Record (§3.2) of the given format; every byte must be consumed (§3.1)."""
+    if len(data) > MAX_RECORD:
+        raise Bad(f"record is {len(data)} bytes, over the {MAX_RECORD}-byte limit")
+    r = Reader(data, version)
     rec = {"tx": r.uint(8, "tx"), "recorded_at": r.uint(8, "recorded_at", True)}
     rec["clock"] = {"kind": r.variant("ClockNote", CLOCKS)}
     if rec["clock"]["kind"] == "held_at_head":
@@ -153,75 +299,237 @@ def decode_record(data: bytes) -> dict:
     rec["effective"] = r.option("effective", lambda: read_date(r, "effective")[0])
     rec["source"] = r.option("source", lambda: {"import_seq": r.uint(8, "source.import_seq"),
                                                 "locator": r.string("source.locator")})
-    name = r.variant("Event", [n for n, _ in EVENTS])
+    event_offset = r.pos
+    name = r.variant("Event", [n for n, _ in EVENTS[:VARIANTS[version]]])
     rec["event"] = {"type": name}
     for field, kind in (f.split(":") for f in dict(EVENTS)[name].split()):
-        rec["event"][field] = KINDS[kind](r, f"{name}.{field}")
+        rec["event"][field] = KINDS[kind](r, f"{name}.{field}", field)
     if r.left():
         raise Bad(f"{r.left()} trailing byte(s) after the record ends at offset {r.pos}")
-    rec["recorded_at_micros"] = rec["recorded_at"]
-    return rec
+    return Decoded(rec, r.slots, event_offset)
 
 
-def rfc3339_micros(text):
-    """RFC 3339 text -> µs since the epoch, or the value unchanged if it is not RFC 3339."""
-    if not isinstance(text, str) or not RFC3339.fullmatch(text):
-        return text
-    try:
-        return (datetime.fromisoformat(text.upper()) - EPOCH) // timedelta(microseconds=1)
-    except (ValueError, OverflowError):
-        return text
+def with_words(value, words: list):
+    """A copy of a decoded value with each Slot replaced by the text shown for it."""
+    if isinstance(value, Slot):
+        return words[value.index]
+    if isinstance(value, dict):
+        return {k: with_words(v, words) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_words(v, words) for v in value]
+    return value
 
 
-def dump(v):
-    return json.dumps(v, sort_keys=True, ensure_ascii=False)
+# ---- shared pieces: times, identifiers, subjects, texts --------------------------
+
+def civil(micros: int) -> tuple[int, int, int, int]:
+    """µs since 1970 (UTC) -> (year, month, day, µs into the day), proleptic Gregorian, for any i64
+    (datetime stops at year 9999); the days-to-civil algorithm of H. Hinnant."""
+    days, into_day = divmod(micros, 86_400_000_000)
+    z = days + 719468
+    era, doe = divmod(z, 146097)
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1, into_day
 
 
-def diff(path, want, got, out):
-    """Append a message for every place the JSON (got) disagrees with the record (want)."""
-    if isinstance(want, dict) and isinstance(got, dict):
-        for k in sorted(want.keys() | got.keys()):
-            p = f"{path}.{k}" if path else k
-            if k not in got:
-                out.append(f"JSON lacks {p} (record has {dump(want[k])})")
-            elif k not in want:
-                out.append(f"JSON has {p}, which the record does not")
-            else:
-                diff(p, want[k], got[k], out)
-    elif isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
-        for i, (a, b) in enumerate(zip(want, got)):
-            diff(f"{path}[{i}]", a, b, out)
-    elif dump(want) != dump(got):  # dump() tells 1 from true and 1.0
-        out.append(f"{path}: record says {dump(want)}, JSON says {dump(got)}")
+def rfc3339(micros: int) -> str | None:
+    """§6: RFC 3339 in UTC with Z and 0, 3 or 6 fraction digits as needed (µs never needs 9).
+    None for a year RFC 3339 cannot write (before 0 or after 9999)."""
+    year, month, day, into_day = civil(micros)
+    if not 0 <= year <= 9999:
+        return None
+    secs, frac = divmod(into_day, 1_000_000)
+    text = f"{year:04d}-{month:02d}-{day:02d}T{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
+    if frac:
+        text += f".{frac // 1000:03d}" if frac % 1000 == 0 else f".{frac:06d}"
+    return text + "Z"
 
 
-def cross_check(rec: dict, line: dict) -> list[str]:
-    """The line's decoded fields must show exactly what the record bytes hold."""
-    shown = {k: line[k] for k in rec if k in line}
-    if "recorded_at" in shown:
-        shown["recorded_at"] = rfc3339_micros(shown["recorded_at"])
-    if isinstance(shown.get("clock"), dict) and "clock_read" in shown["clock"]:
-        shown["clock"] = dict(shown["clock"], clock_read=rfc3339_micros(shown["clock"]["clock_read"]))
+def utc_date(micros: int) -> str:
+    year, month, day, _ = civil(micros)
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def erased_text(redacted: Decoded) -> str:
+    """§3.4: how a reader shows a text erased by this Redacted event."""
+    return (f"redacted on {utc_date(redacted.rec['recorded_at'])} by {redacted.rec['actor']}: "
+            f"{redacted.event['reason']}")
+
+
+def ident(value: str, letter: str) -> int:
+    """'P12' -> 12 (identifiers as decoded, §6)."""
+    return int(value[1:]) if isinstance(value, str) and value.startswith(letter) else 0
+
+
+def parse_subject(value) -> tuple[int, int] | None:
+    """§6 subject {"plan": "P1" or null, "action": "A3" or null} -> (plan, action), 0 for none."""
+    if not isinstance(value, dict) or set(value) != {"plan", "action"}:
+        return None
     out = []
-    diff("", rec, shown, out)
-    # Fields the record does not hold are a reader's convenience (the export
-    # only ever adds fields); the record bytes are the authority.
+    for key, letter in (("plan", "P"), ("action", "A")):
+        v = value[key]
+        if v is None:
+            out.append(0)
+        elif isinstance(v, str) and re.fullmatch(letter + r"[1-9][0-9]{0,9}", v) and int(v[1:]) < 2 ** 32:
+            out.append(int(v[1:]))
+        else:
+            return None
+    return out[0], out[1]
+
+
+def show_subject(subject) -> str:
+    plan, action = subject
+    return f"(plan {f'P{plan}' if plan else 'none'}, action {f'A{action}' if action else 'none'})"
+
+
+class Subjects:
+    """§4: the subject each event must have, folded along the history (action -> plan from ActionAdded)."""
+
+    def __init__(self):
+        self.plan_of = {}  # action number -> plan number, from its ActionAdded
+
+    def expected(self, dec: Decoded, named_subject=None) -> tuple[tuple[int, int] | None, str | None]:
+        """(subject, None) or (None, why it cannot be told). named_subject: for Redacted, the subject
+        of the event it names (None if that is not known)."""
+        ev, kind = dec.event, dec.type
+        if kind in ("LedgerCreated", "LedgerUpgraded", "SourceImported") or \
+                (kind == "ImportWarning" and ev["action"] is None):
+            return (0, 0), None
+        if kind in ("PlanAdded", "RecommendationAdded"):
+            return (ident(ev["plan"], "P"), 0), None
+        if kind == "ActionAdded":
+            return (ident(ev["plan"], "P"), ident(ev["action"], "A")), None
+        if kind in ACTION_EVENTS or kind == "ImportWarning":
+            action = ident(ev["action"], "A")
+            if action not in self.plan_of:
+                return None, f"A{action}'s ActionAdded is not before it, so §4 gives it no subject"
+            return (self.plan_of[action], action), None
+        if kind == "Redacted":
+            if named_subject is None:
+                return None, f"the event it names ({ev['event']}) is not before it, so §4 gives it no subject"
+            return named_subject, None
+        raise AssertionError(kind)
+
+    def fold(self, dec: Decoded) -> str | None:
+        """Record what an event adds; a problem if it makes the subject table ambiguous."""
+        if dec.type == "ActionAdded":
+            action = ident(dec.event["action"], "A")
+            if action in self.plan_of:
+                return f"A{action} is added a second time (§4 could not tell its events' plan)"
+            self.plan_of[action] = ident(dec.event["plan"], "P")
+        return None
+
+
+def is_hex(value, nbytes: int | None) -> bool:
+    """Lowercase hex (§6), of exactly nbytes bytes when given."""
+    return isinstance(value, str) and re.fullmatch(r"(?:[0-9a-f]{2})*", value) is not None and \
+        (nbytes is None or len(value) == 2 * nbytes)
+
+
+def is_u64(value) -> bool:
+    return type(value) is int and 0 <= value < 2 ** 64
+
+
+def parse_texts(value, dec: Decoded) -> tuple[list, list[str]]:
+    """§3.4/§6: the texts of a format-2 event, checked against its slots.
+
+    Returns ([("words", text) | ("erased", by) | None per slot], problems). Words are checked
+    against the commitment here; an erasure is checked by check_erasure (it needs the Redacted event)."""
+    if not isinstance(value, list):
+        return [], ["texts is not a list"]
+    out, problems, size = [], [], 8  # size: the bincode Vec<StoredText> (§3.1)
+    if len(value) != len(dec.slots):
+        problems.append(f"texts has {len(value)} entries; the record has {len(dec.slots)} slot(s)"
+                        f" ({', '.join(s.name for s in dec.slots) or 'none'})")
+    for slot, text in zip(dec.slots, value):
+        where = f"text {slot.index} ({slot.name})"
+        if isinstance(text, dict) and set(text) == {"salt", "words"}:
+            if not is_hex(text["salt"], 16) or not isinstance(text["words"], str):
+                problems.append(f"{where}: salt is not 16 bytes of lowercase hex or words not a string")
+                out.append(None)
+            elif text_commitment(bytes.fromhex(text["salt"]), text["words"]) != slot.commitment:
+                problems.append(f"{where}: salt and words do not give the commitment the record holds"
+                                f" ({slot.commitment.hex()[:16]}…)")
+                out.append(None)
+            else:
+                out.append(("words", text["words"]))
+                size += 4 + 16 + 8 + len(text["words"].encode("utf-8"))
+        elif isinstance(text, dict) and set(text) == {"erased_by"} and is_u64(text["erased_by"]):
+            out.append(("erased", text["erased_by"]))
+            size += 4 + 8
+        else:
+            problems.append(f"{where} is neither {{\"salt\",\"words\"}} nor {{\"erased_by\": seq}}:"
+                            f" {json.dumps(text, ensure_ascii=False)[:80]}")
+            out.append(None)
+    if size > MAX_RECORD:
+        problems.append(f"the encoded texts are {size} bytes, over the {MAX_RECORD}-byte limit (§3.1)")
+    return out, problems
+
+
+def check_erasure(seq: int, slot: Slot, by: int, redacted: Decoded | None) -> str | None:
+    """§3.4: an Erased text names a Redacted event that names this event and this slot."""
+    where = f"text {slot.index} ({slot.name}) is erased by event {by}"
+    if by <= seq:
+        return f"{where}, which is not after it"
+    if redacted is None:
+        return f"{where}, which is not there (or does not decode)"
+    if redacted.type != "Redacted":
+        return f"{where}, which is {redacted.type}, not Redacted"
+    if redacted.event["event"] != seq:
+        return f"{where}, which names event {redacted.event['event']}, not {seq}"
+    if slot.index not in redacted.event["slots"]:
+        return f"{where}, which names slots {redacted.event['slots']}, not {slot.index}"
+    return None
+
+
+def check_redacted(seq: int, dec: Decoded, named: Decoded | None, named_texts: list | None,
+                   withheld: bool = False) -> list[str]:
+    """§3.3/§5 step 4: a Redacted event names an earlier event and some of its slots, strictly
+    increasing, each of which that event's texts show erased by this one. withheld: the named
+    event is not shown (in a pack), so only the Redacted event itself is checked."""
+    ev, out = dec.event, []
+    slots = ev["slots"]
+    if ev["event"] >= seq:
+        return [f"Redacted names event {ev['event']}, which is not before it"]
+    if not slots:
+        out.append("Redacted names no slot")
+    if any(a >= b for a, b in zip(slots, slots[1:])):
+        out.append(f"Redacted slots {slots} are not strictly increasing")
+    if not ev["reason"].strip():
+        out.append("Redacted reason is blank (§8: it is not)")
+    if withheld:
+        return out
+    if named is None:
+        return out + [f"Redacted names event {ev['event']}, which is not there (or does not decode)"]
+    for s in slots:
+        if s >= len(named.slots):
+            out.append(f"Redacted names slot {s} of event {ev['event']}, which has {len(named.slots)} slot(s)")
+        elif named_texts is not None and (s >= len(named_texts) or named_texts[s] != ("erased", seq)):
+            out.append(f"slot {s} ({named.slots[s].name}) of event {ev['event']} is not erased by this Redacted")
     return out
 
 
-def check_envelope(seq: int, rec: dict, prev: dict | None) -> list[str]:
-    """§5 step 5, as far as one event and the one before it in the export show it."""
+def envelope(seq: int, rec: dict, prev: dict | None, version: int) -> list[str]:
+    """§5 step 5, for one event and the event just before it (None for the genesis)."""
     out, ev = [], rec["event"]
-    if seq == 0 and ev["type"] != "LedgerCreated":
-        out.append(f"event 0 is {ev['type']}, not LedgerCreated")
-    elif seq == 0 and ev["format_version"] != FORMAT_VERSION:
-        out.append(f"LedgerCreated names format version {ev['format_version']}, not {FORMAT_VERSION}")
-    elif seq != 0 and ev["type"] == "LedgerCreated":
-        out.append("LedgerCreated at a sequence number other than 0")
+    if seq == 0:
+        if ev["type"] not in GENESIS[:1 if version == 1 else 2]:
+            out.append(f"event 0 is {ev['type']}, not LedgerCreated" + (" or LedgerUpgraded" if version > 1 else ""))
+        elif ev["format_version"] != version:
+            out.append(f"{ev['type']} names format version {ev['format_version']}, not {version}")
+        if rec["tx"] != 0:
+            out.append(f"the genesis event is in tx {rec['tx']}, not tx 0")
+    elif ev["type"] in GENESIS:
+        out.append(f"{ev['type']} at a sequence number other than 0")
     if rec["actor"] == "":
         out.append("actor is empty")
     if prev is None:
-        return out + ([f"genesis event is in tx {rec['tx']}, not tx 0"] if seq == 0 and rec["tx"] else [])
+        if seq == 0 and rec["clock"]["kind"] == "held_at_head":
+            out.append("clock is held_at_head, but there is no previous event")
+        return out
     if rec["recorded_at"] < prev["recorded_at"]:
         out.append(f"recorded_at {rec['recorded_at']} is before the previous event's {prev['recorded_at']}")
     if rec["tx"] == prev["tx"]:
@@ -229,86 +537,257 @@ def check_envelope(seq: int, rec: dict, prev: dict | None) -> list[str]:
                 for k in ("actor", "recorded_at", "clock") if rec[k] != prev[k]]
     elif rec["tx"] != prev["tx"] + 1:
         out.append(f"tx {rec['tx']} follows tx {prev['tx']} (must be the same or the next)")
+    elif rec["clock"]["kind"] == "held_at_head":
+        # §3.2: the clock read earlier than the previous event's recorded_at, which was used instead.
+        if rec["recorded_at"] != prev["recorded_at"] or rec["clock"]["clock_read"] >= prev["recorded_at"]:
+            out.append("clock is held_at_head, but recorded_at is not the previous event's or clock_read"
+                       " is not earlier than it")
     return out
 
 
-def parse_line(raw: bytes) -> dict:
+# ---- §6 exports ------------------------------------------------------------------
+
+def parse_json(raw: bytes):
+    """One JSON object; duplicate keys and NaN/Infinity (not JSON) refused."""
     def no_dupes(pairs):
         if len({k for k, _ in pairs}) != len(pairs):
             raise ValueError("duplicate key in an object")
         return dict(pairs)
-    line = json.loads(raw, object_pairs_hook=no_dupes)
+
+    def no_constant(name):
+        raise ValueError(f"{name} is not JSON")
+    line = json.loads(raw, object_pairs_hook=no_dupes, parse_constant=no_constant)
     if not isinstance(line, dict):
         raise ValueError("a JSON value that is not an object")
     return line
 
 
-def hex_field(line, key, nbytes, add):
-    v = line.get(key)
-    if isinstance(v, str) and re.fullmatch(r"(?:[0-9a-f]{2})*", v) and nbytes in (None, len(v) // 2):
-        return v
-    add(f"{key} is not {f'{nbytes} bytes of ' if nbytes else ''}lowercase hex")
-    return None
+def dump(v):
+    return json.dumps(v, sort_keys=True, ensure_ascii=False)
 
 
-def check_seq(no, line, st, problems) -> int:
-    """§6: seq counts up from 0. A gap at n is a problem at n."""
-    seq, want = line.get("seq"), st["next"]
-    if type(seq) is not int or not 0 <= seq < 2 ** 64:
-        problems.append((want, f"line {no}: seq is not a u64"))
-        seq = want
-    elif seq > want:
-        problems.append((want, f"gap: expected seq {want}, line {no} has seq {seq}"))
-    elif seq < want:
-        problems.append((seq, f"seq {seq} is out of order or repeated (line {no}, expected {want})"))
-    st["next"] = max(want, seq + 1)
-    return seq
+class Unknown:
+    """Stands for a text whose words could not be told (its own problem is already reported)."""
 
 
-def check_line(no: int, raw: bytes, st: dict, problems: list):
-    try:
-        line = parse_line(raw)
-    except (ValueError, RecursionError) as e:
-        problems.append((st["next"], f"line {no} is not a JSON object: {e}"))
-        st.update(next=st["next"] + 1, prev_hash=None, prev_rec=None)
+UNKNOWN = Unknown()
+
+
+def diff(path, want, got, out):
+    """Append a message for every place the JSON (got) disagrees with the record (want)."""
+    if want is UNKNOWN:
         return
-    seq = check_seq(no, line, st, problems)
-    add = lambda msg: problems.append((seq, msg))
-    prev, hsh, record = (hex_field(line, k, n, add) for k, n in (("prev", 32), ("hash", 32), ("record", None)))
-    want_prev = ZERO_HASH if seq == 0 else st["prev_hash"]
-    if None not in (prev, want_prev) and prev != want_prev:
-        add(f"prev {prev[:16]}… is not the previous event's hash {want_prev[:16]}…")
-    if None not in (prev, hsh, record):
-        actual = event_hash(bytes.fromhex(prev), seq, bytes.fromhex(record)).hex()
-        if actual != hsh:
-            add(f"hash mismatch: line says {hsh[:16]}…, recomputed {actual[:16]}…")
-    rec = None
-    if record is not None:
-        if len(record) // 2 > MAX_RECORD:
-            add(f"record is {len(record) // 2} bytes, over the {MAX_RECORD}-byte limit")
-        try:
-            rec = decode_record(bytes.fromhex(record))
-        except Bad as e:
-            add(f"record does not decode: {e}")
-    if rec is not None:
-        for msg in cross_check(rec, line) + check_envelope(seq, rec, st["prev_rec"]):
-            add(msg)
-    st.update(prev_hash=hsh, prev_rec=rec, head=(seq, hsh))
+    if isinstance(want, dict) and isinstance(got, dict):
+        for k in sorted(want.keys() | got.keys()):
+            p = f"{path}.{k}" if path else k
+            if k not in got:
+                out.append(f"JSON lacks {p} (record has {dump(want[k])})")
+            elif k in want:  # a field the record does not hold is ignored (§6: exports only add fields)
+                diff(p, want[k], got[k], out)
+    elif isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        for i, (a, b) in enumerate(zip(want, got)):
+            diff(f"{path}[{i}]", a, b, out)
+    elif dump(want) != dump(got):  # dump() tells 1 from true and 1.0
+        out.append(f"{path}: record says {dump(want)[:120]}, JSON says {dump(got)[:120]}")
 
 
-def verify(lines: list[bytes]):
-    """Check an export; return (problems as (seq, message) sorted by seq, event count, (seq, hash) of last line)."""
-    st, problems = {"next": 0, "prev_hash": ZERO_HASH, "prev_rec": None, "head": None}, []
-    for no, raw in enumerate(lines, 1):
-        check_line(no, raw, st, problems)
+def cross_check(rec: dict, line: dict) -> list[str]:
+    """§6: the line's decoded fields must show what the record holds (texts filled in). Fields the
+    record does not hold, at any depth, are ignored: later exports only ever add fields (§6)."""
+    want = dict(rec, recorded_at_micros=rec["recorded_at"], recorded_at=rfc3339(rec["recorded_at"]))
+    if "clock_read" in rec["clock"]:
+        want["clock"] = dict(rec["clock"], clock_read=rfc3339(rec["clock"]["clock_read"]))
+    if want["recorded_at"] is None or want["clock"].get("clock_read", "") is None:  # beyond datetime's years
+        want.pop("recorded_at")
+        want["clock"].pop("clock_read", None)
+    shown = {k: line[k] for k in want if k in line}
+    out = []
+    diff("", want, shown, out)
+    return out
+
+
+class Line:
+    """One export line: where it is, what it says, and what its record decodes to."""
+
+    def __init__(self, no: int, seq: int, obj: dict):
+        self.no, self.seq, self.obj = no, seq, obj
+        self.dec: Decoded | None = None
+        self.subject = None  # (plan, action) as stated, format 2
+        self.texts = None  # parse_texts() result, format 2
+
+
+def detect_version(first: bytes) -> tuple[int | None, str | None]:
+    """The format of an export: the genesis record's format_version (LedgerCreated and
+    LedgerUpgraded both start with ledger_id, format_version; a genesis record has no Text,
+    so formats 1 and 2 decode it alike). Falls back to the JSON's event.format_version."""
+    try:
+        obj = parse_json(first)
+    except (ValueError, RecursionError):
+        return None, "line 1 is not a JSON object, so the format cannot be told"
+    try:
+        dec = decode_record(bytes.fromhex(obj["record"]), 2)
+        if dec.type in GENESIS:
+            return dec.event["format_version"], None
+    except (Bad, KeyError, TypeError, ValueError):
+        pass
+    version = obj.get("event", {}).get("format_version") if isinstance(obj.get("event"), dict) else None
+    return (version, None) if type(version) is int else (None, "the genesis names no format_version")
+
+
+def verify_export(lines: list[bytes]):
+    """Check an export. Returns (problems as (seq, message) sorted by seq, event count,
+    (seq, hash) of the last line, format version)."""
+    problems = []
     if not lines:
-        problems.append((0, "export is empty: no genesis event"))
-    return sorted(problems, key=lambda p: p[0]), len(lines), st["head"]
+        return [(0, "export is empty: no genesis event")], 0, None, None
+    version, why = detect_version(lines[0])
+    if why or version not in KNOWN_FORMATS:
+        # §2: a reader MUST refuse a format version it does not know, naming it, and not guess.
+        return [(0, why or f"format version {version} is not one this verifier knows (1, 2)")], len(lines), None, version
+    add = lambda seq, msg: problems.append((seq, msg))
+
+    # Pass 1, line by line: seq, the chain (§4, §6) and decoding (§3).
+    parsed, expect, prev_hash = [], 0, ZERO_HASH
+    for no, raw in enumerate(lines, 1):
+        try:
+            obj = parse_json(raw)
+        except (ValueError, RecursionError) as e:
+            add(expect, f"line {no} is not a JSON object: {e}")
+            expect, prev_hash = expect + 1, None
+            continue
+        seq = obj.get("seq")
+        if not is_u64(seq):
+            add(expect, f"line {no}: seq is not a u64")
+            seq = expect
+        elif seq > expect:
+            add(expect, f"gap: expected seq {expect}, line {no} has seq {seq}")
+        elif seq < expect:
+            add(seq, f"seq {seq} is out of order or repeated (line {no}, expected {expect})")
+        expect = max(expect, seq + 1)
+        line = Line(no, seq, obj)
+        parsed.append(line)
+        prev_hash = check_chain(line, prev_hash, version, lambda msg, s=seq: add(s, msg))
+        record = obj.get("record")
+        if is_hex(record, None):
+            try:
+                line.dec = decode_record(bytes.fromhex(record), version)
+            except Bad as e:
+                add(seq, f"record does not decode: {e}")
+
+    # Pass 2, along the history: texts, redactions, subjects, decoded fields, envelope.
+    by_seq = {}
+    for line in parsed:
+        by_seq.setdefault(line.seq, line)
+    if version == 2:
+        for line in parsed:
+            if line.dec is not None:
+                line.texts, msgs = parse_texts(line.obj.get("texts"), line.dec)
+                for msg in msgs:
+                    add(line.seq, msg)
+    subjects, prev_rec = Subjects(), None
+    for line in parsed:
+        dec = line.dec
+        if dec is None:
+            prev_rec = None
+            continue
+        at = lambda msg, s=line.seq: add(s, msg)
+        words = []
+        if version == 2:
+            words = export_texts(line, by_seq, at)
+            check_subject(line, by_seq, subjects, at)
+        for msg in cross_check(with_words(dec.rec, words), line.obj):
+            at(msg)
+        for msg in envelope(line.seq, dec.rec, prev_rec, version):
+            at(msg)
+        src = dec.rec["source"]
+        if src is not None:
+            named = by_seq.get(src["import_seq"])
+            if src["import_seq"] >= line.seq or named is None or named.dec is None or \
+                    named.dec.type != "SourceImported":
+                at(f"source.import_seq {src['import_seq']} does not name an earlier SourceImported event")
+        prev_rec = dec.rec
+    last = parsed[-1] if parsed else None
+    head = (last.seq, last.obj.get("hash")) if last else None
+    return sorted(problems, key=lambda p: p[0]), len(lines), head, version
 
 
-def report(problems, count, head) -> int:
+def check_chain(line: Line, prev_hash: bytes | None, version: int, add) -> bytes | None:
+    """§4/§6 for one line: prev, digest (format 2) and hash. Returns the line's stated hash, from
+    which the next line goes on (§5 step 3: one altered event is reported once)."""
+    obj, seq = line.obj, line.seq
+    prev, hsh, record = obj.get("prev"), obj.get("hash"), obj.get("record")
+    if version == 2:
+        line.subject = parse_subject(obj.get("subject"))
+        if line.subject is None:
+            add(f"subject is not {{\"plan\": \"P<n>\" or null, \"action\": \"A<n>\" or null}}:"
+                f" {dump(obj.get('subject'))[:80]}")
+    for key, value, n in (("prev", prev, 32), ("hash", hsh, 32), ("record", record, None)):
+        if not is_hex(value, n):
+            add(f"{key} is not {f'{n} bytes of ' if n else ''}lowercase hex")
+    if not is_hex(hsh, 32):
+        return None
+    want_prev = ZERO_HASH if seq == 0 else prev_hash
+    if is_hex(prev, 32) and want_prev is not None and bytes.fromhex(prev) != want_prev:
+        add(f"prev {prev[:16]}… is not the previous event's hash {want_prev.hex()[:16]}…")
+    if want_prev is None or not is_hex(record, None):
+        return bytes.fromhex(hsh)
+    record = bytes.fromhex(record)
+    if version == 1:
+        actual = event_hash_v1(want_prev, seq, record)
+    else:
+        digest = record_digest(record)
+        if obj.get("digest") != digest.hex():
+            add(f"digest {str(obj.get('digest'))[:16]}… is not the record's digest {digest.hex()[:16]}…")
+        if line.subject is None:
+            return bytes.fromhex(hsh)
+        actual = event_hash(want_prev, seq, *line.subject, digest)
+    if actual.hex() != hsh:
+        add(f"hash mismatch: line says {hsh[:16]}…, recomputed {actual.hex()[:16]}…")
+    return bytes.fromhex(hsh)
+
+
+def export_texts(line: Line, by_seq: dict, at) -> list:
+    """§3.4: the words shown for each slot of a format-2 line, checking each erasure, and for a
+    Redacted event that every slot it names is erased by it."""
+    dec, words = line.dec, []
+    for slot, text in zip(dec.slots, line.texts or []):
+        if text is None or text[0] == "words":
+            words.append(text[1] if text else UNKNOWN)
+            continue
+        redacted = by_seq.get(text[1])
+        problem = check_erasure(line.seq, slot, text[1], redacted and redacted.dec)
+        if problem:
+            at(problem)
+            words.append(UNKNOWN)
+        else:
+            words.append(erased_text(redacted.dec))
+    words += [UNKNOWN] * (len(dec.slots) - len(words))
+    if dec.type == "Redacted":
+        named = by_seq.get(dec.event["event"])
+        for msg in check_redacted(line.seq, dec, named and named.dec, named and named.texts):
+            at(msg)
+    return words
+
+
+def check_subject(line: Line, by_seq: dict, subjects: Subjects, at):
+    """§4: the stated subject is the one the table gives at this point of the history."""
+    dec = line.dec
+    named = by_seq.get(dec.event["event"]) if dec.type == "Redacted" else None
+    named_subject = named.subject if named is not None and named.seq < line.seq else None
+    want, why = subjects.expected(dec, named_subject)
+    if why:
+        at(f"subject: {why}")
+    elif line.subject is not None and want != line.subject:
+        at(f"subject is {show_subject(line.subject)}; §4 gives {dec.type} {show_subject(want)}")
+    problem = subjects.fold(dec)
+    if problem:
+        at(problem)
+
+
+def report(problems, count, head, version) -> int:
     if not problems:
-        print(f"OK: {count} events, head {head[0]} {head[1]}")
+        print(f"OK: format {version} export, {count} events, last event {head[0]} {head[1]}")
+        print("(an export cannot show events removed from its end: compare the last event with a head recorded elsewhere)")
         return 0
     print(f"FAILED at seq {problems[0][0]}: {problems[0][1]}")
     for seq, msg in problems:
@@ -316,96 +795,899 @@ def report(problems, count, head) -> int:
     return 3
 
 
-# ---- self-test: tamper cases run in memory against a good export ----
+# ---- §7 evidence packs ---------------------------------------------------------------
 
-def rehash_from(objs: list[dict], k: int) -> list[dict]:
-    """Recompute prev/hash from line k on, so only the record decoder can object."""
+PACK_MAGIC = "planledger evidence pack"
+# §7.2: the pack versions; they differ only in the projection's shape (§7.3), which this verifier
+# does not refold.
+PACK_VERSIONS = (1, 2)
+HEADER_KEYS = {"pack", "pack_version", "format_version", "ledger_id", "scope", "as_of", "head", "events",
+               "disclosed"}
+DISCLOSED_KEYS = {"seq", "subject", "hash", "record", "texts"}
+WITHHELD_KEYS = {"seq", "subject", "hash", "digest"}
+SCOPE_KEYS = {"ledger": {"kind"}, "plan": {"kind", "plan"}, "action": {"kind", "plan", "action"}}
+RFC3339_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6}|\.\d{9})?Z")
+
+
+class PackFail(Exception):
+    """The first thing in a pack that fails, with the step of §7.5 "Checking a pack" it fails."""
+
+    def __init__(self, step: int, where: str, msg: str):
+        super().__init__(f"§7.5 step {step}, {where}: {msg}")
+        self.step, self.where, self.msg = step, where, msg
+
+
+def odd_number(value) -> str | None:
+    """§7.1: every number in a pack is a non-negative integer (json.dumps would write -1 or 1.0
+    back as it read them, so the byte comparison alone does not refuse them)."""
+    if isinstance(value, float) or (type(value) is int and value < 0):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        value = value.values()
+    if isinstance(value, (list, type({}.values()))):
+        return next((n for n in map(odd_number, value) if n is not None), None)
+    return None
+
+
+def canonical(obj) -> bytes:
+    """§7's canonical form: compact, keys sorted, no escapes but those JSON requires (Python's
+    json escapes exactly \\" \\\\ \\n \\r \\t \\b \\f and other controls as \\u00xx in lowercase
+    with ensure_ascii=False; --self-test checks that against §7's wording)."""
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def rfc3339_micros(text) -> int | None:
+    """§6 RFC 3339 text -> µs, or None unless it is exactly the spelling §6 gives for that instant."""
+    if not isinstance(text, str) or not RFC3339_TEXT.fullmatch(text):
+        return None
+    frac = (text[19:-1] + "000000000")[1:10] if text[19] == "." else "0" * 9
+    try:
+        whole = datetime.fromisoformat(text[:19] + "+00:00")
+    except ValueError:
+        return None
+    micros = (whole - EPOCH) // timedelta(microseconds=1) + int(frac) // 1000
+    return micros if int(frac) % 1000 == 0 and rfc3339(micros) == text else None
+
+
+def parse_ident(value, letter: str) -> int | None:
+    if isinstance(value, str) and re.fullmatch(letter + r"[1-9][0-9]{0,9}", value) and int(value[1:]) < 2 ** 32:
+        return int(value[1:])
+    return None
+
+
+class Pack:
+    """A pack being checked, step by step (§7 "Checking a pack")."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.lines: list[dict] = []  # every line, parsed
+        self.events: list[dict] = []  # the event lines, seq = index
+        self.decoded: dict[int, Decoded] = {}  # disclosed seq -> record
+        self.texts: dict[int, list] = {}  # disclosed seq -> parse_texts() result
+        self.subjects: list[tuple[int, int]] = []
+
+    # -- step 1: parse, canonical form, header ----------------------------------------
+
+    def step1(self):
+        def fail(where, msg):
+            raise PackFail(1, where, msg)
+        try:
+            self.data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            fail(f"byte {e.start}", f"the pack is not UTF-8 ({e.reason})")
+        if not self.data.endswith(b"\n"):
+            fail("the end", "the last line does not end with \\n")
+        raws = self.data[:-1].split(b"\n")
+        for no, raw in enumerate(raws, 1):
+            if not raw:
+                fail(f"line {no}", "a blank line")
+            try:
+                obj = parse_json(raw.decode("utf-8"))
+            except (ValueError, RecursionError) as e:
+                fail(f"line {no}", f"not a JSON object: {e}")
+            try:
+                canon = canonical(obj)
+            except UnicodeEncodeError:  # a \ud800-style escape of a lone surrogate: no UTF-8 for it
+                fail(f"line {no}", "holds a lone surrogate escape, which the canonical UTF-8 form cannot")
+            if canon != raw:
+                at = next((i for i, (a, b) in enumerate(zip(canon, raw)) if a != b), min(len(canon), len(raw)))
+                fail(f"line {no}", f"not in the canonical form (first difference at byte {at} of the line:"
+                                   f" {raw[at:at + 12]!r}, canonical {canon[at:at + 12]!r})")
+            number = odd_number(obj)
+            if number is not None:
+                fail(f"line {no}", f"not in the canonical form: the number {number} is not a non-negative integer")
+            self.lines.append(obj)
+        self.check_header()
+        h = self.header
+        if len(self.lines) != h["events"] + 2:
+            fail("the file", f"{len(self.lines)} lines; a pack of {h['events']} events has {h['events'] + 2}"
+                             " (header, the events, the projection)")
+        self.events = self.lines[1:-1]
+        if set(self.lines[-1]) != {"projection"}:
+            fail(f"line {len(self.lines)}", "the last line is not {\"projection\": …}")
+        disclosed = 0
+        for seq, obj in enumerate(self.events):
+            keys = set(obj)
+            if keys not in (DISCLOSED_KEYS, WITHHELD_KEYS):
+                fail(f"line {seq + 2}", f"keys {sorted(keys)} are neither a disclosed event's"
+                                        f" {sorted(DISCLOSED_KEYS)} nor a withheld one's {sorted(WITHHELD_KEYS)}")
+            disclosed += keys == DISCLOSED_KEYS
+        if disclosed != h["disclosed"]:
+            fail("line 1", f"disclosed is {h['disclosed']}, but {disclosed} event lines are disclosed")
+
+    def check_header(self):
+        h = self.header = self.lines[0]
+        bad = lambda msg: PackFail(1, "line 1 (the header)", msg)
+        if set(h) != HEADER_KEYS:
+            raise bad(f"keys {sorted(h)} are not {sorted(HEADER_KEYS)}")
+        if h["pack"] != PACK_MAGIC:
+            raise bad(f"pack is {dump(h['pack'])[:60]}, not \"{PACK_MAGIC}\"")
+        if type(h["pack_version"]) is not int or h["pack_version"] not in PACK_VERSIONS:
+            raise bad(f"pack_version {dump(h['pack_version'])} is not 1 or 2, the ones this verifier knows")
+        if type(h["format_version"]) is not int or h["format_version"] != 2:
+            raise bad(f"format_version {dump(h['format_version'])} is not 2")
+        if not is_hex(h["ledger_id"], 16):
+            raise bad("ledger_id is not 16 bytes of lowercase hex")
+        scope = h["scope"]
+        if not isinstance(scope, dict) or not isinstance(scope.get("kind"), str) or \
+                scope["kind"] not in SCOPE_KEYS or set(scope) != SCOPE_KEYS[scope["kind"]]:
+            raise bad(f"scope {dump(scope)[:80]} is not a ledger, plan or action scope")
+        self.scope_plan = parse_ident(scope.get("plan"), "P") if "plan" in scope else 0
+        self.scope_action = parse_ident(scope.get("action"), "A") if "action" in scope else 0
+        if self.scope_plan is None or self.scope_action is None:
+            raise bad(f"scope {dump(scope)} does not name a plan \"P<n>\" (and action \"A<n>\")")
+        for key, keys in (("as_of", {"seq", "hash", "recorded_at"}), ("head", {"seq", "hash"})):
+            v = h[key]
+            if not isinstance(v, dict) or set(v) != keys or not is_u64(v["seq"]) or not is_hex(v["hash"], 32):
+                raise bad(f"{key} is not {{{', '.join(sorted(keys))}}} with a u64 seq and 32 bytes of hex")
+        self.as_of_micros = rfc3339_micros(h["as_of"]["recorded_at"])
+        if self.as_of_micros is None:
+            raise bad(f"as_of.recorded_at {dump(h['as_of']['recorded_at'])[:40]} is not RFC 3339 as §6 spells it")
+        if h["as_of"]["seq"] > h["head"]["seq"]:
+            raise bad(f"as_of.seq {h['as_of']['seq']} is after head.seq {h['head']['seq']}")
+        if type(h["events"]) is not int or h["events"] != h["head"]["seq"] + 1:
+            raise bad(f"events is {dump(h['events'])}, not head.seq + 1 = {h['head']['seq'] + 1}")
+        if not is_u64(h["disclosed"]):
+            raise bad("disclosed is not a count")
+
+    # -- step 2: the chain ----------------------------------------------------------------
+
+    def step2(self):
+        prev = ZERO_HASH
+        for seq, obj in enumerate(self.events):
+            fail = lambda msg: PackFail(2, f"line {seq + 2} (seq {seq})", msg)
+            if obj["seq"] != seq or type(obj["seq"]) is not int:
+                raise fail(f"seq is {dump(obj['seq'])}; the event lines must count from 0 with no gap")
+            subject = parse_subject(obj["subject"])
+            if subject is None:
+                raise fail(f"subject {dump(obj['subject'])[:80]} is not {{\"plan\", \"action\"}} as §6 gives it")
+            self.subjects.append(subject)
+            if not is_hex(obj["hash"], 32):
+                raise fail("hash is not 32 bytes of lowercase hex")
+            if "record" in obj:
+                if not is_hex(obj["record"], None):
+                    raise fail("record is not lowercase hex")
+                digest = record_digest(bytes.fromhex(obj["record"]))
+            elif is_hex(obj["digest"], 32):
+                digest = bytes.fromhex(obj["digest"])
+            else:
+                raise fail("digest is not 32 bytes of lowercase hex")
+            actual = event_hash(prev, seq, *subject, digest)
+            if actual.hex() != obj["hash"]:
+                raise fail(f"hash {obj['hash'][:16]}… is not the one §4 gives from the previous hash, the"
+                           f" subject and the {'record' if 'record' in obj else 'stated digest'}"
+                           f" ({actual.hex()[:16]}…)")
+            prev = actual
+        h = self.header
+        if self.events[-1]["hash"] != h["head"]["hash"]:
+            raise PackFail(2, "line 1 (the header)", f"head.hash {h['head']['hash'][:16]}… is not the last"
+                                                     f" event's hash {self.events[-1]['hash'][:16]}…")
+        if self.events[h["as_of"]["seq"]]["hash"] != h["as_of"]["hash"]:
+            raise PackFail(2, "line 1 (the header)", f"as_of.hash {h['as_of']['hash'][:16]}… is not the hash of"
+                                                     f" event {h['as_of']['seq']}")
+
+    # -- step 3: disclosed records and their texts ------------------------------------------
+
+    def disclosed(self, seq: int) -> bool:
+        return 0 <= seq < len(self.events) and "record" in self.events[seq]
+
+    def step3(self):
+        for seq, obj in enumerate(self.events):  # decode every disclosed record first
+            if "record" in obj:
+                try:
+                    self.decoded[seq] = decode_record(bytes.fromhex(obj["record"]), 2)
+                except Bad as e:
+                    raise PackFail(3, f"line {seq + 2} (seq {seq})", f"record does not decode: {e}") from None
+        if not self.disclosed(0):
+            raise PackFail(3, "line 2 (seq 0)", "the genesis is withheld (§7.4 rule 1: it must be disclosed)")
+        genesis = self.decoded[0]
+        if genesis.type in GENESIS and genesis.event["ledger_id"] != self.header["ledger_id"]:
+            raise PackFail(3, "line 2 (seq 0)", f"the genesis names ledger_id {genesis.event['ledger_id']}, the"
+                                                f" header {self.header['ledger_id']}")
+        prev_seq = None
+        for seq, dec in self.decoded.items():
+            fail = lambda msg: PackFail(3, f"line {seq + 2} (seq {seq})", msg)
+            texts, problems = parse_texts(self.events[seq]["texts"], dec)
+            if problems:
+                raise fail(problems[0])
+            self.texts[seq] = texts
+            for slot, text in zip(dec.slots, texts):
+                if text[0] == "erased" and text[1] >= len(self.events):
+                    raise fail(f"text {slot.index} ({slot.name}) is erased by event {text[1]}, which is after"
+                               " the pack's head")
+                if text[0] == "erased" and not self.disclosed(text[1]):
+                    raise fail(f"text {slot.index} ({slot.name}) is erased by event {text[1]}, which the pack"
+                               " withholds (§7.5 step 3, §7.4 rule 4: it must be disclosed)")
+                if text[0] == "erased":
+                    problem = check_erasure(seq, slot, text[1], self.decoded[text[1]])
+                    if problem:
+                        raise fail(problem)
+            # §5 step 5 as far as the disclosed events show it.
+            problems = self.envelope_across(seq, dec.rec, prev_seq)
+            if problems:
+                raise fail(problems[0])
+            src = dec.rec["source"]
+            if src is not None and (src["import_seq"] >= seq or (
+                    src["import_seq"] in self.decoded and self.decoded[src["import_seq"]].type != "SourceImported")):
+                raise fail(f"source.import_seq {src['import_seq']} does not name an earlier SourceImported event")
+            prev_seq = seq
+        for seq, dec in self.decoded.items():  # each disclosed Redacted erased what it names
+            if dec.type == "Redacted":
+                n = dec.event["event"]
+                # A withheld named event is step 4's (rule 4 then does not require this one).
+                problems = check_redacted(seq, dec, self.decoded.get(n), self.texts.get(n),
+                                          withheld=0 <= n < seq and not self.disclosed(n))
+                if problems:
+                    raise PackFail(3, f"line {seq + 2} (seq {seq})", problems[0])
+
+    def envelope_across(self, seq: int, rec: dict, prev_seq: int | None) -> list[str]:
+        """§5 step 5 between this disclosed event and the previous disclosed one, perhaps with
+        withheld events between: recorded_at never decreases; tx numbers rise by at most one an
+        event; a transaction's events are contiguous and share actor, recorded_at and clock."""
+        if prev_seq is None or prev_seq == seq - 1:
+            return envelope(seq, rec, None if prev_seq is None else self.decoded[prev_seq].rec, 2)
+        out = envelope(seq, rec, None, 2)
+        prev = self.decoded[prev_seq].rec
+        if rec["recorded_at"] < prev["recorded_at"]:
+            out.append(f"recorded_at {rec['recorded_at']} is before event {prev_seq}'s {prev['recorded_at']}")
+        if not 0 <= rec["tx"] - prev["tx"] <= seq - prev_seq:
+            out.append(f"tx {rec['tx']} cannot follow event {prev_seq}'s tx {prev['tx']} {seq - prev_seq} events later")
+        elif rec["tx"] == prev["tx"]:
+            out += [f"{k} differs from event {prev_seq} of the same tx {rec['tx']}"
+                    for k in ("actor", "recorded_at", "clock") if rec[k] != prev[k]]
+        return out
+
+    # -- step 4: subjects and the disclosure rule -----------------------------------------
+
+    def in_scope(self, subject) -> bool:
+        """§7 rule 2's scope (the seq ≤ as_of part is the caller's)."""
+        kind = self.header["scope"]["kind"]
+        if kind == "ledger":
+            return True
+        if kind == "plan":
+            return subject[0] == self.scope_plan
+        return subject[1] == self.scope_action or subject == (self.scope_plan, 0)
+
+    def step4(self):
+        """The as-of event; the disclosure rule, both ways (the stated subjects are bound by the
+        chain, step 2); then every disclosed subject is the one §4 gives by the disclosed history."""
+        s, where = self.header["as_of"]["seq"], "line 1 (the header)"
+        if s != 0 and not self.in_scope(self.subjects[s]):
+            raise PackFail(4, where, f"the as-of event {s} is neither the genesis nor in scope (its subject is"
+                                     f" {show_subject(self.subjects[s])}; §7.4)")
+        if s in self.decoded and self.decoded[s].rec["recorded_at"] != self.as_of_micros:
+            raise PackFail(4, where, f"as_of.recorded_at {self.header['as_of']['recorded_at']} is not the as-of"
+                                     f" event's, {rfc3339(self.decoded[s].rec['recorded_at'])}")
+        # The disclosure rule (§7.4): what must be disclosed, and why.
+        required = {0: "rule 1: it is the genesis"}
+        for seq, subject in enumerate(self.subjects):
+            if seq <= s and self.in_scope(subject):
+                required.setdefault(seq, f"rule 2: its subject {show_subject(subject)} is in scope, at or before as_of {s}")
+        grown = True
+        while grown:  # rules 3 and 4 close over what is required
+            grown = False
+            for seq in sorted(required):
+                dec = self.decoded.get(seq)
+                if dec is not None and dec.rec["source"] is not None and dec.rec["source"]["import_seq"] not in required:
+                    required[dec.rec["source"]["import_seq"]] = f"rule 3: event {seq}'s source names it"
+                    grown = True
+                for slot, text in zip(dec.slots if dec else [], self.texts.get(seq, [])):
+                    if text[0] == "erased" and text[1] not in required:
+                        required[text[1]] = f"rule 4: it erased text {slot.index} of event {seq}"
+                        grown = True
+            for seq, dec in self.decoded.items():
+                if dec.type == "Redacted" and seq not in required and dec.event["event"] in required:
+                    required[seq] = f"rule 4: it is a Redacted event naming event {dec.event['event']}, which is disclosed"
+                    grown = True
+        for seq, subject in enumerate(self.subjects):
+            where = f"line {seq + 2} (seq {seq})"
+            if seq in required and not self.disclosed(seq):
+                raise PackFail(4, where, f"withheld, but must be disclosed ({required[seq]}): the pack is incomplete")
+            if seq not in required and self.disclosed(seq):
+                raise PackFail(4, where, f"disclosed, but no rule of §7.4 requires it (subject {show_subject(subject)},"
+                                         f" as_of {s}): the pack says more than it should")
+        subjects = Subjects()
+        for seq, dec in self.decoded.items():  # every disclosed subject is §4's, by the disclosed history
+            fail = lambda msg: PackFail(4, f"line {seq + 2} (seq {seq})", msg)
+            n = dec.event["event"] if dec.type == "Redacted" else None
+            want, why = subjects.expected(dec, self.subjects[n] if n is not None and n < seq else None)
+            if why:
+                raise fail(f"subject: {why} in the disclosed history")
+            if want != self.subjects[seq]:
+                raise fail(f"subject is {show_subject(self.subjects[seq])}; §4 gives {dec.type} {show_subject(want)}")
+            problem = subjects.fold(dec)
+            if problem:
+                raise fail(problem)
+        self.check_scope(subjects)
+
+    def check_scope(self, subjects: Subjects):
+        """An action pack's action, where its ActionAdded is disclosed, is an action of the scope's
+        plan (§7.2 names both; a pack whose two disagree scopes nothing consistent)."""
+        scope = self.header["scope"]
+        plan = subjects.plan_of.get(self.scope_action) if scope["kind"] == "action" else None
+        if plan is not None and plan != self.scope_plan:
+            raise PackFail(4, "line 1 (the header)", f"scope names {scope['action']} of {scope['plan']}, but"
+                                                     f" {scope['action']} is an action of P{plan}")
+
+    # -- step 5, in part: the projection's head and day ----------------------------------------
+
+    def step5_in_part(self):
+        """§7.3: the projection's `head` is the as-of event and its `as_of_day` the UTC date of
+        as_of.recorded_at. The folded plans are not checked: this verifier does not refold."""
+        proj, as_of = self.lines[-1]["projection"], self.header["as_of"]
+        where = f"line {len(self.lines)} (the projection)"
+        if not isinstance(proj, dict) or not {"as_of_day", "head", "plans"} <= set(proj):
+            raise PackFail(5, where, "the projection is not an object with as_of_day, head and plans")
+        if proj["head"] != {"seq": as_of["seq"], "hash": as_of["hash"]}:
+            raise PackFail(5, where, f"projection head {dump(proj['head'])[:100]} is not the as-of event")
+        if proj["as_of_day"] != utc_date(self.as_of_micros):
+            raise PackFail(5, where, f"projection as_of_day {dump(proj['as_of_day'])} is not the day of"
+                                     f" as_of.recorded_at, {utc_date(self.as_of_micros)}")
+
+
+def verify_pack(data: bytes) -> Pack:
+    """Check a pack (§7 steps 1-4); raises PackFail naming the first thing that fails."""
+    pack = Pack(data)
+    pack.step1()
+    pack.step2()
+    pack.step3()
+    pack.step4()
+    pack.step5_in_part()
+    return pack
+
+
+def report_pack(data: bytes) -> int:
+    try:
+        pack = verify_pack(data)
+    except PackFail as e:
+        print(f"FAILED: {e}")
+        return 3
+    h = pack.header
+    scope = h["scope"]
+    print(f"OK: evidence pack of {' '.join([scope['kind']] + [scope[k] for k in ('plan', 'action') if k in scope])}"
+          f" for ledger {h['ledger_id']}: {h['events']} events, {h['disclosed']} disclosed")
+    print(f"  head  {h['head']['seq']} {h['head']['hash']}")
+    print(f"  as_of {h['as_of']['seq']} {h['as_of']['hash']} {h['as_of']['recorded_at']}")
+    print("  checked: form and header, the chain to head and as_of, every disclosed record and text, the as-of"
+          " event, the disclosure rule, subjects (§7.5 steps 1-4); the projection's head and as_of_day")
+    print("  NOT checked: the projection's plans (§7.5 step 5: this verifier does not refold); nor that this"
+          " head is the ledger's latest: compare it with a head recorded elsewhere")
+    return 0
+
+
+# ---- --self-test: mutations of the golden export, and of packs built from it ------------
+
+class Skip(Exception):
+    """The file has nothing this case needs (say, no erased text), or the change it would make
+    gives a pack that is as valid as the one it changed."""
+
+    def __init__(self, why="nothing in this pack for it"):
+        super().__init__(why)
+
+    @staticmethod
+    def unless(condition, why):
+        if not condition:
+            raise Skip(why)
+        return None  # any step may catch it
+
+
+def encode(objs: list[dict]) -> list[bytes]:
+    return [json.dumps(o, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8") for o in objs]
+
+
+def rechain(objs: list[dict], k: int, version: int) -> None:
+    """Recompute digest (format 2), prev and hash from line k on, so only the other checks can object."""
     for i in range(k, len(objs)):
-        objs[i]["prev"] = objs[i - 1]["hash"] if i else ZERO_HASH
-        objs[i]["hash"] = event_hash(bytes.fromhex(objs[i]["prev"]), objs[i]["seq"],
-                                     bytes.fromhex(objs[i]["record"])).hex()
-    return objs
+        o, prev = objs[i], bytes.fromhex(objs[i - 1]["hash"]) if i else ZERO_HASH
+        record = bytes.fromhex(o["record"])
+        o["prev"] = prev.hex()
+        if version == 1:
+            o["hash"] = event_hash_v1(prev, o["seq"], record).hex()
+        else:
+            o["digest"] = record_digest(record).hex()
+            o["hash"] = event_hash(prev, o["seq"], *parse_subject(o["subject"]), bytes.fromhex(o["digest"])).hex()
 
 
 def flip(hex_text: str, i: int) -> str:
     return hex_text[:i] + ("1" if hex_text[i] == "0" else "0") + hex_text[i + 1:]
 
 
-def set_bytes(rec: bytearray, at: int, value: bytes):
-    rec[at:at + len(value)] = value
+class Golden:
+    """The golden export, decoded, with the lines the cases aim at."""
 
+    def __init__(self, lines: list[bytes]):
+        self.objs = [json.loads(line) for line in lines]
+        self.version = verify_export(lines)[3]
+        self.decs = [decode_record(bytes.fromhex(o["record"]), self.version) for o in self.objs]
+        self.k = len(self.objs) // 2
+        texts = lambda o: o.get("texts") or []
+        self.k_text = self.first(lambda i, o: any("words" in t for t in texts(o)))
+        self.k_erased = self.first(lambda i, o: any("erased_by" in t for t in texts(o)))
+        self.k_redacted = self.first(lambda i, o: self.decs[i].type == "Redacted")
+        self.k_status = self.first(lambda i, o: self.decs[i].type == "StatusChanged")
 
-LINE_CASES = {  # change the parsed lines o at index k; the chain is not repaired
-    "flip a record hex digit": lambda o, k: o[k].update(record=flip(o[k]["record"], len(o[k]["record"]) // 2)),
-    "flip a hash hex digit": lambda o, k: o[k].update(hash=flip(o[k]["hash"], 10)),
-    "delete a line": lambda o, k: o.pop(k),
-    "swap two lines": lambda o, k: o.insert(k + 1, o.pop(k)),
-    "truncated record, not re-hashed": lambda o, k: o[k].update(record=o[k]["record"][:-2]),
-    "JSON actor differs from record": lambda o, k: o[k].update(actor=o[k]["actor"] + "!"),
-}
-RECORD_CASES = {  # change record bytes r (a = offset of the actor's length), then re-hash the chain
-    "trailing 00, re-hashed": lambda r, a: r.append(0),
-    "truncated record, re-hashed": lambda r, a: r.pop(),
-    "unknown ClockNote index, re-hashed": lambda r, a: set_bytes(r, 16, b"\x09"),
-    "bad Option tag (effective), re-hashed":
-        lambda r, a: set_bytes(r, a + 8 + int.from_bytes(r[a:a + 8], "little"), b"\x02"),
-    "invalid UTF-8 in actor, re-hashed": lambda r, a: set_bytes(r, a + 8, b"\xff"),
-    "actor length beyond record, re-hashed": lambda r, a: set_bytes(r, a, (1 << 40).to_bytes(8, "little")),
-}
+    def first(self, pred):
+        return next((i for i, o in enumerate(self.objs) if pred(i, o)), None)
 
+    def need(self, k):
+        if k is None:
+            raise Skip()
+        return k
 
-def tamper(lines: list[bytes], k: int, case: str) -> list[bytes]:
-    """Apply one tamper case to line k of the export."""
-    objs = [json.loads(line) for line in lines]
-    if case in LINE_CASES:
-        LINE_CASES[case](objs, k)
-    else:
+    def record(self, objs, k, change, rechain_from=None):
+        """Change line k's record bytes in place and re-chain, so the record itself must be refused."""
         rec = bytearray.fromhex(objs[k]["record"])
-        RECORD_CASES[case](rec, 28 if rec[16] == 2 else 20)  # a HeldAtHead clock has 8 more bytes
+        change(rec, self.decs[k])
         objs[k]["record"] = rec.hex()
-        rehash_from(objs, k)
-    return [json.dumps(o, sort_keys=True).encode() for o in objs]
+        rechain(objs, k if rechain_from is None else rechain_from, self.version)
+        return k
+
+
+def actor_at(dec: Decoded) -> int:
+    return 28 if dec.rec["clock"]["kind"] == "held_at_head" else 20  # tx, recorded_at, clock (+ clock_read)
+
+
+def set_text(objs, k, slot, value):
+    objs[k]["texts"][slot] = value
+
+
+# Each case changes the parsed lines `o` (a copy) of golden `g` and returns the seq at which the
+# verifier must report its first problem. v2: only for format 2 exports.
+EXPORT_CASES = [
+    ("flip a record hex digit (chain not repaired)", 1,
+     lambda o, g: o[g.k].update(record=flip(o[g.k]["record"], len(o[g.k]["record"]) // 2)) or g.k),
+    ("flip a hash hex digit", 1, lambda o, g: o[g.k].update(hash=flip(o[g.k]["hash"], 10)) or g.k),
+    ("flip a prev hex digit", 1, lambda o, g: o[g.k].update(prev=flip(o[g.k]["prev"], 10)) or g.k),
+    ("drop a line", 1, lambda o, g: o.pop(g.k) and g.k),
+    ("swap two lines", 1, lambda o, g: o.insert(g.k + 1, o.pop(g.k)) or g.k),
+    ("JSON actor differs from the record", 1, lambda o, g: o[g.k].update(actor=o[g.k]["actor"] + "!") or g.k),
+    ("JSON recorded_at spelled +00:00", 1,
+     lambda o, g: o[g.k].update(recorded_at=o[g.k]["recorded_at"].replace("Z", "+00:00")) or g.k),
+    ("record: a trailing 00, re-chained", 1, lambda o, g: g.record(o, g.k, lambda r, d: r.append(0))),
+    ("record: one byte short, re-chained", 1, lambda o, g: g.record(o, g.k, lambda r, d: r.pop())),
+    ("record: unknown ClockNote index, re-chained", 1,
+     lambda o, g: g.record(o, g.k, lambda r, d: r.__setitem__(16, 9))),
+    ("record: bad Option tag (effective), re-chained", 1, lambda o, g: g.record(
+        o, g.k, lambda r, d: r.__setitem__(actor_at(d) + 8 + len(d.rec["actor"].encode()), 2))),
+    ("record: invalid UTF-8 in the actor, re-chained", 1,
+     lambda o, g: g.record(o, g.k, lambda r, d: r.__setitem__(actor_at(d) + 8, 0xff))),
+    ("record: actor length beyond the record, re-chained", 1, lambda o, g: g.record(
+        o, g.k, lambda r, d: r.__setitem__(slice(actor_at(d), actor_at(d) + 8), (1 << 40).to_bytes(8, "little")))),
+    ("record: unknown Event variant, re-chained", 1, lambda o, g: g.record(
+        o, g.k, lambda r, d: r.__setitem__(slice(d.event_offset, d.event_offset + 4),
+                                           VARIANTS[g.version].to_bytes(4, "little")))),
+    ("record: recorded_at before the previous event's, re-chained (JSON to match)", 1, lambda o, g: g.record(
+        o, g.k, lambda r, d: (r.__setitem__(slice(8, 16), (d.rec["recorded_at"] - 10 ** 9).to_bytes(8, "little")),
+                              o[g.k].update(recorded_at=rfc3339(d.rec["recorded_at"] - 10 ** 9),
+                                            recorded_at_micros=d.rec["recorded_at"] - 10 ** 9)))),
+    # Format 2: digests, subjects, texts and redaction.
+    ("digest field altered", 2, lambda o, g: o[g.k].update(digest=flip(o[g.k]["digest"], 3)) or g.k),
+    ("subject altered, chain not repaired", 2,
+     lambda o, g: o[g.k].update(subject={"plan": "P7", "action": None}) or g.k),
+    ("subject altered, re-chained (§4's table refuses it)", 2,
+     lambda o, g: (o[g.k].update(subject={"plan": "P7", "action": o[g.k]["subject"]["action"]}),
+                   rechain(o, g.k, 2)) and g.k),
+    ("a text's words changed", 2, lambda o, g: next(
+        t.update(words=t["words"] + ".") for t in o[g.need(g.k_text)]["texts"] if "words" in t) or g.k_text),
+    ("a text's salt changed", 2, lambda o, g: next(
+        t.update(salt=flip(t["salt"], 0)) for t in o[g.need(g.k_text)]["texts"] if "words" in t) or g.k_text),
+    ("a commitment byte flipped, re-chained", 2, lambda o, g: g.record(
+        o, g.need(g.k_text), lambda r, d: r.__setitem__(d.slots[0].offset, r[d.slots[0].offset] ^ 1))),
+    ("texts: one entry too many", 2, lambda o, g: o[g.need(g.k_text)]["texts"].append(
+        dict(o[g.k_text]["texts"][0])) or g.k_text),
+    ("texts: an entry with both words and erased_by", 2,
+     lambda o, g: o[g.need(g.k_text)]["texts"][0].update(erased_by=0) or g.k_text),
+    ("a text marked erased by a Redacted event that names another event", 2,
+     lambda o, g: set_text(o, g.need(g.k_text), 0, {"erased_by": g.need(g.k_redacted)}) or g.k_text),
+    ("an erased_by changed", 2,
+     lambda o, g: o[g.need(g.k_erased)]["texts"][0].update(erased_by=g.k_erased + 1) or g.k_erased),
+    ("an erased text shown as words (guessed salt)", 2,
+     lambda o, g: set_text(o, g.need(g.k_erased), 0, {"salt": "00" * 16, "words": "guess"}) or g.k_erased),
+    ("an erased text's redacted-on line altered in the JSON", 2,
+     lambda o, g: o[g.need(g.k_erased)]["event"].update(
+         {g.decs[g.k_erased].slots[0].name: "redacted on 1999-01-01 by X: Y"}) or g.k_erased),
+    ("the Redacted event's JSON reason differs", 2,
+     lambda o, g: o[g.need(g.k_redacted)]["event"].update(reason="other") or g.k_redacted),
+    ("the Redacted event names another slot, re-chained", 2, lambda o, g: g.record(
+        o, g.need(g.k_redacted), lambda r, d: r.__setitem__(slice(-len(d.event["reason"].encode()) - 12,
+                                                               -len(d.event["reason"].encode()) - 8),
+                                                         (d.event["slots"][-1] + 1).to_bytes(4, "little")))
+     and g.need(g.k_erased)),
+    ("the Redacted event dropped", 2, lambda o, g: o.pop(g.need(g.k_redacted)) and g.need(g.k_erased)),
+    ("a StatusChanged for an action never added, re-chained", 2, lambda o, g: (
+        g.record(o, g.need(g.k_status), lambda r, d: r.__setitem__(
+            slice(d.event_offset + 4, d.event_offset + 8), (999).to_bytes(4, "little"))),
+        o[g.k_status]["event"].update(action="A999"),
+        o[g.k_status].update(subject={"plan": o[g.k_status]["subject"]["plan"], "action": "A999"}),
+        rechain(o, g.k_status, 2)) and g.k_status),
+]
+
+
+def upgraded_genesis(objs: list[dict], g: Golden) -> None:
+    """Make the genesis a LedgerUpgraded (§3.3 index 14, which the golden file lacks), re-chained."""
+    dec, ev = g.decs[0], g.decs[0].event
+    rec = bytes.fromhex(objs[0]["record"])[:dec.event_offset] + (14).to_bytes(4, "little") + \
+        bytes.fromhex(ev["ledger_id"]) + (2).to_bytes(4, "little") + bytes.fromhex("ab" * 16) + \
+        (1).to_bytes(4, "little") + bytes.fromhex("cd" * 32) + (27).to_bytes(8, "little")
+    objs[0]["record"] = rec.hex()
+    objs[0]["event"] = {"type": "LedgerUpgraded", "ledger_id": ev["ledger_id"], "format_version": 2,
+                        "from_ledger_id": "ab" * 16, "from_format_version": 1, "from_head_hash": "cd" * 32,
+                        "from_events": 27}
+    rechain(objs, 0, 2)
+
+
+def export_self_test(lines: list[bytes], results: list) -> Golden:
+    g = Golden(lines)
+    problems, count, head, version = verify_export(lines)
+    results.append((not problems, f"untampered format {version} export: " +
+                    (f"{problems[0]}" if problems else f"{count} events, last {head[0]}")))
+    if version == 2 and g.decs[0].type == "LedgerCreated":
+        objs = json.loads(json.dumps(g.objs))
+        upgraded_genesis(objs, g)
+        problems = verify_export(encode(objs))[0]
+        results.append((not problems, "the genesis made a LedgerUpgraded, re-chained: " +
+                        (f"{problems[0]}" if problems else "verifies")))
+    for name, since, case in EXPORT_CASES:
+        if g.version < since:
+            continue
+        objs = json.loads(json.dumps(g.objs))
+        try:
+            want = case(objs, g)
+        except Skip:
+            results.append((True, f"{name:64} -> skipped: the file has no line for it"))
+            continue
+        problems = verify_export(encode(objs))[0]
+        where = f"seq {problems[0][0]}: {problems[0][1]}" if problems else "NOT DETECTED"
+        ok = bool(problems) and problems[0][0] == want
+        results.append((ok, f"{name:64} -> {where}" + ("" if ok else f" (expected at seq {want})")))
+    return g
+
+
+# -- packs -------------------------------------------------------------------------------
+
+def build_pack(g: Golden, scope: dict, upto: int) -> bytes:
+    """A pack per §7 from a format-2 export, as of the instant event `upto` was recorded: the
+    header, one line per event (disclosed by §7.4, else withheld), and a projection with its head
+    and as_of_day but no plans (this verifier does not refold)."""
+    objs, decs = g.objs, g.decs
+    plan, action = ident(scope.get("plan"), "P"), ident(scope.get("action"), "A")
+    subject = [parse_subject(o["subject"]) for o in objs]
+    in_scope = {"ledger": lambda s: True, "plan": lambda s: s[0] == plan,
+                "action": lambda s: s[1] == action or s == (plan, 0)}[scope["kind"]]
+    # §7.4: the as-of event is the last genesis-or-in-scope event recorded by then.
+    until = decs[upto].rec["recorded_at"]
+    as_of = max(i for i in range(len(objs)) if decs[i].rec["recorded_at"] <= until and (i == 0 or in_scope(subject[i])))
+    disclosed = {0} | {i for i in range(len(objs)) if i <= as_of and in_scope(subject[i])}
+    while True:  # rules 3 and 4
+        more = {decs[i].rec["source"]["import_seq"] for i in disclosed if decs[i].rec["source"]}
+        more |= {i for i, d in enumerate(decs) if d.type == "Redacted" and d.event["event"] in disclosed}
+        if more <= disclosed:
+            break
+        disclosed |= more
+    head = objs[-1]
+    lines = [{"pack": PACK_MAGIC, "pack_version": 2, "format_version": 2, "ledger_id": decs[0].event["ledger_id"],
+              "scope": scope, "as_of": {"seq": as_of, "hash": objs[as_of]["hash"],
+                                        "recorded_at": objs[as_of]["recorded_at"]},
+              "head": {"seq": head["seq"], "hash": head["hash"]}, "events": len(objs), "disclosed": len(disclosed)}]
+    for i, o in enumerate(objs):
+        keep = ("seq", "subject", "hash") + (("record", "texts") if i in disclosed else ("digest",))
+        lines.append({k: o[k] for k in keep})
+    lines.append({"projection": {"as_of_day": utc_date(decs[as_of].rec["recorded_at"]), "head": {
+        "seq": as_of, "hash": objs[as_of]["hash"]}, "plans": "not refolded by this self-test"}})
+    return b"".join(canonical(line) + b"\n" for line in lines)
+
+
+def pack_lines(data: bytes) -> list[dict]:
+    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
+def pack_bytes(lines: list[dict]) -> bytes:
+    return b"".join(canonical(line) + b"\n" for line in lines)
+
+
+def first_where(lines, pred, start=0):
+    """The seq of the first event line from `start` matching pred(seq, line), else Skip."""
+    for i, line in enumerate(lines[1:-1]):
+        if i >= start and pred(i, line):
+            return i
+    raise Skip()
+
+
+def disclosed_flip(lines, i, disclose: bool, g: Golden):
+    """Turn event line i into a disclosed or withheld line (the chain still holds), fixing the count."""
+    o = g.objs[i]
+    lines[i + 1] = {k: o[k] for k in ("seq", "subject", "hash") + (("record", "texts") if disclose else ("digest",))}
+    lines[0]["disclosed"] += 1 if disclose else -1
+
+
+def last_where(lines, pred):
+    """The seq of the last event line matching pred(seq, line), else Skip."""
+    for i in range(len(lines) - 3, -1, -1):
+        if pred(i, lines[i + 1]):
+            return i
+    raise Skip()
+
+
+def first_text(lines, key) -> dict:
+    """The first disclosed text with this key, else Skip."""
+    for line in lines[1:-1]:
+        for text in line.get("texts", []):
+            if key in text:
+                return text
+    raise Skip()
+
+
+def withheld(line):
+    return "digest" in line
+
+
+# Each case changes the parsed pack lines `p` (a copy; p[0] is the header, event seq i is p[i + 1])
+# and returns the §7 step that must fail first (None: any step).
+PACK_CASES = [
+    ("drop an event line", lambda p, g: p.pop(len(p) // 2) and 1),
+    ("drop an event line, header's head and events cut to match", lambda p, g: (
+        p.pop(-2), p[0]["head"].update(seq=p[0]["head"]["seq"] - 1, hash=p[-2]["hash"]),
+        p[0].update(events=p[0]["events"] - 1, disclosed=sum("record" in x for x in p[1:-1])))
+     and (1 if p[0]["as_of"]["seq"] > p[0]["head"]["seq"] else Skip.unless(any(
+         t.get("erased_by") == p[0]["head"]["seq"] + 1 for x in p[1:-1] for t in x.get("texts", [])),
+         "a pack cut back at its end is a valid pack of an earlier head (§7.5: compare heads)"))),
+    ("swap two event lines", lambda p, g: p.insert(3, p.pop(2)) and 2),
+    ("drop the projection line", lambda p, g: p.pop() and 1),
+    ("an unknown key in an event line", lambda p, g: p[2].update(prev="00" * 32) or 1),
+    ("pack_version 3", lambda p, g: p[0].update(pack_version=3) or 1),
+    ("disclosed count off by one", lambda p, g: p[0].update(disclosed=p[0]["disclosed"] + 1) or 1),
+    ("wrong head hash", lambda p, g: p[0]["head"].update(hash=p[0]["as_of"]["hash"] if p[0]["as_of"]["seq"] !=
+                                                          p[0]["head"]["seq"] else "00" * 32) or 2),
+    ("wrong as_of hash", lambda p, g: p[0]["as_of"].update(hash=p[2]["hash"]) or 2),
+    ("as_of.seq one less, its hash kept", lambda p, g: p[0]["as_of"].update(seq=p[0]["as_of"]["seq"] - 1) or 2),
+    ("as_of moved to a withheld event, its hash and time to match", lambda p, g: (
+        lambda i: p[0]["as_of"].update(seq=i, hash=p[i + 1]["hash"], recorded_at=g.objs[i]["recorded_at"])
+    )(first_where(p, lambda i, x: withheld(x))) or 4),
+    ("as_of.recorded_at a second later", lambda p, g: p[0]["as_of"].update(recorded_at=rfc3339(
+        rfc3339_micros(p[0]["as_of"]["recorded_at"]) + 10 ** 6)) or 4),
+    ("the projection's head is not the as-of event", lambda p, g: p[-1]["projection"].update(
+        head={"seq": p[0]["head"]["seq"], "hash": p[0]["head"]["hash"]})
+        if p[0]["head"] != {"seq": p[0]["as_of"]["seq"], "hash": p[0]["as_of"]["hash"]} else
+        p[-1]["projection"]["head"].update(seq=p[0]["as_of"]["seq"] + 1) or 5),
+    ("the projection's as_of_day a day later", lambda p, g: p[-1]["projection"].update(
+        as_of_day=utc_date(rfc3339_micros(p[0]["as_of"]["recorded_at"]) + 86_400_000_000)) or 5),
+    ("swap the digests of two withheld events", lambda p, g: (
+        lambda a, b: (p[a + 1].update(digest=p[b + 1]["digest"]), p[b + 1].update(digest=g.objs[a]["digest"]))
+    )(first_where(p, lambda i, x: withheld(x)), first_where(
+        p, lambda i, x: withheld(x) and x["digest"] != p[first_where(p, lambda j, y: withheld(y)) + 1]["digest"],
+        first_where(p, lambda i, x: withheld(x)) + 1)) and 2),
+    ("swap the records of two disclosed events", lambda p, g: (
+        lambda a, b: (p[a + 1].update(record=g.objs[b]["record"], texts=g.objs[b]["texts"]),
+                      p[b + 1].update(record=g.objs[a]["record"], texts=g.objs[a]["texts"]))
+    )(first_where(p, lambda i, x: not withheld(x), 1),
+      first_where(p, lambda i, x: not withheld(x), first_where(p, lambda i, x: not withheld(x), 1) + 1)) and 2),
+    ("a withheld event's subject relabelled", lambda p, g: p[first_where(
+        p, lambda i, x: withheld(x)) + 1].update(subject={"plan": "P99", "action": None}) or 2),
+    ("ledger_id in the header altered", lambda p, g: p[0].update(ledger_id=flip(p[0]["ledger_id"], 0)) or 3),
+    ("a disclosed text's words altered", lambda p, g: first_text(p, "words").update(
+        words=first_text(p, "words")["words"] + "!") or 3),
+    ("a disclosed text's salt altered", lambda p, g: first_text(p, "salt").update(
+        salt=flip(first_text(p, "salt")["salt"], 31)) or 3),
+    ("an erased_by altered", lambda p, g: first_text(p, "erased_by").update(
+        erased_by=first_text(p, "erased_by")["erased_by"] - 1) or 3),
+    ("the genesis withheld (count fixed)", lambda p, g: disclosed_flip(p, 0, False, g) or 3),
+    ("a required in-scope event withheld (count fixed)", lambda p, g: disclosed_flip(
+        p, last_where(p, lambda i, x: not withheld(x) and i <= p[0]["as_of"]["seq"] and
+                       g.decs[i].type not in ("SourceImported", "Redacted", "LedgerCreated")
+                       and not any("erased_by" in t for t in x["texts"])
+                       and not any(g.decs[j].rec["source"] and g.decs[j].rec["source"]["import_seq"] == i
+                                   for j in range(len(g.objs)))), False, g) or 4),
+    ("the SourceImported a disclosed event names, withheld (count fixed)", lambda p, g: disclosed_flip(
+        p, first_where(p, lambda i, x: not withheld(x) and g.decs[i].type == "SourceImported"), False, g) or 4),
+    ("the Redacted event a disclosed text names, withheld (count fixed)", lambda p, g: disclosed_flip(
+        p, first_where(p, lambda i, x: not withheld(x) and g.decs[i].type == "Redacted"), False, g) or 3),
+    ("a withheld event disclosed (count fixed)", lambda p, g: disclosed_flip(  # one with no erased text
+        p, first_where(p, lambda i, x: withheld(x) and not any("erased_by" in t for t in g.objs[i]["texts"])),
+        True, g) or 4),
+    ("scope changed to another action of the plan", lambda p, g: (
+        p[0]["scope"].update(action=next(o["subject"]["action"] for o in g.objs if o["subject"]["action"]
+                                         not in (None, p[0]["scope"].get("action")))) if p[0]["scope"]["kind"] ==
+        "action" else (_ for _ in ()).throw(Skip())) and None),
+]
+def proj_insert(data: bytes, text: bytes) -> bytes:
+    """Put text at the start of the projection object (whose keys sort after "a")."""
+    return data.replace(b'{"projection":{', b'{"projection":{' + text, 1)
+
+
+# Byte-level cases: (name, change the pack's bytes); each must fail step 1 (form).
+PACK_BYTE_CASES = [
+    ("a space after the first colon", lambda b: b.replace(b":", b": ", 1)),
+    ("keys of the header out of order", lambda b: b'{"pack_version":2,' + b[1:].replace(b',"pack_version":2', b"", 1)),
+    ("CRLF line ends", lambda b: b.replace(b"\n", b"\r\n")),
+    ("no final newline", lambda b: b[:-1]),
+    ("a blank line at the end", lambda b: b + b"\n"),
+    ("a UTF-8 byte order mark", lambda b: b"\xef\xbb\xbf" + b),
+    ("\\/ for /", lambda b: proj_insert(b, b'"a":"\\/",')),
+    ("\\u2014 for a non-ASCII character", lambda b: b.replace("\u2014".encode(), b"\\u2014", 1)
+     if "\u2014".encode() in b else proj_insert(b, b'"a":"\\u2014",')),
+    ("\\u0009 for a tab", lambda b: proj_insert(b, b'"a":"\\u0009",')),
+    ("\\u001F (upper case) for a control character", lambda b: proj_insert(b, b'"a":"\\u001F",')),
+    ("a lone surrogate \\ud800", lambda b: proj_insert(b, b'"a":"\\ud800",')),
+    ("NaN in the projection", lambda b: proj_insert(b, b'"a":NaN,')),
+    ("a negative number in the projection", lambda b: proj_insert(b, b'"a":-1,')),
+    ("a fraction in the projection", lambda b: proj_insert(b, b'"a":1.5,')),
+    ("a duplicated key", lambda b: proj_insert(b, b'"a":1,"a":1,')),
+    ("2.0 for pack_version 2", lambda b: b.replace(b'"pack_version":2', b'"pack_version":2.0', 1)),
+]
+
+
+def escaping_matches_spec() -> tuple[bool, str]:
+    """§7's escaping ('no escapes but \\" \\\\ and control characters as \\n \\r \\t \\b \\f or
+    \\u00xx in lowercase hex') against what canonical() writes, for every BMP character and a few
+    beyond (all but the lone surrogates, which UTF-8 cannot hold)."""
+    short = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+    for cp in [*range(0xD800), *range(0xE000, 0x10000), 0x10000, 0x1F600, 0x10FFFF]:
+        c = chr(cp)
+        want = short.get(c, f"\\u{cp:04x}" if cp < 0x20 else c)
+        if canonical(c) != f'"{want}"'.encode("utf-8"):
+            return False, f"U+{cp:04X} is written {canonical(c)!r}, §7 says {want!r}"
+    return True, "§7's escaping rule is what canonical() writes, for U+0000..U+FFFF (but surrogates) and beyond"
+
+
+def allowed_regions(data: bytes) -> list[tuple[int, int, str]]:
+    """Byte ranges a flip may change without failing: the projection's plans (§7.5 step 5, which
+    this verifier does not check)."""
+    at = data.rindex(b'"plans":') + len(b'"plans":')
+    return [(at, len(data) - 3, "the projection's plans")]
+
+
+SWEEP_MAX = 12_000  # flips per pack: every byte of the golden's packs, a stride through larger ones
+
+
+def sweep(data: bytes) -> tuple[bool, str]:
+    """Flip one bit (XOR 1) of every byte of the pack in turn (of every Nth byte, N chosen to make
+    at most SWEEP_MAX flips): every flip must fail, but for the regions allowed_regions() names."""
+    regions = allowed_regions(data)
+    missed, allowed, stride = [], {}, -(-len(data) // SWEEP_MAX)
+    for i in range(0, len(data), stride):
+        changed = data[:i] + bytes([data[i] ^ 1]) + data[i + 1:]
+        try:
+            verify_pack(changed)
+        except PackFail:
+            continue
+        region = next((name for lo, hi, name in regions if lo <= i < hi), None)
+        if region is None:
+            missed.append(i)
+        else:
+            allowed[region] = allowed.get(region, 0) + 1
+    note = "; undetected, as expected: " + ", ".join(f"{n} in {r}" for r, n in allowed.items()) if allowed else ""
+    if missed:
+        i = missed[0]
+        return False, f"{len(missed)} flips NOT DETECTED, first at byte {i}: {data[max(0, i - 30):i + 30]!r}"
+    which = f"all {len(data)}" if stride == 1 else f"one in {stride} of the {len(data)}"
+    return True, f"{which} one-bit flips outside the unchecked fields caught{note}"
+
+
+def pack_self_test(g: Golden, results: list, full_sweep: bool) -> None:
+    ok, text = escaping_matches_spec()
+    results.append((ok, text))
+    if g.version != 2:
+        return
+    n = len(g.objs)
+    plans = sorted({o["subject"]["plan"] for o in g.objs if o["subject"]["plan"]}, key=lambda p: int(p[1:]))
+    actions = {}
+    for o in g.objs:
+        if o["subject"]["action"]:
+            actions.setdefault(o["subject"]["action"], []).append(o)
+    mid = n // 3  # packs as of the time this event was recorded (build_pack picks the as-of event)
+    erased_action = next((o["subject"]["action"] for o in g.objs if any("erased_by" in t for t in o["texts"])
+                          and o["subject"]["action"]), None)
+    packs = [("ledger pack, as of the head", {"kind": "ledger"}, n - 1)]
+    packs += [(f"plan pack {p}, as of the head", {"kind": "plan", "plan": p}, n - 1) for p in plans[:2]]
+    packs += [(f"plan pack {p}, as of event {mid}'s time", {"kind": "plan", "plan": p}, mid) for p in plans[:1]]
+    if len(plans) < 2:
+        results.append((True, "the export has one plan: a plan pack withholds only its events of no plan"))
+    if actions:
+        a = erased_action or min(actions)
+        packs.append((f"action pack {a}, as of event {mid}'s time",
+                      {"kind": "action", "plan": actions[a][0]["subject"]["plan"], "action": a}, mid))
+        few = min(actions, key=lambda x: (len(actions[x]), x))
+        packs.append((f"action pack {few}, as of the head's time", {"kind": "action",
+                                                             "plan": actions[few][0]["subject"]["plan"], "action": few},
+                       n - 1))
+    for title, scope, as_of in packs:
+        data = pack_case.original = build_pack(g, scope, as_of)
+        try:
+            pack = verify_pack(data)
+            results.append((True, f"{title}: verifies ({pack.header['disclosed']} of {n} disclosed,"
+                                  f" as-of event {pack.header['as_of']['seq']})"))
+        except PackFail as e:
+            results.append((False, f"{title}: {e}"))
+            continue
+        for name, case in PACK_CASES:
+            lines = pack_lines(data)
+            try:
+                want = case(lines, g)
+            except Skip as e:
+                results.append((True, f"  {name:62} -> skipped: {e}"))
+                continue
+            results.append(pack_case(name, pack_bytes(lines), want))
+        for name, change in PACK_BYTE_CASES:
+            results.append(pack_case(name, change(data), 1))
+        if full_sweep or scope["kind"] == "action":
+            results.append(sweep(data))
+
+
+def pack_case(name: str, data: bytes, want: int | None):
+    if data == getattr(pack_case, "original", None):
+        return False, f"  {name:62} -> the case changed nothing (a fault of the self-test)"
+    try:
+        verify_pack(data)
+        return False, f"  {name:62} -> NOT DETECTED"
+    except PackFail as e:
+        ok = want is None or e.step == want
+        return ok, f"  {name:62} -> {e}" + ("" if ok else f" (expected step {want})")
 
 
 def self_test(lines: list[bytes]) -> int:
-    vec0 = event_hash(bytes(32), 0, b"planledger")
-    vec1 = event_hash(vec0, 1, b"")
-    problems, count, head = verify(lines)
-    results = [(vec0.hex().startswith("8c0d69317daa5148"), f"§4 test vector 0: {vec0.hex()}"),
-               (vec1.hex().startswith("15ecddde3c8aaf41"), f"§4 test vector 1: {vec1.hex()}"),
-               (not problems, f"untampered: {problems[0] if problems else f'{count} events, head {head[0]}'}")]
-    k = len(lines) // 2
-    for case in [*LINE_CASES, *RECORD_CASES]:
-        try:
-            problems = verify(tamper(lines, k, case))[0]
-        except (ValueError, KeyError, TypeError, IndexError) as e:
-            results.append((False, f"{case:39} -> cannot build this case from the file: {e!r}"))
-            continue
-        where = f"seq {problems[0][0]}: {problems[0][1]}" if problems else "NOT DETECTED"
-        results.append((bool(problems) and problems[0][0] == k, f"{case:39} -> {where}"))
+    d = record_digest(b"planledger")
+    h0 = event_hash(ZERO_HASH, 0, 0, 0, d)
+    h1 = event_hash(h0, 1, 1, 3, record_digest(b""))
+    results = [(d.hex() == "1b0c1bb7d5b1aeff8aaac1c4d9eeea4fae4a7db93fef7b8aff024a1d91aa1c0e", f"§4 digest vector {d.hex()}"),
+               (h0.hex() == "1a502908245c204f16b2def215e0021d17a1f96b053aa8d948e4c75ee041710e", f"§4 hash vector 0 {h0.hex()}"),
+               (h1.hex() == "40ab2e49148f4ca3f5b4158f81a662f5d925aa4ca278a97bc2b0953e77fd5765", f"§4 hash vector 1 {h1.hex()}")]
+    try:
+        g = export_self_test(lines, results)
+    except (Bad, ValueError, KeyError, TypeError) as e:
+        print(f"BAD  the self-test file is not a good export: {e!r}")
+        return 3
+    pack_self_test(g, results, full_sweep=False)
     for ok, text in results:
         print(f"{'ok ' if ok else 'BAD'}  {text}")
     failures = sum(not ok for ok, _ in results)
-    print(f"self-test {'passed' if not failures else f'FAILED ({failures} of {len(results)})'}, tampering seq {k}")
+    print(f"self-test {'passed' if not failures else f'FAILED ({failures} of {len(results)})'}:"
+          f" {len(results)} checks, export cases aimed at seq {g.k} and at the lines they need")
     return 3 if failures else 0
 
 
 def main(argv: list[str]) -> int:
-    test = argv[:1] == ["--self-test"]
-    if len(argv) != 1 + test or argv[-1].startswith("--"):
-        print("usage: verify_export.py FILE.jsonl | -\n       verify_export.py --self-test GOLDEN.jsonl", file=sys.stderr)
+    modes = {"--self-test": "self-test", "--pack": "pack"}
+    mode = modes.get(argv[0]) if argv else None
+    if len(argv) != 1 + (mode is not None) or argv[-1].startswith("--"):
+        print("usage: verify_export.py FILE.jsonl | -\n"
+              "       verify_export.py --pack PACK.jsonl | -\n"
+              "       verify_export.py --self-test GOLDEN.jsonl", file=sys.stderr)
         return 2
     try:
         data = sys.stdin.buffer.read() if argv[-1] == "-" else open(argv[-1], "rb").read()
     except OSError as e:
         print(f"cannot read {argv[-1]}: {e.strerror}", file=sys.stderr)
         return 2
+    if mode == "pack":
+        return report_pack(data)
     lines = data.split(b"\n")
     lines = lines[:-1] if lines[-1] == b"" else lines
-    if test and len(lines) < 3:
-        print("self-test needs an export of at least 3 events", file=sys.stderr)
-        return 2
-    return self_test(lines) if test else report(*verify(lines))
+    if mode == "self-test":
+        if len(lines) < 3:
+            print("self-test needs an export of at least 3 events", file=sys.stderr)
+            return 2
+        return self_test(lines)
+    return report(*verify_export(lines))
 
 
 if __name__ == "__main__":
