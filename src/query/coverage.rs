@@ -113,6 +113,11 @@ pub fn list<I: std::fmt::Display>(ids: &[I]) -> String {
     }
 }
 
+/// The verb that agrees with "N of M things": "1 of 4 recommendations has".
+fn agree(n: usize, one: &'static str, more: &'static str) -> &'static str {
+    if n == 1 { one } else { more }
+}
+
 /// The coverage of a plan in a few sentences, as every printer and report
 /// shows it.
 pub fn sentences(coverage: &Coverage) -> Vec<String> {
@@ -127,8 +132,9 @@ pub fn sentences(coverage: &Coverage) -> Vec<String> {
             coverage.recommendations
         ),
         n => format!(
-            "{n} of {} recommendations have no action: {}.",
+            "{n} of {} recommendations {} no action: {}.",
             coverage.recommendations,
+            agree(n, "has", "have"),
             list(&coverage.without_action)
         ),
     });
@@ -151,9 +157,10 @@ pub fn sentences(coverage: &Coverage) -> Vec<String> {
     }
     if !coverage.own.is_empty() {
         out.push(format!(
-            "{} of {} actions answer their agency's own recommendation rather than one of the review's: {}.",
+            "{} of {} actions {} their agency's own recommendation rather than one of the review's: {}.",
             coverage.own.len(),
             coverage.actions,
+            agree(coverage.own.len(), "answers", "answer"),
             list(&coverage.own)
         ));
     }
@@ -165,9 +172,10 @@ pub fn sentences(coverage: &Coverage) -> Vec<String> {
     }
     if !coverage.unlinked.is_empty() {
         out.push(format!(
-            "{} of {} actions are linked to none of the review's recommendations: {}.",
+            "{} of {} actions {} linked to none of the review's recommendations: {}.",
             coverage.unlinked.len(),
             coverage.actions,
+            agree(coverage.unlinked.len(), "is", "are"),
             list(&coverage.unlinked)
         ));
     }
@@ -250,7 +258,7 @@ mod tests {
         assert_eq!(
             sentences(&coverage),
             [
-                "1 of 4 recommendations have no action: R4.",
+                "1 of 4 recommendations has no action: R4.",
                 "Only withdrawn actions cite R3.",
                 "2 of 5 actions are linked to none of the review's recommendations: A3 and A4.",
             ]
@@ -305,11 +313,11 @@ mod tests {
         assert_eq!(
             sentences(&coverage),
             [
-                "1 of 4 recommendations have no action: R4.",
+                "1 of 4 recommendations has no action: R4.",
                 "Linked by wording, not yet confirmed ('planledger action link' confirms or changes a link): A1 → R1.",
-                "1 of 5 actions answer their agency's own recommendation rather than one of the review's: A2.",
+                "1 of 5 actions answers their agency's own recommendation rather than one of the review's: A2.",
                 "Stated to answer none of the review's recommendations: A3.",
-                "1 of 5 actions are linked to none of the review's recommendations: A4.",
+                "1 of 5 actions is linked to none of the review's recommendations: A4.",
             ]
         );
     }
