@@ -840,9 +840,15 @@ pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
         });
     }
     check_disclosure(&header, &events, &sealed)?;
-    let as_of_record = opened[as_of.seq as usize]
-        .as_ref()
-        .expect("the disclosure rule requires the as-of event, checked above");
+    // The disclosure rule, checked above, requires the as-of event; an
+    // error all the same, never a panic, if that ever stops being so.
+    let as_of_record = opened
+        .get(as_of.seq as usize)
+        .and_then(Option::as_ref)
+        .ok_or(PackFault::WithheldRequired {
+            seq: as_of.seq,
+            why: Required::InScope(as_of.subject),
+        })?;
     let recorded = format_micros(as_of_record.recorded_at);
     if recorded != header.as_of_recorded_at {
         return Err(PackFault::AsOfTime {
@@ -1040,30 +1046,33 @@ impl<'a> Fields<'a> {
     }
 
     /// An id written exactly as the pack writes it ("P1", never "p1" or
-    /// "P01"), or `null` where `nullable`.
-    fn id<I: Id>(&self, key: &str, nullable: bool) -> Result<Option<I>, PackFault> {
-        let value = self.get(key)?;
-        if value.is_null() && nullable {
-            return Ok(None);
-        }
-        let example = I::first().to_string();
-        let why = match nullable {
-            true => format!("is not an id such as \"{example}\", or null"),
-            false => format!("is not an id such as \"{example}\""),
-        };
-        value
+    /// "P01").
+    fn id<I: Id>(&self, key: &str) -> Result<I, PackFault> {
+        self.get(key)?
             .as_str()
             .and_then(|text| I::parse(text).ok().filter(|id| id.to_string() == text))
-            .map(Some)
-            .ok_or_else(|| self.bad(key, why))
+            .ok_or_else(|| self.bad(key, format!("is not an id such as \"{}\"", I::first())))
+    }
+
+    /// [`Fields::id`], or `null`.
+    fn id_or_null<I: Id>(&self, key: &str) -> Result<Option<I>, PackFault> {
+        if self.get(key)?.is_null() {
+            return Ok(None);
+        }
+        self.id(key).map(Some).map_err(|_| {
+            self.bad(
+                key,
+                format!("is not an id such as \"{}\", or null", I::first()),
+            )
+        })
     }
 
     fn subject(&self, key: &str) -> Result<Subject, PackFault> {
         let subject = self.object(key)?;
         subject.only(&["action", "plan"])?;
         Ok(Subject {
-            plan: subject.id::<PlanId>("plan", true)?,
-            action: subject.id::<ActionId>("action", true)?,
+            plan: subject.id_or_null::<PlanId>("plan")?,
+            action: subject.id_or_null::<ActionId>("action")?,
         })
     }
 
@@ -1184,16 +1193,13 @@ fn read_scope(scope: &Fields) -> Result<Scope, PackFault> {
         }
         "plan" => {
             scope.only(&["kind", "plan"])?;
-            let plan = scope.id::<PlanId>("plan", false)?;
-            Ok(Scope::Plan(plan.expect("not nullable")))
+            Ok(Scope::Plan(scope.id("plan")?))
         }
         "action" => {
             scope.only(&["action", "kind", "plan"])?;
-            let plan = scope.id::<PlanId>("plan", false)?;
-            let action = scope.id::<ActionId>("action", false)?;
             Ok(Scope::Action {
-                plan: plan.expect("not nullable"),
-                action: action.expect("not nullable"),
+                plan: scope.id("plan")?,
+                action: scope.id("action")?,
             })
         }
         _ => Err(scope.bad("kind", "is not \"ledger\", \"plan\" or \"action\"")),
