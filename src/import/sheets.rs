@@ -14,10 +14,17 @@
 //! readable workbook is refused with the reason, as is one whose entries
 //! declare more than 256 MiB unpacked (a zip bomb). An `.xlsx` sheet is read
 //! cell by cell, so a cell placed far away cannot make a huge grid; a cell
-//! beyond column [`MAX_COLUMN`] is refused rather than dropped.
+//! beyond column [`MAX_COLUMN`] is refused rather than dropped. `calamine`
+//! is a reader of untrusted bytes that can panic on some damaged files (an
+//! arithmetic overflow on a cell reference of many letters, seen by the
+//! fuzz test): every call into it runs [`contained`], so such a file is
+//! refused with one line like any other unreadable workbook.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::Cursor;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
 
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, Xlsx};
 
@@ -55,6 +62,46 @@ fn check_size(bytes: &[u8]) -> Result<(), ImportError> {
 /// The blocks of an Excel workbook.
 pub(crate) fn xlsx_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
     check_size(bytes)?;
+    contained(|| read_xlsx(bytes))
+}
+
+/// The blocks of an OpenDocument spreadsheet.
+pub(crate) fn ods_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
+    check_size(bytes)?;
+    contained(|| read_ods(bytes))
+}
+
+thread_local! {
+    /// True while this thread runs a reader inside [`contained`].
+    static CONTAINING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `read`, turning a panic inside it into a refusal of the file.
+///
+/// The process's panic hook is wrapped once so that a panic contained here
+/// prints nothing (the refusal says what happened); every other panic, on
+/// this thread or another, reaches the hook that was there before.
+fn contained<T>(read: impl FnOnce() -> Result<T, ImportError>) -> Result<T, ImportError> {
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !CONTAINING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = CONTAINING.with(|c| c.replace(true));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(read));
+    CONTAINING.with(|c| c.set(was));
+    outcome.unwrap_or_else(|_| {
+        Err(ImportError::BadSheet(
+            "its contents are damaged (the spreadsheet reader stopped on them)".into(),
+        ))
+    })
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(bad)?;
     let mut blocks = Vec::new();
     for name in book.sheet_names() {
@@ -84,9 +131,7 @@ pub(crate) fn xlsx_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
     Ok(blocks)
 }
 
-/// The blocks of an OpenDocument spreadsheet.
-pub(crate) fn ods_blocks(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
-    check_size(bytes)?;
+fn read_ods(bytes: &[u8]) -> Result<Vec<Block>, ImportError> {
     let mut book = Ods::new(Cursor::new(bytes)).map_err(bad)?;
     let mut blocks = Vec::new();
     for name in book.sheet_names() {

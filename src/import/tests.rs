@@ -1391,6 +1391,31 @@ fn workbook(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
     book.save_to_buffer().expect("an xlsx")
 }
 
+/// The input the fuzz test found: one flipped byte makes `calamine`
+/// overflow on a cell reference (a panic in a debug build). The file is
+/// refused with one line, and the next import on this thread still works.
+#[test]
+fn a_workbook_the_reader_panics_on_is_refused_not_a_crash() {
+    let mut bytes = workbook(&[(
+        "Thames Valley Police",
+        &[
+            &["Action to take", "Lead", "Target Date"],
+            &["Train staff", "HR", "March 2020"],
+        ],
+    )]);
+    let good = bytes.clone();
+    bytes[3708] ^= 193;
+    bytes.truncate(5541);
+    for format in [None, Some(Format::Xlsx)] {
+        match parse("plan.xlsx", &bytes, format) {
+            Err(ImportError::BadSheet(reason)) => assert!(!reason.is_empty()),
+            other => panic!("a damaged workbook: {other:?}"),
+        }
+    }
+    let plan = parse("plan.xlsx", &good, None).expect("the undamaged workbook");
+    assert_eq!(plan.actions.len(), 1);
+}
+
 #[test]
 fn a_sheet_not_named_after_an_agency_reads_like_a_table_without_a_heading() {
     let header: &[&str] = &["Action to take", "Lead", "Target Date"];
