@@ -118,16 +118,35 @@ pub struct SignedRequest {
 
 impl SignedRequest {
     /// Makes and signs a request for `commands` (tidied: see
-    /// [`crate::command::Command::tidy`]), each text committed with a fresh
-    /// random salt.
+    /// [`crate::command::Command::tidy`]), with a random nonce and each
+    /// text committed with a fresh random salt.
     pub fn sign(
         key: &SigningKey,
         head: RequestHead,
         commands: Vec<Stamped>,
     ) -> Result<SignedRequest, RequestError> {
-        let mut texts = Vec::new();
         let mut nonce = [0; 16];
         getrandom::fill(&mut nonce).map_err(|e| RequestError::Random(e.to_string()))?;
+        SignedRequest::sign_with(key, head, commands, nonce, || {
+            let mut salt = [0; 16];
+            getrandom::fill(&mut salt).map_err(|e| RequestError::Random(e.to_string()))?;
+            Ok(salt)
+        })
+    }
+
+    /// [`SignedRequest::sign`] with the nonce given and each salt from
+    /// `salt`, called once per text in the order of the request's
+    /// commitments (FORMAT.md §12.2). Signing is deterministic, so fixed
+    /// inputs give fixed bytes: how the golden vectors are made. Anything
+    /// else wants [`SignedRequest::sign`]'s random ones.
+    pub fn sign_with(
+        key: &SigningKey,
+        head: RequestHead,
+        commands: Vec<Stamped>,
+        nonce: [u8; 16],
+        mut salt: impl FnMut() -> Result<Salt, RequestError>,
+    ) -> Result<SignedRequest, RequestError> {
+        let mut texts = Vec::new();
         let sealed = commands
             .into_iter()
             .map(|stamped| {
@@ -136,15 +155,13 @@ impl SignedRequest {
                     ..stamped
                 };
                 stamped.try_map_texts(|words| {
-                    let mut salt = [0; 16];
-                    getrandom::fill(&mut salt)?;
+                    let salt = salt()?;
                     let commit = sealed::commit(&salt, &words);
                     texts.push(SaltedText { salt, words });
                     Ok(commit)
                 })
             })
-            .collect::<Result<Vec<_>, getrandom::Error>>()
-            .map_err(|e| RequestError::Random(e.to_string()))?;
+            .collect::<Result<Vec<_>, RequestError>>()?;
         let request = Request {
             ledger_id: head.ledger_id,
             head_seen: head.head_seen,
@@ -386,6 +403,34 @@ mod tests {
                 &signed.signature
             ),
             Err(RequestFault::BadSignature)
+        );
+    }
+
+    /// The golden vectors rely on it: the same key, head, commands, nonce
+    /// and salts give the same bytes and signature.
+    #[test]
+    fn a_request_signed_with_a_given_nonce_and_salts_is_the_same_each_time() {
+        let make = || {
+            let mut n = 0u8;
+            SignedRequest::sign_with(
+                &key(1),
+                head(),
+                vec![note(" x "), note("y")],
+                [3; 16],
+                || {
+                    n += 1;
+                    Ok([n; 16])
+                },
+            )
+            .expect("signs")
+        };
+        let (a, b) = (make(), make());
+        assert_eq!(a, b);
+        assert_eq!(a.salts(), vec![[1; 16], [2; 16]]);
+        assert_eq!(a.request.nonce, [3; 16]);
+        assert_eq!(
+            a.commands().expect("texts match"),
+            vec![note("x"), note("y")]
         );
     }
 
