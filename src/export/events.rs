@@ -268,16 +268,20 @@ fn evidence_json(evidence: &Evidence) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ask::{Command, Stamped};
     use crate::chain::{self, GENESIS_PREV};
     use crate::codec;
     use crate::date::{FuzzyDate, Target};
     use crate::event::EventKind;
+    use crate::event::Role;
     use crate::event::{Amendment, Evidence, LinkBasis, SourceRef};
     #[allow(unused_imports)]
     use crate::id::{ActionId, ClaimNo, PlanId, RecId};
     use crate::projection::State;
+    use crate::request::{RequestHead, SignedRequest};
     use crate::sealed::{self, Erasure};
     use crate::status::Status;
+    use ed25519_dalek::SigningKey;
 
     /// One golden transaction: recorded time, clock, actor, and its events
     /// with their effective dates and sources.
@@ -680,21 +684,275 @@ mod tests {
                 )],
             ),
         ];
-        let mut prev = GENESIS_PREV;
-        let mut chain: Vec<StoredEvent> = Vec::new();
-        let mut state = State::default();
-        let mut seq = 0u64;
-        // Salts as a real ledger makes them, from a fixed key.
-        let mut salts = 0u64;
-        let mut salt = || {
-            salts += 1;
-            let out = blake3::keyed_hash(&[0x5a; 32], &salts.to_le_bytes());
-            <[u8; 16]>::try_from(&out.as_bytes()[..16]).expect("16 bytes")
+        let mut chain = GoldenChain::default();
+        for tx in txs {
+            chain.unsigned(tx);
+        }
+        for tx in signed_section(T0 + 12 * SECOND) {
+            chain.signed(tx);
+        }
+        chain.events
+    }
+
+    /// The golden chain's signed section, from `t`: the ledger adopts keys
+    /// (an admin adds themselves, an assurance lead and an agency lead);
+    /// the agency notes and claims on its own action; it replaces its key;
+    /// assurance accepts; the admin revokes the assurance lead and redacts
+    /// the agency's note; then a return the agency made without the ledger,
+    /// signed with its new key, is applied.
+    fn signed_section(t: i64) -> Vec<SignedTx> {
+        const SECOND: i64 = 1_000_000;
+        const A3: ActionId = ActionId::of(3);
+        let actor = |name: &str, role: Role, seed: u8| Command::AddActor {
+            name: name.into(),
+            roles: vec![role],
+            key: golden_key(seed).verifying_key().to_bytes(),
         };
-        for (tx, (recorded_at, clock, actor, events)) in (0u64..).zip(txs) {
+        vec![
+            SignedTx {
+                recorded_at: t,
+                lead: vec![],
+                seed: ADMIN,
+                signer: "Admin",
+                seen: true,
+                made_at: t - 60 * SECOND,
+                commands: vec![
+                    actor("Admin", Role::Admin, ADMIN).into(),
+                    actor("Assurance Lead", Role::Assurance, ASSURANCE).into(),
+                    actor("Agency Lead", Role::Agency("A2Dominion".into()), AGENCY).into(),
+                ],
+            },
+            SignedTx {
+                recorded_at: t + SECOND,
+                lead: vec![],
+                seed: AGENCY,
+                signer: "Agency Lead",
+                seen: true,
+                made_at: t + SECOND / 2,
+                commands: vec![
+                    Stamped {
+                        command: Command::NoteMilestone {
+                            action: A3,
+                            note: "Housing officers briefed by Sam Jones".into(),
+                        },
+                        effective: FuzzyDate::month(2020, 9),
+                        source: None,
+                    },
+                    Command::Claim {
+                        action: A3,
+                        outcome: "Briefing log kept".into(),
+                        evidence: vec![Evidence {
+                            name: "briefing-log.xlsx".into(),
+                            size: 2048,
+                            blake3: [0x44; 32],
+                        }],
+                    }
+                    .into(),
+                ],
+            },
+            SignedTx {
+                recorded_at: t + 2 * SECOND,
+                lead: vec![],
+                seed: AGENCY,
+                signer: "Agency Lead",
+                seen: true,
+                made_at: t + 2 * SECOND,
+                commands: vec![
+                    Command::RotateKey {
+                        name: "Agency Lead".into(),
+                        key: golden_key(AGENCY_NEW).verifying_key().to_bytes(),
+                    }
+                    .into(),
+                ],
+            },
+            SignedTx {
+                recorded_at: t + 3 * SECOND,
+                lead: vec![],
+                seed: ASSURANCE,
+                signer: "Assurance Lead",
+                seen: true,
+                made_at: t + 3 * SECOND,
+                commands: vec![
+                    Command::Accept {
+                        action: A3,
+                        finding: "Seen the briefing log".into(),
+                    }
+                    .into(),
+                ],
+            },
+            // The note (seq 38) named a tenant.
+            SignedTx {
+                recorded_at: t + 4 * SECOND,
+                lead: vec![],
+                seed: ADMIN,
+                signer: "Admin",
+                seen: true,
+                made_at: t + 4 * SECOND,
+                commands: vec![
+                    Command::RevokeActor {
+                        name: "Assurance Lead".into(),
+                        reason: "left the partnership".into(),
+                    }
+                    .into(),
+                    Command::Redact {
+                        event: 38,
+                        slots: vec![0],
+                        reason: "named a tenant".into(),
+                    }
+                    .into(),
+                ],
+            },
+            // Made away from the ledger before the revocation, applied after.
+            SignedTx {
+                recorded_at: t + 5 * SECOND,
+                lead: vec![],
+                seed: AGENCY_NEW,
+                signer: "Agency Lead",
+                seen: false,
+                made_at: t + 2 * SECOND + SECOND / 2,
+                commands: vec![
+                    Command::SetStatus {
+                        action: A3,
+                        to: Status::InProgress,
+                        reason: "refresher training booked".into(),
+                    }
+                    .into(),
+                ],
+            },
+        ]
+    }
+
+    /// A ledger signed from its genesis: its first actor, an admin and
+    /// assurance lead, signs transaction 0 after the `LedgerCreated`; then
+    /// adds a plan, an action and an agency actor, whose role names the
+    /// agency in other case and spacing; the agency notes a milestone.
+    fn signed_genesis_chain() -> Vec<StoredEvent> {
+        const T1: i64 = 1_640_000_000_000_000;
+        const SECOND: i64 = 1_000_000;
+        let txs = vec![
+            SignedTx {
+                recorded_at: T1,
+                lead: vec![Event::LedgerCreated {
+                    ledger_id: [0x22; 16],
+                    format_version: 2,
+                }],
+                seed: CHAIR,
+                signer: "Chair",
+                seen: false,
+                made_at: T1,
+                commands: vec![
+                    Command::AddActor {
+                        name: "Chair".into(),
+                        roles: vec![Role::Admin, Role::Assurance],
+                        key: golden_key(CHAIR).verifying_key().to_bytes(),
+                    }
+                    .into(),
+                ],
+            },
+            SignedTx {
+                recorded_at: T1 + SECOND,
+                lead: vec![],
+                seed: CHAIR,
+                signer: "Chair",
+                seen: true,
+                made_at: T1 + SECOND,
+                commands: vec![
+                    Command::AddPlan {
+                        partnership: "Oxford Community Safety Partnership".into(),
+                        review: "Bob".into(),
+                        chair: None,
+                        published: FuzzyDate::month(2021, 3),
+                    }
+                    .into(),
+                    Command::AddAction {
+                        plan: PlanId::of(1),
+                        agency: "Turning Point".into(),
+                        lead: Some("Service Manager".into()),
+                        text: "Train all staff in DASH risk assessment.".into(),
+                        scope: None,
+                        recommendations: vec![],
+                        target: None,
+                    }
+                    .into(),
+                    Command::AddActor {
+                        name: "Turning Point Lead".into(),
+                        roles: vec![Role::Agency("turning  point".into())],
+                        key: golden_key(TURNING_POINT).verifying_key().to_bytes(),
+                    }
+                    .into(),
+                ],
+            },
+            SignedTx {
+                recorded_at: T1 + 2 * SECOND,
+                lead: vec![],
+                seed: TURNING_POINT,
+                signer: "Turning Point Lead",
+                seen: true,
+                made_at: T1 + 2 * SECOND,
+                commands: vec![
+                    Command::NoteMilestone {
+                        action: ActionId::of(1),
+                        note: "First session held".into(),
+                    }
+                    .into(),
+                ],
+            },
+        ];
+        let mut chain = GoldenChain::default();
+        for tx in txs {
+            chain.signed(tx);
+        }
+        chain.events
+    }
+
+    /// The seeds of the golden keys: fixed, so the vectors are too.
+    const ADMIN: u8 = 0xa1;
+    const ASSURANCE: u8 = 0xa2;
+    const AGENCY: u8 = 0xa3;
+    const AGENCY_NEW: u8 = 0xa4;
+    const CHAIR: u8 = 0xb1;
+    const TURNING_POINT: u8 = 0xb2;
+
+    fn golden_key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    /// One golden signed transaction: `lead` events (the genesis, for a
+    /// ledger signed from it), then a request signed with the key of
+    /// `seed` by `signer`, having seen the head (`seen`) or not, made at
+    /// `made_at`, and the events its commands draft.
+    struct SignedTx {
+        recorded_at: i64,
+        lead: Vec<Event>,
+        seed: u8,
+        signer: &'static str,
+        seen: bool,
+        made_at: i64,
+        commands: Vec<Stamped>,
+    }
+
+    /// A golden chain as it is built: the events so far, the state they
+    /// fold to, and the salts drawn.
+    #[derive(Default)]
+    struct GoldenChain {
+        events: Vec<StoredEvent>,
+        state: State,
+        salts: u64,
+        tx: u64,
+    }
+
+    impl GoldenChain {
+        /// Salts (and nonces) as a real ledger makes them, from a fixed key.
+        fn salt(&mut self) -> [u8; 16] {
+            self.salts += 1;
+            let out = blake3::keyed_hash(&[0x5a; 32], &self.salts.to_le_bytes());
+            <[u8; 16]>::try_from(&out.as_bytes()[..16]).expect("16 bytes")
+        }
+
+        fn unsigned(&mut self, (recorded_at, clock, actor, events): GoldenTx) {
             for (effective, source, event) in events {
                 let record = Record {
-                    tx,
+                    tx: self.tx,
                     recorded_at,
                     clock,
                     actor: actor.into(),
@@ -702,51 +960,120 @@ mod tests {
                     source,
                     event,
                 };
-                let subject = state.subject_of(&record.event, |earlier| {
-                    chain.get(earlier as usize).map(|e| e.subject)
-                });
-                let sealed =
-                    codec::encode_record(&record, &mut salt).expect("golden records encode");
-                let texts = codec::decode_texts(sealed.texts.as_deref()).expect("texts decode");
-                let digest = chain::record_digest(&sealed.record);
-                let hash = chain::event_hash(&prev, seq, subject, &digest);
-                if let Event::Redacted {
-                    event: target,
-                    slots,
-                    reason,
-                } = &record.event
-                {
-                    let erasure = Erasure {
-                        by_seq: seq,
-                        recorded_at,
-                        actor: actor.into(),
-                        reason: reason.clone(),
-                    };
-                    let redacted = &mut chain[*target as usize];
-                    for &slot in slots {
-                        redacted.texts[slot as usize] = StoredText::Erased { by: seq };
-                    }
-                    let sealed = codec::decode_sealed(&redacted.bytes).expect("decodes");
-                    redacted.record = sealed::unseal(sealed, redacted.texts.clone(), |_, _| {
-                        Some(erasure.clone())
-                    })
-                    .expect("unseals");
+                let mut salts = Vec::new();
+                for _ in record.event.texts() {
+                    salts.push(self.salt());
                 }
-                state.apply(seq, hash, &record);
-                chain.push(StoredEvent {
-                    seq,
-                    prev,
-                    hash,
-                    subject,
-                    bytes: sealed.record,
-                    texts,
-                    record,
-                });
-                prev = hash;
-                seq += 1;
+                self.push(record, salts);
             }
+            self.tx += 1;
         }
-        chain
+
+        /// A signed transaction, as `Ledger::apply_request` writes one: the
+        /// request's texts sealed with its salts in the events it drafts.
+        fn signed(&mut self, tx: SignedTx) {
+            let ledger_id = match (&self.state.ledger, tx.lead.first()) {
+                (Some(ledger), _) => ledger.id,
+                (None, Some(Event::LedgerCreated { ledger_id, .. })) => *ledger_id,
+                (None, _) => panic!("a signed golden transaction needs a ledger"),
+            };
+            let head = RequestHead {
+                ledger_id,
+                head_seen: if tx.seen { self.state.head } else { None },
+                signer: tx.signer.into(),
+                made_at: tx.made_at,
+            };
+            let nonce = self.salt();
+            let signed =
+                SignedRequest::sign_with(&golden_key(tx.seed), head, tx.commands, nonce, || {
+                    Ok(self.salt())
+                })
+                .expect("golden requests sign");
+            let (tx_no, recorded_at, signer) = (self.tx, tx.recorded_at, tx.signer);
+            let record = |effective, source, event| Record {
+                tx: tx_no,
+                recorded_at,
+                clock: ClockNote::System,
+                actor: signer.into(),
+                effective,
+                source,
+                event,
+            };
+            let mut records: Vec<Record> = tx
+                .lead
+                .into_iter()
+                .map(|event| record(None, None, event))
+                .collect();
+            records.push(record(
+                None,
+                None,
+                Event::RequestSigned {
+                    key: signed.request.key,
+                    request: signed.bytes.clone(),
+                    signature: signed.signature,
+                },
+            ));
+            for record in records {
+                self.push(record, Vec::new());
+            }
+            let mut salts = signed.salts().into_iter();
+            for stamped in signed.commands().expect("golden texts match") {
+                let event = crate::rules::draft(&self.state, &stamped.command)
+                    .expect("golden commands draft");
+                let record = record(stamped.effective, stamped.source, event);
+                let mine = salts.by_ref().take(record.event.texts().len()).collect();
+                self.push(record, mine);
+            }
+            self.tx += 1;
+        }
+
+        /// Seals, chains and folds one record, its texts sealed with
+        /// `salts` in slot order; a redaction erases what it names.
+        fn push(&mut self, record: Record, salts: Vec<[u8; 16]>) {
+            let seq = self.events.len() as u64;
+            let prev = self.events.last().map_or(GENESIS_PREV, |e| e.hash);
+            let events = &self.events;
+            let subject = self.state.subject_of(&record.event, |earlier| {
+                events.get(earlier as usize).map(|e| e.subject)
+            });
+            let mut salts = salts.into_iter();
+            let sealed = codec::encode_record(&record, || salts.next().expect("a salt a text"))
+                .expect("golden records encode");
+            let texts = codec::decode_texts(sealed.texts.as_deref()).expect("texts decode");
+            let digest = chain::record_digest(&sealed.record);
+            let hash = chain::event_hash(&prev, seq, subject, &digest);
+            if let Event::Redacted {
+                event: target,
+                slots,
+                reason,
+            } = &record.event
+            {
+                let erasure = Erasure {
+                    by_seq: seq,
+                    recorded_at: record.recorded_at,
+                    actor: record.actor.clone(),
+                    reason: reason.clone(),
+                };
+                let redacted = &mut self.events[*target as usize];
+                for &slot in slots {
+                    redacted.texts[slot as usize] = StoredText::Erased { by: seq };
+                }
+                let sealed = codec::decode_sealed(&redacted.bytes).expect("decodes");
+                redacted.record =
+                    sealed::unseal(sealed, redacted.texts.clone(), |_, _| Some(erasure.clone()))
+                        .expect("unseals");
+            }
+            self.state.apply(seq, hash, &record);
+            self.events.push(StoredEvent {
+                seq,
+                prev,
+                hash,
+                subject,
+                bytes: sealed.record,
+                texts,
+                record,
+            });
+        }
     }
 
     /// Pins the record bytes and hashes of every event type. A failure means
@@ -754,21 +1081,37 @@ mod tests {
     /// vectors (regenerate with PLANLEDGER_BLESS=1), not just this file.
     #[test]
     fn golden_vectors_match() {
-        let mut produced = Vec::new();
-        write_jsonl(&golden_chain(), &mut produced).expect("writing to a Vec cannot fail");
-        let produced = String::from_utf8(produced).expect("JSON is UTF-8");
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ledger/golden/events.jsonl");
-        // Every text is there but the one redacted, whose words are gone.
+        let produced = golden_file(&golden_chain(), "events.jsonl");
+        // Every text is there but the two redacted, whose words are gone.
         assert!(!produced.contains("Agreed at MARAC"));
+        assert!(!produced.contains("Sam Jones"));
         assert!(
             produced
                 .contains("redacted on 2020-09-13 by Data Protection Officer: named a relative")
         );
+        assert!(produced.contains("redacted on 2020-09-13 by Admin: named a tenant"));
+    }
+
+    /// Pins a ledger signed from its genesis (FORMAT.md §12.4).
+    #[test]
+    fn golden_signed_genesis_vectors_match() {
+        let produced = golden_file(&signed_genesis_chain(), "signed.jsonl");
+        assert!(produced.contains("agency:turning  point"));
+    }
+
+    /// The chain as exported, compared with (or, with PLANLEDGER_BLESS set,
+    /// written to) `ledger/golden/NAME`.
+    fn golden_file(chain: &[StoredEvent], name: &str) -> String {
+        let mut produced = Vec::new();
+        write_jsonl(chain, &mut produced).expect("writing to a Vec cannot fail");
+        let produced = String::from_utf8(produced).expect("JSON is UTF-8");
+        let path = format!("{}/ledger/golden/{name}", env!("CARGO_MANIFEST_DIR"));
         if std::env::var_os("PLANLEDGER_BLESS").is_some() {
-            std::fs::write(path, &produced).expect("golden file is writable");
+            std::fs::write(&path, &produced).expect("golden file is writable");
         }
-        let committed = std::fs::read_to_string(path).expect("ledger/golden/events.jsonl exists");
-        assert_eq!(committed, produced, "golden vectors changed");
+        let committed = std::fs::read_to_string(&path).expect("the golden file exists");
+        assert_eq!(committed, produced, "golden vectors changed: {name}");
+        produced
     }
 
     #[test]
@@ -778,7 +1121,7 @@ mod tests {
             chain.iter().map(|e| e.record.event.kind()).collect();
         // Every type but LedgerUpgraded, the genesis of an upgraded ledger,
         // which `upgrade`'s tests pin.
-        assert_eq!(kinds.len(), 16);
+        assert_eq!(kinds.len(), 20);
         let mut statuses = std::collections::BTreeSet::new();
         for event in &chain {
             match &event.record.event {
@@ -795,14 +1138,34 @@ mod tests {
         assert_eq!(statuses.len(), Status::ALL.len());
     }
 
-    /// The golden chain is a real history: every event in it is one the
-    /// commands could have written, by the rules `verify` replays.
+    /// The golden chains are real histories: every event in them is one
+    /// the commands could have written, by the rules `verify` replays, and
+    /// each signed transaction's events hold its request's commitments.
     #[test]
-    fn golden_chain_obeys_the_rules() {
-        let chain = golden_chain();
-        let violations = crate::rules::check_with_subjects(
-            chain.iter().map(|e| (e.seq, e.hash, e.subject, &e.record)),
-        );
-        assert_eq!(violations, vec![]);
+    fn golden_chains_obey_the_rules() {
+        for chain in [golden_chain(), signed_genesis_chain()] {
+            let violations = crate::rules::check_with_subjects(
+                chain.iter().map(|e| (e.seq, e.hash, e.subject, &e.record)),
+            );
+            assert_eq!(violations, vec![]);
+            let mut requested = Vec::new();
+            let mut held = Vec::new();
+            for event in &chain {
+                let sealed = codec::decode_sealed(&event.bytes).expect("decodes");
+                if let crate::event::EventOf::RequestSigned { request, .. } = &sealed.event {
+                    let request = crate::request::decode(request).expect("a request");
+                    for stamped in &request.commands {
+                        requested.extend(stamped.command.texts().into_iter().copied());
+                    }
+                } else if chain.iter().any(|e| {
+                    e.record.tx == event.record.tx
+                        && matches!(e.record.event, Event::RequestSigned { .. })
+                }) {
+                    held.extend(sealed.event.texts().into_iter().copied());
+                }
+            }
+            assert_eq!(requested, held);
+            assert!(!requested.is_empty());
+        }
     }
 }
