@@ -5,8 +5,11 @@ Written from ledger/FORMAT.md and the golden files alone, without reading the
 Rust source, to show that the specification is enough to verify a ledger.
 
     python3 tools/verify_export.py FILE.jsonl            an export (§6), format 1 or 2
+    python3 tools/verify_export.py --no-signatures FILE.jsonl
+                                                         the same, accepting that without the
+                                                         `cryptography` package signatures go unchecked
     python3 tools/verify_export.py --pack FILE.jsonl     an evidence pack (§7)
-    python3 tools/verify_export.py --self-test GOLDEN.jsonl
+    python3 tools/verify_export.py [--no-signatures] --self-test GOLDEN.jsonl
     (FILE may be - for standard input)
 
 An export (`planledger export --format events`, §6). The format is told by
@@ -23,10 +26,29 @@ the genesis's format_version (§10); format 1 is checked as §10 describes it
     text as its words or as `redacted on DATE by ACTOR: REASON`;
   - each subject is the one the table of §4 gives at that point of history;
   - §5 step 5 (genesis, actors, recorded_at, transactions) and that each
-    `source` names an earlier SourceImported event.
+    `source` names an earlier SourceImported event;
+  - §12, actors and signed requests, every rule of §12.5: each RequestSigned's
+    request decodes (§12.2) and is not empty; its key is the request's and its
+    ed25519 signature over the request digest verifies strictly (§12.3: with
+    `cryptography`, plus this script's own checks of s and of small-order
+    points); the request names this ledger, is carried out once, and saw a
+    head (seq, hash) this chain holds before it; it begins its transaction (or
+    follows the genesis in transaction 0); its signer is the record's actor
+    and either adds themselves as the first admin with their own key or is the
+    live actor whose current key it is; once there is an actor every
+    transaction is signed; each later event of a signed transaction has the
+    signer as actor and is what the next command drafts (§12.4: every field,
+    those the state fills in too, from a fold of plans, actions, statuses,
+    targets and claims), with its effective date and source; no command is
+    left without its event; the events' text commitments are the request's,
+    in order; the role table; and the rules of ActorAdded, KeyRotated and
+    ActorRevoked (names, live actors, unused valid keys, the last admin).
+    Without the `cryptography` package the signatures themselves are NOT
+    checked: the script says so and exits 4, unless given --no-signatures.
 An export carries no head and no txs tree: events removed from its end, the
 txs records (§5 step 6) and the head (§5 step 7) cannot be checked; nor are
-the rules of ledger/EVENTS.md replayed (status moves, claims, ...).
+the rules of ledger/EVENTS.md replayed (status moves, claims, blank texts,
+...), beyond what §12 needs.
 
 A pack (`planledger export --format pack`, §7), the checks of §7.5: 1 the
 form (canonical JSON, §7.1) and the header; 2 the chain over disclosed and
@@ -36,8 +58,9 @@ the disclosure rule both ways (nothing required withheld, nothing disclosed
 that §7.4 does not require) and every disclosed subject per §4 by the
 disclosed history. Of step 5 only the projection's head and as_of_day are
 checked: its plans (the fold of the disclosed events) are NOT, as this
-verifier does not refold; nor are the rules of EVENTS.md replayed over a
-whole-ledger pack. A pack cannot show its head is the ledger's latest:
+verifier does not refold; nor are the rules of EVENTS.md, nor §12's, replayed
+over a whole-ledger pack (a plan or action pack withholds the RequestSigned
+events anyway): check signatures on an export. A pack cannot show its head is the ledger's latest:
 compare the head printed with one recorded elsewhere.
 
 Where FORMAT.md leaves a choice, this verifier reads it strictly: a Redacted
@@ -48,10 +71,17 @@ the scope is refused. LedgerUpgraded's JSON spelling is not given by §6 nor
 the golden file: its ids and hash are taken as hex, the rest as integers.
 
 --self-test mutates the golden export (and packs it builds from it) in
-memory and checks that every mutation is caught, at the right sequence number.
+memory and checks that every mutation is caught, at the right sequence number;
+for §12 it flips a signature, swaps keys, changes a signed text, drops and
+replays requests, and (with the golden keys' seeds, §4) signs altered
+requests again to reach the rules behind the signature. Without
+`cryptography` those cases cannot run: it says so and exits 4, unless given
+--no-signatures.
 
-Exit status: 0 intact, 3 not intact (or a self-test case failed), 2 usage error.
-Needs Python 3.11 and the `blake3` package from PyPI.
+Exit status: 0 intact, 3 not intact (or a self-test case failed), 2 usage error,
+4 intact as far as checked but signatures not checked (no `cryptography`).
+Needs Python 3.11, the `blake3` package from PyPI, and for signatures the
+`cryptography` package.
 """
 import json
 import re
@@ -59,6 +89,13 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import blake3
+
+try:  # §12.3's signatures; without it they are reported as not checked
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+except ImportError:
+    InvalidSignature, Ed25519PrivateKey, Ed25519PublicKey = Exception, None, None
 
 # ---- §4 the chain, §3.4 text commitments ------------------------------------
 
@@ -127,15 +164,47 @@ EVENTS = [
                        "from_format_version:u32 from_head_hash:hash32 from_events:u64"),
     ("ActionLinked", "action:action recommendations:recs basis:basis note:opt_text"),
     ("ActionAmended", "action:action changes:amendments reason:text"),
+    # §12.1 actors and signed requests:
+    ("ActorAdded", "name:str roles:roles key:hash32"),
+    ("KeyRotated", "name:str key:hash32"),
+    ("ActorRevoked", "name:str reason:text"),
+    ("RequestSigned", "key:hash32 request:bytes signature:sig64"),
 ]
-VARIANTS = {1: 13, 2: 17}  # how many Event variants each format knows
+VARIANTS = {1: 13, 2: 21}  # how many Event variants each format knows
 GENESIS = ("LedgerCreated", "LedgerUpgraded")
+# §4: subject 0, 0 (§12.1)
+ACTOR_EVENTS = ("ActorAdded", "KeyRotated", "ActorRevoked", "RequestSigned")
 # §4: subject from the action's ActionAdded
 ACTION_EVENTS = [name for name, _ in EVENTS[4:11]] + ["ActionLinked", "ActionAmended"]
 # §3.3 LinkBasis variants in index order, as §6 spells their kinds.
 LINK_BASES = ["wording", "stated", "own"]
 # §3.3 Amendment variants in index order: (§6's field name, its kind).
 AMENDMENTS = [("text", "text"), ("lead", "opt_text"), ("agency", "str"), ("scope", "opt_text")]
+# §3.3 Role variants in index order, as §6 writes them (Agency: "agency:NAME").
+ROLES = ["admin", "assurance", "agency", "auditor"]
+# §12.2 Command variants in index order, with the event each drafts (§12.4).
+COMMANDS = [
+    ("AddPlan", "partnership:str review:text chair:opt_text published:opt_date", "PlanAdded"),
+    ("AddRecommendation", "plan:plan number:opt_u32 text:text scope:opt_text", "RecommendationAdded"),
+    ("AddAction", "plan:plan agency:str lead:opt_text text:text scope:opt_text recommendations:recs "
+                  "target:opt_target", "ActionAdded"),
+    ("SetStatus", "action:action to:status reason:text", "StatusChanged"),
+    ("NoteMilestone", "action:action note:text", "MilestoneNoted"),
+    ("Claim", "action:action outcome:text evidence:evidence", "CompletionClaimed"),
+    ("Accept", "action:action finding:text", "ClaimAccepted"),
+    ("Challenge", "action:action finding:text", "ClaimChallenged"),
+    ("Withdraw", "action:action reason:text", "ActionWithdrawn"),
+    ("Retarget", "action:action target:opt_target reason:text", "TargetChanged"),
+    ("RecordSource", "name:text size:u64 blake3:hash32 format:str", "SourceImported"),
+    ("Warn", "action:opt_action message:text", "ImportWarning"),
+    ("Link", "action:action recommendations:recs basis:basis note:opt_text", "ActionLinked"),
+    ("Amend", "action:action text:opt_text lead:opt_opt_text agency:opt_str scope:opt_opt_text reason:text",
+     "ActionAmended"),
+    ("Redact", "event:u64 slots:u32s reason:str", "Redacted"),
+    ("AddActor", "name:str roles:roles key:hash32", "ActorAdded"),
+    ("RotateKey", "name:str key:hash32", "KeyRotated"),
+    ("RevokeActor", "name:str reason:text", "ActorRevoked"),
+]
 
 
 class Bad(Exception):
@@ -239,6 +308,12 @@ def read_basis(r, what):
     return {"kind": kind, "shared_percent": r.uint(1, what + ".shared_percent")} if kind == "wording" else {"kind": kind}
 
 
+def read_role(r, what, i):
+    """§3.3 Role: "admin", "assurance", "agency:NAME" or "auditor", as §6 writes it."""
+    kind = r.variant(f"{what}[{i}]", ROLES)
+    return f"agency:{r.string(f'{what}[{i}].name')}" if kind == "agency" else kind
+
+
 def read_amendment(r, what, i):
     """§3.3 Amendment: {"field": name, name: value}; a Text or Some Text is a slot named after its field."""
     name = r.variant(f"{what}[{i}]", [f for f, _ in AMENDMENTS])
@@ -267,6 +342,14 @@ KINDS = {  # field kind -> reader returning the value as the export shows it (§
     "amendments": lambda r, w, f: r.vec(w, lambda i: read_amendment(r, w, i), 5),
     "hash32": lambda r, w, f: r.take(32, w).hex(),
     "hex16": lambda r, w, f: r.take(16, w).hex(),
+    # §12.1: a Role is 4 bytes at least; a Vec<u8> is its u64 length and its bytes; a Signature R ‖ s.
+    "roles": lambda r, w, f: r.vec(w, lambda i: read_role(r, w, i), 4),
+    "bytes": lambda r, w, f: r.take(r.uint(8, w + " length"), w).hex(),
+    "sig64": lambda r, w, f: r.take(64, w).hex(),
+    # §12.2, in commands only. An Option<Option<Text>> that is some is {"some": None or the Slot}.
+    "opt_u32": lambda r, w, f: r.option(w, lambda: r.uint(4, w)),
+    "opt_str": lambda r, w, f: r.option(w, lambda: r.string(w)),
+    "opt_opt_text": lambda r, w, f: r.option(w, lambda: {"some": r.option(w, lambda: r.text(w, f))}),
 }
 
 
@@ -395,7 +478,7 @@ class Subjects:
         """(subject, None) or (None, why it cannot be told). named_subject: for Redacted, the subject
         of the event it names (None if that is not known)."""
         ev, kind = dec.event, dec.type
-        if kind in ("LedgerCreated", "LedgerUpgraded", "SourceImported") or \
+        if kind in ("LedgerCreated", "LedgerUpgraded", "SourceImported") + ACTOR_EVENTS or \
                 (kind == "ImportWarning" and ev["action"] is None):
             return (0, 0), None
         if kind in ("PlanAdded", "RecommendationAdded"):
@@ -636,14 +719,15 @@ def detect_version(first: bytes) -> tuple[int | None, str | None]:
 
 def verify_export(lines: list[bytes]):
     """Check an export. Returns (problems as (seq, message) sorted by seq, event count,
-    (seq, hash) of the last line, format version)."""
+    (seq, hash) of the last line, format version, the SignedHistory of §12 or None)."""
     problems = []
     if not lines:
-        return [(0, "export is empty: no genesis event")], 0, None, None
+        return [(0, "export is empty: no genesis event")], 0, None, None, None
     version, why = detect_version(lines[0])
     if why or version not in KNOWN_FORMATS:
         # §2: a reader MUST refuse a format version it does not know, naming it, and not guess.
-        return [(0, why or f"format version {version} is not one this verifier knows (1, 2)")], len(lines), None, version
+        return ([(0, why or f"format version {version} is not one this verifier knows (1, 2)")], len(lines), None,
+                version, None)
     add = lambda seq, msg: problems.append((seq, msg))
 
     # Pass 1, line by line: seq, the chain (§4, §6) and decoding (§3).
@@ -685,11 +769,14 @@ def verify_export(lines: list[bytes]):
                 for msg in msgs:
                     add(line.seq, msg)
     subjects, prev_rec = Subjects(), None
+    signed = SignedHistory(by_seq, add) if version == 2 else None
     for line in parsed:
         dec = line.dec
         if dec is None:
             prev_rec = None
             continue
+        if signed is not None:
+            signed.see(line.seq, dec)
         at = lambda msg, s=line.seq: add(s, msg)
         words = []
         if version == 2:
@@ -706,9 +793,11 @@ def verify_export(lines: list[bytes]):
                     named.dec.type != "SourceImported":
                 at(f"source.import_seq {src['import_seq']} does not name an earlier SourceImported event")
         prev_rec = dec.rec
+    if signed is not None:
+        signed.finish()
     last = parsed[-1] if parsed else None
     head = (last.seq, last.obj.get("hash")) if last else None
-    return sorted(problems, key=lambda p: p[0]), len(lines), head, version
+    return sorted(problems, key=lambda p: p[0]), len(lines), head, version, signed
 
 
 def check_chain(line: Line, prev_hash: bytes | None, version: int, add) -> bytes | None:
@@ -784,15 +873,434 @@ def check_subject(line: Line, by_seq: dict, subjects: Subjects, at):
         at(problem)
 
 
-def report(problems, count, head, version) -> int:
-    if not problems:
-        print(f"OK: format {version} export, {count} events, last event {head[0]} {head[1]}")
-        print("(an export cannot show events removed from its end: compare the last event with a head recorded elsewhere)")
-        return 0
-    print(f"FAILED at seq {problems[0][0]}: {problems[0][1]}")
-    for seq, msg in problems:
-        print(f"  seq {seq}: {msg}")
-    return 3
+def report(problems, count, head, version, signed, signatures_optional=False) -> int:
+    if problems:
+        print(f"FAILED at seq {problems[0][0]}: {problems[0][1]}")
+        for seq, msg in problems:
+            print(f"  seq {seq}: {msg}")
+        return 3
+    print(f"OK: format {version} export, {count} events, last event {head[0]} {head[1]}")
+    if signed is not None and signed.requests:
+        checked = signed.requests - signed.unchecked
+        print(f"  signed requests (§12): {signed.requests}, {len(signed.actors)} actor(s); checked: {checked} ed25519"
+              " signature(s), keys, ledger id, replay, head seen, where each stands, signer and actors, each event"
+              " against what its command drafts, text commitments, the role table, the actor events' rules")
+    if signed is not None and signed.unchecked:
+        print(f"  {signed.unchecked} signature(s) were NOT checked: the Python package `cryptography` is not installed"
+              " (pip install cryptography)")
+        if not signatures_optional:
+            print("FAILED: signatures not checked (give --no-signatures to accept an export checked without them)")
+            return 4
+    print("(an export cannot show events removed from its end: compare the last event with a head recorded elsewhere)")
+    return 0
+
+
+# ---- §12 actors and signed requests ---------------------------------------------------
+
+REQUEST_CONTEXT = "planledger 2026 request v1"
+# Ed25519 (RFC 8032): the field prime, the group order, the curve's d and a square root of -1.
+P25519 = 2 ** 255 - 19
+L25519 = 2 ** 252 + 27742317777372353535851937790883648493
+D25519 = -121665 * pow(121666, -1, P25519) % P25519
+SQRT_M1 = pow(2, (P25519 - 1) // 4, P25519)
+UNCHECKED = "not checked: the Python package `cryptography` is not installed"
+# Unicode White_Space, which §12.4's "trimmed" and §12.5's agency names go by (Rust's char::is_whitespace).
+WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
+    "\u2028\u2029\u202f\u205f\u3000"
+WHITE_RUN = re.compile("[" + WHITE_SPACE + "]+")
+# §12.5 rule 12, the role table.
+FOR_ADMIN = ("ActorAdded", "ActorRevoked", "Redacted")
+FOR_AGENCY = ("StatusChanged", "MilestoneNoted", "CompletionClaimed")
+FOR_ASSURANCE = ("PlanAdded", "RecommendationAdded", "ActionAdded", "ClaimAccepted", "ClaimChallenged",
+                 "ActionWithdrawn", "TargetChanged", "SourceImported", "ImportWarning", "ActionLinked",
+                 "ActionAmended") + FOR_AGENCY
+
+
+def trimmed(text: str) -> str:
+    return text.strip(WHITE_SPACE)
+
+
+def same_name(a: str, b: str) -> bool:
+    """§12.5: names compared ignoring case and runs of white space."""
+    norm = lambda s: WHITE_RUN.sub(" ", trimmed(s)).lower()
+    return norm(a) == norm(b)
+
+
+def decode_request(data: bytes) -> tuple[dict, list]:
+    """§12.2: a Request, its texts as Slots (commitments) in order; no trailing bytes."""
+    if len(data) > MAX_RECORD:
+        raise Bad(f"the request is {len(data)} bytes, over the {MAX_RECORD}-byte limit")
+    r = Reader(data, 2)
+    req = {"ledger_id": r.take(16, "ledger_id").hex(),
+           "head_seen": r.option("head_seen", lambda: (r.uint(8, "head_seen.seq"), r.take(32, "head_seen.hash").hex())),
+           "key": r.take(32, "key").hex(), "signer": r.string("signer"), "made_at": r.uint(8, "made_at", True),
+           "nonce": r.take(16, "nonce").hex()}
+    # A Stamped is 6 bytes at least: its Command's variant index and two option bytes.
+    req["commands"] = r.vec("commands", lambda i: read_stamped(r, f"commands[{i}]"), 6)
+    if r.left():
+        raise Bad(f"{r.left()} trailing byte(s) after the request ends at offset {r.pos}")
+    return req, r.slots
+
+
+def read_stamped(r: Reader, what: str) -> dict:
+    """§12.2 Stamped: the command's fields (as an event's are decoded), then effective and source."""
+    name = r.variant(what, [n for n, _, _ in COMMANDS])
+    cmd = {"type": name}
+    for field, kind in (f.split(":") for f in next(fs for n, fs, _ in COMMANDS if n == name).split()):
+        cmd[field] = KINDS[kind](r, f"{what}.{name}.{field}", field)
+    cmd["effective"] = r.option(what + ".effective", lambda: read_date(r, what + ".effective")[0])
+    cmd["source"] = r.option(what + ".source", lambda: {"import_seq": r.uint(8, what + ".source.import_seq"),
+                                                        "locator": r.string(what + ".source.locator")})
+    return cmd
+
+
+def decode_point(b: bytes) -> tuple[int, int] | None:
+    """An Edwards point from its 32-byte encoding (RFC 8032 §5.1.3, y taken mod p as
+    ed25519-dalek does); None if there is no such point."""
+    y = int.from_bytes(b, "little") & ((1 << 255) - 1)
+    y %= P25519
+    u, v = (y * y - 1) % P25519, (D25519 * y * y + 1) % P25519
+    x2 = u * pow(v, -1, P25519) % P25519
+    x = pow(x2, (P25519 + 3) // 8, P25519)
+    if (x * x - x2) % P25519:
+        x = x * SQRT_M1 % P25519
+    if (x * x - x2) % P25519:
+        return None
+    if (x & 1) != b[31] >> 7:
+        x = (P25519 - x) % P25519
+    return x, y
+
+
+def small_order(point: tuple[int, int]) -> bool:
+    """[8]P is the identity (0, 1): P is one of the eight points of small order."""
+    x, y = point
+    for _ in range(3):  # doubling on -x² + y² = 1 + d x² y²
+        t = D25519 * x * x * y * y % P25519
+        x, y = 2 * x * y * pow(1 + t, -1, P25519) % P25519, (y * y + x * x) * pow(1 - t, -1, P25519) % P25519
+    return (x, y) == (0, 1)
+
+
+def signature_problem(key: bytes, message: bytes, signature: bytes) -> str | None:
+    """§12.3, strictly: s below the group order, the key and R points not of small order, and the
+    RFC 8032 check (by `cryptography`, whose OpenSSL compares R's encoding). UNCHECKED when the
+    last could not be made."""
+    a, r = decode_point(key), decode_point(signature[:32])
+    if a is None:
+        return "the key is not an ed25519 point"
+    if small_order(a):
+        return "the key is a point of small order, which strict verification refuses"
+    if r is None or small_order(r):
+        return "the signature's R is " + ("not a point" if r is None else "of small order, which strict verification refuses")
+    if int.from_bytes(signature[32:], "little") >= L25519:
+        return "the signature's s is not below the group order"
+    if Ed25519PublicKey is None:
+        return UNCHECKED
+    try:
+        Ed25519PublicKey.from_public_bytes(key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return "the signature does not verify with the key"
+    return None
+
+
+def shape(value):
+    """A decoded value with each text (Slot) as a placeholder: its structure (§12.5 rule 10)."""
+    if isinstance(value, Slot):
+        return "<text>"
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(v) for v in value]
+    return value
+
+
+class NoDraft(Exception):
+    """A command that drafts nothing against the state (§12.4)."""
+
+
+class OpenRequest:
+    """A signed transaction being read: its RequestSigned, signer, commands and commitments."""
+
+    def __init__(self, seq: int, tx: int, signer: str, commands: list, expected: list | None):
+        self.seq, self.tx, self.signer, self.commands = seq, tx, signer, commands
+        self.expected, self.found, self.done = expected, [], 0
+
+
+class SignedHistory:
+    """§12.5, replayed along a format-2 export: each RequestSigned (signature, key, ledger id,
+    replay, head seen, where it stands, its signer), each event of a signed transaction (the
+    signer, what the next command drafts, the role table), each signed transaction's texts by
+    their commitments, and the actor events' own rules. It folds what those need: the actors,
+    the plans' recommendations, and each action's plan, agency, status, target and claims."""
+
+    def __init__(self, by_seq: dict, add):
+        self.by_seq, self.add = by_seq, add
+        self.ledger_id = None
+        self.actors = {}  # name -> {"roles": [...], "key": hex, "revoked": bool}
+        self.key_owner = {}  # every key an actor holds or held (hex) -> their name
+        self.digests = {}  # request digest -> seq of its RequestSigned
+        self.open: OpenRequest | None = None
+        self.last_tx = None
+        self.plans = {}  # plan -> set of its recommendation numbers
+        self.actions = {}  # action -> {"plan", "agency", "status", "target", "claims"}
+        self.requests = self.unchecked = 0
+
+    def see(self, seq: int, dec: Decoded):
+        if self.last_tx != dec.rec["tx"]:
+            self.close()
+        if dec.type == "RequestSigned":
+            self.request(seq, dec, self.last_tx != dec.rec["tx"])
+        elif seq > 0:
+            self.step(seq, dec)
+        if dec.type in ACTOR_EVENTS[:3]:
+            for msg in self.actor_rules(dec):
+                self.add(seq, f"{msg} (§12.5 rules 13-15)")
+        self.fold(seq, dec)
+        self.last_tx = dec.rec["tx"]
+
+    def finish(self):
+        self.close()
+
+    # -- rules 1-8: the RequestSigned ------------------------------------------------------
+
+    def request(self, seq: int, dec: Decoded, new_tx: bool):
+        self.close()
+        ev, rec = dec.event, dec.rec
+        at = lambda msg, rule: self.add(seq, f"{msg} (§12.5 rule {rule})")
+        if not (new_tx or (rec["tx"] == 0 and seq == 1)):
+            at("RequestSigned does not begin its transaction", 6)
+        raw = bytes.fromhex(ev["request"])
+        self.open = OpenRequest(seq, rec["tx"], rec["actor"], [], None)
+        try:
+            req, slots = decode_request(raw)
+        except Bad as e:
+            return at(f"its request does not decode (§12.2): {e}", 1)
+        self.requests += 1
+        self.open = OpenRequest(seq, rec["tx"], req["signer"], req["commands"], [s.commitment for s in slots])
+        if not req["commands"]:
+            at("its request asks for nothing", 1)
+        if ev["key"] != req["key"]:
+            at(f"RequestSigned.key {ev['key'][:16]}… is not the request's key {req['key'][:16]}…", 2)
+        digest = derive(REQUEST_CONTEXT, raw)
+        problem = signature_problem(bytes.fromhex(ev["key"]), digest, bytes.fromhex(ev["signature"]))
+        if problem == UNCHECKED:
+            self.unchecked += 1
+        elif problem:
+            at(f"{problem} (signature over request digest {digest.hex()[:16]}…)", 2)
+        if req["ledger_id"] != self.ledger_id:
+            at(f"the request is for ledger {req['ledger_id']}, not this one ({self.ledger_id})", 3)
+        if digest in self.digests:
+            at(f"the request was carried out already, at event {self.digests[digest]}", 4)
+        self.digests.setdefault(digest, seq)
+        if req["head_seen"] is not None:
+            seen, hsh = req["head_seen"]
+            line = self.by_seq.get(seen)
+            if seen >= seq:
+                at(f"its signer saw event {seen}, which is not before it", 5)
+            elif line is None or line.obj.get("hash") != hsh:
+                at(f"its signer saw event {seen} with hash {hsh[:16]}…, which this chain does not hold there", 5)
+        if rec["actor"] != req["signer"]:
+            at(f"the record's actor {rec['actor']!r} is not the request's signer {req['signer']!r}", 6)
+        if not self.actors:
+            first = req["commands"][0] if req["commands"] else {}
+            if first.get("type") != "AddActor" or trimmed(first["name"]) != req["signer"] or \
+                    first["key"] != req["key"] or "admin" not in first["roles"]:
+                at("the ledger has no actors, so the request must first add its signer, with its own key, as an"
+                   " admin", 7)
+            return
+        owner = self.key_owner.get(req["key"])
+        actor = self.actors.get(owner)
+        if actor is None:
+            at(f"no actor signs with key {req['key'][:16]}…", 8)
+        elif actor["key"] != req["key"]:
+            at(f"key {req['key'][:16]}… is one {owner} rotated away", 8)
+        elif actor["revoked"]:
+            at(f"{owner} was revoked", 8)
+        elif owner != req["signer"]:
+            at(f"the request is signed as {req['signer']!r}, but its key is {owner!r}'s", 8)
+
+    # -- rules 9-12: the events after it -------------------------------------------------------
+
+    def step(self, seq: int, dec: Decoded):
+        op = self.open if self.open is not None and self.open.tx == dec.rec["tx"] else None
+        at = lambda msg, rule: self.add(seq, f"{msg} (§12.5 rule {rule})")
+        if op is None:
+            if self.actors:
+                at("an unsigned transaction in a ledger with actors", 9)
+            elif dec.type == "ActorAdded":
+                at("an actor added without a signed request", 9)
+            return
+        op.found += [s.commitment for s in dec.slots]
+        if dec.rec["actor"] != op.signer:
+            at(f"its actor {dec.rec['actor']!r} is not the signer {op.signer!r} of the request at event {op.seq}", 10)
+        op.done += 1
+        if op.done > len(op.commands):
+            return at(f"not asked for: the request at event {op.seq} has {len(op.commands)} command(s)", 10)
+        cmd = op.commands[op.done - 1]
+        where = f"command {op.done} of the request at event {op.seq} ({cmd['type']})"
+        try:
+            kind, fields = self.draft(cmd)
+        except NoDraft as e:
+            return at(f"{where} drafts nothing: {e}", 10)
+        if kind != dec.type:
+            return at(f"{where} drafts {kind}, not {dec.type}", 10)
+        for name in sorted(fields.keys() | dec.event.keys() - {"type"}):
+            want, got = shape(fields.get(name)), shape(dec.event.get(name))
+            if want != got:
+                at(f"{where} drafts {name} {dump(want)[:80]}, the event holds {dump(got)[:80]}", 10)
+        for name in ("effective", "source"):
+            if cmd[name] != dec.rec[name]:
+                at(f"{where} has {name} {dump(cmd[name])}, the record {dump(dec.rec[name])}", 10)
+        problem = self.permitted(op.signer, dec)
+        if problem:
+            at(problem, 12)
+
+    def close(self):
+        """The end of a signed transaction: every command carried out (rule 10), and the texts
+        its events hold are the request's, commitment for commitment (rule 11)."""
+        op, self.open = self.open, None
+        if op is None or op.expected is None:
+            return
+        at = lambda msg, rule: self.add(op.seq, f"{msg} (§12.5 rule {rule})")
+        if op.done < len(op.commands):
+            at(f"its transaction ends after {op.done} of the request's {len(op.commands)} command(s)", 10)
+        if op.expected != op.found:
+            i = next((i for i, (a, b) in enumerate(zip(op.expected, op.found)) if a != b),
+                     min(len(op.expected), len(op.found)))
+            at(f"the texts of its transaction are not those its request committed to: the request has"
+               f" {len(op.expected)} commitment(s), the events {len(op.found)}, first differing at text {i + 1}", 11)
+
+    def draft(self, cmd: dict) -> tuple[str, dict]:
+        """§12.4: the event a command drafts against the state, as decode_record shows one."""
+        kind = next(e for n, _, e in COMMANDS if n == cmd["type"])
+        c = {k: v for k, v in cmd.items() if k not in ("type", "effective", "source")}
+
+        def action():
+            a = self.actions.get(ident(cmd["action"], "A"))
+            if a is None:
+                raise NoDraft(f"there is no action {cmd['action']}")
+            return a
+        t = cmd["type"]
+        if t == "AddPlan":
+            return kind, dict(c, plan=f"P{max(self.plans, default=0) + 1}", partnership=trimmed(c["partnership"]))
+        if t == "AddRecommendation":
+            if c["number"] is None:
+                plan = self.plans.get(ident(c["plan"], "P"))
+                if plan is None:
+                    raise NoDraft(f"there is no plan {c['plan']}")
+                c["number"] = max(plan, default=0) + 1
+            return kind, c
+        if t == "AddAction":
+            return kind, dict(c, action=f"A{max(self.actions, default=0) + 1}", agency=trimmed(c["agency"]))
+        if t in ("SetStatus", "Withdraw"):
+            return kind, dict(c, **{"from": action()["status"]})
+        if t == "Claim":
+            return kind, dict(c, claim=action()["claims"] + 1)
+        if t in ("Accept", "Challenge"):
+            a = action()
+            if a["status"] != "claimed":
+                raise NoDraft(f"{cmd['action']} is {a['status']}: no claim awaits assurance")
+            return kind, dict(c, claim=a["claims"])
+        if t == "Retarget":
+            return kind, {"action": c["action"], "from": action()["target"], "to": c["target"], "reason": c["reason"]}
+        if t == "Amend":
+            changes = [{"field": "text", "text": c["text"]}] if c["text"] is not None else []
+            if c["lead"] is not None:
+                changes.append({"field": "lead", "lead": c["lead"]["some"]})
+            if c["agency"] is not None:
+                changes.append({"field": "agency", "agency": trimmed(c["agency"])})
+            if c["scope"] is not None:
+                changes.append({"field": "scope", "scope": c["scope"]["some"]})
+            return kind, {"action": c["action"], "changes": changes, "reason": c["reason"]}
+        if t == "Redact":
+            return kind, dict(c, reason=trimmed(c["reason"]))
+        if t in ("AddActor", "RotateKey", "RevokeActor"):
+            return kind, dict(c, name=trimmed(c["name"]))
+        return kind, c  # NoteMilestone, RecordSource, Warn, Link: as given
+
+    def permitted(self, signer: str, dec: Decoded) -> str | None:
+        """Rule 12: the role table, by the state before the event."""
+        actor = self.actors.get(signer)
+        if actor is None:  # the first actor's own ActorAdded (rule 7)
+            return None
+        roles, kind = actor["roles"], dec.type
+        who = f"{signer} ({', '.join(roles)})"
+        if actor["revoked"]:
+            return f"{signer} was revoked and may change nothing"
+        if kind in FOR_ADMIN or (kind == "KeyRotated" and dec.event["name"] != signer):
+            return None if "admin" in roles else f"{who} may not make {kind}: that needs the admin role"
+        if kind == "KeyRotated" or "assurance" in roles and kind in FOR_ASSURANCE:
+            return None
+        if kind in FOR_AGENCY:
+            agencies = [role[len("agency:"):] for role in roles if role.startswith("agency:")]
+            owner = self.actions.get(ident(dec.event["action"], "A"), {}).get("agency", "")
+            if any(same_name(agency, owner) for agency in agencies):
+                return None
+            if agencies:
+                return f"{who} may not make {kind} on {dec.event['action']}, {owner}'s action"
+            return f"{who} may not make {kind}: that needs the assurance or agency role"
+        return f"{who} may not make {kind}" + (": that needs the assurance role" if kind in FOR_ASSURANCE else "")
+
+    # -- rules 13-15, and the fold --------------------------------------------------------------
+
+    def actor_rules(self, dec: Decoded) -> list[str]:
+        ev, kind, out = dec.event, dec.type, []
+        if kind == "ActorAdded":
+            if not trimmed(ev["name"]):
+                out.append("ActorAdded names no one")
+            clash = next((n for n in self.actors if same_name(n, ev["name"])), None)
+            if clash is not None:
+                out.append(f"there is already an actor named {clash!r}")
+            if not ev["roles"]:
+                out.append("ActorAdded gives no role")
+            if any(role.startswith("agency:") and not trimmed(role[len("agency:"):]) for role in ev["roles"]):
+                out.append("an agency role names no agency")
+        else:
+            actor = self.actors.get(ev["name"])
+            if actor is None or actor["revoked"]:
+                out.append(f"{kind} names {ev['name']!r}, who is " + ("not an actor" if actor is None else "revoked"))
+            elif kind == "ActorRevoked" and "admin" in actor["roles"] and not any(
+                    "admin" in a["roles"] and not a["revoked"] and n != ev["name"] for n, a in self.actors.items()):
+                out.append(f"{ev['name']} is the last admin, who cannot be revoked")
+        if kind != "ActorRevoked":
+            if decode_point(bytes.fromhex(ev["key"])) is None:
+                out.append(f"key {ev['key'][:16]}… is not an ed25519 point")
+            if ev["key"] in self.key_owner:
+                out.append(f"key {ev['key'][:16]}… is already {self.key_owner[ev['key']]}'s (now or before)")
+        return out
+
+    def fold(self, seq: int, dec: Decoded):
+        ev, kind = dec.event, dec.type
+        action = self.actions.get(ident(ev.get("action"), "A"))
+        if kind in GENESIS and seq == 0:
+            self.ledger_id = ev["ledger_id"]
+        elif kind == "ActorAdded":
+            self.actors.setdefault(ev["name"], {"roles": ev["roles"], "key": ev["key"], "revoked": False})
+            self.key_owner.setdefault(ev["key"], ev["name"])
+        elif kind == "KeyRotated" and ev["name"] in self.actors:
+            self.actors[ev["name"]]["key"] = ev["key"]
+            self.key_owner.setdefault(ev["key"], ev["name"])
+        elif kind == "ActorRevoked" and ev["name"] in self.actors:
+            self.actors[ev["name"]]["revoked"] = True
+        elif kind == "PlanAdded":
+            self.plans.setdefault(ident(ev["plan"], "P"), set())
+        elif kind == "RecommendationAdded":
+            self.plans.setdefault(ident(ev["plan"], "P"), set()).add(ev["number"])
+        elif kind == "ActionAdded":
+            self.actions.setdefault(ident(ev["action"], "A"), {"plan": ev["plan"], "agency": ev["agency"],
+                                                                "status": "open", "target": ev["target"], "claims": 0})
+        elif action is not None:
+            new_status = {"CompletionClaimed": "claimed", "ClaimAccepted": "assured", "ClaimChallenged": "challenged",
+                          "ActionWithdrawn": "withdrawn", "StatusChanged": ev.get("to")}.get(kind)
+            if new_status is not None:
+                action["status"] = new_status
+            if kind == "CompletionClaimed":
+                action["claims"] = max(action["claims"], ev["claim"])
+            elif kind == "TargetChanged":
+                action["target"] = ev["to"]
+            elif kind == "ActionAmended":
+                for change in ev["changes"]:
+                    if change["field"] == "agency":
+                        action["agency"] = change["agency"]
 
 
 # ---- §7 evidence packs ---------------------------------------------------------------
@@ -1225,13 +1733,28 @@ class Golden:
         self.k_erased = self.first(lambda i, o: any("erased_by" in t for t in texts(o)))
         self.k_redacted = self.first(lambda i, o: self.decs[i].type == "Redacted")
         self.k_status = self.first(lambda i, o: self.decs[i].type == "StatusChanged")
+        # §12: the first and last RequestSigned, and a text in a signed transaction.
+        requests = [i for i, d in enumerate(self.decs) if d.type == "RequestSigned"]
+        self.k_request = requests[0] if requests else None
+        self.k_request_last = requests[-1] if requests else None
+        self.k_signed_text = self.first(lambda i, o: self.request_of(i) not in (None, i) and texts(o)
+                                        and "words" in texts(o)[0])
+        self.k_agency_note = self.first(lambda i, o: self.request_of(i) not in (None, i) and
+                                        self.decs[i].type == "MilestoneNoted")
+        self.k_actor_added = self.first(lambda i, o: self.decs[i].type == "ActorAdded" and i > 1 + (self.k_request or 0))
+
+    def request_of(self, i):
+        """The seq of the RequestSigned of line i's transaction, if it is signed."""
+        tx = self.decs[i].rec["tx"]
+        return next((j for j in range(i, -1, -1) if self.decs[j].rec["tx"] == tx and self.decs[j].type == "RequestSigned"),
+                    None)
 
     def first(self, pred):
         return next((i for i, o in enumerate(self.objs) if pred(i, o)), None)
 
     def need(self, k):
         if k is None:
-            raise Skip()
+            raise Skip("the file has no line for it")
         return k
 
     def record(self, objs, k, change, rechain_from=None):
@@ -1323,6 +1846,145 @@ EXPORT_CASES = [
 ]
 
 
+# §12: the seeds of the golden keys (32 bytes each of one value), so that cases can sign again.
+GOLDEN_SEEDS = (0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2)
+
+
+def public_of(private) -> bytes:
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def golden_private(key: bytes):
+    """The private key of a golden public key."""
+    if Ed25519PrivateKey is None:
+        raise Skip("needs the `cryptography` package to sign again")
+    for seed in GOLDEN_SEEDS:
+        private = Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
+        if public_of(private) == key:
+            return private
+    raise Skip("the request's key is not one of the golden keys")
+
+
+def request_signed(objs, g: Golden, k: int, key=None, request=None, signature=None) -> int:
+    """Line k's RequestSigned with a new key, request or signature (§12.1: key ‖ u64 length ‖ request ‖
+    R ‖ s after the variant index), its JSON to match, re-chained."""
+    dec, ev = g.decs[k], g.decs[k].event
+    key = key or bytes.fromhex(ev["key"])
+    request = bytes.fromhex(ev["request"]) if request is None else request
+    signature = signature or bytes.fromhex(ev["signature"])
+    head = bytes.fromhex(objs[k]["record"])[:dec.event_offset + 4]
+    objs[k]["record"] = (head + key + len(request).to_bytes(8, "little") + request + signature).hex()
+    objs[k]["event"].update(key=key.hex(), request=request.hex(), signature=signature.hex())
+    rechain(objs, k, 2)
+    return k
+
+
+def sign_again(objs, g: Golden, k: int, change, key: bytes | None = None) -> int:
+    """Change line k's request bytes in place (§12.2 offsets) and sign it again with its own golden key,
+    or with `key`'s, which the request then names too (at offset 16 + its head_seen)."""
+    request = bytearray.fromhex(g.decs[k].event["request"])
+    change(request)
+    private = golden_private(key or bytes.fromhex(g.decs[k].event["key"]))
+    if key is not None:
+        at = 17 + (40 if request[16] else 0)
+        request[at:at + 32] = key
+    signature = private.sign(derive(REQUEST_CONTEXT, bytes(request)))
+    return request_signed(objs, g, k, key=public_of(private), request=bytes(request), signature=signature)
+
+
+def signed_text_changed(o, g: Golden) -> int:
+    """A text of a signed event given new words and salt, and its commitment to match: every check
+    of §3.4 passes, but the request committed to another text (§12.5 rule 11)."""
+    k = g.need(g.k_signed_text)
+    slot, salt, words = g.decs[k].slots[0], bytes(16), "words the signer never signed"
+    rec = bytearray.fromhex(o[k]["record"])
+    rec[slot.offset:slot.offset + 32] = text_commitment(salt, words)
+    o[k]["record"] = rec.hex()
+    o[k]["texts"][0] = {"salt": salt.hex(), "words": words}
+    o[k]["event"][slot.name] = words
+    rechain(o, k, 2)
+    return g.request_of(k)
+
+
+def request_dropped(o, g: Golden) -> int:
+    """The last RequestSigned removed and the lines after it numbered down: its transaction is unsigned."""
+    k = g.need(g.k_request_last)
+    o.pop(k)
+    for line in o[k:]:
+        line["seq"] -= 1
+    rechain(o, k, 2)
+    return k
+
+
+def request_replayed(o, g: Golden) -> int:
+    """The last signed transaction copied to the end as the next transaction (its record's tx, bytes
+    0-7, and the JSON to match), re-chained: the same request carried out twice (rule 4)."""
+    k = g.need(g.k_request_last)
+    tx, n = g.decs[k].rec["tx"] + 1, len(o)
+    for i, line in enumerate(json.loads(json.dumps(o[k:]))):
+        rec = bytearray.fromhex(line["record"])
+        rec[0:8] = tx.to_bytes(8, "little")
+        line.update(seq=n + i, tx=tx, record=rec.hex())
+        o.append(line)
+    rechain(o, n, 2)
+    return n
+
+
+def role_changed(o, g: Golden) -> int:
+    """The agency role of the adopting request named another agency (same length), in the request and
+    its ActorAdded, the request signed again: the agency's note is then on another agency's action."""
+    k, note = g.need(g.k_request), g.need(g.k_agency_note)
+    old = next((r for d in g.decs for r in (d.event.get("roles") or []) if r.startswith("agency:")), None)
+    if old is None:
+        raise Skip("the file has no agency role")
+    new = "agency:" + old[len("agency:"):].swapcase()[:-1] + "Z"
+    if same_name(old, new):
+        raise Skip("could not make a different agency name")
+    a, b = old[len("agency:"):].encode(), new[len("agency:"):].encode()
+    for i in range(k + 1, note):
+        if old in (g.decs[i].event.get("roles") or []):
+            o[i]["record"] = bytes.fromhex(o[i]["record"]).replace(a, b).hex()
+            o[i]["event"]["roles"] = [new if r == old else r for r in o[i]["event"]["roles"]]
+    sign_again(o, g, k, lambda r: r.__setitem__(slice(0, len(r)), bytes(r).replace(a, b)))
+    # The note's request saw a head the change above re-chained: it is signed again for the new one.
+    sign_again(o, g, g.request_of(note), lambda r: r.__setitem__(slice(25, 57), bytes.fromhex(
+        o[int.from_bytes(r[17:25], "little")]["hash"])) if r[16] else None)
+    return note
+
+
+def old_key_signs(o, g: Golden) -> int:
+    """The last request signed again with the key its signer rotated away (rule 8)."""
+    k = g.need(g.k_request_last)
+    rotated = [d for d in g.decs[:k] if d.type == "KeyRotated" and d.event["name"] == g.decs[k].rec["actor"]]
+    if not rotated:
+        raise Skip("its signer never rotated a key")
+    added = next(d for d in g.decs if d.type == "ActorAdded" and d.event["name"] == rotated[0].event["name"])
+    return sign_again(o, g, k, lambda r: None, key=bytes.fromhex(added.event["key"]))
+
+
+# §12: tampering with signed transactions. Each returns the seq of the first problem.
+SIGNED_CASES = [
+    ("a RequestSigned's signature: one digit of s changed, re-chained", 2, lambda o, g: request_signed(
+        o, g, g.need(g.k_request), signature=bytes.fromhex(flip(g.decs[g.k_request].event["signature"], 70)))
+     if Ed25519PublicKey else Skip.unless(False, "needs the `cryptography` package")),
+    ("a RequestSigned's key swapped for another's, re-chained", 2, lambda o, g: request_signed(
+        o, g, g.need(g.k_request_last), key=bytes.fromhex(g.decs[g.need(g.k_request)].event["key"]))),
+    ("an ActorAdded's key changed, re-chained (not what its command drafts)", 2, lambda o, g: g.record(
+        o, g.need(g.k_actor_added), lambda r, d: r.__setitem__(slice(-32, None), bytes.fromhex(
+            g.decs[g.k_request].event["key"])))),
+    ("a signed event's text and commitment changed together, re-chained", 2, signed_text_changed),
+    ("the last RequestSigned dropped, numbered down, re-chained", 2, request_dropped),
+    ("the last signed transaction carried out again at the end", 2, request_replayed),
+    ("head_seen's hash altered, signed again", 2, lambda o, g: sign_again(
+        o, g, g.need(g.k_request), lambda r: r.__setitem__(30, r[30] ^ 1) if r[16] else (_ for _ in ()).throw(
+            Skip("the first request saw no head")))),
+    ("the request's ledger_id altered, signed again", 2, lambda o, g: sign_again(
+        o, g, g.need(g.k_request), lambda r: r.__setitem__(0, r[0] ^ 1))),
+    ("the agency's role names another agency, signed again", 2, role_changed),
+    ("the last request signed with a key rotated away", 2, old_key_signs),
+]
+
+
 def upgraded_genesis(objs: list[dict], g: Golden) -> None:
     """Make the genesis a LedgerUpgraded (§3.3 index 14, which the golden file lacks), re-chained."""
     dec, ev = g.decs[0], g.decs[0].event
@@ -1337,24 +1999,33 @@ def upgraded_genesis(objs: list[dict], g: Golden) -> None:
 
 
 def export_self_test(lines: list[bytes], results: list) -> Golden:
+    global Ed25519PublicKey
     g = Golden(lines)
-    problems, count, head, version = verify_export(lines)
+    problems, count, head, version, _ = verify_export(lines)
     results.append((not problems, f"untampered format {version} export: " +
                     (f"{problems[0]}" if problems else f"{count} events, last {head[0]}")))
     if version == 2 and g.decs[0].type == "LedgerCreated":
-        objs = json.loads(json.dumps(g.objs))
+        # Up to the first signed request only: a request binds the head its signer saw (§12.5 rule 5).
+        objs = json.loads(json.dumps(g.objs[:g.k_request]))
         upgraded_genesis(objs, g)
         problems = verify_export(encode(objs))[0]
         results.append((not problems, "the genesis made a LedgerUpgraded, re-chained: " +
                         (f"{problems[0]}" if problems else "verifies")))
-    for name, since, case in EXPORT_CASES:
+    if g.k_request is not None:  # as if `cryptography` were not installed
+        kept, Ed25519PublicKey = Ed25519PublicKey, None
+        problems, _, _, _, signed = verify_export(lines)
+        Ed25519PublicKey = kept
+        ok = not problems and signed.unchecked == signed.requests > 0
+        results.append((ok, f"without `cryptography`, the {signed.requests} signatures are reported NOT checked: "
+                        + (f"{signed.unchecked}" if ok else f"{problems[:1]}, {signed.unchecked} unchecked")))
+    for name, since, case in EXPORT_CASES + SIGNED_CASES:
         if g.version < since:
             continue
         objs = json.loads(json.dumps(g.objs))
         try:
             want = case(objs, g)
-        except Skip:
-            results.append((True, f"{name:64} -> skipped: the file has no line for it"))
+        except Skip as e:
+            results.append((True, f"{name:64} -> skipped: {e}"))
             continue
         problems = verify_export(encode(objs))[0]
         where = f"seq {problems[0][0]}: {problems[0][1]}" if problems else "NOT DETECTED"
@@ -1644,7 +2315,7 @@ def pack_case(name: str, data: bytes, want: int | None):
         return ok, f"  {name:62} -> {e}" + ("" if ok else f" (expected step {want})")
 
 
-def self_test(lines: list[bytes]) -> int:
+def self_test(lines: list[bytes], signatures_optional: bool = False) -> int:
     d = record_digest(b"planledger")
     h0 = event_hash(ZERO_HASH, 0, 0, 0, d)
     h1 = event_hash(h0, 1, 1, 3, record_digest(b""))
@@ -1662,16 +2333,24 @@ def self_test(lines: list[bytes]) -> int:
     failures = sum(not ok for ok, _ in results)
     print(f"self-test {'passed' if not failures else f'FAILED ({failures} of {len(results)})'}:"
           f" {len(results)} checks, export cases aimed at seq {g.k} and at the lines they need")
-    return 3 if failures else 0
+    if failures:
+        return 3
+    if Ed25519PublicKey is None and g.k_request is not None:
+        print("the signature cases were NOT run: the Python package `cryptography` is not installed"
+              + ("" if signatures_optional else " (give --no-signatures to accept that)"))
+        return 0 if signatures_optional else 4
+    return 0
 
 
 def main(argv: list[str]) -> int:
+    signatures_optional = "--no-signatures" in argv
+    argv = [a for a in argv if a != "--no-signatures"]
     modes = {"--self-test": "self-test", "--pack": "pack"}
     mode = modes.get(argv[0]) if argv else None
     if len(argv) != 1 + (mode is not None) or argv[-1].startswith("--"):
-        print("usage: verify_export.py FILE.jsonl | -\n"
+        print("usage: verify_export.py [--no-signatures] FILE.jsonl | -\n"
               "       verify_export.py --pack PACK.jsonl | -\n"
-              "       verify_export.py --self-test GOLDEN.jsonl", file=sys.stderr)
+              "       verify_export.py [--no-signatures] --self-test GOLDEN.jsonl", file=sys.stderr)
         return 2
     try:
         data = sys.stdin.buffer.read() if argv[-1] == "-" else open(argv[-1], "rb").read()
@@ -1686,8 +2365,8 @@ def main(argv: list[str]) -> int:
         if len(lines) < 3:
             print("self-test needs an export of at least 3 events", file=sys.stderr)
             return 2
-        return self_test(lines)
-    return report(*verify_export(lines))
+        return self_test(lines, signatures_optional)
+    return report(*verify_export(lines), signatures_optional=signatures_optional)
 
 
 if __name__ == "__main__":
