@@ -35,7 +35,7 @@ pub const RETURN_KIND: &str = "planledger request";
 pub type Request = RequestOf<Commit>;
 
 /// What an actor asks a ledger to record, its free texts of type `T`.
-/// Part of the on-disk format (FORMAT.md §12): fields in this order.
+/// Part of the on-disk format (FORMAT.md §12.2): fields in this order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestOf<T> {
     /// The ledger it is for: a request is refused by any other.
@@ -289,7 +289,7 @@ pub enum RequestError {
 }
 
 /// A return file: a signed request and its words, as an agency lead sends
-/// it (FORMAT.md §12).
+/// it (FORMAT.md §12.6).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReturnFile {
