@@ -154,7 +154,13 @@ impl SignedRequest {
             nonce,
             commands: sealed,
         };
-        let bytes = codec::encode(&request).map_err(RequestError::Codec)?;
+        let bytes = codec::encode(&request).map_err(|e| match e {
+            CodecError::TooLarge { len } => RequestError::TooLarge {
+                len,
+                commands: request.commands.len(),
+            },
+            other => RequestError::Codec(other),
+        })?;
         let signature = Signature::from_bytes(key.sign(&digest(&bytes)).to_bytes());
         Ok(SignedRequest {
             bytes,
@@ -269,6 +275,11 @@ pub enum RequestError {
     Random(String),
     #[error(transparent)]
     Codec(CodecError),
+    #[error(
+        "{commands} changes make a signed request of {len} bytes, more than the {} one may hold (about 500 changes): split the file into smaller plans, or import it before the ledger adopts keys",
+        codec::MAX_RECORD_LEN
+    )]
+    TooLarge { len: usize, commands: usize },
 }
 
 /// A return file: a signed request and its words, as an agency lead sends
