@@ -41,7 +41,7 @@ pub mod chain_check;
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -1842,7 +1842,12 @@ fn copy_sled(sled_dir: &Path) -> io::Result<tempfile::TempDir> {
             if kind.is_dir() {
                 copy_dir(&entry.path(), &to.join(&name))?;
             } else if kind.is_file() {
-                fs::copy(entry.path(), to.join(&name))?;
+                // `fs::copy` keeps the permissions, and sled opens its files
+                // to write them: a copy of a read-only ledger must be
+                // writable, by this user alone.
+                let copied = to.join(&name);
+                fs::copy(entry.path(), &copied)?;
+                fs::set_permissions(&copied, fs::Permissions::from_mode(0o600))?;
             }
         }
         Ok(())
