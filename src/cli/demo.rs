@@ -57,6 +57,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     let context = Context {
         ledger_dir: dir.clone(),
         actor: Some(ASSURANCE.into()),
+        key: None,
         clock: clock.clone(),
         wait: None,
         notices: std::cell::RefCell::new(&mut no_notices),
@@ -74,7 +75,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     let mut ledger = Ledger::init(&dir, ASSURANCE, clock.clone())?;
     let outcome = crate::import::apply::record(
         &mut ledger,
-        ASSURANCE,
+        crate::ledger::Author::Named(ASSURANCE),
         SHIPPED_PLAN_NAME,
         SHIPPED_PLAN.as_bytes(),
         Some(Format::Text),

@@ -47,6 +47,9 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
 
 fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), CliError> {
     writeln!(out, "ledger      {ledger}")?;
+    if let Some(id) = report.ledger_id {
+        writeln!(out, "id          {}", hex::encode(id))?;
+    }
     writeln!(
         out,
         "events      {} in {} transaction(s)",

@@ -26,6 +26,7 @@ mod redact;
 mod replay;
 mod report;
 mod rulebook;
+mod signed;
 mod snapshots;
 mod support;
 mod tamper;

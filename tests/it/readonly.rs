@@ -479,6 +479,7 @@ fn a_store_read_from_a_copy_refuses_every_write_and_changes_nothing() {
                 recorded_at: head.recorded_at,
                 clock: planledger::event::ClockNote::System,
                 events: Vec::new(),
+                salts: None,
             },
         )
         .expect_err("a store read from a copy writes nothing");
