@@ -61,6 +61,23 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
     if let Some(from) = &report.upgraded_from {
         writeln!(out, "upgraded    from {}", upgraded_from_words(from))?;
     }
+    match report.first_signed_tx {
+        Some(first) => writeln!(
+            out,
+            "signed      {} of {} transaction(s) are signed requests{}: each signature checked with the key its signer held then, each change against the signer's role and against what the request asked for",
+            report.signed_transactions,
+            report.transactions,
+            if first == 0 {
+                " (signed from the genesis)".to_string()
+            } else {
+                format!(" (from tx {first}; before it, unsigned: names as typed)")
+            }
+        )?,
+        None => writeln!(
+            out,
+            "signed      no: the ledger has no actors, so each change's actor is a name as typed ('planledger actor add' adopts keys)"
+        )?,
+    }
     writeln!(
         out,
         "checked     every hash recomputed from stored bytes, every link and sequence number, \
