@@ -59,6 +59,7 @@ const READERS: &[&[&str]] = &[
     &["export", "--format", "md"],
     &["export", "--format", "html"],
     &["export", "--format", "pack", "--plan", "P1"],
+    &["actor", "list"],
 ];
 
 /// Who runs a command on the read-only ledger: a user the permission bits
@@ -348,6 +349,16 @@ fn a_write_to_a_read_only_ledger_is_refused_in_one_line_and_writes_nothing() {
         ],
         &["--actor", ACTOR, "redact", "1", "--reason", "a mistake"],
         &["--actor", ACTOR, "import", "plan.txt", "--dry-run"],
+        &["--actor", ACTOR, "apply", "return.plreq"],
+        &[
+            "--actor",
+            ACTOR,
+            "actor",
+            "revoke",
+            "Priya Shah (A2Dominion)",
+            "--reason",
+            "left",
+        ],
         &["snapshot", "--rebuild"],
     ] {
         assert_refused(&fx, args);
