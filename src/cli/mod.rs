@@ -227,8 +227,35 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// Opens the ledger for a command that may write; one this process
+    /// cannot write is refused in one line, writing nothing.
     pub fn open(&self) -> Result<Ledger, CliError> {
         Ok(self.waiting(|wait| Ledger::open_waiting(&self.ledger_dir, self.clock.clone(), wait))?)
+    }
+
+    /// Opens the ledger for a command that only reads it: the one way every
+    /// reader opens it, so that each works on a ledger this process cannot
+    /// write (read from a copy of its files, left as it is).
+    pub fn open_to_read(&self) -> Result<Ledger, CliError> {
+        let ledger = self.waiting(|wait| {
+            Ledger::open_to_read_waiting(&self.ledger_dir, self.clock.clone(), wait)
+        })?;
+        self.note_owed_rewrite(ledger.store());
+        Ok(ledger)
+    }
+
+    /// Says, on the notices stream, when a ledger read from a copy of its
+    /// files still owes a redaction's rewrite: the reader sees the words
+    /// erased, but they may remain in the ledger's files, and only a
+    /// command that can write to it finishes the rewrite.
+    pub fn note_owed_rewrite(&self, store: &Store) {
+        if store.reads_a_copy() && store.rewrite_owed().unwrap_or(false) {
+            let _ = writeln!(
+                self.notices.borrow_mut(),
+                "note: ledger {} owes a redaction's rewrite, so the erased words may remain in its files until a command that can write to it opens it",
+                self.ledger_dir.display()
+            );
+        }
     }
 
     /// Opens the store alone (for `verify` and `snapshot`), waiting as
@@ -425,6 +452,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Key(command) => return key::run(command, out),
         Command::VerifyPack(args) => return verify_pack::run(args, out),
         Command::Request(args) => return record::request(context, args, out),
+        _ if only_reads(command) => context.open_to_read()?,
         _ => context.open()?,
     };
     match command {
@@ -452,6 +480,47 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         | Command::Key(_)
         | Command::Request(_)
         | Command::VerifyPack(_) => Ok(()),
+    }
+}
+
+/// True for a subcommand that never writes to the ledger it opens, and so
+/// works on one this process cannot write (`Context::open_to_read`).
+/// `verify` opens its store as a reader too (`Store::open_for_verify`);
+/// `upgrade` reads the old ledger from a copy. Every subcommand is named,
+/// so that a new one must say which it is.
+fn only_reads(command: &Command) -> bool {
+    match command {
+        Command::Show(_)
+        | Command::Summary(_)
+        | Command::History(_)
+        | Command::Audit(_)
+        | Command::Diff(_)
+        | Command::Export(_)
+        | Command::Evidence(_)
+        | Command::Verify(_)
+        | Command::Actor(actor::ActorCommand::List)
+        // These three never open a ledger.
+        | Command::Request(_)
+        | Command::VerifyPack(_)
+        | Command::Key(_) => true,
+        // `import --dry-run` and `apply --dry-run` write nothing, but are a
+        // writer's rehearsal: they are refused where the writer would be.
+        Command::Demo(_)
+        | Command::Init(_)
+        | Command::Import(_)
+        | Command::Plan(_)
+        | Command::Recommendation(_)
+        | Command::Action(_)
+        | Command::Record(_)
+        | Command::Apply(_)
+        | Command::Actor(
+            actor::ActorCommand::Add(_)
+            | actor::ActorCommand::Rotate(_)
+            | actor::ActorCommand::Revoke(_),
+        )
+        | Command::Redact(_)
+        | Command::Snapshot(_)
+        | Command::Upgrade(_) => false,
     }
 }
 

@@ -20,7 +20,10 @@ pub struct Args {
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let checked = context
         .waiting(|wait| Store::open_for_verify_waiting(&context.ledger_dir, wait))
-        .and_then(|store| integrity::verify(&store));
+        .and_then(|store| {
+            context.note_owed_rewrite(&store);
+            integrity::verify(&store)
+        });
     let report = match checked {
         Ok(report) => report,
         // Damage that stops the store opening or being read is a finding
