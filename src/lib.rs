@@ -6,6 +6,7 @@
 //! `ARCHITECTURE.md` maps the modules and states the invariants.
 
 pub mod chain;
+pub mod checkpoint;
 pub mod cli;
 pub mod codec;
 pub mod command;
