@@ -1129,33 +1129,13 @@ mod tests {
             .unwrap()
     }
 
-    /// The golden checkpoint of `ledger/FORMAT.md` §12: the made-up
-    /// history at seq 10, signed with RFC 8032's test key and witnessed by
-    /// the key whose seed is 32 bytes of 7. Ed25519 signatures are
-    /// deterministic, so every byte is fixed; the two signatures were
-    /// checked with Python's `blake3` and `cryptography` packages from
-    /// FORMAT.md's description alone.
-    const GOLDEN: &str = "\
-planledger checkpoint v1
-ledger      11111111111111111111111111111111
-format      2
-seq         10
-hash        88df749ef50a98fe9336f806cf7bac5f11cd79105a4b1b77fbfb596834823dc1
-recorded    2022-03-14T09:30:00.250Z
-marks       0:71e0a99173564931 1:68eae1066fca29e3 2:45f1a93d108f229f
-marks       4:8a3e7873284773a1 6:8f5c1d31775f2bb6 8:aad70b8add4a0fd2
-marks       9:e0f92af5aa13f3ae
-signer      Sam Okafor (assurance lead)
-key         d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
-fingerprint f70771b24c062630
-signature   079fc606fc321ae3c7295459f5e8223d7403d09a3996d6ca58c06b99e04c73fa
-signature   86306ba455be1b7c1547f643dd77b33813f78519172c9ea5e92257dcb719e20f
-witness     Jo Bloggs (chair, CSP board)
-key         ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c
-fingerprint e27606670d2f15ec
-signature   ecb8b67011ebe0c5946168332374a6d3d2479a118ae9c6659c13aa615b5c3785
-signature   636cccfd9611e8cdeb57a0f5e3ae18c8dd7d26e8bde9f7e0fe0bfefd06ec7106
-";
+    /// The golden checkpoint of `ledger/FORMAT.md` §12
+    /// (`ledger/golden/checkpoint.txt`): the made-up history at seq 10,
+    /// signed with RFC 8032's test key and witnessed by the key whose seed
+    /// is 32 bytes of 7. Ed25519 signatures are deterministic, so every
+    /// byte is fixed; both signatures were checked with Python's `blake3`
+    /// and `cryptography` packages from FORMAT.md's description alone.
+    const GOLDEN: &str = include_str!("../ledger/golden/checkpoint.txt");
 
     #[test]
     fn the_marks_are_the_genesis_the_powers_of_two_and_the_head_less_each() {
@@ -1189,7 +1169,7 @@ signature   636cccfd9611e8cdeb57a0f5e3ae18c8dd7d26e8bde9f7e0fe0bfefd06ec7106
 
     #[test]
     fn the_marks_either_side_of_any_seq_are_no_farther_apart_than_it_is_from_the_nearer_end() {
-        for head in [5u64, 100, 1000, 4097] {
+        for head in [5u64, 100, 1000, 3 << 10, 4097] {
             let mut marks = mark_seqs(head);
             marks.push(head);
             for pair in marks.windows(2) {
