@@ -317,8 +317,10 @@ impl Checkpoint {
         &self.signatures
     }
 
-    /// The checkpoint's signer (a checkpoint always has one).
+    /// The checkpoint's signer.
     pub fn signer(&self) -> &Identity {
+        // Never out of bounds: `sign` makes a checkpoint with its signer's
+        // signature, and `parse` reads none without one.
         &self.signatures[0].identity
     }
 

@@ -139,6 +139,17 @@ fn write_checkpoints(
             "checkpoints together: the first event that differs is {which}"
         )?;
     }
+    // The chain's "result OK" above is not the last word.
+    if let Some(compared) = compared {
+        let failed = compared.iter().filter(|c| !c.holds()).count();
+        if failed > 0 {
+            writeln!(
+                out,
+                "result      FAILED: the chain is intact, but the ledger no longer holds the history that {failed} of {} checkpoint(s) vouch for",
+                compared.len()
+            )?;
+        }
+    }
     Ok(())
 }
 

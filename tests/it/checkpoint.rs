@@ -271,6 +271,13 @@ fn a_careful_rewrite_passes_verify_but_not_the_checkpoint_which_names_the_seq() 
         "{}",
         out.stdout
     );
+    assert!(
+        out.stdout.ends_with(
+            "result      FAILED: the chain is intact, but the ledger no longer holds the history that 1 of 1 checkpoint(s) vouch for\n"
+        ),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
