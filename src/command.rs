@@ -9,272 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::date::{FuzzyDate, Target};
-use crate::event::{Amendment, Event, Evidence, Hash, LinkBasis};
-use crate::id::{self, ActionId, ClaimNo, Id, PlanId, RecId};
+pub use crate::ask::{Command, CommandOf, Stamped, StampedOf};
+use crate::event::Event;
+use crate::id::{self, ActionId, Id, PlanId, RecId};
 use crate::projection::{Plan, State};
-use crate::rules::{self, Refusal};
-use crate::status::Status;
-
-/// One change a user asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    AddPlan {
-        partnership: String,
-        review: String,
-        chair: Option<String>,
-        published: Option<FuzzyDate>,
-    },
-    AddRecommendation {
-        plan: PlanId,
-        /// `None` takes the next free number.
-        number: Option<RecId>,
-        text: String,
-        scope: Option<String>,
-    },
-    AddAction {
-        plan: PlanId,
-        agency: String,
-        lead: Option<String>,
-        text: String,
-        scope: Option<String>,
-        recommendations: Vec<RecId>,
-        target: Option<Target>,
-    },
-    SetStatus {
-        action: ActionId,
-        to: Status,
-        reason: String,
-    },
-    NoteMilestone {
-        action: ActionId,
-        note: String,
-    },
-    Claim {
-        action: ActionId,
-        outcome: String,
-        evidence: Vec<Evidence>,
-    },
-    Accept {
-        action: ActionId,
-        finding: String,
-    },
-    Challenge {
-        action: ActionId,
-        finding: String,
-    },
-    Withdraw {
-        action: ActionId,
-        reason: String,
-    },
-    Retarget {
-        action: ActionId,
-        target: Option<Target>,
-        reason: String,
-    },
-    RecordSource {
-        name: String,
-        size: u64,
-        blake3: Hash,
-        format: String,
-    },
-    Warn {
-        action: Option<ActionId>,
-        message: String,
-    },
-    /// Says which of the review's recommendations an action answers, and
-    /// how that was decided (`note`: the reason, or the agency's own
-    /// recommendation).
-    Link {
-        action: ActionId,
-        recommendations: Vec<RecId>,
-        basis: LinkBasis,
-        note: Option<String>,
-    },
-    /// Changes an action's wording, lead, agency or scope; `None` leaves a
-    /// field as it is (a lead or scope of `Some(None)` removes it).
-    Amend {
-        action: ActionId,
-        text: Option<String>,
-        lead: Option<Option<String>>,
-        agency: Option<String>,
-        scope: Option<Option<String>>,
-        reason: String,
-    },
-    /// Erase free texts of the event at `event`: its slots, as
-    /// [`redaction_slots`] resolves them from the names a user gives.
-    Redact {
-        event: u64,
-        slots: Vec<u32>,
-        reason: String,
-    },
-}
-
-/// Drafts the event a command asks for, reading from the state what the
-/// command leaves implicit: the next id, the status an action moves from,
-/// the claim awaiting assurance, the target being replaced. Texts are
-/// trimmed and blank optional texts left out.
-///
-/// A draft is not yet allowed: `rules::admissible` decides that, for the
-/// command and for `verify` alike. Drafting fails only where there is
-/// nothing to draft from (an unknown action, no claim to decide).
-pub fn draft(state: &State, command: &Command) -> Result<Event, Refusal> {
-    Ok(match command {
-        Command::AddPlan {
-            partnership,
-            review,
-            chair,
-            published,
-        } => Event::PlanAdded {
-            plan: state.next_plan_id(),
-            partnership: trimmed(partnership),
-            review: trimmed(review),
-            chair: optional(chair),
-            published: *published,
-        },
-        Command::AddRecommendation {
-            plan,
-            number,
-            text,
-            scope,
-        } => Event::RecommendationAdded {
-            plan: *plan,
-            number: match number {
-                Some(number) => *number,
-                None => rules::find_plan(state, *plan)?.next_rec_id(),
-            },
-            text: trimmed(text),
-            scope: optional(scope),
-        },
-        Command::AddAction {
-            plan,
-            agency,
-            lead,
-            text,
-            scope,
-            recommendations,
-            target,
-        } => Event::ActionAdded {
-            action: state.next_action_id(),
-            plan: *plan,
-            agency: trimmed(agency),
-            lead: optional(lead),
-            text: trimmed(text),
-            scope: optional(scope),
-            recommendations: recommendations.clone(),
-            target: target.clone(),
-        },
-        Command::SetStatus { action, to, reason } => Event::StatusChanged {
-            action: *action,
-            from: rules::find_action(state, *action)?.status,
-            to: *to,
-            reason: trimmed(reason),
-        },
-        Command::NoteMilestone { action, note } => Event::MilestoneNoted {
-            action: *action,
-            note: trimmed(note),
-        },
-        Command::Claim {
-            action,
-            outcome,
-            evidence,
-        } => Event::CompletionClaimed {
-            action: *action,
-            claim: rules::find_action(state, *action)?.next_claim_no(),
-            outcome: trimmed(outcome),
-            evidence: evidence.clone(),
-        },
-        Command::Accept { action, finding } => Event::ClaimAccepted {
-            action: *action,
-            claim: pending_claim(state, *action)?,
-            finding: trimmed(finding),
-        },
-        Command::Challenge { action, finding } => Event::ClaimChallenged {
-            action: *action,
-            claim: pending_claim(state, *action)?,
-            finding: trimmed(finding),
-        },
-        Command::Withdraw { action, reason } => Event::ActionWithdrawn {
-            action: *action,
-            from: rules::find_action(state, *action)?.status,
-            reason: trimmed(reason),
-        },
-        Command::Retarget {
-            action,
-            target,
-            reason,
-        } => Event::TargetChanged {
-            action: *action,
-            from: rules::find_action(state, *action)?.target.clone(),
-            to: target.clone(),
-            reason: trimmed(reason),
-        },
-        Command::RecordSource {
-            name,
-            size,
-            blake3,
-            format,
-        } => Event::SourceImported {
-            name: name.clone(),
-            size: *size,
-            blake3: *blake3,
-            format: format.clone(),
-        },
-        Command::Warn { action, message } => Event::ImportWarning {
-            action: *action,
-            message: trimmed(message),
-        },
-        Command::Link {
-            action,
-            recommendations,
-            basis,
-            note,
-        } => Event::ActionLinked {
-            action: *action,
-            recommendations: recommendations.clone(),
-            basis: *basis,
-            note: note.as_deref().map(trimmed),
-        },
-        Command::Amend {
-            action,
-            text,
-            lead,
-            agency,
-            scope,
-            reason,
-        } => {
-            // In `AmendmentKind` order. A blank text stays blank (trimmed)
-            // for the rule book to refuse, never read as "none".
-            let mut changes = Vec::new();
-            if let Some(text) = text {
-                changes.push(Amendment::Text(trimmed(text)));
-            }
-            if let Some(lead) = lead {
-                changes.push(Amendment::Lead(lead.as_deref().map(trimmed)));
-            }
-            if let Some(agency) = agency {
-                changes.push(Amendment::Agency(trimmed(agency)));
-            }
-            if let Some(scope) = scope {
-                changes.push(Amendment::Scope(scope.as_deref().map(trimmed)));
-            }
-            Event::ActionAmended {
-                action: *action,
-                changes,
-                reason: trimmed(reason),
-            }
-        }
-        Command::Redact {
-            event,
-            slots,
-            reason,
-        } => Event::Redacted {
-            event: *event,
-            slots: slots.clone(),
-            reason: trimmed(reason),
-        },
-    })
-}
+use crate::rules::Refusal;
+pub use crate::rules::draft;
 
 /// The slots a redaction of `event` (stored at `target`) erases, from the
 /// field names a user gives (`note`, `outcome`, `evidence.2`: as
@@ -326,17 +66,6 @@ pub fn redaction_slots(
     Ok(slots)
 }
 
-fn pending_claim(state: &State, id: ActionId) -> Result<ClaimNo, Refusal> {
-    let action = rules::find_action(state, id)?;
-    action
-        .pending_claim()
-        .map(|claim| claim.number)
-        .ok_or(Refusal::NoPendingClaim {
-            action: id,
-            status: action.status,
-        })
-}
-
 /// The recommendations among `cited` that `plan` does not list, in the
 /// order cited. Both entry points (an import, `action add`) record a
 /// warning for each, worded by [`unlisted_warning`].
@@ -363,17 +92,6 @@ pub fn unlisted_warning(number: RecId, reads_like: Option<Option<(RecId, usize)>
             "The action cites Recommendation {number}, which the plan does not list, and its text reads like none of the listed recommendations."
         ),
     }
-}
-
-fn trimmed(text: &str) -> String {
-    text.trim().to_string()
-}
-
-fn optional(text: &Option<String>) -> Option<String> {
-    text.as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
 }
 
 /// Resolves an action id as typed (`A12`, `a12`, `12`).
@@ -413,6 +131,7 @@ fn resolve<I: Id, V>(typed: &str, known: &BTreeMap<I, V>) -> Result<I, Option<I>
 mod tests {
     use super::*;
     use crate::event::{ClockNote, Record};
+    use crate::status::Status;
 
     fn state_with_one_action() -> State {
         let records = [

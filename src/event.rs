@@ -219,6 +219,113 @@ pub enum EventOf<T> {
         changes: Vec<Amendment<T>>,
         reason: T,
     },
+    /// A person joined the ledger's actors: their requests are signed with
+    /// `key`, and `roles` say what they may change. The first actor of a
+    /// ledger is an `admin` who signs the request that adds them.
+    ActorAdded {
+        name: String,
+        roles: Vec<Role>,
+        key: PublicKey,
+    },
+    /// The actor signs with `key` from now on; requests signed with the key
+    /// it replaces are refused after this, and those before stay valid.
+    KeyRotated {
+        name: String,
+        key: PublicKey,
+    },
+    /// The actor may sign no more requests; what they signed before stays
+    /// valid.
+    ActorRevoked {
+        name: String,
+        reason: T,
+    },
+    /// The first event of a signed transaction: the request it carries out
+    /// (its encoded bytes, `crate::request`), signed with `key`. Every other
+    /// event of the transaction is what the request's commands draft, in
+    /// order; `verify` drafts them again.
+    RequestSigned {
+        key: PublicKey,
+        request: Vec<u8>,
+        signature: Signature,
+    },
+}
+
+/// An ed25519 public key, its 32 bytes.
+pub type PublicKey = [u8; 32];
+
+/// An ed25519 signature: its two 32-byte halves, `R` then `s`, as RFC 8032
+/// writes them one after the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub r: [u8; 32],
+    pub s: [u8; 32],
+}
+
+impl Signature {
+    pub fn from_bytes(bytes: [u8; 64]) -> Signature {
+        let mut r = [0; 32];
+        let mut s = [0; 32];
+        r.copy_from_slice(&bytes[..32]);
+        s.copy_from_slice(&bytes[32..]);
+        Signature { r, s }
+    }
+
+    pub fn to_bytes(self) -> [u8; 64] {
+        let mut bytes = [0; 64];
+        bytes[..32].copy_from_slice(&self.r);
+        bytes[32..].copy_from_slice(&self.s);
+        bytes
+    }
+}
+
+/// What an actor may do. Structure, never redacted.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// Manages actors and redacts.
+    Admin,
+    /// Edits plans (adds, amends, links, retargets, imports) and accepts or
+    /// challenges completion claims.
+    Assurance,
+    /// Reports progress on the named agency's actions: status, milestones,
+    /// completion claims.
+    Agency(String),
+    /// Reads and signs checkpoints; changes nothing.
+    Auditor,
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Role::Admin => f.write_str("admin"),
+            Role::Assurance => f.write_str("assurance"),
+            Role::Agency(name) => write!(f, "agency:{name}"),
+            Role::Auditor => f.write_str("auditor"),
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    /// `admin`, `assurance`, `auditor` or `agency:NAME` (any case for the
+    /// word; the agency's name as written, trimmed).
+    fn from_str(typed: &str) -> Result<Role, String> {
+        let typed = typed.trim();
+        let (word, agency) = match typed.split_once(':') {
+            Some((word, agency)) => (word.trim(), Some(agency.trim())),
+            None => (typed, None),
+        };
+        match (word.to_ascii_lowercase().as_str(), agency) {
+            ("admin", None) => Ok(Role::Admin),
+            ("assurance", None) => Ok(Role::Assurance),
+            ("auditor", None) => Ok(Role::Auditor),
+            ("agency", Some(name)) if !name.is_empty() => Ok(Role::Agency(name.to_string())),
+            ("agency", _) => Err("an agency role names its agency: agency:NAME".to_string()),
+            _ => Err(format!(
+                "'{typed}' is not a role: the roles are admin, assurance, agency:NAME and auditor"
+            )),
+        }
+    }
 }
 
 /// How an action's links to its review's recommendations were decided.
@@ -331,7 +438,11 @@ impl<T> EventOf<T> {
             | EventOf::PlanAdded { .. }
             | EventOf::RecommendationAdded { .. }
             | EventOf::SourceImported { .. }
-            | EventOf::Redacted { .. } => None,
+            | EventOf::Redacted { .. }
+            | EventOf::ActorAdded { .. }
+            | EventOf::KeyRotated { .. }
+            | EventOf::ActorRevoked { .. }
+            | EventOf::RequestSigned { .. } => None,
         }
     }
 
@@ -355,6 +466,10 @@ impl<T> EventOf<T> {
             EventOf::LedgerUpgraded { .. } => EventKind::LedgerUpgraded,
             EventOf::ActionLinked { .. } => EventKind::ActionLinked,
             EventOf::ActionAmended { .. } => EventKind::ActionAmended,
+            EventOf::ActorAdded { .. } => EventKind::ActorAdded,
+            EventOf::KeyRotated { .. } => EventKind::KeyRotated,
+            EventOf::ActorRevoked { .. } => EventKind::ActorRevoked,
+            EventOf::RequestSigned { .. } => EventKind::RequestSigned,
         }
     }
 }
@@ -381,6 +496,10 @@ pub enum EventKind {
     LedgerUpgraded,
     ActionLinked,
     ActionAmended,
+    ActorAdded,
+    KeyRotated,
+    ActorRevoked,
+    RequestSigned,
 }
 
 impl EventKind {
@@ -404,6 +523,10 @@ impl EventKind {
             EventKind::LedgerUpgraded => "LedgerUpgraded",
             EventKind::ActionLinked => "ActionLinked",
             EventKind::ActionAmended => "ActionAmended",
+            EventKind::ActorAdded => "ActorAdded",
+            EventKind::KeyRotated => "KeyRotated",
+            EventKind::ActorRevoked => "ActorRevoked",
+            EventKind::RequestSigned => "RequestSigned",
         }
     }
 }

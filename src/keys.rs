@@ -265,6 +265,14 @@ pub fn fingerprint(key: &VerifyingKey) -> String {
     hex::encode(&key_id(key)[..8])
 }
 
+/// The [`fingerprint`] of a public key given as its 32 bytes, or "(not a
+/// key)" for bytes that are not an ed25519 point.
+pub fn fingerprint_of(key: &[u8; 32]) -> String {
+    VerifyingKey::from_bytes(key)
+        .map(|k| fingerprint(&k))
+        .unwrap_or_else(|_| "(not a key)".to_string())
+}
+
 /// Where a passphrase comes from: called with the file's path, and only
 /// when the file turns out to be encrypted.
 pub type AskPassphrase<'a> = &'a mut dyn FnMut(&Path) -> Result<Zeroizing<String>, KeyError>;

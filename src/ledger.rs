@@ -12,17 +12,20 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+pub use crate::command::Stamped;
 use crate::command::{self, Command};
-use crate::date::FuzzyDate;
-use crate::event::{ClockNote, Event, Micros, Record, SourceRef};
+use crate::event::Role;
+use crate::event::{ClockNote, Event, Micros, Record};
 use crate::projection::State;
+use crate::request::{RequestError, RequestFault, RequestHead, SignedRequest};
 use crate::rules::{self, Refusal};
-use crate::sealed::StoredText;
+use crate::sealed::{Salt, StoredText};
 use crate::snapshot;
 use crate::store::{
     DamageKind, FORMAT_VERSION, LockWait, PendingEvent, PendingTx, Store, StoreError, StoredEvent,
 };
 use crate::time::{Clock, day_of};
+use ed25519_dalek::SigningKey;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -36,6 +39,14 @@ pub enum LedgerError {
     Random(#[source] getrandom::Error),
     #[error("event {seq} cannot be carried as it was recorded: {fault}")]
     NotCarried { seq: u64, fault: CarryFault },
+    #[error("the request cannot be carried out: {0}")]
+    Request(#[from] RequestFault),
+    #[error("the request could not be made: {0}")]
+    Sign(#[from] RequestError),
+    #[error(
+        "the request was made against a different history: its signer saw event {seq} with another hash than this ledger holds"
+    )]
+    OtherHistory { seq: u64 },
 }
 
 /// Why a transaction recorded before cannot be appended as it was.
@@ -72,23 +83,12 @@ impl LedgerError {
     }
 }
 
-/// One command with what the actor says about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stamped {
-    pub command: Command,
-    /// When it happened in the world; `None` for "today".
-    pub effective: Option<FuzzyDate>,
-    pub source: Option<SourceRef>,
-}
-
-impl From<Command> for Stamped {
-    fn from(command: Command) -> Stamped {
-        Stamped {
-            command,
-            effective: None,
-            source: None,
-        }
-    }
+/// Who makes a transaction: a typed name, on a ledger without actors, or
+/// a key that signs it as a request.
+#[derive(Clone, Copy)]
+pub enum Author<'a> {
+    Named(&'a str),
+    Key(&'a SigningKey),
 }
 
 /// What a successful transaction wrote.
@@ -257,9 +257,57 @@ impl Ledger {
                 clock_held: None,
                 records: tx.records,
                 subjects,
+                salts: None,
             },
             tx.summary,
         )
+    }
+
+    /// Creates a ledger at `dir` (new or empty) signed from its genesis:
+    /// its genesis transaction holds the `LedgerCreated` event, then a
+    /// request signed with `key` that adds its holder as the first actor,
+    /// named `name`, an admin (and `roles` besides).
+    pub fn init_signed(
+        dir: &Path,
+        key: &SigningKey,
+        name: &str,
+        roles: Vec<Role>,
+        clock: Arc<dyn Clock>,
+        wait: LockWait<'_>,
+    ) -> Result<Ledger, LedgerError> {
+        let name = check_actor(name)?;
+        let mut ledger_id = [0u8; 16];
+        getrandom::fill(&mut ledger_id).map_err(LedgerError::Random)?;
+        let mut all = vec![Role::Admin];
+        all.extend(roles.into_iter().filter(|r| *r != Role::Admin));
+        let signed = SignedRequest::sign(
+            key,
+            RequestHead {
+                ledger_id,
+                head_seen: None,
+                signer: name.clone(),
+                made_at: clock.now(),
+            },
+            vec![Stamped::from(Command::AddActor {
+                name: name.clone(),
+                roles: all,
+                key: key.verifying_key().to_bytes(),
+            })],
+        )?;
+        let store = Store::create_waiting(dir, wait)?;
+        let mut ledger = Ledger {
+            store,
+            clock,
+            state: State::default(),
+        };
+        let genesis = Event::LedgerCreated {
+            ledger_id,
+            format_version: FORMAT_VERSION,
+        };
+        let prepared = ledger.prepare_request(&signed, vec![genesis])?;
+        ledger.write(prepared, "init".into())?;
+        ledger.store.sync_directories()?;
+        Ok(ledger)
     }
 
     /// Opens an existing ledger: the latest snapshot, then the events after it.
@@ -400,7 +448,7 @@ impl Ledger {
         summary: &str,
         commands: Vec<Stamped>,
     ) -> Result<Receipt, LedgerError> {
-        let prepared = self.prepare(actor, commands)?;
+        let prepared = self.prepare(actor, Vec::new(), commands, None)?;
         self.write(prepared, summary.to_string())
     }
 
@@ -425,6 +473,7 @@ impl Ledger {
                 recorded_at: prepared.recorded_at,
                 clock: prepared.clock,
                 summary,
+                salts: prepared.salts,
                 events: prepared
                     .records
                     .into_iter()
@@ -483,13 +532,137 @@ impl Ledger {
         Ok(subject)
     }
 
+    /// [`Ledger::transact`] or [`Ledger::transact_signed`], as `author`
+    /// says.
+    pub fn transact_as(
+        &mut self,
+        author: Author<'_>,
+        summary: &str,
+        commands: Vec<Stamped>,
+    ) -> Result<Receipt, LedgerError> {
+        match author {
+            Author::Named(actor) => self.transact(actor, summary, commands),
+            Author::Key(key) => self.transact_signed(key, summary, commands),
+        }
+    }
+
+    /// What [`Ledger::transact_as`] would append, writing nothing.
+    pub fn dry_run_as(
+        &self,
+        author: Author<'_>,
+        commands: Vec<Stamped>,
+    ) -> Result<Vec<Record>, LedgerError> {
+        match author {
+            Author::Named(actor) => self.dry_run(actor, commands),
+            Author::Key(key) => self.dry_run_request(&self.sign(key, commands)?),
+        }
+    }
+
     /// Validates a transaction exactly as [`Ledger::transact`] would and
     /// returns the records it would append, writing nothing.
     pub fn dry_run(&self, actor: &str, commands: Vec<Stamped>) -> Result<Vec<Record>, LedgerError> {
-        Ok(self.prepare(actor, commands)?.records)
+        Ok(self.prepare(actor, Vec::new(), commands, None)?.records)
     }
 
-    fn prepare(&self, actor: &str, commands: Vec<Stamped>) -> Result<Prepared, LedgerError> {
+    /// Makes a request of `commands` on this ledger as it stands, signed
+    /// with `key`: its signer is the actor whose key it is, or, on a
+    /// ledger without actors, the first actor the request adds.
+    pub fn sign(
+        &self,
+        key: &SigningKey,
+        commands: Vec<Stamped>,
+    ) -> Result<SignedRequest, LedgerError> {
+        let public = key.verifying_key().to_bytes();
+        let signer = match self.state.actor_by_key(&public) {
+            Some((actor, _)) => actor.name.clone(),
+            None => match commands.first().map(|c| &c.command) {
+                Some(Command::AddActor { name, .. }) if !self.state.is_signed() => {
+                    name.trim().to_string()
+                }
+                _ => {
+                    return Err(Refusal::UnknownKey {
+                        fingerprint: crate::keys::fingerprint_of(&public),
+                    }
+                    .into());
+                }
+            },
+        };
+        let ledger_id = self.state.ledger.as_ref().map_or([0; 16], |l| l.id);
+        Ok(SignedRequest::sign(
+            key,
+            RequestHead {
+                ledger_id,
+                head_seen: self.state.head,
+                signer,
+                made_at: self.clock.now(),
+            },
+            commands,
+        )?)
+    }
+
+    /// Signs `commands` with `key` ([`Ledger::sign`]) and carries the
+    /// request out ([`Ledger::apply_request`]).
+    pub fn transact_signed(
+        &mut self,
+        key: &SigningKey,
+        summary: &str,
+        commands: Vec<Stamped>,
+    ) -> Result<Receipt, LedgerError> {
+        let signed = self.sign(key, commands)?;
+        self.apply_request(&signed, summary)
+    }
+
+    /// Carries out a signed request, made here or elsewhere: all of it,
+    /// durably, or none. Its signature, its signer's key and roles, and
+    /// each command are checked against the ledger as it stands now; a
+    /// request made against an older head applies if every command is
+    /// still admissible.
+    pub fn apply_request(
+        &mut self,
+        signed: &SignedRequest,
+        summary: &str,
+    ) -> Result<Receipt, LedgerError> {
+        let prepared = self.prepare_request(signed, Vec::new())?;
+        self.write(prepared, summary.to_string())
+    }
+
+    /// What [`Ledger::apply_request`] would append, writing nothing.
+    pub fn dry_run_request(&self, signed: &SignedRequest) -> Result<Vec<Record>, LedgerError> {
+        Ok(self.prepare_request(signed, Vec::new())?.records)
+    }
+
+    /// The transaction of a signed request: `lead` (the genesis event, for
+    /// a ledger signed from its genesis), its `RequestSigned`, then the
+    /// events its commands draft, their texts sealed with its salts.
+    fn prepare_request(
+        &self,
+        signed: &SignedRequest,
+        mut lead: Vec<Event>,
+    ) -> Result<Prepared, LedgerError> {
+        let commands = signed.commands()?;
+        if let Some((seq, hash)) = signed.request.head_seen
+            && seq < self.next_seq()
+            && self.store.event_at(seq)?.map(|(h, _)| h) != Some(hash)
+        {
+            return Err(LedgerError::OtherHistory { seq });
+        }
+        lead.push(Event::RequestSigned {
+            key: signed.request.key,
+            request: signed.bytes.clone(),
+            signature: signed.signature,
+        });
+        self.prepare(&signed.request.signer, lead, commands, Some(signed.salts()))
+    }
+
+    /// Drafts and admits a transaction: the `lead` events (written as
+    /// given), then each command's event.
+    fn prepare(
+        &self,
+        actor: &str,
+        lead: Vec<Event>,
+        commands: Vec<Stamped>,
+        salts: Option<Vec<Salt>>,
+    ) -> Result<Prepared, LedgerError> {
         let actor = check_actor(actor)?;
         let read = self.clock.now();
         // Time never goes backwards: a clock behind the head records the
@@ -505,17 +678,27 @@ impl Ledger {
             _ => (read, self.clock.note(), None),
         };
         let mut scratch = self.state.clone();
-        let mut records = Vec::with_capacity(commands.len());
-        let mut subjects = Vec::with_capacity(commands.len());
-        for (seq, stamped) in (self.next_seq()..).zip(commands) {
+        let mut records = Vec::with_capacity(lead.len() + commands.len());
+        let mut subjects = Vec::with_capacity(lead.len() + commands.len());
+        let tx = self.next_tx();
+        let drafts = lead.into_iter().map(|event| (None, None, Ok(event))).chain(
+            commands
+                .into_iter()
+                .map(|stamped| (stamped.effective, stamped.source, Err(stamped.command))),
+        );
+        for (seq, (effective, source, event)) in (self.next_seq()..).zip(drafts) {
+            let event = match event {
+                Ok(event) => event,
+                Err(command) => command::draft(&scratch, &command)?,
+            };
             let record = Record {
-                tx: self.next_tx(),
+                tx,
                 recorded_at,
                 clock,
                 actor: actor.clone(),
-                effective: stamped.effective,
-                source: stamped.source,
-                event: command::draft(&scratch, &stamped.command)?,
+                effective,
+                source,
+                event,
             };
             subjects.push(self.admit(&mut scratch, seq, &record, &records)?);
             records.push(record);
@@ -527,6 +710,7 @@ impl Ledger {
             clock_held,
             records,
             subjects,
+            salts,
         })
     }
 
@@ -606,6 +790,8 @@ struct Prepared {
     records: Vec<Record>,
     /// The subject of each record, in order.
     subjects: Vec<crate::chain::Subject>,
+    /// The salts its texts were committed with by a signed request.
+    salts: Option<Vec<Salt>>,
 }
 
 /// The state folded up to and including `last`: from the latest usable

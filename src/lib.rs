@@ -5,6 +5,7 @@
 //! `cli → import / export / query → ledger → projection → store → chain → codec → event`.
 //! `ARCHITECTURE.md` maps the modules and states the invariants.
 
+pub mod ask;
 pub mod chain;
 pub mod checkpoint;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod ledger;
 pub mod pack;
 pub mod projection;
 pub mod query;
+pub mod request;
 pub mod rules;
 pub mod sealed;
 pub mod snapshot;

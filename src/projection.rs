@@ -11,10 +11,14 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::ask::StampedOf;
 use crate::chain::Subject;
 use crate::date::{FuzzyDate, Target};
-use crate::event::{Amendment, Event, Evidence, Hash, LinkBasis, Micros, Record, SourceRef};
+use crate::event::{
+    Amendment, Event, Evidence, Hash, LinkBasis, Micros, PublicKey, Record, Role, SourceRef,
+};
 use crate::id::{self, ActionId, ClaimNo, PlanId, RecId};
+use crate::sealed::Commit;
 use crate::status::{self, Status, Via};
 use crate::time::day_of;
 
@@ -203,6 +207,62 @@ pub struct State {
     /// How many free texts each event has, and which were redacted: what
     /// the rule book checks a redaction against.
     pub texts: TextIndex,
+    /// The ledger's actors by name, revoked ones too. Once there is one,
+    /// every transaction is a signed request.
+    pub actors: BTreeMap<String, Actor>,
+    /// The signed transaction being folded, or the last one folded.
+    pub signing: Option<Signing>,
+    /// The digest of every request carried out, with the sequence number
+    /// of its `RequestSigned`: a request is carried out once.
+    pub requests: BTreeMap<Hash, u64>,
+}
+
+/// A person who signs requests, and what they may do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: String,
+    pub roles: Vec<Role>,
+    /// The key their requests are signed with now.
+    pub key: PublicKey,
+    /// Keys they signed with before, oldest first, with the rotation that
+    /// replaced each.
+    pub former_keys: Vec<(PublicKey, Change)>,
+    pub added: Change,
+    pub revoked: Option<Change>,
+}
+
+impl Actor {
+    pub fn has(&self, role: &Role) -> bool {
+        self.roles.contains(role)
+    }
+}
+
+/// A signed transaction: who signed it, and how many of its request's
+/// commands have been folded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signing {
+    pub tx: u64,
+    /// The sequence number of its `RequestSigned`.
+    pub seq: u64,
+    pub signer: String,
+    pub key: PublicKey,
+    /// The request's commands (none if its bytes do not decode, which the
+    /// rule book refuses).
+    pub commands: Vec<StampedOf<Commit>>,
+    /// How many events have followed the `RequestSigned`.
+    pub done: usize,
+}
+
+impl Signing {
+    /// The command the next event of the transaction must carry out.
+    pub fn next(&self) -> Option<&StampedOf<Commit>> {
+        self.commands.get(self.done)
+    }
+
+    /// True once every command has its event.
+    pub fn is_complete(&self) -> bool {
+        self.done >= self.commands.len()
+    }
 }
 
 /// The free-text slots of every event folded, and the redactions of them.
@@ -255,6 +315,50 @@ impl TextIndex {
 }
 
 impl State {
+    /// True once the ledger has actors: every transaction must then be a
+    /// signed request.
+    pub fn is_signed(&self) -> bool {
+        !self.actors.is_empty()
+    }
+
+    /// The actor whose key, now or before, is `key`, and whether it is
+    /// their current key.
+    pub fn actor_by_key(&self, key: &PublicKey) -> Option<(&Actor, bool)> {
+        self.actors.values().find_map(|actor| {
+            if actor.key == *key {
+                Some((actor, true))
+            } else if actor.former_keys.iter().any(|(k, _)| k == key) {
+                Some((actor, false))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The signed transaction `record` belongs to, if it is one.
+    pub fn signing_of(&self, tx: u64) -> Option<&Signing> {
+        self.signing.as_ref().filter(|s| s.tx == tx)
+    }
+
+    fn fold_signing(&mut self, seq: u64, record: &Record) {
+        if let Event::RequestSigned { key, request, .. } = &record.event {
+            let decoded = crate::request::decode(request).ok();
+            self.requests.insert(crate::request::digest(request), seq);
+            self.signing = Some(Signing {
+                tx: record.tx,
+                seq,
+                signer: decoded
+                    .as_ref()
+                    .map_or_else(|| record.actor.clone(), |r| r.signer.clone()),
+                key: *key,
+                commands: decoded.map(|r| r.commands).unwrap_or_default(),
+                done: 0,
+            });
+        } else if let Some(signing) = self.signing.as_mut().filter(|s| s.tx == record.tx) {
+            signing.done += 1;
+        }
+    }
+
     /// Folds records in order from the start.
     pub fn fold<'a>(events: impl IntoIterator<Item = (u64, Hash, &'a Record)>) -> State {
         let mut state = State::default();
@@ -267,6 +371,7 @@ impl State {
     /// Folds one more event into the state. Never fails.
     pub fn apply(&mut self, seq: u64, hash: Hash, record: &Record) {
         self.texts.note(seq, record);
+        self.fold_signing(seq, record);
         self.head = Some((seq, hash));
         self.last_recorded = Some(record.recorded_at);
         self.last_tx = Some(record.tx);
@@ -304,8 +409,30 @@ impl State {
                 });
             }
             // Erasing words changes no state: the texts read from the store
-            // already say who erased them.
-            Event::Redacted { .. } => {}
+            // already say who erased them. A request's signing is folded
+            // above, for every event of its transaction.
+            Event::Redacted { .. } | Event::RequestSigned { .. } => {}
+            Event::ActorAdded { name, roles, key } => {
+                self.actors.entry(name.clone()).or_insert(Actor {
+                    name: name.clone(),
+                    roles: roles.clone(),
+                    key: *key,
+                    former_keys: Vec::new(),
+                    added: at,
+                    revoked: None,
+                });
+            }
+            Event::KeyRotated { name, key } => {
+                if let Some(actor) = self.actors.get_mut(name) {
+                    let old = std::mem::replace(&mut actor.key, *key);
+                    actor.former_keys.push((old, at));
+                }
+            }
+            Event::ActorRevoked { name, .. } => {
+                if let Some(actor) = self.actors.get_mut(name) {
+                    actor.revoked.get_or_insert(at);
+                }
+            }
             Event::PlanAdded {
                 plan,
                 partnership,
@@ -467,7 +594,11 @@ impl State {
         match event {
             Event::LedgerCreated { .. }
             | Event::LedgerUpgraded { .. }
-            | Event::SourceImported { .. } => Subject::LEDGER,
+            | Event::SourceImported { .. }
+            | Event::ActorAdded { .. }
+            | Event::KeyRotated { .. }
+            | Event::ActorRevoked { .. }
+            | Event::RequestSigned { .. } => Subject::LEDGER,
             Event::PlanAdded { plan, .. } | Event::RecommendationAdded { plan, .. } => Subject {
                 plan: Some(*plan),
                 action: None,
@@ -523,7 +654,11 @@ pub fn valid_from(record: &Record) -> Option<NaiveDate> {
         | Event::ActionAdded { .. }
         | Event::SourceImported { .. }
         | Event::ImportWarning { .. }
-        | Event::ActionLinked { .. } => None,
+        | Event::ActionLinked { .. }
+        | Event::ActorAdded { .. }
+        | Event::KeyRotated { .. }
+        | Event::ActorRevoked { .. }
+        | Event::RequestSigned { .. } => None,
         Event::StatusChanged { .. }
         | Event::MilestoneNoted { .. }
         | Event::CompletionClaimed { .. }
@@ -564,7 +699,11 @@ fn fits(action: &Action, event: &Event) -> bool {
         | Event::RecommendationAdded { .. }
         | Event::ActionAdded { .. }
         | Event::SourceImported { .. }
-        | Event::ImportWarning { .. } => false,
+        | Event::ImportWarning { .. }
+        | Event::ActorAdded { .. }
+        | Event::KeyRotated { .. }
+        | Event::ActorRevoked { .. }
+        | Event::RequestSigned { .. } => false,
     }
 }
 
@@ -650,7 +789,11 @@ fn apply_to_action(action: &mut Action, event: &Event, at: Change) {
         | Event::RecommendationAdded { .. }
         | Event::ActionAdded { .. }
         | Event::SourceImported { .. }
-        | Event::ImportWarning { .. } => return,
+        | Event::ImportWarning { .. }
+        | Event::ActorAdded { .. }
+        | Event::KeyRotated { .. }
+        | Event::ActorRevoked { .. }
+        | Event::RequestSigned { .. } => return,
     }
     action.last_changed = at;
 }

@@ -15,13 +15,17 @@
 
 use chrono::NaiveDate;
 
+use crate::ask::{Command, Stamped};
 use crate::chain::Subject;
 use crate::date::same_target;
 use crate::date::{FuzzyDate, Target};
-use crate::event::{Amendment, AmendmentKind, ClockNote, Event, Hash, LinkBasis, Record};
+use crate::event::{
+    Amendment, AmendmentKind, ClockNote, Event, EventKind, Hash, LinkBasis, PublicKey, Record, Role,
+};
 use crate::id;
 use crate::id::{ActionId, ClaimNo, PlanId, RecId};
-use crate::projection::{Action, Plan, State};
+use crate::projection::{Action, Actor, Plan, State};
+use crate::request;
 use crate::sealed;
 use crate::status::{self, Status, Via};
 use crate::time::day_of;
@@ -198,6 +202,91 @@ pub enum Refusal {
         action: ActionId,
         what: AmendmentKind,
     },
+    #[error(
+        "the ledger has actors, so every change must be a request signed with an actor's key: give it with --key FILE (or PLANLEDGER_KEY)"
+    )]
+    Unsigned,
+    #[error("a signed request must begin its transaction")]
+    RequestNotFirst,
+    #[error("its request cannot be read: {reason}")]
+    RequestUnreadable { reason: String },
+    #[error("it asks for nothing")]
+    RequestEmpty,
+    #[error("the request names one key and is signed with another")]
+    RequestKeyMismatch,
+    #[error("its signature does not verify with the signer's key {fingerprint}")]
+    BadSignature { fingerprint: String },
+    #[error("the request was made for ledger {found}, not this ledger ({expected})")]
+    OtherLedger { found: String, expected: String },
+    #[error("this request was already carried out (event {first}): a request is carried out once")]
+    Replayed { first: u64 },
+    #[error("it says its signer saw event {seen}, which was not yet in the ledger")]
+    SeenAhead { seen: u64 },
+    #[error(
+        "no actor signs with key {fingerprint}: an admin adds actors with 'planledger actor add'"
+    )]
+    UnknownKey { fingerprint: String },
+    #[error("{name}'s key {fingerprint} was replaced: sign with their current key")]
+    RotatedKey { name: String, fingerprint: String },
+    #[error("{name} was revoked and may sign no more requests")]
+    RevokedSigner { name: String },
+    #[error("the request is signed as '{stated}', but its key is {actual}'s")]
+    SignerName { stated: String, actual: String },
+    #[error(
+        "the first actor of a ledger is an admin added by a request they sign with their own key (planledger actor add NAME --role admin --key THEIR.pub, signed with their private key)"
+    )]
+    FirstActor,
+    #[error("the event names {found} as its actor, but the request was signed by {signer}")]
+    ActorNotSigner { found: String, signer: String },
+    #[error("it is not what the signed request at event {request} asked for")]
+    NotRequested { request: u64 },
+    #[error(
+        "the signed request at event {request} asked for {asked} change(s), but its transaction holds {done}"
+    )]
+    RequestUnfinished {
+        request: u64,
+        asked: usize,
+        done: usize,
+    },
+    /// `who`: the actor's name and roles, "Jo Bloggs (agency:Turning Point)".
+    #[error("{who} may not {what}: that needs the {needs} role")]
+    NotPermitted {
+        who: String,
+        what: &'static str,
+        needs: &'static str,
+    },
+    #[error("{action} is {agency}'s action; {who} may change only their own agency's actions")]
+    OtherAgency {
+        who: String,
+        action: ActionId,
+        agency: String,
+    },
+    #[error("there is already an actor named {name}")]
+    ActorExists { name: String },
+    #[error("there is no actor named {name}{}", actors_suffix(known))]
+    NoSuchActor { name: String, known: Vec<String> },
+    #[error(
+        "key {fingerprint} is already {name}'s (now or before): every actor has a key of their own"
+    )]
+    KeyInUse { name: String, fingerprint: String },
+    #[error("{0}")]
+    BadRole(String),
+    #[error("an actor needs at least one role: admin, assurance, agency:NAME or auditor")]
+    NoRoles,
+    #[error("{name} already was revoked")]
+    RevokedTwice { name: String },
+    #[error("{name} is the last admin: add another admin before revoking them")]
+    LastAdmin { name: String },
+    #[error("the key is not an ed25519 public key")]
+    BadKey,
+}
+
+fn actors_suffix(known: &[String]) -> String {
+    if known.is_empty() {
+        " (the ledger has no actors yet)".to_string()
+    } else {
+        format!(" (the actors are {})", known.join(", "))
+    }
 }
 
 fn listed_suffix(listed: &[RecId]) -> String {
@@ -268,6 +357,7 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
         (_, false) => return Err(Refusal::NoGenesis),
         (_, true) => {}
     }
+    signed(state, seq, record)?;
     if let Some(source) = &record.source
         && !state.sources.contains_key(&source.import_seq)
     {
@@ -285,6 +375,48 @@ pub fn admissible(state: &State, seq: u64, record: &Record) -> Result<(), Refusa
     }
     match &record.event {
         Event::LedgerCreated { .. } | Event::LedgerUpgraded { .. } => Ok(()),
+        // Checked by `signed`, with the transaction it begins.
+        Event::RequestSigned { .. } => Ok(()),
+        Event::ActorAdded { name, roles, key } => {
+            text(name, "actor's name")?;
+            if let Some(existing) = find_actor_named(state, name) {
+                return Err(Refusal::ActorExists {
+                    name: existing.name.clone(),
+                });
+            }
+            if roles.is_empty() {
+                return Err(Refusal::NoRoles);
+            }
+            for role in roles {
+                if let Role::Agency(agency) = role
+                    && agency.trim().is_empty()
+                {
+                    return Err(Refusal::BadRole(
+                        "an agency role names its agency: agency:NAME".into(),
+                    ));
+                }
+            }
+            new_key(state, key)
+        }
+        Event::KeyRotated { name, key } => {
+            live_actor(state, name)?;
+            new_key(state, key)
+        }
+        Event::ActorRevoked { name, reason } => {
+            let actor = live_actor(state, name)?;
+            text(reason, "reason for the revocation")?;
+            let other_admins = state
+                .actors
+                .values()
+                .filter(|a| a.revoked.is_none() && a.name != actor.name && a.has(&Role::Admin))
+                .count();
+            if actor.has(&Role::Admin) && other_admins == 0 {
+                return Err(Refusal::LastAdmin {
+                    name: actor.name.clone(),
+                });
+            }
+            Ok(())
+        }
         Event::Redacted {
             event,
             slots,
@@ -753,6 +885,538 @@ pub fn redaction_reason(reason: &str, erased: &[&str]) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The rules of signing, checked before an event's own rules.
+///
+/// A ledger without actors takes unsigned transactions (its history before
+/// the first `ActorAdded` stays as it was written, and views mark it
+/// unsigned). Once it has actors, every transaction begins with a
+/// `RequestSigned` whose signature verifies with the current key of a live
+/// actor, made for this ledger, carried out once; and every event after it
+/// is what the request's next command drafts, with the signer as its actor
+/// and within the signer's roles. The very first actor is an admin who
+/// signs the request that adds them.
+fn signed(state: &State, seq: u64, record: &Record) -> Result<(), Refusal> {
+    let new_tx = state.last_tx != Some(record.tx);
+    if new_tx
+        && let Some(open) = &state.signing
+        && !open.is_complete()
+    {
+        return Err(Refusal::RequestUnfinished {
+            request: open.seq,
+            asked: open.commands.len(),
+            done: open.done,
+        });
+    }
+    if let Event::RequestSigned {
+        key,
+        request: bytes,
+        signature,
+    } = &record.event
+    {
+        // The genesis transaction of a ledger made with a key is signed
+        // from its second event.
+        let after_genesis = record.tx == 0 && seq == 1;
+        if !(new_tx || after_genesis) {
+            return Err(Refusal::RequestNotFirst);
+        }
+        return request_signed(state, seq, record, key, bytes, signature);
+    }
+    let Some(signing) = state.signing_of(record.tx) else {
+        if state.is_signed() {
+            return Err(Refusal::Unsigned);
+        }
+        if let Event::ActorAdded { .. } = record.event {
+            return Err(Refusal::FirstActor);
+        }
+        return Ok(());
+    };
+    if record.actor != signing.signer {
+        return Err(Refusal::ActorNotSigner {
+            found: record.actor.clone(),
+            signer: signing.signer.clone(),
+        });
+    }
+    let not_requested = Refusal::NotRequested {
+        request: signing.seq,
+    };
+    let expected = signing.next().ok_or_else(|| not_requested.clone())?;
+    let shown: Stamped = expected
+        .clone()
+        .try_map_texts(|commit| Ok::<_, std::convert::Infallible>(hex::encode(commit)))
+        .unwrap_or_else(|never| match never {});
+    let drafted = draft(state, &shown.command)?;
+    if shape(drafted) != shape(record.event.clone())
+        || shown.effective != record.effective
+        || shown.source != record.source
+    {
+        return Err(not_requested);
+    }
+    match state.actors.get(&signing.signer) {
+        Some(actor) => permitted(state, actor, &record.event),
+        // The first actor's own `ActorAdded`, which `request_signed`
+        // checked is the request's first command.
+        None => Ok(()),
+    }
+}
+
+/// An event without its words: what a request's command fixes besides the
+/// texts, which the chain check compares by their commitments.
+fn shape(event: Event) -> crate::event::EventOf<()> {
+    event
+        .try_map_texts(|_| Ok::<_, std::convert::Infallible>(()))
+        .unwrap_or_else(|never| match never {})
+}
+
+fn request_signed(
+    state: &State,
+    seq: u64,
+    record: &Record,
+    key: &PublicKey,
+    bytes: &[u8],
+    signature: &crate::event::Signature,
+) -> Result<(), Refusal> {
+    let request = request::decode(bytes).map_err(|e| Refusal::RequestUnreadable {
+        reason: e.to_string(),
+    })?;
+    if request.key != *key {
+        return Err(Refusal::RequestKeyMismatch);
+    }
+    request::check_signature(key, bytes, signature).map_err(|_| Refusal::BadSignature {
+        fingerprint: fingerprint(key),
+    })?;
+    if let Some(ledger) = &state.ledger
+        && ledger.id != request.ledger_id
+    {
+        return Err(Refusal::OtherLedger {
+            found: hex::encode(request.ledger_id),
+            expected: hex::encode(ledger.id),
+        });
+    }
+    if let Some(&first) = state.requests.get(&request::digest(bytes)) {
+        return Err(Refusal::Replayed { first });
+    }
+    if let Some((seen, _)) = request.head_seen
+        && seen >= seq
+    {
+        return Err(Refusal::SeenAhead { seen });
+    }
+    if request.commands.is_empty() {
+        return Err(Refusal::RequestEmpty);
+    }
+    if record.actor != request.signer {
+        return Err(Refusal::ActorNotSigner {
+            found: record.actor.clone(),
+            signer: request.signer.clone(),
+        });
+    }
+    if !state.is_signed() {
+        // Adoption: the request adds its own signer as the first admin.
+        return match &request.commands[0].command {
+            crate::ask::CommandOf::AddActor {
+                name,
+                roles,
+                key: added,
+            } => {
+                if *added == *key && name.trim() == request.signer && roles.contains(&Role::Admin) {
+                    Ok(())
+                } else {
+                    Err(Refusal::FirstActor)
+                }
+            }
+            _ => Err(Refusal::FirstActor),
+        };
+    }
+    match state.actor_by_key(key) {
+        None => Err(Refusal::UnknownKey {
+            fingerprint: fingerprint(key),
+        }),
+        Some((actor, false)) => Err(Refusal::RotatedKey {
+            name: actor.name.clone(),
+            fingerprint: fingerprint(key),
+        }),
+        Some((actor, true)) if actor.revoked.is_some() => Err(Refusal::RevokedSigner {
+            name: actor.name.clone(),
+        }),
+        Some((actor, true)) if actor.name != request.signer => Err(Refusal::SignerName {
+            stated: request.signer.clone(),
+            actual: actor.name.clone(),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// What a role lets its holder do with `event`; refused with the role it
+/// needs.
+fn permitted(state: &State, actor: &Actor, event: &Event) -> Result<(), Refusal> {
+    if actor.revoked.is_some() {
+        return Err(Refusal::RevokedSigner {
+            name: actor.name.clone(),
+        });
+    }
+    let admin = actor.has(&Role::Admin);
+    let assurance = actor.has(&Role::Assurance);
+    let who = || format!("{} ({})", actor.name, roles_text(&actor.roles));
+    let refuse = |needs: &'static str| {
+        Err(Refusal::NotPermitted {
+            who: who(),
+            what: doing(event.kind()),
+            needs,
+        })
+    };
+    match event {
+        Event::ActorAdded { .. } | Event::ActorRevoked { .. } | Event::Redacted { .. } => {
+            if admin {
+                Ok(())
+            } else {
+                refuse("admin")
+            }
+        }
+        // Anyone may replace their own key; an admin anyone's.
+        Event::KeyRotated { name, .. } => {
+            if admin || *name == actor.name {
+                Ok(())
+            } else {
+                refuse("admin")
+            }
+        }
+        Event::StatusChanged { action, .. }
+        | Event::MilestoneNoted { action, .. }
+        | Event::CompletionClaimed { action, .. } => {
+            if assurance {
+                return Ok(());
+            }
+            let agencies: Vec<&str> = actor
+                .roles
+                .iter()
+                .filter_map(|r| match r {
+                    Role::Agency(name) => Some(name.as_str()),
+                    Role::Admin | Role::Assurance | Role::Auditor => None,
+                })
+                .collect();
+            if agencies.is_empty() {
+                return refuse("assurance or agency");
+            }
+            let owner = state
+                .actions
+                .get(action)
+                .map(|a| a.agency.as_str())
+                .unwrap_or("");
+            if agencies.iter().any(|a| same_agency(a, owner)) {
+                Ok(())
+            } else {
+                Err(Refusal::OtherAgency {
+                    who: who(),
+                    action: *action,
+                    agency: owner.to_string(),
+                })
+            }
+        }
+        Event::PlanAdded { .. }
+        | Event::RecommendationAdded { .. }
+        | Event::ActionAdded { .. }
+        | Event::ClaimAccepted { .. }
+        | Event::ClaimChallenged { .. }
+        | Event::ActionWithdrawn { .. }
+        | Event::TargetChanged { .. }
+        | Event::SourceImported { .. }
+        | Event::ImportWarning { .. }
+        | Event::ActionLinked { .. }
+        | Event::ActionAmended { .. } => {
+            if assurance {
+                Ok(())
+            } else {
+                refuse("assurance")
+            }
+        }
+        // Only ever the first event of a ledger or of a transaction.
+        Event::LedgerCreated { .. }
+        | Event::LedgerUpgraded { .. }
+        | Event::RequestSigned { .. } => Err(Refusal::RequestNotFirst),
+    }
+}
+
+/// What an event does, in words for "X may not …".
+fn doing(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::LedgerCreated | EventKind::LedgerUpgraded => "create a ledger",
+        EventKind::PlanAdded => "add a plan",
+        EventKind::RecommendationAdded => "add a recommendation",
+        EventKind::ActionAdded => "add an action",
+        EventKind::StatusChanged => "change an action's status",
+        EventKind::MilestoneNoted => "note a milestone",
+        EventKind::CompletionClaimed => "claim completion",
+        EventKind::ClaimAccepted => "accept a claim",
+        EventKind::ClaimChallenged => "challenge a claim",
+        EventKind::ActionWithdrawn => "withdraw an action",
+        EventKind::TargetChanged => "change a target",
+        EventKind::SourceImported | EventKind::ImportWarning => "import a plan",
+        EventKind::Redacted => "redact",
+        EventKind::ActionLinked => "link an action to recommendations",
+        EventKind::ActionAmended => "amend an action",
+        EventKind::ActorAdded => "add an actor",
+        EventKind::KeyRotated => "replace another actor's key",
+        EventKind::ActorRevoked => "revoke an actor",
+        EventKind::RequestSigned => "sign a request",
+    }
+}
+
+/// "admin, agency:Thames Valley Police".
+pub fn roles_text(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Agency names compared as people write them: case and spacing aside.
+fn same_agency(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+fn fingerprint(key: &PublicKey) -> String {
+    crate::keys::fingerprint_of(key)
+}
+
+/// The actor of that name, case and spacing aside.
+pub fn find_actor_named<'a>(state: &'a State, name: &str) -> Option<&'a Actor> {
+    state.actors.values().find(|a| same_agency(&a.name, name))
+}
+
+fn live_actor<'a>(state: &'a State, name: &str) -> Result<&'a Actor, Refusal> {
+    let actor = state.actors.get(name).ok_or_else(|| Refusal::NoSuchActor {
+        name: name.to_string(),
+        known: state.actors.keys().cloned().collect(),
+    })?;
+    if actor.revoked.is_some() {
+        return Err(Refusal::RevokedTwice {
+            name: actor.name.clone(),
+        });
+    }
+    Ok(actor)
+}
+
+/// A key no actor holds or held, and a real ed25519 point.
+fn new_key(state: &State, key: &PublicKey) -> Result<(), Refusal> {
+    if ed25519_dalek::VerifyingKey::from_bytes(key).is_err() {
+        return Err(Refusal::BadKey);
+    }
+    match state.actor_by_key(key) {
+        Some((actor, _)) => Err(Refusal::KeyInUse {
+            name: actor.name.clone(),
+            fingerprint: fingerprint(key),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Drafts the event a command asks for, reading from the state what the
+/// command leaves implicit: the next id, the status an action moves from,
+/// the claim awaiting assurance, the target being replaced. Texts are
+/// trimmed and blank optional texts left out.
+///
+/// A draft is not yet allowed: `rules::admissible` decides that, for the
+/// command and for `verify` alike. Drafting fails only where there is
+/// nothing to draft from (an unknown action, no claim to decide).
+pub fn draft(state: &State, command: &Command) -> Result<Event, Refusal> {
+    Ok(match command {
+        Command::AddPlan {
+            partnership,
+            review,
+            chair,
+            published,
+        } => Event::PlanAdded {
+            plan: state.next_plan_id(),
+            partnership: trimmed(partnership),
+            review: trimmed(review),
+            chair: optional(chair),
+            published: *published,
+        },
+        Command::AddRecommendation {
+            plan,
+            number,
+            text,
+            scope,
+        } => Event::RecommendationAdded {
+            plan: *plan,
+            number: match number {
+                Some(number) => *number,
+                None => find_plan(state, *plan)?.next_rec_id(),
+            },
+            text: trimmed(text),
+            scope: optional(scope),
+        },
+        Command::AddAction {
+            plan,
+            agency,
+            lead,
+            text,
+            scope,
+            recommendations,
+            target,
+        } => Event::ActionAdded {
+            action: state.next_action_id(),
+            plan: *plan,
+            agency: trimmed(agency),
+            lead: optional(lead),
+            text: trimmed(text),
+            scope: optional(scope),
+            recommendations: recommendations.clone(),
+            target: target.clone(),
+        },
+        Command::SetStatus { action, to, reason } => Event::StatusChanged {
+            action: *action,
+            from: find_action(state, *action)?.status,
+            to: *to,
+            reason: trimmed(reason),
+        },
+        Command::NoteMilestone { action, note } => Event::MilestoneNoted {
+            action: *action,
+            note: trimmed(note),
+        },
+        Command::Claim {
+            action,
+            outcome,
+            evidence,
+        } => Event::CompletionClaimed {
+            action: *action,
+            claim: find_action(state, *action)?.next_claim_no(),
+            outcome: trimmed(outcome),
+            evidence: evidence.clone(),
+        },
+        Command::Accept { action, finding } => Event::ClaimAccepted {
+            action: *action,
+            claim: pending_claim(state, *action)?,
+            finding: trimmed(finding),
+        },
+        Command::Challenge { action, finding } => Event::ClaimChallenged {
+            action: *action,
+            claim: pending_claim(state, *action)?,
+            finding: trimmed(finding),
+        },
+        Command::Withdraw { action, reason } => Event::ActionWithdrawn {
+            action: *action,
+            from: find_action(state, *action)?.status,
+            reason: trimmed(reason),
+        },
+        Command::Retarget {
+            action,
+            target,
+            reason,
+        } => Event::TargetChanged {
+            action: *action,
+            from: find_action(state, *action)?.target.clone(),
+            to: target.clone(),
+            reason: trimmed(reason),
+        },
+        Command::RecordSource {
+            name,
+            size,
+            blake3,
+            format,
+        } => Event::SourceImported {
+            name: name.clone(),
+            size: *size,
+            blake3: *blake3,
+            format: format.clone(),
+        },
+        Command::Warn { action, message } => Event::ImportWarning {
+            action: *action,
+            message: trimmed(message),
+        },
+        Command::Link {
+            action,
+            recommendations,
+            basis,
+            note,
+        } => Event::ActionLinked {
+            action: *action,
+            recommendations: recommendations.clone(),
+            basis: *basis,
+            note: note.as_deref().map(trimmed),
+        },
+        Command::Amend {
+            action,
+            text,
+            lead,
+            agency,
+            scope,
+            reason,
+        } => {
+            // In `AmendmentKind` order. A blank text stays blank (trimmed)
+            // for the rule book to refuse, never read as "none".
+            let mut changes = Vec::new();
+            if let Some(text) = text {
+                changes.push(Amendment::Text(trimmed(text)));
+            }
+            if let Some(lead) = lead {
+                changes.push(Amendment::Lead(lead.as_deref().map(trimmed)));
+            }
+            if let Some(agency) = agency {
+                changes.push(Amendment::Agency(trimmed(agency)));
+            }
+            if let Some(scope) = scope {
+                changes.push(Amendment::Scope(scope.as_deref().map(trimmed)));
+            }
+            Event::ActionAmended {
+                action: *action,
+                changes,
+                reason: trimmed(reason),
+            }
+        }
+        Command::Redact {
+            event,
+            slots,
+            reason,
+        } => Event::Redacted {
+            event: *event,
+            slots: slots.clone(),
+            reason: trimmed(reason),
+        },
+        Command::AddActor { name, roles, key } => Event::ActorAdded {
+            name: trimmed(name),
+            roles: roles.clone(),
+            key: *key,
+        },
+        Command::RotateKey { name, key } => Event::KeyRotated {
+            name: trimmed(name),
+            key: *key,
+        },
+        Command::RevokeActor { name, reason } => Event::ActorRevoked {
+            name: trimmed(name),
+            reason: trimmed(reason),
+        },
+    })
+}
+
+fn pending_claim(state: &State, id: ActionId) -> Result<ClaimNo, Refusal> {
+    let action = find_action(state, id)?;
+    action
+        .pending_claim()
+        .map(|claim| claim.number)
+        .ok_or(Refusal::NoPendingClaim {
+            action: id,
+            status: action.status,
+        })
+}
+
+fn trimmed(text: &str) -> String {
+    text.trim().to_string()
+}
+
+fn optional(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
 /// Replays `events` in order against the rule book and returns each
 /// refusal with its sequence number.
 pub fn check<'a>(events: impl IntoIterator<Item = (u64, Hash, &'a Record)>) -> Vec<(u64, Refusal)> {
@@ -764,7 +1428,22 @@ pub fn check<'a>(events: impl IntoIterator<Item = (u64, Hash, &'a Record)>) -> V
         }
         state.apply(seq, hash, record);
     }
+    found.extend(unfinished(&state));
     found
+}
+
+/// The last transaction, if it is a signed request with commands that have
+/// no event: a history cut short inside a transaction.
+fn unfinished(state: &State) -> Option<(u64, Refusal)> {
+    let open = state.signing.as_ref().filter(|s| !s.is_complete())?;
+    Some((
+        open.seq,
+        Refusal::RequestUnfinished {
+            request: open.seq,
+            asked: open.commands.len(),
+            done: open.done,
+        },
+    ))
 }
 
 /// [`check`], and also that each event's subject, as the chain states it,
@@ -791,6 +1470,7 @@ pub fn check_with_subjects<'a>(
         subjects.push(stored);
         state.apply(seq, hash, record);
     }
+    found.extend(unfinished(&state));
     found
 }
 

@@ -284,6 +284,21 @@ impl<T> EventOf<T> {
                     reason: f(reason)?,
                 }
             }
+            EventOf::ActorAdded { name, roles, key } => EventOf::ActorAdded { name, roles, key },
+            EventOf::KeyRotated { name, key } => EventOf::KeyRotated { name, key },
+            EventOf::ActorRevoked { name, reason } => EventOf::ActorRevoked {
+                name,
+                reason: f(reason)?,
+            },
+            EventOf::RequestSigned {
+                key,
+                request,
+                signature,
+            } => EventOf::RequestSigned {
+                key,
+                request,
+                signature,
+            },
         })
     }
 
@@ -312,7 +327,10 @@ impl<T> EventOf<T> {
         match self {
             EventOf::LedgerCreated { .. }
             | EventOf::LedgerUpgraded { .. }
-            | EventOf::Redacted { .. } => {}
+            | EventOf::Redacted { .. }
+            | EventOf::ActorAdded { .. }
+            | EventOf::KeyRotated { .. }
+            | EventOf::RequestSigned { .. } => {}
             EventOf::PlanAdded { review, chair, .. } => {
                 f("review".into(), review);
                 opt("chair", chair, &mut f);
@@ -330,7 +348,8 @@ impl<T> EventOf<T> {
             }
             EventOf::StatusChanged { reason, .. }
             | EventOf::ActionWithdrawn { reason, .. }
-            | EventOf::TargetChanged { reason, .. } => f("reason".into(), reason),
+            | EventOf::TargetChanged { reason, .. }
+            | EventOf::ActorRevoked { reason, .. } => f("reason".into(), reason),
             EventOf::MilestoneNoted { note, .. } => f("note".into(), note),
             EventOf::CompletionClaimed {
                 outcome, evidence, ..

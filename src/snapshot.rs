@@ -17,7 +17,7 @@ use crate::store::chain_check::{ProblemKind, Report};
 use crate::store::{Store, StoreError};
 
 /// Bumped whenever `State` or how events fold into it changes.
-pub const SNAPSHOT_VERSION: u32 = 3;
+pub const SNAPSHOT_VERSION: u32 = 4;
 
 /// A snapshot is written when the head passes a multiple of this many events.
 pub const SNAPSHOT_EVERY: u64 = 4096;

@@ -172,7 +172,7 @@ fn add(
             message: message.clone(),
         })
     }));
-    let receipt = ledger.transact(context.actor()?, "action add", commands)?;
+    let receipt = context.transact(ledger, "action add", commands)?;
     writeln!(out, "Added {action} to {plan}")?;
     for warning in &warnings {
         writeln!(out, "warning: {warning}")?;
@@ -191,8 +191,8 @@ fn link(
 ) -> Result<(), CliError> {
     typed(&[("ACTION", &args.action), ("--reason", &args.reason)])?;
     let action = resolve_action(ledger.state(), &args.action).map_err(LedgerError::from)?;
-    let receipt = ledger.transact(
-        context.actor()?,
+    let receipt = context.transact(
+        ledger,
         &format!("action link {action}"),
         vec![Stamped::from(Command::Link {
             action,
@@ -244,8 +244,8 @@ fn amend(
             value.clone().map(Some)
         }
     };
-    let receipt = ledger.transact(
-        context.actor()?,
+    let receipt = context.transact(
+        ledger,
         &format!("action amend {action}"),
         vec![Stamped {
             command: Command::Amend {

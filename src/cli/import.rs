@@ -56,7 +56,8 @@ pub fn run(
     args: &Args,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let actor = context.actor()?;
+    let key = context.signing_key()?;
+    let author = context.author(ledger, key.as_ref())?;
     let bytes = std::fs::read(&args.file)
         .map_err(|e| CliError::Input(format!("cannot read {}: {e}", args.file.display())))?;
     let name = args
@@ -79,7 +80,7 @@ pub fn run(
         partnership: args.partnership.clone(),
         review: args.review.clone(),
     };
-    let outcome = apply::record(ledger, actor, &name, &bytes, format, &naming, args.dry_run)?;
+    let outcome = apply::record(ledger, author, &name, &bytes, format, &naming, args.dry_run)?;
     write_outcome(&outcome, args.verbose, out)?;
     if let Some(receipt) = &outcome.receipt {
         report(receipt, out)?;

@@ -7,6 +7,8 @@
 //! input, 2 usage, 3 an integrity failure; a closed pipe ends quietly.
 
 mod action;
+mod actor;
+mod apply;
 mod checkpoint;
 mod demo;
 mod diff;
@@ -39,11 +41,13 @@ use clap::{Parser, Subcommand};
 use crate::date::{FuzzyDate, Target};
 use crate::evidence::EvidenceError;
 use crate::import::apply::RecordError;
-use crate::ledger::Receipt;
-use crate::ledger::{Ledger, LedgerError};
+use crate::keys::SigningKeyFile;
+use crate::ledger::{Author, Ledger, LedgerError, Receipt, Stamped};
+use crate::rules::Refusal;
 use crate::store::{LockWait, Store, StoreError};
 use crate::text::HiddenCharacter;
 use crate::time::{Clock, DayEnd, FixedClock, SystemClock, format_micros, parse_instant};
+use ed25519_dalek::SigningKey;
 
 /// The ledger directory used when neither --ledger nor PLANLEDGER_LEDGER
 /// names one.
@@ -76,6 +80,11 @@ pub struct Cli {
     /// Who is making the change (required for every write)
     #[arg(long, global = true, env = "PLANLEDGER_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
+
+    /// Your private key (PKCS#8 PEM or OpenSSH): every change is signed
+    /// with it as a request, which a ledger with actors requires
+    #[arg(long, global = true, env = "PLANLEDGER_KEY", value_name = "FILE")]
+    pub key: Option<PathBuf>,
 
     /// How long to wait for the ledger while another process has it open
     #[arg(
@@ -112,20 +121,15 @@ pub enum Command {
     /// Add an agency's action to a plan, link it to recommendations, amend it
     #[command(subcommand)]
     Action(action::ActionCommand),
-    /// Change an action's status, with a reason
-    Status(record::StatusArgs),
-    /// Note a milestone reached on an action
-    Note(record::NoteArgs),
-    /// Claim an action complete, with its outcome and evidence
-    Claim(record::ClaimArgs),
-    /// Accept the claim awaiting assurance (assurance leads)
-    Accept(record::DecisionArgs),
-    /// Challenge the claim awaiting assurance (assurance leads)
-    Challenge(record::DecisionArgs),
-    /// Withdraw an action that is no longer pursued, with a reason
-    Withdraw(record::WithdrawArgs),
-    /// Change an action's target, with a reason
-    Retarget(record::RetargetArgs),
+    #[command(flatten)]
+    Record(record::Asked),
+    /// Make a signed request without a copy of the ledger and write it to a file (an agency's return)
+    Request(record::RequestArgs),
+    /// Carry out a signed request from a file (an agency's return)
+    Apply(apply::Args),
+    /// The people who sign changes: add, rotate a key, revoke, list
+    #[command(subcommand)]
+    Actor(actor::ActorCommand),
     /// Erase the words of an event's texts (personal data written in error); the event and its proof stay
     Redact(redact::Args),
     /// Show the plan as it stands
@@ -229,6 +233,8 @@ impl CliError {
 pub struct Context<'a> {
     pub ledger_dir: PathBuf,
     pub actor: Option<String>,
+    /// The private key to sign with (`--key`, `PLANLEDGER_KEY`).
+    pub key: Option<PathBuf>,
     pub clock: Arc<dyn Clock>,
     /// How long to wait for another process to let go of the ledger;
     /// `None` fails at once.
@@ -272,6 +278,59 @@ impl Context<'_> {
             until: self.wait.map(|wait| Instant::now() + wait),
             on_wait: Some(&mut tell),
         })
+    }
+
+    /// The private key `--key` names, read (asking for its passphrase if
+    /// it is encrypted), or `None` when no key is given.
+    pub fn signing_key(&self) -> Result<Option<SigningKey>, CliError> {
+        let Some(path) = self.key.as_deref().filter(|p| !p.as_os_str().is_empty()) else {
+            return Ok(None);
+        };
+        let file = SigningKeyFile::read(path, &mut key::passphrase_for)?;
+        Ok(Some(file.key))
+    }
+
+    /// Records `commands` as one transaction: signed with `--key` when one
+    /// is given, else by the `--actor` name on a ledger without actors.
+    /// With a key, `--actor` may only repeat the name the ledger knows the
+    /// key by.
+    pub fn transact(
+        &self,
+        ledger: &mut Ledger,
+        summary: &str,
+        commands: Vec<Stamped>,
+    ) -> Result<Receipt, CliError> {
+        let key = self.signing_key()?;
+        let author = self.author(ledger, key.as_ref())?;
+        Ok(ledger.transact_as(author, summary, commands)?)
+    }
+
+    /// Who writes: the key, checked against `--actor`, or the typed name.
+    pub fn author<'k>(
+        &'k self,
+        ledger: &Ledger,
+        key: Option<&'k SigningKey>,
+    ) -> Result<Author<'k>, CliError> {
+        let Some(key) = key else {
+            if ledger.state().is_signed() {
+                return Err(CliError::Ledger(LedgerError::Refused(Refusal::Unsigned)));
+            }
+            return Ok(Author::Named(self.actor()?));
+        };
+        let public = key.verifying_key().to_bytes();
+        if let (Some(typed), Some((actor, _))) =
+            (self.actor.as_deref(), ledger.state().actor_by_key(&public))
+            && !typed.trim().is_empty()
+            && typed.trim() != actor.name
+        {
+            return Err(CliError::Input(format!(
+                "--actor says '{}', but key {} is {}'s: a signed change is shown under its key's name (leave out --actor)",
+                typed.trim(),
+                crate::keys::fingerprint_of(&public),
+                actor.name
+            )));
+        }
+        Ok(Author::Key(key))
     }
 
     pub fn actor(&self) -> Result<&str, CliError> {
@@ -335,6 +394,7 @@ pub fn run(
     let context = Context {
         ledger_dir: cli.ledger,
         actor: cli.actor,
+        key: cli.key,
         clock,
         wait,
         notices: RefCell::new(err),
@@ -383,6 +443,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Upgrade(args) => return upgrade::run(context, args, out),
         Command::Key(command) => return key::run(command, out),
         Command::VerifyPack(args) => return verify_pack::run(args, out),
+        Command::Request(args) => return record::request(context, args, out),
         _ => context.open()?,
     };
     match command {
@@ -390,13 +451,9 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Plan(c) => plan::run_plan(&mut ledger, context, c, out),
         Command::Recommendation(c) => plan::run_rec(&mut ledger, context, c, out),
         Command::Action(c) => action::run(&mut ledger, context, c, out),
-        Command::Status(a) => record::status(&mut ledger, context, a, out),
-        Command::Note(a) => record::note(&mut ledger, context, a, out),
-        Command::Claim(a) => record::claim(&mut ledger, context, a, out),
-        Command::Accept(a) => record::decide(&mut ledger, context, a, true, out),
-        Command::Challenge(a) => record::decide(&mut ledger, context, a, false, out),
-        Command::Withdraw(a) => record::withdraw(&mut ledger, context, a, out),
-        Command::Retarget(a) => record::retarget(&mut ledger, context, a, out),
+        Command::Record(asked) => record::run(&mut ledger, context, asked, out),
+        Command::Apply(a) => apply::run(&mut ledger, a, out),
+        Command::Actor(c) => actor::run(&mut ledger, context, c, out),
         Command::Redact(a) => redact::run(&mut ledger, context, a, out),
         Command::Show(a) => show::run(&ledger, a, out),
         Command::Summary(a) => summary::run(&ledger, a, out),
@@ -414,6 +471,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         | Command::Snapshot(_)
         | Command::Upgrade(_)
         | Command::Key(_)
+        | Command::Request(_)
         | Command::VerifyPack(_) => Ok(()),
     }
 }

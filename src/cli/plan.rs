@@ -79,8 +79,8 @@ pub fn run_plan(
         ("--review", &args.review),
         ("--chair", args.chair.as_deref().unwrap_or_default()),
     ])?;
-    let receipt = ledger.transact(
-        context.actor()?,
+    let receipt = context.transact(
+        ledger,
         "plan add",
         vec![Stamped::from(Command::AddPlan {
             partnership: args.partnership.clone(),
@@ -109,8 +109,8 @@ pub fn run_rec(
     ])?;
     let plan = choose_plan(ledger.state(), args.plan.as_deref())
         .map_err(crate::ledger::LedgerError::from)?;
-    let receipt = ledger.transact(
-        context.actor()?,
+    let receipt = context.transact(
+        ledger,
         "rec add",
         vec![Stamped::from(Command::AddRecommendation {
             plan,

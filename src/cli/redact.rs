@@ -45,7 +45,8 @@ pub fn run(
     for field in &args.fields {
         text::all_typed(&[("--field", field)]).map_err(|e| CliError::Input(e.to_string()))?;
     }
-    let actor = context.actor()?;
+    let key = context.signing_key()?;
+    let author = context.author(ledger, key.as_ref())?;
     let target = args.seq;
     let refused = |refusal: Refusal| CliError::Ledger(LedgerError::Refused(refusal));
     let Some((_, record)) = ledger.store().event_at(target)? else {
@@ -62,8 +63,8 @@ pub fn run(
         texts_in_words(&chosen)
     };
     let receipt = ledger
-        .transact(
-            actor,
+        .transact_as(
+            author,
             &format!("redact {target}"),
             vec![Stamped::from(Command::Redact {
                 event: target,

@@ -86,9 +86,10 @@ fn compare(
                 fault,
             })?;
     }
-    // Issue 10's actors: once keys are events, each of
-    // `checkpoint.signer_keys()` is to be checked here against the actors
-    // the ledger held at the checkpoint's head.
+    // Not yet: whether each signer was an actor at the checkpoint's head.
+    // Each of `checkpoint.signer_keys()` is a 32-byte key, as
+    // `projection::State::actor_by_key` takes, of the state folded to
+    // `checkpoint.statement().seq()`.
     checkpoints
         .iter()
         .map(|(_, checkpoint)| checkpoint.compare(last, |seq| event_at(store, seq)))
@@ -155,6 +156,9 @@ fn write_checkpoints(
 
 fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), CliError> {
     writeln!(out, "ledger      {ledger}")?;
+    if let Some(id) = report.ledger_id {
+        writeln!(out, "id          {}", hex::encode(id))?;
+    }
     writeln!(
         out,
         "events      {} in {} transaction(s)",
@@ -165,6 +169,23 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
     }
     if let Some(from) = &report.upgraded_from {
         writeln!(out, "upgraded    from {}", upgraded_from_words(from))?;
+    }
+    match report.first_signed_tx {
+        Some(first) => writeln!(
+            out,
+            "signed      {} of {} transaction(s) are signed requests{}: each signature checked with the key its signer held then, each change against the signer's role and against what the request asked for",
+            report.signed_transactions,
+            report.transactions,
+            if first == 0 {
+                " (signed from the genesis)".to_string()
+            } else {
+                format!(" (from tx {first}; before it, unsigned: names as typed)")
+            }
+        )?,
+        None => writeln!(
+            out,
+            "signed      no: the ledger has no actors, so each change's actor is a name as typed ('planledger actor add' adopts keys)"
+        )?,
     }
     writeln!(
         out,

@@ -188,6 +188,22 @@ pub fn event_json(event: &Event) -> Value {
             "changes": changes.iter().map(amendment_json).collect::<Vec<_>>(),
             "reason": reason,
         }),
+        Event::ActorAdded { name, roles, key } => json!({
+            "name": name,
+            "roles": roles.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "key": hex::encode(key),
+        }),
+        Event::KeyRotated { name, key } => json!({"name": name, "key": hex::encode(key)}),
+        Event::ActorRevoked { name, reason } => json!({"name": name, "reason": reason}),
+        Event::RequestSigned {
+            key,
+            request,
+            signature,
+        } => json!({
+            "key": hex::encode(key),
+            "request": hex::encode(request),
+            "signature": hex::encode(signature.to_bytes()),
+        }),
     };
     if let Value::Object(map) = &mut fields {
         map.insert("type".into(), Value::String(event.kind().name().into()));

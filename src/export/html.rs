@@ -516,6 +516,10 @@ fn mark(kind: EventKind, x: f64, y: f64) -> Option<String> {
         EventKind::ImportWarning
         | EventKind::ActionLinked
         | EventKind::Redacted
+        | EventKind::ActorAdded
+        | EventKind::KeyRotated
+        | EventKind::ActorRevoked
+        | EventKind::RequestSigned
         | EventKind::LedgerUpgraded
         | EventKind::LedgerCreated
         | EventKind::PlanAdded

@@ -23,7 +23,7 @@ use crate::command::Command;
 use crate::date::Target;
 use crate::event::{Hash, LinkBasis, SourceRef};
 use crate::id::{ActionId, Id, PlanId, RecId};
-use crate::ledger::{Ledger, LedgerError, Receipt, Stamped};
+use crate::ledger::{Author, Ledger, LedgerError, Receipt, Stamped};
 use crate::projection::{Action, State};
 use crate::rules::EARLIEST_DATE;
 use crate::status::{self, Status, Via};
@@ -140,12 +140,12 @@ fn check_sizes(name: &str, records: &[crate::event::Record]) -> Result<(), Recor
 }
 
 /// Imports the file `name` with content `bytes` as one transaction by
-/// `actor`: parses it (as `format`, or as detected), plans the commands
+/// `author`: parses it (as `format`, or as detected), plans the commands
 /// against the ledger as it stands, and records them, or with `dry_run`
 /// validates them exactly as recording would and writes nothing.
 pub fn record(
     ledger: &mut Ledger,
-    actor: &str,
+    author: Author<'_>,
     name: &str,
     bytes: &[u8],
     format: Option<Format>,
@@ -176,12 +176,13 @@ pub fn record(
         ledger.state(),
         &source,
         &parsed,
-        ledger.next_seq(),
+        // A signed import begins with its request: the source comes next.
+        ledger.next_seq() + u64::from(matches!(author, Author::Key(_))),
         ledger.today(),
     )?;
     // Validated, and each record's size checked, in a dry run and before a
     // real import alike, so the dry run says what the import will say.
-    let records = ledger.dry_run(actor, plan.commands.clone())?;
+    let records = ledger.dry_run_as(author, plan.commands.clone())?;
     check_sizes(name, &records)?;
     let receipt = if dry_run {
         None
@@ -189,7 +190,7 @@ pub fn record(
         // The summary names no free text (the file's name is one, and may
         // be redacted): it is "import" and the format.
         let summary = format!("import {}", source.format);
-        Some(ledger.transact(actor, &summary, plan.commands.clone())?)
+        Some(ledger.transact_as(author, &summary, plan.commands.clone())?)
     };
     Ok(Outcome {
         name: name.to_string(),

@@ -145,7 +145,11 @@ fn describe(state: &State, event: &StoredEvent, events: &[StoredEvent], threshol
         | Event::ImportWarning { .. }
         | Event::LedgerCreated { .. }
         | Event::LedgerUpgraded { .. }
-        | Event::SourceImported { .. } => (known.map(|a| a.plan), known.map(|a| a.agency.clone())),
+        | Event::SourceImported { .. }
+        | Event::ActorAdded { .. }
+        | Event::KeyRotated { .. }
+        | Event::ActorRevoked { .. }
+        | Event::RequestSigned { .. } => (known.map(|a| a.plan), known.map(|a| a.agency.clone())),
         Event::Redacted { .. } => (
             known.map(|a| a.plan).or(event.subject.plan),
             known.map(|a| a.agency.clone()),
@@ -208,6 +212,29 @@ pub fn texts_in_words(names: &[String]) -> String {
         [] => "texts".into(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// "signed a request of 2 changes with key 1a2b…, made 2026-11-30 10:00
+/// having seen event 41" (or "…without a copy of the ledger").
+fn request_in_words(key: &crate::event::PublicKey, bytes: &[u8]) -> String {
+    let fingerprint = crate::keys::fingerprint_of(key);
+    match crate::request::decode(bytes) {
+        Ok(request) => {
+            let changes = match request.commands.len() {
+                1 => "1 change".to_string(),
+                n => format!("{n} changes"),
+            };
+            let seen = match request.head_seen {
+                Some((seq, _)) => format!("having seen event {seq}"),
+                None => "without a copy of the ledger (a return)".to_string(),
+            };
+            format!(
+                "signed a request of {changes} with key {fingerprint}, made {} {seen}",
+                crate::time::format_micros(request.made_at)
+            )
+        }
+        Err(_) => format!("signed a request with key {fingerprint} that cannot be read"),
     }
 }
 
@@ -322,6 +349,17 @@ pub fn change_in_words_with(
             &hex::encode(blake3)[..16]
         ),
         Event::ImportWarning { message, .. } => format!("import warning: {message}"),
+        Event::ActorAdded { name, roles, key } => format!(
+            "added actor {name} ({}), key {}",
+            crate::rules::roles_text(roles),
+            crate::keys::fingerprint_of(key)
+        ),
+        Event::KeyRotated { name, key } => format!(
+            "replaced {name}'s key with {}",
+            crate::keys::fingerprint_of(key)
+        ),
+        Event::ActorRevoked { name, reason } => format!("revoked actor {name}: {reason}"),
+        Event::RequestSigned { key, request, .. } => request_in_words(key, request),
         Event::ActionLinked {
             recommendations,
             basis,

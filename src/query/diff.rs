@@ -135,6 +135,8 @@ pub fn group(kind: EventKind) -> &'static str {
         EventKind::TargetChanged => "target changes",
         EventKind::MilestoneNoted => "milestones",
         EventKind::Redacted => "redactions",
+        EventKind::ActorAdded | EventKind::KeyRotated | EventKind::ActorRevoked => "actors",
+        EventKind::RequestSigned => "signed requests",
         EventKind::ActionLinked => "links to recommendations",
         EventKind::ActionAmended => "amendments",
         EventKind::LedgerCreated

@@ -98,6 +98,15 @@ pub enum ProblemKind {
     TextsWithoutEvent { at: u64 },
     #[error("the redaction of event {target} was not carried out: its text {slot} is still stored")]
     RedactionNotCarriedOut { target: u64, slot: u32 },
+    #[error(
+        "the texts of the transaction begun by the signed request at event {request} are not those the request committed to"
+    )]
+    RequestTextsDiffer { request: u64 },
+    #[error(
+        "the signed request says its signer saw event {seen} with hash {}, which this chain does not hold there",
+        hex::encode(.hash)
+    )]
+    RequestSawOtherHistory { seen: u64, hash: Hash },
     #[error("event differs from the rest of transaction {tx} in actor, time or clock")]
     TxEventDiffers { tx: u64 },
     #[error("transaction {tx} is not contiguous")]
@@ -199,6 +208,8 @@ impl ProblemKind {
             ProblemKind::Texts { .. } => "texts",
             ProblemKind::TextsWithoutEvent { .. } => "texts_without_event",
             ProblemKind::RedactionNotCarriedOut { .. } => "redaction_not_carried_out",
+            ProblemKind::RequestTextsDiffer { .. } => "request_texts_differ",
+            ProblemKind::RequestSawOtherHistory { .. } => "request_saw_other_history",
             ProblemKind::TxEventDiffers { .. } => "tx_event_differs",
             ProblemKind::TxNotContiguous { .. } => "tx_not_contiguous",
             ProblemKind::TxOutOfOrder { .. } => "tx_out_of_order",
@@ -233,6 +244,11 @@ fn missing(first: u64, last: u64) -> String {
 /// Everything `verify` checked and found.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// The ledger's id, as its genesis event states it.
+    pub ledger_id: Option<[u8; 16]>,
+    /// Transactions that are signed requests, and the first of them.
+    pub signed_transactions: u64,
+    pub first_signed_tx: Option<u64>,
     /// Events read (whether or not they were sound).
     pub events: u64,
     /// Transactions seen along the chain.
@@ -388,6 +404,7 @@ fn walk(
     let mut expected_seq = 0u64;
     let mut last_recorded: Option<Micros> = None;
     let mut txs: Vec<SeenTx> = Vec::new();
+    let mut requests = RequestTexts::default();
 
     for item in store.raw_tree(RawTree::Events) {
         let (key, value) = item?;
@@ -469,6 +486,7 @@ fn walk(
                     }
                 };
                 check_texts(store, event.report, seq, &record)?;
+                requests.see(event.report, seq, &record);
                 event.check(&record);
             }
             Framing::V1 => {
@@ -487,6 +505,12 @@ fn walk(
         }
     }
 
+    requests.finish(&mut report);
+    for (request, seen, hash) in requests.seen {
+        if store.event_at(seen)?.map(|(h, _)| h) != Some(hash) {
+            report.problem(request, ProblemKind::RequestSawOtherHistory { seen, hash });
+        }
+    }
     report.transactions = txs.len() as u64;
     for tx in &txs {
         match tx.clock {
@@ -501,6 +525,72 @@ fn walk(
     }
     check_head(store, &mut report)?;
     Ok((report, summaries))
+}
+
+/// Compares the texts of each signed transaction with those its request
+/// committed to: the commitments of the request's commands, in order, must
+/// be the commitments of the events after its `RequestSigned`, in slot
+/// order. (The rule book compares everything else an event holds with what
+/// the command drafts; it sees words, this sees commitments, which stay
+/// when words are erased.) Also collects the head each request says its
+/// signer saw, to be looked up once the walk is done.
+#[derive(Default)]
+struct RequestTexts {
+    open: Option<OpenRequest>,
+    /// (the request's seq, the seq its signer saw, the hash they saw).
+    seen: Vec<(u64, u64, Hash)>,
+}
+
+struct OpenRequest {
+    seq: u64,
+    tx: u64,
+    expected: Vec<sealed::Commit>,
+    found: Vec<sealed::Commit>,
+}
+
+impl RequestTexts {
+    fn see(&mut self, report: &mut Report, seq: u64, record: &RecordOf<sealed::Commit>) {
+        if self.open.as_ref().is_some_and(|open| open.tx != record.tx) {
+            self.finish(report);
+        }
+        if let EventOf::RequestSigned { request, .. } = &record.event {
+            self.finish(report);
+            report.signed_transactions += 1;
+            report.first_signed_tx.get_or_insert(record.tx);
+            // An unreadable request is the rule book's to report.
+            if let Ok(request) = crate::request::decode(request) {
+                if let Some((seen, hash)) = request.head_seen {
+                    self.seen.push((seq, seen, hash));
+                }
+                self.open = Some(OpenRequest {
+                    seq,
+                    tx: record.tx,
+                    expected: request
+                        .commands
+                        .iter()
+                        .flat_map(|c| c.command.texts())
+                        .copied()
+                        .collect(),
+                    found: Vec::new(),
+                });
+            }
+            return;
+        }
+        if let Some(open) = &mut self.open {
+            open.found.extend(record.event.texts().into_iter().copied());
+        }
+    }
+
+    fn finish(&mut self, report: &mut Report) {
+        if let Some(open) = self.open.take()
+            && open.expected != open.found
+        {
+            report.problem(
+                open.seq,
+                ProblemKind::RequestTextsDiffer { request: open.seq },
+            );
+        }
+    }
 }
 
 /// Format 1's stored value: the hash, then the record. (Format 1 has no
@@ -632,6 +722,10 @@ fn check_record<T>(report: &mut Report, seq: u64, record: &RecordOf<T>, framing:
         | EventOf::Redacted { .. }
         | EventOf::ActionLinked { .. }
         | EventOf::ActionAmended { .. }
+        | EventOf::ActorAdded { .. }
+        | EventOf::KeyRotated { .. }
+        | EventOf::ActorRevoked { .. }
+        | EventOf::RequestSigned { .. }
             if framing == Framing::V1 =>
         {
             report.problem(
@@ -658,7 +752,11 @@ fn check_record<T>(report: &mut Report, seq: u64, record: &RecordOf<T>, framing:
         | EventOf::ImportWarning { .. }
         | EventOf::Redacted { .. }
         | EventOf::ActionLinked { .. }
-        | EventOf::ActionAmended { .. } => None,
+        | EventOf::ActionAmended { .. }
+        | EventOf::ActorAdded { .. }
+        | EventOf::KeyRotated { .. }
+        | EventOf::ActorRevoked { .. }
+        | EventOf::RequestSigned { .. } => None,
     };
     match (genesis_version, seq) {
         (Some(found), 0) if found != framing.version() => {
@@ -671,6 +769,11 @@ fn check_record<T>(report: &mut Report, seq: u64, record: &RecordOf<T>, framing:
             );
         }
         (Some(_), 0) => {
+            if let EventOf::LedgerCreated { ledger_id, .. }
+            | EventOf::LedgerUpgraded { ledger_id, .. } = &record.event
+            {
+                report.ledger_id = Some(*ledger_id);
+            }
             if let EventOf::LedgerUpgraded {
                 from_ledger_id,
                 from_format_version,

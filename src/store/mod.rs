@@ -182,6 +182,8 @@ pub enum StoreError {
         #[source]
         source: Box<StoreError>,
     },
+    #[error("a signed transaction has {texts} texts but {salts} salts for them")]
+    SaltCount { texts: usize, salts: usize },
     #[error("no random numbers for the texts' salts: {0}")]
     Random(#[source] getrandom::Error),
     #[error("{path}: {source}")]
@@ -470,6 +472,10 @@ pub struct PendingTx {
     pub clock: ClockNote,
     pub summary: String,
     pub events: Vec<PendingEvent>,
+    /// The salts of the transaction's free texts, in order, where they are
+    /// given (a signed request committed to its texts with them); `None`:
+    /// fresh random salts.
+    pub salts: Option<Vec<Salt>>,
 }
 
 #[derive(Clone, Debug)]
@@ -797,7 +803,19 @@ impl Store {
         let tx_number = head.map_or(0, |h| h.tx + 1);
         let mut prev = head.map_or(GENESIS_PREV, |h| h.hash);
         let first_seq = head.map_or(0, |h| h.seq + 1);
-        let mut salts = Salts::new()?;
+        let mut salts = match tx.salts {
+            None => Salts::new()?,
+            Some(given) => {
+                let texts: usize = tx.events.iter().map(|e| e.event.texts().len()).sum();
+                if texts != given.len() {
+                    return Err(StoreError::SaltCount {
+                        texts,
+                        salts: given.len(),
+                    });
+                }
+                Salts::given(given)
+            }
+        };
         let mut written = Vec::with_capacity(tx.events.len());
         let mut texts = Vec::new();
         for (seq, pending) in (first_seq..).zip(tx.events) {
@@ -1432,23 +1450,42 @@ pub(crate) enum RawTree {
 /// Salts for the free texts of one transaction: a random 32-byte key per
 /// transaction, and for the Nth text the first 16 bytes of BLAKE3 keyed
 /// with it over N. One call for random bytes however many texts are
-/// written, and salts that are unpredictable without the key.
+/// written, and salts that are unpredictable without the key. Or the salts
+/// a signed request gave, counted against the texts before any is used.
 struct Salts {
     key: [u8; 32],
     next: u64,
+    given: Option<std::vec::IntoIter<Salt>>,
 }
 
 impl Salts {
     fn new() -> Result<Salts, StoreError> {
         let mut key = [0; 32];
         getrandom::fill(&mut key).map_err(StoreError::Random)?;
-        Ok(Salts { key, next: 0 })
+        Ok(Salts {
+            key,
+            next: 0,
+            given: None,
+        })
+    }
+
+    fn given(salts: Vec<Salt>) -> Salts {
+        Salts {
+            key: [0; 32],
+            next: 0,
+            given: Some(salts.into_iter()),
+        }
     }
 
     fn next(&mut self) -> Salt {
+        if let Some(salt) = self.given.as_mut().and_then(Iterator::next) {
+            return salt;
+        }
         let out = blake3::keyed_hash(&self.key, &self.next.to_le_bytes());
         self.next += 1;
-        out.as_bytes()[..16].try_into().expect("16 of 32 bytes")
+        let mut salt = [0; 16];
+        salt.copy_from_slice(&out.as_bytes()[..16]);
+        salt
     }
 }
 

@@ -25,6 +25,7 @@ mod redact;
 mod replay;
 mod report;
 mod rulebook;
+mod signed;
 mod snapshots;
 mod support;
 mod tamper;
