@@ -810,9 +810,11 @@ impl<'a> Cursor<'a> {
     fn field(&mut self, label: &'static str) -> Result<(usize, &'a str), CheckpointError> {
         let number = self.next + 1;
         let line = self.lines.get(self.next).copied();
+        // The label is the line's first word: the rest is nothing, or
+        // starts with a space.
         let Some(rest) = line
             .and_then(|l| l.strip_prefix(label))
-            .filter(|rest| rest.starts_with(' '))
+            .filter(|rest| rest.is_empty() || rest.starts_with(' '))
         else {
             return Err(self.fault(
                 number,
@@ -1497,7 +1499,7 @@ mod tests {
 
     #[test]
     fn values_are_in_their_one_form() {
-        let cases: [(&str, &str, usize); 9] = [
+        let cases: [(&str, &str, usize); 10] = [
             (
                 "ledger      11111111111111111111111111111111",
                 "ledger      1111111111111111111111111111111A",
@@ -1506,6 +1508,7 @@ mod tests {
             ("format      2", "format      3", 3),
             ("format      2", "format       2", 3),
             ("format      2", "format\t2", 3),
+            ("seq         10", "seq", 4),
             ("hash        88df", "hash        88DF", 5),
             (
                 "recorded    2022-03-14T09:30:00.250Z",
@@ -1529,6 +1532,9 @@ mod tests {
             assert_ne!(text, GOLDEN, "{from}");
             let fault = refused_at(&text, line);
             assert!(!matches!(fault, LineFault::NotCanonical), "{to}: {fault}");
+            if let LineFault::Expected { expected, found } = &fault {
+                assert_ne!(expected, found, "{to}: {fault}");
+            }
         }
     }
 
