@@ -867,8 +867,22 @@ fn the_cli_signs_with_key_files_and_applies_a_return() {
         "{}",
         again.stderr
     );
-    let audit = ok(planledger(&ledger).arg("audit"));
-    assert!(audit.stdout.contains(POLICE), "{}", audit.stdout);
+    let audit = ok(planledger(&ledger).args(["audit", "--json"]));
+    let entries: serde_json::Value = serde_json::from_str(&audit.stdout).expect("JSON");
+    let entries = entries.as_array().expect("a list");
+    let claim = entries.last().expect("the claim is the last change");
+    assert_eq!(claim["actor"], POLICE, "{claim}");
+    assert_eq!(claim["signed"]["return"], true, "{claim}");
+    assert!(
+        entries.iter().all(|e| e["signed"]["key"].is_string()),
+        "signed from the genesis, every change shows its key"
+    );
+    let report = ok(planledger(&ledger).args(["export", "--format", "markdown"]));
+    assert!(
+        report.stdout.contains("- Signatures: ") && report.stdout.contains("1 sent as a return"),
+        "{}",
+        report.stdout
+    );
     ok(planledger(&ledger).arg("verify"));
 }
 
