@@ -64,21 +64,18 @@ pub enum Signed {
 /// change signed: the ledger has no actors, so each change's maker is a
 /// name as typed".
 pub fn signatures_words(trail: &[Entry]) -> String {
-    let signed = trail
+    // A request's own entry is how its changes were signed, not a change.
+    let changes: Vec<&Entry> = trail
+        .iter()
+        .filter(|e| e.kind != EventKind::RequestSigned)
+        .collect();
+    let signed = changes
         .iter()
         .filter(|e| matches!(e.signed, Signed::Key { .. }))
         .count();
-    let returns = trail
+    let returns = changes
         .iter()
-        .filter(|e| {
-            matches!(
-                e.signed,
-                Signed::Key {
-                    by_return: true,
-                    ..
-                }
-            )
-        })
+        .filter(|e| matches!(&e.signed, Signed::Key { by_return, .. } if *by_return))
         .count();
     if signed == 0 {
         return "no change signed: the ledger has no actors, so each change's maker is a name as typed"
@@ -89,14 +86,14 @@ pub fn signatures_words(trail: &[Entry]) -> String {
         1 => " (1 sent as a return)".to_string(),
         n => format!(" ({n} sent as returns)"),
     };
-    let rest = if signed == trail.len() {
+    let rest = if signed == changes.len() {
         ""
     } else {
         "; the rest unsigned, names as typed"
     };
     format!(
         "{signed} of {} changes signed with their makers' keys{returns}{rest}",
-        trail.len()
+        changes.len()
     )
 }
 
@@ -165,10 +162,29 @@ pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
         if !filter.view.admits(event) {
             break;
         }
-        if let Event::RequestSigned { key, request, .. } = &event.record.event {
-            let by_return = crate::request::decode(request).is_ok_and(|r| r.head_seen.is_none());
+        // A ledger signed from its genesis: the request that follows the
+        // genesis event names its ledger id, and so signs it too.
+        let signer = match (&event.record.event, events.get(1)) {
+            (Event::LedgerCreated { .. }, Some(next)) if event.seq == 0 && next.record.tx == 0 => {
+                Some(next)
+            }
+            _ => Some(event),
+        };
+        if let Some(StoredEvent {
+            record:
+                Record {
+                    tx,
+                    event: Event::RequestSigned { key, request, .. },
+                    ..
+                },
+            ..
+        }) = signer
+        {
+            // The genesis request sees no head either, but is no return.
+            let by_return =
+                *tx > 0 && crate::request::decode(request).is_ok_and(|r| r.head_seen.is_none());
             signing = Some((
-                event.record.tx,
+                *tx,
                 Signed::Key {
                     fingerprint: crate::keys::fingerprint_of(key),
                     by_return,
