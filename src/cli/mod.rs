@@ -9,6 +9,7 @@
 mod action;
 mod actor;
 mod apply;
+mod checkpoint;
 mod demo;
 mod diff;
 mod evidence;
@@ -141,8 +142,12 @@ pub enum Command {
     Audit(history::AuditArgs),
     /// What changed between two instants (or, with --valid, two dates)
     Diff(diff::Args),
-    /// Re-check every stored event, hash, link and the head
+    /// Re-check every stored event, hash, link and the head (and, with --checkpoint, a signed head)
     Verify(verify::Args),
+    /// Sign a statement of the head (its seq, hash and time) that others keep and 'verify --checkpoint' checks
+    Checkpoint(checkpoint::Args),
+    /// Countersign a checkpoint as a witness (no ledger needed)
+    Witness(checkpoint::WitnessArgs),
     /// Rebuild the stored snapshots (derived data) from the events
     Snapshot(snapshot::Args),
     /// Check evidence files against the claims that cite them
@@ -174,6 +179,17 @@ pub enum CliError {
         "the ledger fails verification at seq {seq}: {what}; no pack was written (run 'planledger verify')"
     )]
     Unverified { seq: u64, what: String },
+    /// A ledger that fails `verify` is not vouched for by a checkpoint.
+    #[error(
+        "the ledger fails verification at seq {seq}: {what}; no checkpoint was made (run 'planledger verify')"
+    )]
+    NotVouched { seq: u64, what: String },
+    #[error("checkpoint {}: {fault}", .path.display())]
+    Checkpoint {
+        path: PathBuf,
+        #[source]
+        fault: crate::checkpoint::CheckpointError,
+    },
     #[error(transparent)]
     Import(#[from] RecordError),
     #[error(transparent)]
@@ -197,7 +213,7 @@ impl From<StoreError> for CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Integrity | CliError::Unverified { .. } => 3,
+            CliError::Integrity | CliError::Unverified { .. } | CliError::NotVouched { .. } => 3,
             CliError::Ledger(e) | CliError::Import(RecordError::Ledger(e)) if e.is_damage() => 3,
             CliError::Upgrade(e) if e.is_damage() => 3,
             CliError::Ledger(_)
@@ -207,7 +223,8 @@ impl CliError {
             | CliError::Hidden(_)
             | CliError::Upgrade(_)
             | CliError::Io(_)
-            | CliError::Key(_) => 1,
+            | CliError::Key(_)
+            | CliError::Checkpoint { .. } => 1,
         }
     }
 }
@@ -447,6 +464,8 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Init(args) => return init::run(context, args, out),
         Command::Demo(args) => return demo::run(context, args, out),
         Command::Verify(args) => return verify::run(context, args, out),
+        Command::Checkpoint(args) => return checkpoint::run(context, args, out),
+        Command::Witness(args) => return checkpoint::witness(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
         Command::Upgrade(args) => return upgrade::run(context, args, out),
         Command::Key(command) => return key::run(command, out),
@@ -475,6 +494,8 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Init(_)
         | Command::Demo(_)
         | Command::Verify(_)
+        | Command::Checkpoint(_)
+        | Command::Witness(_)
         | Command::Snapshot(_)
         | Command::Upgrade(_)
         | Command::Key(_)
@@ -499,7 +520,10 @@ fn only_reads(command: &Command) -> bool {
         | Command::Evidence(_)
         | Command::Verify(_)
         | Command::Actor(actor::ActorCommand::List)
-        // These three never open a ledger.
+        // It verifies the ledger and signs its head, writing nothing there.
+        | Command::Checkpoint(_)
+        // These four never open a ledger.
+        | Command::Witness(_)
         | Command::Request(_)
         | Command::VerifyPack(_)
         | Command::Key(_) => true,
