@@ -4,7 +4,7 @@
 //! Pure data, generic over the type of its free texts like
 //! [`crate::event::EventOf`]: words in memory, their salted commitments in
 //! a signed request (`crate::request`), which the chain stores. So these
-//! types are part of the on-disk format (FORMAT.md §12.2). What a command
+//! types are part of the on-disk format (FORMAT.md §13.2). What a command
 //! drafts, and which commands may be made, is `crate::command`'s and
 //! `crate::rules`' to say.
 

@@ -310,7 +310,9 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// Opens an existing ledger: the latest snapshot, then the events after it.
+    /// Opens an existing ledger, for a command that may write: the latest
+    /// snapshot, then the events after it. A ledger this process cannot
+    /// write is refused in one line ([`StoreError::ReadOnly`]).
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
         Ledger::open_waiting(dir, clock, LockWait::moment())
     }
@@ -321,7 +323,28 @@ impl Ledger {
         clock: Arc<dyn Clock>,
         wait: LockWait<'_>,
     ) -> Result<Ledger, LedgerError> {
-        let store = Store::open_waiting(dir, wait)?;
+        Ledger::of(Store::open_waiting(dir, wait)?, clock)
+    }
+
+    /// Opens an existing ledger for a command that only reads it (`show`,
+    /// `history`, `audit`, `export`, …), waiting for another process as
+    /// `wait` says. A ledger this process cannot write (a read-only copy,
+    /// share or mount) is read from a copy of its files and left exactly as
+    /// it is ([`Store::open_to_read_waiting`]); one it can write is opened
+    /// as [`Ledger::open_waiting`] opens it. Every write through the
+    /// ledger returned is refused where it reads a copy.
+    pub fn open_to_read_waiting(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        wait: LockWait<'_>,
+    ) -> Result<Ledger, LedgerError> {
+        Ledger::of(Store::open_to_read_waiting(dir, wait)?, clock)
+    }
+
+    /// Folds the opened store: the latest snapshot, then the events after
+    /// it; and saves a snapshot if one is due, unless the store reads a
+    /// copy of the ledger's files, where it would be thrown away.
+    fn of(store: Store, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
         let head = store.head()?.map_or(0, |h| h.seq);
         let state = fold_upto(&store, head)?;
         let ledger = Ledger {
@@ -329,7 +352,9 @@ impl Ledger {
             clock,
             state,
         };
-        if head.saturating_sub(ledger.snapshot_base()) >= snapshot::SNAPSHOT_EVERY {
+        if !ledger.store.reads_a_copy()
+            && head.saturating_sub(ledger.snapshot_base()) >= snapshot::SNAPSHOT_EVERY
+        {
             // Derived data: if writing it fails, the next open folds again.
             let _ = snapshot::save(&ledger.store, &ledger.state);
         }

@@ -7,6 +7,7 @@
 
 pub mod ask;
 pub mod chain;
+pub mod checkpoint;
 pub mod cli;
 pub mod codec;
 pub mod command;

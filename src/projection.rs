@@ -246,9 +246,12 @@ pub struct Signing {
     pub seq: u64,
     pub signer: String,
     pub key: PublicKey,
-    /// The request's commands (none if its bytes do not decode, which the
-    /// rule book refuses).
-    pub commands: Vec<StampedOf<Commit>>,
+    /// How many commands the request asks for (none if its bytes do not
+    /// decode, which the rule book refuses).
+    pub asked: usize,
+    /// The commands not yet carried out, in order: emptied as the events
+    /// follow, so a large request is not held once it is done.
+    pub pending: std::collections::VecDeque<StampedOf<Commit>>,
     /// How many events have followed the `RequestSigned`.
     pub done: usize,
 }
@@ -256,12 +259,12 @@ pub struct Signing {
 impl Signing {
     /// The command the next event of the transaction must carry out.
     pub fn next(&self) -> Option<&StampedOf<Commit>> {
-        self.commands.get(self.done)
+        self.pending.front()
     }
 
     /// True once every command has its event.
     pub fn is_complete(&self) -> bool {
-        self.done >= self.commands.len()
+        self.done >= self.asked
     }
 }
 
@@ -344,6 +347,7 @@ impl State {
         if let Event::RequestSigned { key, request, .. } = &record.event {
             let decoded = crate::request::decode(request).ok();
             self.requests.insert(crate::request::digest(request), seq);
+            let commands = decoded.as_ref().map_or(0, |r| r.commands.len());
             self.signing = Some(Signing {
                 tx: record.tx,
                 seq,
@@ -351,11 +355,13 @@ impl State {
                     .as_ref()
                     .map_or_else(|| record.actor.clone(), |r| r.signer.clone()),
                 key: *key,
-                commands: decoded.map(|r| r.commands).unwrap_or_default(),
+                asked: commands,
+                pending: decoded.map(|r| r.commands.into()).unwrap_or_default(),
                 done: 0,
             });
         } else if let Some(signing) = self.signing.as_mut().filter(|s| s.tx == record.tx) {
             signing.done += 1;
+            signing.pending.pop_front();
         }
     }
 

@@ -35,7 +35,7 @@ pub const RETURN_KIND: &str = "planledger request";
 pub type Request = RequestOf<Commit>;
 
 /// What an actor asks a ledger to record, its free texts of type `T`.
-/// Part of the on-disk format (FORMAT.md §12.2): fields in this order.
+/// Part of the on-disk format (FORMAT.md §13.2): fields in this order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestOf<T> {
     /// The ledger it is for: a request is refused by any other.
@@ -136,7 +136,7 @@ impl SignedRequest {
 
     /// [`SignedRequest::sign`] with the nonce given and each salt from
     /// `salt`, called once per text in the order of the request's
-    /// commitments (FORMAT.md §12.2). Signing is deterministic, so fixed
+    /// commitments (FORMAT.md §13.2). Signing is deterministic, so fixed
     /// inputs give fixed bytes: how the golden vectors are made. Anything
     /// else wants [`SignedRequest::sign`]'s random ones.
     pub fn sign_with(
@@ -171,7 +171,13 @@ impl SignedRequest {
             nonce,
             commands: sealed,
         };
-        let bytes = codec::encode(&request).map_err(RequestError::Codec)?;
+        let bytes = codec::encode(&request).map_err(|e| match e {
+            CodecError::TooLarge { len } => RequestError::TooLarge {
+                len,
+                commands: request.commands.len(),
+            },
+            other => RequestError::Codec(other),
+        })?;
         let signature = Signature::from_bytes(key.sign(&digest(&bytes)).to_bytes());
         Ok(SignedRequest {
             bytes,
@@ -286,10 +292,15 @@ pub enum RequestError {
     Random(String),
     #[error(transparent)]
     Codec(CodecError),
+    #[error(
+        "{commands} changes make a signed request of {len} bytes, more than the {} one may hold (about 500 changes): split the file into smaller plans, or import it before the ledger adopts keys",
+        codec::MAX_RECORD_LEN
+    )]
+    TooLarge { len: usize, commands: usize },
 }
 
 /// A return file: a signed request and its words, as an agency lead sends
-/// it (FORMAT.md §12.6).
+/// it (FORMAT.md §13.6).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReturnFile {

@@ -903,7 +903,7 @@ fn signed(state: &State, seq: u64, record: &Record) -> Result<(), Refusal> {
     {
         return Err(Refusal::RequestUnfinished {
             request: open.seq,
-            asked: open.commands.len(),
+            asked: open.asked,
             done: open.done,
         });
     }
@@ -1440,7 +1440,7 @@ fn unfinished(state: &State) -> Option<(u64, Refusal)> {
         open.seq,
         Refusal::RequestUnfinished {
             request: open.seq,
-            asked: open.commands.len(),
+            asked: open.asked,
             done: open.done,
         },
     ))

@@ -364,6 +364,17 @@ pub struct Entry<'a> {
     pub change: &'a str,
     pub backdated_days: Option<i64>,
     pub source: Option<&'a str>,
+    /// `null` for a change by a name as typed; else the fingerprint of the
+    /// key that signed it, and whether it came as a return.
+    pub signed: Option<SignedBy<'a>>,
+}
+
+/// Who signed a change.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignedBy<'a> {
+    pub key: &'a str,
+    #[serde(rename = "return")]
+    pub by_return: bool,
 }
 
 impl<'a> Entry<'a> {
@@ -379,6 +390,16 @@ impl<'a> Entry<'a> {
             change: &entry.change,
             backdated_days: entry.backdated_days,
             source: entry.source.as_deref(),
+            signed: match &entry.signed {
+                audit::Signed::Unsigned => None,
+                audit::Signed::Key {
+                    fingerprint,
+                    by_return,
+                } => Some(SignedBy {
+                    key: fingerprint,
+                    by_return: *by_return,
+                }),
+            },
         }
     }
 

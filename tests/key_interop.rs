@@ -4,7 +4,8 @@
 //! read here as the same keys those tools print; and a signature made on
 //! either side verifies on the other, which proves the key material is the
 //! same key, not merely a file both can parse. Keys of other algorithms
-//! that the tools make are refused by name.
+//! that the tools make are refused by name. A checkpoint's signature
+//! verifies in OpenSSL over the message `ledger/FORMAT.md` §12 describes.
 //!
 //! A test target of its own without libtest's harness, like `browser`, by
 //! the shared rule of `common/external.rs`: where a tool is missing its
@@ -81,6 +82,10 @@ fn main() -> ExitCode {
         trial!(
             &OPENSSL,
             keys_of_other_algorithms_made_by_openssl_are_refused_by_name
+        ),
+        trial!(
+            &OPENSSL,
+            openssl_verifies_a_checkpoints_signature_from_format_md_alone
         ),
         trial!(
             &SSH_KEYGEN,
@@ -560,4 +565,67 @@ fn an_ecdsa_key_made_by_ssh_keygen_is_refused_by_name(ssh_keygen: &Path) {
     };
     assert_refused_as(read_private(&d.join("ecdsa"), ""), &expected);
     assert_refused_as(keys::read_public(&d.join("ecdsa.pub")), &expected);
+}
+
+/// A checkpoint's signer signs BLAKE3 `derive_key("planledger 2026
+/// checkpoint v1", the statement's lines and the signer's name, key and
+/// fingerprint lines)`; that message, built here from the text as FORMAT.md
+/// §12 says, with the signature from the two `signature` lines, verifies in
+/// `openssl pkeyutl` under the signer's public key file, and an altered
+/// message does not.
+fn openssl_verifies_a_checkpoints_signature_from_format_md_alone(openssl: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |args: &[&str]| ok(planledger(), d, args, &[("PLANLEDGER_ACTOR", "Sam")]);
+    run(&["--ledger", "ledger", "init"]);
+    run(&["key", "new", "--name", "Sam Okafor", "-o", "sam.pem"]);
+    let text = run(&["--ledger", "ledger", "checkpoint", "--key", "sam.pem"]);
+    let lines: Vec<&str> = text.lines().collect();
+    let signer = lines
+        .iter()
+        .position(|l| l.starts_with("signer "))
+        .expect("a signer line");
+    let signed: String = lines[..signer + 3]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let message = blake3::derive_key("planledger 2026 checkpoint v1", signed.as_bytes());
+    let signature = hex::decode(format!(
+        "{}{}",
+        &lines[signer + 3][12..],
+        &lines[signer + 4][12..]
+    ))
+    .unwrap();
+    fs::write(d.join("message"), message).unwrap();
+    fs::write(d.join("checkpoint.sig"), signature).unwrap();
+    let mut altered = message;
+    altered[0] ^= 1;
+    fs::write(d.join("altered"), altered).unwrap();
+    let verify = |message: &str| {
+        tool(
+            openssl,
+            d,
+            &[
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                "sam.pem.pub",
+                "-rawin",
+                "-in",
+                message,
+                "-sigfile",
+                "checkpoint.sig",
+            ],
+            &[],
+        )
+    };
+    let verified = verify("message");
+    assert!(
+        verified.status.success(),
+        "openssl rejected the checkpoint's signature: {}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(!verify("altered").status.success());
 }

@@ -27,9 +27,9 @@ the genesis's format_version (§10); format 1 is checked as §10 describes it
   - each subject is the one the table of §4 gives at that point of history;
   - §5 step 5 (genesis, actors, recorded_at, transactions) and that each
     `source` names an earlier SourceImported event;
-  - §12, actors and signed requests, every rule of §12.5: each RequestSigned's
-    request decodes (§12.2) and is not empty; its key is the request's and its
-    ed25519 signature over the request digest verifies strictly (§12.3: with
+  - §13, actors and signed requests, every rule of §13.5: each RequestSigned's
+    request decodes (§13.2) and is not empty; its key is the request's and its
+    ed25519 signature over the request digest verifies strictly (§13.3: with
     `cryptography`, plus this script's own checks of s and of small-order
     points); the request names this ledger, is carried out once, and saw a
     head (seq, hash) this chain holds before it; it begins its transaction (or
@@ -37,7 +37,7 @@ the genesis's format_version (§10); format 1 is checked as §10 describes it
     and either adds themselves as the first admin with their own key or is the
     live actor whose current key it is; once there is an actor every
     transaction is signed; each later event of a signed transaction has the
-    signer as actor and is what the next command drafts (§12.4: every field,
+    signer as actor and is what the next command drafts (§13.4: every field,
     those the state fills in too, from a fold of plans, actions, statuses,
     targets and claims), with its effective date and source; no command is
     left without its event; the events' text commitments are the request's,
@@ -48,7 +48,7 @@ the genesis's format_version (§10); format 1 is checked as §10 describes it
 An export carries no head and no txs tree: events removed from its end, the
 txs records (§5 step 6) and the head (§5 step 7) cannot be checked; nor are
 the rules of ledger/EVENTS.md replayed (status moves, claims, blank texts,
-...), beyond what §12 needs.
+...), beyond what §13 needs.
 
 A pack (`planledger export --format pack`, §7), the checks of §7.5: 1 the
 form (canonical JSON, §7.1) and the header; 2 the chain over disclosed and
@@ -58,7 +58,7 @@ the disclosure rule both ways (nothing required withheld, nothing disclosed
 that §7.4 does not require) and every disclosed subject per §4 by the
 disclosed history. Of step 5 only the projection's head and as_of_day are
 checked: its plans (the fold of the disclosed events) are NOT, as this
-verifier does not refold; nor are the rules of EVENTS.md, nor §12's, replayed
+verifier does not refold; nor are the rules of EVENTS.md, nor §13's, replayed
 over a whole-ledger pack (a plan or action pack withholds the RequestSigned
 events anyway): check signatures on an export. A pack cannot show its head is the ledger's latest:
 compare the head printed with one recorded elsewhere.
@@ -72,7 +72,7 @@ the golden file: its ids and hash are taken as hex, the rest as integers.
 
 --self-test mutates the golden export (and packs it builds from it) in
 memory and checks that every mutation is caught, at the right sequence number;
-for §12 it flips a signature, swaps keys, changes a signed text, drops and
+for §13 it flips a signature, swaps keys, changes a signed text, drops and
 replays requests, and (with the golden keys' seeds, §4) signs altered
 requests again to reach the rules behind the signature. Without
 `cryptography` those cases cannot run: it says so and exits 4, unless given
@@ -90,7 +90,7 @@ from datetime import datetime, timedelta, timezone
 
 import blake3
 
-try:  # §12.3's signatures; without it they are reported as not checked
+try:  # §13.3's signatures; without it they are reported as not checked
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -164,7 +164,7 @@ EVENTS = [
                        "from_format_version:u32 from_head_hash:hash32 from_events:u64"),
     ("ActionLinked", "action:action recommendations:recs basis:basis note:opt_text"),
     ("ActionAmended", "action:action changes:amendments reason:text"),
-    # §12.1 actors and signed requests:
+    # §13.1 actors and signed requests:
     ("ActorAdded", "name:str roles:roles key:hash32"),
     ("KeyRotated", "name:str key:hash32"),
     ("ActorRevoked", "name:str reason:text"),
@@ -172,7 +172,7 @@ EVENTS = [
 ]
 VARIANTS = {1: 13, 2: 21}  # how many Event variants each format knows
 GENESIS = ("LedgerCreated", "LedgerUpgraded")
-# §4: subject 0, 0 (§12.1)
+# §4: subject 0, 0 (§13.1)
 ACTOR_EVENTS = ("ActorAdded", "KeyRotated", "ActorRevoked", "RequestSigned")
 # §4: subject from the action's ActionAdded
 ACTION_EVENTS = [name for name, _ in EVENTS[4:11]] + ["ActionLinked", "ActionAmended"]
@@ -182,7 +182,7 @@ LINK_BASES = ["wording", "stated", "own"]
 AMENDMENTS = [("text", "text"), ("lead", "opt_text"), ("agency", "str"), ("scope", "opt_text")]
 # §3.3 Role variants in index order, as §6 writes them (Agency: "agency:NAME").
 ROLES = ["admin", "assurance", "agency", "auditor"]
-# §12.2 Command variants in index order, with the event each drafts (§12.4).
+# §13.2 Command variants in index order, with the event each drafts (§13.4).
 COMMANDS = [
     ("AddPlan", "partnership:str review:text chair:opt_text published:opt_date", "PlanAdded"),
     ("AddRecommendation", "plan:plan number:opt_u32 text:text scope:opt_text", "RecommendationAdded"),
@@ -342,11 +342,11 @@ KINDS = {  # field kind -> reader returning the value as the export shows it (§
     "amendments": lambda r, w, f: r.vec(w, lambda i: read_amendment(r, w, i), 5),
     "hash32": lambda r, w, f: r.take(32, w).hex(),
     "hex16": lambda r, w, f: r.take(16, w).hex(),
-    # §12.1: a Role is 4 bytes at least; a Vec<u8> is its u64 length and its bytes; a Signature R ‖ s.
+    # §13.1: a Role is 4 bytes at least; a Vec<u8> is its u64 length and its bytes; a Signature R ‖ s.
     "roles": lambda r, w, f: r.vec(w, lambda i: read_role(r, w, i), 4),
     "bytes": lambda r, w, f: r.take(r.uint(8, w + " length"), w).hex(),
     "sig64": lambda r, w, f: r.take(64, w).hex(),
-    # §12.2, in commands only. An Option<Option<Text>> that is some is {"some": None or the Slot}.
+    # §13.2, in commands only. An Option<Option<Text>> that is some is {"some": None or the Slot}.
     "opt_u32": lambda r, w, f: r.option(w, lambda: r.uint(4, w)),
     "opt_str": lambda r, w, f: r.option(w, lambda: r.string(w)),
     "opt_opt_text": lambda r, w, f: r.option(w, lambda: {"some": r.option(w, lambda: r.text(w, f))}),
@@ -719,7 +719,7 @@ def detect_version(first: bytes) -> tuple[int | None, str | None]:
 
 def verify_export(lines: list[bytes]):
     """Check an export. Returns (problems as (seq, message) sorted by seq, event count,
-    (seq, hash) of the last line, format version, the SignedHistory of §12 or None)."""
+    (seq, hash) of the last line, format version, the SignedHistory of §13 or None)."""
     problems = []
     if not lines:
         return [(0, "export is empty: no genesis event")], 0, None, None, None
@@ -882,7 +882,7 @@ def report(problems, count, head, version, signed, signatures_optional=False) ->
     print(f"OK: format {version} export, {count} events, last event {head[0]} {head[1]}")
     if signed is not None and signed.requests:
         checked = signed.requests - signed.unchecked
-        print(f"  signed requests (§12): {signed.requests}, {len(signed.actors)} actor(s); checked: {checked} ed25519"
+        print(f"  signed requests (§13): {signed.requests}, {len(signed.actors)} actor(s); checked: {checked} ed25519"
               " signature(s), keys, ledger id, replay, head seen, where each stands, signer and actors, each event"
               " against what its command drafts, text commitments, the role table, the actor events' rules")
     if signed is not None and signed.unchecked:
@@ -895,7 +895,7 @@ def report(problems, count, head, version, signed, signatures_optional=False) ->
     return 0
 
 
-# ---- §12 actors and signed requests ---------------------------------------------------
+# ---- §13 actors and signed requests ---------------------------------------------------
 
 REQUEST_CONTEXT = "planledger 2026 request v1"
 # Ed25519 (RFC 8032): the field prime, the group order, the curve's d and a square root of -1.
@@ -904,11 +904,11 @@ L25519 = 2 ** 252 + 27742317777372353535851937790883648493
 D25519 = -121665 * pow(121666, -1, P25519) % P25519
 SQRT_M1 = pow(2, (P25519 - 1) // 4, P25519)
 UNCHECKED = "not checked: the Python package `cryptography` is not installed"
-# Unicode White_Space, which §12.4's "trimmed" and §12.5's agency names go by (Rust's char::is_whitespace).
+# Unicode White_Space, which §13.4's "trimmed" and §13.5's agency names go by (Rust's char::is_whitespace).
 WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
     "\u2028\u2029\u202f\u205f\u3000"
 WHITE_RUN = re.compile("[" + WHITE_SPACE + "]+")
-# §12.5 rule 12, the role table.
+# §13.5 rule 12, the role table.
 FOR_ADMIN = ("ActorAdded", "ActorRevoked", "Redacted")
 FOR_AGENCY = ("StatusChanged", "MilestoneNoted", "CompletionClaimed")
 FOR_ASSURANCE = ("PlanAdded", "RecommendationAdded", "ActionAdded", "ClaimAccepted", "ClaimChallenged",
@@ -921,13 +921,13 @@ def trimmed(text: str) -> str:
 
 
 def same_name(a: str, b: str) -> bool:
-    """§12.5: names compared ignoring case and runs of white space."""
+    """§13.5: names compared ignoring case and runs of white space."""
     norm = lambda s: WHITE_RUN.sub(" ", trimmed(s)).lower()
     return norm(a) == norm(b)
 
 
 def decode_request(data: bytes) -> tuple[dict, list]:
-    """§12.2: a Request, its texts as Slots (commitments) in order; no trailing bytes."""
+    """§13.2: a Request, its texts as Slots (commitments) in order; no trailing bytes."""
     if len(data) > MAX_RECORD:
         raise Bad(f"the request is {len(data)} bytes, over the {MAX_RECORD}-byte limit")
     r = Reader(data, 2)
@@ -943,7 +943,7 @@ def decode_request(data: bytes) -> tuple[dict, list]:
 
 
 def read_stamped(r: Reader, what: str) -> dict:
-    """§12.2 Stamped: the command's fields (as an event's are decoded), then effective and source."""
+    """§13.2 Stamped: the command's fields (as an event's are decoded), then effective and source."""
     name = r.variant(what, [n for n, _, _ in COMMANDS])
     cmd = {"type": name}
     for field, kind in (f.split(":") for f in next(fs for n, fs, _ in COMMANDS if n == name).split()):
@@ -981,7 +981,7 @@ def small_order(point: tuple[int, int]) -> bool:
 
 
 def signature_problem(key: bytes, message: bytes, signature: bytes) -> str | None:
-    """§12.3, strictly: s below the group order, the key and R points not of small order, and the
+    """§13.3, strictly: s below the group order, the key and R points not of small order, and the
     RFC 8032 check (by `cryptography`, whose OpenSSL compares R's encoding). UNCHECKED when the
     last could not be made."""
     a, r = decode_point(key), decode_point(signature[:32])
@@ -1003,7 +1003,7 @@ def signature_problem(key: bytes, message: bytes, signature: bytes) -> str | Non
 
 
 def shape(value):
-    """A decoded value with each text (Slot) as a placeholder: its structure (§12.5 rule 10)."""
+    """A decoded value with each text (Slot) as a placeholder: its structure (§13.5 rule 10)."""
     if isinstance(value, Slot):
         return "<text>"
     if isinstance(value, dict):
@@ -1014,7 +1014,7 @@ def shape(value):
 
 
 class NoDraft(Exception):
-    """A command that drafts nothing against the state (§12.4)."""
+    """A command that drafts nothing against the state (§13.4)."""
 
 
 class OpenRequest:
@@ -1026,7 +1026,7 @@ class OpenRequest:
 
 
 class SignedHistory:
-    """§12.5, replayed along a format-2 export: each RequestSigned (signature, key, ledger id,
+    """§13.5, replayed along a format-2 export: each RequestSigned (signature, key, ledger id,
     replay, head seen, where it stands, its signer), each event of a signed transaction (the
     signer, what the next command drafts, the role table), each signed transaction's texts by
     their commitments, and the actor events' own rules. It folds what those need: the actors,
@@ -1053,7 +1053,7 @@ class SignedHistory:
             self.step(seq, dec)
         if dec.type in ACTOR_EVENTS[:3]:
             for msg in self.actor_rules(dec):
-                self.add(seq, f"{msg} (§12.5 rules 13-15)")
+                self.add(seq, f"{msg} (§13.5 rules 13-15)")
         self.fold(seq, dec)
         self.last_tx = dec.rec["tx"]
 
@@ -1065,7 +1065,7 @@ class SignedHistory:
     def request(self, seq: int, dec: Decoded, new_tx: bool):
         self.close()
         ev, rec = dec.event, dec.rec
-        at = lambda msg, rule: self.add(seq, f"{msg} (§12.5 rule {rule})")
+        at = lambda msg, rule: self.add(seq, f"{msg} (§13.5 rule {rule})")
         if not (new_tx or (rec["tx"] == 0 and seq == 1)):
             at("RequestSigned does not begin its transaction", 6)
         raw = bytes.fromhex(ev["request"])
@@ -1073,7 +1073,7 @@ class SignedHistory:
         try:
             req, slots = decode_request(raw)
         except Bad as e:
-            return at(f"its request does not decode (§12.2): {e}", 1)
+            return at(f"its request does not decode (§13.2): {e}", 1)
         self.requests += 1
         self.open = OpenRequest(seq, rec["tx"], req["signer"], req["commands"], [s.commitment for s in slots])
         if not req["commands"]:
@@ -1122,7 +1122,7 @@ class SignedHistory:
 
     def step(self, seq: int, dec: Decoded):
         op = self.open if self.open is not None and self.open.tx == dec.rec["tx"] else None
-        at = lambda msg, rule: self.add(seq, f"{msg} (§12.5 rule {rule})")
+        at = lambda msg, rule: self.add(seq, f"{msg} (§13.5 rule {rule})")
         if op is None:
             if self.actors:
                 at("an unsigned transaction in a ledger with actors", 9)
@@ -1160,7 +1160,7 @@ class SignedHistory:
         op, self.open = self.open, None
         if op is None or op.expected is None:
             return
-        at = lambda msg, rule: self.add(op.seq, f"{msg} (§12.5 rule {rule})")
+        at = lambda msg, rule: self.add(op.seq, f"{msg} (§13.5 rule {rule})")
         if op.done < len(op.commands):
             at(f"its transaction ends after {op.done} of the request's {len(op.commands)} command(s)", 10)
         if op.expected != op.found:
@@ -1170,7 +1170,7 @@ class SignedHistory:
                f" {len(op.expected)} commitment(s), the events {len(op.found)}, first differing at text {i + 1}", 11)
 
     def draft(self, cmd: dict) -> tuple[str, dict]:
-        """§12.4: the event a command drafts against the state, as decode_record shows one."""
+        """§13.4: the event a command drafts against the state, as decode_record shows one."""
         kind = next(e for n, _, e in COMMANDS if n == cmd["type"])
         c = {k: v for k, v in cmd.items() if k not in ("type", "effective", "source")}
 
@@ -1733,7 +1733,7 @@ class Golden:
         self.k_erased = self.first(lambda i, o: any("erased_by" in t for t in texts(o)))
         self.k_redacted = self.first(lambda i, o: self.decs[i].type == "Redacted")
         self.k_status = self.first(lambda i, o: self.decs[i].type == "StatusChanged")
-        # §12: the first and last RequestSigned, and a text in a signed transaction.
+        # §13: the first and last RequestSigned, and a text in a signed transaction.
         requests = [i for i, d in enumerate(self.decs) if d.type == "RequestSigned"]
         self.k_request = requests[0] if requests else None
         self.k_request_last = requests[-1] if requests else None
@@ -1846,7 +1846,7 @@ EXPORT_CASES = [
 ]
 
 
-# §12: the seeds of the golden keys (32 bytes each of one value), so that cases can sign again.
+# §13: the seeds of the golden keys (32 bytes each of one value), so that cases can sign again.
 GOLDEN_SEEDS = (0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2)
 
 
@@ -1866,7 +1866,7 @@ def golden_private(key: bytes):
 
 
 def request_signed(objs, g: Golden, k: int, key=None, request=None, signature=None) -> int:
-    """Line k's RequestSigned with a new key, request or signature (§12.1: key ‖ u64 length ‖ request ‖
+    """Line k's RequestSigned with a new key, request or signature (§13.1: key ‖ u64 length ‖ request ‖
     R ‖ s after the variant index), its JSON to match, re-chained."""
     dec, ev = g.decs[k], g.decs[k].event
     key = key or bytes.fromhex(ev["key"])
@@ -1880,7 +1880,7 @@ def request_signed(objs, g: Golden, k: int, key=None, request=None, signature=No
 
 
 def sign_again(objs, g: Golden, k: int, change, key: bytes | None = None) -> int:
-    """Change line k's request bytes in place (§12.2 offsets) and sign it again with its own golden key,
+    """Change line k's request bytes in place (§13.2 offsets) and sign it again with its own golden key,
     or with `key`'s, which the request then names too (at offset 16 + its head_seen)."""
     request = bytearray.fromhex(g.decs[k].event["request"])
     change(request)
@@ -1894,7 +1894,7 @@ def sign_again(objs, g: Golden, k: int, change, key: bytes | None = None) -> int
 
 def signed_text_changed(o, g: Golden) -> int:
     """A text of a signed event given new words and salt, and its commitment to match: every check
-    of §3.4 passes, but the request committed to another text (§12.5 rule 11)."""
+    of §3.4 passes, but the request committed to another text (§13.5 rule 11)."""
     k = g.need(g.k_signed_text)
     slot, salt, words = g.decs[k].slots[0], bytes(16), "words the signer never signed"
     rec = bytearray.fromhex(o[k]["record"])
@@ -1962,7 +1962,7 @@ def old_key_signs(o, g: Golden) -> int:
     return sign_again(o, g, k, lambda r: None, key=bytes.fromhex(added.event["key"]))
 
 
-# §12: tampering with signed transactions. Each returns the seq of the first problem.
+# §13: tampering with signed transactions. Each returns the seq of the first problem.
 SIGNED_CASES = [
     ("a RequestSigned's signature: one digit of s changed, re-chained", 2, lambda o, g: request_signed(
         o, g, g.need(g.k_request), signature=bytes.fromhex(flip(g.decs[g.k_request].event["signature"], 70)))
@@ -2005,7 +2005,7 @@ def export_self_test(lines: list[bytes], results: list) -> Golden:
     results.append((not problems, f"untampered format {version} export: " +
                     (f"{problems[0]}" if problems else f"{count} events, last {head[0]}")))
     if version == 2 and g.decs[0].type == "LedgerCreated":
-        # Up to the first signed request only: a request binds the head its signer saw (§12.5 rule 5).
+        # Up to the first signed request only: a request binds the head its signer saw (§13.5 rule 5).
         objs = json.loads(json.dumps(g.objs[:g.k_request]))
         upgraded_genesis(objs, g)
         problems = verify_export(encode(objs))[0]

@@ -2,8 +2,10 @@
 //!
 //! It makes a fresh ledger in a temporary folder (removed afterwards unless
 //! `--keep DIR` is given), imports the West Oxfordshire 'Alice' plan that is
-//! built into the binary, records a short scripted sequence of later changes
-//! by named people, and prints the plan now, one action's history, the plan
+//! built into the binary, signed from its genesis by the assurance lead,
+//! gives the other people keys and roles, records a short scripted sequence
+//! of later changes each signed by its maker (one an agency's return by
+//! file), and prints the plan now, one action's history, the plan
 //! as it stood before the assurance decisions, and `verify`. The story spans
 //! months, so it runs on a simulated clock; every transaction records that
 //! the clock was overridden, and `verify` says so.
@@ -13,9 +15,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::command::Command;
+use crate::event::Role;
 use crate::id::RecId;
 use crate::import::Format;
-use crate::ledger::{Ledger, Stamped};
+use crate::ledger::{Author, Ledger, Stamped};
+use crate::request::{RequestHead, SignedRequest};
 use crate::status::Status;
 use crate::time::{DayEnd, FixedClock, parse_instant};
 
@@ -72,10 +76,26 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         out,
         "clock:  simulated (the story spans months); every entry records that the clock was overridden\n"
     )?;
-    let mut ledger = Ledger::init(&dir, ASSURANCE, clock.clone())?;
+    // Each person has a key of their own; the ledger is signed from its
+    // genesis by the assurance lead, who is also its first admin.
+    let new_key = || crate::keys::generate().map_err(CliError::Key);
+    let (sam, claire, priya, ruth) = (new_key()?, new_key()?, new_key()?, new_key()?);
+    let mut ledger = Ledger::init_signed(
+        &dir,
+        &sam,
+        ASSURANCE,
+        vec![Role::Assurance],
+        clock.clone(),
+        crate::store::LockWait::moment(),
+    )?;
+    writeln!(
+        out,
+        "signed from its genesis by {ASSURANCE}, key {}: every change from here on is a request signed with its maker's key",
+        fingerprint(&sam)
+    )?;
     let outcome = crate::import::apply::record(
         &mut ledger,
-        crate::ledger::Author::Named(ASSURANCE),
+        Author::Key(&sam),
         SHIPPED_PLAN_NAME,
         SHIPPED_PLAN.as_bytes(),
         Some(Format::Text),
@@ -110,12 +130,62 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     };
     let tvp = pick("thames valley", None)?;
     let a2d = pick("a2dominion", Some(RecId::of(11))).or_else(|_| pick("a2dominion", None))?;
+    let agency_of = |id| {
+        state
+            .actions
+            .get(&id)
+            .map(|a: &crate::projection::Action| a.agency.clone())
+            .unwrap_or_default()
+    };
+    let (tvp_agency, a2d_agency) = (agency_of(tvp), agency_of(a2d));
 
-    heading(out, "2. Later changes, by the people who made them")?;
-    clock.set(at("2022-01-12T14:20:00Z")?);
-    ledger.transact(
-        A2D_LEAD,
-        &format!("note {}", a2d),
+    heading(
+        out,
+        "2. Who may change what: actors, their keys and roles (planledger actor add)",
+    )?;
+    clock.set(at("2021-12-02T09:00:00Z")?);
+    let actors = [
+        (TVP_LEAD, Role::Agency(tvp_agency), &claire),
+        (A2D_LEAD, Role::Agency(a2d_agency), &priya),
+        (DPO, Role::Admin, &ruth),
+    ];
+    ledger.transact_signed(
+        &sam,
+        "actor add",
+        actors
+            .iter()
+            .map(|(name, role, key)| {
+                Stamped::from(Command::AddActor {
+                    name: (*name).into(),
+                    roles: vec![role.clone()],
+                    key: key.verifying_key().to_bytes(),
+                })
+            })
+            .collect(),
+    )?;
+    for (name, role, key) in &actors {
+        writeln!(out, "{name}: {role}, key {}", fingerprint(key))?;
+    }
+    writeln!(
+        out,
+        "(an agency lead may report on their own agency's actions only; accepting a claim needs assurance; redacting needs admin)"
+    )?;
+
+    heading(
+        out,
+        "3. Later changes, each signed by the person who made it",
+    )?;
+    // Priya has no copy of the ledger: she makes a signed request on her
+    // own machine and emails the file; Sam applies it.
+    let ledger_id = ledger.state().ledger.as_ref().map_or([0; 16], |l| l.id);
+    let returned = SignedRequest::sign(
+        &priya,
+        RequestHead {
+            ledger_id,
+            head_seen: None,
+            signer: A2D_LEAD.into(),
+            made_at: at("2022-01-10T17:45:00Z")?,
+        },
         vec![Stamped {
             command: Command::NoteMilestone {
                 action: a2d,
@@ -126,11 +196,26 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
             effective: crate::date::FuzzyDate::day(2021, 12, 20),
             source: None,
         }],
+    )
+    .map_err(|e| CliError::Ledger(e.into()))?;
+    let returns = tempfile::tempdir().map_err(|e| {
+        CliError::Input(format!("no temporary directory for the demo's return: {e}"))
+    })?;
+    let return_file = returns.path().join("a2dominion-return.plreq");
+    std::fs::write(&return_file, returned.to_return())
+        .map_err(|e| CliError::Input(format!("cannot write {}: {e}", return_file.display())))?;
+    clock.set(at("2022-01-12T14:20:00Z")?);
+    let read = std::fs::read(&return_file)
+        .map_err(|e| CliError::Input(format!("cannot read {}: {e}", return_file.display())))?;
+    let read = SignedRequest::from_return(&read).map_err(|e| CliError::Input(e.to_string()))?;
+    ledger.apply_request(&read, "apply return")?;
+    writeln!(
+        out,
+        "2022-01-12  {A2D_LEAD} emails a signed return (planledger request … -o return.plreq) noting a milestone on {a2d}; {ASSURANCE} applies it (planledger apply return.plreq): the ledger records her signature"
     )?;
-    writeln!(out, "2022-01-12  {A2D_LEAD} notes a milestone on {}", a2d)?;
     clock.set(at("2022-02-03T09:05:00Z")?);
-    ledger.transact(
-        ASSURANCE,
+    ledger.transact_signed(
+        &sam,
         &format!("accept {}", tvp),
         vec![Stamped::from(Command::Accept {
             action: tvp,
@@ -138,8 +223,8 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         })],
     )?;
     writeln!(out, "2022-02-03  {ASSURANCE} accepts the claim on {}", tvp)?;
-    ledger.transact(
-        ASSURANCE,
+    ledger.transact_signed(
+        &sam,
         &format!("challenge {}", a2d),
         vec![Stamped::from(Command::Challenge {
             action: a2d,
@@ -154,8 +239,8 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         a2d
     )?;
     clock.set(at("2022-02-21T11:30:00Z")?);
-    ledger.transact(
-        A2D_LEAD,
+    ledger.transact_signed(
+        &priya,
         &format!("status {}", a2d),
         vec![Stamped::from(Command::SetStatus {
             action: a2d,
@@ -164,8 +249,8 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         })],
     )?;
     writeln!(out, "2022-02-21  {A2D_LEAD} puts {} back in progress", a2d)?;
-    ledger.transact(
-        TVP_LEAD,
+    ledger.transact_signed(
+        &claire,
         &format!("note {}", tvp),
         vec![Stamped::from(Command::NoteMilestone {
             action: tvp,
@@ -174,22 +259,23 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     )?;
     writeln!(out, "2022-02-21  {TVP_LEAD} notes a milestone on {}", tvp)?;
     clock.set(at("2022-02-22T16:10:00Z")?);
-    let slip = ledger.transact(
-        A2D_LEAD,
+    let slip = ledger.transact_signed(
+        &priya,
         &format!("note {}", a2d),
         vec![Stamped::from(Command::NoteMilestone {
             action: a2d,
             note: "Spoke to the victim's sister, Jane Doe, who asked to be told when the programme starts".into(),
         })],
     )?;
-    let slip = slip.events.first().map_or(0, |e| e.seq);
+    // The note follows the request that signed it.
+    let slip = slip.events.get(1).map_or(0, |e| e.seq);
     writeln!(
         out,
         "2022-02-22  {A2D_LEAD} notes a milestone on {a2d} that names the victim's sister"
     )?;
     clock.set(at("2022-02-24T09:00:00Z")?);
-    ledger.transact(
-        DPO,
+    ledger.transact_signed(
+        &ruth,
         &format!("redact {slip}"),
         vec![Stamped::from(Command::Redact {
             event: slip,
@@ -202,12 +288,12 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         "2022-02-24  {DPO} redacts that note (planledger redact {slip}): the words leave the disk, the record and every hash stay"
     )?;
 
-    heading(out, "3. The plan as it stands (planledger show)")?;
+    heading(out, "4. The plan as it stands (planledger show)")?;
     show::run(&ledger, &show::Args::default(), out)?;
 
     heading(
         out,
-        &format!("4. One action's history (planledger history {})", a2d),
+        &format!("5. One action's history (planledger history {})", a2d),
     )?;
     history::run_history(
         &ledger,
@@ -217,11 +303,11 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
 
     heading(
         out,
-        "5. The plan as the ledger stood on 2022-01-31, before the assurance decisions (show --as-of 2022-01-31)",
+        "6. The plan as the ledger stood on 2022-01-31, before the assurance decisions (show --as-of 2022-01-31)",
     )?;
     show::run(&ledger, &show::Args::as_of("2022-01-31"), out)?;
 
-    heading(out, "6. Is the record intact? (planledger verify)")?;
+    heading(out, "7. Is the record intact? (planledger verify)")?;
     let events = ledger.events()?;
     let plan = ledger
         .state()
@@ -232,7 +318,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
 
     heading(
         out,
-        "7. One plan's history handed over, provably complete (export --format pack --plan P1; verify-pack FILE)",
+        "8. One plan's history handed over, provably complete (export --format pack --plan P1; verify-pack FILE)",
     )?;
     let bytes = crate::pack::make(
         &events,
@@ -267,6 +353,10 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         )?,
     }
     Ok(())
+}
+
+fn fingerprint(key: &ed25519_dalek::SigningKey) -> String {
+    crate::keys::fingerprint(&key.verifying_key())
 }
 
 fn heading(out: &mut dyn Write, text: &str) -> Result<(), CliError> {

@@ -219,5 +219,6 @@ fn flags(entry: &Entry) -> String {
     if let Some(source) = &entry.source {
         flags.push(format!("from {}", clip(&visible(source), 30)));
     }
+    flags.push(entry.signed.words());
     flags.join(", ")
 }

@@ -9,6 +9,7 @@
 mod action;
 mod actor;
 mod apply;
+mod checkpoint;
 mod demo;
 mod diff;
 mod evidence;
@@ -141,8 +142,12 @@ pub enum Command {
     Audit(history::AuditArgs),
     /// What changed between two instants (or, with --valid, two dates)
     Diff(diff::Args),
-    /// Re-check every stored event, hash, link and the head
+    /// Re-check every stored event, hash, link and the head (and, with --checkpoint, a signed head)
     Verify(verify::Args),
+    /// Sign a statement of the head (its seq, hash and time) that others keep and 'verify --checkpoint' checks
+    Checkpoint(checkpoint::Args),
+    /// Countersign a checkpoint as a witness (no ledger needed)
+    Witness(checkpoint::WitnessArgs),
     /// Rebuild the stored snapshots (derived data) from the events
     Snapshot(snapshot::Args),
     /// Check evidence files against the claims that cite them
@@ -174,6 +179,17 @@ pub enum CliError {
         "the ledger fails verification at seq {seq}: {what}; no pack was written (run 'planledger verify')"
     )]
     Unverified { seq: u64, what: String },
+    /// A ledger that fails `verify` is not vouched for by a checkpoint.
+    #[error(
+        "the ledger fails verification at seq {seq}: {what}; no checkpoint was made (run 'planledger verify')"
+    )]
+    NotVouched { seq: u64, what: String },
+    #[error("checkpoint {}: {fault}", .path.display())]
+    Checkpoint {
+        path: PathBuf,
+        #[source]
+        fault: crate::checkpoint::CheckpointError,
+    },
     #[error(transparent)]
     Import(#[from] RecordError),
     #[error(transparent)]
@@ -197,7 +213,7 @@ impl From<StoreError> for CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Integrity | CliError::Unverified { .. } => 3,
+            CliError::Integrity | CliError::Unverified { .. } | CliError::NotVouched { .. } => 3,
             CliError::Ledger(e) | CliError::Import(RecordError::Ledger(e)) if e.is_damage() => 3,
             CliError::Upgrade(e) if e.is_damage() => 3,
             CliError::Ledger(_)
@@ -207,7 +223,8 @@ impl CliError {
             | CliError::Hidden(_)
             | CliError::Upgrade(_)
             | CliError::Io(_)
-            | CliError::Key(_) => 1,
+            | CliError::Key(_)
+            | CliError::Checkpoint { .. } => 1,
         }
     }
 }
@@ -227,8 +244,35 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// Opens the ledger for a command that may write; one this process
+    /// cannot write is refused in one line, writing nothing.
     pub fn open(&self) -> Result<Ledger, CliError> {
         Ok(self.waiting(|wait| Ledger::open_waiting(&self.ledger_dir, self.clock.clone(), wait))?)
+    }
+
+    /// Opens the ledger for a command that only reads it: the one way every
+    /// reader opens it, so that each works on a ledger this process cannot
+    /// write (read from a copy of its files, left as it is).
+    pub fn open_to_read(&self) -> Result<Ledger, CliError> {
+        let ledger = self.waiting(|wait| {
+            Ledger::open_to_read_waiting(&self.ledger_dir, self.clock.clone(), wait)
+        })?;
+        self.note_owed_rewrite(ledger.store());
+        Ok(ledger)
+    }
+
+    /// Says, on the notices stream, when a ledger read from a copy of its
+    /// files still owes a redaction's rewrite: the reader sees the words
+    /// erased, but they may remain in the ledger's files, and only a
+    /// command that can write to it finishes the rewrite.
+    pub fn note_owed_rewrite(&self, store: &Store) {
+        if store.reads_a_copy() && store.rewrite_owed().unwrap_or(false) {
+            let _ = writeln!(
+                self.notices.borrow_mut(),
+                "note: ledger {} owes a redaction's rewrite, so the erased words may remain in its files until a command that can write to it opens it",
+                self.ledger_dir.display()
+            );
+        }
     }
 
     /// Opens the store alone (for `verify` and `snapshot`), waiting as
@@ -420,11 +464,14 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Init(args) => return init::run(context, args, out),
         Command::Demo(args) => return demo::run(context, args, out),
         Command::Verify(args) => return verify::run(context, args, out),
+        Command::Checkpoint(args) => return checkpoint::run(context, args, out),
+        Command::Witness(args) => return checkpoint::witness(context, args, out),
         Command::Snapshot(args) => return snapshot::run(context, args, out),
         Command::Upgrade(args) => return upgrade::run(context, args, out),
         Command::Key(command) => return key::run(command, out),
         Command::VerifyPack(args) => return verify_pack::run(args, out),
         Command::Request(args) => return record::request(context, args, out),
+        _ if only_reads(command) => context.open_to_read()?,
         _ => context.open()?,
     };
     match command {
@@ -447,11 +494,57 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Init(_)
         | Command::Demo(_)
         | Command::Verify(_)
+        | Command::Checkpoint(_)
+        | Command::Witness(_)
         | Command::Snapshot(_)
         | Command::Upgrade(_)
         | Command::Key(_)
         | Command::Request(_)
         | Command::VerifyPack(_) => Ok(()),
+    }
+}
+
+/// True for a subcommand that never writes to the ledger it opens, and so
+/// works on one this process cannot write (`Context::open_to_read`).
+/// `verify` opens its store as a reader too (`Store::open_for_verify`);
+/// `upgrade` reads the old ledger from a copy. Every subcommand is named,
+/// so that a new one must say which it is.
+fn only_reads(command: &Command) -> bool {
+    match command {
+        Command::Show(_)
+        | Command::Summary(_)
+        | Command::History(_)
+        | Command::Audit(_)
+        | Command::Diff(_)
+        | Command::Export(_)
+        | Command::Evidence(_)
+        | Command::Verify(_)
+        | Command::Actor(actor::ActorCommand::List)
+        // It verifies the ledger and signs its head, writing nothing there.
+        | Command::Checkpoint(_)
+        // These four never open a ledger.
+        | Command::Witness(_)
+        | Command::Request(_)
+        | Command::VerifyPack(_)
+        | Command::Key(_) => true,
+        // `import --dry-run` and `apply --dry-run` write nothing, but are a
+        // writer's rehearsal: they are refused where the writer would be.
+        Command::Demo(_)
+        | Command::Init(_)
+        | Command::Import(_)
+        | Command::Plan(_)
+        | Command::Recommendation(_)
+        | Command::Action(_)
+        | Command::Record(_)
+        | Command::Apply(_)
+        | Command::Actor(
+            actor::ActorCommand::Add(_)
+            | actor::ActorCommand::Rotate(_)
+            | actor::ActorCommand::Revoke(_),
+        )
+        | Command::Redact(_)
+        | Command::Snapshot(_)
+        | Command::Upgrade(_) => false,
     }
 }
 

@@ -1,13 +1,19 @@
-//! `planledger verify`: recompute and check everything, trusting nothing.
+//! `planledger verify`: recompute and check everything, trusting nothing;
+//! with `--checkpoint`, also that the ledger still holds the history each
+//! signed checkpoint vouches for, and has only grown since.
 
 use std::io::Write;
+use std::path::PathBuf;
 
+use crate::checkpoint::{self, Checkpoint, Comparison};
 use crate::integrity;
 use crate::query::audit::upgraded_from_words;
 use crate::store::Store;
 use crate::store::chain_check::Report;
+use crate::text::visible;
 use crate::wire;
 
+use super::checkpoint::{event_at, ledger_info, read};
 use super::{CliError, Context};
 
 #[derive(Debug, Default, clap::Args)]
@@ -15,31 +21,140 @@ pub struct Args {
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
+
+    /// A checkpoint the ledger must still hold: its signatures, its ledger, and the history to its head (repeatable)
+    #[arg(long = "checkpoint", value_name = "FILE", conflicts_with = "json")]
+    checkpoints: Vec<PathBuf>,
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    // Every checkpoint is read and its signatures checked before the
+    // ledger is opened: a file that is not one is refused outright.
+    let checkpoints = args
+        .checkpoints
+        .iter()
+        .map(|path| Ok((path, read(path)?)))
+        .collect::<Result<Vec<_>, CliError>>()?;
     let checked = context
         .waiting(|wait| Store::open_for_verify_waiting(&context.ledger_dir, wait))
-        .and_then(|store| integrity::verify(&store));
-    let report = match checked {
-        Ok(report) => report,
+        .and_then(|store| {
+            context.note_owed_rewrite(&store);
+            integrity::verify(&store).map(|report| (report, store))
+        });
+    let (report, store) = match checked {
+        Ok((report, store)) => (report, Some(store)),
         // Damage that stops the store opening or being read is a finding
         // like any other: reported in the normal way, at seq 0.
         Err(e) => match e.into_damage(&context.ledger_dir) {
-            Ok(damage) => Report::unreadable(damage),
+            Ok(damage) => (Report::unreadable(damage), None),
             Err(e) => return Err(e.into()),
         },
     };
+    // A checkpoint is held only against a chain that checks: the hashes it
+    // is compared with are then the history's.
+    let compared = match (&store, report.head) {
+        (Some(store), Some((last, _))) if report.ok() && !checkpoints.is_empty() => {
+            Some(compare(store, last, &checkpoints)?)
+        }
+        _ => None,
+    };
+    drop(store);
     if args.json {
         wire::write(&wire::Verify::new(&report), out)?;
     } else {
         write_text(&report, &context.ledger_dir.display().to_string(), out)?;
+        write_checkpoints(&checkpoints, compared.as_deref(), out)?;
     }
-    if report.ok() {
+    let held = compared.is_none_or(|c| c.iter().all(Comparison::holds));
+    if report.ok() && held {
         Ok(())
     } else {
         Err(CliError::Integrity)
     }
+}
+
+/// Holds each checkpoint against the verified ledger in `store`, whose
+/// last event is at `last`. A checkpoint of another ledger is refused.
+fn compare(
+    store: &Store,
+    last: u64,
+    checkpoints: &[(&PathBuf, Checkpoint)],
+) -> Result<Vec<Comparison>, CliError> {
+    let info = ledger_info(store)?;
+    for (path, checkpoint) in checkpoints {
+        checkpoint
+            .check_ledger(info.id, info.format_version)
+            .map_err(|fault| CliError::Checkpoint {
+                path: path.to_path_buf(),
+                fault,
+            })?;
+    }
+    // Not yet: whether each signer was an actor at the checkpoint's head.
+    // Each of `checkpoint.signer_keys()` is a 32-byte key, as
+    // `projection::State::actor_by_key` takes, of the state folded to
+    // `checkpoint.statement().seq()`.
+    checkpoints
+        .iter()
+        .map(|(_, checkpoint)| checkpoint.compare(last, |seq| event_at(store, seq)))
+        .collect()
+}
+
+/// A line or two for each checkpoint: what it vouches for, who signed it,
+/// and whether the ledger holds it.
+fn write_checkpoints(
+    checkpoints: &[(&PathBuf, Checkpoint)],
+    compared: Option<&[Comparison]>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    for (i, (path, checkpoint)) in checkpoints.iter().enumerate() {
+        let statement = checkpoint.statement();
+        writeln!(
+            out,
+            "checkpoint  {}: seq {}  {}",
+            path.display(),
+            statement.seq(),
+            hex::encode(statement.hash())
+        )?;
+        for signed in checkpoint.signatures() {
+            writeln!(
+                out,
+                "  {} {} (key {}): signature checked",
+                signed.identity.role,
+                visible(&signed.identity.name),
+                signed.identity.fingerprint()
+            )?;
+        }
+        match compared.and_then(|c| c.get(i)) {
+            Some(comparison) if comparison.holds() => writeln!(out, "  OK: {comparison}")?,
+            Some(comparison) => writeln!(out, "  FAILED: {comparison}")?,
+            None => writeln!(out, "  not compared: the ledger fails verification (above)")?,
+        }
+    }
+    if let Some(compared) = compared.filter(|c| c.len() > 1 && !c.iter().all(Comparison::holds))
+        && let Some(range) = checkpoint::narrowest(compared)
+    {
+        let which = if range.start() == range.end() {
+            format!("seq {}", range.start())
+        } else {
+            format!("one of seq {} to {}", range.start(), range.end())
+        };
+        writeln!(
+            out,
+            "checkpoints together: the first event that differs is {which}"
+        )?;
+    }
+    // The chain's "result OK" above is not the last word.
+    if let Some(compared) = compared {
+        let failed = compared.iter().filter(|c| !c.holds()).count();
+        if failed > 0 {
+            writeln!(
+                out,
+                "result      FAILED: the chain is intact, but the ledger no longer holds the history that {failed} of {} checkpoint(s) vouch for",
+                compared.len()
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), CliError> {
@@ -57,6 +172,23 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
     }
     if let Some(from) = &report.upgraded_from {
         writeln!(out, "upgraded    from {}", upgraded_from_words(from))?;
+    }
+    match report.first_signed_tx {
+        Some(first) => writeln!(
+            out,
+            "signed      {} of {} transaction(s) are signed requests{}: each signature checked with the key its signer held then, each change against the signer's role and against what the request asked for",
+            report.signed_transactions,
+            report.transactions,
+            if first == 0 {
+                " (signed from the genesis)".to_string()
+            } else {
+                format!(" (from tx {first}; before it, unsigned: names as typed)")
+            }
+        )?,
+        None => writeln!(
+            out,
+            "signed      no: the ledger has no actors, so each change's actor is a name as typed ('planledger actor add' adopts keys)"
+        )?,
     }
     writeln!(
         out,

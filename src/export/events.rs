@@ -1092,7 +1092,7 @@ mod tests {
         assert!(produced.contains("redacted on 2020-09-13 by Admin: named a tenant"));
     }
 
-    /// Pins a ledger signed from its genesis (FORMAT.md §12.4).
+    /// Pins a ledger signed from its genesis (FORMAT.md §13.4).
     #[test]
     fn golden_signed_genesis_vectors_match() {
         let produced = golden_file(&signed_genesis_chain(), "signed.jsonl");

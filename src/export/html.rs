@@ -991,14 +991,14 @@ fn trail_section(trail: &[Entry], page: &mut String) {
 
 fn trail_table(entries: &[&Entry], page: &mut String) {
     page.push_str("<table class=\"trail-table\">\n<thead><tr><th class=\"num\">seq</th><th>recorded (UTC)</th><th>by</th>\
-                   <th>effective</th><th>action</th><th>change</th></tr></thead>\n<tbody>\n");
+                   <th>effective</th><th>action</th><th>change</th><th>signed</th></tr></thead>\n<tbody>\n");
     for e in entries {
         let backdated = e.backdated_days.map_or(String::new(), |d| {
             format!(" <span class=\"badge overdue\">backdated {d} days</span>")
         });
         let _ = writeln!(
             page,
-            "<tr{}><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{}><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if e.backdated_days.is_some() {
                 " class=\"backdated\""
             } else {
@@ -1010,7 +1010,8 @@ fn trail_table(entries: &[&Entry], page: &mut String) {
             e.effective.map_or(String::new(), |d| d.to_string()),
             backdated,
             e.action.map_or(String::new(), |a| a.to_string()),
-            esc(&e.change)
+            esc(&e.change),
+            esc(&e.signed.words())
         );
     }
     page.push_str("</tbody>\n</table>\n");
@@ -1028,6 +1029,11 @@ fn footer(view: &ReportInput<'_>, page: &mut String) {
         None => page.push_str("<dt>Ledger head</dt><dd>none (empty ledger)</dd>\n"),
     }
     let _ = writeln!(page, "<dt>Verification</dt><dd>{}</dd>", verify_html(view));
+    let _ = writeln!(
+        page,
+        "<dt>Signatures</dt><dd>{}</dd>",
+        esc(&crate::query::audit::signatures_words(&view.trail()))
+    );
     if !view.verify.clock_overridden.is_empty() {
         let _ = writeln!(
             page,

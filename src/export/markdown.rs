@@ -42,6 +42,11 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         None => writeln!(out, "- Ledger head: none (empty ledger)")?,
     }
     writeln!(out, "- Verification: {}", view.verify_words())?;
+    writeln!(
+        out,
+        "- Signatures: {}",
+        crate::query::audit::signatures_words(&trail)
+    )?;
     writeln!(out, "- Overdue judged on: {}", view.today)?;
     writeln!(out, "- Generated: {}", format_micros(view.generated_at))?;
     writeln!(out)?;
@@ -228,6 +233,7 @@ fn trail_table(out: &mut dyn Write, entries: &[&Entry]) -> io::Result<()> {
             "backdated",
             "action",
             "change",
+            "signed",
         ]
         .map(String::from),
     )?;
@@ -243,6 +249,7 @@ fn trail_table(out: &mut dyn Write, entries: &[&Entry]) -> io::Result<()> {
                     .map_or(String::new(), |d| format!("**{d} days**")),
                 e.action.map_or(String::new(), |a| a.to_string()),
                 cell(&e.change),
+                e.signed.words(),
             ],
         )?;
     }

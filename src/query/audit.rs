@@ -40,6 +40,78 @@ pub struct Entry {
     pub backdated_days: Option<i64>,
     /// The source document's name, for imported events.
     pub source: Option<String>,
+    /// Whether the change was signed, by which key, and whether it came as
+    /// a return made without the ledger.
+    pub signed: Signed,
+}
+
+/// How a change was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signed {
+    /// By a name as typed (a ledger without actors, or history before its
+    /// first actor).
+    Unsigned,
+    /// In a request signed with the key of this fingerprint; `by_return`:
+    /// made without a copy of the ledger and applied from a file.
+    Key {
+        fingerprint: String,
+        by_return: bool,
+    },
+}
+
+/// How a trail's changes were signed, in a sentence for a report: "136 of
+/// 136 changes signed with their makers' keys (2 sent as returns)", or "no
+/// change signed: the ledger has no actors, so each change's maker is a
+/// name as typed".
+pub fn signatures_words(trail: &[Entry]) -> String {
+    // A request's own entry is how its changes were signed, not a change.
+    let changes: Vec<&Entry> = trail
+        .iter()
+        .filter(|e| e.kind != EventKind::RequestSigned)
+        .collect();
+    let signed = changes
+        .iter()
+        .filter(|e| matches!(e.signed, Signed::Key { .. }))
+        .count();
+    let returns = changes
+        .iter()
+        .filter(|e| matches!(&e.signed, Signed::Key { by_return, .. } if *by_return))
+        .count();
+    if signed == 0 {
+        return "no change signed: the ledger has no actors, so each change's maker is a name as typed"
+            .to_string();
+    }
+    let returns = match returns {
+        0 => String::new(),
+        1 => " (1 sent as a return)".to_string(),
+        n => format!(" ({n} sent as returns)"),
+    };
+    let rest = if signed == changes.len() {
+        ""
+    } else {
+        "; the rest unsigned, names as typed"
+    };
+    format!(
+        "{signed} of {} changes signed with their makers' keys{returns}{rest}",
+        changes.len()
+    )
+}
+
+impl Signed {
+    /// "unsigned", "signed 1a2b3c4d5e6f7a8b", "return signed 1a2b…".
+    pub fn words(&self) -> String {
+        match self {
+            Signed::Unsigned => "unsigned".to_string(),
+            Signed::Key {
+                fingerprint,
+                by_return: false,
+            } => format!("signed {fingerprint}"),
+            Signed::Key {
+                fingerprint,
+                by_return: true,
+            } => format!("return signed {fingerprint}"),
+        }
+    }
 }
 
 /// Which entries to keep.
@@ -84,11 +156,46 @@ pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
     let threshold = filter.backdated_days.unwrap_or(DEFAULT_BACKDATED_DAYS);
     let mut state = State::default();
     let mut entries = Vec::new();
+    // The signing of the transaction being read.
+    let mut signing: Option<(u64, Signed)> = None;
     for event in events {
         if !filter.view.admits(event) {
             break;
         }
-        let entry = describe(&state, event, events, threshold);
+        // A ledger signed from its genesis: the request that follows the
+        // genesis event names its ledger id, and so signs it too.
+        let signer = match (&event.record.event, events.get(1)) {
+            (Event::LedgerCreated { .. }, Some(next)) if event.seq == 0 && next.record.tx == 0 => {
+                Some(next)
+            }
+            _ => Some(event),
+        };
+        if let Some(StoredEvent {
+            record:
+                Record {
+                    tx,
+                    event: Event::RequestSigned { key, request, .. },
+                    ..
+                },
+            ..
+        }) = signer
+        {
+            // The genesis request sees no head either, but is no return.
+            let by_return =
+                *tx > 0 && crate::request::decode(request).is_ok_and(|r| r.head_seen.is_none());
+            signing = Some((
+                *tx,
+                Signed::Key {
+                    fingerprint: crate::keys::fingerprint_of(key),
+                    by_return,
+                },
+            ));
+        }
+        let mut entry = describe(&state, event, events, threshold);
+        entry.signed = match &signing {
+            Some((tx, signed)) if *tx == event.record.tx => signed.clone(),
+            _ => Signed::Unsigned,
+        };
         state.apply(event.seq, event.hash, &event.record);
         let valid = match (filter.view.valid_at, valid_from(&event.record)) {
             (Some(valid_at), Some(from)) => from <= valid_at,
@@ -168,6 +275,7 @@ fn describe(state: &State, event: &StoredEvent, events: &[StoredEvent], threshol
         agency,
         change: change_in_words_with(record, known, names_of),
         backdated_days: backdated_by(record, threshold),
+        signed: Signed::Unsigned,
         source: record
             .source
             .as_ref()

@@ -246,6 +246,9 @@ fn missing(first: u64, last: u64) -> String {
 pub struct Report {
     /// The ledger's id, as its genesis event states it.
     pub ledger_id: Option<[u8; 16]>,
+    /// Transactions that are signed requests, and the first of them.
+    pub signed_transactions: u64,
+    pub first_signed_tx: Option<u64>,
     /// Events read (whether or not they were sound).
     pub events: u64,
     /// Transactions seen along the chain.
@@ -552,6 +555,8 @@ impl RequestTexts {
         }
         if let EventOf::RequestSigned { request, .. } = &record.event {
             self.finish(report);
+            report.signed_transactions += 1;
+            report.first_signed_tx.get_or_insert(record.tx);
             // An unreadable request is the rule book's to report.
             if let Ok(request) = crate::request::decode(request) {
                 if let Some((seen, hash)) = request.head_seen {

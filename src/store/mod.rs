@@ -31,6 +31,14 @@
 //! taken before sled is opened, and another process waits its turn for as
 //! long as its [`LockWait`] allows.
 //!
+//! A ledger this process cannot write (a read-only copy, share or mount) is
+//! still read: a command that only reads ([`Store::open_to_read_waiting`],
+//! [`Store::open_for_verify_waiting`]) takes a shared lock on `LOCK` where
+//! it can open it read-only and opens sled on a copy of its files in the
+//! temporary directory, creating, changing and removing nothing in the
+//! ledger; a command that writes is refused in one line
+//! ([`StoreError::ReadOnly`]) before anything is written.
+//!
 //! Opening is careful with what it finds: `LOCK` is opened without following
 //! a symbolic link, a link anywhere among sled's files is refused, sled's own
 //! leftover temporary files are removed (see [`sled_leftovers`]), and a
@@ -41,7 +49,7 @@ pub mod chain_check;
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -95,7 +103,9 @@ pub const MIN_FREE_BYTES: u64 = 1024 * 1024;
 pub const NOTICE_AFTER: Duration = Duration::from_millis(200);
 
 /// How [`Store::open_waiting`] treats a ledger another process has open.
-/// sled allows one process at a time, so readers and writers take turns.
+/// sled allows one process at a time, so readers and writers take turns
+/// (but readers of a ledger they cannot write, which read copies, share
+/// the lock with one another).
 pub struct LockWait<'a> {
     /// When to give up; `None` gives up at once.
     pub until: Option<Instant>,
@@ -136,6 +146,10 @@ pub enum StoreError {
     NotEmpty { path: PathBuf },
     #[error("{path} is a file, not a ledger directory")]
     NotADirectory { path: PathBuf },
+    #[error(
+        "ledger {path} {why}: this command would write to it, so nothing was written (commands that only read it, such as show, history, audit, verify and export, work)"
+    )]
+    ReadOnly { path: PathBuf, why: ReadOnly },
     #[error("ledger {path} is in use by another process{}", Waited(*.waited))]
     InUse {
         path: PathBuf,
@@ -209,6 +223,36 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Codec(#[from] CodecError),
+}
+
+/// Why a ledger cannot be written by this process: what
+/// [`StoreError::ReadOnly`] says, and why a store reads a copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReadOnly {
+    /// Its directory, `LOCK` or sled's files deny this user writing
+    /// (`EACCES`, or `EPERM`: an immutable file).
+    #[error("is read-only for this user")]
+    Permission,
+    /// It is on a file system mounted read-only (`EROFS`).
+    #[error("is on a read-only file system")]
+    FileSystem,
+    /// It was opened to be read and never written (as `upgrade` reads the
+    /// ledger it upgrades).
+    #[error("was opened only to be read")]
+    Opened,
+}
+
+impl ReadOnly {
+    /// The reason an I/O error gives for not writing, if it gives one: a
+    /// permission denied (`EACCES`, `EPERM`) or a read-only file system
+    /// (`EROFS`). Any other error is not about writing.
+    pub fn of(error: &io::Error) -> Option<ReadOnly> {
+        match error.kind() {
+            io::ErrorKind::ReadOnlyFilesystem => Some(ReadOnly::FileSystem),
+            io::ErrorKind::PermissionDenied => Some(ReadOnly::Permission),
+            _ => None,
+        }
+    }
 }
 
 /// What is wrong with a ledger found damaged while reading it. `verify`
@@ -498,13 +542,52 @@ pub struct Store {
     // Fields drop in order: sled first, then the refresh (which reopens
     // sled once if this store wrote), then the lock.
     refresh: SnapshotRefresh,
-    /// Set when the disk was too full for sled to open the ledger in place
-    /// and it was opened from a copy in the temporary directory: such a
-    /// store reads, and refuses every write (it would go to the copy).
-    copy: Option<tempfile::TempDir>,
+    /// Set when the ledger was opened from a copy of its files in the
+    /// temporary directory: such a store reads, and refuses every write (it
+    /// would go to the copy).
+    copy: Option<Aside>,
     // Held for the life of the store; the OS releases the lock on close.
     // `None` only for a copy opened where no `LOCK` file was.
     _lock: Option<File>,
+}
+
+/// A copy of a ledger's sled files in the temporary directory, removed when
+/// the store is dropped, and why the ledger is read from it.
+struct Aside {
+    dir: tempfile::TempDir,
+    why: AsideWhy,
+}
+
+#[derive(Clone, Copy)]
+enum AsideWhy {
+    /// The disk is too full for sled to open the files in place.
+    DiskFull,
+    /// The ledger cannot be written by this process, or is read by a
+    /// command that must leave it exactly as it was.
+    ReadOnly(ReadOnly),
+}
+
+/// Who opens a ledger, which decides what happens where it cannot be
+/// written (see [`Store::open_to_read_waiting`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// A command that may write: it opens the ledger's own files, or is
+    /// refused with [`StoreError::ReadOnly`].
+    Write,
+    /// A command that only reads: where the ledger cannot be written, it
+    /// reads a copy of its files.
+    Read,
+}
+
+/// Where an open goes once it has tried to open `LOCK` to write it (see
+/// [`route`]).
+#[derive(Debug)]
+enum Route {
+    /// `LOCK` opened for writing: take the exclusive lock and open the
+    /// ledger's own files.
+    InPlace(File),
+    /// This process cannot write `LOCK`, and only reads: read a copy.
+    ReadOnly(ReadOnly),
 }
 
 /// Leaves sled's snapshot of its page table current after a write.
@@ -544,7 +627,7 @@ impl Store {
         if !Store::check_new_or_empty(dir)? {
             fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
         }
-        let store = Store::open_unchecked(dir, wait)?;
+        let store = Store::open_unchecked(dir, wait, Access::Write)?;
         // Another `init` may have got here first, between the check above
         // and the lock.
         if !store.events.is_empty() || store.meta.get(FORMAT_KEY)?.is_some() {
@@ -577,21 +660,48 @@ impl Store {
         }
     }
 
-    /// Opens an existing ledger and checks its format version.
+    /// Opens an existing ledger, for a command that may write, and checks
+    /// its format version. A ledger this process cannot write is refused
+    /// with [`StoreError::ReadOnly`], before anything is written.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         Store::open_waiting(dir, LockWait::moment())
     }
 
     /// [`Store::open`], waiting for another process as `wait` says.
     pub fn open_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
-        let mut store = Store::open_for_verify_waiting(dir, wait)?;
+        Store::open_checked(dir, wait, Access::Write)
+    }
+
+    /// Opens an existing ledger for a command that only reads it, and
+    /// checks its format version. A ledger this process can write is opened
+    /// as [`Store::open_waiting`] opens it. One it cannot write (a
+    /// read-only copy, share or mount) is read from a copy of its sled
+    /// files in the temporary directory, under a shared lock on `LOCK`
+    /// where there is one, and nothing in its directory is changed (see
+    /// [`Store::open_copy_waiting`]).
+    ///
+    /// The choice is made on an attempt, not a guess: the open tries to
+    /// open (or create) `LOCK` to write it, as every open does, and takes
+    /// the read-only path only when that is denied (`EACCES`, `EPERM`) or
+    /// the file system is read-only (`EROFS`), or, holding the exclusive
+    /// lock, when sled's files or a stopped rewrite's leftovers cannot be
+    /// written. Permission bits are not asked about beforehand: `root`
+    /// ignores them, and a check is stale by the time it is acted on.
+    pub fn open_to_read_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+        Store::open_checked(dir, wait, Access::Read)
+    }
+
+    fn open_checked(dir: &Path, wait: LockWait<'_>, access: Access) -> Result<Store, StoreError> {
+        let mut store = Store::open_tolerant(dir, wait, access)?;
         store.format_version()?;
         store.finish_owed_rewrite()?;
         Ok(store)
     }
 
     /// Opens a ledger whose format version may be missing or unreadable
-    /// (damage that `verify` reports), but not one of another version.
+    /// (damage that `verify` reports), but not one of another version. For
+    /// `verify`, which only reads: a ledger this process cannot write is
+    /// read from a copy, as [`Store::open_to_read_waiting`] does.
     pub fn open_for_verify(dir: &Path) -> Result<Store, StoreError> {
         Store::open_for_verify_waiting(dir, LockWait::moment())
     }
@@ -599,17 +709,19 @@ impl Store {
     /// [`Store::open_for_verify`], waiting for another process as `wait`
     /// says.
     pub fn open_for_verify_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
-        // `symlink_metadata`, so that a `sled` link is refused, not followed.
-        // A rewrite stopped between its two renames leaves only `sled.new`,
-        // which the open puts in place.
-        let present =
-            |name| fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.is_dir() || m.is_symlink());
-        if !present(SLED_DIR) && !present(SLED_NEW) {
+        Store::open_tolerant(dir, wait, Access::Read)
+    }
+
+    /// Opens the ledger for `access`, tolerating the damage `verify`
+    /// reports in the format version (but not sled files that hold
+    /// nothing).
+    fn open_tolerant(dir: &Path, wait: LockWait<'_>, access: Access) -> Result<Store, StoreError> {
+        if committed_database(dir)?.is_none() {
             return Err(StoreError::NotALedger {
                 path: dir.to_path_buf(),
             });
         }
-        let store = Store::open_unchecked(dir, wait)?;
+        let store = Store::open_unchecked(dir, wait, access)?;
         match store.format_version() {
             // Files with nothing in them: there is no chain to check.
             Err(
@@ -670,55 +782,134 @@ impl Store {
 
     /// Opens the ledger at `dir` to read it while writing nothing there:
     /// how `planledger upgrade` reads a ledger of an earlier format, which
-    /// it must leave exactly as it was. It takes the ledger's lock (when
-    /// `LOCK` is there: none is created, and every planledger creates one
-    /// before it opens sled) and refuses links as [`Store::open`] does, but
-    /// removes no leftover file and opens sled on a copy of its files in the
-    /// temporary directory, because sled 0.34.7 may write to the files it
-    /// opens (see [`SnapshotRefresh`]). The format version is the caller's
-    /// to read ([`Store::stored_format_version`]); every write is refused.
+    /// it must leave exactly as it was, and how a command that only reads
+    /// opens a ledger it cannot write ([`Store::open_to_read_waiting`]).
+    /// The format version is the caller's to read
+    /// ([`Store::stored_format_version`]); every write is refused.
     pub fn open_copy_waiting(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
-        let sled_dir = dir.join(SLED_DIR);
-        if !fs::symlink_metadata(&sled_dir).is_ok_and(|m| m.is_dir() || m.is_symlink()) {
+        if committed_database(dir)?.is_none() {
             return Err(StoreError::NotALedger {
                 path: dir.to_path_buf(),
             });
         }
+        Store::open_read_only(dir, wait, ReadOnly::Opened)
+    }
+
+    /// Reads the ledger at `dir` from a copy of its sled files, creating,
+    /// changing and removing nothing there.
+    ///
+    /// - **The lock.** Where `LOCK` is there, it is opened read-only
+    ///   (`O_NOFOLLOW`: a link is refused) and a *shared* lock taken on it,
+    ///   waiting as `wait` says: `flock` needs no write access, a writer's
+    ///   exclusive lock excludes it (so the copy is never taken while a
+    ///   writer is mid-transaction), and readers of a read-only ledger do
+    ///   not exclude one another.
+    /// - **No `LOCK`.** A ledger with no `LOCK` is read without a lock, and
+    ///   that is sound: every planledger creates `LOCK` before it opens
+    ///   sled and none ever removes it, so while there is no `LOCK` no
+    ///   planledger has the ledger open. The copy is made between two looks
+    ///   that both find no `LOCK`; a writer that began in between made
+    ///   `LOCK` first, so the second look sees it, and then the copy is
+    ///   dropped and made again under the lock. This process cannot make
+    ///   `LOCK` itself (a reader comes here only when creating it was
+    ///   denied, or the file system is read-only; `upgrade` never creates
+    ///   it). What no lock can guard against, here or anywhere, is a
+    ///   program other than planledger writing sled's files, or `LOCK`
+    ///   removed while a writer holds it.
+    /// - **Leftovers.** Nothing a stopped process left is finished or
+    ///   removed: a read-only ledger waits for a writer to open it. The copy
+    ///   is of the committed database ([`committed_database`]): `sled/`, or
+    ///   `sled.new/` where a rewrite stopped between its two renames left
+    ///   only that; `sled.tmp/` (an unfinished copy) and `sled.old/` are
+    ///   never read, and sled's partial `snap.*.generating` files are left
+    ///   out of the copy. A redaction's rewrite still owed stays owed: the
+    ///   reader sees the words erased, as every reader does, but they may
+    ///   remain in superseded values in `sled/`'s files (and so, for the
+    ///   life of the store, in the copy) until a writer opens the ledger.
+    ///   Snapshots are neither saved nor dropped in the ledger (a snapshot
+    ///   written to the copy would be thrown away with it).
+    /// - **The cost.** The copy is of every sled file, made on each open:
+    ///   the temporary directory needs room for it (the size of `sled/`).
+    ///   On the shipped demo ledger (528 KiB of sled files) it was lost in
+    ///   the noise of a busy machine (0–10 ms on a 40 ms command); on a
+    ///   20,000-event ledger (22 MiB), about 60 ms on `show`
+    ///   (`BENCHMARKS.md`, "Reading a ledger one cannot write").
+    fn open_read_only(dir: &Path, wait: LockWait<'_>, why: ReadOnly) -> Result<Store, StoreError> {
         let lock_path = dir.join(LOCK_FILE);
         let lock = match open_lock(&lock_path, false) {
-            Ok(lock) => {
-                take_lock(&lock, dir, &lock_path, wait)?;
-                Some(lock)
-            }
+            Ok(lock) => Some(lock),
             Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
-        sled_leftovers(&sled_dir, Leftovers::Keep)?;
-        let copy =
-            copy_sled(&sled_dir).map_err(|source| io_error(&std::env::temp_dir(), source))?;
-        let db =
-            open_sled(&copy.path().join(SLED_DIR)).map_err(|e| open_error(dir, &sled_dir, e))?;
-        Store::of(dir, db, Some(copy), lock)
+        let (db, copy) = match lock {
+            Some(lock) => {
+                take_lock(&lock, dir, &lock_path, wait, Share::Shared)?;
+                let (db, copy) = read_copy(dir)?;
+                return Store::of(dir, db, Some(Aside::read_only(copy, why)), Some(lock));
+            }
+            None => read_copy(dir)?,
+        };
+        match fs::symlink_metadata(&lock_path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Store::of(dir, db, Some(Aside::read_only(copy, why)), None);
+            }
+            _ => {}
+        }
+        // A writer began while the copy was made: read again, under the
+        // lock.
+        drop(db);
+        drop(copy);
+        let lock = open_lock(&lock_path, false)?;
+        take_lock(&lock, dir, &lock_path, wait, Share::Shared)?;
+        let (db, copy) = read_copy(dir)?;
+        Store::of(dir, db, Some(Aside::read_only(copy, why)), Some(lock))
     }
 
-    fn open_unchecked(dir: &Path, wait: LockWait<'_>) -> Result<Store, StoreError> {
+    fn open_unchecked(dir: &Path, wait: LockWait<'_>, access: Access) -> Result<Store, StoreError> {
         let lock_path = dir.join(LOCK_FILE);
-        let lock = open_lock(&lock_path, true)?;
-        take_lock(&lock, dir, &lock_path, wait)?;
-        recover_rewrite(dir)?;
-        let sled_dir = dir.join(SLED_DIR);
-        sled_leftovers(&sled_dir, Leftovers::Remove)?;
-        let (db, copy) = match open_sled(&sled_dir) {
+        let lock = match route(access, dir, open_lock(&lock_path, true))? {
+            Route::InPlace(lock) => lock,
+            Route::ReadOnly(why) => return Store::open_read_only(dir, wait, why),
+        };
+        take_lock(&lock, dir, &lock_path, wait, Share::Exclusive)?;
+        // Holding the exclusive lock from here: a copy read now is of the
+        // ledger as its last writer left it.
+        let in_place = recover_rewrite(dir).and_then(|()| {
+            let sled_dir = dir.join(SLED_DIR);
+            sled_leftovers(&sled_dir, Leftovers::Remove)?;
+            open_sled(&sled_dir).map_err(|e| open_error(dir, &sled_dir, e))
+        });
+        let (db, copy) = match in_place {
             Ok(db) => (db, None),
-            Err(e) => match open_error(dir, &sled_dir, e) {
+            Err(e) => match (denied(&e), access) {
+                // sled's files, or a stopped rewrite's leftovers, cannot be
+                // written by this process, which only reads: read a copy.
+                (Some(why), Access::Read) => {
+                    let (db, copy) = read_copy(dir)?;
+                    (db, Some(Aside::read_only(copy, why)))
+                }
+                (Some(why), Access::Write) => {
+                    return Err(StoreError::ReadOnly {
+                        path: dir.to_path_buf(),
+                        why,
+                    });
+                }
                 // sled must write to open a ledger whose last writer was
                 // stopped before it closed, and the disk is full: read from
                 // a copy elsewhere, so that no one is locked out of reading.
-                full @ StoreError::DiskFull { .. } => match open_copy(&sled_dir) {
-                    Ok((db, copy)) => (db, Some(copy)),
-                    Err(_) => return Err(full),
-                },
-                other => return Err(other),
+                (None, _) if matches!(e, StoreError::DiskFull { .. }) => {
+                    match open_copy(&dir.join(SLED_DIR)) {
+                        Ok((db, copy)) => (
+                            db,
+                            Some(Aside {
+                                dir: copy,
+                                why: AsideWhy::DiskFull,
+                            }),
+                        ),
+                        Err(_) => return Err(e),
+                    }
+                }
+                (None, _) => return Err(e),
             },
         };
         Store::of(dir, db, copy, Some(lock))
@@ -727,7 +918,7 @@ impl Store {
     fn of(
         dir: &Path,
         db: sled::Db,
-        copy: Option<tempfile::TempDir>,
+        copy: Option<Aside>,
         lock: Option<File>,
     ) -> Result<Store, StoreError> {
         Ok(Store {
@@ -743,7 +934,7 @@ impl Store {
                 // opens the ledger's own files.
                 sled_dir: copy
                     .as_ref()
-                    .map_or_else(|| dir.join(SLED_DIR), |c| c.path().join(SLED_DIR)),
+                    .map_or_else(|| dir.join(SLED_DIR), |c| c.dir.path().join(SLED_DIR)),
                 wrote: AtomicBool::new(false),
             },
             copy,
@@ -753,6 +944,28 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// True when the ledger is read from a copy of its files (it cannot be
+    /// written by this process, or the disk is full): every write is
+    /// refused, and derived data such as snapshots is not worth saving.
+    pub fn reads_a_copy(&self) -> bool {
+        self.copy.is_some()
+    }
+
+    /// The refusal of a write to a store that reads a copy.
+    fn refusal(&self) -> Option<StoreError> {
+        let aside = self.copy.as_ref()?;
+        Some(match aside.why {
+            AsideWhy::DiskFull => StoreError::DiskFull {
+                path: self.dir.clone(),
+                free: fs2::available_space(self.dir.join(SLED_DIR)).ok(),
+            },
+            AsideWhy::ReadOnly(why) => StoreError::ReadOnly {
+                path: self.dir.clone(),
+                why,
+            },
+        })
     }
 
     /// The head as the `meta` tree states it; `None` for a ledger with no
@@ -969,11 +1182,8 @@ impl Store {
     /// one, and the next open finishes the swap ([`recover_rewrite`]).
     /// Called only while holding the ledger's lock, after a sync.
     pub fn rewrite(&mut self) -> Result<(), StoreError> {
-        if self.copy.is_some() {
-            return Err(StoreError::DiskFull {
-                path: self.dir.clone(),
-                free: fs2::available_space(self.dir.join(SLED_DIR)).ok(),
-            });
+        if let Some(refused) = self.refusal() {
+            return Err(refused);
         }
         let tmp = self.dir.join(SLED_TMP);
         let new = self.dir.join(SLED_NEW);
@@ -1041,7 +1251,9 @@ impl Store {
     /// Finishes a rewrite a redaction owes (its `rewrite` mark is still in
     /// `meta`: the process that made it was stopped before the swap).
     /// Leaves it owed, and the ledger readable, where the disk has no room
-    /// for the copy or the ledger was opened from a copy elsewhere.
+    /// for the copy, the ledger directory cannot be written, or the ledger
+    /// was opened from a copy elsewhere (a full disk, or a ledger this
+    /// process cannot write).
     fn finish_owed_rewrite(&mut self) -> Result<(), StoreError> {
         if self.copy.is_some() || self.meta.get(REWRITE_KEY)?.is_none() {
             return Ok(());
@@ -1052,6 +1264,10 @@ impl Store {
         match self.rewrite() {
             Ok(()) => Ok(()),
             Err(StoreError::DiskFull { .. }) => Ok(()),
+            // The directory cannot be written (where sled's files can):
+            // the rewrite stops before it changes anything, and waits for
+            // a writer who can.
+            Err(e) if denied(&e).is_some() => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -1062,15 +1278,13 @@ impl Store {
         Ok(self.meta.get(REWRITE_KEY)?.is_some())
     }
 
-    /// Refuses a write that would leave less than [`MIN_FREE_BYTES`] free
-    /// on the disk holding the ledger. If the free space cannot be read,
+    /// Refuses every write to a store that reads a copy, and a write that
+    /// would leave less than [`MIN_FREE_BYTES`] free on the disk holding
+    /// the ledger. If the free space cannot be read,
     /// the write goes ahead (and a full disk fails it plainly).
     fn check_free_space(&self) -> Result<(), StoreError> {
-        if self.copy.is_some() {
-            return Err(StoreError::DiskFull {
-                path: self.dir.clone(),
-                free: fs2::available_space(self.dir.join(SLED_DIR)).ok(),
-            });
+        if let Some(refused) = self.refusal() {
+            return Err(refused);
         }
         match fs2::available_space(self.dir.join(SLED_DIR)) {
             Ok(free) if free < MIN_FREE_BYTES => Err(StoreError::DiskFull {
@@ -1508,6 +1722,81 @@ fn open_lock(lock_path: &Path, create: bool) -> Result<File, StoreError> {
         })
 }
 
+/// Where an open goes, given its attempt to open `LOCK` to write it: in
+/// place under the exclusive lock when it could; to a copy when it was
+/// denied or the file system is read-only and the command only reads; a
+/// [`StoreError::ReadOnly`] refusal, in one line, when the command may
+/// write (nothing has been written: opening `LOCK` is the first thing an
+/// open does); any other failure as it is.
+fn route(access: Access, dir: &Path, lock: Result<File, StoreError>) -> Result<Route, StoreError> {
+    match lock {
+        Ok(lock) => Ok(Route::InPlace(lock)),
+        Err(StoreError::Io { source, path }) => match (ReadOnly::of(&source), access) {
+            (Some(why), Access::Read) => Ok(Route::ReadOnly(why)),
+            (Some(why), Access::Write) => Err(StoreError::ReadOnly {
+                path: dir.to_path_buf(),
+                why,
+            }),
+            (None, _) => Err(StoreError::Io { path, source }),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// Why a failed step was not allowed to write, when that is why it failed
+/// (see [`ReadOnly::of`]), whether the file system said so directly or
+/// through sled.
+fn denied(e: &StoreError) -> Option<ReadOnly> {
+    match e {
+        StoreError::Io { source, .. } | StoreError::Sled(sled::Error::Io(source)) => {
+            ReadOnly::of(source)
+        }
+        _ => None,
+    }
+}
+
+/// The database a ledger holds as committed, without finishing or
+/// discarding anything a stopped rewrite left (see [`recover_rewrite`],
+/// which does, under the lock): `sled/`, or `sled.new/` where a rewrite
+/// stopped between its two renames left only that (`sled.new/` is
+/// complete once it has that name). `None` when neither is there. A link
+/// in either place is refused, never followed.
+fn committed_database(dir: &Path) -> Result<Option<PathBuf>, StoreError> {
+    for name in [SLED_DIR, SLED_NEW] {
+        let path = dir.join(name);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_symlink() => return Err(StoreError::Link { path }),
+            Ok(m) if m.is_dir() => return Ok(Some(path)),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(io_error(&path, source)),
+        }
+    }
+    Ok(None)
+}
+
+/// Opens a copy, in the temporary directory, of the committed database of
+/// the ledger at `dir` ([`committed_database`]), refusing a link among its
+/// files and leaving every file of the ledger as it is.
+fn read_copy(dir: &Path) -> Result<(sled::Db, tempfile::TempDir), StoreError> {
+    let sled_dir = committed_database(dir)?.ok_or_else(|| StoreError::NotALedger {
+        path: dir.to_path_buf(),
+    })?;
+    sled_leftovers(&sled_dir, Leftovers::Keep)?;
+    let copy = copy_sled(&sled_dir).map_err(|source| io_error(&std::env::temp_dir(), source))?;
+    let db = open_sled(&copy.path().join(SLED_DIR)).map_err(|e| open_error(dir, &sled_dir, e))?;
+    Ok((db, copy))
+}
+
+impl Aside {
+    fn read_only(dir: tempfile::TempDir, why: ReadOnly) -> Aside {
+        Aside {
+            dir,
+            why: AsideWhy::ReadOnly(why),
+        }
+    }
+}
+
 /// Why an append's sled transaction gave up, writing nothing.
 enum Abort {
     /// The head moved (or a key to be written exists): a conflict.
@@ -1712,20 +2001,38 @@ fn wait_for_sled_release(sled_dir: &Path) {
     }
 }
 
-/// Takes the ledger's exclusive lock, waiting for another process as
-/// `wait` says: polling, and calling `wait.on_wait` once if the wait lasts
-/// longer than [`NOTICE_AFTER`].
+/// Which lock [`take_lock`] takes on `LOCK`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Share {
+    /// Every open that may open the ledger's own files: one at a time.
+    Exclusive,
+    /// A read from a copy of a ledger this process cannot write: it shuts
+    /// out writers, not other such reads, and needs no write access to
+    /// `LOCK` (nor does an exclusive `flock` on Linux, but a shared one is
+    /// what the `fcntl` locks behind `flock` on NFS allow on a file opened
+    /// read-only).
+    Shared,
+}
+
+/// Takes the ledger's lock, exclusive or shared as `share` says, waiting
+/// for another process as `wait` says: polling, and calling `wait.on_wait`
+/// once if the wait lasts longer than [`NOTICE_AFTER`].
 fn take_lock(
     lock: &File,
     dir: &Path,
     lock_path: &Path,
     mut wait: LockWait<'_>,
+    share: Share,
 ) -> Result<(), StoreError> {
     const POLL: Duration = Duration::from_millis(10);
     let started = Instant::now();
     let mut told = false;
     loop {
-        match lock.try_lock() {
+        let taken = match share {
+            Share::Exclusive => lock.try_lock(),
+            Share::Shared => lock.try_lock_shared(),
+        };
+        match taken {
             Ok(()) => return Ok(()),
             Err(TryLockError::WouldBlock) => {
                 let now = Instant::now();
@@ -1879,7 +2186,12 @@ fn copy_sled(sled_dir: &Path) -> io::Result<tempfile::TempDir> {
             if kind.is_dir() {
                 copy_dir(&entry.path(), &to.join(&name))?;
             } else if kind.is_file() {
-                fs::copy(entry.path(), to.join(&name))?;
+                // `fs::copy` keeps the permissions, and sled opens its files
+                // to write them: a copy of a read-only ledger must be
+                // writable, by this user alone.
+                let copied = to.join(&name);
+                fs::copy(entry.path(), &copied)?;
+                fs::set_permissions(&copied, fs::Permissions::from_mode(0o600))?;
             }
         }
         Ok(())
@@ -2037,5 +2349,95 @@ mod tests {
             "the storage engine failed: Unsupported: test"
         );
         assert!(std::error::Error::source(&e).is_some());
+    }
+
+    /// An attempt to open `LOCK` for writing that is denied (`EACCES`,
+    /// `EPERM`) or meets a read-only file system (`EROFS`) is what sends a
+    /// reader to a copy and refuses a writer. The errors are made here
+    /// because the tests may run as root, whom permission bits do not
+    /// stop: the integration test `readonly` runs the real binary as
+    /// another user where it can.
+    #[test]
+    fn a_lock_that_cannot_be_written_sends_a_reader_to_a_copy_and_refuses_a_writer() {
+        let dir = Path::new("/srv/ledgers/alice");
+        let met = |errno| {
+            Err(io_error(
+                &dir.join(LOCK_FILE),
+                io::Error::from_raw_os_error(errno),
+            ))
+        };
+        for (errno, why) in [
+            (libc::EACCES, ReadOnly::Permission),
+            (libc::EPERM, ReadOnly::Permission),
+            (libc::EROFS, ReadOnly::FileSystem),
+        ] {
+            match route(Access::Read, dir, met(errno)) {
+                Ok(Route::ReadOnly(found)) => assert_eq!(found, why, "errno {errno}"),
+                other => panic!("errno {errno}: a reader got {other:?}"),
+            }
+            match route(Access::Write, dir, met(errno)) {
+                Err(refused @ StoreError::ReadOnly { .. }) => {
+                    assert!(
+                        matches!(&refused, StoreError::ReadOnly { path, why: found }
+                            if path == dir && *found == why),
+                        "errno {errno}: {refused:?}"
+                    );
+                    let line = refused.to_string();
+                    assert!(!line.contains('\n') && !line.contains("os error"), "{line}");
+                    assert!(line.starts_with("ledger /srv/ledgers/alice is "), "{line}");
+                }
+                other => panic!("errno {errno}: a writer got {other:?}"),
+            }
+        }
+        // Anything else is not about writing, and is reported as it is.
+        for errno in [libc::EIO, libc::ENOSPC, libc::ENOENT, libc::EMFILE] {
+            for access in [Access::Read, Access::Write] {
+                match route(access, dir, met(errno)) {
+                    Err(StoreError::Io { source, .. }) => {
+                        assert_eq!(source.raw_os_error(), Some(errno));
+                    }
+                    other => panic!("errno {errno}, {access:?}: {other:?}"),
+                }
+            }
+        }
+        let link = Err(StoreError::Link {
+            path: dir.join(LOCK_FILE),
+        });
+        assert!(matches!(
+            route(Access::Read, dir, link),
+            Err(StoreError::Link { .. })
+        ));
+        let lock = tempfile::tempfile().expect("a temporary file");
+        assert!(matches!(
+            route(Access::Read, dir, Ok(lock)),
+            Ok(Route::InPlace(_))
+        ));
+    }
+
+    /// A read-only ledger is read from the database its last writer
+    /// committed, whatever a stopped rewrite left beside it.
+    #[test]
+    fn the_committed_database_is_sled_or_else_a_complete_sled_new() {
+        let tmp = tempfile::tempdir().expect("a temporary directory");
+        let dir = tmp.path();
+        assert_eq!(committed_database(dir).expect("reads"), None);
+        fs::create_dir(dir.join(SLED_TMP)).expect("made");
+        assert_eq!(committed_database(dir).expect("reads"), None);
+        fs::create_dir(dir.join(SLED_NEW)).expect("made");
+        assert_eq!(
+            committed_database(dir).expect("reads"),
+            Some(dir.join(SLED_NEW))
+        );
+        fs::create_dir(dir.join(SLED_DIR)).expect("made");
+        assert_eq!(
+            committed_database(dir).expect("reads"),
+            Some(dir.join(SLED_DIR))
+        );
+        fs::remove_dir(dir.join(SLED_DIR)).expect("removed");
+        std::os::unix::fs::symlink(dir.join(SLED_NEW), dir.join(SLED_DIR)).expect("a link");
+        assert!(matches!(
+            committed_database(dir),
+            Err(StoreError::Link { path }) if path == dir.join(SLED_DIR)
+        ));
     }
 }

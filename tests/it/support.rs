@@ -439,3 +439,10 @@ impl Rng {
         (0..len).map(|_| self.next_u64() as u8).collect()
     }
 }
+
+/// The hash a stored value (hash ‖ subject ‖ record) begins with.
+pub fn hash_of_value(value: &[u8]) -> planledger::event::Hash {
+    value[..32]
+        .try_into()
+        .expect("a stored value starts with a hash")
+}
