@@ -233,7 +233,7 @@ pub enum Refusal {
     #[error("the request is signed as '{stated}', but its key is {actual}'s")]
     SignerName { stated: String, actual: String },
     #[error(
-        "the first actor of a ledger is an admin added by a request they sign with their own key (planledger actor add NAME --role admin --key THEIR.pub, signed with their private key)"
+        "the first actor of a ledger is an admin who signs the request that adds them: planledger actor add NAME --role admin --public-key NAME.pub --key NAME.pem"
     )]
     FirstActor,
     #[error("the event names {found} as its actor, but the request was signed by {signer}")]
