@@ -15,7 +15,7 @@
 
 use chrono::NaiveDate;
 
-use crate::ask::{Command, Stamped};
+use crate::ask::{Command, Stamped, optional, trimmed};
 use crate::chain::Subject;
 use crate::date::same_target;
 use crate::date::{FuzzyDate, Target};
@@ -1404,17 +1404,6 @@ fn pending_claim(state: &State, id: ActionId) -> Result<ClaimNo, Refusal> {
             action: id,
             status: action.status,
         })
-}
-
-fn trimmed(text: &str) -> String {
-    text.trim().to_string()
-}
-
-fn optional(text: &Option<String>) -> Option<String> {
-    text.as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
 }
 
 /// Replays `events` in order against the rule book and returns each
