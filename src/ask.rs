@@ -347,167 +347,55 @@ impl<T> CommandOf<T> {
     /// event it drafts.
     pub fn texts(&self) -> Vec<&T> {
         let mut texts = Vec::new();
-        let _ = self.as_ref().try_map_texts(|t| {
-            texts.push(t);
-            Ok::<(), std::convert::Infallible>(())
-        });
-        texts
-    }
-
-    fn as_ref(&self) -> CommandOf<&T> {
-        fn borrowed<T>(t: &Option<T>) -> Option<&T> {
-            t.as_ref()
-        }
         match self {
-            CommandOf::AddPlan {
-                partnership,
-                review,
-                chair,
-                published,
-            } => CommandOf::AddPlan {
-                partnership: partnership.clone(),
-                review,
-                chair: borrowed(chair),
-                published: *published,
-            },
-            CommandOf::AddRecommendation {
-                plan,
-                number,
-                text,
-                scope,
-            } => CommandOf::AddRecommendation {
-                plan: *plan,
-                number: *number,
-                text,
-                scope: borrowed(scope),
-            },
+            CommandOf::AddPlan { review, chair, .. } => {
+                texts.push(review);
+                texts.extend(chair);
+            }
+            CommandOf::AddRecommendation { text, scope, .. } => {
+                texts.push(text);
+                texts.extend(scope);
+            }
             CommandOf::AddAction {
-                plan,
-                agency,
-                lead,
-                text,
-                scope,
-                recommendations,
-                target,
-            } => CommandOf::AddAction {
-                plan: *plan,
-                agency: agency.clone(),
-                lead: borrowed(lead),
-                text,
-                scope: borrowed(scope),
-                recommendations: recommendations.clone(),
-                target: target.clone(),
-            },
-            CommandOf::SetStatus { action, to, reason } => CommandOf::SetStatus {
-                action: *action,
-                to: *to,
-                reason,
-            },
-            CommandOf::NoteMilestone { action, note } => CommandOf::NoteMilestone {
-                action: *action,
-                note,
-            },
+                lead, text, scope, ..
+            } => {
+                texts.extend(lead);
+                texts.push(text);
+                texts.extend(scope);
+            }
+            CommandOf::SetStatus { reason, .. }
+            | CommandOf::Withdraw { reason, .. }
+            | CommandOf::Retarget { reason, .. }
+            | CommandOf::RevokeActor { reason, .. } => texts.push(reason),
+            CommandOf::NoteMilestone { note, .. } => texts.push(note),
             CommandOf::Claim {
-                action,
-                outcome,
-                evidence,
-            } => CommandOf::Claim {
-                action: *action,
-                outcome,
-                evidence: evidence
-                    .iter()
-                    .map(|e| EvidenceOf {
-                        name: &e.name,
-                        size: e.size,
-                        blake3: e.blake3,
-                    })
-                    .collect(),
-            },
-            CommandOf::Accept { action, finding } => CommandOf::Accept {
-                action: *action,
-                finding,
-            },
-            CommandOf::Challenge { action, finding } => CommandOf::Challenge {
-                action: *action,
-                finding,
-            },
-            CommandOf::Withdraw { action, reason } => CommandOf::Withdraw {
-                action: *action,
-                reason,
-            },
-            CommandOf::Retarget {
-                action,
-                target,
-                reason,
-            } => CommandOf::Retarget {
-                action: *action,
-                target: target.clone(),
-                reason,
-            },
-            CommandOf::RecordSource {
-                name,
-                size,
-                blake3,
-                format,
-            } => CommandOf::RecordSource {
-                name,
-                size: *size,
-                blake3: *blake3,
-                format: format.clone(),
-            },
-            CommandOf::Warn { action, message } => CommandOf::Warn {
-                action: *action,
-                message,
-            },
-            CommandOf::Link {
-                action,
-                recommendations,
-                basis,
-                note,
-            } => CommandOf::Link {
-                action: *action,
-                recommendations: recommendations.clone(),
-                basis: *basis,
-                note: borrowed(note),
-            },
+                outcome, evidence, ..
+            } => {
+                texts.push(outcome);
+                texts.extend(evidence.iter().map(|e| &e.name));
+            }
+            CommandOf::Accept { finding, .. } | CommandOf::Challenge { finding, .. } => {
+                texts.push(finding)
+            }
+            CommandOf::RecordSource { name, .. } => texts.push(name),
+            CommandOf::Warn { message, .. } => texts.push(message),
+            CommandOf::Link { note, .. } => texts.extend(note),
             CommandOf::Amend {
-                action,
                 text,
                 lead,
-                agency,
                 scope,
                 reason,
-            } => CommandOf::Amend {
-                action: *action,
-                text: borrowed(text),
-                lead: lead.as_ref().map(borrowed),
-                agency: agency.clone(),
-                scope: scope.as_ref().map(borrowed),
-                reason,
-            },
-            CommandOf::Redact {
-                event,
-                slots,
-                reason,
-            } => CommandOf::Redact {
-                event: *event,
-                slots: slots.clone(),
-                reason: reason.clone(),
-            },
-            CommandOf::AddActor { name, roles, key } => CommandOf::AddActor {
-                name: name.clone(),
-                roles: roles.clone(),
-                key: *key,
-            },
-            CommandOf::RotateKey { name, key } => CommandOf::RotateKey {
-                name: name.clone(),
-                key: *key,
-            },
-            CommandOf::RevokeActor { name, reason } => CommandOf::RevokeActor {
-                name: name.clone(),
-                reason,
-            },
+                ..
+            } => {
+                texts.extend(text);
+                texts.extend(lead.iter().flatten());
+                texts.extend(scope.iter().flatten());
+                texts.push(reason);
+            }
+            CommandOf::Redact { .. } | CommandOf::AddActor { .. } | CommandOf::RotateKey { .. } => {
+            }
         }
+        texts
     }
 }
 
@@ -565,11 +453,11 @@ impl Command {
     }
 }
 
-fn trimmed(text: &str) -> String {
+pub(crate) fn trimmed(text: &str) -> String {
     text.trim().to_string()
 }
 
-fn optional(text: &Option<String>) -> Option<String> {
+pub(crate) fn optional(text: &Option<String>) -> Option<String> {
     text.as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())

@@ -169,6 +169,100 @@ mod tests {
         State::fold((0..).zip(&records).map(|(seq, r)| (seq, [0; 32], r)))
     }
 
+    /// A signed request commits to its commands' texts in order, and the
+    /// chain check compares them with the events' slots in order: every
+    /// command's texts must come out of `draft` as the event's slots, one
+    /// for one, in the same order.
+    #[test]
+    fn every_command_drafts_its_texts_into_the_slots_in_order() {
+        let state = state_with_one_action();
+        let a1 = ActionId::of(1);
+        let evidence = |name: &str| crate::event::Evidence {
+            name: name.into(),
+            size: 1,
+            blake3: [1; 32],
+        };
+        let commands = [
+            Command::AddPlan {
+                partnership: "CSP".into(),
+                review: "Bob".into(),
+                chair: Some("Chair".into()),
+                published: None,
+            },
+            Command::AddRecommendation {
+                plan: PlanId::of(1),
+                number: None,
+                text: "Recommend".into(),
+                scope: Some("Local".into()),
+            },
+            Command::AddAction {
+                plan: PlanId::of(1),
+                agency: "Housing".into(),
+                lead: Some("Lead".into()),
+                text: "Act".into(),
+                scope: Some("Scope".into()),
+                recommendations: vec![],
+                target: None,
+            },
+            Command::SetStatus {
+                action: a1,
+                to: Status::InProgress,
+                reason: "Reason".into(),
+            },
+            Command::NoteMilestone {
+                action: a1,
+                note: "Note".into(),
+            },
+            Command::Claim {
+                action: a1,
+                outcome: "Outcome".into(),
+                evidence: vec![evidence("one.pdf"), evidence("two.pdf")],
+            },
+            Command::Withdraw {
+                action: a1,
+                reason: "Why".into(),
+            },
+            Command::Retarget {
+                action: a1,
+                target: None,
+                reason: "Later".into(),
+            },
+            Command::RecordSource {
+                name: "plan.docx".into(),
+                size: 1,
+                blake3: [2; 32],
+                format: "docx".into(),
+            },
+            Command::Warn {
+                action: Some(a1),
+                message: "Look".into(),
+            },
+            Command::Link {
+                action: a1,
+                recommendations: vec![],
+                basis: crate::event::LinkBasis::Stated,
+                note: Some("Because".into()),
+            },
+            Command::Amend {
+                action: a1,
+                text: Some("New words".into()),
+                lead: Some(Some("New lead".into())),
+                agency: Some("Other".into()),
+                scope: Some(Some("Wider".into())),
+                reason: "Handover".into(),
+            },
+            Command::RevokeActor {
+                name: "Jo".into(),
+                reason: "Left".into(),
+            },
+        ];
+        for command in commands {
+            let event = draft(&state, &command).expect("drafts");
+            let slots: Vec<&String> = event.texts();
+            assert_eq!(slots, command.texts(), "{command:?}");
+        }
+    }
+
     #[test]
     fn a_draft_takes_the_next_ids_and_the_current_status_from_the_state() {
         let state = state_with_one_action();

@@ -15,7 +15,7 @@
 
 use chrono::NaiveDate;
 
-use crate::ask::{Command, Stamped};
+use crate::ask::{Command, Stamped, optional, trimmed};
 use crate::chain::Subject;
 use crate::date::same_target;
 use crate::date::{FuzzyDate, Target};
@@ -233,7 +233,7 @@ pub enum Refusal {
     #[error("the request is signed as '{stated}', but its key is {actual}'s")]
     SignerName { stated: String, actual: String },
     #[error(
-        "the first actor of a ledger is an admin added by a request they sign with their own key (planledger actor add NAME --role admin --key THEIR.pub, signed with their private key)"
+        "the first actor of a ledger is an admin who signs the request that adds them: planledger actor add NAME --role admin --public-key NAME.pub --key NAME.pem"
     )]
     FirstActor,
     #[error("the event names {found} as its actor, but the request was signed by {signer}")]
@@ -1404,17 +1404,6 @@ fn pending_claim(state: &State, id: ActionId) -> Result<ClaimNo, Refusal> {
             action: id,
             status: action.status,
         })
-}
-
-fn trimmed(text: &str) -> String {
-    text.trim().to_string()
-}
-
-fn optional(text: &Option<String>) -> Option<String> {
-    text.as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
 }
 
 /// Replays `events` in order against the rule book and returns each

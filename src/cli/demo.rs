@@ -34,6 +34,7 @@ const ASSURANCE: &str = "Sam Okafor (assurance lead, West Oxfordshire CSP)";
 const TVP_LEAD: &str = "DS Claire Hunt (Thames Valley Police)";
 const A2D_LEAD: &str = "Priya Shah (A2Dominion)";
 const DPO: &str = "Ruth Adeyemi (data protection officer, West Oxfordshire CSP)";
+const CHAIR: &str = "Deborah Jeremiah (independent chair)";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -307,18 +308,45 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     )?;
     show::run(&ledger, &show::Args::as_of("2022-01-31"), out)?;
 
-    heading(out, "7. Is the record intact? (planledger verify)")?;
+    heading(
+        out,
+        "7. A checkpoint for the board minutes, witnessed by the independent chair (planledger checkpoint; planledger witness)",
+    )?;
+    let chair = new_key()?;
+    let checkpoint = demo_checkpoint(&ledger, &sam, &chair)?;
+    write!(out, "{}", checkpoint.render())?;
+    let kept = returns.path().join("board-2022-02.checkpoint");
+    std::fs::write(&kept, checkpoint.render())
+        .map_err(|e| CliError::Input(format!("cannot write {}: {e}", kept.display())))?;
+    clock.set(at("2022-03-01T10:15:00Z")?);
+    ledger.transact_signed(
+        &claire,
+        &format!("note {}", tvp),
+        vec![Stamped::from(Command::NoteMilestone {
+            action: tvp,
+            note: "Quarterly dip sample repeated: all referrals compliant".into(),
+        })],
+    )?;
+    writeln!(
+        out,
+        "(after the board meeting, 2022-03-01: {TVP_LEAD} notes another milestone on {tvp})"
+    )?;
+
+    heading(
+        out,
+        "8. Is the record intact, and does it still hold what the board was shown? (planledger verify --checkpoint FILE)",
+    )?;
     let events = ledger.events()?;
     let plan = ledger
         .state()
         .sole_plan()
         .ok_or_else(|| CliError::Input("the demo ledger holds no plan, or several".into()))?;
     drop(ledger);
-    verify::run(&context, &verify::Args::default(), out)?;
+    verify::run(&context, &verify::Args::with_checkpoint(kept), out)?;
 
     heading(
         out,
-        "8. One plan's history handed over, provably complete (export --format pack --plan P1; verify-pack FILE)",
+        "9. One plan's history handed over, provably complete (export --format pack --plan P1; verify-pack FILE)",
     )?;
     let bytes = crate::pack::make(
         &events,
@@ -353,6 +381,46 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         )?,
     }
     Ok(())
+}
+
+/// The assurance lead's checkpoint of the ledger's head, countersigned by
+/// the review's independent chair, as 'planledger checkpoint' and
+/// 'planledger witness' make it.
+fn demo_checkpoint(
+    ledger: &Ledger,
+    signer: &ed25519_dalek::SigningKey,
+    witness: &ed25519_dalek::SigningKey,
+) -> Result<crate::checkpoint::Checkpoint, CliError> {
+    let fault = |e: crate::checkpoint::CheckpointError| {
+        CliError::Input(format!("the demo's checkpoint could not be made: {e}"))
+    };
+    let store = ledger.store();
+    let (Some(info), Some((seq, hash)), Some(recorded_at)) = (
+        ledger.state().ledger.as_ref(),
+        ledger.state().head,
+        ledger.state().last_recorded,
+    ) else {
+        return Err(CliError::Input("the demo ledger is empty".into()));
+    };
+    let statement = crate::checkpoint::Statement::of_history(
+        info.id,
+        info.format_version,
+        seq,
+        hash,
+        recorded_at,
+        |at| {
+            store
+                .event_at(at)?
+                .map(|(hash, _)| hash)
+                .ok_or(crate::store::StoreError::Io {
+                    path: store.dir().to_path_buf(),
+                    source: std::io::Error::other(format!("event {at} is missing")),
+                })
+        },
+    )?;
+    crate::checkpoint::sign(statement, ASSURANCE, signer)
+        .and_then(|made| made.witness(CHAIR, witness))
+        .map_err(fault)
 }
 
 fn fingerprint(key: &ed25519_dalek::SigningKey) -> String {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::checkpoint::{self, Checkpoint, Comparison};
 use crate::integrity;
+use crate::projection::State;
 use crate::query::audit::upgraded_from_words;
 use crate::store::Store;
 use crate::store::chain_check::Report;
@@ -25,6 +26,16 @@ pub struct Args {
     /// A checkpoint the ledger must still hold: its signatures, its ledger, and the history to its head (repeatable)
     #[arg(long = "checkpoint", value_name = "FILE", conflicts_with = "json")]
     checkpoints: Vec<PathBuf>,
+}
+
+impl Args {
+    /// `verify --checkpoint FILE`, for the demo.
+    pub fn with_checkpoint(file: PathBuf) -> Args {
+        Args {
+            json: false,
+            checkpoints: vec![file],
+        }
+    }
 }
 
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
@@ -58,12 +69,16 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
         }
         _ => None,
     };
+    let standing = match (&store, &compared) {
+        (Some(store), Some(_)) => signers_standing(store, &checkpoints)?,
+        _ => Vec::new(),
+    };
     drop(store);
     if args.json {
         wire::write(&wire::Verify::new(&report), out)?;
     } else {
         write_text(&report, &context.ledger_dir.display().to_string(), out)?;
-        write_checkpoints(&checkpoints, compared.as_deref(), out)?;
+        write_checkpoints(&checkpoints, compared.as_deref(), &standing, out)?;
     }
     let held = compared.is_none_or(|c| c.iter().all(Comparison::holds));
     if report.ok() && held {
@@ -89,14 +104,67 @@ fn compare(
                 fault,
             })?;
     }
-    // Not yet: whether each signer was an actor at the checkpoint's head.
-    // Each of `checkpoint.signer_keys()` is a 32-byte key, as
-    // `projection::State::actor_by_key` takes, of the state folded to
-    // `checkpoint.statement().seq()`.
     checkpoints
         .iter()
         .map(|(_, checkpoint)| checkpoint.compare(last, |seq| event_at(store, seq)))
         .collect()
+}
+
+/// For each checkpoint, for each of its signatures: what the signer's key
+/// was in the ledger at the checkpoint's head, in words ("an actor: Sam
+/// Okafor, admin, assurance"), by the state folded to that point. A
+/// checkpoint beyond the ledger's head gets none (it is reported false).
+fn signers_standing(
+    store: &Store,
+    checkpoints: &[(&PathBuf, Checkpoint)],
+) -> Result<Vec<Vec<String>>, CliError> {
+    let mut standing = Vec::with_capacity(checkpoints.len());
+    for (_, checkpoint) in checkpoints {
+        let upto = checkpoint.statement().seq();
+        let mut state = State::default();
+        for event in store.events() {
+            let event = event?;
+            if event.seq > upto {
+                break;
+            }
+            state.apply(event.seq, event.hash, &event.record);
+        }
+        if state.head.map(|(seq, _)| seq) != Some(upto) {
+            standing.push(Vec::new());
+            continue;
+        }
+        let words = checkpoint
+            .signer_keys()
+            .iter()
+            .map(|signer| match state.actor_by_key(&signer.key) {
+                _ if !state.is_signed() => {
+                    "the ledger had no actors then, so no key was an actor's".to_string()
+                }
+                Some((actor, true)) if actor.revoked.is_none() => {
+                    let roles = crate::rules::roles_text(&actor.roles);
+                    if actor.name == signer.name {
+                        format!("an actor of this ledger then ({roles})")
+                    } else {
+                        format!(
+                            "an actor of this ledger then, named there {} ({roles})",
+                            visible(&actor.name)
+                        )
+                    }
+                }
+                Some((actor, true)) => format!(
+                    "{}'s key, but {} had been revoked by then",
+                    visible(&actor.name),
+                    visible(&actor.name)
+                ),
+                Some((actor, false)) => {
+                    format!("a former key of {}, replaced by then", visible(&actor.name))
+                }
+                None => "no actor's key in this ledger (a witness from outside it)".to_string(),
+            })
+            .collect();
+        standing.push(words);
+    }
+    Ok(standing)
 }
 
 /// A line or two for each checkpoint: what it vouches for, who signed it,
@@ -104,6 +172,7 @@ fn compare(
 fn write_checkpoints(
     checkpoints: &[(&PathBuf, Checkpoint)],
     compared: Option<&[Comparison]>,
+    standing: &[Vec<String>],
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     for (i, (path, checkpoint)) in checkpoints.iter().enumerate() {
@@ -115,10 +184,14 @@ fn write_checkpoints(
             statement.seq(),
             hex::encode(statement.hash())
         )?;
-        for signed in checkpoint.signatures() {
+        for (j, signed) in checkpoint.signatures().iter().enumerate() {
+            let actor = standing
+                .get(i)
+                .and_then(|words| words.get(j))
+                .map_or(String::new(), |words| format!("; {words}"));
             writeln!(
                 out,
-                "  {} {} (key {}): signature checked",
+                "  {} {} (key {}): signature checked{actor}",
                 signed.identity.role,
                 visible(&signed.identity.name),
                 signed.identity.fingerprint()

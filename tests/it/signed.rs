@@ -884,6 +884,36 @@ fn the_cli_signs_with_key_files_and_applies_a_return() {
         report.stdout
     );
     ok(planledger(&ledger).arg("verify"));
+
+    // A checkpoint signed by the admin and witnessed by someone outside:
+    // verify says which signer was an actor at that point.
+    let outsider = key_file("chair");
+    let board = dir.path().join("board.checkpoint");
+    let witnessed = dir.path().join("board-witnessed.checkpoint");
+    ok(planledger(&ledger)
+        .arg("--key")
+        .arg(&sam)
+        .args(["checkpoint", "--name", ADMIN, "-o"])
+        .arg(&board));
+    ok(planledger(&ledger)
+        .arg("--key")
+        .arg(&outsider)
+        .arg("witness")
+        .arg(&board)
+        .arg("-o")
+        .arg(&witnessed));
+    let checked = ok(planledger(&ledger)
+        .arg("verify")
+        .arg("--checkpoint")
+        .arg(&witnessed));
+    assert!(
+        checked
+            .stdout
+            .contains("an actor of this ledger then (admin, assurance)")
+            && checked.stdout.contains("no actor's key in this ledger"),
+        "{}",
+        checked.stdout
+    );
 }
 
 use std::process::Command as Process;
