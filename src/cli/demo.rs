@@ -38,7 +38,8 @@ const CHAIR: &str = "Deborah Jeremiah (independent chair)";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Keep the demo ledger in this new directory instead of a temporary one
+    /// Keep the demo ledger in this new directory instead of a temporary
+    /// one, and its people's private keys beside it in DIR.keys
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
 }
@@ -46,7 +47,16 @@ pub struct Args {
 pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let temp;
     let dir = match &args.keep {
-        Some(dir) => dir.clone(),
+        Some(dir) => {
+            let keys = keys_dir(dir);
+            if keys.symlink_metadata().is_ok() {
+                return Err(CliError::Input(format!(
+                    "{} exists: the demo keeps its people's keys there, and never replaces a file",
+                    keys.display()
+                )));
+            }
+            dir.clone()
+        }
         None => {
             temp = tempfile::Builder::new()
                 .prefix("planledger-demo-")
@@ -369,12 +379,37 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
 
     writeln!(out)?;
     match &args.keep {
-        Some(dir) => writeln!(
-            out,
-            "The demo ledger is kept at {}: try 'planledger --ledger {} audit'.",
-            dir.display(),
-            dir.display()
-        )?,
+        Some(dir) => {
+            // The people's keys, so that the story can go on: each private
+            // key readable by its owner only, as 'planledger key new' writes.
+            let keys = keys_dir(dir);
+            std::fs::create_dir(&keys)
+                .map_err(|e| CliError::Input(format!("cannot create {}: {e}", keys.display())))?;
+            for (file, name, key) in [
+                ("sam", ASSURANCE, &sam),
+                ("claire", TVP_LEAD, &claire),
+                ("priya", A2D_LEAD, &priya),
+                ("ruth", DPO, &ruth),
+                ("chair", CHAIR, &chair),
+            ] {
+                let private = keys.join(format!("{file}.pem"));
+                let public = keys.join(format!("{file}.pem.pub"));
+                crate::keys::write_new(key, name, &private, &public, None)?;
+            }
+            writeln!(
+                out,
+                "The demo ledger is kept at {}: try 'planledger --ledger {} audit'.",
+                dir.display(),
+                dir.display()
+            )?;
+            writeln!(
+                out,
+                "Its people's keys are in {}: e.g. 'planledger --ledger {} --key {} note {tvp} \"…\"' signs as {TVP_LEAD}.",
+                keys.display(),
+                dir.display(),
+                keys.join("claire.pem").display()
+            )?
+        }
         None => writeln!(
             out,
             "The demo ledger was temporary and has been removed; 'planledger demo --keep DIR' keeps it."
@@ -421,6 +456,13 @@ fn demo_checkpoint(
     crate::checkpoint::sign(statement, ASSURANCE, signer)
         .and_then(|made| made.witness(CHAIR, witness))
         .map_err(fault)
+}
+
+/// Where `demo --keep DIR` puts its people's keys: `DIR.keys`, beside it.
+fn keys_dir(dir: &std::path::Path) -> PathBuf {
+    let mut name = dir.as_os_str().to_owned();
+    name.push(".keys");
+    PathBuf::from(name)
 }
 
 fn fingerprint(key: &ed25519_dalek::SigningKey) -> String {
