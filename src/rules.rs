@@ -277,8 +277,12 @@ pub enum Refusal {
     RevokedTwice { name: String },
     #[error("{name} is the last admin: add another admin before revoking them")]
     LastAdmin { name: String },
-    #[error("the key is not an ed25519 public key")]
+    #[error(
+        "the key is not an ed25519 public key, or is a weak one (of small order) that no signature can be trusted from"
+    )]
     BadKey,
+    #[error("a signed request's own event states no effective date and no source")]
+    RequestStamped,
 }
 
 fn actors_suffix(known: &[String]) -> String {
@@ -978,6 +982,9 @@ fn request_signed(
     let request = request::decode(bytes).map_err(|e| Refusal::RequestUnreadable {
         reason: e.to_string(),
     })?;
+    if record.effective.is_some() || record.source.is_some() {
+        return Err(Refusal::RequestStamped);
+    }
     if request.key != *key {
         return Err(Refusal::RequestKeyMismatch);
     }
@@ -1204,7 +1211,7 @@ fn live_actor<'a>(state: &'a State, name: &str) -> Result<&'a Actor, Refusal> {
 
 /// A key no actor holds or held, and a real ed25519 point.
 fn new_key(state: &State, key: &PublicKey) -> Result<(), Refusal> {
-    if ed25519_dalek::VerifyingKey::from_bytes(key).is_err() {
+    if ed25519_dalek::VerifyingKey::from_bytes(key).map_or(true, |k| k.is_weak()) {
         return Err(Refusal::BadKey);
     }
     match state.actor_by_key(key) {

@@ -1100,6 +1100,8 @@ class SignedHistory:
                 at(f"its signer saw event {seen} with hash {hsh[:16]}…, which this chain does not hold there", 5)
         if rec["actor"] != req["signer"]:
             at(f"the record's actor {rec['actor']!r} is not the request's signer {req['signer']!r}", 6)
+        if rec.get("effective") is not None or rec.get("source") is not None:
+            at("the RequestSigned record states an effective date or a source", 6)
         if not self.actors:
             first = req["commands"][0] if req["commands"] else {}
             if first.get("type") != "AddActor" or trimmed(first["name"]) != req["signer"] or \
@@ -1262,8 +1264,11 @@ class SignedHistory:
                     "admin" in a["roles"] and not a["revoked"] and n != ev["name"] for n, a in self.actors.items()):
                 out.append(f"{ev['name']} is the last admin, who cannot be revoked")
         if kind != "ActorRevoked":
-            if decode_point(bytes.fromhex(ev["key"])) is None:
+            point = decode_point(bytes.fromhex(ev["key"]))
+            if point is None:
                 out.append(f"key {ev['key'][:16]}… is not an ed25519 point")
+            elif small_order(point):
+                out.append(f"key {ev['key'][:16]}… is a point of small order")
             if ev["key"] in self.key_owner:
                 out.append(f"key {ev['key'][:16]}… is already {self.key_owner[ev['key']]}'s (now or before)")
         return out

@@ -250,7 +250,21 @@ fn each_role_is_kept_to_its_changes() {
         },
         |r| matches!(r, Refusal::NotPermitted { needs: "admin", .. }),
     );
+    // The identity point: a key of small order, which nobody's signature
+    // can be told apart under.
+    let mut weak = [0u8; 32];
+    weak[0] = 1;
     let admin = signed.admin.clone();
+    refused(
+        &mut signed,
+        &admin,
+        Command::AddActor {
+            name: "Weak".into(),
+            roles: vec![Role::Auditor],
+            key: weak,
+        },
+        |r| matches!(r, Refusal::BadKey),
+    );
     signed
         .write(
             &admin,
