@@ -54,6 +54,11 @@ pub const PACK_NAME: &str = "planledger evidence pack";
 /// shape) gained each action's `link` and the coverage's lists of links.
 pub const PACK_VERSION: u64 = 2;
 
+/// The version of a pack that ends with a signed checkpoint of its head
+/// (`ledger/FORMAT.md` §7.6): version 2's lines, then a checkpoint line.
+/// A pack without one is still written as version 2.
+pub const CHECKPOINTED_PACK_VERSION: u64 = 3;
+
 /// The oldest pack version this planledger reads: a pack of version 1 is
 /// checked in the shape it was made in (without those fields).
 pub const OLDEST_PACK_VERSION: u64 = 1;
@@ -153,12 +158,31 @@ impl fmt::Display for Scope {
 }
 
 /// What a pack is asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Request {
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
     pub scope: Scope,
     /// The pack is as of the last event in scope recorded at or before
     /// this instant; `None` is as of the last event in scope.
     pub as_of: Option<Micros>,
+    /// Who signs a checkpoint of the pack's head, if anyone: the pack is
+    /// then of version [`CHECKPOINTED_PACK_VERSION`].
+    pub checkpoint: Option<Signer<'a>>,
+}
+
+/// The maker of a pack who vouches for its head with a checkpoint.
+#[derive(Clone, Copy)]
+pub struct Signer<'a> {
+    pub name: &'a str,
+    pub key: &'a ed25519_dalek::SigningKey,
+}
+
+impl fmt::Debug for Signer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("name", &self.name)
+            .field("key", &crate::keys::fingerprint(&self.key.verifying_key()))
+            .finish()
+    }
 }
 
 /// Why a pack could not be made.
@@ -166,6 +190,8 @@ pub struct Request {
 pub enum MakeError {
     #[error("the ledger holds no events")]
     Empty,
+    #[error("the pack's checkpoint could not be signed: {0}")]
+    Checkpoint(crate::checkpoint::CheckpointError),
     #[error(
         "the events given are not a chain from the genesis: event {found} is where event {expected} belongs"
     )]
@@ -307,7 +333,7 @@ fn projection(state: State, scope: Scope, day: NaiveDate, version: u64) -> Value
 /// Makes the pack `request` asks for from `events`, every stored event of a
 /// ledger from the genesis to the head, as the ledger reads them back.
 /// Returns the pack's bytes, which [`verify`] has checked.
-pub fn make(events: &[StoredEvent], request: Request) -> Result<Vec<u8>, MakeError> {
+pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, MakeError> {
     let genesis = events.first().ok_or(MakeError::Empty)?;
     for (expected, event) in (0u64..).zip(events) {
         if event.seq != expected {
@@ -365,9 +391,13 @@ pub fn make(events: &[StoredEvent], request: Request) -> Result<Vec<u8>, MakeErr
             .filter(|e| e.seq <= as_of.seq && disclosed[e.seq as usize])
             .map(|e| (e.seq, e.hash, &e.record)),
     );
+    let version = match request.checkpoint {
+        Some(_) => CHECKPOINTED_PACK_VERSION,
+        None => PACK_VERSION,
+    };
     let header = json!({
         "pack": PACK_NAME,
-        "pack_version": PACK_VERSION,
+        "pack_version": version,
         "format_version": FORMAT_VERSION,
         "ledger_id": hex::encode(ledger_id),
         "scope": scope.to_json(),
@@ -390,7 +420,29 @@ pub fn make(events: &[StoredEvent], request: Request) -> Result<Vec<u8>, MakeErr
         line(&event_line(event, *disclosed));
     }
     let day = day_of(as_of.record.recorded_at);
-    line(&json!({"projection": projection(state, scope, day, PACK_VERSION)}));
+    line(&json!({"projection": projection(state, scope, day, version)}));
+    if let Some(signer) = request.checkpoint {
+        let statement = crate::checkpoint::Statement::of_history(
+            ledger_id,
+            FORMAT_VERSION,
+            head.seq,
+            head.hash,
+            head.record.recorded_at,
+            |at| {
+                usize::try_from(at)
+                    .ok()
+                    .and_then(|i| events.get(i))
+                    .map(|e| e.hash)
+                    .ok_or(MakeError::NotAChain {
+                        expected: at,
+                        found: head.seq,
+                    })
+            },
+        )?;
+        let signed = crate::checkpoint::sign(statement, signer.name, signer.key)
+            .map_err(MakeError::Checkpoint)?;
+        line(&json!({"checkpoint": signed.render()}));
+    }
     verify(&out).map_err(MakeError::DoesNotVerify)?;
     Ok(out)
 }
@@ -481,6 +533,9 @@ pub struct PackReport {
     /// withholds (0: nothing in scope happened between the as-of event and
     /// the head).
     pub in_scope_after_as_of: u64,
+    /// A version-3 pack's checkpoint of its head, every signature on it
+    /// checked and its marks held against the pack's chain.
+    pub checkpoint: Option<crate::checkpoint::Checkpoint>,
 }
 
 impl PackReport {
@@ -496,6 +551,12 @@ impl PackReport {
 pub enum PackFault {
     #[error("the file is empty")]
     Empty,
+    #[error(
+        "line {line}: a version-3 pack ends with its checkpoint line, {{\"checkpoint\": TEXT}}"
+    )]
+    NoCheckpoint { line: usize },
+    #[error("its checkpoint does not vouch for this pack: {why}")]
+    CheckpointNotThisPack { why: String },
     #[error("the file does not end with a newline (every line of a pack does)")]
     NoFinalNewline,
     #[error("line {line} is not UTF-8 at byte {byte}")]
@@ -636,6 +697,8 @@ impl PackFault {
     pub fn name(&self) -> &'static str {
         match self {
             PackFault::Empty => "empty",
+            PackFault::NoCheckpoint { .. } => "no_checkpoint",
+            PackFault::CheckpointNotThisPack { .. } => "checkpoint_not_this_pack",
             PackFault::NoFinalNewline => "no_final_newline",
             PackFault::NotUtf8 { .. } => "not_utf8",
             PackFault::BlankLine { .. } => "blank_line",
@@ -715,6 +778,8 @@ impl PackFault {
             | PackFault::AsOfPastHead { .. }
             | PackFault::NoProjection { .. }
             | PackFault::DisclosedCount { .. }
+            | PackFault::NoCheckpoint { .. }
+            | PackFault::CheckpointNotThisPack { .. }
             | PackFault::ProjectionDiffers { .. } => None,
         }
     }
@@ -731,6 +796,7 @@ impl PackFault {
             | PackFault::UnexpectedField { line, .. }
             | PackFault::BadField { line, .. }
             | PackFault::NoProjection { line }
+            | PackFault::NoCheckpoint { line }
             | PackFault::EventMissing { line, .. }
             | PackFault::OutOfOrder { line, .. }
             | PackFault::PastHead { line, .. } => Some(*line),
@@ -741,6 +807,7 @@ impl PackFault {
             PackFault::Empty
             | PackFault::NoFinalNewline
             | PackFault::TooShort { .. }
+            | PackFault::CheckpointNotThisPack { .. }
             | PackFault::ProjectionDiffers { .. } => None,
             PackFault::HashMismatch { .. }
             | PackFault::EndsEarly { .. }
@@ -812,7 +879,16 @@ pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
         return Err(PackFault::TooShort { lines: lines.len() });
     }
     let header = read_header(&lines[0])?;
-    let last = lines.len();
+    // A version-3 pack ends with its checkpoint, after the projection.
+    let checkpointed = header.version >= CHECKPOINTED_PACK_VERSION;
+    let last = lines.len() - usize::from(checkpointed);
+    if last < 3 {
+        return Err(PackFault::TooShort { lines: lines.len() });
+    }
+    let checkpoint = match lines.get(last) {
+        Some(value) if checkpointed => Some(read_checkpoint(value, last + 1, &header)?),
+        _ => None,
+    };
     let events = lines[1..last - 1]
         .iter()
         .zip(2..)
@@ -825,6 +901,9 @@ pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
 
     // 3. Records, texts and the genesis.
     let sealed = decode_records(&events)?;
+    if let Some(checkpoint) = &checkpoint {
+        check_checkpoint(checkpoint, &header, &events, &sealed)?;
+    }
     let opened = open_texts(&events, &sealed)?;
     check_redactions(&events, &sealed)?;
     check_genesis(&header, &sealed)?;
@@ -913,7 +992,80 @@ pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
         disclosed: counted,
         texts_redacted,
         in_scope_after_as_of,
+        checkpoint,
     })
+}
+
+/// The checkpoint's marks and head held against the pack's chain: the
+/// hashes of every event, and the recorded time of its head where the pack
+/// discloses the head (a withheld head's time is not in the pack, and is
+/// taken as the checkpoint states it).
+fn check_checkpoint(
+    checkpoint: &crate::checkpoint::Checkpoint,
+    header: &Header,
+    events: &[EventLine],
+    sealed: &[Option<RecordOf<Commit>>],
+) -> Result<(), PackFault> {
+    let stated = checkpoint.statement().recorded_at();
+    let compared = checkpoint.compare(header.head, |seq| {
+        let at = usize::try_from(seq).ok();
+        let event =
+            at.and_then(|i| events.get(i))
+                .ok_or_else(|| PackFault::CheckpointNotThisPack {
+                    why: format!("it names event {seq}, which the pack does not hold"),
+                })?;
+        let recorded = at
+            .and_then(|i| sealed.get(i))
+            .and_then(Option::as_ref)
+            .map_or(stated, |record| record.recorded_at);
+        Ok((event.hash, recorded))
+    })?;
+    if compared.holds() {
+        Ok(())
+    } else {
+        Err(PackFault::CheckpointNotThisPack {
+            why: compared.to_string(),
+        })
+    }
+}
+
+/// A version-3 pack's last line: `{"checkpoint": TEXT}`, TEXT a checkpoint
+/// (§12) of this pack's ledger and format whose statement is the pack's
+/// head, every signature on it checked.
+fn read_checkpoint(
+    value: &Value,
+    line: usize,
+    header: &Header,
+) -> Result<crate::checkpoint::Checkpoint, PackFault> {
+    let fields = Fields::line(value, line)?;
+    if !fields.map.contains_key("checkpoint") {
+        return Err(PackFault::NoCheckpoint { line });
+    }
+    fields.only(&["checkpoint"])?;
+    let text = fields.str("checkpoint")?;
+    let checkpoint = crate::checkpoint::Checkpoint::parse(text.as_bytes()).map_err(|fault| {
+        PackFault::CheckpointNotThisPack {
+            why: fault.to_string(),
+        }
+    })?;
+    checkpoint
+        .check_ledger(header.ledger_id, FORMAT_VERSION)
+        .map_err(|fault| PackFault::CheckpointNotThisPack {
+            why: fault.to_string(),
+        })?;
+    let statement = checkpoint.statement();
+    if statement.seq() != header.head || statement.hash() != header.head_hash {
+        return Err(PackFault::CheckpointNotThisPack {
+            why: format!(
+                "it vouches for seq {} {}, not the pack's head, seq {} {}",
+                statement.seq(),
+                hex::encode(statement.hash()),
+                header.head,
+                hex::encode(header.head_hash)
+            ),
+        });
+    }
+    Ok(checkpoint)
 }
 
 /// Splits the pack into lines and reads each as JSON in canonical form.
@@ -1138,11 +1290,11 @@ fn read_header(value: &Value) -> Result<Header, PackFault> {
         return Err(header.bad("pack", format!("is not \"{PACK_NAME}\"")));
     }
     let version = header.u64("pack_version")?;
-    if !(OLDEST_PACK_VERSION..=PACK_VERSION).contains(&version) {
+    if !(OLDEST_PACK_VERSION..=CHECKPOINTED_PACK_VERSION).contains(&version) {
         return Err(header.bad(
             "pack_version",
             format!(
-                "is not a pack version this planledger reads ({OLDEST_PACK_VERSION} to {PACK_VERSION})"
+                "is not a pack version this planledger reads ({OLDEST_PACK_VERSION} to {CHECKPOINTED_PACK_VERSION})"
             ),
         ));
     }

@@ -751,9 +751,23 @@ pub struct VerifyPack {
     pub withheld: Option<u64>,
     pub texts_redacted: Option<u64>,
     pub in_scope_after_as_of: Option<u64>,
+    /// A version-3 pack's checkpoint of its head: who signed it (the
+    /// signer first, then each witness), every signature checked; `null`
+    /// for a pack without one.
+    pub checkpoint: Option<Vec<PackSigner>>,
     /// The first thing that fails, alone: a pack is checked in order and
     /// the check stops there.
     pub problems: Vec<PackProblem>,
+}
+
+/// One signature on a pack's checkpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct PackSigner {
+    /// `signer` or `witness`.
+    pub role: &'static str,
+    pub name: String,
+    /// The key's fingerprint: 16 hex digits.
+    pub key: String,
 }
 
 /// Which history a pack discloses.
@@ -808,6 +822,17 @@ impl VerifyPack {
                 withheld: Some(report.withheld()),
                 texts_redacted: Some(report.texts_redacted),
                 in_scope_after_as_of: Some(report.in_scope_after_as_of),
+                checkpoint: report.checkpoint.as_ref().map(|checkpoint| {
+                    checkpoint
+                        .signatures()
+                        .iter()
+                        .map(|signed| PackSigner {
+                            role: signed.identity.role.label(),
+                            name: signed.identity.name.clone(),
+                            key: signed.identity.fingerprint(),
+                        })
+                        .collect()
+                }),
                 problems: Vec::new(),
             },
             Err(fault) => VerifyPack {
@@ -821,6 +846,7 @@ impl VerifyPack {
                 withheld: None,
                 texts_redacted: None,
                 in_scope_after_as_of: None,
+                checkpoint: None,
                 problems: vec![PackProblem {
                     line: fault.line(),
                     seq: fault.seq(),

@@ -1313,7 +1313,7 @@ class SignedHistory:
 PACK_MAGIC = "planledger evidence pack"
 # §7.2: the pack versions; they differ only in the projection's shape (§7.3), which this verifier
 # does not refold.
-PACK_VERSIONS = (1, 2)
+PACK_VERSIONS = (1, 2, 3)
 HEADER_KEYS = {"pack", "pack_version", "format_version", "ledger_id", "scope", "as_of", "head", "events",
                "disclosed"}
 DISCLOSED_KEYS = {"seq", "subject", "hash", "record", "texts"}
@@ -1412,6 +1412,13 @@ class Pack:
             self.lines.append(obj)
         self.check_header()
         h = self.header
+        # §7.6: a pack of version 3 ends with a checkpoint line after its projection.
+        self.checkpoint = None
+        if h["pack_version"] == 3:
+            last = self.lines[-1]
+            if set(last) != {"checkpoint"} or not isinstance(last["checkpoint"], str):
+                fail(f"line {len(self.lines)}", "a pack of version 3 ends with {\"checkpoint\": TEXT}")
+            self.checkpoint = self.lines.pop()["checkpoint"]
         if len(self.lines) != h["events"] + 2:
             fail("the file", f"{len(self.lines)} lines; a pack of {h['events']} events has {h['events'] + 2}"
                              " (header, the events, the projection)")
@@ -1436,7 +1443,7 @@ class Pack:
         if h["pack"] != PACK_MAGIC:
             raise bad(f"pack is {dump(h['pack'])[:60]}, not \"{PACK_MAGIC}\"")
         if type(h["pack_version"]) is not int or h["pack_version"] not in PACK_VERSIONS:
-            raise bad(f"pack_version {dump(h['pack_version'])} is not 1 or 2, the ones this verifier knows")
+            raise bad(f"pack_version {dump(h['pack_version'])} is not 1, 2 or 3, the ones this verifier knows")
         if type(h["format_version"]) is not int or h["format_version"] != 2:
             raise bad(f"format_version {dump(h['format_version'])} is not 2")
         if not is_hex(h["ledger_id"], 16):
@@ -1685,6 +1692,9 @@ def report_pack(data: bytes) -> int:
           " event, the disclosure rule, subjects (§7.5 steps 1-4); the projection's head and as_of_day")
     print("  NOT checked: the projection's plans (§7.5 step 5: this verifier does not refold); nor that this"
           " head is the ledger's latest: compare it with a head recorded elsewhere")
+    if pack.checkpoint is not None:
+        print("  NOT checked: the pack's checkpoint (§7.6: its signatures and marks); this verifier does not"
+              " read checkpoints yet")
     return 0
 
 

@@ -15,14 +15,12 @@ use std::path::{Path, PathBuf};
 
 use crate::checkpoint::{self, Checkpoint, MAX_CHECKPOINT_BYTES, Statement};
 use crate::integrity;
-use crate::keys::{self, PublicKeyFile, SigningKeyFile};
 use crate::projection::{LedgerInfo, State};
 use crate::store::Store;
 use crate::text::visible;
 use crate::time::format_micros;
 
-use super::key::passphrase_for;
-use super::{CliError, Context};
+use super::{CliError, Context, named_signing_key};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -54,7 +52,7 @@ pub struct WitnessArgs {
 pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     // The key first: a wrong key or passphrase costs no verify.
     let path = key_path(context)?;
-    let (key, name) = signing_key(&path, args.name.as_deref())?;
+    let (key, name) = named_signing_key(&path, args.name.as_deref())?;
     let store =
         context.waiting(|wait| Store::open_for_verify_waiting(&context.ledger_dir, wait))?;
     let report = integrity::verify(&store)?;
@@ -87,7 +85,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
 /// `planledger witness`.
 pub fn witness(context: &Context, args: &WitnessArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let read = read(&args.file)?;
-    let (key, name) = signing_key(&key_path(context)?, args.name.as_deref())?;
+    let (key, name) = named_signing_key(&key_path(context)?, args.name.as_deref())?;
     let witnessed = read
         .witness(&name, &key.key)
         .map_err(|fault| CliError::Checkpoint {
@@ -145,43 +143,6 @@ pub fn event_at(store: &Store, seq: u64) -> Result<([u8; 32], i64), CliError> {
         .event_at(seq)?
         .map(|(hash, record)| (hash, record.recorded_at))
         .ok_or_else(|| CliError::Input(format!("event {seq} could not be read back")))
-}
-
-/// The private key at `path`, and the name to sign with: `name` if given,
-/// else the key file's own (an OpenSSH comment), else the `Name:` line of
-/// the public key file beside it (`KEY.pub`, as 'planledger key new'
-/// writes it), which must hold the same key.
-fn signing_key(path: &Path, name: Option<&str>) -> Result<(SigningKeyFile, String), CliError> {
-    let key = SigningKeyFile::read(path, &mut passphrase_for)?;
-    if let Some(name) = name {
-        return Ok((key, keys::check_name(name)?.to_string()));
-    }
-    if let Some(name) = key.name.as_deref().and_then(|n| keys::check_name(n).ok()) {
-        let name = name.to_string();
-        return Ok((key, name));
-    }
-    let mut public = path.as_os_str().to_owned();
-    public.push(".pub");
-    let public = PathBuf::from(public);
-    if public.exists() {
-        let file = PublicKeyFile::read(&public)?;
-        if file.key != key.key.verifying_key() {
-            return Err(CliError::Input(format!(
-                "{} holds another key than {}: give the signer's name with --name",
-                public.display(),
-                path.display()
-            )));
-        }
-        if let Some(name) = file.name.as_deref() {
-            let name = keys::check_name(name)?.to_string();
-            return Ok((key, name));
-        }
-    }
-    Err(CliError::Input(format!(
-        "{} carries no name, and {} none either: give the signer's name with --name",
-        path.display(),
-        public.display()
-    )))
 }
 
 /// Writes `made` to standard output, or to a new file at `output` and a

@@ -363,6 +363,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         crate::pack::Request {
             scope: crate::pack::Scope::Plan(plan),
             as_of: None,
+            checkpoint: None,
         },
     )
     .map_err(|e| CliError::Input(format!("the demo's pack could not be made: {e}")))?;

@@ -15,8 +15,10 @@ use crate::ledger::{Ledger, LedgerError, View};
 use crate::pack::{self, Scope};
 use crate::wire;
 
-use super::CliError;
+use ed25519_dalek::SigningKey;
+
 use super::when::{Resolved, TimeArgs};
+use super::{CliError, Context, named_signing_key};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -58,8 +60,36 @@ pub struct Args {
     when: TimeArgs,
 }
 
-pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+pub fn run(
+    ledger: &Ledger,
+    context: &Context,
+    args: &Args,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let resolved = args.when.resolve(ledger)?;
+    // With --key, a pack ends with a checkpoint of its head signed by the
+    // key's holder: by the name the ledger knows the key by, or as given.
+    let signer = match (&context.key, &args.format) {
+        (Some(path), Format::Pack) => {
+            let known = context.signing_key()?.and_then(|key| {
+                let public = key.verifying_key().to_bytes();
+                let actor = ledger
+                    .state()
+                    .actor_by_key(&public)
+                    .map(|(a, _)| a.name.clone());
+                Some(key).zip(actor.or_else(|| context.actor.clone()))
+            });
+            match known {
+                Some(signer) => Some(signer),
+                None => {
+                    let (file, name) = named_signing_key(path, None)?;
+                    Some((file.key, name))
+                }
+            }
+        }
+        _ => None,
+    };
+    let signer = signer.as_ref();
     if matches!(args.format, Format::Events) && resolved.view.valid_at.is_some() {
         return Err(CliError::Input(
             "--valid-at does not apply to the raw chain, which is in recorded order: use --as-of"
@@ -78,18 +108,18 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         ));
     }
     match args.output.as_deref() {
-        None => write(ledger, args, &resolved, out),
-        Some(path) if path == Path::new("-") => write(ledger, args, &resolved, out),
+        None => write(ledger, args, &resolved, signer, out),
+        Some(path) if path == Path::new("-") => write(ledger, args, &resolved, signer, out),
         Some(path) => {
             let target = Target::of(path, ledger.store().dir())?;
             match target {
                 Target::Stream(stream) => {
                     let mut writer = BufWriter::new(stream);
-                    write(ledger, args, &resolved, &mut writer)?;
+                    write(ledger, args, &resolved, signer, &mut writer)?;
                     writer.flush()?;
                 }
                 Target::File { path: real, mode } => {
-                    write_file(&real, mode, |w| write(ledger, args, &resolved, w))?;
+                    write_file(&real, mode, |w| write(ledger, args, &resolved, signer, w))?;
                 }
             }
             resolved.write_notes(out)?;
@@ -196,10 +226,11 @@ fn write(
     ledger: &Ledger,
     args: &Args,
     resolved: &Resolved,
+    signer: Option<&(SigningKey, String)>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     if matches!(args.format, Format::Pack) {
-        return write_pack(ledger, args, resolved, out);
+        return write_pack(ledger, args, resolved, signer, out);
     }
     let events: Vec<_> = ledger
         .events()?
@@ -242,6 +273,7 @@ fn write_pack(
     ledger: &Ledger,
     args: &Args,
     resolved: &Resolved,
+    signer: Option<&(SigningKey, String)>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let as_of = resolved.view.as_of;
@@ -272,8 +304,16 @@ fn write_pack(
         });
     }
     let events = ledger.events()?;
-    let bytes = pack::make(&events, pack::Request { scope, as_of })
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let checkpoint = signer.map(|(key, name)| pack::Signer { name, key });
+    let bytes = pack::make(
+        &events,
+        pack::Request {
+            scope,
+            as_of,
+            checkpoint,
+        },
+    )
+    .map_err(|e| CliError::Input(e.to_string()))?;
     out.write_all(&bytes)?;
     Ok(())
 }

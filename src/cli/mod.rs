@@ -488,7 +488,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::History(a) => history::run_history(&ledger, a, out),
         Command::Audit(a) => history::run_audit(&ledger, a, out),
         Command::Diff(a) => diff::run(&ledger, a, out),
-        Command::Export(a) => export::run(&ledger, a, out),
+        Command::Export(a) => export::run(&ledger, context, a, out),
         Command::Evidence(c) => evidence::run(&ledger, c, out),
         // Returned above.
         Command::Init(_)
@@ -546,6 +546,50 @@ fn only_reads(command: &Command) -> bool {
         | Command::Snapshot(_)
         | Command::Upgrade(_) => false,
     }
+}
+
+/// The private key at `path`, and the name to sign with: `name` if given,
+/// else the key file's own (an OpenSSH comment), else the `Name:` line of
+/// the public key file beside it (`KEY.pub`, as 'planledger key new'
+/// writes it), which must hold the same key.
+pub(crate) fn named_signing_key(
+    path: &Path,
+    name: Option<&str>,
+) -> Result<(SigningKeyFile, String), CliError> {
+    let key = SigningKeyFile::read(path, &mut key::passphrase_for)?;
+    if let Some(name) = name {
+        return Ok((key, crate::keys::check_name(name)?.to_string()));
+    }
+    if let Some(name) = key
+        .name
+        .as_deref()
+        .and_then(|n| crate::keys::check_name(n).ok())
+    {
+        let name = name.to_string();
+        return Ok((key, name));
+    }
+    let mut public = path.as_os_str().to_owned();
+    public.push(".pub");
+    let public = PathBuf::from(public);
+    if public.exists() {
+        let file = crate::keys::PublicKeyFile::read(&public)?;
+        if file.key != key.key.verifying_key() {
+            return Err(CliError::Input(format!(
+                "{} holds another key than {}: give the signer's name with --name",
+                public.display(),
+                path.display()
+            )));
+        }
+        if let Some(name) = file.name.as_deref() {
+            let name = crate::keys::check_name(name)?.to_string();
+            return Ok((key, name));
+        }
+    }
+    Err(CliError::Input(format!(
+        "{} carries no name, and {} none either: give the signer's name with --name",
+        path.display(),
+        public.display()
+    )))
 }
 
 /// Parses an `--effective` date for clap.

@@ -67,6 +67,17 @@ fn write_report(report: &PackReport, out: &mut dyn Write) -> Result<(), CliError
         report.withheld(),
         count(report.texts_redacted, "text")
     )?;
+    if let Some(checkpoint) = &report.checkpoint {
+        for signed in checkpoint.signatures() {
+            writeln!(
+                out,
+                "checkpoint  {} {} (key {}): signature checked, vouching for the head",
+                signed.identity.role,
+                crate::text::visible(&signed.identity.name),
+                signed.identity.fingerprint()
+            )?;
+        }
+    }
     writeln!(
         out,
         "checked     the canonical form of every line, every hash from the genesis to the head, \

@@ -276,7 +276,15 @@ fn two_plans() -> Vec<StoredEvent> {
 }
 
 fn pack_of(events: &[StoredEvent], scope: Scope, as_of: Option<Micros>) -> Vec<u8> {
-    make(events, Request { scope, as_of }).expect("the pack is made")
+    make(
+        events,
+        Request {
+            scope,
+            as_of,
+            checkpoint: None,
+        },
+    )
+    .expect("the pack is made")
 }
 
 fn lines(pack: &[u8]) -> Vec<Value> {
@@ -367,9 +375,14 @@ fn a_pack_of_version_1_is_checked_in_its_own_shape() {
         verify(&relabel("1"))
     );
     assert!(
-        matches!(verify(&relabel("3")), Err(PackFault::BadField { .. })),
-        "{:?}",
+        matches!(verify(&relabel("3")), Err(PackFault::NoCheckpoint { .. })),
+        "a version-3 pack ends with its checkpoint: {:?}",
         verify(&relabel("3"))
+    );
+    assert!(
+        matches!(verify(&relabel("4")), Err(PackFault::BadField { .. })),
+        "{:?}",
+        verify(&relabel("4"))
     );
 }
 
@@ -466,6 +479,7 @@ fn a_pack_before_the_ledger_existed_is_refused() {
         Request {
             scope: Scope::Ledger,
             as_of: Some(T0 - 1),
+            checkpoint: None,
         },
     );
     assert!(matches!(refused, Err(MakeError::BeforeLedger { .. })));
@@ -477,7 +491,8 @@ fn a_pack_before_the_ledger_existed_is_refused() {
                     plan: P2,
                     action: A1
                 },
-                as_of: None
+                as_of: None,
+                checkpoint: None,
             }
         ),
         Err(MakeError::ActionElsewhere { .. })
@@ -487,7 +502,8 @@ fn a_pack_before_the_ledger_existed_is_refused() {
             &[],
             Request {
                 scope: Scope::Ledger,
-                as_of: None
+                as_of: None,
+                checkpoint: None,
             }
         ),
         Err(MakeError::Empty)

@@ -517,7 +517,15 @@ fn small_ledger() -> (TempLedger, Vec<StoredEvent>) {
 }
 
 fn small_pack(events: &[StoredEvent], scope: Scope) -> Vec<u8> {
-    pack::make(events, Request { scope, as_of: None }).expect("the pack is made")
+    pack::make(
+        events,
+        Request {
+            scope,
+            as_of: None,
+            checkpoint: None,
+        },
+    )
+    .expect("the pack is made")
 }
 
 /// Writes `lines` back as a pack, each in canonical form.
@@ -783,4 +791,77 @@ fn changed_words_in_a_disclosed_text_fail_their_commitment() {
 
 fn pack_lines(events: &[StoredEvent], scope: Scope) -> Vec<Value> {
     lines(&small_pack(events, scope))
+}
+
+/// A pack made with a key ends with a checkpoint of its head (pack
+/// version 3): its signature is checked, and a flipped bit anywhere in it,
+/// or a checkpoint of another head, fails the pack.
+#[test]
+fn a_pack_with_a_checkpoint_vouches_for_its_head() {
+    let (_tmp, events) = small_ledger();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    let signer = pack::Signer {
+        name: "Sam Okafor",
+        key: &key,
+    };
+    let made = |events: &[StoredEvent]| {
+        pack::make(
+            events,
+            Request {
+                scope: Scope::Plan(P1),
+                as_of: None,
+                checkpoint: Some(signer),
+            },
+        )
+        .expect("the pack is made")
+    };
+    let bytes = made(&events);
+    let report = pack::verify(&bytes).expect("it verifies");
+    let checkpoint = report.checkpoint.expect("it carries a checkpoint");
+    assert_eq!(checkpoint.statement().seq(), report.head.0);
+    assert_eq!(checkpoint.signer().name, "Sam Okafor");
+    assert_eq!(lines_of(&bytes)[0]["pack_version"], 3);
+    // Without a key, a pack is version 2 as before.
+    assert_eq!(
+        lines_of(&small_pack(&events, Scope::Plan(P1)))[0]["pack_version"],
+        2
+    );
+
+    // Every byte of the checkpoint line is checked.
+    let start = bytes[..bytes.len() - 1]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .expect("a line before the last")
+        + 1;
+    for at in start..bytes.len() {
+        let mut changed = bytes.clone();
+        changed[at] ^= 0x01;
+        assert!(
+            pack::verify(&changed).is_err(),
+            "byte {at} of the checkpoint line flipped"
+        );
+    }
+    // The checkpoint of a shorter history does not vouch for this pack.
+    let shorter = made(&events[..events.len() - 1]);
+    let mut swapped = bytes[..start].to_vec();
+    let other_start = shorter[..shorter.len() - 1]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .expect("a line before the last")
+        + 1;
+    swapped.extend_from_slice(&shorter[other_start..]);
+    assert!(matches!(
+        pack::verify(&swapped),
+        Err(PackFault::CheckpointNotThisPack { .. })
+    ));
+    // Nor does a version-3 pack without its checkpoint line.
+    assert!(pack::verify(&bytes[..start]).is_err());
+}
+
+fn lines_of(pack: &[u8]) -> Vec<Value> {
+    std::str::from_utf8(pack)
+        .expect("UTF-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
 }

@@ -916,6 +916,21 @@ fn the_cli_signs_with_key_files_and_applies_a_return() {
         .arg(&board)
         .arg("-o")
         .arg(&witnessed));
+    // An evidence pack made with a key carries a checkpoint of its head.
+    let pack_file = dir.path().join("p1.pack");
+    ok(planledger(&ledger)
+        .arg("--key")
+        .arg(&sam)
+        .args(["export", "--format", "pack", "--plan", "P1", "-o"])
+        .arg(&pack_file));
+    let checked_pack = ok(planledger(&ledger).arg("verify-pack").arg(&pack_file));
+    assert!(
+        checked_pack
+            .stdout
+            .contains(&format!("checkpoint  signer {ADMIN} (key ")),
+        "{}",
+        checked_pack.stdout
+    );
     let checked = ok(planledger(&ledger)
         .arg("verify")
         .arg("--checkpoint")
