@@ -557,6 +557,8 @@ pub enum PackFault {
     NoCheckpoint { line: usize },
     #[error("its checkpoint does not vouch for this pack: {why}")]
     CheckpointNotThisPack { why: String },
+    #[error("event {seq}: {what}")]
+    BrokenRequest { seq: u64, what: String },
     #[error("the file does not end with a newline (every line of a pack does)")]
     NoFinalNewline,
     #[error("line {line} is not UTF-8 at byte {byte}")]
@@ -698,6 +700,7 @@ impl PackFault {
         match self {
             PackFault::Empty => "empty",
             PackFault::NoCheckpoint { .. } => "no_checkpoint",
+            PackFault::BrokenRequest { .. } => "broken_request",
             PackFault::CheckpointNotThisPack { .. } => "checkpoint_not_this_pack",
             PackFault::NoFinalNewline => "no_final_newline",
             PackFault::NotUtf8 { .. } => "not_utf8",
@@ -751,6 +754,7 @@ impl PackFault {
             | PackFault::AsOfTime { seq, .. }
             | PackFault::WrongSubject { seq, .. }
             | PackFault::BrokenRule { seq, .. }
+            | PackFault::BrokenRequest { seq, .. }
             | PackFault::HeadMismatch { seq, .. }
             | PackFault::AsOfMismatch { seq, .. }
             | PackFault::PastHead { seq, .. } => Some(*seq),
@@ -825,7 +829,8 @@ impl PackFault {
             | PackFault::DisclosedNotRequired { .. }
             | PackFault::AsOfTime { .. }
             | PackFault::WrongSubject { .. }
-            | PackFault::BrokenRule { .. } => self.seq().map(line_of),
+            | PackFault::BrokenRule { .. }
+            | PackFault::BrokenRequest { .. } => self.seq().map(line_of),
         }
     }
 }
@@ -955,6 +960,30 @@ pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
         );
         if let Some((seq, refusal)) = replayed.into_iter().next() {
             return Err(PackFault::BrokenRule { seq, refusal });
+        }
+        // And the two rules of signing that need the chain's hashes and
+        // commitments, which `verify` checks as it walks the stored chain.
+        let mut requests = crate::store::chain_check::RequestTexts::default();
+        for event in events.iter().take_while(|e| e.seq <= header.as_of) {
+            if let Some(record) = sealed.get(event.seq as usize).and_then(Option::as_ref) {
+                requests.see(event.seq, record);
+            }
+        }
+        let requests = requests
+            .check_seen(|seen| {
+                Ok::<_, std::convert::Infallible>(
+                    usize::try_from(seen)
+                        .ok()
+                        .and_then(|i| events.get(i))
+                        .map(|e| e.hash),
+                )
+            })
+            .unwrap_or_else(|never| match never {});
+        if let Some((seq, kind)) = requests.faults.into_iter().next() {
+            return Err(PackFault::BrokenRequest {
+                seq,
+                what: kind.to_string(),
+            });
         }
     }
 

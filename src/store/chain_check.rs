@@ -486,7 +486,7 @@ fn walk(
                     }
                 };
                 check_texts(store, event.report, seq, &record)?;
-                requests.see(event.report, seq, &record);
+                requests.see(seq, &record);
                 event.check(&record);
             }
             Framing::V1 => {
@@ -505,11 +505,12 @@ fn walk(
         }
     }
 
-    requests.finish(&mut report);
-    for (request, seen, hash) in requests.seen {
-        if store.event_at(seen)?.map(|(h, _)| h) != Some(hash) {
-            report.problem(request, ProblemKind::RequestSawOtherHistory { seen, hash });
-        }
+    let requests =
+        requests.check_seen(|seen| Ok::<_, StoreError>(store.event_at(seen)?.map(|(h, _)| h)))?;
+    report.signed_transactions = requests.signed_transactions;
+    report.first_signed_tx = requests.first_signed_tx;
+    for (seq, kind) in requests.faults {
+        report.problem(seq, kind);
     }
     report.transactions = txs.len() as u64;
     for tx in &txs {
@@ -533,12 +534,18 @@ fn walk(
 /// order. (The rule book compares everything else an event holds with what
 /// the command drafts; it sees words, this sees commitments, which stay
 /// when words are erased.) Also collects the head each request says its
-/// signer saw, to be looked up once the walk is done.
+/// signer saw, for [`RequestTexts::check_seen`] once every hash is known.
+/// `verify` feeds it the stored chain; `verify-pack` a whole-ledger pack's.
 #[derive(Default)]
-struct RequestTexts {
+pub struct RequestTexts {
     open: Option<OpenRequest>,
     /// (the request's seq, the seq its signer saw, the hash they saw).
     seen: Vec<(u64, u64, Hash)>,
+    /// Signed transactions, and the first of them.
+    pub signed_transactions: u64,
+    pub first_signed_tx: Option<u64>,
+    /// What was found, in order: each fault at its request's seq.
+    pub faults: Vec<(u64, ProblemKind)>,
 }
 
 struct OpenRequest {
@@ -549,14 +556,15 @@ struct OpenRequest {
 }
 
 impl RequestTexts {
-    fn see(&mut self, report: &mut Report, seq: u64, record: &RecordOf<sealed::Commit>) {
+    /// Takes the next event of the chain, in order.
+    pub fn see(&mut self, seq: u64, record: &RecordOf<sealed::Commit>) {
         if self.open.as_ref().is_some_and(|open| open.tx != record.tx) {
-            self.finish(report);
+            self.finish();
         }
         if let EventOf::RequestSigned { request, .. } = &record.event {
-            self.finish(report);
-            report.signed_transactions += 1;
-            report.first_signed_tx.get_or_insert(record.tx);
+            self.finish();
+            self.signed_transactions += 1;
+            self.first_signed_tx.get_or_insert(record.tx);
             // An unreadable request is the rule book's to report.
             if let Ok(request) = crate::request::decode(request) {
                 if let Some((seen, hash)) = request.head_seen {
@@ -581,14 +589,31 @@ impl RequestTexts {
         }
     }
 
-    fn finish(&mut self, report: &mut Report) {
+    /// Closes the last transaction, then checks the head each request says
+    /// its signer saw against `hash_at`, the chain's hash at a seq.
+    pub fn check_seen<E>(
+        mut self,
+        mut hash_at: impl FnMut(u64) -> Result<Option<Hash>, E>,
+    ) -> Result<RequestTexts, E> {
+        self.finish();
+        for (request, seen, hash) in std::mem::take(&mut self.seen) {
+            if hash_at(seen)? != Some(hash) {
+                self.faults
+                    .push((request, ProblemKind::RequestSawOtherHistory { seen, hash }));
+            }
+        }
+        self.faults.sort_by_key(|(seq, _)| *seq);
+        Ok(self)
+    }
+
+    fn finish(&mut self) {
         if let Some(open) = self.open.take()
             && open.expected != open.found
         {
-            report.problem(
+            self.faults.push((
                 open.seq,
                 ProblemKind::RequestTextsDiffer { request: open.seq },
-            );
+            ));
         }
     }
 }

@@ -946,3 +946,33 @@ fn the_cli_signs_with_key_files_and_applies_a_return() {
 }
 
 use std::process::Command as Process;
+
+/// A whole-ledger evidence pack is checked for what the request signed
+/// too: a pack of the forged ledger above does not verify.
+#[test]
+fn a_whole_ledger_pack_of_rewritten_signed_words_does_not_verify() {
+    let (signed, at) = with_signed_claim(false);
+    forge_claim(&signed.dir(), at, false);
+    let store = crate::support::open_store(&signed.dir());
+    let events = store
+        .events()
+        .collect::<Result<Vec<_>, _>>()
+        .expect("events");
+    let made = planledger::pack::make(
+        &events,
+        planledger::pack::Request {
+            scope: planledger::pack::Scope::Ledger,
+            as_of: None,
+            checkpoint: None,
+        },
+    );
+    assert!(
+        matches!(
+            &made,
+            Err(planledger::pack::MakeError::DoesNotVerify(
+                planledger::pack::PackFault::BrokenRequest { seq, .. }
+            )) if *seq == at
+        ),
+        "{made:?}"
+    );
+}
