@@ -60,8 +60,13 @@ disclosed history. Of step 5 only the projection's head and as_of_day are
 checked: its plans (the fold of the disclosed events) are NOT, as this
 verifier does not refold; nor are the rules of EVENTS.md, nor §13's, replayed
 over a whole-ledger pack (a plan or action pack withholds the RequestSigned
-events anyway): check signatures on an export. A pack cannot show its head is the ledger's latest:
-compare the head printed with one recorded elsewhere.
+events anyway): check signatures on an export. A pack of version 3 (§7.6)
+ends with a checkpoint of its head: it is checked as §12 gives (its form,
+that it names the pack's ledger and head, its marks against the pack's
+hashes, the head's recorded time where the pack discloses the head, and
+every signature, strictly); --self-test checks the golden checkpoint too.
+A pack cannot show its head is the ledger's latest: compare the head
+printed with one recorded elsewhere.
 
 Where FORMAT.md leaves a choice, this verifier reads it strictly: a Redacted
 event must name at least one slot and an earlier event; an event naming an
@@ -85,6 +90,7 @@ Needs Python 3.11, the `blake3` package from PyPI, and for signatures the
 """
 import json
 import re
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 
@@ -1665,6 +1671,93 @@ class Pack:
                                      f" as_of.recorded_at, {utc_date(self.as_of_micros)}")
 
 
+# ---- §12 checkpoints, as a pack of version 3 carries one (§7.6) ------------------------------
+
+CHECKPOINT_CONTEXT = "planledger 2026 checkpoint v1"
+KEY_ID_CONTEXT = "planledger 2026 key v1"
+CHECKPOINT_FIRST = "planledger checkpoint v1"
+
+
+def mark_seqs(head: int) -> list[int]:
+    """§12.2: M(H) = {0 if H > 0} ∪ {2^k < H} ∪ {H - 2^k ≥ 0}, ascending."""
+    seqs = {0} if head > 0 else set()
+    k = 1
+    while k < head:
+        seqs.add(k)
+        k *= 2
+    k = 1
+    while k <= head:
+        seqs.add(head - k)
+        k *= 2
+    return sorted(seqs)
+
+
+def check_checkpoint(text: str, ledger_id: str, head_seq: int, head_hash: str, hash_at,
+                     recorded_at) -> tuple[str | None, list[str]]:
+    """§12 and §7.6: the first fault of a pack's checkpoint (or None), and who signed it.
+    `hash_at(seq)` is the chain's hash at seq, in hex; `recorded_at` the head's recorded time in
+    microseconds where the pack discloses the head, else None."""
+    if not text.endswith("\n"):
+        return "its text does not end with a line feed", []
+    lines = text[:-1].split("\n")
+    if lines[0] != CHECKPOINT_FIRST:
+        return f"its first line is not {CHECKPOINT_FIRST!r}", []
+    fields = []
+    for no, line in enumerate(lines[1:], start=2):
+        label, value = line[:12].rstrip(" "), line[12:]
+        if not label or len(label) > 11 or line != f"{label:<12}{value}" or not value or \
+                value != value.strip(" ") or "\t" in line:
+            return f"line {no} is not a label padded to 12 columns and a value", []
+        fields.append((no, label, value))
+    want = [("ledger", ledger_id), ("format", "2"), ("seq", str(head_seq)), ("hash", head_hash)]
+    for (no, label, value), (wanted_label, wanted) in zip(fields, want):
+        if label != wanted_label or value != wanted:
+            return f"line {no}: {label} {value!r} is not the pack's {wanted_label} {wanted!r}", []
+    if len(fields) < 5 or fields[4][1] != "recorded" or rfc3339_micros(fields[4][2]) is None:
+        return "its fifth line is not a recorded time", []
+    if recorded_at is not None and rfc3339_micros(fields[4][2]) != recorded_at:
+        return f"it says the head was recorded {fields[4][2]}, not when the pack's head was", []
+    rest = fields[5:]
+    marks = []
+    while rest and rest[0][1] == "marks":
+        marks.extend(rest[0][2].split(" "))
+        rest = rest[1:]
+    seqs = mark_seqs(head_seq)
+    if len(marks) != len(seqs):
+        return f"it holds {len(marks)} marks, not the {len(seqs)} of §12.2", []
+    for mark, seq in zip(marks, seqs):
+        if mark != f"{seq}:{hash_at(seq)[:16]}":
+            return f"mark {mark!r} is not seq {seq}'s hash prefix in this pack", []
+    statement = "".join(line + "\n" for line in lines[:6 + (len(fields) - 5 - len(rest))])
+    if not rest or len(rest) % 5:
+        return "its signatures are not blocks of five lines", []
+    signers, identities = [], []
+    for i in range(0, len(rest), 5):
+        block = rest[i:i + 5]
+        labels = [b[1] for b in block]
+        role = "signer" if i == 0 else "witness"
+        if labels != [role, "key", "fingerprint", "signature", "signature"]:
+            return f"line {block[0][0]}: the block {labels} is not a {role}'s", []
+        name, key, fingerprint, r, s_half = (b[2] for b in block)
+        if not is_hex(key, 32) or not is_hex(r, 32) or not is_hex(s_half, 32):
+            return f"line {block[1][0]}: a key or signature is not lower-case hex of 32 bytes", []
+        if fingerprint != derive(KEY_ID_CONTEXT, bytes.fromhex(key)).hex()[:16]:
+            return f"line {block[2][0]}: the fingerprint is not the key's", []
+        if key in (k for k, _ in identities):
+            return f"line {block[1][0]}: a key signs a checkpoint once", []
+        own = f"{role:<12}{name}\n{'key':<12}{key}\n{'fingerprint':<12}{fingerprint}\n"
+        signed = statement + (identities[0][1] if identities else "") + own
+        message = derive(CHECKPOINT_CONTEXT, signed.encode("utf-8"))
+        problem = signature_problem(bytes.fromhex(key), message, bytes.fromhex(r + s_half))
+        if problem == UNCHECKED:
+            return UNCHECKED, []
+        if problem:
+            return f"the {role} {name!r}'s signature: {problem}", []
+        identities.append((key, own))
+        signers.append(f"{role} {name} (key {fingerprint})")
+    return None, signers
+
+
 def verify_pack(data: bytes) -> Pack:
     """Check a pack (§7 steps 1-4); raises PackFail naming the first thing that fails."""
     pack = Pack(data)
@@ -1673,6 +1766,19 @@ def verify_pack(data: bytes) -> Pack:
     pack.step3()
     pack.step4()
     pack.step5_in_part()
+    pack.signers = []
+    if pack.checkpoint is not None:
+        h = pack.header
+        head = h["head"]["seq"]
+        disclosed_head = pack.decoded.get(head)
+        problem, pack.signers = check_checkpoint(
+            pack.checkpoint, h["ledger_id"], head, h["head"]["hash"],
+            lambda seq: pack.events[seq]["hash"],
+            None if disclosed_head is None else disclosed_head.rec["recorded_at"])
+        if problem == UNCHECKED:
+            pack.signers = None
+        elif problem:
+            raise PackFail(3, f"line {len(pack.lines) + 1} (the checkpoint)", problem)
     return pack
 
 
@@ -1692,9 +1798,11 @@ def report_pack(data: bytes) -> int:
           " event, the disclosure rule, subjects (§7.5 steps 1-4); the projection's head and as_of_day")
     print("  NOT checked: the projection's plans (§7.5 step 5: this verifier does not refold); nor that this"
           " head is the ledger's latest: compare it with a head recorded elsewhere")
-    if pack.checkpoint is not None:
-        print("  NOT checked: the pack's checkpoint (§7.6: its signatures and marks); this verifier does not"
-              " read checkpoints yet")
+    if pack.checkpoint is not None and pack.signers is None:
+        print("  NOT checked: the signatures of the pack's checkpoint: the `cryptography` package is missing")
+        return 4
+    for signer in pack.signers or []:
+        print(f"  checkpoint: {signer}: signature checked, vouching for the head (§7.6, §12)")
     return 0
 
 
@@ -2330,6 +2438,30 @@ def pack_case(name: str, data: bytes, want: int | None):
         return ok, f"  {name:62} -> {e}" + ("" if ok else f" (expected step {want})")
 
 
+def checkpoint_self_test(results: list):
+    """§12.1's golden checkpoint (its made-up history: the hash at seq n is BLAKE3 of n as u64 BE,
+    the ledger id 16 bytes of 0x11) holds, with both its signatures; a changed byte of it fails."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ledger", "golden", "checkpoint.txt")
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError:
+        results.append((False, f"the golden checkpoint {path} cannot be read"))
+        return
+    hash_at = lambda seq: blake3.blake3(seq.to_bytes(8, "big")).hexdigest()
+    check = lambda t: check_checkpoint(t, "11" * 16, 10, hash_at(10), hash_at, None)
+    problem, signers = check(text)
+    if problem == UNCHECKED:
+        results.append((True, "the golden checkpoint's signatures were NOT checked (no `cryptography`)"))
+        return
+    results.append((problem is None and len(signers) == 2,
+                    f"the golden checkpoint holds, signed by {signers}: {problem}"))
+    caught = 0
+    for at in range(len(text)):
+        changed = text[:at] + ("0" if text[at] != "0" else "1") + text[at + 1:]
+        caught += check(changed)[0] is not None
+    results.append((caught == len(text), f"each of the golden checkpoint's {len(text)} characters changed: {caught} caught"))
+
+
 def self_test(lines: list[bytes], signatures_optional: bool = False) -> int:
     d = record_digest(b"planledger")
     h0 = event_hash(ZERO_HASH, 0, 0, 0, d)
@@ -2343,6 +2475,7 @@ def self_test(lines: list[bytes], signatures_optional: bool = False) -> int:
         print(f"BAD  the self-test file is not a good export: {e!r}")
         return 3
     pack_self_test(g, results, full_sweep=False)
+    checkpoint_self_test(results)
     for ok, text in results:
         print(f"{'ok ' if ok else 'BAD'}  {text}")
     failures = sum(not ok for ok, _ in results)
