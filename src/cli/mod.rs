@@ -77,7 +77,8 @@ pub struct Cli {
     #[arg(long, global = true, env = "PLANLEDGER_LEDGER", default_value = DEFAULT_LEDGER, value_name = "DIR")]
     pub ledger: PathBuf,
 
-    /// Who is making the change (required for every write)
+    /// Who is making the change: required for a write to a ledger without
+    /// actors; with --key, at most the name the ledger knows that key by
     #[arg(long, global = true, env = "PLANLEDGER_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
 
