@@ -35,7 +35,8 @@ use std::io::{self, Write};
 
 use chrono::NaiveDate;
 
-use crate::projection::{Action, State};
+use crate::event::LinkBasis;
+use crate::projection::{Action, Link, State};
 use crate::status::Status;
 use crate::text::{is_guarded, visible};
 use crate::time::format_short;
@@ -103,11 +104,24 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
         || action.plan.to_string(),
         |p| format!("{} {}", p.id, p.title()),
     );
-    let recommendations: Vec<String> = action
-        .recommendations
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
+    // The review's recommendations it answers, by number; or, for an action
+    // that answers its agency's own recommendation, that recommendation's
+    // words, as the plan's table had them (so an import reads it back so).
+    let recommendation = match (&action.recommendations[..], &action.link) {
+        (
+            [],
+            Some(Link {
+                basis: LinkBasis::Own,
+                note: Some(words),
+                ..
+            }),
+        ) => text(words),
+        (numbers, _) => numbers
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
     let milestones: Vec<String> = action
         .milestones
         .iter()
@@ -144,7 +158,7 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
         text(&plan),
         text(&action.agency),
         action.id.to_string(),
-        recommendations.join(" "),
+        recommendation,
         text(action.scope.as_deref().unwrap_or("")),
         text(&action.text),
         text(action.lead.as_deref().unwrap_or("")),

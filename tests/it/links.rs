@@ -396,3 +396,38 @@ fn action_amend_refuses_what_changes_nothing_and_writes_nothing() {
         ],
     );
 }
+
+/// An action that answers its agency's own recommendation is exported to
+/// CSV with that recommendation's words in the Recommendation column, as
+/// the plan's table had them, not an empty cell.
+#[test]
+fn csv_export_keeps_an_agencys_own_recommendation_and_reads_back() {
+    let shipped = Shipped::new();
+    let show: Value = serde_json::from_str(&shipped.ok(&["show", "--json"])).expect("JSON");
+    let own = show["plans"][0]["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| a["link"]["basis"] == "own")
+        .expect("the shipped plan has an action answering its agency's own recommendation")
+        .clone();
+    let words = own["link"]["note"].as_str().expect("its words").to_string();
+    let csv_path = shipped.tmp.path().join("plan.csv");
+    shipped.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "-o",
+        csv_path.to_str().expect("UTF-8"),
+    ]);
+    let mut reader = csv::Reader::from_path(&csv_path).expect("the CSV reads");
+    let headers = reader.headers().expect("a header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (id_at, rec_at) = (column("Action id"), column("Recommendation"));
+    let row = reader
+        .records()
+        .map(|r| r.expect("a row"))
+        .find(|r| r[id_at] == *own["id"].as_str().expect("an id"))
+        .expect("its row");
+    assert_eq!(&row[rec_at], words.as_str());
+}
