@@ -656,6 +656,8 @@ impl<'a> Diff<'a> {
 #[derive(Clone, Debug, Serialize)]
 pub struct Verify<'a> {
     pub ok: bool,
+    /// The ledger's id, as its genesis states it.
+    pub ledger_id: Option<String>,
     pub events: u64,
     pub transactions: u64,
     pub head: Option<Head>,
@@ -668,6 +670,39 @@ pub struct Verify<'a> {
     /// redaction.
     pub redacted_texts: u64,
     pub upgraded_from: Option<UpgradedFrom>,
+    /// Transactions that are signed requests, and the first of them.
+    pub signed_transactions: u64,
+    pub first_signed_tx: Option<u64>,
+    /// Each checkpoint given with `--checkpoint`, held against the ledger.
+    pub checkpoints: Vec<VerifyCheckpoint>,
+}
+
+/// One checkpoint held against the ledger (`verify --checkpoint`).
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyCheckpoint {
+    pub file: String,
+    /// The head it vouches for.
+    pub head: Head,
+    /// True when the ledger holds exactly that history and has only grown.
+    pub holds: bool,
+    /// What was found, in words; `null` when it was not compared (the
+    /// ledger fails verification).
+    pub result: Option<String>,
+    pub signatures: Vec<CheckpointSignature>,
+}
+
+/// One checked signature of a checkpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckpointSignature {
+    /// `signer` or `witness`.
+    pub role: &'static str,
+    pub name: String,
+    /// The key's fingerprint: 16 hex digits.
+    pub key: String,
+    /// What the key was in the ledger at the checkpoint's head, in words
+    /// (an actor's, with their roles; a former or revoked key; no actor's),
+    /// when compared.
+    pub standing: Option<String>,
 }
 
 /// The earlier-format ledger an upgraded ledger carries, as its genesis
@@ -711,6 +746,7 @@ impl<'a> Verify<'a> {
     pub fn new(report: &'a verify::Report) -> Verify<'a> {
         Verify {
             ok: report.ok(),
+            ledger_id: report.ledger_id.map(hex::encode),
             events: report.events,
             transactions: report.transactions,
             head: Head::of(report.head),
@@ -730,7 +766,18 @@ impl<'a> Verify<'a> {
             snapshots_checked: report.snapshots,
             redacted_texts: report.redacted_texts,
             upgraded_from: report.upgraded_from.as_ref().map(UpgradedFrom::of),
+            signed_transactions: report.signed_transactions,
+            first_signed_tx: report.first_signed_tx,
+            checkpoints: Vec::new(),
         }
+    }
+
+    /// With the checkpoints held against the ledger: `ok` only if each
+    /// holds too.
+    pub fn with_checkpoints(mut self, checkpoints: Vec<VerifyCheckpoint>) -> Verify<'a> {
+        self.ok = self.ok && checkpoints.iter().all(|c| c.holds);
+        self.checkpoints = checkpoints;
+        self
     }
 }
 

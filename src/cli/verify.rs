@@ -24,7 +24,7 @@ pub struct Args {
     json: bool,
 
     /// A checkpoint the ledger must still hold: its signatures, its ledger, and the history to its head (repeatable)
-    #[arg(long = "checkpoint", value_name = "FILE", conflicts_with = "json")]
+    #[arg(long = "checkpoint", value_name = "FILE")]
     checkpoints: Vec<PathBuf>,
 }
 
@@ -75,7 +75,35 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
     };
     drop(store);
     if args.json {
-        wire::write(&wire::Verify::new(&report), out)?;
+        let held = checkpoints
+            .iter()
+            .enumerate()
+            .map(|(i, (path, checkpoint))| {
+                let statement = checkpoint.statement();
+                let comparison = compared.as_deref().and_then(|c| c.get(i));
+                wire::VerifyCheckpoint {
+                    file: path.display().to_string(),
+                    head: wire::Head {
+                        seq: statement.seq(),
+                        hash: hex::encode(statement.hash()),
+                    },
+                    holds: comparison.is_some_and(Comparison::holds),
+                    result: comparison.map(ToString::to_string),
+                    signatures: checkpoint
+                        .signatures()
+                        .iter()
+                        .enumerate()
+                        .map(|(j, signed)| wire::CheckpointSignature {
+                            role: signed.identity.role.label(),
+                            name: signed.identity.name.clone(),
+                            key: signed.identity.fingerprint(),
+                            standing: standing.get(i).and_then(|w| w.get(j)).cloned(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        wire::write(&wire::Verify::new(&report).with_checkpoints(held), out)?;
     } else {
         write_text(&report, &context.ledger_dir.display().to_string(), out)?;
         write_checkpoints(&checkpoints, compared.as_deref(), &standing, out)?;

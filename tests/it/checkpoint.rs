@@ -481,13 +481,3 @@ fn an_encrypted_key_signs_with_its_passphrase_and_a_key_without_a_name_needs_one
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("--name"), "{}", out.stderr);
 }
-
-#[test]
-fn verify_json_does_not_yet_take_a_checkpoint() {
-    let tl = small_ledger();
-    let out = run(&mut command(
-        &tl,
-        &["verify", "--json", "--checkpoint", "cp.txt"],
-    ));
-    assert_eq!(out.code, 2, "{}", out.stderr);
-}

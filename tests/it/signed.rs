@@ -943,6 +943,20 @@ fn the_cli_signs_with_key_files_and_applies_a_return() {
         "{}",
         checked.stdout
     );
+    let json = ok(planledger(&ledger)
+        .args(["verify", "--json", "--checkpoint"])
+        .arg(&witnessed));
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["ledger_id"].as_str(), Some(id.as_str()));
+    let held = &json["checkpoints"][0];
+    assert_eq!(held["holds"], true, "{held}");
+    assert_eq!(held["signatures"][0]["role"], "signer");
+    assert_eq!(
+        held["signatures"][0]["standing"],
+        "an actor of this ledger then (admin, assurance)"
+    );
+    assert_eq!(held["signatures"][1]["role"], "witness");
 }
 
 use std::process::Command as Process;
