@@ -190,6 +190,8 @@ impl fmt::Debug for Signer<'_> {
 pub enum MakeError {
     #[error("the ledger holds no events")]
     Empty,
+    #[error("the pack's projection could not be made: {0}")]
+    Projection(String),
     #[error("the pack's checkpoint could not be signed: {0}")]
     Checkpoint(crate::checkpoint::CheckpointError),
     #[error(
@@ -306,10 +308,14 @@ fn redactions_of<'a, T: 'a>(
 
 /// The projection line's value: the state in the `show --json` shape, with
 /// only what the scope covers, derived fields for `day`.
-fn projection(state: State, scope: Scope, day: NaiveDate, version: u64) -> Value {
+fn projection(
+    state: State,
+    scope: Scope,
+    day: NaiveDate,
+    version: u64,
+) -> Result<Value, serde_json::Error> {
     let state = scope.restrict(state);
-    let mut value = serde_json::to_value(wire::Show::new(&state, day))
-        .expect("the show shape serializes: its keys are strings and it holds no floats");
+    let mut value = serde_json::to_value(wire::Show::new(&state, day))?;
     if version < 2 {
         let (action_keys, coverage_keys) = ADDED_IN_2;
         let plans = value.get_mut("plans").and_then(Value::as_array_mut);
@@ -327,7 +333,7 @@ fn projection(state: State, scope: Scope, day: NaiveDate, version: u64) -> Value
             }
         }
     }
-    value
+    Ok(value)
 }
 
 /// Makes the pack `request` asks for from `events`, every stored event of a
@@ -373,7 +379,7 @@ pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, Mak
         .ok_or(MakeError::BeforeLedger {
             at: request.as_of.unwrap_or(genesis.record.recorded_at),
         })?;
-    let head = events.last().expect("there is a genesis");
+    let head = events.last().unwrap_or(genesis);
     let subjects: Vec<Subject> = events.iter().map(|e| e.subject).collect();
     let sources = |seq: u64| {
         let event = events.get(usize::try_from(seq).ok()?)?;
@@ -420,7 +426,9 @@ pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, Mak
         line(&event_line(event, *disclosed));
     }
     let day = day_of(as_of.record.recorded_at);
-    line(&json!({"projection": projection(state, scope, day, version)}));
+    let projection =
+        projection(state, scope, day, version).map_err(|e| MakeError::Projection(e.to_string()))?;
+    line(&json!({ "projection": projection }));
     if let Some(signer) = request.checkpoint {
         let statement = crate::checkpoint::Statement::of_history(
             ledger_id,
@@ -449,14 +457,10 @@ pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, Mak
 
 /// One event's line: disclosed, its record and texts; withheld, its digest.
 fn event_line(event: &StoredEvent, disclosed: bool) -> Value {
-    let mut line = json!({
-        "seq": event.seq,
-        "subject": subject_json(event.subject),
-        "hash": hex::encode(event.hash),
-    });
-    let fields = line
-        .as_object_mut()
-        .expect("the line was made as an object above");
+    let mut fields = Map::new();
+    fields.insert("seq".into(), event.seq.into());
+    fields.insert("subject".into(), subject_json(event.subject));
+    fields.insert("hash".into(), hex::encode(event.hash).into());
     if disclosed {
         fields.insert("record".into(), hex::encode(&event.bytes).into());
         fields.insert(
@@ -467,7 +471,7 @@ fn event_line(event: &StoredEvent, disclosed: bool) -> Value {
         let digest = chain::record_digest(&event.bytes);
         fields.insert("digest".into(), hex::encode(digest).into());
     }
-    line
+    Value::Object(fields)
 }
 
 /// Writes `value` in a pack's canonical form: compact, every object's keys
@@ -507,8 +511,7 @@ pub fn canonical(value: &Value, out: &mut Vec<u8>) {
 /// A scalar as `serde_json` writes it (through `Value`'s `Display`, which
 /// is its compact writer).
 fn scalar(value: &Value, out: &mut Vec<u8>) {
-    use std::io::Write as _;
-    write!(out, "{value}").expect("writing into a Vec cannot fail");
+    out.extend_from_slice(value.to_string().as_bytes());
 }
 
 // ---------------------------------------------------------------------------
@@ -687,6 +690,8 @@ pub enum PackFault {
     BrokenRule { seq: u64, refusal: Refusal },
     #[error("the projection differs from the fold of the disclosed events at {path}")]
     ProjectionDiffers { path: String },
+    #[error("the projection of the disclosed events could not be made: {what}")]
+    ProjectionUnmade { what: String },
 }
 
 /// The line a pack holds event `seq` on.
@@ -738,6 +743,7 @@ impl PackFault {
             PackFault::WrongSubject { .. } => "wrong_subject",
             PackFault::BrokenRule { .. } => "broken_rule",
             PackFault::ProjectionDiffers { .. } => "projection_differs",
+            PackFault::ProjectionUnmade { .. } => "projection_unmade",
         }
     }
 
@@ -784,7 +790,8 @@ impl PackFault {
             | PackFault::DisclosedCount { .. }
             | PackFault::NoCheckpoint { .. }
             | PackFault::CheckpointNotThisPack { .. }
-            | PackFault::ProjectionDiffers { .. } => None,
+            | PackFault::ProjectionDiffers { .. }
+            | PackFault::ProjectionUnmade { .. } => None,
         }
     }
 
@@ -812,7 +819,8 @@ impl PackFault {
             | PackFault::NoFinalNewline
             | PackFault::TooShort { .. }
             | PackFault::CheckpointNotThisPack { .. }
-            | PackFault::ProjectionDiffers { .. } => None,
+            | PackFault::ProjectionDiffers { .. }
+            | PackFault::ProjectionUnmade { .. } => None,
             PackFault::HashMismatch { .. }
             | PackFault::EndsEarly { .. }
             | PackFault::HeadMismatch { .. }
@@ -993,7 +1001,10 @@ pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
         scope,
         day_of(as_of_record.recorded_at),
         header.version,
-    );
+    )
+    .map_err(|e| PackFault::ProjectionUnmade {
+        what: e.to_string(),
+    })?;
     if let Some(path) = first_difference(&expected, projection_value(projection_line), "") {
         return Err(PackFault::ProjectionDiffers { path });
     }

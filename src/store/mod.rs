@@ -1838,8 +1838,8 @@ fn erase(
             _ => return Err(damaged(DamageKind::TextNotStored { slot })),
         }
     }
-    let encoded = codec::encode(&stored)
-        .expect("texts that decoded encode again, and erasing a text only shrinks them");
+    // Texts that decoded encode again, and erasing a text only shrinks them.
+    let encoded = codec::encode(&stored).map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
     texts.insert(&key, encoded)?;
     let Some(value) = events.get(key)? else {
         return Ok(());
