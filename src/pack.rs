@@ -974,7 +974,7 @@ pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
         let mut requests = crate::store::chain_check::RequestTexts::default();
         for event in events.iter().take_while(|e| e.seq <= header.as_of) {
             if let Some(record) = sealed.get(event.seq as usize).and_then(Option::as_ref) {
-                requests.see(event.seq, record);
+                requests.see(event.seq, event.hash, record);
             }
         }
         let requests = requests

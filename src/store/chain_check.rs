@@ -486,7 +486,7 @@ fn walk(
                     }
                 };
                 check_texts(store, event.report, seq, &record)?;
-                requests.see(seq, &record);
+                requests.see(seq, stored_hash, &record);
                 event.check(&record);
             }
             Framing::V1 => {
@@ -539,6 +539,9 @@ fn walk(
 #[derive(Default)]
 pub struct RequestTexts {
     open: Option<OpenRequest>,
+    /// The last event seen, its seq and hash: the head most requests saw,
+    /// checked at once, so the chain is not read again for it.
+    last: Option<(u64, Hash)>,
     /// (the request's seq, the seq its signer saw, the hash they saw).
     seen: Vec<(u64, u64, Hash)>,
     /// Signed transactions, and the first of them.
@@ -556,8 +559,13 @@ struct OpenRequest {
 }
 
 impl RequestTexts {
-    /// Takes the next event of the chain, in order.
-    pub fn see(&mut self, seq: u64, record: &RecordOf<sealed::Commit>) {
+    /// Takes the next event of the chain, in order, with its hash.
+    pub fn see(&mut self, seq: u64, hash: Hash, record: &RecordOf<sealed::Commit>) {
+        self.take(seq, record);
+        self.last = Some((seq, hash));
+    }
+
+    fn take(&mut self, seq: u64, record: &RecordOf<sealed::Commit>) {
         if self.open.as_ref().is_some_and(|open| open.tx != record.tx) {
             self.finish();
         }
@@ -567,8 +575,15 @@ impl RequestTexts {
             self.first_signed_tx.get_or_insert(record.tx);
             // An unreadable request is the rule book's to report.
             if let Ok(request) = crate::request::decode(request) {
-                if let Some((seen, hash)) = request.head_seen {
-                    self.seen.push((seq, seen, hash));
+                match (request.head_seen, self.last) {
+                    (Some((seen, hash)), Some((last, stored))) if seen == last => {
+                        if hash != stored {
+                            self.faults
+                                .push((seq, ProblemKind::RequestSawOtherHistory { seen, hash }));
+                        }
+                    }
+                    (Some((seen, hash)), _) => self.seen.push((seq, seen, hash)),
+                    (None, _) => {}
                 }
                 self.open = Some(OpenRequest {
                     seq,

@@ -990,3 +990,30 @@ fn a_whole_ledger_pack_of_rewritten_signed_words_does_not_verify() {
         "{made:?}"
     );
 }
+
+/// A request signed having seen an older head, applied after other
+/// changes: verify looks that head up in the chain and finds it holds.
+#[test]
+fn a_request_that_saw_an_older_head_verifies_after_other_changes() {
+    let mut signed = Signed::new();
+    let police = signed.police.clone();
+    let made = signed
+        .ledger()
+        .sign(
+            &police,
+            vec![Stamped::from(note(1, "Seen before the admin's note"))],
+        )
+        .expect("signed");
+    assert!(made.request.head_seen.is_some());
+    let admin = signed.admin.clone();
+    signed
+        .write(&admin, vec![note(2, "Meanwhile")])
+        .expect("a change in between");
+    signed
+        .ledger()
+        .apply_request(&made, "apply")
+        .expect("still admissible");
+    signed.close();
+    let report = verify_dir(&signed.dir());
+    assert!(report.ok(), "{:?}", report.problems);
+}
