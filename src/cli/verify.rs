@@ -146,53 +146,63 @@ fn signers_standing(
     store: &Store,
     checkpoints: &[(&PathBuf, Checkpoint)],
 ) -> Result<Vec<Vec<String>>, CliError> {
-    let mut standing = Vec::with_capacity(checkpoints.len());
-    for (_, checkpoint) in checkpoints {
-        let upto = checkpoint.statement().seq();
-        let mut state = State::default();
-        for event in store.events() {
-            let event = event?;
-            if event.seq > upto {
+    // One fold of the history, stopping at each checkpoint's head in turn.
+    let mut order: Vec<usize> = (0..checkpoints.len()).collect();
+    order.sort_by_key(|&i| checkpoints[i].1.statement().seq());
+    let mut pending = order.into_iter().peekable();
+    let mut standing = vec![Vec::new(); checkpoints.len()];
+    let mut state = State::default();
+    for event in store.events() {
+        let event = event?;
+        state.apply(event.seq, event.hash, &event.record);
+        while let Some(&i) = pending.peek() {
+            let checkpoint = &checkpoints[i].1;
+            if checkpoint.statement().seq() > event.seq {
                 break;
             }
-            state.apply(event.seq, event.hash, &event.record);
+            pending.next();
+            if checkpoint.statement().seq() == event.seq {
+                standing[i] = standing_of(&state, checkpoint);
+            }
         }
-        if state.head.map(|(seq, _)| seq) != Some(upto) {
-            standing.push(Vec::new());
-            continue;
+        if pending.peek().is_none() {
+            break;
         }
-        let words = checkpoint
-            .signer_keys()
-            .iter()
-            .map(|signer| match state.actor_by_key(&signer.key) {
-                _ if !state.is_signed() => {
-                    "the ledger had no actors then, so no key was an actor's".to_string()
-                }
-                Some((actor, true)) if actor.revoked.is_none() => {
-                    let roles = crate::rules::roles_text(&actor.roles);
-                    if actor.name == signer.name {
-                        format!("an actor of this ledger then ({roles})")
-                    } else {
-                        format!(
-                            "an actor of this ledger then, named there {} ({roles})",
-                            visible(&actor.name)
-                        )
-                    }
-                }
-                Some((actor, true)) => format!(
-                    "{}'s key, but {} had been revoked by then",
-                    visible(&actor.name),
-                    visible(&actor.name)
-                ),
-                Some((actor, false)) => {
-                    format!("a former key of {}, replaced by then", visible(&actor.name))
-                }
-                None => "no actor's key in this ledger (a witness from outside it)".to_string(),
-            })
-            .collect();
-        standing.push(words);
     }
     Ok(standing)
+}
+
+/// What each of `checkpoint`'s signers' keys was in `state`, in words.
+fn standing_of(state: &State, checkpoint: &Checkpoint) -> Vec<String> {
+    checkpoint
+        .signer_keys()
+        .iter()
+        .map(|signer| match state.actor_by_key(&signer.key) {
+            _ if !state.is_signed() => {
+                "the ledger had no actors then, so no key was an actor's".to_string()
+            }
+            Some((actor, true)) if actor.revoked.is_none() => {
+                let roles = crate::rules::roles_text(&actor.roles);
+                if actor.name == signer.name {
+                    format!("an actor of this ledger then ({roles})")
+                } else {
+                    format!(
+                        "an actor of this ledger then, named there {} ({roles})",
+                        visible(&actor.name)
+                    )
+                }
+            }
+            Some((actor, true)) => format!(
+                "{}'s key, but {} had been revoked by then",
+                visible(&actor.name),
+                visible(&actor.name)
+            ),
+            Some((actor, false)) => {
+                format!("a former key of {}, replaced by then", visible(&actor.name))
+            }
+            None => "no actor's key in this ledger (a witness from outside it)".to_string(),
+        })
+        .collect()
 }
 
 /// A line or two for each checkpoint: what it vouches for, who signed it,
