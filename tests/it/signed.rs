@@ -132,6 +132,28 @@ impl Signed {
     }
 }
 
+/// A request made and signed away from the ledger, as `planledger
+/// request` makes one: one command, signed as `signer`.
+fn request_of(
+    key: &SigningKey,
+    ledger_id: [u8; 16],
+    head_seen: Option<(u64, [u8; 32])>,
+    signer: &str,
+    command: Command,
+) -> SignedRequest {
+    SignedRequest::sign(
+        key,
+        RequestHead {
+            ledger_id,
+            head_seen,
+            signer: signer.into(),
+            made_at: start_time(),
+        },
+        vec![Stamped::from(command)],
+    )
+    .expect("signed")
+}
+
 fn note(action: u32, text: &str) -> Command {
     Command::NoteMilestone {
         action: ActionId::of(action),
@@ -366,21 +388,17 @@ fn a_return_made_without_the_ledger_applies_after_other_changes() {
     let ledger_id = signed.ledger_id();
     let police = signed.police.clone();
     // Made on the agency's own machine: no head seen.
-    let made = SignedRequest::sign(
+    let made = request_of(
         &police,
-        RequestHead {
-            ledger_id,
-            head_seen: None,
-            signer: POLICE.into(),
-            made_at: start_time(),
-        },
-        vec![Stamped::from(Command::Claim {
+        ledger_id,
+        None,
+        POLICE,
+        Command::Claim {
             action: ActionId::of(1),
             outcome: "All trained".into(),
             evidence: vec![],
-        })],
-    )
-    .expect("signed");
+        },
+    );
     let file = made.to_return();
     let admin = signed.admin.clone();
     signed
@@ -410,21 +428,17 @@ fn a_return_that_conflicts_with_a_later_change_is_refused_with_the_reason() {
     let mut signed = Signed::new();
     let ledger_id = signed.ledger_id();
     let (admin, police) = (signed.admin.clone(), signed.police.clone());
-    let made = SignedRequest::sign(
+    let made = request_of(
         &police,
-        RequestHead {
-            ledger_id,
-            head_seen: None,
-            signer: POLICE.into(),
-            made_at: start_time(),
-        },
-        vec![Stamped::from(Command::Claim {
+        ledger_id,
+        None,
+        POLICE,
+        Command::Claim {
             action: ActionId::of(1),
             outcome: "All trained".into(),
             evidence: vec![],
-        })],
-    )
-    .expect("signed");
+        },
+    );
     signed
         .write(
             &admin,
@@ -450,33 +464,13 @@ fn a_return_that_conflicts_with_a_later_change_is_refused_with_the_reason() {
 fn a_request_for_another_ledger_or_with_a_bad_signature_is_refused() {
     let mut signed = Signed::new();
     let police = signed.police.clone();
-    let other = SignedRequest::sign(
-        &police,
-        RequestHead {
-            ledger_id: [9; 16],
-            head_seen: None,
-            signer: POLICE.into(),
-            made_at: start_time(),
-        },
-        vec![Stamped::from(note(1, "x"))],
-    )
-    .expect("signed");
+    let other = request_of(&police, [9; 16], None, POLICE, note(1, "x"));
     assert!(matches!(
         signed.ledger().apply_request(&other, "apply"),
         Err(LedgerError::Refused(Refusal::OtherLedger { .. }))
     ));
     let ledger_id = signed.ledger_id();
-    let mut forged = SignedRequest::sign(
-        &police,
-        RequestHead {
-            ledger_id,
-            head_seen: None,
-            signer: POLICE.into(),
-            made_at: start_time(),
-        },
-        vec![Stamped::from(note(1, "x"))],
-    )
-    .expect("signed");
+    let mut forged = request_of(&police, ledger_id, None, POLICE, note(1, "x"));
     forged.signature.s[5] ^= 1;
     assert!(matches!(
         SignedRequest::from_return(forged.to_return().as_bytes()),
@@ -488,17 +482,7 @@ fn a_request_for_another_ledger_or_with_a_bad_signature_is_refused() {
         Err(LedgerError::Refused(Refusal::BadSignature { .. }))
     ));
     // Signed as someone else's name with one's own key.
-    let posing = SignedRequest::sign(
-        &police,
-        RequestHead {
-            ledger_id,
-            head_seen: None,
-            signer: ADMIN.into(),
-            made_at: start_time(),
-        },
-        vec![Stamped::from(note(1, "x"))],
-    )
-    .expect("signed");
+    let posing = request_of(&police, ledger_id, None, ADMIN, note(1, "x"));
     assert!(matches!(
         signed.ledger().apply_request(&posing, "apply"),
         Err(LedgerError::Refused(Refusal::SignerName { .. }))
@@ -512,17 +496,13 @@ fn a_request_made_against_another_history_is_refused() {
     let ledger_id = signed.ledger_id();
     let head = signed.head() - 1;
     let police = signed.police.clone();
-    let made = SignedRequest::sign(
+    let made = request_of(
         &police,
-        RequestHead {
-            ledger_id,
-            head_seen: Some((head, [0xAB; 32])),
-            signer: POLICE.into(),
-            made_at: start_time(),
-        },
-        vec![Stamped::from(note(1, "x"))],
-    )
-    .expect("signed");
+        ledger_id,
+        Some((head, [0xAB; 32])),
+        POLICE,
+        note(1, "x"),
+    );
     assert!(matches!(
         signed.ledger().apply_request(&made, "apply"),
         Err(LedgerError::OtherHistory { seq }) if seq == head
