@@ -24,6 +24,7 @@ use crate::event::{
 };
 use crate::id;
 use crate::id::{ActionId, ClaimNo, PlanId, RecId};
+use crate::keys::fingerprint_of;
 use crate::projection::{Action, Actor, Plan, State};
 use crate::request;
 use crate::sealed;
@@ -989,7 +990,7 @@ fn request_signed(
         return Err(Refusal::RequestKeyMismatch);
     }
     request::check_signature(key, bytes, signature).map_err(|_| Refusal::BadSignature {
-        fingerprint: fingerprint(key),
+        fingerprint: fingerprint_of(key),
     })?;
     if let Some(ledger) = &state.ledger
         && ledger.id != request.ledger_id
@@ -1035,11 +1036,11 @@ fn request_signed(
     }
     match state.actor_by_key(key) {
         None => Err(Refusal::UnknownKey {
-            fingerprint: fingerprint(key),
+            fingerprint: fingerprint_of(key),
         }),
         Some((actor, false)) => Err(Refusal::RotatedKey {
             name: actor.name.clone(),
-            fingerprint: fingerprint(key),
+            fingerprint: fingerprint_of(key),
         }),
         Some((actor, true)) if actor.revoked.is_some() => Err(Refusal::RevokedSigner {
             name: actor.name.clone(),
@@ -1108,7 +1109,7 @@ fn permitted(state: &State, actor: &Actor, event: &Event) -> Result<(), Refusal>
                 .get(action)
                 .map(|a| a.agency.as_str())
                 .unwrap_or("");
-            if agencies.iter().any(|a| same_agency(a, owner)) {
+            if agencies.iter().any(|a| same_name(a, owner)) {
                 Ok(())
             } else {
                 Err(Refusal::OtherAgency {
@@ -1176,8 +1177,9 @@ pub fn roles_text(roles: &[Role]) -> String {
         .join(", ")
 }
 
-/// Agency names compared as people write them: case and spacing aside.
-fn same_agency(a: &str, b: &str) -> bool {
+/// Names (of agencies, of actors) compared as people write them: case
+/// and spacing aside.
+fn same_name(a: &str, b: &str) -> bool {
     let norm = |s: &str| {
         s.split_whitespace()
             .collect::<Vec<_>>()
@@ -1187,13 +1189,9 @@ fn same_agency(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
-fn fingerprint(key: &PublicKey) -> String {
-    crate::keys::fingerprint_of(key)
-}
-
 /// The actor of that name, case and spacing aside.
 pub fn find_actor_named<'a>(state: &'a State, name: &str) -> Option<&'a Actor> {
-    state.actors.values().find(|a| same_agency(&a.name, name))
+    state.actors.values().find(|a| same_name(&a.name, name))
 }
 
 fn live_actor<'a>(state: &'a State, name: &str) -> Result<&'a Actor, Refusal> {
@@ -1217,7 +1215,7 @@ fn new_key(state: &State, key: &PublicKey) -> Result<(), Refusal> {
     match state.actor_by_key(key) {
         Some((actor, _)) => Err(Refusal::KeyInUse {
             name: actor.name.clone(),
-            fingerprint: fingerprint(key),
+            fingerprint: fingerprint_of(key),
         }),
         None => Ok(()),
     }
