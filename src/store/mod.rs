@@ -1769,6 +1769,13 @@ fn committed_database(dir: &Path) -> Result<Option<PathBuf>, StoreError> {
             Ok(m) if m.is_dir() => return Ok(Some(path)),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            // The ledger "directory" is a file: say so, not "ledger/sled:
+            // Not a directory (os error 20)".
+            Err(e) if e.kind() == io::ErrorKind::NotADirectory && dir.is_file() => {
+                return Err(StoreError::NotADirectory {
+                    path: dir.to_path_buf(),
+                });
+            }
             Err(source) => return Err(io_error(&path, source)),
         }
     }
