@@ -15,6 +15,7 @@ mod bad_input;
 mod campaign;
 mod checkpoint;
 mod cli;
+mod concurrency;
 mod crash;
 mod faults;
 mod hostile;
