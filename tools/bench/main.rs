@@ -61,7 +61,8 @@ struct Options {
     actions: Option<u32>,
     dir: Option<PathBuf>,
     cli: Option<PathBuf>,
-    repeats: usize,
+    /// `None`: 3, or 1 below 10,000 events (figures that mean nothing).
+    repeats: Option<usize>,
     csv_rows: Option<u64>,
     seed: u64,
     redactions: Option<u64>,
@@ -69,7 +70,7 @@ struct Options {
 
 const USAGE: &str = "usage: planledger-bench [--events N] [--batch K] [--small N] [--plans P] [--actions M] [--dir DIR] [--cli PATH] [--repeats R] [--csv-rows N] [--seed S] [--redactions N]
        planledger-bench --floor open|append LEDGER
-defaults: --events 100000 --batch 500 --small 2000 --repeats 3 --seed 0x5EED; plans as the events need (about 40 changes an action), 10-60 actions a plan, a CSV import of min(events, 100000) rows, one redaction per 200000 events (at least one)";
+defaults: --events 100000 --batch 500 --small 2000 --repeats 3 (1 below 10000 events) --seed 0x5EED; plans as the events need (about 40 changes an action), 10-60 actions a plan, a CSV import of min(events, 100000) rows, one redaction per 200000 events (at least one)";
 
 impl Options {
     fn parse(args: Vec<String>) -> Result<Options> {
@@ -81,7 +82,7 @@ impl Options {
             actions: None,
             dir: None,
             cli: None,
-            repeats: 3,
+            repeats: None,
             csv_rows: None,
             seed: 0x5EED,
             redactions: None,
@@ -97,7 +98,7 @@ impl Options {
                 "--actions" => options.actions = Some(number(&flag, value()?)?),
                 "--dir" => options.dir = Some(value()?.into()),
                 "--cli" => options.cli = Some(value()?.into()),
-                "--repeats" => options.repeats = number(&flag, value()?)?,
+                "--repeats" => options.repeats = Some(number(&flag, value()?)?),
                 "--csv-rows" => options.csv_rows = Some(number(&flag, value()?)?),
                 "--seed" => options.seed = number(&flag, value()?)?,
                 "--redactions" => options.redactions = Some(number(&flag, value()?)?),
@@ -225,7 +226,10 @@ fn run(options: Options) -> Result<()> {
             return Err(format!("{} exists: give a fresh --dir", path.display()).into());
         }
     }
-    let repeats = options.repeats.max(1);
+    let repeats = options
+        .repeats
+        .unwrap_or(if options.events < 10_000 { 1 } else { 3 })
+        .max(1);
     let mut table = Table::default();
     let mut notes: Vec<String> = Vec::new();
 
