@@ -1,0 +1,235 @@
+//! The floor and the peer the ledger is measured against, on the same
+//! bytes.
+//!
+//! - The *floor* is sled 0.34.7 itself, configured as the store configures
+//!   it: raw inserts of the very values the ledger stored (the `events`
+//!   tree's hash ‖ subject ‖ sealed record, and the `texts` tree's texts),
+//!   in batches of the same size, each made durable as the store makes a
+//!   transaction durable (`flush` and an `fsync` of the data file); and a
+//!   scan of the `events` tree recomputing each hash with the chain's
+//!   framing (FORMAT.md §4) from the previous stored hash.
+//! - The *peer* is what a team would otherwise build: one SQLite table
+//!   (bundled SQLite through `rusqlite`, WAL, `synchronous=FULL`),
+//!   `events(seq INTEGER PRIMARY KEY, hash BLOB, record BLOB, texts BLOB)`,
+//!   where `record` is the subject ‖ sealed record bytes and `texts` the
+//!   event's stored texts, the hash computed at insert with the same
+//!   framing, one SQL transaction per batch; verify is one ordered scan
+//!   recomputing the chain. The `texts` column is there so that the peer
+//!   stores the same bytes as the ledger.
+
+use std::fs::File;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use planledger::chain::{self, GENESIS_PREV, Subject};
+
+use crate::synth::Result;
+
+/// sled's page cache, as the store bounds it (`store::CACHE_BYTES`).
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Opens a sled database as the store opens one.
+pub fn open_sled(path: &Path) -> Result<sled::Db> {
+    Ok(sled::Config::new()
+        .path(path)
+        .cache_capacity(CACHE_BYTES)
+        .flush_every_ms(None)
+        .open()?)
+}
+
+/// One stored event as raw bytes: seq, the `events` value, the `texts`
+/// value if any.
+pub type Raw = (u64, Vec<u8>, Option<Vec<u8>>);
+
+/// Reads the raw events of a ledger's sled database in batches of
+/// `batch`, handing each batch to `f`.
+pub fn each_batch(
+    db: &sled::Db,
+    batch: usize,
+    mut f: impl FnMut(&[Raw]) -> Result<()>,
+) -> Result<()> {
+    let events = db.open_tree("events")?;
+    let texts = db.open_tree("texts")?;
+    let mut chunk: Vec<Raw> = Vec::with_capacity(batch);
+    for entry in events.iter() {
+        let (key, value) = entry?;
+        let seq = u64::from_be_bytes(
+            key.as_ref()
+                .try_into()
+                .map_err(|_| "an events key is not 8 bytes")?,
+        );
+        let text = texts.get(key)?.map(|t| t.to_vec());
+        chunk.push((seq, value.to_vec(), text));
+        if chunk.len() == batch {
+            f(&chunk)?;
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        f(&chunk)?;
+    }
+    Ok(())
+}
+
+/// Byte counts of a ledger's stored events.
+#[derive(Default)]
+pub struct RawBytes {
+    pub events: u64,
+    /// The sealed record bytes alone.
+    pub records: u64,
+    /// The stored texts.
+    pub texts: u64,
+}
+
+pub fn raw_bytes(db: &sled::Db) -> Result<RawBytes> {
+    let mut bytes = RawBytes::default();
+    each_batch(db, 4096, |chunk| {
+        for (_, value, texts) in chunk {
+            bytes.events += 1;
+            bytes.records += value.len().saturating_sub(chain::STORED_PREFIX) as u64;
+            bytes.texts += texts.as_ref().map_or(0, |t| t.len() as u64);
+        }
+        Ok(())
+    })?;
+    Ok(bytes)
+}
+
+/// The floor of a bulk import: the ledger's raw values inserted into a new
+/// sled database at `dir` in batches, each batch durable. Only the inserts
+/// and their syncs are timed, not reading the source.
+pub fn sled_import(source: &sled::Db, dir: &Path, batch: usize) -> Result<(u64, Duration)> {
+    let db = open_sled(dir)?;
+    let events = db.open_tree("events")?;
+    let texts = db.open_tree("texts")?;
+    let data = dir.join("db");
+    let mut took = Duration::ZERO;
+    let mut count = 0;
+    each_batch(source, batch, |chunk| {
+        let start = Instant::now();
+        let mut e = sled::Batch::default();
+        let mut t = sled::Batch::default();
+        for (seq, value, text) in chunk {
+            e.insert(&seq.to_be_bytes(), value.as_slice());
+            if let Some(text) = text {
+                t.insert(&seq.to_be_bytes(), text.as_slice());
+            }
+        }
+        events.apply_batch(e)?;
+        texts.apply_batch(t)?;
+        db.flush()?;
+        File::open(&data)?.sync_all()?;
+        took += start.elapsed();
+        count += chunk.len() as u64;
+        Ok(())
+    })?;
+    Ok((count, took))
+}
+
+/// The floor of verify: every stored event's hash recomputed from the
+/// previous stored hash, its subject and its record's digest, in one scan
+/// of the `events` tree; keys checked to be 0, 1, 2, …. Returns the
+/// events checked.
+pub fn sled_verify(db: &sled::Db) -> Result<u64> {
+    let events = db.open_tree("events")?;
+    let mut prev = GENESIS_PREV;
+    let mut expected = 0u64;
+    for entry in events.iter() {
+        let (key, value) = entry?;
+        if key.as_ref() != expected.to_be_bytes() {
+            return Err(format!("floor verify: a gap or bad key at {expected}").into());
+        }
+        let link = chain::check_link(&prev, expected, &value)
+            .map_err(|e| format!("floor verify: event {expected}: {e}"))?;
+        prev = link.hash;
+        expected += 1;
+    }
+    Ok(expected)
+}
+
+/// The SQLite peer's database at `path`.
+pub struct Peer {
+    conn: rusqlite::Connection,
+}
+
+impl Peer {
+    pub fn create(path: &Path) -> Result<Peer> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(
+            "CREATE TABLE events (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL, record BLOB NOT NULL, texts BLOB)",
+        )?;
+        Ok(Peer { conn })
+    }
+
+    /// Inserts the ledger's events, one SQL transaction per batch, each
+    /// hash computed from the previous one as the chain frames it. Only
+    /// the hashing and the inserts are timed.
+    pub fn import(&mut self, source: &sled::Db, batch: usize) -> Result<(u64, Duration)> {
+        let mut prev = GENESIS_PREV;
+        let mut took = Duration::ZERO;
+        let mut count = 0;
+        each_batch(source, batch, |chunk| {
+            let start = Instant::now();
+            let tx = self.conn.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO events (seq, hash, record, texts) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (seq, value, text) in chunk {
+                    let stored = value
+                        .get(32..)
+                        .ok_or_else(|| format!("event {seq} is shorter than its hash"))?;
+                    let (subject, record) = split_subject(stored, *seq)?;
+                    let hash =
+                        chain::event_hash(&prev, *seq, subject, &chain::record_digest(record));
+                    insert.execute(rusqlite::params![*seq as i64, &hash[..], stored, text])?;
+                    prev = hash;
+                }
+            }
+            tx.commit()?;
+            took += start.elapsed();
+            count += chunk.len() as u64;
+            Ok(())
+        })?;
+        // The WAL folded into the database file, so that its size is the
+        // table's.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok((count, took))
+    }
+
+    /// One ordered scan recomputing the chain. Returns the events checked.
+    pub fn verify(&self) -> Result<u64> {
+        let mut select = self
+            .conn
+            .prepare_cached("SELECT seq, hash, record FROM events ORDER BY seq")?;
+        let mut rows = select.query([])?;
+        let mut prev = GENESIS_PREV;
+        let mut expected = 0u64;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            if seq as u64 != expected {
+                return Err(format!("peer verify: a gap at {expected}").into());
+            }
+            let stored_hash = row.get_ref(1)?.as_blob()?;
+            let stored = row.get_ref(2)?.as_blob()?;
+            let (subject, record) = split_subject(stored, expected)?;
+            let hash = chain::event_hash(&prev, expected, subject, &chain::record_digest(record));
+            if stored_hash != hash {
+                return Err(format!("peer verify: event {expected}'s hash differs").into());
+            }
+            prev = hash;
+            expected += 1;
+        }
+        Ok(expected)
+    }
+}
+
+/// The subject and the record of the bytes after an event's hash.
+fn split_subject(stored: &[u8], seq: u64) -> Result<(Subject, &[u8])> {
+    let (subject, record) = stored
+        .split_first_chunk::<8>()
+        .ok_or_else(|| format!("event {seq} is shorter than its subject"))?;
+    Ok((Subject::from_bytes(*subject), record))
+}
