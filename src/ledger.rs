@@ -141,6 +141,9 @@ pub struct Ledger {
     store: Store,
     clock: Arc<dyn Clock>,
     state: State,
+    /// What has been appended since the latest snapshot: when the next is
+    /// due.
+    since: snapshot::Since,
 }
 
 impl Ledger {
@@ -197,6 +200,7 @@ impl Ledger {
             store,
             clock,
             state: State::default(),
+            since: snapshot::Since::default(),
         };
         ledger.append_carried(genesis)?;
         ledger.store.sync_directories()?;
@@ -299,6 +303,7 @@ impl Ledger {
             store,
             clock,
             state: State::default(),
+            since: snapshot::Since::default(),
         };
         let genesis = Event::LedgerCreated {
             ledger_id,
@@ -346,28 +351,17 @@ impl Ledger {
     /// copy of the ledger's files, where it would be thrown away.
     fn of(store: Store, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
         let head = store.head()?.map_or(0, |h| h.seq);
-        let state = fold_upto(&store, head)?;
-        let ledger = Ledger {
+        let (state, since) = fold_upto(&store, head)?;
+        let mut ledger = Ledger {
             store,
             clock,
             state,
+            since,
         };
-        if !ledger.store.reads_a_copy()
-            && head.saturating_sub(ledger.snapshot_base()) >= snapshot::SNAPSHOT_EVERY
-        {
-            // Derived data: if writing it fails, the next open folds again.
-            let _ = snapshot::save(&ledger.store, &ledger.state);
+        if !ledger.store.reads_a_copy() {
+            ledger.snapshot_if_due();
         }
         Ok(ledger)
-    }
-
-    /// The sequence number of the latest stored snapshot, or 0.
-    fn snapshot_base(&self) -> u64 {
-        self.store
-            .snapshot_seqs()
-            .ok()
-            .and_then(|seqs| seqs.last().copied())
-            .unwrap_or(0)
     }
 
     /// The state as of the latest event.
@@ -413,7 +407,7 @@ impl Ledger {
         match last {
             None => Ok(State::default()),
             Some(seq) if seq == head => Ok(self.state.clone()),
-            Some(seq) => Ok(fold_upto(&self.store, seq)?),
+            Some(seq) => Ok(fold_upto(&self.store, seq)?.0),
         }
     }
 
@@ -513,9 +507,8 @@ impl Ledger {
             },
         )?;
         if redacts {
-            let before = self.state.head.map_or(0, |(seq, _)| seq);
             self.refold(&snapshots)?;
-            self.snapshot_if_due(before);
+            self.snapshot_if_due();
         } else {
             self.fold_in(&written);
         }
@@ -771,15 +764,20 @@ impl Ledger {
     /// snapshot at each of `snapshots` on the way.
     fn refold(&mut self, snapshots: &[u64]) -> Result<(), LedgerError> {
         let mut state = State::default();
+        let mut since = snapshot::Since::default();
         for event in self.store.events() {
             let event = event?;
             state.apply(event.seq, event.hash, &event.record);
+            since.add(event.bytes.len());
             if snapshots.contains(&event.seq) {
                 // Derived data: if writing it fails, the next open folds.
-                let _ = snapshot::save(&self.store, &state);
+                if let Ok(saved) = snapshot::save(&self.store, &state) {
+                    since = saved;
+                }
             }
         }
         self.state = state;
+        self.since = since;
         Ok(())
     }
 
@@ -788,20 +786,20 @@ impl Ledger {
     }
 
     fn fold_in(&mut self, written: &[StoredEvent]) {
-        let before = self.state.head.map_or(0, |(seq, _)| seq);
         for event in written {
             self.state.apply(event.seq, event.hash, &event.record);
+            self.since.add(event.bytes.len());
         }
-        self.snapshot_if_due(before);
+        self.snapshot_if_due();
     }
 
-    /// Saves a snapshot when the head has passed a multiple of
-    /// [`snapshot::SNAPSHOT_EVERY`] since `before`.
-    fn snapshot_if_due(&self, before: u64) {
-        let after = self.state.head.map_or(0, |(seq, _)| seq);
-        if after / snapshot::SNAPSHOT_EVERY > before / snapshot::SNAPSHOT_EVERY {
+    /// Saves a snapshot at the head when one is due ([`snapshot::Since`]).
+    fn snapshot_if_due(&mut self) {
+        if self.since.due() {
             // Derived data: if writing it fails, the next open folds instead.
-            let _ = snapshot::save(&self.store, &self.state);
+            if let Ok(since) = snapshot::save(&self.store, &self.state) {
+                self.since = since;
+            }
         }
     }
 }
@@ -820,9 +818,13 @@ struct Prepared {
 }
 
 /// The state folded up to and including `last`: from the latest usable
-/// snapshot at or before it, then the events after the snapshot.
-fn fold_upto(store: &Store, last: u64) -> Result<State, LedgerError> {
-    let mut state = snapshot::load_latest(store, last)?.unwrap_or_default();
+/// snapshot at or before it, then the events after the snapshot; and what
+/// those events amount to, against the snapshot's size.
+fn fold_upto(store: &Store, last: u64) -> Result<(State, snapshot::Since), LedgerError> {
+    let (mut state, mut since) = match snapshot::load_latest(store, last)? {
+        Some((state, len)) => (state, snapshot::Since::snapshot(len)),
+        None => (State::default(), snapshot::Since::default()),
+    };
     let (first, prev) = match state.head {
         Some((seq, hash)) => (seq + 1, hash),
         None => (0, crate::chain::GENESIS_PREV),
@@ -833,8 +835,9 @@ fn fold_upto(store: &Store, last: u64) -> Result<State, LedgerError> {
             break;
         }
         state.apply(event.seq, event.hash, &event.record);
+        since.add(event.bytes.len());
     }
-    Ok(state)
+    Ok((state, since))
 }
 
 fn check_actor(actor: &str) -> Result<String, LedgerError> {
