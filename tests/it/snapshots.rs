@@ -334,3 +334,38 @@ fn snapshots_saved_at_will_are_thinned_to_the_latest_and_the_first_of_recent_pow
         full_fold(&ledger, Some(10))
     );
 }
+#[test]
+fn a_refused_command_late_in_a_transaction_leaves_the_state_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let mut ledger = big_ledger(dir.path(), &clock);
+    let before = ledger.state().clone();
+    let refused = ledger.transact(
+        "Agency lead",
+        "notes and a bad one",
+        vec![
+            Stamped::from(Command::NoteMilestone {
+                action: ActionId::of(1),
+                note: "fine".into(),
+            }),
+            Stamped::from(Command::NoteMilestone {
+                action: ActionId::of(99),
+                note: "no such action".into(),
+            }),
+        ],
+    );
+    assert!(refused.is_err(), "the second command names no action");
+    assert_eq!(ledger.state(), &before);
+    assert_eq!(ledger.state(), &full_fold(&ledger, None));
+    ledger
+        .transact(
+            "Agency lead",
+            "note",
+            vec![Stamped::from(Command::NoteMilestone {
+                action: ActionId::of(1),
+                note: "after the refusal".into(),
+            })],
+        )
+        .expect("the next transaction goes ahead");
+    assert_eq!(ledger.state(), &full_fold(&ledger, None));
+}
