@@ -206,33 +206,80 @@ pub fn load_latest(store: &Store, seq: u64) -> Result<Option<(State, u64)>, Stor
     Ok(None)
 }
 
+/// Checks stored snapshots against a fold of the events that is made
+/// elsewhere: handed the state after each event, in order, it compares
+/// each snapshot when the fold reaches its sequence number. It reads each
+/// snapshot only then, so at most one is held at a time.
+pub struct Checker<'a> {
+    store: &'a Store,
+    /// The sequence numbers of the stored snapshots not yet reached,
+    /// latest first.
+    pending: Vec<u64>,
+    stored: u64,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(store: &'a Store) -> Result<Checker<'a>, StoreError> {
+        let mut pending = store.snapshot_seqs()?;
+        pending.reverse();
+        Ok(Checker {
+            store,
+            stored: pending.len() as u64,
+            pending,
+        })
+    }
+
+    /// Compares the snapshot stored at `state`'s head, if there is one,
+    /// with `state`, adding a problem to `report` if it differs.
+    pub fn after(&mut self, state: &State, report: &mut Report) -> Result<(), StoreError> {
+        let Some((seq, _)) = state.head else {
+            return Ok(());
+        };
+        while let Some(at) = self.pending.pop() {
+            if at > seq {
+                self.pending.push(at);
+                break;
+            }
+            if at < seq {
+                // An event the fold never reached: the chain check says why.
+                continue;
+            }
+            let Some((_, value)) = self.store.snapshots_upto(at).next().transpose()? else {
+                continue;
+            };
+            let expected = encode(state)?.map(|(_, v)| v);
+            if expected.as_deref() != Some(value.as_ref()) {
+                let fault =
+                    unusable(self.store, at, &value)?.unwrap_or(SnapshotFault::DiffersFromFold);
+                report.problem(at, ProblemKind::SnapshotWrong { at, fault });
+            }
+        }
+        Ok(())
+    }
+
+    /// Names each snapshot stored past the last event folded, and counts
+    /// the snapshots checked.
+    pub fn finish(self, report: &mut Report) {
+        report.snapshots = self.stored;
+        for at in self.pending.into_iter().rev() {
+            report.problem(at, ProblemKind::SnapshotWithoutEvent { at });
+        }
+    }
+}
+
 /// Folds every event and checks each stored snapshot against the fold,
 /// adding a problem for any that differs. Call only on a chain that
-/// verified: folding a broken chain proves nothing.
+/// verified: folding a broken chain proves nothing. (`integrity::verify`
+/// does this with the fold its rules replay makes.)
 pub fn check(store: &Store, report: &mut Report) -> Result<(), StoreError> {
-    let mut stored: Vec<(u64, sled::IVec)> =
-        store.snapshots_upto(u64::MAX).collect::<Result<_, _>>()?;
-    stored.reverse();
-    report.snapshots = stored.len() as u64;
-    let mut pending = stored.into_iter().peekable();
+    let mut checker = Checker::new(store)?;
     let mut state = State::default();
     for event in store.events() {
         let event = event?;
         state.apply(event.seq, event.hash, &event.record);
-        while let Some((at, value)) = pending.next_if(|(at, _)| *at <= event.seq) {
-            if at < event.seq {
-                continue;
-            }
-            let expected = encode(&state)?.map(|(_, v)| v);
-            if expected.as_deref() != Some(value.as_ref()) {
-                let fault = unusable(store, at, &value)?.unwrap_or(SnapshotFault::DiffersFromFold);
-                report.problem(at, ProblemKind::SnapshotWrong { at, fault });
-            }
-        }
+        checker.after(&state, report)?;
     }
-    for (at, _) in pending {
-        report.problem(at, ProblemKind::SnapshotWithoutEvent { at });
-    }
+    checker.finish(report);
     Ok(())
 }
 
