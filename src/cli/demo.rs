@@ -76,6 +76,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         clock: clock.clone(),
         wait: None,
         notices: std::cell::RefCell::new(&mut no_notices),
+        progress: false,
     };
 
     heading(
@@ -112,6 +113,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         Some(Format::Text),
         &crate::import::apply::Naming::default(),
         false,
+        &mut |_| {},
     )?;
     writeln!(
         out,

@@ -1,16 +1,15 @@
 //! `planledger import FILE`: read a plan from a text, Word, CSV or spreadsheet file and
 //! record it, with its provenance, as one transaction.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::command::Command;
 use crate::import::Format;
-use crate::import::apply::{self, Naming, Outcome};
+use crate::import::apply::{self, Naming, Outcome, Stage};
 use crate::ledger::Ledger;
 use crate::text::visible;
 
+use super::progress::{Steps, count};
 use super::{CliError, Context, report};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -80,7 +79,27 @@ pub fn run(
         partnership: args.partnership.clone(),
         review: args.review.clone(),
     };
-    let outcome = apply::record(ledger, author, &name, &bytes, format, &naming, args.dry_run)?;
+    let steps = Steps::new(context.progress, apply::stages(args.dry_run));
+    let outcome = apply::record(
+        ledger,
+        author,
+        &name,
+        &bytes,
+        format,
+        &naming,
+        args.dry_run,
+        &mut |stage| {
+            steps.step(match stage {
+                Stage::Reading { bytes } => {
+                    format!("reading {} ({} bytes)", visible(&name), count(bytes))
+                }
+                Stage::Planning { rows } => format!("matching {} row(s)", count(rows)),
+                Stage::Checking { changes } => format!("checking {} change(s)", count(changes)),
+                Stage::Writing { changes } => format!("writing {} change(s)", count(changes)),
+            })
+        },
+    )?;
+    drop(steps);
     write_outcome(&outcome, args.verbose, out)?;
     if let Some(receipt) = &outcome.receipt {
         report(receipt, out)?;
@@ -130,13 +149,8 @@ pub fn write_outcome(
         writeln!(out, "  + {}", visible(change))?;
     }
     if plan.changes.len() > shown {
-        let mut agencies: BTreeMap<&str, usize> = BTreeMap::new();
-        for stamped in &plan.commands {
-            if let Command::AddAction { agency, .. } = &stamped.command {
-                *agencies.entry(agency.as_str()).or_default() += 1;
-            }
-        }
-        let by_agency: Vec<String> = agencies
+        let by_agency: Vec<String> = plan
+            .added_by_agency
             .iter()
             .map(|(agency, n)| format!("{} {n}", visible(agency)))
             .collect();

@@ -19,6 +19,7 @@ mod import;
 mod init;
 mod key;
 mod plan;
+mod progress;
 mod record;
 mod redact;
 mod show;
@@ -31,7 +32,7 @@ mod when;
 
 use std::cell::RefCell;
 use std::ffi::OsString;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -100,6 +101,11 @@ pub struct Cli {
     /// Fail at once if another process has the ledger open
     #[arg(long, global = true)]
     pub no_wait: bool,
+
+    /// Draw no progress on the terminal (none is drawn where stderr is not
+    /// a terminal)
+    #[arg(long, global = true)]
+    pub quiet: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -242,6 +248,9 @@ pub struct Context<'a> {
     pub wait: Option<Duration>,
     /// Where to say that this process is waiting for the ledger.
     pub notices: RefCell<&'a mut dyn Write>,
+    /// Whether to draw progress on the terminal: stderr is one, and no
+    /// `--quiet`.
+    pub progress: bool,
 }
 
 impl Context<'_> {
@@ -426,6 +435,7 @@ pub fn run(
         clock,
         wait,
         notices: RefCell::new(err),
+        progress: !cli.quiet && io::stderr().is_terminal(),
     };
     let result = dispatch(&context, &cli.command, out);
     let err = context.notices.into_inner();

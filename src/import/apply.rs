@@ -54,6 +54,9 @@ pub struct Plan {
     /// When fewer actions were read than the file has data rows, the
     /// warning that says so, as recorded: a summary shows it first.
     pub shortfall: Option<String>,
+    /// How many new actions each agency gets, for a summary that does not
+    /// list them one by one.
+    pub added_by_agency: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,6 +89,8 @@ pub struct Naming {
 pub struct Outcome {
     /// The file's name, as recorded.
     pub name: String,
+    /// What the import planned, without its commands (handed to the
+    /// ledger): the changes and warnings in words.
     pub plan: Plan,
     /// Action rows read from the file.
     pub actions: usize,
@@ -139,10 +144,31 @@ fn check_sizes(name: &str, records: &[crate::event::Record]) -> Result<(), Recor
     Ok(())
 }
 
+/// Where an import has got to, for a caller that shows progress: each
+/// stage begins once the one before it is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading the file's rows.
+    Reading { bytes: usize },
+    /// Matching the rows read against the ledger's plans and actions.
+    Planning { rows: usize },
+    /// Drafting and checking each change, as recording will.
+    Checking { changes: usize },
+    /// Writing the changes as one transaction, durably.
+    Writing { changes: usize },
+}
+
+/// How many [`Stage`]s an import goes through (a dry run writes nothing).
+pub fn stages(dry_run: bool) -> u64 {
+    if dry_run { 3 } else { 4 }
+}
+
 /// Imports the file `name` with content `bytes` as one transaction by
 /// `author`: parses it (as `format`, or as detected), plans the commands
 /// against the ledger as it stands, and records them, or with `dry_run`
-/// validates them exactly as recording would and writes nothing.
+/// validates them exactly as recording would and writes nothing. `stage`
+/// hears where it has got to.
+#[allow(clippy::too_many_arguments)]
 pub fn record(
     ledger: &mut Ledger,
     author: Author<'_>,
@@ -151,12 +177,17 @@ pub fn record(
     format: Option<Format>,
     naming: &Naming,
     dry_run: bool,
+    stage: &mut dyn FnMut(Stage),
 ) -> Result<Outcome, RecordError> {
     let unreadable = |source| RecordError::Unreadable {
         name: name.to_string(),
         source,
     };
+    stage(Stage::Reading { bytes: bytes.len() });
     let mut parsed = super::parse(name, bytes, format).map_err(unreadable)?;
+    stage(Stage::Planning {
+        rows: parsed.actions.len(),
+    });
     if parsed.partnership.is_none() {
         parsed.partnership = naming.partnership.clone();
     }
@@ -172,7 +203,7 @@ pub fn record(
             .map_or("unknown", Format::as_str)
             .to_string(),
     };
-    let plan = plan_import(
+    let mut plan = plan_import(
         ledger.state(),
         &source,
         &parsed,
@@ -180,21 +211,33 @@ pub fn record(
         ledger.next_seq() + u64::from(matches!(author, Author::Key(_))),
         ledger.today(),
     )?;
+    let actions = parsed.actions.len();
+    // What was read is not needed once planned; a big file's rows are
+    // most of an import's memory.
+    drop(parsed);
     // Validated, and each record's size checked, in a dry run and before a
     // real import alike, so the dry run says what the import will say.
-    let records = ledger.dry_run_as(author, plan.commands.clone())?;
+    let commands = std::mem::take(&mut plan.commands);
+    stage(Stage::Checking {
+        changes: commands.len(),
+    });
+    let records = ledger.dry_run_as(author, commands.clone())?;
     check_sizes(name, &records)?;
+    drop(records);
     let receipt = if dry_run {
         None
     } else {
         // The summary names no free text (the file's name is one, and may
         // be redacted): it is "import" and the format.
         let summary = format!("import {}", source.format);
-        Some(ledger.transact_as(author, &summary, plan.commands.clone())?)
+        stage(Stage::Writing {
+            changes: commands.len(),
+        });
+        Some(ledger.transact_as(author, &summary, commands)?)
     };
     Ok(Outcome {
         name: name.to_string(),
-        actions: parsed.actions.len(),
+        actions,
         plan,
         receipt,
     })
@@ -331,7 +374,19 @@ pub fn plan_import(
         .values()
         .filter(|a| a.plan == plan_id)
         .collect();
-    let matched = match_rows(&known, &parsed.actions);
+    let Matched {
+        rows: matched,
+        uncompared,
+    } = match_rows(&known, &parsed.actions);
+    if uncompared > 0 {
+        builder.warn(
+            None,
+            format!(
+                "{uncompared} row(s) matching no action of the plan word for word were not compared with its actions for rewordings (too many to compare): each is recorded as a new action"
+            ),
+            None,
+        );
+    }
     // Locators of warnings, resolved to action ids once actions are placed.
     let mut action_at: BTreeMap<&str, ActionId> = BTreeMap::new();
     for (parsed_action, found) in parsed.actions.iter().zip(&matched) {
@@ -419,6 +474,11 @@ impl Builder {
         listed: &[(RecId, &str)],
     ) {
         let (target, early) = recordable_target(parsed);
+        *self
+            .plan
+            .added_by_agency
+            .entry(parsed.agency.clone())
+            .or_default() += 1;
         self.push(
             Command::AddAction {
                 plan,
@@ -433,12 +493,18 @@ impl Builder {
             Some(parsed.locator.clone()),
         );
         // A row citing none of the listed recommendations is linked by its
-        // words, or said to answer its agency's own recommendation.
-        let cites_listed = parsed
-            .recommendations
-            .iter()
-            .any(|n| listed.iter().any(|(listed, _)| listed == n));
-        let found = if cites_listed {
+        // words, or said to answer its agency's own recommendation. Where
+        // the plan lists none, a row citing a number is that
+        // recommendation's (the action holds the number).
+        let cites = if listed.is_empty() {
+            !parsed.recommendations.is_empty()
+        } else {
+            parsed
+                .recommendations
+                .iter()
+                .any(|n| listed.iter().any(|(listed, _)| listed == n))
+        };
+        let found = if cites {
             None
         } else {
             link_by_wording(parsed.recommendation_text.as_deref(), &parsed.text, listed)
@@ -719,12 +785,14 @@ fn recordable_target(parsed: &ParsedAction) -> (Option<Target>, Option<String>) 
 
 /// Compares text ignoring case and runs of white space.
 fn same_text(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        s.split_whitespace()
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-    };
-    norm(a) == norm(b)
+    normal(a) == normal(b)
+}
+
+/// A text's words, lower case, one space apart: two texts are the same
+/// ([`same_text`]) when these are equal.
+fn normal(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    words.join(" ")
 }
 
 /// Two optional texts agree: both absent, or [`same_text`].
@@ -743,12 +811,6 @@ fn quoted(text: Option<&str>) -> String {
     })
 }
 
-/// An action in the ledger and a row of a new version are the same action
-/// when the agency and the action text agree.
-fn same_action(action: &Action, parsed: &ParsedAction) -> bool {
-    same_text(&action.agency, &parsed.agency) && same_text(&action.text, &parsed.text)
-}
-
 /// Which action of the ledger (`known`, the plan's actions) each row of a
 /// new version of the plan is, if any; each action is matched at most once.
 ///
@@ -758,24 +820,42 @@ fn same_action(action: &Action, parsed: &ParsedAction) -> bool {
 /// (a plan handed to a successor, a service moved between agencies). Then,
 /// within the row's agency, the action whose wording is clearly the most
 /// alike ([`wording::clearly_best`], at least [`wording::SIMILAR_PERCENT`]
-/// of words shared): the action reworded. Rewordings are matched highest
-/// share first, so two rows never contend for one action by document
-/// order. A row matched by none of these is a new action.
-fn match_rows<'a>(known: &[&'a Action], rows: &[ParsedAction]) -> Vec<Option<&'a Action>> {
+/// of words shared): the action reworded. Last, among the actions no row
+/// has matched so far, under any other agency, the one whose wording is
+/// clearly the most alike: the action moved and reworded at once (a plan
+/// handed over in new words). Rewordings are matched highest share first,
+/// so two rows never contend for one action by document order. A row
+/// matched by none of these is a new action.
+///
+/// Comparing wordings costs the product of the rows left and the actions
+/// left; past [`MAX_WORDING_PAIRS`] a pass is not made, and the rows it
+/// would have compared are returned as new actions (the caller warns).
+fn match_rows<'a>(known: &[&'a Action], rows: &[ParsedAction]) -> Matched<'a> {
     let mut matched: Vec<Option<&'a Action>> = vec![None; rows.len()];
     let mut taken: BTreeSet<ActionId> = BTreeSet::new();
-    let pass = |matched: &mut Vec<Option<&'a Action>>,
-                taken: &mut BTreeSet<ActionId>,
-                same: &dyn Fn(&Action, &ParsedAction) -> bool| {
+    // The same wording, by its words (case and spacing aside): an index,
+    // so that matching costs the rows plus the actions, not their product.
+    let mut by_wording: BTreeMap<String, Vec<&'a Action>> = BTreeMap::new();
+    for action in known {
+        by_wording
+            .entry(normal(&action.text))
+            .or_default()
+            .push(action);
+    }
+    for moved in [false, true] {
         for (row, slot) in rows.iter().zip(matched.iter_mut()) {
             if slot.is_some() {
                 continue;
             }
+            let Some(alike) = by_wording.get(&normal(&row.text)) else {
+                continue;
+            };
+            let agency = normal(&row.agency);
             let candidates = || {
-                known
+                alike
                     .iter()
                     .copied()
-                    .filter(|a| !taken.contains(&a.id) && same(a, row))
+                    .filter(|a| !taken.contains(&a.id) && (normal(&a.agency) == agency) != moved)
             };
             let from_here =
                 |a: &&Action| a.source.as_ref().is_some_and(|s| s.locator == row.locator);
@@ -785,30 +865,51 @@ fn match_rows<'a>(known: &[&'a Action], rows: &[ParsedAction]) -> Vec<Option<&'a
                 *slot = Some(action);
             }
         }
-    };
-    pass(&mut matched, &mut taken, &same_action);
-    pass(&mut matched, &mut taken, &|a, row| {
-        !same_text(&a.agency, &row.agency) && same_text(&a.text, &row.text)
-    });
-    let mut reworded: Vec<(usize, usize, &'a Action)> = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        if matched[i].is_some() {
-            continue;
+    }
+    let mut uncompared = 0;
+    for moved in [false, true] {
+        let left = matched.iter().filter(|m| m.is_none()).count();
+        let candidates_left = known.iter().filter(|a| !taken.contains(&a.id)).count();
+        if left.saturating_mul(candidates_left) > MAX_WORDING_PAIRS {
+            uncompared = left;
+            break;
         }
-        let candidates = known
-            .iter()
-            .copied()
-            .filter(|a| !taken.contains(&a.id) && same_text(&a.agency, &row.agency))
-            .map(|a| (a, a.text.as_str()));
-        if let Some((action, percent)) = wording::clearly_best(&row.text, candidates) {
-            reworded.push((percent, i, action));
+        let mut reworded: Vec<(usize, usize, &'a Action)> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            if matched[i].is_some() {
+                continue;
+            }
+            let candidates = known
+                .iter()
+                .copied()
+                .filter(|a| !taken.contains(&a.id) && same_text(&a.agency, &row.agency) != moved)
+                .map(|a| (a, a.text.as_str()));
+            if let Some((action, percent)) = wording::clearly_best(&row.text, candidates) {
+                reworded.push((percent, i, action));
+            }
+        }
+        reworded.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, i, action) in reworded {
+            if matched[i].is_none() && taken.insert(action.id) {
+                matched[i] = Some(action);
+            }
         }
     }
-    reworded.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, i, action) in reworded {
-        if matched[i].is_none() && taken.insert(action.id) {
-            matched[i] = Some(action);
-        }
+    Matched {
+        rows: matched,
+        uncompared,
     }
-    matched
+}
+
+/// The most pairs of (row, action) whose wordings one pass of
+/// [`match_rows`] compares: a few seconds' work. A plan of 60 actions
+/// re-imported whole in new words is 3,600 pairs.
+const MAX_WORDING_PAIRS: usize = 4_000_000;
+
+/// Which action each row of a new version is ([`match_rows`]), and how
+/// many rows were left uncompared for rewording because there were too
+/// many pairs to compare.
+struct Matched<'a> {
+    rows: Vec<Option<&'a Action>>,
+    uncompared: usize,
 }

@@ -90,18 +90,23 @@ pub enum FoundLink {
 
 /// The link an import records for a row that cites none of `listed` (the
 /// plan's recommendations, number and text): a clear match by wording, or
-/// else the row's own recommendation; `None` when the plan lists none or
-/// the row has no recommendation text and its action text matches none.
-/// A weak match is never forced.
+/// else the row's own recommendation; `None` when the row has no
+/// recommendation text and its action text matches none. A weak match is
+/// never forced. Where the plan lists none, there is nothing to match, and
+/// a row's recommendation words are kept as its own: they are the only
+/// record of what it answers (a CSV that planledger exported, say, whose
+/// rows answer their agencies' own recommendations).
 pub fn link_by_wording(
     recommendation_text: Option<&str>,
     action_text: &str,
     listed: &[(RecId, &str)],
 ) -> Option<FoundLink> {
-    if listed.is_empty() {
-        return None;
-    }
     let own = recommendation_text.map(str::trim).filter(|t| !t.is_empty());
+    if listed.is_empty() {
+        return own.map(|text| FoundLink::Own {
+            text: text.to_string(),
+        });
+    }
     let found = own
         .and_then(|text| clearly_best(text, listed.iter().copied()))
         .or_else(|| clearly_best(action_text, listed.iter().copied()));
@@ -194,8 +199,15 @@ mod tests {
         );
         assert_eq!(
             link_by_wording(Some("Anything"), "Anything", &[]),
+            Some(FoundLink::Own {
+                text: "Anything".into()
+            }),
+            "where the plan lists no recommendations, the row's words are its own"
+        );
+        assert_eq!(
+            link_by_wording(None, "Anything", &[]),
             None,
-            "a plan that lists no recommendations links nothing"
+            "and a row without them links to nothing"
         );
     }
 }

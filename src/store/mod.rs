@@ -89,7 +89,20 @@ const HEAD_KEY: &[u8] = b"head";
 /// In `meta` while a redaction's rewrite is owed: written with the
 /// redaction, left out of the copy. Value: the redaction's seq (u64 BE).
 const REWRITE_KEY: &[u8] = b"rewrite";
+/// In `meta` while a transaction too big for one sled transaction is being
+/// written in parts ([`APPEND_PART_EVENTS`] events each): written with its
+/// first part, removed with its last, which moves the head. Value: its
+/// first and last seq (u64 BE each). An open that finds it with the head
+/// still before that first seq removes those events, never acknowledged
+/// ([`Store::discard_unfinished_append`]).
+const APPENDING_KEY: &[u8] = b"appending";
 const HEAD_LEN: usize = 8 + 32 + 8 + 8;
+
+/// The most events one sled transaction holds. sled keeps every page a
+/// transaction replaces until the transaction ends, so one of 100,000
+/// events held about 1.5 GB; a bigger transaction of the ledger is written
+/// in parts of this many, with the head moved only by the last.
+pub const APPEND_PART_EVENTS: usize = 1024;
 
 /// The free space a write leaves on the disk, at least: room for sled to
 /// grow its data file by a segment (512 KiB) and to write the snapshot of
@@ -940,6 +953,10 @@ impl Store {
             copy,
             _lock: lock,
         })
+        .and_then(|store| {
+            store.discard_unfinished_append()?;
+            Ok(store)
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -1089,6 +1106,31 @@ impl Store {
             })
             .collect();
 
+        // A transaction too big for one sled transaction (never one that
+        // redacts, which is small) goes in parts: all but the last leave the
+        // head where it is, under a mark that lets the next open remove them
+        // should the process stop before the last.
+        let parted = redactions.is_empty() && written.len() > APPEND_PART_EVENTS;
+        let last_part = if parted {
+            (written.len() - 1) / APPEND_PART_EVENTS * APPEND_PART_EVENTS
+        } else {
+            0
+        };
+        if parted {
+            let mark = [first.seq.to_be_bytes(), last.seq.to_be_bytes()].concat();
+            for (i, part) in written[..last_part].chunks(APPEND_PART_EVENTS).enumerate() {
+                if let Err(e) =
+                    self.append_part(expected, part, &texts, (i == 0).then_some(&mark[..]))
+                {
+                    // Best effort: the next open removes what is left.
+                    let _ = self.discard_unfinished_append();
+                    return Err(e);
+                }
+            }
+        }
+        let final_part = &written[last_part..];
+        let final_texts = texts_of(&texts, final_part);
+
         let trees = (&self.events, &self.texts, &self.meta, &self.txs);
         let result = trees.transaction(|(events, stored_texts, meta, txs)| {
             let current = meta
@@ -1098,7 +1140,10 @@ impl Store {
             if current != expected {
                 return Err(ConflictableTransactionError::Abort(Abort::Moved(current)));
             }
-            for event in &written {
+            if parted {
+                meta.remove(APPENDING_KEY)?;
+            }
+            for event in final_part {
                 let key = event.seq.to_be_bytes();
                 if events.get(key)?.is_some() {
                     return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
@@ -1110,7 +1155,7 @@ impl Store {
                     chain::stored_value(&event.hash, event.subject, &event.bytes),
                 )?;
             }
-            for (seq, bytes) in &texts {
+            for (seq, bytes) in final_texts {
                 stored_texts.insert(&seq.to_be_bytes(), bytes.as_slice())?;
             }
             for &(by, target, slots) in &redactions {
@@ -1134,7 +1179,12 @@ impl Store {
             Err(TransactionError::Abort(Abort::Damaged { seq, kind })) => {
                 return Err(StoreError::Damaged { seq, kind });
             }
-            Err(TransactionError::Storage(e)) => return Err(self.engine_error(e)),
+            Err(TransactionError::Storage(e)) => {
+                if parted {
+                    let _ = self.discard_unfinished_append();
+                }
+                return Err(self.engine_error(e));
+            }
         }
         self.refresh.wrote.store(true, Ordering::Relaxed);
         self.sync()?;
@@ -1146,6 +1196,97 @@ impl Store {
                 })?;
         }
         Ok(written)
+    }
+
+    /// Writes one part of a transaction written in parts (not its last):
+    /// its events and their texts, the head left where it is; with `mark`,
+    /// the [`APPENDING_KEY`] mark too (the first part).
+    fn append_part(
+        &self,
+        expected: Option<u64>,
+        part: &[StoredEvent],
+        texts: &[(u64, Vec<u8>)],
+        mark: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let part_texts = texts_of(texts, part);
+        let trees = (&self.events, &self.texts, &self.meta);
+        let result = trees.transaction(|(events, stored_texts, meta)| {
+            let current = meta
+                .get(HEAD_KEY)?
+                .and_then(|b| Head::from_bytes(&b))
+                .map(|h| h.seq);
+            if current != expected {
+                return Err(ConflictableTransactionError::Abort(Abort::Moved(current)));
+            }
+            if let Some(mark) = mark {
+                meta.insert(APPENDING_KEY, mark)?;
+            }
+            for event in part {
+                let key = event.seq.to_be_bytes();
+                if events.get(key)?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
+                        event.seq,
+                    ))));
+                }
+                events.insert(
+                    &key,
+                    chain::stored_value(&event.hash, event.subject, &event.bytes),
+                )?;
+            }
+            for (seq, bytes) in part_texts {
+                stored_texts.insert(&seq.to_be_bytes(), bytes.as_slice())?;
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(Abort::Moved(found))) => {
+                Err(StoreError::Conflict { expected, found })
+            }
+            Err(TransactionError::Abort(Abort::Damaged { seq, kind })) => {
+                Err(StoreError::Damaged { seq, kind })
+            }
+            Err(TransactionError::Storage(e)) => Err(self.engine_error(e)),
+        }
+    }
+
+    /// Removes the parts of a transaction whose writing stopped before its
+    /// last part (the [`APPENDING_KEY`] mark, with the head still before
+    /// its first event): events no one was ever told were written. Called
+    /// on every open, and by an append that fails part-way. A mark that
+    /// does not fit the head is left as it is, for `verify` to name what
+    /// is wrong; nothing acknowledged is ever removed.
+    fn discard_unfinished_append(&self) -> Result<(), StoreError> {
+        let Some(mark) = self.meta.get(APPENDING_KEY)? else {
+            return Ok(());
+        };
+        let (Some(first), Some(last)) = (
+            mark.get(..8).and_then(decode_seq),
+            mark.get(8..).and_then(decode_seq),
+        ) else {
+            return Ok(());
+        };
+        let next = match self.head() {
+            Ok(head) => head.map_or(0, |h| h.seq + 1),
+            Err(_) => return Ok(()),
+        };
+        if next != first || last < first {
+            return Ok(());
+        }
+        // From the end back, so that a process stopped here leaves a mark
+        // and the events before what it removed: the next open goes on.
+        for seq in (first..=last).rev() {
+            self.events.remove(seq.to_be_bytes())?;
+            self.texts.remove(seq.to_be_bytes())?;
+        }
+        self.meta.remove(APPENDING_KEY)?;
+        if self.copy.is_some() {
+            self.db.flush().map_err(|e| self.engine_error(e))?;
+            Ok(())
+        } else {
+            self.refresh.wrote.store(true, Ordering::Relaxed);
+            self.sync()
+        }
     }
 
     /// Refuses a redaction when the disk could not hold the copy its
@@ -1769,6 +1910,13 @@ fn committed_database(dir: &Path) -> Result<Option<PathBuf>, StoreError> {
             Ok(m) if m.is_dir() => return Ok(Some(path)),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            // The ledger "directory" is a file: say so, not "ledger/sled:
+            // Not a directory (os error 20)".
+            Err(e) if e.kind() == io::ErrorKind::NotADirectory && dir.is_file() => {
+                return Err(StoreError::NotADirectory {
+                    path: dir.to_path_buf(),
+                });
+            }
             Err(source) => return Err(io_error(&path, source)),
         }
     }
@@ -1806,6 +1954,16 @@ enum Abort {
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+/// The texts (sorted by seq) of the events of `part` (consecutive seqs).
+fn texts_of<'t>(texts: &'t [(u64, Vec<u8>)], part: &[StoredEvent]) -> &'t [(u64, Vec<u8>)] {
+    let (Some(first), Some(last)) = (part.first(), part.last()) else {
+        return &[];
+    };
+    let from = texts.partition_point(|(seq, _)| *seq < first.seq);
+    let to = texts.partition_point(|(seq, _)| *seq <= last.seq);
+    &texts[from..to]
+}
 
 /// Inside an append's sled transaction: erases texts `slots` of event
 /// `target` for the redaction at `by`, and scrubs their words from the
@@ -2296,6 +2454,119 @@ fn io_error(path: &Path, source: io::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A transaction bigger than one sled transaction is written in parts
+    /// and reads back whole; the parts a process stopped before the last
+    /// left behind are removed by the next open, which keeps everything
+    /// acknowledged, and the ledger goes on.
+    #[test]
+    fn a_transaction_in_parts_is_whole_or_absent() {
+        use crate::command::Command;
+        use crate::id::{ActionId, PlanId};
+        use crate::ledger::{Ledger, Stamped};
+        use crate::time::FixedClock;
+        use std::sync::Arc;
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = Arc::new(FixedClock::new(1_600_000_000_000_000));
+        let mut ledger = Ledger::init(dir.path(), "Admin", clock.clone()).expect("init");
+        let plan = Stamped::from(Command::AddPlan {
+            partnership: "CSP".into(),
+            review: "Alice".into(),
+            chair: None,
+            published: None,
+        });
+        let action = Stamped::from(Command::AddAction {
+            plan: PlanId::of(1),
+            agency: "Police".into(),
+            lead: None,
+            text: "Update Niche".into(),
+            scope: None,
+            recommendations: Vec::new(),
+            target: None,
+        });
+        let notes = |n: usize| -> Vec<Stamped> {
+            (0..n)
+                .map(|i| {
+                    Stamped::from(Command::NoteMilestone {
+                        action: ActionId::of(1),
+                        note: format!("note {i}"),
+                    })
+                })
+                .collect()
+        };
+        let mut big = vec![plan, action];
+        big.extend(notes(2 * APPEND_PART_EVENTS + 5));
+        ledger
+            .transact("Lead", "big", big)
+            .expect("a big transaction");
+        let next = ledger.next_seq();
+        drop(ledger);
+
+        let ledger = Ledger::open(dir.path(), clock.clone()).expect("reopens");
+        assert_eq!(
+            ledger.next_seq(),
+            next,
+            "every event of the big transaction"
+        );
+        let intact = crate::integrity::verify(ledger.store()).expect("verifies");
+        assert!(intact.ok(), "{intact:?}");
+        let events: Vec<StoredEvent> = ledger
+            .store()
+            .events()
+            .collect::<Result<_, _>>()
+            .expect("events");
+        drop(ledger);
+
+        // A process stopped after two parts of the next transaction.
+        let store = Store::open(dir.path()).expect("store");
+        let head = Some(next - 1);
+        let parts: Vec<StoredEvent> = events[1..=2 * APPEND_PART_EVENTS]
+            .iter()
+            .zip(next..)
+            .map(|(e, seq)| StoredEvent { seq, ..e.clone() })
+            .collect();
+        let mark = [next.to_be_bytes(), (next + 3000).to_be_bytes()].concat();
+        let (first, second) = parts.split_at(APPEND_PART_EVENTS);
+        store
+            .append_part(head, first, &[], Some(&mark))
+            .expect("first part");
+        store
+            .append_part(head, second, &[], None)
+            .expect("second part");
+        store.db.flush().expect("flushed");
+        assert_eq!(
+            store.events.len() as u64,
+            next + 2 * APPEND_PART_EVENTS as u64
+        );
+        drop(store);
+
+        let mut ledger = Ledger::open(dir.path(), clock.clone()).expect("reopens");
+        assert_eq!(
+            ledger.next_seq(),
+            next,
+            "nothing acknowledged lost, nothing added"
+        );
+        assert_eq!(
+            ledger.store().events.len() as u64,
+            next,
+            "the parts are gone"
+        );
+        assert!(
+            ledger
+                .store()
+                .meta
+                .get(APPENDING_KEY)
+                .expect("meta")
+                .is_none()
+        );
+        let intact = crate::integrity::verify(ledger.store()).expect("verifies");
+        assert!(intact.ok(), "{intact:?}");
+        clock.advance_secs(60);
+        ledger
+            .transact("Lead", "more", notes(3))
+            .expect("the ledger goes on");
+    }
 
     /// A user reads the heads of a conflict in words, never as `Some(3)`.
     #[test]

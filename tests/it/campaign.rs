@@ -1,6 +1,6 @@
 //! The store under faults: a campaign of SIGKILLs at random points of
-//! opening, appending and snapshotting one growing ledger, and a write onto
-//! a full disk. After every fault the real `planledger` binary must answer
+//! opening, appending, importing, snapshotting and redacting on one growing
+//! ledger, and a write onto a full disk. After every fault the real `planledger` binary must answer
 //! every read (`show`, `history`, `audit`, `export --format events`),
 //! `verify` must pass, and the ledger must hold every acknowledged write
 //! and nothing else but, at most, the one transaction that was in flight
@@ -8,7 +8,14 @@
 //!
 //! The writer is `planledger-crash-writer` (in `tools/`), in the mode each
 //! cycle picks: single notes, transactions of several notes, transactions
-//! each followed by a snapshot, or opening and closing the ledger only.
+//! each followed by a snapshot, a note then its redaction (which rewrites
+//! the database), or opening and closing the ledger only; or the cycle runs
+//! `planledger import` of a generated CSV of [`DEFAULT_IMPORT_ROWS`] rows
+//! (`PLANLEDGER_CAMPAIGN_IMPORT_ROWS`), killed at a random point of about
+//! the time the last whole import took. An acknowledged import (exit 0) must
+//! be there with every action; a killed one whole or not at all; an
+//! acknowledged redaction must have erased its note, and no note is erased
+//! but by an acknowledged redaction or the one in flight.
 //!
 //! By default the campaign runs [`DEFAULT_CYCLES`] cycles, so the test suite
 //! stays fast. The long campaign (a few hundred cycles) is
@@ -26,21 +33,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as Process, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::support::{Rng, Run, planledger, run, spawn};
+use crate::support::{
+    Rng, Run, SmallDisk, fill_with_another_file, is_plain_error, planledger, run, spawn,
+};
 
 /// Cycles run when `PLANLEDGER_CAMPAIGN_CYCLES` is not set.
 const DEFAULT_CYCLES: usize = 40;
 
-/// The size of the full disk.
-const DISK_BYTES: u64 = 2 * 1024 * 1024;
-
-/// The size the full disk is grown to once it has been filled.
-const GROWN_BYTES: u64 = 16 * 1024 * 1024;
+/// Rows of the CSV an import cycle imports when
+/// `PLANLEDGER_CAMPAIGN_IMPORT_ROWS` is not set.
+const DEFAULT_IMPORT_ROWS: usize = 1000;
 
 fn campaign_cycles() -> usize {
     std::env::var("PLANLEDGER_CAMPAIGN_CYCLES")
@@ -56,6 +63,10 @@ enum Mode {
     Bulk,
     Snapshot,
     Open,
+    Redact,
+    /// `planledger import` of a generated CSV (the real binary, not the
+    /// writer).
+    Import,
 }
 
 impl Mode {
@@ -65,15 +76,19 @@ impl Mode {
             Mode::Bulk => "bulk",
             Mode::Snapshot => "snapshot",
             Mode::Open => "open",
+            Mode::Redact => "redact",
+            Mode::Import => "import",
         }
     }
 
     /// Picks a mode: appends most often, since they are what must survive.
     fn pick(rng: &mut Rng) -> Mode {
-        match rng.between(0, 9) {
+        match rng.between(0, 10) {
             0..=2 => Mode::Notes,
-            3..=5 => Mode::Bulk,
-            6..=7 => Mode::Snapshot,
+            3..=4 => Mode::Bulk,
+            5..=6 => Mode::Snapshot,
+            7..=8 => Mode::Redact,
+            9 => Mode::Import,
             _ => Mode::Open,
         }
     }
@@ -90,6 +105,8 @@ fn writer(dir: &Path, mode: Mode) -> Process {
 struct WriterRun {
     /// The notes it acknowledged, in order.
     acked: Vec<u64>,
+    /// The notes whose redaction it acknowledged.
+    redacted: Vec<u64>,
     /// Lines of any kind it printed.
     lines: usize,
     /// Its exit status if it ended before it was killed.
@@ -166,9 +183,15 @@ fn run_writer(process: &mut Process, lines: Option<usize>, delay: Duration) -> W
     }
     let printed = reader.join().expect("the reader thread ends");
     let mut acked = Vec::new();
+    let mut redacted = Vec::new();
     for line in &printed {
         if let Some(n) = line.strip_prefix("ok ") {
             acked.push(
+                n.parse()
+                    .unwrap_or_else(|_| panic!("unexpected writer output {line:?}")),
+            );
+        } else if let Some(n) = line.strip_prefix("redacted ") {
+            redacted.push(
                 n.parse()
                     .unwrap_or_else(|_| panic!("unexpected writer output {line:?}")),
             );
@@ -181,6 +204,7 @@ fn run_writer(process: &mut Process, lines: Option<usize>, delay: Duration) -> W
     }
     WriterRun {
         acked,
+        redacted,
         lines: printed.len(),
         ended,
         stderr,
@@ -194,6 +218,8 @@ struct StoredNote {
     tx: u64,
     /// `(i, k)` for the `i`-th note of a transaction of `k`.
     part: Option<(u64, u64)>,
+    /// Its words were erased by a redaction.
+    erased: bool,
 }
 
 /// Every file under `dir` with its size: what a failure report shows, so
@@ -243,6 +269,14 @@ fn command(planledger: &mut Process, dir: &Path, args: &[&str]) -> Result<Run, S
 /// stored notes from the exported chain, checked to be numbered `1..=n` in
 /// order, each transaction of several notes whole.
 fn read_everything(dir: &Path, binary: &dyn Fn() -> Process) -> Result<Vec<StoredNote>, String> {
+    read_all(dir, binary).map(|(notes, _)| notes)
+}
+
+/// [`read_everything`], with the imported plans and their action counts.
+fn read_all(
+    dir: &Path,
+    binary: &dyn Fn() -> Process,
+) -> Result<(Vec<StoredNote>, BTreeMap<String, u64>), String> {
     let export = command(&mut binary(), dir, &["export", "--format", "events"])?;
     for args in [&["show"][..], &["history", "A1"], &["audit"]] {
         command(&mut binary(), dir, args)?;
@@ -250,10 +284,12 @@ fn read_everything(dir: &Path, binary: &dyn Fn() -> Process) -> Result<Vec<Store
     command(&mut binary(), dir, &["verify"])?;
     let notes = notes_of(&export.stdout)?;
     check_shape(&notes)?;
-    Ok(notes)
+    Ok((notes, imports_of(&export.stdout)?))
 }
 
-/// The milestone notes in an `export --format events` output.
+/// The milestone notes in an `export --format events` output. A note
+/// whose words were erased by a redaction is numbered by its place (the
+/// notes are numbered in order, which the notes around it still show).
 fn notes_of(export: &str) -> Result<Vec<StoredNote>, String> {
     let mut notes = Vec::new();
     for line in export.lines() {
@@ -262,8 +298,20 @@ fn notes_of(export: &str) -> Result<Vec<StoredNote>, String> {
         if event["event"]["type"] != "MilestoneNoted" {
             continue;
         }
-        let text = event["event"]["note"].as_str().unwrap_or_default();
         let tx = event["tx"].as_u64().ok_or(format!("no tx in {line}"))?;
+        if event["texts"][0]["erased_by"].is_u64() {
+            let number = notes.len() as u64 + 1;
+            notes.push(StoredNote {
+                number,
+                tx,
+                part: None,
+                erased: true,
+            });
+            continue;
+        }
+        let text = event["event"]["note"].as_str().unwrap_or_default();
+        // A redact-mode note: `note N: visited …`.
+        let text = text.split_once(": visited ").map_or(text, |(head, _)| head);
         let (number, part) = match text.strip_prefix("note ").map(|t| t.split_once(" (")) {
             Some(None) => (text["note ".len()..].parse().ok(), None),
             Some(Some((number, part))) => (
@@ -278,9 +326,40 @@ fn notes_of(export: &str) -> Result<Vec<StoredNote>, String> {
         if text.contains(" (") && part.is_none() {
             return Err(format!("an unexpected note {text:?}"));
         }
-        notes.push(StoredNote { number, tx, part });
+        notes.push(StoredNote {
+            number,
+            tx,
+            part,
+            erased: false,
+        });
     }
     Ok(notes)
+}
+
+/// The plans an import made (review `Bulk …`), each with the number of
+/// actions it holds, from an `export --format events` output.
+fn imports_of(export: &str) -> Result<BTreeMap<String, u64>, String> {
+    let mut plans: BTreeMap<String, String> = BTreeMap::new();
+    let mut actions: BTreeMap<String, u64> = BTreeMap::new();
+    for line in export.lines() {
+        let event: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| format!("an exported line is not JSON ({e}): {line}"))?;
+        let event = &event["event"];
+        let plan = event["plan"].as_str().unwrap_or_default().to_string();
+        match event["type"].as_str() {
+            Some("PlanAdded") => {
+                if let Some(review) = event["review"].as_str().filter(|r| r.starts_with("Bulk ")) {
+                    plans.insert(plan, review.to_string());
+                }
+            }
+            Some("ActionAdded") => *actions.entry(plan).or_default() += 1,
+            _ => {}
+        }
+    }
+    Ok(plans
+        .into_iter()
+        .map(|(plan, review)| (review, actions.get(&plan).copied().unwrap_or(0)))
+        .collect())
 }
 
 /// Notes are `1..=n` in order, and every transaction holds exactly the
@@ -331,6 +410,13 @@ struct Tally {
     /// started or opened the ledger.
     killed_while_opening: usize,
     acked: BTreeSet<u64>,
+    /// Notes whose redaction was acknowledged.
+    redacted: BTreeSet<u64>,
+    /// Imports acknowledged (their review names), and imports killed whose
+    /// transaction was found whole or not at all.
+    imports_acked: BTreeSet<String>,
+    imports_killed_kept: usize,
+    imports_killed_gone: usize,
     /// Transactions committed but killed before they were acknowledged.
     in_flight_kept: usize,
     losses: Vec<String>,
@@ -346,27 +432,122 @@ impl std::fmt::Display for Tally {
         write!(
             f,
             "{} cycles ({}; {} killed before the writer printed anything), \
-             {} writes acknowledged, {} acknowledged writes lost, \
+             {} writes acknowledged, {} redactions acknowledged, {} imports acknowledged, \
+             {} killed imports found whole and {} not at all, \
+             {} acknowledged writes lost, \
              {} unacknowledged transactions found whole",
             self.cycles,
             modes.join(", "),
             self.killed_while_opening,
             self.acked.len(),
+            self.redacted.len(),
+            self.imports_acked.len(),
+            self.imports_killed_kept,
+            self.imports_killed_gone,
             self.losses.len(),
             self.in_flight_kept
         )
     }
 }
 
+/// Rows of the generated CSV each import cycle imports.
+fn import_rows() -> usize {
+    std::env::var("PLANLEDGER_CAMPAIGN_IMPORT_ROWS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_IMPORT_ROWS)
+}
+
+/// A plan of `rows` actions as a CSV file, each row its own action, its
+/// words naming `review` (an import of the same bytes twice is refused).
+fn write_import_csv(path: &Path, rows: usize, review: &str) {
+    let mut csv = String::from(
+        "Agency,Action to be taken,Lead Agency,Target Date,Date of completion and Outcome\n",
+    );
+    for i in 1..=rows {
+        csv.push_str(&format!(
+            "Agency {},Action {i} for {review}: cohort {i} of staff trained on coercive control,Lead {i},July 2019,\n",
+            i % 12
+        ));
+    }
+    std::fs::write(path, csv).expect("the CSV is written");
+}
+
+/// How an import run ended: acknowledged (exit 0 before the kill), or
+/// killed, or failed by itself.
+struct ImportRun {
+    acked: bool,
+    failed: Option<String>,
+    took: Duration,
+}
+
+/// Runs `planledger import CSV --review REVIEW`, and kills it with SIGKILL
+/// after `delay` unless it has ended by then.
+fn run_import(dir: &Path, csv: &Path, review: &str, delay: Duration) -> ImportRun {
+    let started = Instant::now();
+    let mut child = spawn(
+        planledger(dir)
+            .env("PLANLEDGER_ACTOR", "Campaign Importer")
+            .arg("import")
+            .arg(csv)
+            .args(["--partnership", "Bulk CSP", "--review", review])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let deadline = started + delay;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the import can be polled") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            child.kill().expect("the import can be killed");
+            child.wait().expect("the import is reaped");
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let took = started.elapsed();
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    match status {
+        Some(status) if status.success() => ImportRun {
+            acked: true,
+            failed: None,
+            took,
+        },
+        Some(status) => ImportRun {
+            acked: false,
+            failed: Some(format!(
+                "the import ended by itself ({status}): {}",
+                stderr.trim()
+            )),
+            took,
+        },
+        None => ImportRun {
+            acked: false,
+            failed: None,
+            took,
+        },
+    }
+}
+
 #[test]
-fn sigkill_in_open_append_and_snapshot_loses_no_acknowledged_write_and_every_read_works() {
+fn sigkill_in_appends_imports_snapshots_and_redactions_loses_no_acknowledged_write() {
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let dir = tmp.path().join("ledger");
     let cycles = campaign_cycles();
+    let rows = import_rows();
+    let csv = tmp.path().join("bulk.csv");
     let mut rng = Rng::from_env_or_time("campaign");
     let binary = || planledger(&dir);
     let mut tally = Tally::default();
     let mut stored_before = 0u64;
+    let mut erased_before: BTreeSet<u64> = BTreeSet::new();
+    // How long the last whole import took: kills are aimed inside it.
+    let mut import_time = Duration::from_millis(1500);
     for cycle in 0..cycles {
         // The first cycle makes the ledger: it waits for an acknowledged
         // note, so that every later read has a ledger, a plan and A1.
@@ -376,13 +557,33 @@ fn sigkill_in_open_append_and_snapshot_loses_no_acknowledged_write_and_every_rea
             (Mode::pick(&mut rng), rng.between(0, 4) as usize)
         };
         let delay = Duration::from_millis(rng.between(0, 30));
-        let writer_run = run_writer(&mut writer(&dir, mode), Some(lines), delay);
+        let review = format!("Bulk {cycle}");
+        let (writer_run, import_run) = if mode == Mode::Import {
+            let ms = import_time.as_millis() as u64;
+            let delay = Duration::from_millis(rng.between(ms / 4, ms + ms / 4));
+            write_import_csv(&csv, rows, &review);
+            (None, Some(run_import(&dir, &csv, &review, delay)))
+        } else {
+            (
+                Some(run_writer(&mut writer(&dir, mode), Some(lines), delay)),
+                None,
+            )
+        };
         tally.cycles += 1;
         *tally.by_mode.entry(mode).or_default() += 1;
-        if writer_run.lines == 0 {
-            tally.killed_while_opening += 1;
+        if let Some(writer_run) = &writer_run {
+            if writer_run.lines == 0 {
+                tally.killed_while_opening += 1;
+            }
+            tally.acked.extend(&writer_run.acked);
+            tally.redacted.extend(&writer_run.redacted);
         }
-        tally.acked.extend(&writer_run.acked);
+        if let Some(import) = &import_run
+            && import.acked
+        {
+            tally.imports_acked.insert(review.clone());
+            import_time = import.took;
+        }
         let fail = |problem: String, tally: &Tally| -> ! {
             eprintln!("campaign: {tally}");
             panic!(
@@ -392,15 +593,19 @@ fn sigkill_in_open_append_and_snapshot_loses_no_acknowledged_write_and_every_rea
                 delay.as_millis()
             )
         };
-        let read = read_everything(&dir, &binary);
-        if let Some(ended) = writer_run.failed_by_itself() {
+        let read = read_all(&dir, &binary);
+        let ended = writer_run
+            .as_ref()
+            .and_then(WriterRun::failed_by_itself)
+            .or_else(|| import_run.as_ref().and_then(|i| i.failed.clone()));
+        if let Some(ended) = ended {
             let then = match read {
-                Ok(notes) => format!("the ledger then read fine ({} notes)", notes.len()),
+                Ok((notes, _)) => format!("the ledger then read fine ({} notes)", notes.len()),
                 Err(e) => format!("then {e}"),
             };
             fail(format!("{ended}\n{then}"), &tally);
         }
-        let notes = read.unwrap_or_else(|e| fail(e, &tally));
+        let (notes, imports) = read.unwrap_or_else(|e| fail(e, &tally));
         let stored = notes.len() as u64;
         if stored < stored_before {
             tally.losses.push(format!(
@@ -414,6 +619,63 @@ fn sigkill_in_open_append_and_snapshot_loses_no_acknowledged_write_and_every_rea
                 "cycle {cycle} ({}): note {n} was acknowledged but is not in the ledger ({stored} notes)",
                 mode.name()
             ));
+        }
+        // Every acknowledged redaction erased its note; a note erased
+        // without an acknowledgement can only be the one redaction in
+        // flight at this cycle's kill.
+        let erased: BTreeSet<u64> = notes
+            .iter()
+            .filter(|n| n.erased)
+            .map(|n| n.number)
+            .collect();
+        for &n in &tally.redacted {
+            if !erased.contains(&n) {
+                tally.losses.push(format!(
+                    "cycle {cycle} ({}): the redaction of note {n} was acknowledged but the note is not erased",
+                    mode.name()
+                ));
+            }
+        }
+        let newly_erased: Vec<&u64> = erased
+            .difference(&erased_before)
+            .filter(|n| !tally.redacted.contains(n))
+            .collect();
+        if newly_erased.len() > usize::from(mode == Mode::Redact) {
+            fail(
+                format!("notes {newly_erased:?} were erased without an acknowledged redaction"),
+                &tally,
+            );
+        }
+        if erased_before.difference(&erased).next().is_some() {
+            fail("an erased note has its words back".into(), &tally);
+        }
+        erased_before = erased;
+        // Every acknowledged import is there whole; a killed one is whole
+        // or absent.
+        for (review, actions) in &imports {
+            if *actions != rows as u64 {
+                fail(
+                    format!("the import {review:?} holds {actions} of its {rows} actions"),
+                    &tally,
+                );
+            }
+        }
+        for review in &tally.imports_acked {
+            if !imports.contains_key(review) {
+                tally.losses.push(format!(
+                    "cycle {cycle} ({}): the import {review:?} was acknowledged but is not in the ledger",
+                    mode.name()
+                ));
+            }
+        }
+        if let Some(import) = &import_run
+            && !import.acked
+        {
+            if imports.contains_key(&review) {
+                tally.imports_killed_kept += 1;
+            } else {
+                tally.imports_killed_gone += 1;
+            }
         }
         // Beyond what was acknowledged, only the transaction in flight at
         // the kill may be there, and it is whole (checked by its shape).
@@ -447,108 +709,6 @@ fn sigkill_in_open_append_and_snapshot_loses_no_acknowledged_write_and_every_rea
         !tally.acked.is_empty(),
         "over {cycles} cycles the writer acknowledged nothing, so nothing was tested"
     );
-}
-
-/// A small disk that can be filled: a tmpfs mounted for the test and
-/// unmounted when the guard is dropped (even when the test fails), or,
-/// where mounting is not permitted, a file size limit on the processes run
-/// on it. Either way `grow` frees space.
-struct SmallDisk {
-    root: PathBuf,
-    mounted: bool,
-    grown: bool,
-}
-
-impl SmallDisk {
-    fn new(root: &Path) -> SmallDisk {
-        std::fs::create_dir_all(root).expect("the mount point can be made");
-        let no_mount = std::env::var_os("PLANLEDGER_CAMPAIGN_NO_MOUNT").is_some();
-        let mounted = !no_mount
-            && run(Process::new("mount")
-                .args(["-t", "tmpfs", "-o"])
-                .arg(format!("size={DISK_BYTES}"))
-                .arg("tmpfs")
-                .arg(root))
-            .code
-                == 0;
-        eprintln!(
-            "full disk: {}",
-            if mounted {
-                format!("a {DISK_BYTES}-byte tmpfs at {}", root.display())
-            } else {
-                format!("no tmpfs here, so a {DISK_BYTES}-byte file size limit (prlimit --fsize)")
-            }
-        );
-        SmallDisk {
-            root: root.to_path_buf(),
-            mounted,
-            grown: false,
-        }
-    }
-
-    /// `program` as it runs on this disk: as it is on the tmpfs, under the
-    /// file size limit (with `SIGXFSZ` ignored, which `exec` keeps) until
-    /// the disk has grown otherwise.
-    fn on_disk(&self, program: &Path) -> Process {
-        if self.mounted || self.grown {
-            return Process::new(program);
-        }
-        let mut process = Process::new("sh");
-        process
-            .arg("-c")
-            .arg(format!(
-                "trap '' XFSZ; exec prlimit --fsize={DISK_BYTES} -- \"$0\" \"$@\""
-            ))
-            .arg(program);
-        process
-    }
-
-    /// Frees space: remounts the tmpfs larger, or lifts the limit.
-    fn grow(&mut self) {
-        if self.mounted {
-            let remount = run(Process::new("mount")
-                .arg("-o")
-                .arg(format!("remount,size={GROWN_BYTES}"))
-                .arg(&self.root));
-            assert_eq!(
-                remount.code, 0,
-                "the tmpfs can be grown: {}",
-                remount.stderr
-            );
-        }
-        self.grown = true;
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        if !self.mounted {
-            return;
-        }
-        let umount = run(Process::new("umount").arg(&self.root));
-        if umount.code != 0 {
-            // Something still has a file open there: detach it now, and the
-            // kernel frees it once the last file closes.
-            let lazy = run(Process::new("umount").arg("-l").arg(&self.root));
-            if lazy.code != 0 {
-                eprintln!(
-                    "could not unmount the tmpfs at {}: {} {}",
-                    self.root.display(),
-                    umount.stderr.trim(),
-                    lazy.stderr.trim()
-                );
-            }
-        }
-    }
-}
-
-/// One line of words for a person: `error: …`, no panic, and no Debug
-/// output (which shows as `Name { field: … }`).
-fn is_plain_error(stderr: &str) -> bool {
-    stderr.starts_with("error: ")
-        && stderr.lines().count() == 1
-        && !stderr.contains("panicked")
-        && !stderr.contains(" { ")
 }
 
 /// The real `planledger` binary as it runs on `disk`, with the ledger
@@ -682,17 +842,6 @@ fn a_full_disk_fails_a_transaction_cleanly_and_whole_and_every_read_still_works(
         "the ledger on a full disk:\n\n{}",
         problems.join("\n\n")
     );
-}
-
-/// Writes zeros to `path` until the disk under it is full.
-fn fill_with_another_file(path: &Path) {
-    use std::io::Write;
-    let mut file = std::fs::File::create(path).expect("the filler file can be made");
-    let chunk = vec![0u8; 64 * 1024];
-    while file.write_all(&chunk).is_ok() {}
-    // The last pages may still fit one by one.
-    while file.write_all(&chunk[..4096]).is_ok() {}
-    let _ = file.sync_all();
 }
 
 #[test]

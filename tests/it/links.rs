@@ -22,11 +22,17 @@ struct Shipped {
 
 impl Shipped {
     fn new() -> Shipped {
+        let shipped = Shipped::empty();
+        shipped.ok_at(IMPORTED_AT, &["import", PLAN]);
+        shipped
+    }
+
+    /// A new ledger holding nothing yet.
+    fn empty() -> Shipped {
         let shipped = Shipped {
             tmp: tempfile::tempdir().expect("tempdir"),
         };
         shipped.ok_at("2021-11-30T09:00:00Z", &["init"]);
-        shipped.ok_at(IMPORTED_AT, &["import", PLAN]);
         shipped
     }
 
@@ -430,4 +436,27 @@ fn csv_export_keeps_an_agencys_own_recommendation_and_reads_back() {
         .find(|r| r[id_at] == *own["id"].as_str().expect("an id"))
         .expect("its row");
     assert_eq!(&row[rec_at], words.as_str());
+
+    // Read back into a new ledger, the action still answers its agency's
+    // own recommendation, in the same words (they were lost when the CSV
+    // listed no recommendations for its rows to be matched against).
+    let again = Shipped::empty();
+    again.ok(&[
+        "import",
+        csv_path.to_str().expect("UTF-8"),
+        "--partnership",
+        "West Oxfordshire CSP",
+        "--review",
+        "Alice",
+    ]);
+    let show: Value = serde_json::from_str(&again.ok(&["show", "--json"])).expect("JSON");
+    let read_back = show["plans"][0]["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| a["text"] == own["text"])
+        .expect("the action read back")
+        .clone();
+    assert_eq!(read_back["link"]["basis"], "own", "{read_back:#}");
+    assert_eq!(read_back["link"]["note"], words.as_str());
 }

@@ -11,9 +11,11 @@
 //! by LibreOffice (`tests/office.rs`), and keys checked against the real
 //! `openssl` and `ssh-keygen` (`tests/key_interop.rs`).
 
+mod bad_input;
 mod campaign;
 mod checkpoint;
 mod cli;
+mod concurrency;
 mod crash;
 mod faults;
 mod hostile;

@@ -446,3 +446,123 @@ pub fn hash_of_value(value: &[u8]) -> planledger::event::Hash {
         .try_into()
         .expect("a stored value starts with a hash")
 }
+
+/// The size of the full disk.
+pub const DISK_BYTES: u64 = 2 * 1024 * 1024;
+
+/// The size the full disk is grown to once it has been filled.
+pub const GROWN_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A small disk that can be filled (the fault campaign's full disk, the
+/// bad-input table's): a tmpfs mounted for the test and
+/// unmounted when the guard is dropped (even when the test fails), or,
+/// where mounting is not permitted, a file size limit on the processes run
+/// on it. Either way `grow` frees space.
+pub struct SmallDisk {
+    pub root: PathBuf,
+    pub mounted: bool,
+    grown: bool,
+}
+
+impl SmallDisk {
+    pub fn new(root: &Path) -> SmallDisk {
+        std::fs::create_dir_all(root).expect("the mount point can be made");
+        let no_mount = std::env::var_os("PLANLEDGER_CAMPAIGN_NO_MOUNT").is_some();
+        let mounted = !no_mount
+            && run(Process::new("mount")
+                .args(["-t", "tmpfs", "-o"])
+                .arg(format!("size={DISK_BYTES}"))
+                .arg("tmpfs")
+                .arg(root))
+            .code
+                == 0;
+        eprintln!(
+            "full disk: {}",
+            if mounted {
+                format!("a {DISK_BYTES}-byte tmpfs at {}", root.display())
+            } else {
+                format!("no tmpfs here, so a {DISK_BYTES}-byte file size limit (prlimit --fsize)")
+            }
+        );
+        SmallDisk {
+            root: root.to_path_buf(),
+            mounted,
+            grown: false,
+        }
+    }
+
+    /// `program` as it runs on this disk: as it is on the tmpfs, under the
+    /// file size limit (with `SIGXFSZ` ignored, which `exec` keeps) until
+    /// the disk has grown otherwise.
+    pub fn on_disk(&self, program: &Path) -> Process {
+        if self.mounted || self.grown {
+            return Process::new(program);
+        }
+        let mut process = Process::new("sh");
+        process
+            .arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; exec prlimit --fsize={DISK_BYTES} -- \"$0\" \"$@\""
+            ))
+            .arg(program);
+        process
+    }
+
+    /// Frees space: remounts the tmpfs larger, or lifts the limit.
+    pub fn grow(&mut self) {
+        if self.mounted {
+            let remount = run(Process::new("mount")
+                .arg("-o")
+                .arg(format!("remount,size={GROWN_BYTES}"))
+                .arg(&self.root));
+            assert_eq!(
+                remount.code, 0,
+                "the tmpfs can be grown: {}",
+                remount.stderr
+            );
+        }
+        self.grown = true;
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        if !self.mounted {
+            return;
+        }
+        let umount = run(Process::new("umount").arg(&self.root));
+        if umount.code != 0 {
+            // Something still has a file open there: detach it now, and the
+            // kernel frees it once the last file closes.
+            let lazy = run(Process::new("umount").arg("-l").arg(&self.root));
+            if lazy.code != 0 {
+                eprintln!(
+                    "could not unmount the tmpfs at {}: {} {}",
+                    self.root.display(),
+                    umount.stderr.trim(),
+                    lazy.stderr.trim()
+                );
+            }
+        }
+    }
+}
+
+/// One line of words for a person: `error: …`, no panic, and no Debug
+/// output (which shows as `Name { field: … }`).
+pub fn is_plain_error(stderr: &str) -> bool {
+    stderr.starts_with("error: ")
+        && stderr.lines().count() == 1
+        && !stderr.contains("panicked")
+        && !stderr.contains(" { ")
+}
+
+/// Writes zeros to `path` until the disk under it is full.
+pub fn fill_with_another_file(path: &Path) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).expect("the filler file can be made");
+    let chunk = vec![0u8; 64 * 1024];
+    while file.write_all(&chunk).is_ok() {}
+    // The last pages may still fit one by one.
+    while file.write_all(&chunk[..4096]).is_ok() {}
+    let _ = file.sync_all();
+}

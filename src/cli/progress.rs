@@ -1,0 +1,76 @@
+//! Progress on the terminal for work that may take more than a moment (a
+//! big import): one line on stderr, redrawn in place and cleared at the
+//! end. Nothing is drawn when stderr is not a terminal or with `--quiet`,
+//! so a script, a pipe or a test sees only the command's own output.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A line of steps: "⠹ [2/4] checking 100,003 changes (3s)".
+pub struct Steps {
+    bar: ProgressBar,
+}
+
+impl Steps {
+    /// A line of `len` steps, drawn on stderr if `shown`.
+    pub fn new(shown: bool, len: u64) -> Steps {
+        let target = if shown {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(len), target);
+        if let Ok(style) = ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} ({elapsed})")
+        {
+            bar.set_style(style);
+        }
+        if shown {
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        Steps { bar }
+    }
+
+    /// Begins the next step, saying what it does.
+    pub fn step(&self, what: String) {
+        self.bar.inc(1);
+        self.bar.set_message(what);
+    }
+}
+
+impl Drop for Steps {
+    /// The line is cleared whether the work succeeded or not: the command
+    /// then says what happened.
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// `n` with thousands separated by commas: "100,003".
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_in_thousands() {
+        for (n, shown) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (100_003, "100,003"),
+            (4_500_000, "4,500,000"),
+        ] {
+            assert_eq!(super::count(n), shown);
+        }
+    }
+}
