@@ -141,6 +141,9 @@ pub struct Ledger {
     store: Store,
     clock: Arc<dyn Clock>,
     state: State,
+    /// What has been appended since the latest snapshot: when the next is
+    /// due.
+    since: snapshot::Since,
 }
 
 impl Ledger {
@@ -197,6 +200,7 @@ impl Ledger {
             store,
             clock,
             state: State::default(),
+            since: snapshot::Since::default(),
         };
         ledger.append_carried(genesis)?;
         ledger.store.sync_directories()?;
@@ -233,24 +237,28 @@ impl Ledger {
         {
             return Err(fault(CarryFault::TimeGoesBackwards));
         }
-        let (actor, recorded_at, clock) = (first.actor.clone(), first.recorded_at, first.clock);
-        let mut scratch = self.state.clone();
-        let mut subjects = Vec::with_capacity(tx.records.len());
-        for (i, (seq, record)) in (next_seq..).zip(&tx.records).enumerate() {
-            if record.tx != first.tx
-                || record.actor != actor
-                || record.recorded_at != recorded_at
-                || record.clock != clock
-            {
-                return Err(LedgerError::NotCarried {
-                    seq,
-                    fault: CarryFault::DiffersFromTx,
-                });
+        let (first_tx, actor, recorded_at, clock) = (
+            first.tx,
+            first.actor.clone(),
+            first.recorded_at,
+            first.clock,
+        );
+        self.record(tx.summary, |ledger, state| {
+            let mut subjects = Vec::with_capacity(tx.records.len());
+            for (i, (seq, record)) in (next_seq..).zip(&tx.records).enumerate() {
+                if record.tx != first_tx
+                    || record.actor != actor
+                    || record.recorded_at != recorded_at
+                    || record.clock != clock
+                {
+                    return Err(LedgerError::NotCarried {
+                        seq,
+                        fault: CarryFault::DiffersFromTx,
+                    });
+                }
+                subjects.push(ledger.admit(state, next_seq, seq, record, &tx.records[..i])?);
             }
-            subjects.push(self.admit(&mut scratch, seq, record, &tx.records[..i])?);
-        }
-        self.write(
-            Prepared {
+            Ok(Prepared {
                 actor,
                 recorded_at,
                 clock,
@@ -258,9 +266,8 @@ impl Ledger {
                 records: tx.records,
                 subjects,
                 salts: None,
-            },
-            tx.summary,
-        )
+            })
+        })
     }
 
     /// Creates a ledger at `dir` (new or empty) signed from its genesis:
@@ -299,13 +306,15 @@ impl Ledger {
             store,
             clock,
             state: State::default(),
+            since: snapshot::Since::default(),
         };
         let genesis = Event::LedgerCreated {
             ledger_id,
             format_version: FORMAT_VERSION,
         };
-        let prepared = ledger.prepare_request(&signed, vec![genesis])?;
-        ledger.write(prepared, "init".into())?;
+        ledger.record("init".into(), |ledger, state| {
+            ledger.prepare_request(state, &signed, vec![genesis])
+        })?;
         ledger.store.sync_directories()?;
         Ok(ledger)
     }
@@ -346,28 +355,17 @@ impl Ledger {
     /// copy of the ledger's files, where it would be thrown away.
     fn of(store: Store, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
         let head = store.head()?.map_or(0, |h| h.seq);
-        let state = fold_upto(&store, head)?;
-        let ledger = Ledger {
+        let (state, since) = fold_upto(&store, head)?;
+        let mut ledger = Ledger {
             store,
             clock,
             state,
+            since,
         };
-        if !ledger.store.reads_a_copy()
-            && head.saturating_sub(ledger.snapshot_base()) >= snapshot::SNAPSHOT_EVERY
-        {
-            // Derived data: if writing it fails, the next open folds again.
-            let _ = snapshot::save(&ledger.store, &ledger.state);
+        if !ledger.store.reads_a_copy() {
+            ledger.snapshot_if_due();
         }
         Ok(ledger)
-    }
-
-    /// The sequence number of the latest stored snapshot, or 0.
-    fn snapshot_base(&self) -> u64 {
-        self.store
-            .snapshot_seqs()
-            .ok()
-            .and_then(|seqs| seqs.last().copied())
-            .unwrap_or(0)
     }
 
     /// The state as of the latest event.
@@ -413,7 +411,7 @@ impl Ledger {
         match last {
             None => Ok(State::default()),
             Some(seq) if seq == head => Ok(self.state.clone()),
-            Some(seq) => Ok(fold_upto(&self.store, seq)?),
+            Some(seq) => Ok(fold_upto(&self.store, seq)?.0),
         }
     }
 
@@ -473,13 +471,56 @@ impl Ledger {
         summary: &str,
         commands: Vec<Stamped>,
     ) -> Result<Receipt, LedgerError> {
-        let prepared = self.prepare(actor, Vec::new(), commands, None)?;
-        self.write(prepared, summary.to_string())
+        self.record(summary.to_string(), |ledger, state| {
+            ledger.prepare(state, actor, Vec::new(), commands, None)
+        })
     }
 
-    /// Appends a validated transaction and folds it in (a redaction folds
-    /// again: its rewrite leaves the snapshots out).
-    fn write(&mut self, prepared: Prepared, summary: String) -> Result<Receipt, LedgerError> {
+    /// Drafts and admits a transaction with `prepare`, which folds each
+    /// event into the ledger's own state as it admits it (the rule book
+    /// asks of each event the state after the ones before it), then
+    /// appends it. No copy of the state is made: that copy, once per
+    /// transaction, cost as much as the whole state, which grows with the
+    /// history. If `prepare` refuses, or the append fails, the state is put
+    /// back as it was: untouched if nothing was folded yet (a refusal of a
+    /// transaction's first event), else folded again from the store up to
+    /// the head before (the latest snapshot and the events after it).
+    fn record(
+        &mut self,
+        summary: String,
+        prepare: impl FnOnce(&Ledger, &mut State) -> Result<Prepared, LedgerError>,
+    ) -> Result<Receipt, LedgerError> {
+        let before = self.state.head;
+        let mut state = std::mem::take(&mut self.state);
+        let prepared = prepare(self, &mut state);
+        self.state = state;
+        let expected = before.map(|(seq, _)| seq);
+        let result = prepared.and_then(|prepared| self.write(expected, prepared, summary));
+        if result.is_err() && self.state.head != before {
+            self.restore(before)?;
+        }
+        result
+    }
+
+    /// Puts the state back to the fold of the stored events up to `head`.
+    fn restore(&mut self, head: Option<(u64, crate::event::Hash)>) -> Result<(), LedgerError> {
+        (self.state, self.since) = match head {
+            Some((seq, _)) => fold_upto(&self.store, seq)?,
+            None => (State::default(), snapshot::Since::default()),
+        };
+        Ok(())
+    }
+
+    /// Appends a validated transaction, already folded into the state with
+    /// the hashes not yet known, and gives the state its head's hash (a
+    /// redaction folds again: its rewrite leaves the snapshots out).
+    /// `expected` is the head the transaction follows.
+    fn write(
+        &mut self,
+        expected: Option<u64>,
+        prepared: Prepared,
+        summary: String,
+    ) -> Result<Receipt, LedgerError> {
         let redacts = prepared
             .records
             .iter()
@@ -492,7 +533,7 @@ impl Ledger {
             Vec::new()
         };
         let written = self.store.append(
-            self.state.head.map(|(seq, _)| seq),
+            expected,
             PendingTx {
                 actor: prepared.actor,
                 recorded_at: prepared.recorded_at,
@@ -513,11 +554,17 @@ impl Ledger {
             },
         )?;
         if redacts {
-            let before = self.state.head.map_or(0, |(seq, _)| seq);
             self.refold(&snapshots)?;
-            self.snapshot_if_due(before);
+            self.snapshot_if_due();
         } else {
-            self.fold_in(&written);
+            // `State::apply` uses an event's hash only as the head's.
+            for event in &written {
+                self.since.add(event.bytes.len());
+            }
+            if let Some(last) = written.last() {
+                self.state.head = Some((last.seq, last.hash));
+            }
+            self.snapshot_if_due();
         }
         Ok(Receipt {
             events: written,
@@ -526,12 +573,13 @@ impl Ledger {
     }
 
     /// Asks the rule book whether `record` may follow `scratch` at `seq`
-    /// (`pending`: the records of its transaction before it), and for a
-    /// redaction whether its reason keeps clear of the words it erases;
-    /// folds it into `scratch` and returns its subject.
+    /// (`pending`: the records of its transaction before it, the first at
+    /// `first_seq`), and for a redaction whether its reason keeps clear of
+    /// the words it erases; folds it into `scratch` and returns its subject.
     fn admit(
         &self,
         scratch: &mut State,
+        first_seq: u64,
         seq: u64,
         record: &Record,
         pending: &[Record],
@@ -543,7 +591,7 @@ impl Ledger {
             reason,
         } = &record.event
         {
-            let texts = self.words_of(*event, pending)?;
+            let texts = self.words_of(*event, first_seq, pending)?;
             let erased: Vec<&str> = slots
                 .iter()
                 .filter_map(|&slot| texts.get(slot as usize).and_then(|t| t.as_deref()))
@@ -586,7 +634,10 @@ impl Ledger {
     /// Validates a transaction exactly as [`Ledger::transact`] would and
     /// returns the records it would append, writing nothing.
     pub fn dry_run(&self, actor: &str, commands: Vec<Stamped>) -> Result<Vec<Record>, LedgerError> {
-        Ok(self.prepare(actor, Vec::new(), commands, None)?.records)
+        let mut scratch = self.state.clone();
+        Ok(self
+            .prepare(&mut scratch, actor, Vec::new(), commands, None)?
+            .records)
     }
 
     /// Makes a request of `commands` on this ledger as it stands, signed
@@ -647,26 +698,32 @@ impl Ledger {
         signed: &SignedRequest,
         summary: &str,
     ) -> Result<Receipt, LedgerError> {
-        let prepared = self.prepare_request(signed, Vec::new())?;
-        self.write(prepared, summary.to_string())
+        self.record(summary.to_string(), |ledger, state| {
+            ledger.prepare_request(state, signed, Vec::new())
+        })
     }
 
     /// What [`Ledger::apply_request`] would append, writing nothing.
     pub fn dry_run_request(&self, signed: &SignedRequest) -> Result<Vec<Record>, LedgerError> {
-        Ok(self.prepare_request(signed, Vec::new())?.records)
+        let mut scratch = self.state.clone();
+        Ok(self
+            .prepare_request(&mut scratch, signed, Vec::new())?
+            .records)
     }
 
     /// The transaction of a signed request: `lead` (the genesis event, for
     /// a ledger signed from its genesis), its `RequestSigned`, then the
-    /// events its commands draft, their texts sealed with its salts.
+    /// events its commands draft, their texts sealed with its salts; each
+    /// folded into `state`, the ledger's state before it.
     fn prepare_request(
         &self,
+        state: &mut State,
         signed: &SignedRequest,
         mut lead: Vec<Event>,
     ) -> Result<Prepared, LedgerError> {
         let commands = signed.commands()?;
         if let Some((seq, hash)) = signed.request.head_seen
-            && seq < self.next_seq()
+            && seq < state.head.map_or(0, |(seq, _)| seq + 1)
             && self.store.event_at(seq)?.map(|(h, _)| h) != Some(hash)
         {
             return Err(LedgerError::OtherHistory { seq });
@@ -676,13 +733,22 @@ impl Ledger {
             request: signed.bytes.clone(),
             signature: signed.signature,
         });
-        self.prepare(&signed.request.signer, lead, commands, Some(signed.salts()))
+        self.prepare(
+            state,
+            &signed.request.signer,
+            lead,
+            commands,
+            Some(signed.salts()),
+        )
     }
 
     /// Drafts and admits a transaction: the `lead` events (written as
-    /// given), then each command's event.
+    /// given), then each command's event, each folded into `scratch`, the
+    /// ledger's state before the transaction (its own, or a copy for a dry
+    /// run).
     fn prepare(
         &self,
+        scratch: &mut State,
         actor: &str,
         lead: Vec<Event>,
         commands: Vec<Stamped>,
@@ -693,7 +759,7 @@ impl Ledger {
         // Time never goes backwards: a clock behind the head records the
         // head's time. An overridden clock stays recorded as overridden,
         // which is the fact an auditor must not lose.
-        let (recorded_at, clock, clock_held) = match (self.state.last_recorded, self.clock.note()) {
+        let (recorded_at, clock, clock_held) = match (scratch.last_recorded, self.clock.note()) {
             (Some(head), ClockNote::Overridden) if read < head => {
                 (head, ClockNote::Overridden, Some(read))
             }
@@ -702,19 +768,19 @@ impl Ledger {
             }
             _ => (read, self.clock.note(), None),
         };
-        let mut scratch = self.state.clone();
+        let first_seq = scratch.head.map_or(0, |(seq, _)| seq + 1);
         let mut records = Vec::with_capacity(lead.len() + commands.len());
         let mut subjects = Vec::with_capacity(lead.len() + commands.len());
-        let tx = self.next_tx();
+        let tx = scratch.last_tx.map_or(0, |tx| tx + 1);
         let drafts = lead.into_iter().map(|event| (None, None, Ok(event))).chain(
             commands
                 .into_iter()
                 .map(|stamped| (stamped.effective, stamped.source, Err(stamped.command))),
         );
-        for (seq, (effective, source, event)) in (self.next_seq()..).zip(drafts) {
+        for (seq, (effective, source, event)) in (first_seq..).zip(drafts) {
             let event = match event {
                 Ok(event) => event,
-                Err(command) => command::draft(&scratch, &command)?,
+                Err(command) => command::draft(scratch, &command)?,
             };
             let record = Record {
                 tx,
@@ -725,7 +791,7 @@ impl Ledger {
                 source,
                 event,
             };
-            subjects.push(self.admit(&mut scratch, seq, &record, &records)?);
+            subjects.push(self.admit(scratch, first_seq, seq, &record, &records)?);
             records.push(record);
         }
         Ok(Prepared {
@@ -741,10 +807,16 @@ impl Ledger {
 
     /// The words of each text of the event at `seq` (`None` for one
     /// erased), read from the store, or from `pending`, the records of the
-    /// transaction being prepared, for an event not yet stored.
-    fn words_of(&self, seq: u64, pending: &[Record]) -> Result<Vec<Option<String>>, LedgerError> {
+    /// transaction being prepared (the first at `first_seq`), for an event
+    /// not yet stored.
+    fn words_of(
+        &self,
+        seq: u64,
+        first_seq: u64,
+        pending: &[Record],
+    ) -> Result<Vec<Option<String>>, LedgerError> {
         if let Some(record) = seq
-            .checked_sub(self.next_seq())
+            .checked_sub(first_seq)
             .and_then(|i| pending.get(usize::try_from(i).ok()?))
         {
             return Ok(record
@@ -771,15 +843,20 @@ impl Ledger {
     /// snapshot at each of `snapshots` on the way.
     fn refold(&mut self, snapshots: &[u64]) -> Result<(), LedgerError> {
         let mut state = State::default();
+        let mut since = snapshot::Since::default();
         for event in self.store.events() {
             let event = event?;
             state.apply(event.seq, event.hash, &event.record);
+            since.add(event.bytes.len());
             if snapshots.contains(&event.seq) {
                 // Derived data: if writing it fails, the next open folds.
-                let _ = snapshot::save(&self.store, &state);
+                if let Ok(saved) = snapshot::save(&self.store, &state) {
+                    since = saved;
+                }
             }
         }
         self.state = state;
+        self.since = since;
         Ok(())
     }
 
@@ -787,21 +864,13 @@ impl Ledger {
         self.state.last_tx.map_or(0, |tx| tx + 1)
     }
 
-    fn fold_in(&mut self, written: &[StoredEvent]) {
-        let before = self.state.head.map_or(0, |(seq, _)| seq);
-        for event in written {
-            self.state.apply(event.seq, event.hash, &event.record);
-        }
-        self.snapshot_if_due(before);
-    }
-
-    /// Saves a snapshot when the head has passed a multiple of
-    /// [`snapshot::SNAPSHOT_EVERY`] since `before`.
-    fn snapshot_if_due(&self, before: u64) {
-        let after = self.state.head.map_or(0, |(seq, _)| seq);
-        if after / snapshot::SNAPSHOT_EVERY > before / snapshot::SNAPSHOT_EVERY {
+    /// Saves a snapshot at the head when one is due ([`snapshot::Since`]).
+    fn snapshot_if_due(&mut self) {
+        if self.since.due() {
             // Derived data: if writing it fails, the next open folds instead.
-            let _ = snapshot::save(&self.store, &self.state);
+            if let Ok(since) = snapshot::save(&self.store, &self.state) {
+                self.since = since;
+            }
         }
     }
 }
@@ -820,9 +889,13 @@ struct Prepared {
 }
 
 /// The state folded up to and including `last`: from the latest usable
-/// snapshot at or before it, then the events after the snapshot.
-fn fold_upto(store: &Store, last: u64) -> Result<State, LedgerError> {
-    let mut state = snapshot::load_latest(store, last)?.unwrap_or_default();
+/// snapshot at or before it, then the events after the snapshot; and what
+/// those events amount to, against the snapshot's size.
+fn fold_upto(store: &Store, last: u64) -> Result<(State, snapshot::Since), LedgerError> {
+    let (mut state, mut since) = match snapshot::load_latest(store, last)? {
+        Some((state, len)) => (state, snapshot::Since::snapshot(len)),
+        None => (State::default(), snapshot::Since::default()),
+    };
     let (first, prev) = match state.head {
         Some((seq, hash)) => (seq + 1, hash),
         None => (0, crate::chain::GENESIS_PREV),
@@ -833,8 +906,9 @@ fn fold_upto(store: &Store, last: u64) -> Result<State, LedgerError> {
             break;
         }
         state.apply(event.seq, event.hash, &event.record);
+        since.add(event.bytes.len());
     }
-    Ok(state)
+    Ok((state, since))
 }
 
 fn check_actor(actor: &str) -> Result<String, LedgerError> {

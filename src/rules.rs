@@ -1448,24 +1448,53 @@ fn unfinished(state: &State) -> Option<(u64, Refusal)> {
 pub fn check_with_subjects<'a>(
     events: impl IntoIterator<Item = (u64, Hash, Subject, &'a Record)>,
 ) -> Vec<(u64, Refusal)> {
-    let mut state = State::default();
-    let mut subjects: Vec<Subject> = Vec::new();
-    let mut found = Vec::new();
+    let mut replay = Replay::default();
     for (seq, hash, stored, record) in events {
-        if let Err(refusal) = admissible(&state, seq, record) {
-            found.push((seq, refusal));
+        replay.step(seq, hash, stored, record);
+    }
+    replay.finish()
+}
+
+/// [`check_with_subjects`] one event at a time, for a caller that streams
+/// the history and wants the state after each event (`verify` compares
+/// snapshots with it).
+#[derive(Default)]
+pub struct Replay {
+    state: State,
+    subjects: Vec<Subject>,
+    found: Vec<(u64, Refusal)>,
+}
+
+impl Replay {
+    /// Asks the rule book of the next event, checks its subject, and
+    /// folds it in.
+    pub fn step(&mut self, seq: u64, hash: Hash, stored: Subject, record: &Record) {
+        if let Err(refusal) = admissible(&self.state, seq, record) {
+            self.found.push((seq, refusal));
         }
-        let expected = state.subject_of(&record.event, |earlier| {
+        let subjects = &self.subjects;
+        let expected = self.state.subject_of(&record.event, |earlier| {
             subjects.get(usize::try_from(earlier).ok()?).copied()
         });
-        if stored != expected && found.last().is_none_or(|(at, _)| *at != seq) {
-            found.push((seq, Refusal::WrongSubject { stored, expected }));
+        if stored != expected && self.found.last().is_none_or(|(at, _)| *at != seq) {
+            self.found
+                .push((seq, Refusal::WrongSubject { stored, expected }));
         }
-        subjects.push(stored);
-        state.apply(seq, hash, record);
+        self.subjects.push(stored);
+        self.state.apply(seq, hash, record);
     }
-    found.extend(unfinished(&state));
-    found
+
+    /// The state after the events so far.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// What was found, with a history cut short inside a signed
+    /// transaction.
+    pub fn finish(mut self) -> Vec<(u64, Refusal)> {
+        self.found.extend(unfinished(&self.state));
+        self.found
+    }
 }
 
 #[cfg(test)]

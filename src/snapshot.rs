@@ -9,6 +9,35 @@
 //! longer matches the chain, or which does not decode is dropped and the
 //! state is folded from the events instead. `verify` folds the events and
 //! checks that each stored snapshot equals that fold.
+//!
+//! # When one is written, and which are kept
+//!
+//! Each snapshot is the whole state, and the state grows with the history
+//! (about two thirds of the record bytes, in the benchmark's ledgers). A
+//! snapshot every fixed number of events therefore made building a ledger
+//! cost the square of its size (at 1M events, a 127 MB snapshot every
+//! 4,096 events). Instead a snapshot is due ([`Since::due`]) once at least
+//! [`SNAPSHOT_EVERY`] events *and* at least `1 /` [`SNAPSHOT_TAIL_DIVISOR`]
+//! of the latest snapshot's size in record bytes have been appended since
+//! it. So:
+//!
+//! - the snapshots written over a whole history add up to at most
+//!   [`SNAPSHOT_TAIL_DIVISOR`] times its record bytes (each is at most that
+//!   many times the bytes appended since the one before), linear in the
+//!   history; they come at points spaced geometrically;
+//! - opening folds at most that share of the latest snapshot's size in
+//!   events after it, so the open of the latest state stays within a small
+//!   factor of reading that snapshot alone.
+//!
+//! Kept ([`keep`]): the latest, and the first snapshot written in each of
+//! the [`SNAPSHOT_BUCKETS_KEPT`] most recent powers of two of sequence
+//! numbers (the one written at or after 2^k, for the latest k). A reading
+//! as of any point past the oldest of those finds one at no less than a
+//! quarter of the way to it (where snapshots were written in those
+//! powers, as they are once the ledger is past a few of them), and the kept ones add up to about twice the
+//! latest's size, not a multiple of it: older ones are small, and a
+//! reading that far back folds little. Nothing here changes the snapshot's
+//! bytes; the policy is free to change without a new [`SNAPSHOT_VERSION`].
 
 use crate::codec;
 use crate::event::Hash;
@@ -19,13 +48,53 @@ use crate::store::{Store, StoreError};
 /// Bumped whenever `State` or how events fold into it changes.
 pub const SNAPSHOT_VERSION: u32 = 4;
 
-/// A snapshot is written when the head passes a multiple of this many events.
+/// No snapshot is written until at least this many events have been
+/// appended since the last one (or since the genesis): a ledger of a few
+/// thousand events folds in milliseconds.
 pub const SNAPSHOT_EVERY: u64 = 4096;
 
-/// How many snapshots are kept. Each holds the whole state, so keeping all
-/// of them would grow the disk with the square of the ledger; an as-of read
-/// older than the oldest kept folds from the start.
-pub const SNAPSHOTS_KEPT: usize = 4;
+/// A snapshot is also not written until the record bytes appended since
+/// the latest are at least its size divided by this (see the module doc).
+pub const SNAPSHOT_TAIL_DIVISOR: u64 = 2;
+
+/// How many of the most recent powers of two of sequence numbers keep
+/// their first snapshot, besides the latest (see [`keep`]).
+pub const SNAPSHOT_BUCKETS_KEPT: u32 = 3;
+
+/// What has been appended since the latest snapshot, and its size: what
+/// decides whether the next is due.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Since {
+    /// The stored size of the latest snapshot (0 when there is none).
+    pub snapshot_len: u64,
+    /// Events appended after it.
+    pub events: u64,
+    /// Their record bytes.
+    pub bytes: u64,
+}
+
+impl Since {
+    /// Since a snapshot of `len` bytes, nothing yet.
+    pub fn snapshot(len: u64) -> Since {
+        Since {
+            snapshot_len: len,
+            events: 0,
+            bytes: 0,
+        }
+    }
+
+    /// One more event of `record_bytes` bytes.
+    pub fn add(&mut self, record_bytes: usize) {
+        self.events += 1;
+        self.bytes += record_bytes as u64;
+    }
+
+    /// Whether a snapshot at the head is due.
+    pub fn due(&self) -> bool {
+        self.events >= SNAPSHOT_EVERY
+            && self.bytes.saturating_mul(SNAPSHOT_TAIL_DIVISOR) >= self.snapshot_len
+    }
+}
 
 /// Encodes a snapshot of `state`, which must have a head.
 pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
@@ -39,22 +108,50 @@ pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
     Ok(Some((seq, value)))
 }
 
-/// Writes a snapshot of `state` at its head, then drops all but the
-/// latest [`SNAPSHOTS_KEPT`].
-pub fn save(store: &Store, state: &State) -> Result<(), StoreError> {
+/// Writes a snapshot of `state` at its head, then drops those [`keep`]
+/// does not keep. Returns what the next snapshot is counted from.
+pub fn save(store: &Store, state: &State) -> Result<Since, StoreError> {
+    let mut since = Since::default();
     if let Some((seq, value)) = encode(state)? {
+        since = Since::snapshot(value.len() as u64);
         store.put_snapshot(seq, value)?;
     }
-    let stale: Vec<u64> = store
-        .snapshot_seqs()?
-        .into_iter()
-        .rev()
-        .skip(SNAPSHOTS_KEPT)
-        .collect();
-    for seq in stale {
-        store.remove_snapshot(seq)?;
+    let seqs = store.snapshot_seqs()?;
+    let kept = keep(&seqs);
+    for seq in seqs {
+        if !kept.contains(&seq) {
+            store.remove_snapshot(seq)?;
+        }
     }
-    Ok(())
+    Ok(since)
+}
+
+/// Of the snapshots stored at `seqs`, those kept: the latest, and the
+/// first (lowest) in each of the [`SNAPSHOT_BUCKETS_KEPT`] most recent
+/// powers of two, where snapshot `s` is in power `k` when
+/// `2^k <= s < 2^(k+1)`. Once the first of its power, a snapshot stays the
+/// first, so a kept snapshot is only ever dropped when its power falls out
+/// of the most recent ones: nothing dropped would be kept later.
+pub fn keep(seqs: &[u64]) -> Vec<u64> {
+    let power = |seq: u64| u64::BITS - seq.leading_zeros();
+    let Some(&latest) = seqs.iter().max() else {
+        return Vec::new();
+    };
+    let top = power(latest);
+    let mut kept: Vec<u64> = Vec::new();
+    let mut sorted = seqs.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut previous = None;
+    for seq in sorted {
+        let p = power(seq);
+        let first_of_power = previous != Some(p);
+        previous = Some(p);
+        if seq == latest || (first_of_power && p + SNAPSHOT_BUCKETS_KEPT > top) {
+            kept.push(seq);
+        }
+    }
+    kept
 }
 
 /// Why a stored snapshot is wrong.
@@ -89,9 +186,10 @@ fn unusable(store: &Store, seq: u64, value: &[u8]) -> Result<Option<SnapshotFaul
     }
 }
 
-/// The latest usable snapshot at or before `seq`. Unusable snapshots on
-/// the way are dropped; older ones are not read at all.
-pub fn load_latest(store: &Store, seq: u64) -> Result<Option<State>, StoreError> {
+/// The latest usable snapshot at or before `seq`, and its stored size.
+/// Unusable snapshots on the way are dropped; older ones are not read at
+/// all.
+pub fn load_latest(store: &Store, seq: u64) -> Result<Option<(State, u64)>, StoreError> {
     for candidate in store.snapshots_upto(seq) {
         let (at, value) = candidate?;
         if unusable(store, at, &value)?.is_some() {
@@ -99,44 +197,94 @@ pub fn load_latest(store: &Store, seq: u64) -> Result<Option<State>, StoreError>
             continue;
         }
         match codec::decode_derived::<State>(&value[36..]) {
-            Ok(state) if state.head.map(|h| h.0) == Some(at) => return Ok(Some(state)),
+            Ok(state) if state.head.map(|h| h.0) == Some(at) => {
+                return Ok(Some((state, value.len() as u64)));
+            }
             _ => store.remove_snapshot(at)?,
         }
     }
     Ok(None)
 }
 
+/// Checks stored snapshots against a fold of the events that is made
+/// elsewhere: handed the state after each event, in order, it compares
+/// each snapshot when the fold reaches its sequence number. It reads each
+/// snapshot only then, so at most one is held at a time.
+pub struct Checker<'a> {
+    store: &'a Store,
+    /// The sequence numbers of the stored snapshots not yet reached,
+    /// latest first.
+    pending: Vec<u64>,
+    stored: u64,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(store: &'a Store) -> Result<Checker<'a>, StoreError> {
+        let mut pending = store.snapshot_seqs()?;
+        pending.reverse();
+        Ok(Checker {
+            store,
+            stored: pending.len() as u64,
+            pending,
+        })
+    }
+
+    /// Compares the snapshot stored at `state`'s head, if there is one,
+    /// with `state`, adding a problem to `report` if it differs.
+    pub fn after(&mut self, state: &State, report: &mut Report) -> Result<(), StoreError> {
+        let Some((seq, _)) = state.head else {
+            return Ok(());
+        };
+        while let Some(at) = self.pending.pop() {
+            if at > seq {
+                self.pending.push(at);
+                break;
+            }
+            if at < seq {
+                // An event the fold never reached: the chain check says why.
+                continue;
+            }
+            let Some((_, value)) = self.store.snapshots_upto(at).next().transpose()? else {
+                continue;
+            };
+            let expected = encode(state)?.map(|(_, v)| v);
+            if expected.as_deref() != Some(value.as_ref()) {
+                let fault =
+                    unusable(self.store, at, &value)?.unwrap_or(SnapshotFault::DiffersFromFold);
+                report.problem(at, ProblemKind::SnapshotWrong { at, fault });
+            }
+        }
+        Ok(())
+    }
+
+    /// Names each snapshot stored past the last event folded, and counts
+    /// the snapshots checked.
+    pub fn finish(self, report: &mut Report) {
+        report.snapshots = self.stored;
+        for at in self.pending.into_iter().rev() {
+            report.problem(at, ProblemKind::SnapshotWithoutEvent { at });
+        }
+    }
+}
+
 /// Folds every event and checks each stored snapshot against the fold,
 /// adding a problem for any that differs. Call only on a chain that
-/// verified: folding a broken chain proves nothing.
+/// verified: folding a broken chain proves nothing. (`integrity::verify`
+/// does this with the fold its rules replay makes.)
 pub fn check(store: &Store, report: &mut Report) -> Result<(), StoreError> {
-    let mut stored: Vec<(u64, sled::IVec)> =
-        store.snapshots_upto(u64::MAX).collect::<Result<_, _>>()?;
-    stored.reverse();
-    report.snapshots = stored.len() as u64;
-    let mut pending = stored.into_iter().peekable();
+    let mut checker = Checker::new(store)?;
     let mut state = State::default();
     for event in store.events() {
         let event = event?;
         state.apply(event.seq, event.hash, &event.record);
-        while let Some((at, value)) = pending.next_if(|(at, _)| *at <= event.seq) {
-            if at < event.seq {
-                continue;
-            }
-            let expected = encode(&state)?.map(|(_, v)| v);
-            if expected.as_deref() != Some(value.as_ref()) {
-                let fault = unusable(store, at, &value)?.unwrap_or(SnapshotFault::DiffersFromFold);
-                report.problem(at, ProblemKind::SnapshotWrong { at, fault });
-            }
-        }
+        checker.after(&state, report)?;
     }
-    for (at, _) in pending {
-        report.problem(at, ProblemKind::SnapshotWithoutEvent { at });
-    }
+    checker.finish(report);
     Ok(())
 }
 
-/// Drops every snapshot and writes one of `state`.
+/// Drops every snapshot and writes one of `state`; returns how many were
+/// dropped.
 pub fn rebuild(store: &Store, state: &State) -> Result<u64, StoreError> {
     let all = store.snapshot_seqs()?;
     for seq in &all {
@@ -144,4 +292,72 @@ pub fn rebuild(store: &Store, state: &State) -> Result<u64, StoreError> {
     }
     save(store, state)?;
     Ok(all.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Snapshot points as the policy spaces them: each about a third past
+    /// the one before.
+    fn geometric(count: usize) -> Vec<u64> {
+        let mut at = SNAPSHOT_EVERY;
+        (0..count)
+            .map(|_| {
+                let here = at;
+                at += (at / 3).max(SNAPSHOT_EVERY);
+                here
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_latest_and_the_first_of_each_recent_power_of_two_are_kept() {
+        let seqs = [
+            4_096, 8_192, 12_288, 16_384, 20_480, 24_576, 32_768, 40_000, 70_000, 90_000,
+        ];
+        // Powers (bit lengths): 13, 14, 14, 15, 15, 15, 16, 16, 17, 17.
+        assert_eq!(keep(&seqs), vec![16_384, 32_768, 70_000, 90_000]);
+        assert_eq!(keep(&[]), Vec::<u64>::new());
+        assert_eq!(keep(&[5]), vec![5]);
+    }
+
+    #[test]
+    fn thinning_as_snapshots_come_keeps_what_thinning_all_at_once_keeps() {
+        let all = geometric(30);
+        let mut stored: Vec<u64> = Vec::new();
+        for &seq in &all {
+            stored.push(seq);
+            stored = keep(&stored);
+        }
+        assert_eq!(stored, keep(&all));
+        let head = *all.last().expect("some");
+        let middle = head / 2;
+        assert!(
+            stored.iter().any(|&s| s <= middle && s >= middle / 4),
+            "{stored:?}"
+        );
+        assert!(stored.len() <= SNAPSHOT_BUCKETS_KEPT as usize + 1);
+    }
+
+    #[test]
+    fn a_snapshot_is_due_after_enough_events_and_enough_bytes() {
+        let mut since = Since::default();
+        for _ in 0..SNAPSHOT_EVERY - 1 {
+            since.add(200);
+        }
+        assert!(!since.due(), "too few events");
+        since.add(200);
+        assert!(since.due(), "no snapshot yet, enough events");
+
+        let mut since = Since::snapshot(10_000_000);
+        for _ in 0..SNAPSHOT_EVERY {
+            since.add(200);
+        }
+        assert!(!since.due(), "enough events, too few bytes");
+        while since.bytes * SNAPSHOT_TAIL_DIVISOR < 10_000_000 {
+            since.add(200);
+        }
+        assert!(since.due());
+    }
 }

@@ -311,6 +311,17 @@ struct SeenTx {
 /// only if the storage engine itself cannot be read; anything wrong with the
 /// stored data is in the report.
 pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
+    check_chain_with(store, |_, _, _, _| {})
+}
+
+/// [`check_chain`], handing `each` every event whose record decoded and
+/// whose texts opened, in order, as [`Store::events`] reads it: its seq,
+/// stored hash, subject and record. What it is handed proves nothing
+/// unless the report is clean.
+pub fn check_chain_with(
+    store: &Store,
+    each: impl FnMut(u64, Hash, Subject, Record),
+) -> Result<Report, StoreError> {
     let mut report = Report::default();
     match store.format_version() {
         Err(StoreError::Damaged {
@@ -323,7 +334,7 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
         }) => report.problem(seq, ProblemKind::FormatVersionUnreadable { stored }),
         result => result?,
     }
-    Ok(walk(store, report, Framing::Current, |_, _, _| {})?.0)
+    Ok(walk(store, report, Framing::Current, each)?.0)
 }
 
 /// One event of a format-1 ledger, as [`check_chain_v1`] read it.
@@ -363,7 +374,7 @@ pub fn check_chain_v1(store: &Store) -> Result<Format1Chain, StoreError> {
         store,
         Report::default(),
         Framing::V1,
-        |seq, hash, record| events.push(Format1Event { seq, hash, record }),
+        |seq, hash, _, record| events.push(Format1Event { seq, hash, record }),
     )?;
     Ok(Format1Chain {
         report,
@@ -392,13 +403,14 @@ impl Framing {
 }
 
 /// Reads every stored event in key order and checks it, then the
-/// transaction records and the head; `keep` is given each format-1 record
-/// that decodes. Returns the report and each transaction record's summary.
+/// transaction records and the head; `keep` is given each record that
+/// decodes (and, in the current format, whose texts open), with its subject
+/// (the ledger's, in format 1). Returns the report and each transaction record's summary.
 fn walk(
     store: &Store,
     mut report: Report,
     framing: Framing,
-    mut keep: impl FnMut(u64, Hash, Record),
+    mut keep: impl FnMut(u64, Hash, Subject, Record),
 ) -> Result<(Report, BTreeMap<u64, String>), StoreError> {
     let mut prev: Option<Hash> = Some(GENESIS_PREV);
     let mut expected_seq = 0u64;
@@ -485,9 +497,12 @@ fn walk(
                         continue;
                     }
                 };
-                check_texts(store, event.report, seq, &record)?;
+                let opened = check_texts(store, event.report, seq, &record)?;
                 requests.see(seq, stored_hash, &record);
                 event.check(&record);
+                if let Some(opened) = opened {
+                    keep(seq, stored_hash, subject, opened);
+                }
             }
             Framing::V1 => {
                 let record: Record = match codec::decode(bytes) {
@@ -500,7 +515,7 @@ fn walk(
                     }
                 };
                 event.check(&record);
-                keep(seq, stored_hash, record);
+                keep(seq, stored_hash, subject, record);
             }
         }
     }
@@ -679,13 +694,13 @@ impl EventCheck<'_> {
 /// Checks the stored texts of the event at `seq` against its sealed record:
 /// each text's words against its commitment, each erased text against the
 /// redaction that erased it; and, for a redaction, that the texts it names
-/// are erased.
+/// are erased. Returns the record opened with its texts, if they open.
 fn check_texts(
     store: &Store,
     report: &mut Report,
     seq: u64,
     record: &RecordOf<sealed::Commit>,
-) -> Result<(), StoreError> {
+) -> Result<Option<Record>, StoreError> {
     let texts = match store.stored_texts(seq) {
         Ok(texts) => texts,
         Err(StoreError::Damaged {
@@ -693,7 +708,7 @@ fn check_texts(
             ..
         }) => {
             report.problem(seq, ProblemKind::TextsUndecodable { source });
-            return Ok(());
+            return Ok(None);
         }
         Err(e) => return Err(e),
     };
@@ -709,10 +724,16 @@ fn check_texts(
         })
     });
     lookup?;
-    match opened {
-        Ok(_) => report.redacted_texts += erased,
-        Err(fault) => report.problem(seq, ProblemKind::Texts { fault }),
-    }
+    let opened = match opened {
+        Ok(opened) => {
+            report.redacted_texts += erased;
+            Some(opened)
+        }
+        Err(fault) => {
+            report.problem(seq, ProblemKind::Texts { fault });
+            None
+        }
+    };
     if let EventOf::Redacted { event, slots, .. } = &record.event {
         // Whether the redaction was admissible (an earlier event, slots it
         // has) is the rule book's to say; here: were the words erased?
@@ -733,7 +754,7 @@ fn check_texts(
             }
         }
     }
-    Ok(())
+    Ok(opened)
 }
 
 /// Texts stored under a sequence number the chain does not hold.

@@ -218,31 +218,154 @@ fn a_snapshot_of_another_version_or_chain_is_dropped_and_refolded() {
     );
 }
 
+/// Appends `count` milestone notes in transactions of `batch`.
+fn notes(ledger: &mut Ledger, clock: &Arc<FixedClock>, count: u64, batch: u64) {
+    let mut written = 0;
+    while written < count {
+        clock.advance_secs(60);
+        let size = batch.min(count - written);
+        let notes = (written..written + size)
+            .map(|i| {
+                Stamped::from(Command::NoteMilestone {
+                    action: ActionId::of(1),
+                    note: format!("later note {i}"),
+                })
+            })
+            .collect();
+        ledger
+            .transact("Agency lead", "notes", notes)
+            .expect("notes");
+        written += size;
+    }
+}
+
 #[test]
-fn only_the_latest_snapshots_are_kept() {
+fn a_ledger_past_several_snapshot_points_keeps_them_spread_out_and_reads_as_a_full_fold() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = clock();
     let mut ledger = big_ledger(dir.path(), &clock);
-    let mut heads = Vec::new();
-    for i in 0..snapshot::SNAPSHOTS_KEPT + 3 {
-        ledger
-            .transact(
-                "Agency lead",
-                "note",
-                vec![Stamped::from(Command::NoteMilestone {
-                    action: ActionId::of(1),
-                    note: format!("extra {i}"),
-                })],
-            )
-            .expect("note");
+    notes(&mut ledger, &clock, 3 * SNAPSHOT_EVERY, 512);
+    let head = ledger.state().head.expect("head").0;
+    let kept = ledger.store().snapshot_seqs().expect("seqs");
+    assert!(
+        kept.len() >= 3,
+        "snapshots were written along the way and kept spread out: {kept:?}"
+    );
+    assert_eq!(kept, snapshot::keep(&kept), "only those the policy keeps");
+    let middle = head / 2;
+    assert!(
+        kept.iter().any(|&s| s <= middle && s >= middle / 4),
+        "as of the middle of history there is a snapshot below it: {kept:?}"
+    );
+    drop(ledger);
+
+    let reopened = Ledger::open(dir.path(), clock.clone()).expect("reopen");
+    assert_eq!(reopened.state(), &full_fold(&reopened, None));
+    for n in [middle, kept[0], kept[0] + 1, head - 1] {
+        assert_eq!(
+            reopened.state_at(Bound::Seq(n)).expect("state_at"),
+            full_fold(&reopened, Some(n)),
+            "as of seq {n}"
+        );
+    }
+    let report = integrity::verify(reopened.store()).expect("verify");
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.snapshots, kept.len() as u64);
+}
+
+#[test]
+fn a_damaged_snapshot_in_the_middle_is_dropped_on_reading_and_named_by_verify() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let mut ledger = big_ledger(dir.path(), &clock);
+    notes(&mut ledger, &clock, 2 * SNAPSHOT_EVERY, 1024);
+    let kept = ledger.store().snapshot_seqs().expect("seqs");
+    assert!(kept.len() >= 2, "{kept:?}");
+    let older = kept[kept.len() - 2];
+    let (_, value) = ledger
+        .store()
+        .snapshots_upto(older)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    let mut damaged = value.to_vec();
+    damaged[4] ^= 0x55;
+    ledger.store().put_snapshot(older, damaged).expect("put");
+    drop(ledger);
+
+    let store = Store::open(dir.path()).expect("open");
+    let report = integrity::verify(&store).expect("verify");
+    assert_eq!(report.first_bad_seq(), Some(older), "{:?}", report.problems);
+    assert!(
+        report.problems.iter().any(|p| matches!(
+            p.kind,
+            ProblemKind::SnapshotWrong { at, .. } if at == older
+        )),
+        "{:?}",
+        report.problems
+    );
+    drop(store);
+
+    let reopened = Ledger::open(dir.path(), clock).expect("reopen");
+    assert_eq!(
+        reopened.state_at(Bound::Seq(older + 1)).expect("as of"),
+        full_fold(&reopened, Some(older + 1)),
+        "reading past the damaged snapshot folds correctly"
+    );
+}
+
+#[test]
+fn snapshots_saved_at_will_are_thinned_to_the_latest_and_the_first_of_recent_powers_of_two() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let mut ledger = big_ledger(dir.path(), &clock);
+    let mut heads = vec![ledger.state().head.expect("head").0];
+    for i in 0..6 {
+        notes(&mut ledger, &clock, 700 + i * 300, 2000);
         snapshot::save(ledger.store(), ledger.state()).expect("save");
         heads.push(ledger.state().head.expect("head").0);
     }
     let kept = ledger.store().snapshot_seqs().expect("seqs");
-    assert_eq!(kept, heads[heads.len() - snapshot::SNAPSHOTS_KEPT..]);
+    assert_eq!(kept, snapshot::keep(&heads));
+    assert_eq!(kept.last(), heads.last(), "the latest is kept");
     // An as-of read older than every kept snapshot still folds correctly.
     assert_eq!(
         ledger.state_at(Bound::Seq(10)).expect("state"),
         full_fold(&ledger, Some(10))
     );
+}
+#[test]
+fn a_refused_command_late_in_a_transaction_leaves_the_state_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let mut ledger = big_ledger(dir.path(), &clock);
+    let before = ledger.state().clone();
+    let refused = ledger.transact(
+        "Agency lead",
+        "notes and a bad one",
+        vec![
+            Stamped::from(Command::NoteMilestone {
+                action: ActionId::of(1),
+                note: "fine".into(),
+            }),
+            Stamped::from(Command::NoteMilestone {
+                action: ActionId::of(99),
+                note: "no such action".into(),
+            }),
+        ],
+    );
+    assert!(refused.is_err(), "the second command names no action");
+    assert_eq!(ledger.state(), &before);
+    assert_eq!(ledger.state(), &full_fold(&ledger, None));
+    ledger
+        .transact(
+            "Agency lead",
+            "note",
+            vec![Stamped::from(Command::NoteMilestone {
+                action: ActionId::of(1),
+                note: "after the refusal".into(),
+            })],
+        )
+        .expect("the next transaction goes ahead");
+    assert_eq!(ledger.state(), &full_fold(&ledger, None));
 }
