@@ -117,14 +117,12 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     )?;
     writeln!(
         out,
-        "Imported {}: {} actions, {} warnings for a reviewer:",
+        "Imported {}: {} actions, {} warnings for a reviewer (the first of each kind here; 'planledger audit' lists them all):",
         outcome.name,
         outcome.actions,
         outcome.plan.warnings.len()
     )?;
-    for warning in &outcome.plan.warnings {
-        writeln!(out, "  ! {warning}")?;
-    }
+    super::import::write_warnings(outcome.plan.warnings.iter(), false, "all recorded", out)?;
 
     let state = ledger.state();
     let pick = |agency: &str, rec: Option<RecId>| {

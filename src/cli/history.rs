@@ -88,7 +88,7 @@ pub fn run_history(
         view: resolved.view,
         ..Filter::default()
     };
-    let entries = audit::trail(&ledger.events()?, &filter);
+    let entries = streamed_trail(ledger, &filter)?;
     if args.json {
         return write_json(&entries, out);
     }
@@ -113,6 +113,20 @@ pub fn run_history(
     }
     writeln!(out)?;
     write_table(&entries, false, out)
+}
+
+/// The audit trail `filter` keeps, read from the store event by event:
+/// the history is never held whole.
+fn streamed_trail(ledger: &Ledger, filter: &Filter) -> Result<Vec<Entry>, CliError> {
+    let store = ledger.store();
+    let names_of = |seq: u64| {
+        store
+            .event_at(seq)
+            .ok()
+            .flatten()
+            .map(|(_, record)| record.event.slot_names())
+    };
+    Ok(audit::trail_of(store.events(), &names_of, filter).map_err(LedgerError::from)?)
 }
 
 pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Result<(), CliError> {
@@ -140,7 +154,7 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
         backdated_days: Some(args.backdated_days),
         ..Filter::default()
     };
-    let mut entries = audit::trail(&ledger.events()?, &filter);
+    let mut entries = streamed_trail(ledger, &filter)?;
     if args.backdated {
         entries.retain(|e| e.backdated_days.is_some());
     }

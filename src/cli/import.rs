@@ -162,8 +162,20 @@ pub fn write_outcome(
         )?;
     }
     let others = plan.warnings.iter().filter(|w| Some(*w) != shortfall);
+    write_warnings(others, verbose, "all recorded; --verbose lists them", out)
+}
+
+/// Writes `warnings`: every one with `verbose`; otherwise the first of each
+/// kind, with how many more there are like it (and `more`, where to find
+/// them).
+pub fn write_warnings<'w>(
+    warnings: impl Iterator<Item = &'w String>,
+    verbose: bool,
+    more: &str,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     if verbose {
-        for warning in others {
+        for warning in warnings {
             writeln!(out, "  ! {}", visible(warning))?;
         }
         return Ok(());
@@ -171,7 +183,7 @@ pub fn write_outcome(
     // Warnings of one kind: the same words once dates, numbers and the
     // place in the document are set aside.
     let mut kinds: Vec<(String, &String, usize)> = Vec::new();
-    for warning in others {
+    for warning in warnings {
         let kind = warning_kind(warning);
         match kinds.iter_mut().find(|(k, _, _)| *k == kind) {
             Some((_, _, count)) => *count += 1,
@@ -181,11 +193,7 @@ pub fn write_outcome(
     for (_, first, count) in kinds {
         writeln!(out, "  ! {}", visible(first))?;
         if count > 1 {
-            writeln!(
-                out,
-                "    … and {} more like this (all recorded; --verbose lists them)",
-                count - 1
-            )?;
+            writeln!(out, "    … and {} more like this ({more})", count - 1)?;
         }
     }
     Ok(())

@@ -5,6 +5,8 @@
 //! than a threshold before the recorded day: a completion claimed today "as
 //! of" two years ago is exactly what assurance must notice.
 
+use std::borrow::Borrow;
+
 use chrono::NaiveDate;
 
 use crate::event::{Amendment, ClockNote, Event, EventKind, LinkBasis, Micros, Record};
@@ -153,45 +155,56 @@ impl Filter {
 /// Builds the audit trail from stored events. Each event is described with
 /// the state just before it, so names resolve as they stood then.
 pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
+    let names_of = |target: u64| {
+        events
+            .get(usize::try_from(target).ok()?)
+            .filter(|e| e.seq == target)
+            .map(|e| e.record.event.slot_names())
+    };
+    let streamed: Result<Vec<Entry>, std::convert::Infallible> =
+        trail_of(events.iter().map(Ok), &names_of, filter);
+    match streamed {
+        Ok(entries) => entries,
+        Err(never) => match never {},
+    }
+}
+
+/// [`trail`] of events read as they stream by (`Store::events`), holding
+/// only the state folded so far and the entries kept, never the history:
+/// what `history` and `audit` print. `names_of` gives the text slot names
+/// of an earlier event, by its seq (what a redaction erased). The first
+/// error the events give ends it.
+pub fn trail_of<E: Borrow<StoredEvent>, X>(
+    events: impl Iterator<Item = Result<E, X>>,
+    names_of: &dyn Fn(u64) -> Option<Vec<String>>,
+    filter: &Filter,
+) -> Result<Vec<Entry>, X> {
     let threshold = filter.backdated_days.unwrap_or(DEFAULT_BACKDATED_DAYS);
     let mut state = State::default();
     let mut entries = Vec::new();
     // The signing of the transaction being read.
     let mut signing: Option<(u64, Signed)> = None;
-    for event in events {
+    let mut events = events.peekable();
+    while let Some(event) = events.next() {
+        let event = event?;
+        let event = event.borrow();
         if !filter.view.admits(event) {
             break;
         }
         // A ledger signed from its genesis: the request that follows the
         // genesis event names its ledger id, and so signs it too.
-        let signer = match (&event.record.event, events.get(1)) {
-            (Event::LedgerCreated { .. }, Some(next)) if event.seq == 0 && next.record.tx == 0 => {
-                Some(next)
+        let found = match (&event.record.event, events.peek()) {
+            (Event::LedgerCreated { .. }, Some(Ok(next)))
+                if event.seq == 0 && next.borrow().record.tx == 0 =>
+            {
+                signing_of(next.borrow())
             }
-            _ => Some(event),
+            _ => signing_of(event),
         };
-        if let Some(StoredEvent {
-            record:
-                Record {
-                    tx,
-                    event: Event::RequestSigned { key, request, .. },
-                    ..
-                },
-            ..
-        }) = signer
-        {
-            // The genesis request sees no head either, but is no return.
-            let by_return =
-                *tx > 0 && crate::request::decode(request).is_ok_and(|r| r.head_seen.is_none());
-            signing = Some((
-                *tx,
-                Signed::Key {
-                    fingerprint: crate::keys::fingerprint_of(key),
-                    by_return,
-                },
-            ));
+        if found.is_some() {
+            signing = found;
         }
-        let mut entry = describe(&state, event, events, threshold);
+        let mut entry = describe(&state, event, names_of, threshold);
         entry.signed = match &signing {
             Some((tx, signed)) if *tx == event.record.tx => signed.clone(),
             _ => Signed::Unsigned,
@@ -205,7 +218,29 @@ pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
             entries.push(entry);
         }
     }
-    entries
+    Ok(entries)
+}
+
+/// The transaction a `RequestSigned` event signs, and how: by which key,
+/// and whether as a return made away from the ledger.
+fn signing_of(event: &StoredEvent) -> Option<(u64, Signed)> {
+    let Record {
+        tx,
+        event: Event::RequestSigned { key, request, .. },
+        ..
+    } = &event.record
+    else {
+        return None;
+    };
+    // The genesis request sees no head either, but is no return.
+    let by_return = *tx > 0 && crate::request::decode(request).is_ok_and(|r| r.head_seen.is_none());
+    Some((
+        *tx,
+        Signed::Key {
+            fingerprint: crate::keys::fingerprint_of(key),
+            by_return,
+        },
+    ))
 }
 
 /// Days by which an effective date lies before the recorded day, if more
@@ -219,7 +254,12 @@ pub fn backdated_by(record: &Record, threshold: i64) -> Option<i64> {
     (gap > threshold).then_some(gap)
 }
 
-fn describe(state: &State, event: &StoredEvent, events: &[StoredEvent], threshold: i64) -> Entry {
+fn describe(
+    state: &State,
+    event: &StoredEvent,
+    names_of: &dyn Fn(u64) -> Option<Vec<String>>,
+    threshold: i64,
+) -> Entry {
     let (seq, record) = (event.seq, &event.record);
     // A redaction is about what the event it redacts is about: the chain
     // files it under that event's subject.
@@ -229,12 +269,6 @@ fn describe(state: &State, event: &StoredEvent, events: &[StoredEvent], threshol
         record.event.action()
     };
     let known = action.and_then(|a| state.actions.get(&a));
-    let names_of = |target: u64| {
-        events
-            .get(usize::try_from(target).ok()?)
-            .filter(|e| e.seq == target)
-            .map(|e| e.record.event.slot_names())
-    };
     let (plan, agency) = match &record.event {
         Event::PlanAdded { plan, .. } | Event::RecommendationAdded { plan, .. } => {
             (Some(*plan), None)
