@@ -1143,21 +1143,7 @@ impl Store {
             if parted {
                 meta.remove(APPENDING_KEY)?;
             }
-            for event in final_part {
-                let key = event.seq.to_be_bytes();
-                if events.get(key)?.is_some() {
-                    return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
-                        event.seq,
-                    ))));
-                }
-                events.insert(
-                    &key,
-                    chain::stored_value(&event.hash, event.subject, &event.bytes),
-                )?;
-            }
-            for (seq, bytes) in final_texts {
-                stored_texts.insert(&seq.to_be_bytes(), bytes.as_slice())?;
-            }
+            insert_events(events, stored_texts, final_part, final_texts)?;
             for &(by, target, slots) in &redactions {
                 erase(events, stored_texts, txs, by, target, slots)?;
             }
@@ -1221,22 +1207,7 @@ impl Store {
             if let Some(mark) = mark {
                 meta.insert(APPENDING_KEY, mark)?;
             }
-            for event in part {
-                let key = event.seq.to_be_bytes();
-                if events.get(key)?.is_some() {
-                    return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
-                        event.seq,
-                    ))));
-                }
-                events.insert(
-                    &key,
-                    chain::stored_value(&event.hash, event.subject, &event.bytes),
-                )?;
-            }
-            for (seq, bytes) in part_texts {
-                stored_texts.insert(&seq.to_be_bytes(), bytes.as_slice())?;
-            }
-            Ok(())
+            insert_events(events, stored_texts, part, part_texts)
         });
         match result {
             Ok(()) => Ok(()),
@@ -1954,6 +1925,32 @@ enum Abort {
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+/// Inserts `part`'s events and `texts` (theirs) inside a sled transaction;
+/// a key that exists already aborts it as a conflict (the head moved).
+fn insert_events(
+    events: &TransactionalTree,
+    stored_texts: &TransactionalTree,
+    part: &[StoredEvent],
+    texts: &[(u64, Vec<u8>)],
+) -> TxResult<()> {
+    for event in part {
+        let key = event.seq.to_be_bytes();
+        if events.get(key)?.is_some() {
+            return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
+                event.seq,
+            ))));
+        }
+        events.insert(
+            &key,
+            chain::stored_value(&event.hash, event.subject, &event.bytes),
+        )?;
+    }
+    for (seq, bytes) in texts {
+        stored_texts.insert(&seq.to_be_bytes(), bytes.as_slice())?;
+    }
+    Ok(())
+}
 
 /// The texts (sorted by seq) of the events of `part` (consecutive seqs).
 fn texts_of<'t>(texts: &'t [(u64, Vec<u8>)], part: &[StoredEvent]) -> &'t [(u64, Vec<u8>)] {
