@@ -1133,13 +1133,7 @@ impl Store {
 
         let trees = (&self.events, &self.texts, &self.meta, &self.txs);
         let result = trees.transaction(|(events, stored_texts, meta, txs)| {
-            let current = meta
-                .get(HEAD_KEY)?
-                .and_then(|b| Head::from_bytes(&b))
-                .map(|h| h.seq);
-            if current != expected {
-                return Err(ConflictableTransactionError::Abort(Abort::Moved(current)));
-            }
+            head_unmoved(meta, expected)?;
             if parted {
                 meta.remove(APPENDING_KEY)?;
             }
@@ -1157,20 +1151,12 @@ impl Store {
             txs.insert(&tx_number.to_be_bytes(), tx_bytes.as_slice())?;
             Ok(())
         });
-        match result {
-            Ok(()) => {}
-            Err(TransactionError::Abort(Abort::Moved(found))) => {
-                return Err(StoreError::Conflict { expected, found });
+        if let Err(e) = result {
+            if parted {
+                // Best effort: the next open removes what is left.
+                let _ = self.discard_unfinished_append();
             }
-            Err(TransactionError::Abort(Abort::Damaged { seq, kind })) => {
-                return Err(StoreError::Damaged { seq, kind });
-            }
-            Err(TransactionError::Storage(e)) => {
-                if parted {
-                    let _ = self.discard_unfinished_append();
-                }
-                return Err(self.engine_error(e));
-            }
+            return Err(self.append_error(expected, e));
         }
         self.refresh.wrote.store(true, Ordering::Relaxed);
         self.sync()?;
@@ -1197,27 +1183,26 @@ impl Store {
         let part_texts = texts_of(texts, part);
         let trees = (&self.events, &self.texts, &self.meta);
         let result = trees.transaction(|(events, stored_texts, meta)| {
-            let current = meta
-                .get(HEAD_KEY)?
-                .and_then(|b| Head::from_bytes(&b))
-                .map(|h| h.seq);
-            if current != expected {
-                return Err(ConflictableTransactionError::Abort(Abort::Moved(current)));
-            }
+            head_unmoved(meta, expected)?;
             if let Some(mark) = mark {
                 meta.insert(APPENDING_KEY, mark)?;
             }
             insert_events(events, stored_texts, part, part_texts)
         });
-        match result {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Abort(Abort::Moved(found))) => {
-                Err(StoreError::Conflict { expected, found })
+        result.map_err(|e| self.append_error(expected, e))
+    }
+
+    /// What a failed sled transaction of an append means to its caller,
+    /// who expected the head at `expected`.
+    fn append_error(&self, expected: Option<u64>, e: TransactionError<Abort>) -> StoreError {
+        match e {
+            TransactionError::Abort(Abort::Moved(found)) => {
+                StoreError::Conflict { expected, found }
             }
-            Err(TransactionError::Abort(Abort::Damaged { seq, kind })) => {
-                Err(StoreError::Damaged { seq, kind })
+            TransactionError::Abort(Abort::Damaged { seq, kind }) => {
+                StoreError::Damaged { seq, kind }
             }
-            Err(TransactionError::Storage(e)) => Err(self.engine_error(e)),
+            TransactionError::Storage(e) => self.engine_error(e),
         }
     }
 
@@ -1925,6 +1910,20 @@ enum Abort {
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+/// Aborts a sled transaction of an append as a conflict unless the head is
+/// still where its caller read it (`expected`).
+fn head_unmoved(meta: &TransactionalTree, expected: Option<u64>) -> TxResult<()> {
+    let current = meta
+        .get(HEAD_KEY)?
+        .and_then(|b| Head::from_bytes(&b))
+        .map(|h| h.seq);
+    if current == expected {
+        Ok(())
+    } else {
+        Err(ConflictableTransactionError::Abort(Abort::Moved(current)))
+    }
+}
 
 /// Inserts `part`'s events and `texts` (theirs) inside a sled transaction;
 /// a key that exists already aborts it as a conflict (the head moved).
