@@ -62,8 +62,38 @@ fn soffice() -> Option<PathBuf> {
 
 /// Has Calc open `file` (a CSV read as UTF-8, comma-separated, with `"`
 /// quotes) and save it as `to` (`xlsx` or `ods`) in `dir`; returns the path.
+///
+/// soffice sometimes exits without converting the first time it starts on
+/// a new profile (exit code 81: it restarts itself to finish making the
+/// profile, and a headless conversion is lost), so a conversion that
+/// wrote nothing is tried again, three times in all.
 fn calc_convert(office: &Path, file: &Path, to: &str, dir: &Path) -> PathBuf {
     let profile = dir.join(format!("lo-profile-{to}"));
+    let made = dir.join(file.with_extension(to).file_name().expect("a file name"));
+    let mut last = None;
+    for _ in 0..3 {
+        let status = run_soffice(office, &profile, file, to, dir);
+        if status.success() && made.is_file() {
+            return made;
+        }
+        last = Some(status);
+    }
+    panic!(
+        "soffice failed converting to {to} three times (last: {:?}); made {}: {}",
+        last,
+        made.display(),
+        made.is_file()
+    );
+}
+
+/// One run of soffice converting `file` to `to`, bounded to two minutes.
+fn run_soffice(
+    office: &Path,
+    profile: &Path,
+    file: &Path,
+    to: &str,
+    dir: &Path,
+) -> std::process::ExitStatus {
     let mut child = Process::new(office)
         .arg(format!(
             "-env:UserInstallation=file://{}",
@@ -85,8 +115,7 @@ fn calc_convert(office: &Path, file: &Path, to: &str, dir: &Path) -> PathBuf {
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().expect("soffice is waited on") {
-            assert!(status.success(), "soffice failed converting to {to}");
-            break;
+            return status;
         }
         if started.elapsed() > Duration::from_secs(120) {
             let _ = child.kill();
@@ -94,9 +123,6 @@ fn calc_convert(office: &Path, file: &Path, to: &str, dir: &Path) -> PathBuf {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let made = dir.join(file.with_extension(to).file_name().expect("a file name"));
-    assert!(made.is_file(), "soffice wrote no {}", made.display());
-    made
 }
 
 /// Runs a planledger write command as the assurance lead.
