@@ -16,10 +16,11 @@ use std::sync::mpsc;
 
 use crate::chain::Subject;
 use crate::event::{Hash, Record};
+use crate::id::Id;
 use crate::rules::{self, Refusal};
 use crate::snapshot;
 use crate::store::chain_check::{self, ProblemKind, Report};
-use crate::store::{Store, StoreError};
+use crate::store::{IndexFault, Store, StoreError};
 
 /// Events handed from the reading thread to the replaying one at a time.
 const BATCH: usize = 256;
@@ -34,6 +35,7 @@ type Batch = Vec<(u64, Hash, Subject, Record)>;
 struct Replayed {
     refusals: Vec<(u64, Refusal)>,
     snapshots: Report,
+    index: Option<crate::store::IndexFault>,
 }
 
 /// Verifies everything `planledger verify` promises. Errors only if the
@@ -79,24 +81,39 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
     }
     report.snapshots = replayed.snapshots.snapshots;
     report.problems.extend(replayed.snapshots.problems);
+    if let Some(fault) = replayed.index {
+        let seq = match fault {
+            IndexFault::NotAbout { seq, .. } | IndexFault::BeyondMark { seq, .. } => seq,
+            IndexFault::KeyLength { .. }
+            | IndexFault::MarkUnreadable
+            | IndexFault::MarkBeyondChain { .. }
+            | IndexFault::Missing { .. } => 0,
+        };
+        report.problem(seq, ProblemKind::ActionIndexWrong { fault });
+    }
     Ok(report)
 }
 
-/// The replaying thread: the rule book over every event received, and each
-/// stored snapshot against the state reached at its sequence number.
+/// The replaying thread: the rule book over every event received, each
+/// stored snapshot against the state reached at its sequence number, and
+/// the action index against what the events are about.
 fn replay(store: &Store, receive: mpsc::Receiver<Batch>) -> Result<Replayed, StoreError> {
     let mut rules = rules::Replay::default();
     let mut snapshots = Report::default();
     let mut checker = snapshot::Checker::new(store)?;
+    // The action each event is about (0: none), in order: 4 bytes an event.
+    let mut about = Vec::new();
     for batch in receive {
         for (seq, hash, subject, record) in batch {
             rules.step(seq, hash, subject, &record);
             checker.after(rules.state(), &mut snapshots)?;
+            about.push(subject.action.map_or(0, Id::get));
         }
     }
     checker.finish(&mut snapshots);
     Ok(Replayed {
         refusals: rules.finish(),
         snapshots,
+        index: store.check_action_index(&about)?,
     })
 }

@@ -364,6 +364,9 @@ impl Ledger {
         };
         if !ledger.store.reads_a_copy() {
             ledger.snapshot_if_due();
+            // Derived data: if writing it fails, readers scan the events
+            // after the index's mark instead.
+            let _ = ledger.store.index_actions();
         }
         Ok(ledger)
     }

@@ -7,6 +7,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::command::{resolve_action, resolve_plan};
 use crate::event::ClockNote;
+use crate::id::ActionId;
 use crate::ledger::{Ledger, LedgerError};
 use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry, Filter, clip};
 use crate::text::visible;
@@ -88,7 +89,7 @@ pub fn run_history(
         view: resolved.view,
         ..Filter::default()
     };
-    let entries = streamed_trail(ledger, &filter)?;
+    let entries = action_trail(ledger, action, &filter)?;
     if args.json {
         return write_json(&entries, out);
     }
@@ -127,6 +128,28 @@ fn streamed_trail(ledger: &Ledger, filter: &Filter) -> Result<Vec<Entry>, CliErr
             .map(|(_, record)| record.event.slot_names())
     };
     Ok(audit::trail_of(store.events(), &names_of, filter).map_err(LedgerError::from)?)
+}
+
+/// The audit trail of one action that `filter` keeps, from that action's
+/// events alone (the action index), never the whole history.
+fn action_trail(
+    ledger: &Ledger,
+    action: ActionId,
+    filter: &Filter,
+) -> Result<Vec<Entry>, CliError> {
+    let Some((head, _)) = ledger.state().head else {
+        return Ok(Vec::new());
+    };
+    let store = ledger.store();
+    let earlier = |seq: u64| store.event_at(seq).ok().flatten().map(|(_, record)| record);
+    let first_of_tx = |tx: u64| store.tx_record(tx).ok().flatten().map(|r| r.first_seq);
+    let events = store
+        .action_events(action, head)
+        .map_err(LedgerError::from)?;
+    Ok(
+        audit::action_trail_of(events, &earlier, &first_of_tx, filter)
+            .map_err(LedgerError::from)?,
+    )
 }
 
 pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Result<(), CliError> {

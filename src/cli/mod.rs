@@ -155,7 +155,7 @@ pub enum Command {
     Checkpoint(checkpoint::Args),
     /// Countersign a checkpoint as a witness (no ledger needed)
     Witness(checkpoint::WitnessArgs),
-    /// Rebuild the stored snapshots (derived data) from the events
+    /// Rebuild the stored snapshots and the action index (derived data) from the events
     Snapshot(snapshot::Args),
     /// Check evidence files against the claims that cite them
     #[command(subcommand)]

@@ -1,5 +1,5 @@
-//! `planledger snapshot --rebuild`: replace the stored snapshots (derived
-//! data) with one folded afresh from the events.
+//! `planledger snapshot --rebuild`: replace the stored snapshots and the
+//! action index (derived data) with ones made afresh from the events.
 
 use std::io::Write;
 
@@ -9,7 +9,7 @@ use super::CliError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Drop every stored snapshot and write one folded from the events
+    /// Drop every stored snapshot and write one folded from the events, and the action index afresh
     #[arg(long, required = true)]
     rebuild: bool,
 }
@@ -23,9 +23,10 @@ pub fn run(context: &super::Context, _args: &Args, out: &mut dyn Write) -> Resul
         state.apply(event.seq, event.hash, &event.record);
     }
     let dropped = snapshot::rebuild(&store, &state)?;
+    store.rebuild_action_index()?;
     writeln!(
         out,
-        "Dropped {dropped} snapshot(s); wrote one at event {}",
+        "Dropped {dropped} snapshot(s); wrote one at event {}, and the action index afresh",
         state.head.map_or(0, |(seq, _)| seq)
     )?;
     Ok(())

@@ -221,14 +221,97 @@ pub fn trail_of<E: Borrow<StoredEvent>, X>(
     Ok(entries)
 }
 
+/// [`trail_of`] for one action, from that action's events alone (as the
+/// action index gives them, `Store::action_events`) rather than the whole
+/// history: what `history` prints, at a cost that grows with the action's
+/// events, not the ledger's. Every entry is the one [`trail_of`] gives:
+/// the action as it stood before each event is folded from its own events
+/// (no other event changes it), and what the full fold would know besides
+/// is read where an entry needs it: the earlier event a redaction erased
+/// or an import named (`earlier`, by seq), and the request that signed a
+/// transaction, which begins it (`first_of_tx`, by transaction number).
+pub fn action_trail_of<E: Borrow<StoredEvent>, X>(
+    events: impl Iterator<Item = Result<E, X>>,
+    earlier: &dyn Fn(u64) -> Option<Record>,
+    first_of_tx: &dyn Fn(u64) -> Option<u64>,
+    filter: &Filter,
+) -> Result<Vec<Entry>, X> {
+    let threshold = filter.backdated_days.unwrap_or(DEFAULT_BACKDATED_DAYS);
+    let names_of = |seq: u64| earlier(seq).map(|record| record.event.slot_names());
+    let mut state = State::default();
+    let mut entries = Vec::new();
+    // The signing of the transaction being read.
+    let mut signing: Option<(u64, Signed)> = None;
+    for event in events {
+        let event = event?;
+        let event = event.borrow();
+        if !filter.view.admits(event) {
+            break;
+        }
+        let tx = event.record.tx;
+        if signing.as_ref().is_none_or(|(read, _)| *read != tx) {
+            signing = Some((tx, signed_by_request(tx, earlier, first_of_tx)));
+        }
+        if let Some(source) = &event.record.source
+            && !state.sources.contains_key(&source.import_seq)
+            && let Some(record) = earlier(source.import_seq)
+        {
+            // The import's own event, folded so that the entry can name its
+            // file as the full fold does (only `sources` is read of it).
+            state.apply(source.import_seq, [0; 32], &record);
+        }
+        let mut entry = describe(&state, event, &names_of, threshold);
+        entry.signed = signing
+            .as_ref()
+            .map_or(Signed::Unsigned, |(_, s)| s.clone());
+        state.apply(event.seq, event.hash, &event.record);
+        let valid = match (filter.view.valid_at, valid_from(&event.record)) {
+            (Some(valid_at), Some(from)) => from <= valid_at,
+            _ => true,
+        };
+        if valid && filter.keeps(&entry) {
+            entries.push(entry);
+        }
+    }
+    Ok(entries)
+}
+
+/// How transaction `tx` was signed: by the request that begins it (or, in
+/// a ledger signed from its genesis, follows the genesis event).
+fn signed_by_request(
+    tx: u64,
+    earlier: &dyn Fn(u64) -> Option<Record>,
+    first_of_tx: &dyn Fn(u64) -> Option<u64>,
+) -> Signed {
+    let Some(first) = first_of_tx(tx) else {
+        return Signed::Unsigned;
+    };
+    let request = match earlier(first) {
+        Some(Record {
+            event: Event::LedgerCreated { .. },
+            ..
+        }) if tx == 0 => earlier(first + 1),
+        found => found,
+    };
+    request
+        .filter(|record| record.tx == tx)
+        .and_then(|record| signing_of_record(&record))
+        .map_or(Signed::Unsigned, |(_, signed)| signed)
+}
+
 /// The transaction a `RequestSigned` event signs, and how: by which key,
 /// and whether as a return made away from the ledger.
 fn signing_of(event: &StoredEvent) -> Option<(u64, Signed)> {
+    signing_of_record(&event.record)
+}
+
+/// [`signing_of`], from the record alone.
+fn signing_of_record(record: &Record) -> Option<(u64, Signed)> {
     let Record {
         tx,
         event: Event::RequestSigned { key, request, .. },
         ..
-    } = &event.record
+    } = record
     else {
         return None;
     };

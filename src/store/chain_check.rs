@@ -26,7 +26,7 @@ use crate::sealed::{self, StoredText, TextFault};
 use crate::snapshot::SnapshotFault;
 use crate::time::format_micros;
 
-use super::{DamageKind, FORMAT_VERSION, Head, RawTree, Store, StoreError, decode_seq};
+use super::{DamageKind, FORMAT_VERSION, Head, IndexFault, RawTree, Store, StoreError, decode_seq};
 
 /// Something `verify` found wrong (the chain check, the rules or a
 /// snapshot).
@@ -177,6 +177,12 @@ pub enum ProblemKind {
     SnapshotWrong { at: u64, fault: SnapshotFault },
     #[error("a snapshot names event {at}, which the chain does not hold")]
     SnapshotWithoutEvent { at: u64 },
+    /// Found by checking the action index against the events' subjects
+    /// (`Store::check_action_index`).
+    #[error(
+        "the action index is wrong: {fault} (derived data: 'planledger snapshot --rebuild' replaces it)"
+    )]
+    ActionIndexWrong { fault: IndexFault },
     /// The store could not be opened or read: damage below the chain, in
     /// the storage engine's own files (reported at seq 0).
     #[error("{damage}")]
@@ -227,6 +233,7 @@ impl ProblemKind {
             ProblemKind::BrokenRule { .. } => "broken_rule",
             ProblemKind::SnapshotWrong { .. } => "snapshot_wrong",
             ProblemKind::SnapshotWithoutEvent { .. } => "snapshot_without_event",
+            ProblemKind::ActionIndexWrong { .. } => "action_index_wrong",
             ProblemKind::StorageUnreadable { .. } => "storage_unreadable",
         }
     }

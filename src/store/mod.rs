@@ -45,7 +45,10 @@
 //! sled file the engine cannot read is [`DamageKind::StorageUnreadable`],
 //! naming the file, never the engine's own error text.
 
+mod action_index;
 pub mod chain_check;
+
+pub use action_index::IndexFault;
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read};
@@ -297,6 +300,10 @@ pub enum DamageKind {
     TextNotStored { slot: u32 },
     #[error("a snapshot key of {len} bytes is not a sequence number")]
     SnapshotKeyLength { len: usize },
+    #[error(
+        "the action index is wrong: {0} (derived data: 'planledger snapshot --rebuild' replaces it)"
+    )]
+    ActionIndex(#[source] IndexFault),
     /// sled could not open or read its files: the damage is below the
     /// chain, in the storage engine's own files.
     #[error("{} {fault}", .file.display())]
@@ -552,6 +559,10 @@ pub struct Store {
     meta: Tree,
     txs: Tree,
     snapshots: Tree,
+    /// The action index (derived data, [`action_index`]): set on open where
+    /// the tree exists, and by the first write to it otherwise, so that a
+    /// reader never makes it.
+    actions: std::sync::OnceLock<Tree>,
     // Fields drop in order: sled first, then the refresh (which reopens
     // sled once if this store wrote), then the lock.
     refresh: SnapshotRefresh,
@@ -941,6 +952,7 @@ impl Store {
             meta: db.open_tree(META_TREE)?,
             txs: db.open_tree(TXS_TREE)?,
             snapshots: db.open_tree(SNAPSHOTS_TREE)?,
+            actions: action_index::open_if_present(&db)?,
             db,
             refresh: SnapshotRefresh {
                 // Where sled was opened: a store read from a copy never
@@ -1167,6 +1179,7 @@ impl Store {
                     source: Box::new(source),
                 })?;
         }
+        self.index_written(&written);
         Ok(written)
     }
 
@@ -1305,6 +1318,7 @@ impl Store {
             db.open_tree(SNAPSHOTS_TREE)?,
         );
         (self.events, self.texts, self.meta, self.txs, self.snapshots) = trees;
+        self.actions = action_index::open_if_present(&db)?;
         drop(std::mem::replace(&mut self.db, db));
         // sled lets go of its files a moment after its database is dropped;
         // removing them while it writes its last bytes would race it.
@@ -1530,6 +1544,15 @@ impl Store {
             kind: DamageKind::Link(e),
         })?;
         Ok(Some((hash, self.unseal(seq, bytes)?.0)))
+    }
+
+    /// The record of transaction `tx` in the `txs` tree (an index the
+    /// chain vouches for: `verify` checks each against the chain).
+    pub fn tx_record(&self, tx: u64) -> Result<Option<TxRecord>, StoreError> {
+        let Some(bytes) = self.txs.get(tx.to_be_bytes())? else {
+            return Ok(None);
+        };
+        Ok(Some(codec::decode(&bytes)?))
     }
 
     /// The subject stored with the event at `seq`.

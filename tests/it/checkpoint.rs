@@ -16,7 +16,7 @@ use planledger::codec;
 use planledger::event::{Event, Hash, Record, TxRecord};
 
 use crate::support::{
-    Run, TempLedger, cli_verify, note, planledger, put_value, record, record_at, reseal, run,
+    Held, Run, TempLedger, cli_verify, note, planledger, put_value, record, record_at, reseal, run,
     small_plan, stored_value, tamper, tamper_trees,
 };
 
@@ -187,6 +187,13 @@ fn cut_back(dir: &Path, last: u64) {
         head.extend_from_slice(&kept.recorded_at.to_be_bytes());
         trees.meta.insert("head", head).expect("writes");
     });
+    // A forger cutting the history back drops the derived action index too
+    // (the next command rebuilds it), which would otherwise still name the
+    // events cut off.
+    let sled_dir = dir.join("sled");
+    let db = Held::new(sled::open(&sled_dir).expect("sled opens"), sled_dir);
+    db.drop_tree("actions").expect("the index drops");
+    db.flush().expect("sled flushes");
 }
 
 /// The forger's new words for the milestone note at seq 5 (on A1).

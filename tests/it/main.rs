@@ -11,6 +11,7 @@
 //! by LibreOffice (`tests/office.rs`), and keys checked against the real
 //! `openssl` and `ssh-keygen` (`tests/key_interop.rs`).
 
+mod action_index;
 mod bad_input;
 mod campaign;
 mod checkpoint;

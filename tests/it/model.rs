@@ -12,6 +12,8 @@
 //! - Recorded time never goes backwards, even when the clock does.
 //! - Links and amendments fold alike incrementally and from scratch (they
 //!   are among the random commands).
+//! - The history of every action read through the action index is the
+//!   history a fold of the whole ledger gives.
 //! - `verify` is ok at the end.
 
 use std::collections::BTreeMap;
@@ -26,7 +28,9 @@ use planledger::status::{Status, TRANSITIONS, Via};
 use planledger::store::StoredEvent;
 use proptest::prelude::*;
 
-use crate::support::{TempLedger, add_action, add_plan, rebuilt, record};
+use crate::support::{
+    TempLedger, add_action, add_plan, assert_histories_match_the_full_fold, rebuilt, record,
+};
 
 /// One step of a random run.
 #[derive(Clone, Debug)]
@@ -277,6 +281,9 @@ fn run_model(steps: &[Step]) {
             "recorded time goes backwards at seq {}",
             pair[1].seq
         );
+    }
+    if !events.is_empty() {
+        assert_histories_match_the_full_fold(ledger.store());
     }
     let final_state = ledger.state().clone();
     drop(ledger);

@@ -19,8 +19,8 @@ use planledger::time::FixedClock;
 use tempfile::TempDir;
 
 use crate::support::{
-    Held, Trees, add_action, add_plan, hash_of_value, open_ledger, record_at, start_time,
-    stored_value, tamper_trees, verify_dir,
+    Held, Trees, add_action, add_plan, assert_histories_match_the_full_fold, hash_of_value,
+    open_ledger, open_store, record_at, start_time, stored_value, tamper_trees, verify_dir,
 };
 
 const ADMIN: &str = "Sam Okafor";
@@ -421,6 +421,12 @@ fn a_return_made_without_the_ledger_applies_after_other_changes() {
     ));
     signed.close();
     assert!(verify_dir(&signed.dir()).ok());
+    // History read through the action index says who signed, and that the
+    // claim was a return, as the full fold does.
+    assert_eq!(
+        assert_histories_match_the_full_fold(&open_store(&signed.dir())),
+        2
+    );
 }
 
 #[test]

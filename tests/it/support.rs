@@ -566,3 +566,60 @@ pub fn fill_with_another_file(path: &Path) {
     while file.write_all(&chunk[..4096]).is_ok() {}
     let _ = file.sync_all();
 }
+
+/// Asserts that the history of every action read through the action index
+/// (`Store::action_events`, `audit::action_trail_of`: what `history` prints)
+/// is entry for entry the trail a fold of the whole history gives
+/// (`audit::trail_of`): now, as of the middle of the history, and valid at
+/// a date in it. Returns how many actions it compared.
+pub fn assert_histories_match_the_full_fold(store: &Store) -> usize {
+    use planledger::ledger::View;
+    use planledger::query::audit::{self, Filter};
+
+    let events: Vec<_> = store.events().collect::<Result<_, _>>().expect("events");
+    let head = events.last().expect("a ledger with events").seq;
+    let state = State::fold(events.iter().map(|e| (e.seq, e.hash, &e.record)));
+    let middle = &events[events.len() / 2].record;
+    let valid_day = chrono::DateTime::from_timestamp_micros(middle.recorded_at)
+        .expect("a recorded time")
+        .date_naive();
+    let views = [
+        View::default(),
+        View {
+            as_of: Some(middle.recorded_at),
+            valid_at: None,
+        },
+        View {
+            as_of: None,
+            valid_at: Some(valid_day),
+        },
+    ];
+    let names_of = |seq: u64| {
+        let event = events.get(usize::try_from(seq).ok()?)?;
+        Some(event.record.event.slot_names())
+    };
+    let earlier = |seq: u64| store.event_at(seq).expect("event").map(|(_, r)| r);
+    let first_of_tx = |tx: u64| store.tx_record(tx).expect("tx").map(|r| r.first_seq);
+    for &action in state.actions.keys() {
+        for view in views {
+            let filter = Filter {
+                action: Some(action),
+                view,
+                ..Filter::default()
+            };
+            let full = audit::trail_of(events.iter().map(Ok::<_, ()>), &names_of, &filter)
+                .expect("the full trail");
+            let indexed = audit::action_trail_of(
+                store
+                    .action_events(action, head)
+                    .expect("the action's events"),
+                &earlier,
+                &first_of_tx,
+                &filter,
+            )
+            .expect("the indexed trail");
+            assert_eq!(indexed, full, "{action} in {view:?}");
+        }
+    }
+    state.actions.len()
+}
