@@ -887,11 +887,13 @@ impl EventLine {
 pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
     // 1. Form: every line canonical JSON; the header, event lines and
     //    projection line with exactly their fields.
+    // Each line is checked whole first and read again where it is used, so
+    // that no more than one event line is held as JSON at a time.
     let lines = read_lines(bytes)?;
     if lines.len() < 3 {
         return Err(PackFault::TooShort { lines: lines.len() });
     }
-    let header = read_header(&lines[0])?;
+    let header = read_header(&parse_line(lines[0], 1)?)?;
     // A version-3 pack ends with its checkpoint, after the projection.
     let checkpointed = header.version >= CHECKPOINTED_PACK_VERSION;
     let last = lines.len() - usize::from(checkpointed);
@@ -899,15 +901,20 @@ pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
         return Err(PackFault::TooShort { lines: lines.len() });
     }
     let checkpoint = match lines.get(last) {
-        Some(value) if checkpointed => Some(read_checkpoint(value, last + 1, &header)?),
+        Some(raw) if checkpointed => Some(read_checkpoint(
+            &parse_line(raw, last + 1)?,
+            last + 1,
+            &header,
+        )?),
         _ => None,
     };
     let events = lines[1..last - 1]
         .iter()
         .zip(2..)
-        .map(|(value, line)| read_event(value, line))
+        .map(|(raw, line)| read_event(&parse_line(raw, line)?, line))
         .collect::<Result<Vec<_>, _>>()?;
-    let projection_line = read_projection(&lines[last - 1], last)?;
+    let projection_line = parse_line(lines[last - 1], last)?;
+    let projection_line = read_projection(&projection_line, last)?;
 
     // 2. The chain.
     check_chain(&header, &events)?;
@@ -1108,8 +1115,9 @@ fn read_checkpoint(
     Ok(checkpoint)
 }
 
-/// Splits the pack into lines and reads each as JSON in canonical form.
-fn read_lines(bytes: &[u8]) -> Result<Vec<Value>, PackFault> {
+/// Splits the pack into lines and checks that each is JSON in canonical
+/// form, returning the lines, each to be read with [`parse_line`].
+fn read_lines(bytes: &[u8]) -> Result<Vec<&[u8]>, PackFault> {
     let Some(body) = bytes.strip_suffix(b"\n") else {
         return Err(if bytes.is_empty() {
             PackFault::Empty
@@ -1126,14 +1134,7 @@ fn read_lines(bytes: &[u8]) -> Result<Vec<Value>, PackFault> {
         if text.is_empty() {
             return Err(PackFault::BlankLine { line });
         }
-        // `Value`'s own `FromStr`, not the generic `from_str`: the same
-        // parser, compiled with serde_json (fast in a debug build too).
-        let value: Value = text
-            .parse()
-            .map_err(|e: serde_json::Error| PackFault::NotJson {
-                line,
-                error: e.to_string(),
-            })?;
+        let value = parse_line(raw, line)?;
         let mut again = Vec::with_capacity(raw.len());
         canonical(&value, &mut again);
         if again != raw {
@@ -1147,9 +1148,24 @@ fn read_lines(bytes: &[u8]) -> Result<Vec<Value>, PackFault> {
                 byte: byte + 1,
             });
         }
-        lines.push(value);
+        lines.push(raw);
     }
     Ok(lines)
+}
+
+/// One line of a pack as JSON.
+fn parse_line(raw: &[u8], line: usize) -> Result<Value, PackFault> {
+    let text = std::str::from_utf8(raw).map_err(|e| PackFault::NotUtf8 {
+        line,
+        byte: e.valid_up_to() + 1,
+    })?;
+    // `Value`'s own `FromStr`, not the generic `from_str`: the same
+    // parser, compiled with serde_json (fast in a debug build too).
+    text.parse()
+        .map_err(|e: serde_json::Error| PackFault::NotJson {
+            line,
+            error: e.to_string(),
+        })
 }
 
 /// The fields of one JSON object on a line, read with precise complaints.

@@ -3,16 +3,19 @@
 //! self-contained HTML page, and evidence packs. Reports are verified first
 //! and say so; a pack is made only from a ledger that verifies.
 
+use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::command::{resolve_action, resolve_plan};
-use crate::export;
+use crate::export::{self, ReportEvents};
 use crate::integrity;
 use crate::ledger::{Ledger, LedgerError, View};
 use crate::pack::{self, Scope};
+use crate::query::audit::slot_names_in;
+use crate::store::{Store, StoredEvent};
 use crate::wire;
 
 use ed25519_dalek::SigningKey;
@@ -232,15 +235,17 @@ fn write(
     if matches!(args.format, Format::Pack) {
         return write_pack(ledger, args, resolved, signer, out);
     }
-    let events: Vec<_> = ledger
-        .events()?
-        .into_iter()
-        .filter(|e| resolved.view.admits(e))
-        .collect();
     let state = ledger.state_view(resolved.view)?;
     let today = resolved.day;
     match args.format {
-        Format::Events => export::events::write_jsonl(&events, out)?,
+        Format::Events => {
+            let events: Vec<_> = ledger
+                .events()?
+                .into_iter()
+                .filter(|e| resolved.view.admits(e))
+                .collect();
+            export::events::write_jsonl(&events, out)?;
+        }
         Format::Json => wire::write(&wire::Show::new(&state, today), out)?,
         Format::Csv => {
             let options = export::csv::Options { bom: !args.no_bom };
@@ -250,6 +255,10 @@ fn write(
         Format::Pack => {}
         Format::Md | Format::Html => {
             let report = integrity::verify(ledger.store())?;
+            let events = Admitted {
+                store: ledger.store(),
+                view: resolved.view,
+            };
             let input = export::ReportInput {
                 state: &state,
                 events: &events,
@@ -264,6 +273,28 @@ fn write(
         }
     }
     Ok(())
+}
+
+/// The stored events a view admits, read from the store afresh for each
+/// pass a report makes, never held whole.
+struct Admitted<'a> {
+    store: &'a Store,
+    view: View,
+}
+
+impl ReportEvents for Admitted<'_> {
+    fn each(&self) -> Box<dyn Iterator<Item = io::Result<Cow<'_, StoredEvent>>> + '_> {
+        // Events are in recorded-time order: those a view admits are a prefix.
+        let admitted = self
+            .store
+            .events()
+            .take_while(|e| e.as_ref().is_ok_and(|e| self.view.admits(e)) || e.is_err());
+        Box::new(admitted.map(|e| e.map(Cow::Owned).map_err(io::Error::other)))
+    }
+
+    fn slot_names(&self, seq: u64) -> Option<Vec<String>> {
+        slot_names_in(self.store, seq)
+    }
 }
 
 /// An evidence pack (`pack::make`) of the scope asked for, as of `--as-of`,

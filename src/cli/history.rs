@@ -14,8 +14,8 @@ use crate::text::visible;
 use crate::time::{DayEnd, format_short, parse_instant};
 use crate::wire;
 
-use super::CliError;
 use super::when::{TimeArgs, before_ledger};
+use super::{CliError, table};
 
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
@@ -177,6 +177,9 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
         backdated_days: Some(args.backdated_days),
         ..Filter::default()
     };
+    if !args.json && table::streamable() {
+        return write_audit_streamed(ledger, args, &filter, out);
+    }
     let mut entries = streamed_trail(ledger, &filter)?;
     if args.backdated {
         entries.retain(|e| e.backdated_days.is_some());
@@ -193,10 +196,63 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
         .iter()
         .filter(|e| e.backdated_days.is_some())
         .count();
+    write_audit_count(args, entries.len(), backdated, out)
+}
+
+/// `audit`'s table where it is laid out from its content alone (standard
+/// output is not a terminal): the trail read from the store twice, once to
+/// measure the columns and once to print the rows, holding a chunk of rows
+/// at a time and never the trail. The same bytes as [`write_table`].
+fn write_audit_streamed(
+    ledger: &Ledger,
+    args: &AuditArgs,
+    filter: &Filter,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let store = ledger.store();
+    let names_of = |seq: u64| audit::slot_names_in(store, seq);
+    let events = || {
+        store
+            .events()
+            .map(|e| e.map_err(|e| CliError::from(LedgerError::from(e))))
+    };
+    let kept = |entry: &Entry| !args.backdated || entry.backdated_days.is_some();
+    let (mut count, mut backdated) = (0, 0);
+    let mut widths = table::Widths::new(header(true));
+    audit::trail_each(events(), &names_of, filter, &mut |entry| {
+        if kept(&entry) {
+            count += 1;
+            backdated += usize::from(entry.backdated_days.is_some());
+            widths.row(row(&entry, true));
+        }
+        Ok(())
+    })?;
+    if count == 0 {
+        writeln!(out, "No recorded changes match.")?;
+        return Ok(());
+    }
+    let mut printer = widths.printer();
+    audit::trail_each(events(), &names_of, filter, &mut |entry| {
+        if kept(&entry) {
+            printer.row(row(&entry, true), out)?;
+        }
+        Ok(())
+    })?;
+    printer.finish(out)?;
+    write_audit_count(args, count, backdated, out)
+}
+
+/// The line under `audit`'s table: how many changes, how many backdated.
+fn write_audit_count(
+    args: &AuditArgs,
+    count: usize,
+    backdated: usize,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     writeln!(
         out,
         "{} change(s){}",
-        entries.len(),
+        count,
         if backdated > 0 {
             format!(
                 ", {backdated} backdated by more than {} days",
@@ -219,28 +275,38 @@ fn write_table(entries: &[Entry], with_action: bool, out: &mut dyn Write) -> Res
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_header(header(with_action));
+    for entry in entries {
+        table.add_row(row(entry, with_action));
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}
+
+/// The columns of the history and audit tables.
+fn header(with_action: bool) -> Vec<&'static str> {
     let mut header = vec!["seq", "recorded", "effective", "actor"];
     if with_action {
         header.push("action");
     }
     header.extend(["change", "flags"]);
-    table.set_header(header);
-    for entry in entries {
-        let mut row = vec![
-            entry.seq.to_string(),
-            format_short(entry.recorded_at),
-            entry.effective.map_or(String::from("—"), |d| d.to_string()),
-            clip(&visible(&entry.actor), 24),
-        ];
-        if with_action {
-            row.push(entry.action.map(|a| a.to_string()).unwrap_or_default());
-        }
-        row.push(clip(&visible(&entry.change), 90));
-        row.push(flags(entry));
-        table.add_row(row);
+    header
+}
+
+/// One entry as a row of the history and audit tables.
+fn row(entry: &Entry, with_action: bool) -> Vec<String> {
+    let mut row = vec![
+        entry.seq.to_string(),
+        format_short(entry.recorded_at),
+        entry.effective.map_or(String::from("—"), |d| d.to_string()),
+        clip(&visible(&entry.actor), 24),
+    ];
+    if with_action {
+        row.push(entry.action.map(|a| a.to_string()).unwrap_or_default());
     }
-    writeln!(out, "{table}")?;
-    Ok(())
+    row.push(clip(&visible(&entry.change), 90));
+    row.push(flags(entry));
+    row
 }
 
 fn flags(entry: &Entry) -> String {

@@ -25,6 +25,7 @@ mod redact;
 mod show;
 mod snapshot;
 mod summary;
+mod table;
 mod upgrade;
 mod verify;
 mod verify_pack;

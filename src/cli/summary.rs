@@ -6,8 +6,8 @@
 
 use std::io::Write;
 
-use crate::ledger::Ledger;
-use crate::query::audit::{Filter, clip, trail};
+use crate::ledger::{Ledger, LedgerError};
+use crate::query::audit::{Filter, clip, slot_names_in, trail_each};
 use crate::query::coverage;
 use crate::query::report::{AWAITING_COLUMNS, Label, category_rows, count_columns, counts_rows};
 use crate::query::summary::{Summary, summarize};
@@ -38,8 +38,19 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         view: resolved.view,
         ..Filter::default()
     };
-    let entries = trail(&ledger.events()?, &filter);
-    let summary = summarize(&state, &entries, resolved.day);
+    // Only the backdated entries' actions are read, so only they are kept
+    // as the trail streams by: the history is never held whole.
+    let mut backdated = Vec::new();
+    let store = ledger.store();
+    let names_of = |seq: u64| slot_names_in(store, seq);
+    trail_each(store.events(), &names_of, &filter, &mut |entry| {
+        if entry.backdated_days.is_some() {
+            backdated.push(entry.action);
+        }
+        Ok(())
+    })
+    .map_err(LedgerError::from)?;
+    let summary = summarize(&state, backdated, resolved.day);
     if !args.json {
         resolved.write_notes(out)?;
     }

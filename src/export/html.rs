@@ -36,7 +36,7 @@ use crate::projection::{Action, State};
 use crate::query::audit::{Entry, backdated_by, clip};
 use crate::query::coverage;
 use crate::query::report::{
-    AWAITING_COLUMNS, ActionRow, Backdated, Label, UNCONFIRMED_LEGEND, category_rows,
+    AWAITING_COLUMNS, ActionRow, Backdated, Label, TrailShown, UNCONFIRMED_LEGEND, category_rows,
     count_columns, counts_rows,
 };
 use crate::query::summary::{Category, Summary};
@@ -50,20 +50,36 @@ pub const TRAIL_SHOWN: usize = 200;
 /// At most this many instants are sampled for the status-over-time chart.
 const MAX_SAMPLES: usize = 160;
 
+/// The page is written a section at a time (the timeline every
+/// [`FLUSH_AT`] bytes), so it is never held whole.
 pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let trail = view.trail();
+    let trail = view.trail_shown(TRAIL_SHOWN)?;
     let summary = view.summary(&trail);
-    let mut page = String::with_capacity(64 * 1024);
+    let mut page = String::with_capacity(2 * FLUSH_AT);
     page_head(view, &mut page);
     summary_section(&summary, &mut page);
-    status_chart_section(view, &mut page);
-    timeline_section(view, &mut page);
+    status_chart_section(view, &mut page)?;
+    flush(&mut page, out)?;
+    timeline_section(view, &mut page, out)?;
+    flush(&mut page, out)?;
     plan_sections(view, &mut page);
+    flush(&mut page, out)?;
     awaiting_section(&summary, &mut page);
     backdated_section(&view.backdated(&trail), &mut page);
+    flush(&mut page, out)?;
     trail_section(&trail, &mut page);
-    footer(view, &mut page);
-    out.write_all(page.as_bytes())
+    footer(view, &trail.signatures.words(), &mut page);
+    flush(&mut page, out)
+}
+
+/// How much of the page is gathered before it is written out.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// Writes out the page gathered so far and empties it.
+fn flush(page: &mut String, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(page.as_bytes())?;
+    page.clear();
+    Ok(())
 }
 
 /// Escapes text for HTML content and attribute values. A control or
@@ -534,12 +550,16 @@ fn effective_of(record: &crate::event::Record) -> FuzzyDate {
         .unwrap_or_else(|| FuzzyDate::from_naive(day_of(record.recorded_at)))
 }
 
-fn timeline_section(view: &ReportInput<'_>, page: &mut String) {
+fn timeline_section(
+    view: &ReportInput<'_>,
+    page: &mut String,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let state = view.state;
     page.push_str("<section class=\"timeline\" id=\"timeline\">\n<h2>Timeline of each action, by effective date</h2>\n");
     if state.actions.is_empty() {
         page.push_str("<p class=\"note\">No actions yet.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     page.push_str(
         "<p class=\"note\">One row per action; each mark is an event at the date it took effect in the world. \
@@ -556,7 +576,8 @@ fn timeline_section(view: &ReportInput<'_>, page: &mut String) {
             dates.push(d.last_day());
         }
     }
-    for event in view.events {
+    for event in view.events.each() {
+        let event = event?;
         if event
             .record
             .event
@@ -668,7 +689,8 @@ fn timeline_section(view: &ReportInput<'_>, page: &mut String) {
             );
         }
     }
-    for event in view.events {
+    for event in view.events.each() {
+        let event = event?;
         let Some(action) = event.record.event.action() else {
             continue;
         };
@@ -715,29 +737,39 @@ fn timeline_section(view: &ReportInput<'_>, page: &mut String) {
             "<g class=\"event\" data-kind=\"{kind}\"><title>{}</title>{extra}{mark}</g>",
             esc(&clip(&title, 400)),
         );
+        if page.len() >= FLUSH_AT {
+            flush(page, out)?;
+        }
     }
     page.push_str("</svg>\n</section>\n");
+    Ok(())
 }
 
-/// Counts by status at a series of recorded instants: one incremental fold.
-fn status_series(view: &ReportInput<'_>) -> Vec<(Micros, [usize; 7], usize)> {
-    let events = view.events;
-    let (Some(first), Some(last)) = (events.first(), events.last()) else {
-        return Vec::new();
-    };
-    let (t0, t1) = (
-        first.record.recorded_at,
-        last.record.recorded_at.max(view.generated_at),
-    );
+/// Counts by status at a series of recorded instants: one pass over the
+/// events for the instants, then one incremental fold.
+fn status_series(view: &ReportInput<'_>) -> io::Result<Vec<(Micros, [usize; 7], usize)>> {
     // The end of every transaction, thinned to evenly spaced instants when
     // there are more than MAX_SAMPLES.
     let mut instants: Vec<Micros> = Vec::new();
-    for pair in events.windows(2) {
-        if pair[0].record.tx != pair[1].record.tx {
-            instants.push(pair[0].record.recorded_at);
+    let mut first_last: Option<(Micros, (u64, Micros))> = None;
+    for event in view.events.each() {
+        let event = event?;
+        let (tx, at) = (event.record.tx, event.record.recorded_at);
+        match &mut first_last {
+            None => first_last = Some((at, (tx, at))),
+            Some((_, last)) => {
+                if last.0 != tx {
+                    instants.push(last.1);
+                }
+                *last = (tx, at);
+            }
         }
     }
-    instants.push(last.record.recorded_at);
+    let Some((t0, (_, last))) = first_last else {
+        return Ok(Vec::new());
+    };
+    let t1 = last.max(view.generated_at);
+    instants.push(last);
     if instants.len() > MAX_SAMPLES {
         let step = (t1 - t0) as f64 / MAX_SAMPLES as f64;
         instants = (0..=MAX_SAMPLES)
@@ -746,19 +778,19 @@ fn status_series(view: &ReportInput<'_>) -> Vec<(Micros, [usize; 7], usize)> {
     }
     instants.dedup();
     let mut state = State::default();
-    let mut next = events.iter().peekable();
     let mut series = Vec::with_capacity(instants.len() + 1);
-    for at in instants {
-        while let Some(event) = next.next_if(|e| e.record.recorded_at <= at) {
-            state.apply(event.seq, event.hash, &event.record);
+    let mut instants = instants.into_iter().peekable();
+    for event in view.events.each() {
+        let event = event?;
+        // Each instant counts the events up to the first recorded after it.
+        while let Some(at) = instants.next_if(|at| event.record.recorded_at > *at) {
+            series.push(counts_at(&state, at));
         }
-        series.push(counts_at(&state, at));
-    }
-    for event in next {
         state.apply(event.seq, event.hash, &event.record);
     }
+    series.extend(instants.map(|at| counts_at(&state, at)));
     series.push(counts_at(&state, t1));
-    series
+    Ok(series)
 }
 
 fn counts_at(state: &State, at: Micros) -> (Micros, [usize; 7], usize) {
@@ -776,9 +808,9 @@ fn counts_at(state: &State, at: Micros) -> (Micros, [usize; 7], usize) {
     (at, counts, overdue)
 }
 
-fn status_chart_section(view: &ReportInput<'_>, page: &mut String) {
+fn status_chart_section(view: &ReportInput<'_>, page: &mut String) -> io::Result<()> {
     page.push_str("<section class=\"status-chart\" id=\"status-over-time\">\n<h2>Actions by status over time</h2>\n");
-    let series = status_series(view);
+    let series = status_series(view)?;
     let max = series
         .iter()
         .map(|(_, c, _)| c.iter().sum::<usize>())
@@ -786,7 +818,7 @@ fn status_chart_section(view: &ReportInput<'_>, page: &mut String) {
         .unwrap_or(0);
     if series.len() < 2 || max == 0 {
         page.push_str("<p class=\"note\">Not enough history to chart yet.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     page.push_str(
         "<p class=\"note\">How many actions stood in each status, as the ledger recorded it at each moment \
@@ -927,6 +959,7 @@ fn status_chart_section(view: &ReportInput<'_>, page: &mut String) {
         );
     }
     page.push_str("</svg>\n</section>\n");
+    Ok(())
 }
 
 fn awaiting_section(summary: &Summary, page: &mut String) {
@@ -974,18 +1007,16 @@ fn backdated_section(backdated: &Backdated<'_>, page: &mut String) {
     page.push_str("</section>\n");
 }
 
-fn trail_section(trail: &[Entry], page: &mut String) {
+fn trail_section(trail: &TrailShown, page: &mut String) {
     page.push_str("<section class=\"trail\" id=\"audit-trail\">\n<h2>Audit trail</h2>\n");
-    let skip = trail.len().saturating_sub(TRAIL_SHOWN);
-    if skip > 0 {
+    if trail.len > TRAIL_SHOWN {
         let _ = writeln!(
             page,
             "<p class=\"note\">The last {TRAIL_SHOWN} of {} entries; <code>planledger audit</code> lists them all.</p>",
-            trail.len()
+            trail.len
         );
     }
-    let shown: Vec<&Entry> = trail[skip..].iter().collect();
-    trail_table(&shown, page);
+    trail_table(&trail.recent(), page);
     page.push_str("</section>\n");
 }
 
@@ -1017,7 +1048,7 @@ fn trail_table(entries: &[&Entry], page: &mut String) {
     page.push_str("</tbody>\n</table>\n");
 }
 
-fn footer(view: &ReportInput<'_>, page: &mut String) {
+fn footer(view: &ReportInput<'_>, signatures: &str, page: &mut String) {
     page.push_str("<footer>\n<dl>\n");
     match view.head() {
         Some((seq, hash)) => {
@@ -1029,11 +1060,7 @@ fn footer(view: &ReportInput<'_>, page: &mut String) {
         None => page.push_str("<dt>Ledger head</dt><dd>none (empty ledger)</dd>\n"),
     }
     let _ = writeln!(page, "<dt>Verification</dt><dd>{}</dd>", verify_html(view));
-    let _ = writeln!(
-        page,
-        "<dt>Signatures</dt><dd>{}</dd>",
-        esc(&crate::query::audit::signatures_words(&view.trail()))
-    );
+    let _ = writeln!(page, "<dt>Signatures</dt><dd>{}</dd>", esc(signatures));
     if !view.verify.clock_overridden.is_empty() {
         let _ = writeln!(
             page,

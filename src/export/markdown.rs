@@ -26,7 +26,7 @@ use crate::time::{format_micros, format_short};
 pub const RECENT: usize = 50;
 
 pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let trail = view.trail();
+    let trail = view.trail_shown(RECENT)?;
     let summary = view.summary(&trail);
     let state = view.state;
 
@@ -42,11 +42,7 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         None => writeln!(out, "- Ledger head: none (empty ledger)")?,
     }
     writeln!(out, "- Verification: {}", view.verify_words())?;
-    writeln!(
-        out,
-        "- Signatures: {}",
-        crate::query::audit::signatures_words(&trail)
-    )?;
+    writeln!(out, "- Signatures: {}", trail.signatures.words())?;
     writeln!(out, "- Overdue judged on: {}", view.today)?;
     writeln!(out, "- Generated: {}", format_micros(view.generated_at))?;
     writeln!(out)?;
@@ -184,19 +180,17 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
 
-    let skip = trail.len().saturating_sub(RECENT);
     writeln!(out, "## Recent audit trail")?;
     writeln!(out)?;
-    if skip > 0 {
+    if trail.len > RECENT {
         writeln!(
             out,
             "The last {RECENT} of {} entries; `planledger audit` lists them all.",
-            trail.len()
+            trail.len
         )?;
         writeln!(out)?;
     }
-    let recent: Vec<&Entry> = trail[skip..].iter().collect();
-    trail_table(out, &recent)?;
+    trail_table(out, &trail.recent())?;
     Ok(())
 }
 

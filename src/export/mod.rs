@@ -13,15 +13,43 @@ pub mod events;
 pub mod html;
 pub mod markdown;
 
+use std::borrow::Cow;
+use std::io;
+
 use chrono::NaiveDate;
 
 use crate::event::Micros;
 use crate::projection::State;
-use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry};
-use crate::query::report::Backdated;
+use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS};
+use crate::query::report::{Backdated, TrailShown};
 use crate::query::summary::{self, Summary};
 use crate::store::StoredEvent;
 use crate::store::chain_check::Report;
+
+/// The stored events a report reads, from the genesis in order, read afresh
+/// for each pass: a report makes a few passes (the audit trail, the
+/// charts), each holding only what it shows, never the history whole.
+pub trait ReportEvents {
+    /// Every event, in order; an error reading one ends the pass.
+    fn each(&self) -> Box<dyn Iterator<Item = io::Result<Cow<'_, StoredEvent>>> + '_>;
+
+    /// The text slot names of the event at `seq` (what a redaction
+    /// erased), `None` where there is none.
+    fn slot_names(&self, seq: u64) -> Option<Vec<String>>;
+}
+
+/// Events held in memory (a test's, or a small ledger's).
+impl ReportEvents for Vec<StoredEvent> {
+    fn each(&self) -> Box<dyn Iterator<Item = io::Result<Cow<'_, StoredEvent>>> + '_> {
+        Box::new(self.iter().map(|e| Ok(Cow::Borrowed(e))))
+    }
+
+    fn slot_names(&self, seq: u64) -> Option<Vec<String>> {
+        self.get(usize::try_from(seq).ok()?)
+            .filter(|e| e.seq == seq)
+            .map(|e| e.record.event.slot_names())
+    }
+}
 
 /// Everything a report shows, gathered once by the caller. (Not to be
 /// confused with `ledger::View`, a point on the two time axes.)
@@ -29,7 +57,7 @@ pub struct ReportInput<'a> {
     /// The state folded from `events`.
     pub state: &'a State,
     /// Every stored event, in order.
-    pub events: &'a [StoredEvent],
+    pub events: &'a dyn ReportEvents,
     /// What `integrity::verify` found when the report was made.
     pub verify: &'a Report,
     /// The day "overdue" and "days waiting" are judged on.
@@ -42,22 +70,33 @@ impl ReportInput<'_> {
     /// The backdating threshold the reports judge by, in days.
     pub const BACKDATED_DAYS: i64 = DEFAULT_BACKDATED_DAYS;
 
-    /// The full audit trail, with [`Self::BACKDATED_DAYS`] as the threshold.
-    pub fn trail(&self) -> Vec<Entry> {
+    /// What the report shows of the full audit trail, with
+    /// [`Self::BACKDATED_DAYS`] as the threshold, keeping its last `recent`
+    /// entries: one pass over the events.
+    pub fn trail_shown(&self, recent: usize) -> io::Result<TrailShown> {
         let filter = audit::Filter {
             backdated_days: Some(Self::BACKDATED_DAYS),
             ..audit::Filter::default()
         };
-        audit::trail(self.events, &filter)
+        let mut shown = TrailShown::new(recent);
+        let names_of = |seq: u64| self.events.slot_names(seq);
+        audit::trail_each(self.events.each(), &names_of, &filter, &mut |entry| {
+            shown.see(entry);
+            Ok(())
+        })?;
+        Ok(shown)
     }
 
-    pub fn summary(&self, trail: &[Entry]) -> Summary {
-        summary::summarize(self.state, trail, self.today)
+    /// The summary, its backdated counts from `shown` (from
+    /// [`Self::trail_shown`]).
+    pub fn summary(&self, shown: &TrailShown) -> Summary {
+        let backdated = shown.backdated.iter().map(|e| e.action);
+        summary::summarize(self.state, backdated, self.today)
     }
 
-    /// The backdated entries of `trail` (from [`Self::trail`]).
-    pub fn backdated<'t>(&self, trail: &'t [Entry]) -> Backdated<'t> {
-        Backdated::of(trail, Self::BACKDATED_DAYS)
+    /// The backdated entries of `shown` (from [`Self::trail_shown`]).
+    pub fn backdated<'t>(&self, shown: &'t TrailShown) -> Backdated<'t> {
+        shown.backdated(Self::BACKDATED_DAYS)
     }
 
     /// "seq 41, 3f2a…" style head description: the full hash.

@@ -15,7 +15,7 @@ use crate::ledger::View;
 use crate::projection::valid_from;
 use crate::projection::{Action, State, UpgradedFrom};
 use crate::query::select::agency_matches;
-use crate::store::StoredEvent;
+use crate::store::{Store, StoredEvent};
 use crate::time::{day_of, format_micros};
 
 /// The default backdating threshold, in days.
@@ -66,37 +66,58 @@ pub enum Signed {
 /// change signed: the ledger has no actors, so each change's maker is a
 /// name as typed".
 pub fn signatures_words(trail: &[Entry]) -> String {
-    // A request's own entry is how its changes were signed, not a change.
-    let changes: Vec<&Entry> = trail
-        .iter()
-        .filter(|e| e.kind != EventKind::RequestSigned)
-        .collect();
-    let signed = changes
-        .iter()
-        .filter(|e| matches!(e.signed, Signed::Key { .. }))
-        .count();
-    let returns = changes
-        .iter()
-        .filter(|e| matches!(&e.signed, Signed::Key { by_return, .. } if *by_return))
-        .count();
-    if signed == 0 {
-        return "no change signed: the ledger has no actors, so each change's maker is a name as typed"
-            .to_string();
+    let mut signatures = Signatures::default();
+    trail.iter().for_each(|e| signatures.see(e));
+    signatures.words()
+}
+
+/// How a trail's changes were signed, counted entry by entry as the trail
+/// streams by; [`Signatures::words`] is [`signatures_words`] of the entries
+/// seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Signatures {
+    changes: usize,
+    signed: usize,
+    returns: usize,
+}
+
+impl Signatures {
+    /// Counts one entry of the trail.
+    pub fn see(&mut self, entry: &Entry) {
+        // A request's own entry is how its changes were signed, not a change.
+        if entry.kind == EventKind::RequestSigned {
+            return;
+        }
+        self.changes += 1;
+        if let Signed::Key { by_return, .. } = &entry.signed {
+            self.signed += 1;
+            self.returns += usize::from(*by_return);
+        }
     }
-    let returns = match returns {
-        0 => String::new(),
-        1 => " (1 sent as a return)".to_string(),
-        n => format!(" ({n} sent as returns)"),
-    };
-    let rest = if signed == changes.len() {
-        ""
-    } else {
-        "; the rest unsigned, names as typed"
-    };
-    format!(
-        "{signed} of {} changes signed with their makers' keys{returns}{rest}",
-        changes.len()
-    )
+
+    /// The sentence, as [`signatures_words`] says it.
+    pub fn words(&self) -> String {
+        let Signatures {
+            changes,
+            signed,
+            returns,
+        } = *self;
+        if signed == 0 {
+            return "no change signed: the ledger has no actors, so each change's maker is a name as typed"
+                .to_string();
+        }
+        let returns = match returns {
+            0 => String::new(),
+            1 => " (1 sent as a return)".to_string(),
+            n => format!(" ({n} sent as returns)"),
+        };
+        let rest = if signed == changes {
+            ""
+        } else {
+            "; the rest unsigned, names as typed"
+        };
+        format!("{signed} of {changes} changes signed with their makers' keys{returns}{rest}")
+    }
 }
 
 impl Signed {
@@ -179,9 +200,26 @@ pub fn trail_of<E: Borrow<StoredEvent>, X>(
     names_of: &dyn Fn(u64) -> Option<Vec<String>>,
     filter: &Filter,
 ) -> Result<Vec<Entry>, X> {
+    let mut entries = Vec::new();
+    trail_each(events, names_of, filter, &mut |entry| {
+        entries.push(entry);
+        Ok(())
+    })?;
+    Ok(entries)
+}
+
+/// [`trail_of`] without the list: each entry `filter` keeps is handed to
+/// `sink` as soon as it is described, so a caller that prints, counts or
+/// keeps the last few holds no more than that. The first error, of the
+/// events or of `sink`, ends it.
+pub fn trail_each<E: Borrow<StoredEvent>, X>(
+    events: impl Iterator<Item = Result<E, X>>,
+    names_of: &dyn Fn(u64) -> Option<Vec<String>>,
+    filter: &Filter,
+    sink: &mut dyn FnMut(Entry) -> Result<(), X>,
+) -> Result<(), X> {
     let threshold = filter.backdated_days.unwrap_or(DEFAULT_BACKDATED_DAYS);
     let mut state = State::default();
-    let mut entries = Vec::new();
     // The signing of the transaction being read.
     let mut signing: Option<(u64, Signed)> = None;
     let mut events = events.peekable();
@@ -215,10 +253,21 @@ pub fn trail_of<E: Borrow<StoredEvent>, X>(
             _ => true,
         };
         if valid && filter.keeps(&entry) {
-            entries.push(entry);
+            sink(entry)?;
         }
     }
-    Ok(entries)
+    Ok(())
+}
+
+/// The text slot names of the event stored at `seq`, read back from
+/// `store` (`None` where there is none): the `names_of` of [`trail_of`] and
+/// [`trail_each`] when the events stream from a store.
+pub fn slot_names_in(store: &Store, seq: u64) -> Option<Vec<String>> {
+    store
+        .event_at(seq)
+        .ok()
+        .flatten()
+        .map(|(_, record)| record.event.slot_names())
 }
 
 /// [`trail_of`] for one action, from that action's events alone (as the

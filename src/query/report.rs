@@ -1,7 +1,8 @@
 //! The rows people read, built once: the counts row of a plan, an agency or
 //! all plans; the categories per plan; one row per action with its "latest"
-//! cell; the claims awaiting assurance; and the backdated entries with the
-//! threshold they were judged by.
+//! cell; the claims awaiting assurance; the backdated entries with the
+//! threshold they were judged by; and what a report shows of the audit
+//! trail ([`TrailShown`]), kept as the trail streams by.
 //!
 //! Thin printers render them: the terminal (`cli::summary`, `cli::show`),
 //! Markdown (`export::markdown`) and HTML (`export::html`). A row holds
@@ -9,11 +10,13 @@
 //! the cells for its medium, so a row says the same thing wherever it is
 //! shown.
 
+use std::collections::VecDeque;
+
 use chrono::NaiveDate;
 
 use crate::id::{ActionId, PlanId};
 use crate::projection::{Action, Change};
-use crate::query::audit::Entry;
+use crate::query::audit::{Entry, Signatures};
 use crate::query::summary::{Category, Counts, Summary, category};
 use crate::status::Status;
 
@@ -238,6 +241,64 @@ impl<'a> Backdated<'a> {
                 "Entries whose effective date lies more than {days} days before the day the ledger recorded them."
             )
         }
+    }
+}
+
+/// What a report shows of an audit trail, kept as the trail streams by
+/// ([`TrailShown::see`]): how many entries it has, how they were signed,
+/// every backdated entry, and the last few entries. Nothing else of the
+/// trail is held, so a report of a long history holds no more than it
+/// shows.
+#[derive(Clone, Debug)]
+pub struct TrailShown {
+    /// How many entries the trail has.
+    pub len: usize,
+    /// How the trail's changes were signed.
+    pub signatures: Signatures,
+    /// Every entry flagged as backdated, in order.
+    pub backdated: Vec<Entry>,
+    /// The last `recent` entries, in order.
+    recent: VecDeque<Entry>,
+    keep: usize,
+}
+
+impl TrailShown {
+    /// Nothing seen yet; the last `recent` entries will be kept.
+    pub fn new(recent: usize) -> TrailShown {
+        TrailShown {
+            len: 0,
+            signatures: Signatures::default(),
+            backdated: Vec::new(),
+            recent: VecDeque::with_capacity(recent.min(1024)),
+            keep: recent,
+        }
+    }
+
+    /// Takes in the next entry of the trail.
+    pub fn see(&mut self, entry: Entry) {
+        self.len += 1;
+        self.signatures.see(&entry);
+        if entry.backdated_days.is_some() {
+            self.backdated.push(entry.clone());
+        }
+        if self.keep == 0 {
+            return;
+        }
+        if self.recent.len() == self.keep {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(entry);
+    }
+
+    /// The last entries (as many as asked of [`TrailShown::new`], or every
+    /// one of a shorter trail), in order.
+    pub fn recent(&self) -> Vec<&Entry> {
+        self.recent.iter().collect()
+    }
+
+    /// The backdated entries and the threshold they were judged by.
+    pub fn backdated(&self, threshold_days: i64) -> Backdated<'_> {
+        Backdated::of(&self.backdated, threshold_days)
     }
 }
 

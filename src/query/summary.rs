@@ -36,7 +36,6 @@ use chrono::NaiveDate;
 
 use crate::id::{ActionId, ClaimNo, PlanId};
 use crate::projection::{Action, Change, State};
-use crate::query::audit::Entry;
 use crate::query::coverage::{self, Coverage};
 use crate::status::Status;
 use crate::time::day_of;
@@ -229,9 +228,15 @@ pub struct Summary {
     pub backdated_entries: usize,
 }
 
-/// Summarizes `state` on `today`. `entries` is the audit trail of the same
-/// events (`query::audit::trail`); only its backdating flags are read.
-pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary {
+/// Summarizes `state` on `today`. `backdated` is the action of each
+/// backdated entry of the audit trail of the same events
+/// (`query::audit::trail`), `None` for an entry about no action: all a
+/// summary reads of the trail, so that a caller streaming it keeps no more.
+pub fn summarize(
+    state: &State,
+    backdated: impl IntoIterator<Item = Option<ActionId>>,
+    today: NaiveDate,
+) -> Summary {
     let mut total = Counts::default();
     let mut plans: BTreeMap<PlanId, (Counts, BTreeMap<String, Counts>)> = state
         .plans
@@ -264,11 +269,11 @@ pub fn summarize(state: &State, entries: &[Entry], today: NaiveDate) -> Summary 
     awaiting.sort_by_key(|a| (a.at.recorded_at, a.action));
 
     let mut backdated_entries = 0;
-    for entry in entries.iter().filter(|e| e.backdated_days.is_some()) {
+    for action in backdated {
         backdated_entries += 1;
         // Count an entry against the action as it stands now, so that plan
         // and agency totals agree with the tables they sit beside.
-        let Some(action) = entry.action.and_then(|id| state.actions.get(&id)) else {
+        let Some(action) = action.and_then(|id| state.actions.get(&id)) else {
             continue;
         };
         total.backdated += 1;
@@ -406,7 +411,7 @@ mod tests {
             });
             state.actions.insert(id, a);
         }
-        let summary = summarize(&state, &[], day("2019-12-11"));
+        let summary = summarize(&state, [], day("2019-12-11"));
         let waited: Vec<(ActionId, i64)> = summary
             .awaiting
             .iter()

@@ -225,7 +225,8 @@ pub(crate) fn render(
 fn summary_counts_statuses_categories_overdue_and_backdating_for_the_fixture() {
     let fx = fixture();
     let entries = trail(&fx.ledger.events().unwrap(), &Filter::default());
-    let summary = summarize(fx.ledger.state(), &entries, today());
+    let backdated = entries.iter().filter(|e| e.backdated_days.is_some());
+    let summary = summarize(fx.ledger.state(), backdated.map(|e| e.action), today());
     let total = &summary.total;
     assert_eq!(total.actions, 8);
     let statuses: Vec<usize> = Status::ALL.iter().map(|s| total.status(*s)).collect();
@@ -590,4 +591,66 @@ fn coverage_of_the_shipped_plan_names_bare_recommendations_and_unlinked_actions(
         assert!(report.contains(sentence), "{format}");
         assert!(report.contains("R9?"), "{format}");
     }
+}
+
+/// A report keeps only what it shows of a trail longer than it lists: the
+/// last entries, in order, the same as the tail of the whole trail, and the
+/// count of all of them.
+#[test]
+fn a_report_of_a_long_trail_lists_the_last_entries_of_the_whole_trail() {
+    let mut fx = fixture();
+    for n in 0..(export::html::TRAIL_SHOWN + 5) {
+        let note = Command::NoteMilestone {
+            action: ActionId::of(2),
+            note: format!("step {n}"),
+        };
+        fx.ledger.transact(TVP, "note", vec![note.into()]).unwrap();
+    }
+    let events = fx.ledger.events().unwrap();
+    let whole = trail(
+        &events,
+        &Filter {
+            backdated_days: Some(ReportInput::BACKDATED_DAYS),
+            ..Filter::default()
+        },
+    );
+    let md = render(&fx, export::markdown::write);
+    let recent = md
+        .split("## Recent audit trail")
+        .nth(1)
+        .expect("the markdown has a recent trail");
+    assert!(recent.contains(&format!(
+        "The last {} of {} entries",
+        export::markdown::RECENT,
+        whole.len()
+    )));
+    let listed: Vec<String> = recent
+        .lines()
+        .filter_map(|line| line.strip_prefix("| "))
+        .filter_map(|row| row.split(' ').next())
+        .filter(|seq| seq.parse::<u64>().is_ok())
+        .map(String::from)
+        .collect();
+    let expected: Vec<String> = whole[whole.len() - export::markdown::RECENT..]
+        .iter()
+        .map(|e| e.seq.to_string())
+        .collect();
+    assert_eq!(listed, expected);
+    let html = render(&fx, export::html::write);
+    assert!(html.contains(&format!(
+        "The last {} of {} entries",
+        export::html::TRAIL_SHOWN,
+        whole.len()
+    )));
+    let first_shown = &whole[whole.len() - export::html::TRAIL_SHOWN];
+    let trail_section = html
+        .split("id=\"audit-trail\"")
+        .nth(1)
+        .expect("the page has an audit trail");
+    assert!(
+        trail_section.contains(&format!("<td class=\"num\">{}</td>", first_shown.seq)),
+        "the first entry shown is the {}th from the end",
+        export::html::TRAIL_SHOWN
+    );
+    assert!(!trail_section.contains(&format!("<td class=\"num\">{}</td>", first_shown.seq - 1)));
 }
