@@ -29,22 +29,26 @@
 //! caller checks first.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, Write};
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use crate::chain::{self, GENESIS_PREV, Subject};
-use crate::codec;
-use crate::event::{Event, EventOf, Hash, Micros, Record, RecordOf};
+use crate::chain::{self, Subject};
+use crate::event::{Event, Hash, Micros};
 use crate::export::events::{subject_json, text_json};
 use crate::id::{ActionId, Id, PlanId};
 use crate::projection::State;
-use crate::rules::{self, Refusal};
-use crate::sealed::{self, Commit, Erasure, StoredText, TextFault};
+use crate::rules::Refusal;
+use crate::sealed::{StoredText, TextFault};
 use crate::store::{FORMAT_VERSION, StoredEvent};
 use crate::time::{day_of, format_micros};
 use crate::wire;
+
+use check::Stop;
 
 /// The value of the header's `pack` field.
 pub const PACK_NAME: &str = "planledger evidence pack";
@@ -208,6 +212,10 @@ pub enum MakeError {
         plan: PlanId,
         actual: PlanId,
     },
+    #[error("the ledger's events could not be read: {0}")]
+    Read(String),
+    #[error("the pack could not be written: {0}")]
+    Write(io::Error),
     /// A bug, never a user's mistake: what `make` wrote fails `verify`.
     #[error("the pack made does not verify ({0}); nothing was written")]
     DoesNotVerify(PackFault),
@@ -293,19 +301,6 @@ pub fn required(
     why
 }
 
-/// Every redaction among `records`, by the event it redacts.
-fn redactions_of<'a, T: 'a>(
-    records: impl Iterator<Item = (u64, &'a RecordOf<T>)>,
-) -> BTreeMap<u64, Vec<u64>> {
-    let mut found: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
-    for (seq, record) in records {
-        if let EventOf::Redacted { event, .. } = &record.event {
-            found.entry(*event).or_default().push(seq);
-        }
-    }
-    found
-}
-
 /// The projection line's value: the state in the `show --json` shape, with
 /// only what the scope covers, derived fields for `day`.
 fn projection(
@@ -317,86 +312,245 @@ fn projection(
     let state = scope.restrict(state);
     let mut value = serde_json::to_value(wire::Show::new(&state, day))?;
     if version < 2 {
-        let (action_keys, coverage_keys) = ADDED_IN_2;
         let plans = value.get_mut("plans").and_then(Value::as_array_mut);
-        for plan in plans.into_iter().flatten() {
-            if let Some(coverage) = plan.get_mut("coverage").and_then(Value::as_object_mut) {
-                coverage.retain(|key, _| !coverage_keys.contains(&key.as_str()));
-            }
-            let actions = plan.get_mut("actions").and_then(Value::as_array_mut);
-            for action in actions
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_object_mut)
-            {
-                action.retain(|key, _| !action_keys.contains(&key.as_str()));
-            }
-        }
+        plans.into_iter().flatten().for_each(strip_added_in_2);
     }
     Ok(value)
+}
+
+/// Writes the projection line (without its `\n`) in canonical form, as
+/// [`canonical`] writes `{"projection": …}` of [`projection`]'s value, but
+/// one plan at a time, never the whole projection as one JSON value.
+fn write_projection_line(
+    state: &State,
+    day: NaiveDate,
+    version: u64,
+    out: &mut dyn Write,
+) -> Result<(), serde_json::Error> {
+    let mut show = wire::Show::new(state, day);
+    let plans = std::mem::take(&mut show.plans);
+    let Value::Object(top) = serde_json::to_value(&show)? else {
+        return Err(serde::ser::Error::custom("the projection is not an object"));
+    };
+    let mut entries: Vec<(&String, &Value)> = top.iter().collect();
+    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut buf = Vec::new();
+    buf.extend_from_slice(b"{\"projection\":{");
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        scalar(&Value::String(key.clone()), &mut buf);
+        buf.push(b':');
+        if key != "plans" {
+            canonical(value, &mut buf);
+            continue;
+        }
+        buf.push(b'[');
+        for (i, plan) in plans.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            let mut plan = serde_json::to_value(plan)?;
+            if version < 2 {
+                strip_added_in_2(&mut plan);
+            }
+            canonical(&plan, &mut buf);
+            out.write_all(&buf).map_err(serde_json::Error::io)?;
+            buf.clear();
+        }
+        buf.push(b']');
+    }
+    buf.extend_from_slice(b"}}");
+    out.write_all(&buf).map_err(serde_json::Error::io)
+}
+
+/// A plan of the projection as pack version 1 shows it: without what
+/// version 2 added.
+fn strip_added_in_2(plan: &mut Value) {
+    let (action_keys, coverage_keys) = ADDED_IN_2;
+    if let Some(coverage) = plan.get_mut("coverage").and_then(Value::as_object_mut) {
+        coverage.retain(|key, _| !coverage_keys.contains(&key.as_str()));
+    }
+    let actions = plan.get_mut("actions").and_then(Value::as_array_mut);
+    for action in actions
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object_mut)
+    {
+        action.retain(|key, _| !action_keys.contains(&key.as_str()));
+    }
 }
 
 /// Makes the pack `request` asks for from `events`, every stored event of a
 /// ledger from the genesis to the head, as the ledger reads them back.
 /// Returns the pack's bytes, which [`verify`] has checked.
 pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, MakeError> {
-    let genesis = events.first().ok_or(MakeError::Empty)?;
-    for (expected, event) in (0u64..).zip(events) {
-        if event.seq != expected {
-            return Err(MakeError::NotAChain {
-                expected,
-                found: event.seq,
-            });
+    let mut out = Vec::new();
+    write(
+        || events.iter().cloned().map(Ok::<_, Infallible>),
+        request,
+        &mut out,
+    )?;
+    verify(&out).map_err(MakeError::DoesNotVerify)?;
+    Ok(out)
+}
+
+/// [`make`] for a ledger too large to hold: reads the stored events twice
+/// through `events` (each call reads them afresh from the genesis), writes
+/// the pack a line at a time to an unnamed temporary file, checks it with
+/// [`verify_file`], and returns the file, read from its start.
+pub fn make_file<I, E>(events: impl Fn() -> I, request: Request<'_>) -> Result<File, MakeError>
+where
+    I: Iterator<Item = Result<StoredEvent, E>>,
+    E: fmt::Display,
+{
+    let file = tempfile::tempfile().map_err(MakeError::Write)?;
+    let mut out = BufWriter::new(file);
+    write(events, request, &mut out)?;
+    let mut file = out
+        .into_inner()
+        .map_err(|e| MakeError::Write(e.into_error()))?;
+    file.rewind().map_err(MakeError::Write)?;
+    let again = file.try_clone().map_err(MakeError::Write)?;
+    verify_file(again)
+        .map_err(MakeError::Write)?
+        .map_err(MakeError::DoesNotVerify)?;
+    file.rewind().map_err(MakeError::Write)?;
+    Ok(file)
+}
+
+/// What [`write`]'s first pass over the events finds.
+struct Survey {
+    count: u64,
+    subjects: Vec<Subject>,
+    hashes: Vec<Hash>,
+    sources: Vec<Option<u64>>,
+    redactions: BTreeMap<u64, Vec<u64>>,
+    genesis: Option<Result<[u8; 16], crate::event::EventKind>>,
+    genesis_recorded_at: Micros,
+    not_a_chain: Option<MakeError>,
+    /// The plan of the first `ActionAdded` of the scope's action.
+    action_added: Option<PlanId>,
+    /// The as-of event so far: seq, hash, recorded time.
+    as_of: Option<(u64, Hash, Micros)>,
+    head: Option<(u64, Hash, Micros)>,
+}
+
+impl Survey {
+    fn of<I, E>(events: I, request: &Request<'_>) -> Result<Survey, MakeError>
+    where
+        I: Iterator<Item = Result<StoredEvent, E>>,
+        E: fmt::Display,
+    {
+        let scope = request.scope;
+        let mut survey = Survey {
+            count: 0,
+            subjects: Vec::new(),
+            hashes: Vec::new(),
+            sources: Vec::new(),
+            redactions: BTreeMap::new(),
+            genesis: None,
+            genesis_recorded_at: 0,
+            not_a_chain: None,
+            action_added: None,
+            as_of: None,
+            head: None,
+        };
+        for event in events {
+            let event = event.map_err(|e| MakeError::Read(e.to_string()))?;
+            let expected = survey.count;
+            if event.seq != expected && survey.not_a_chain.is_none() {
+                survey.not_a_chain = Some(MakeError::NotAChain {
+                    expected,
+                    found: event.seq,
+                });
+            }
+            let record = &event.record;
+            if expected == 0 {
+                survey.genesis_recorded_at = record.recorded_at;
+                survey.genesis = Some(match &record.event {
+                    Event::LedgerCreated { ledger_id, .. }
+                    | Event::LedgerUpgraded { ledger_id, .. } => Ok(*ledger_id),
+                    other => Err(other.kind()),
+                });
+            }
+            if let (Scope::Action { action, .. }, None) = (scope, survey.action_added)
+                && let Event::ActionAdded {
+                    action: a, plan, ..
+                } = &record.event
+                && *a == action
+            {
+                survey.action_added = Some(*plan);
+            }
+            if let Event::Redacted { event: target, .. } = &record.event {
+                survey
+                    .redactions
+                    .entry(*target)
+                    .or_default()
+                    .push(event.seq);
+            }
+            let in_time = request.as_of.is_none_or(|t| record.recorded_at <= t);
+            if in_time && (event.seq == 0 || scope.covers(event.subject)) {
+                survey.as_of = Some((event.seq, event.hash, record.recorded_at));
+            }
+            survey.head = Some((event.seq, event.hash, record.recorded_at));
+            survey.subjects.push(event.subject);
+            survey.hashes.push(event.hash);
+            survey
+                .sources
+                .push(record.source.as_ref().map(|s| s.import_seq));
+            survey.count += 1;
         }
+        Ok(survey)
     }
-    let ledger_id = match &genesis.record.event {
-        Event::LedgerCreated { ledger_id, .. } | Event::LedgerUpgraded { ledger_id, .. } => {
-            *ledger_id
-        }
-        other => return Err(MakeError::NoGenesis { kind: other.kind() }),
+}
+
+/// Writes the pack `request` asks for to `out` in two passes over
+/// `events`: the first finds what the disclosure rule and the header need
+/// (each event's subject, hash and source, the redactions), the second
+/// writes the lines one at a time and folds the disclosed events.
+fn write<I, E>(
+    events: impl Fn() -> I,
+    request: Request<'_>,
+    out: &mut dyn Write,
+) -> Result<(), MakeError>
+where
+    I: Iterator<Item = Result<StoredEvent, E>>,
+    E: fmt::Display,
+{
+    let survey = Survey::of(events(), &request)?;
+    if survey.count == 0 {
+        return Err(MakeError::Empty);
+    }
+    if let Some(error) = survey.not_a_chain {
+        return Err(error);
+    }
+    let ledger_id = match survey.genesis {
+        Some(Ok(ledger_id)) => ledger_id,
+        Some(Err(kind)) => return Err(MakeError::NoGenesis { kind }),
+        None => return Err(MakeError::Empty),
     };
     let scope = request.scope;
-    if let Scope::Action { plan, action } = scope {
-        let added = events.iter().find_map(|e| match &e.record.event {
-            Event::ActionAdded {
-                action: a, plan, ..
-            } if *a == action => Some(*plan),
-            _ => None,
+    if let Scope::Action { plan, action } = scope
+        && let Some(actual) = survey.action_added.filter(|actual| *actual != plan)
+    {
+        return Err(MakeError::ActionElsewhere {
+            action,
+            plan,
+            actual,
         });
-        if let Some(actual) = added.filter(|actual| *actual != plan) {
-            return Err(MakeError::ActionElsewhere {
-                action,
-                plan,
-                actual,
-            });
-        }
     }
-    let as_of = events
-        .iter()
-        .rev()
-        .filter(|e| request.as_of.is_none_or(|t| e.record.recorded_at <= t))
-        .find(|e| e.seq == 0 || scope.covers(e.subject))
-        .ok_or(MakeError::BeforeLedger {
-            at: request.as_of.unwrap_or(genesis.record.recorded_at),
-        })?;
-    let head = events.last().unwrap_or(genesis);
-    let subjects: Vec<Subject> = events.iter().map(|e| e.subject).collect();
-    let sources = |seq: u64| {
-        let event = events.get(usize::try_from(seq).ok()?)?;
-        event.record.source.as_ref().map(|s| s.import_seq)
-    };
-    let redactions = redactions_of(events.iter().map(|e| (e.seq, &e.record)));
-    let disclosed: Vec<bool> = required(&subjects, scope, as_of.seq, sources, &redactions)
-        .iter()
-        .map(Option::is_some)
-        .collect();
-
-    let state = State::fold(
-        events
+    let (as_of, as_of_hash, as_of_recorded_at) = survey.as_of.ok_or(MakeError::BeforeLedger {
+        at: request.as_of.unwrap_or(survey.genesis_recorded_at),
+    })?;
+    let (head, head_hash, head_recorded_at) = survey.head.ok_or(MakeError::Empty)?;
+    let sources = |seq: u64| *survey.sources.get(usize::try_from(seq).ok()?)?;
+    let disclosed: Vec<bool> =
+        required(&survey.subjects, scope, as_of, sources, &survey.redactions)
             .iter()
-            .filter(|e| e.seq <= as_of.seq && disclosed[e.seq as usize])
-            .map(|e| (e.seq, e.hash, &e.record)),
-    );
+            .map(Option::is_some)
+            .collect();
     let version = match request.checkpoint {
         Some(_) => CHECKPOINTED_PACK_VERSION,
         None => PACK_VERSION,
@@ -408,51 +562,66 @@ pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, Mak
         "ledger_id": hex::encode(ledger_id),
         "scope": scope.to_json(),
         "as_of": {
-            "seq": as_of.seq,
-            "hash": hex::encode(as_of.hash),
-            "recorded_at": format_micros(as_of.record.recorded_at),
+            "seq": as_of,
+            "hash": hex::encode(as_of_hash),
+            "recorded_at": format_micros(as_of_recorded_at),
         },
-        "head": {"seq": head.seq, "hash": hex::encode(head.hash)},
-        "events": events.len(),
+        "head": {"seq": head, "hash": hex::encode(head_hash)},
+        "events": survey.count,
         "disclosed": disclosed.iter().filter(|d| **d).count(),
     });
-    let mut out = Vec::new();
-    let mut line = |value: &Value| {
-        canonical(value, &mut out);
-        out.push(b'\n');
+    let mut buf = Vec::new();
+    let mut line = |value: &Value, out: &mut dyn Write| {
+        buf.clear();
+        canonical(value, &mut buf);
+        buf.push(b'\n');
+        out.write_all(&buf).map_err(MakeError::Write)
     };
-    line(&header);
-    for (event, disclosed) in events.iter().zip(&disclosed) {
-        line(&event_line(event, *disclosed));
+    line(&header, out)?;
+    let mut state = State::default();
+    for event in events() {
+        let event = event.map_err(|e| MakeError::Read(e.to_string()))?;
+        let shown = usize::try_from(event.seq)
+            .ok()
+            .and_then(|i| disclosed.get(i))
+            .is_some_and(|d| *d);
+        line(&event_line(&event, shown), out)?;
+        if shown && event.seq <= as_of {
+            state.apply(event.seq, event.hash, &event.record);
+        }
     }
-    let day = day_of(as_of.record.recorded_at);
-    let projection =
-        projection(state, scope, day, version).map_err(|e| MakeError::Projection(e.to_string()))?;
-    line(&json!({ "projection": projection }));
+    let state = scope.restrict(state);
+    write_projection_line(&state, day_of(as_of_recorded_at), version, out).map_err(|e| match e
+        .io_error_kind()
+    {
+        Some(kind) => MakeError::Write(io::Error::new(kind, e)),
+        None => MakeError::Projection(e.to_string()),
+    })?;
+    drop(state);
+    out.write_all(b"\n").map_err(MakeError::Write)?;
     if let Some(signer) = request.checkpoint {
         let statement = crate::checkpoint::Statement::of_history(
             ledger_id,
             FORMAT_VERSION,
-            head.seq,
-            head.hash,
-            head.record.recorded_at,
+            head,
+            head_hash,
+            head_recorded_at,
             |at| {
                 usize::try_from(at)
                     .ok()
-                    .and_then(|i| events.get(i))
-                    .map(|e| e.hash)
+                    .and_then(|i| survey.hashes.get(i))
+                    .copied()
                     .ok_or(MakeError::NotAChain {
                         expected: at,
-                        found: head.seq,
+                        found: head,
                     })
             },
         )?;
         let signed = crate::checkpoint::sign(statement, signer.name, signer.key)
             .map_err(MakeError::Checkpoint)?;
-        line(&json!({"checkpoint": signed.render()}));
+        line(&json!({"checkpoint": signed.render()}), out)?;
     }
-    verify(&out).map_err(MakeError::DoesNotVerify)?;
-    Ok(out)
+    out.flush().map_err(MakeError::Write)
 }
 
 /// One event's line: disclosed, its record and texts; withheld, its digest.
@@ -692,6 +861,10 @@ pub enum PackFault {
     ProjectionDiffers { path: String },
     #[error("the projection of the disclosed events could not be made: {what}")]
     ProjectionUnmade { what: String },
+    /// The file was changed while it was being checked: a line read on
+    /// one pass was not there on the next.
+    #[error("the pack changed while it was being checked")]
+    Changed,
 }
 
 /// The line a pack holds event `seq` on.
@@ -744,6 +917,7 @@ impl PackFault {
             PackFault::BrokenRule { .. } => "broken_rule",
             PackFault::ProjectionDiffers { .. } => "projection_differs",
             PackFault::ProjectionUnmade { .. } => "projection_unmade",
+            PackFault::Changed => "changed",
         }
     }
 
@@ -791,7 +965,8 @@ impl PackFault {
             | PackFault::NoCheckpoint { .. }
             | PackFault::CheckpointNotThisPack { .. }
             | PackFault::ProjectionDiffers { .. }
-            | PackFault::ProjectionUnmade { .. } => None,
+            | PackFault::ProjectionUnmade { .. }
+            | PackFault::Changed => None,
         }
     }
 
@@ -820,7 +995,8 @@ impl PackFault {
             | PackFault::TooShort { .. }
             | PackFault::CheckpointNotThisPack { .. }
             | PackFault::ProjectionDiffers { .. }
-            | PackFault::ProjectionUnmade { .. } => None,
+            | PackFault::ProjectionUnmade { .. }
+            | PackFault::Changed => None,
             PackFault::HashMismatch { .. }
             | PackFault::EndsEarly { .. }
             | PackFault::HeadMismatch { .. }
@@ -885,194 +1061,21 @@ impl EventLine {
 /// Checks a pack from its bytes alone, as `ledger/FORMAT.md` §7 says, and
 /// returns what it proves, or the first thing that fails.
 pub fn verify(bytes: &[u8]) -> Result<PackReport, PackFault> {
-    // 1. Form: every line canonical JSON; the header, event lines and
-    //    projection line with exactly their fields.
-    // Each line is checked whole first and read again where it is used, so
-    // that no more than one event line is held as JSON at a time.
-    let lines = read_lines(bytes)?;
-    if lines.len() < 3 {
-        return Err(PackFault::TooShort { lines: lines.len() });
+    match check::check(&mut source::Bytes::new(bytes)) {
+        Ok(report) => Ok(report),
+        Err(Stop::Fault(fault)) => Err(fault),
+        Err(Stop::Read(never)) => match never {},
     }
-    let header = read_header(&parse_line(lines[0], 1)?)?;
-    // A version-3 pack ends with its checkpoint, after the projection.
-    let checkpointed = header.version >= CHECKPOINTED_PACK_VERSION;
-    let last = lines.len() - usize::from(checkpointed);
-    if last < 3 {
-        return Err(PackFault::TooShort { lines: lines.len() });
-    }
-    let checkpoint = match lines.get(last) {
-        Some(raw) if checkpointed => Some(read_checkpoint(
-            &parse_line(raw, last + 1)?,
-            last + 1,
-            &header,
-        )?),
-        _ => None,
-    };
-    let events = lines[1..last - 1]
-        .iter()
-        .zip(2..)
-        .map(|(raw, line)| read_event(&parse_line(raw, line)?, line))
-        .collect::<Result<Vec<_>, _>>()?;
-    let projection_line = parse_line(lines[last - 1], last)?;
-    let projection_line = read_projection(&projection_line, last)?;
-
-    // 2. The chain.
-    check_chain(&header, &events)?;
-
-    // 3. Records, texts and the genesis.
-    let sealed = decode_records(&events)?;
-    if let Some(checkpoint) = &checkpoint {
-        check_checkpoint(checkpoint, &header, &events, &sealed)?;
-    }
-    let opened = open_texts(&events, &sealed)?;
-    check_redactions(&events, &sealed)?;
-    check_genesis(&header, &sealed)?;
-
-    // 4. Which events are disclosed, their subjects, and (for a whole-ledger
-    //    pack) the rules.
-    let scope = header.scope;
-    let as_of = &events[header.as_of as usize];
-    if as_of.seq != 0 && !scope.covers(as_of.subject) {
-        return Err(PackFault::AsOfOutOfScope {
-            seq: as_of.seq,
-            subject: as_of.subject,
-        });
-    }
-    check_disclosure(&header, &events, &sealed)?;
-    // The disclosure rule, checked above, requires the as-of event; an
-    // error all the same, never a panic, if that ever stops being so.
-    let as_of_record = opened
-        .get(as_of.seq as usize)
-        .and_then(Option::as_ref)
-        .ok_or(PackFault::WithheldRequired {
-            seq: as_of.seq,
-            why: Required::InScope(as_of.subject),
-        })?;
-    let recorded = format_micros(as_of_record.recorded_at);
-    if recorded != header.as_of_recorded_at {
-        return Err(PackFault::AsOfTime {
-            seq: as_of.seq,
-            stated: header.as_of_recorded_at.clone(),
-            recorded,
-        });
-    }
-    let counted = events.iter().filter(|e| e.is_disclosed()).count() as u64;
-    if counted != header.disclosed {
-        return Err(PackFault::DisclosedCount {
-            stated: header.disclosed,
-            counted,
-        });
-    }
-    let state = check_subjects(&events, &opened, header.as_of)?;
-    if scope == Scope::Ledger {
-        // Every event up to the as-of event is disclosed (checked above),
-        // so the rule book can be replayed as `verify` replays it.
-        let replayed = rules::check_with_subjects(
-            events
-                .iter()
-                .take_while(|e| e.seq <= header.as_of)
-                .filter_map(|e| Some((e.seq, e.hash, e.subject, opened[e.seq as usize].as_ref()?))),
-        );
-        if let Some((seq, refusal)) = replayed.into_iter().next() {
-            return Err(PackFault::BrokenRule { seq, refusal });
-        }
-        // And the two rules of signing that need the chain's hashes and
-        // commitments, which `verify` checks as it walks the stored chain.
-        let mut requests = crate::store::chain_check::RequestTexts::default();
-        for event in events.iter().take_while(|e| e.seq <= header.as_of) {
-            if let Some(record) = sealed.get(event.seq as usize).and_then(Option::as_ref) {
-                requests.see(event.seq, event.hash, record);
-            }
-        }
-        let requests = requests
-            .check_seen(|seen| {
-                Ok::<_, std::convert::Infallible>(
-                    usize::try_from(seen)
-                        .ok()
-                        .and_then(|i| events.get(i))
-                        .map(|e| e.hash),
-                )
-            })
-            .unwrap_or_else(|never| match never {});
-        if let Some((seq, kind)) = requests.faults.into_iter().next() {
-            return Err(PackFault::BrokenRequest {
-                seq,
-                what: kind.to_string(),
-            });
-        }
-    }
-
-    // 5. The projection.
-    let expected = projection(
-        state,
-        scope,
-        day_of(as_of_record.recorded_at),
-        header.version,
-    )
-    .map_err(|e| PackFault::ProjectionUnmade {
-        what: e.to_string(),
-    })?;
-    if let Some(path) = first_difference(&expected, projection_value(projection_line), "") {
-        return Err(PackFault::ProjectionDiffers { path });
-    }
-
-    let texts_redacted = events
-        .iter()
-        .map(|e| match &e.body {
-            Body::Disclosed { texts, .. } => texts
-                .iter()
-                .filter(|t| matches!(t, StoredText::Erased { .. }))
-                .count() as u64,
-            Body::Withheld { .. } => 0,
-        })
-        .sum();
-    let in_scope_after_as_of = events
-        .iter()
-        .filter(|e| e.seq > header.as_of && !e.is_disclosed() && scope.covers(e.subject))
-        .count() as u64;
-    Ok(PackReport {
-        ledger_id: header.ledger_id,
-        scope,
-        as_of: (header.as_of, header.as_of_hash, as_of_record.recorded_at),
-        head: (header.head, header.head_hash),
-        events: events.len() as u64,
-        disclosed: counted,
-        texts_redacted,
-        in_scope_after_as_of,
-        checkpoint,
-    })
 }
 
-/// The checkpoint's marks and head held against the pack's chain: the
-/// hashes of every event, and the recorded time of its head where the pack
-/// discloses the head (a withheld head's time is not in the pack, and is
-/// taken as the checkpoint states it).
-fn check_checkpoint(
-    checkpoint: &crate::checkpoint::Checkpoint,
-    header: &Header,
-    events: &[EventLine],
-    sealed: &[Option<RecordOf<Commit>>],
-) -> Result<(), PackFault> {
-    let stated = checkpoint.statement().recorded_at();
-    let compared = checkpoint.compare(header.head, |seq| {
-        let at = usize::try_from(seq).ok();
-        let event =
-            at.and_then(|i| events.get(i))
-                .ok_or_else(|| PackFault::CheckpointNotThisPack {
-                    why: format!("it names event {seq}, which the pack does not hold"),
-                })?;
-        let recorded = at
-            .and_then(|i| sealed.get(i))
-            .and_then(Option::as_ref)
-            .map_or(stated, |record| record.recorded_at);
-        Ok((event.hash, recorded))
-    })?;
-    if compared.holds() {
-        Ok(())
-    } else {
-        Err(PackFault::CheckpointNotThisPack {
-            why: compared.to_string(),
-        })
+/// [`verify`] of the pack in `file`, read a line at a time, again for each
+/// step of the check, never held whole: the same checks and the same first
+/// fault. The outer error is a read that failed.
+pub fn verify_file(file: File) -> io::Result<Result<PackReport, PackFault>> {
+    match check::check(&mut source::FileSource::new(file)) {
+        Ok(report) => Ok(Ok(report)),
+        Err(Stop::Fault(fault)) => Ok(Err(fault)),
+        Err(Stop::Read(error)) => Err(error),
     }
 }
 
@@ -1113,44 +1116,6 @@ fn read_checkpoint(
         });
     }
     Ok(checkpoint)
-}
-
-/// Splits the pack into lines and checks that each is JSON in canonical
-/// form, returning the lines, each to be read with [`parse_line`].
-fn read_lines(bytes: &[u8]) -> Result<Vec<&[u8]>, PackFault> {
-    let Some(body) = bytes.strip_suffix(b"\n") else {
-        return Err(if bytes.is_empty() {
-            PackFault::Empty
-        } else {
-            PackFault::NoFinalNewline
-        });
-    };
-    let mut lines = Vec::new();
-    for (raw, line) in body.split(|b| *b == b'\n').zip(1..) {
-        let text = std::str::from_utf8(raw).map_err(|e| PackFault::NotUtf8 {
-            line,
-            byte: e.valid_up_to() + 1,
-        })?;
-        if text.is_empty() {
-            return Err(PackFault::BlankLine { line });
-        }
-        let value = parse_line(raw, line)?;
-        let mut again = Vec::with_capacity(raw.len());
-        canonical(&value, &mut again);
-        if again != raw {
-            let byte = again
-                .iter()
-                .zip(raw)
-                .position(|(a, b)| a != b)
-                .unwrap_or(again.len().min(raw.len()));
-            return Err(PackFault::NotCanonical {
-                line,
-                byte: byte + 1,
-            });
-        }
-        lines.push(raw);
-    }
-    Ok(lines)
 }
 
 /// One line of a pack as JSON.
@@ -1457,301 +1422,12 @@ fn read_projection(value: &Value, line: usize) -> Result<&Value, PackFault> {
     Ok(value)
 }
 
-fn projection_value(line: &Value) -> &Value {
-    &line["projection"]
-}
-
-/// Step 2: the event lines count from 0 to the head, and every hash is
-/// recomputed from its digest, subject and the previous line's hash.
-fn check_chain(header: &Header, events: &[EventLine]) -> Result<(), PackFault> {
-    let mut prev = GENESIS_PREV;
-    for (expected, event) in (0u64..).zip(events) {
-        if expected > header.head {
-            return Err(PackFault::PastHead {
-                line: event.line,
-                seq: event.seq,
-                head: header.head,
-            });
-        }
-        if event.seq != expected {
-            let held = events.iter().any(|e| e.seq == expected);
-            return Err(match held {
-                false => PackFault::EventMissing {
-                    line: event.line,
-                    expected,
-                    found: event.seq,
-                },
-                true => PackFault::OutOfOrder {
-                    line: event.line,
-                    expected,
-                    found: event.seq,
-                },
-            });
-        }
-        let digest = match &event.body {
-            Body::Disclosed { record, .. } => chain::record_digest(record),
-            Body::Withheld { digest } => *digest,
-        };
-        let computed = chain::event_hash(&prev, event.seq, event.subject, &digest);
-        if computed != event.hash {
-            return Err(PackFault::HashMismatch {
-                seq: event.seq,
-                stated: event.hash,
-                computed,
-            });
-        }
-        prev = event.hash;
-    }
-    let last = events.len() as u64 - 1;
-    if last < header.head {
-        return Err(PackFault::EndsEarly {
-            last,
-            head: header.head,
-        });
-    }
-    let head = &events[header.head as usize];
-    if head.hash != header.head_hash {
-        return Err(PackFault::HeadMismatch {
-            seq: head.seq,
-            stated: header.head_hash,
-            actual: head.hash,
-        });
-    }
-    let as_of = &events[header.as_of as usize];
-    if as_of.hash != header.as_of_hash {
-        return Err(PackFault::AsOfMismatch {
-            seq: as_of.seq,
-            stated: header.as_of_hash,
-            actual: as_of.hash,
-        });
-    }
-    Ok(())
-}
-
-/// Step 3, first part: every disclosed record decodes (§3).
-fn decode_records(events: &[EventLine]) -> Result<Vec<Option<RecordOf<Commit>>>, PackFault> {
-    events
-        .iter()
-        .map(|event| match &event.body {
-            Body::Disclosed { record, .. } => {
-                codec::decode_sealed(record)
-                    .map(Some)
-                    .map_err(|e| PackFault::Undecodable {
-                        seq: event.seq,
-                        error: e.to_string(),
-                    })
-            }
-            Body::Withheld { .. } => Ok(None),
-        })
-        .collect()
-}
-
-/// Step 3, second part: every disclosed record opened with its texts, each
-/// text matching its commitment and each erased one naming a disclosed
-/// redaction of it.
-fn open_texts(
-    events: &[EventLine],
-    sealed: &[Option<RecordOf<Commit>>],
-) -> Result<Vec<Option<Record>>, PackFault> {
-    let mut opened = Vec::with_capacity(events.len());
-    for (event, record) in events.iter().zip(sealed) {
-        let (Body::Disclosed { texts, .. }, Some(record)) = (&event.body, record) else {
-            opened.push(None);
-            continue;
-        };
-        let names = record.event.slot_names();
-        let mut withheld_by = None;
-        let unsealed = sealed::unseal(record.clone(), texts.clone(), |by, slot| {
-            let index = usize::try_from(by).ok()?;
-            let Some(redaction) = sealed.get(index)?.as_ref() else {
-                if events.get(index).is_some() {
-                    withheld_by.get_or_insert((by, slot));
-                }
-                return None;
-            };
-            match &redaction.event {
-                EventOf::Redacted {
-                    event: target,
-                    slots,
-                    reason,
-                } if *target == event.seq && slots.contains(&slot) => Some(Erasure {
-                    by_seq: by,
-                    recorded_at: redaction.recorded_at,
-                    actor: redaction.actor.clone(),
-                    reason: reason.clone(),
-                }),
-                _ => None,
-            }
-        });
-        if let Some((by, slot)) = withheld_by {
-            return Err(PackFault::ErasedByWithheld {
-                seq: event.seq,
-                slot: slot_name(&names, slot),
-                by,
-            });
-        }
-        let unsealed = unsealed.map_err(|fault| PackFault::Texts {
-            seq: event.seq,
-            fault,
-        })?;
-        opened.push(Some(unsealed));
-    }
-    Ok(opened)
-}
-
 fn slot_name(names: &[String], slot: u32) -> String {
     usize::try_from(slot)
         .ok()
         .and_then(|i| names.get(i))
         .cloned()
         .unwrap_or_else(|| format!("text {slot}"))
-}
-
-/// Step 3, third part: every disclosed redaction of a disclosed event shows
-/// in that event's texts.
-fn check_redactions(
-    events: &[EventLine],
-    sealed: &[Option<RecordOf<Commit>>],
-) -> Result<(), PackFault> {
-    for (by, record) in (0u64..).zip(sealed) {
-        let Some(EventOf::Redacted {
-            event: target,
-            slots,
-            ..
-        }) = record.as_ref().map(|r| &r.event)
-        else {
-            continue;
-        };
-        let Some(index) = usize::try_from(*target).ok() else {
-            continue;
-        };
-        let (Some(Body::Disclosed { texts, .. }), Some(Some(redacted))) =
-            (events.get(index).map(|e| &e.body), sealed.get(index))
-        else {
-            // A redaction of a withheld event is a disclosure the rule
-            // does not require: step 4 names it.
-            continue;
-        };
-        let names = redacted.event.slot_names();
-        for &slot in slots {
-            let erased = usize::try_from(slot)
-                .ok()
-                .and_then(|i| texts.get(i))
-                .is_some_and(|text| *text == StoredText::Erased { by });
-            if !erased {
-                return Err(PackFault::RedactionNotApplied {
-                    by,
-                    seq: *target,
-                    slot: slot_name(&names, slot),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Step 3, last part: the genesis is disclosed and names the header's
-/// ledger and this format.
-fn check_genesis(header: &Header, sealed: &[Option<RecordOf<Commit>>]) -> Result<(), PackFault> {
-    let Some(Some(genesis)) = sealed.first() else {
-        return Err(PackFault::WithheldRequired {
-            seq: 0,
-            why: Required::Genesis,
-        });
-    };
-    let (ledger_id, format_version) = match &genesis.event {
-        EventOf::LedgerCreated {
-            ledger_id,
-            format_version,
-        }
-        | EventOf::LedgerUpgraded {
-            ledger_id,
-            format_version,
-            ..
-        } => (*ledger_id, *format_version),
-        other => return Err(PackFault::NotGenesis { kind: other.kind() }),
-    };
-    if ledger_id != header.ledger_id {
-        return Err(PackFault::LedgerIdMismatch {
-            header: header.ledger_id,
-            genesis: ledger_id,
-        });
-    }
-    if format_version != FORMAT_VERSION {
-        return Err(PackFault::GenesisFormat {
-            found: format_version,
-        });
-    }
-    Ok(())
-}
-
-/// Step 4: exactly the events the rule requires are disclosed.
-fn check_disclosure(
-    header: &Header,
-    events: &[EventLine],
-    sealed: &[Option<RecordOf<Commit>>],
-) -> Result<(), PackFault> {
-    let subjects: Vec<Subject> = events.iter().map(|e| e.subject).collect();
-    let sources = |seq: u64| {
-        let record = sealed.get(usize::try_from(seq).ok()?)?.as_ref()?;
-        record.source.as_ref().map(|s| s.import_seq)
-    };
-    let redactions = redactions_of(
-        (0u64..)
-            .zip(sealed)
-            .filter_map(|(seq, record)| Some((seq, record.as_ref()?))),
-    );
-    let required = required(&subjects, header.scope, header.as_of, sources, &redactions);
-    for (event, why) in events.iter().zip(required) {
-        match (event.is_disclosed(), why) {
-            (false, Some(why)) => {
-                return Err(PackFault::WithheldRequired {
-                    seq: event.seq,
-                    why,
-                });
-            }
-            (true, None) => {
-                return Err(PackFault::DisclosedNotRequired {
-                    seq: event.seq,
-                    subject: event.subject,
-                });
-            }
-            (true, Some(_)) | (false, None) => {}
-        }
-    }
-    Ok(())
-}
-
-/// Step 4, subjects: folds the disclosed events in order, checking each
-/// one's subject against the one the history before it gives (§4), and
-/// returns the state folded up to and including the as-of event.
-fn check_subjects(
-    events: &[EventLine],
-    opened: &[Option<Record>],
-    as_of: u64,
-) -> Result<State, PackFault> {
-    let mut state = State::default();
-    let mut at_as_of = None;
-    for (event, record) in events.iter().zip(opened) {
-        let Some(record) = record else { continue };
-        if event.seq > as_of && at_as_of.is_none() {
-            at_as_of = Some(state.clone());
-        }
-        let expected = state.subject_of(&record.event, |earlier| {
-            events
-                .get(usize::try_from(earlier).ok()?)
-                .map(|e| e.subject)
-        });
-        if expected != event.subject {
-            return Err(PackFault::WrongSubject {
-                seq: event.seq,
-                stated: event.subject,
-                expected,
-            });
-        }
-        state.apply(event.seq, event.hash, record);
-    }
-    Ok(at_as_of.unwrap_or(state))
 }
 
 /// Where `found` first differs from `expected`, as a path such as
@@ -1787,6 +1463,9 @@ fn first_difference(expected: &Value, found: &Value, path: &str) -> Option<Strin
         (a, b) => (a != b).then(here),
     }
 }
+
+mod check;
+mod source;
 
 #[cfg(test)]
 mod tests;

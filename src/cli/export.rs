@@ -327,6 +327,7 @@ fn write_pack(
         }
         (None, None) => Scope::Ledger,
     };
+    drop(state);
     let report = integrity::verify(ledger.store())?;
     if let Some(problem) = report.problems.iter().min_by_key(|p| p.seq) {
         return Err(CliError::Unverified {
@@ -334,10 +335,11 @@ fn write_pack(
             what: problem.kind.to_string(),
         });
     }
-    let events = ledger.events()?;
     let checkpoint = signer.map(|(key, name)| pack::Signer { name, key });
-    let bytes = pack::make(
-        &events,
+    // Written a line at a time to a temporary file, checked there, then
+    // copied out: the events are read twice and never held whole.
+    let mut file = pack::make_file(
+        || ledger.store().events(),
         pack::Request {
             scope,
             as_of,
@@ -345,6 +347,6 @@ fn write_pack(
         },
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
-    out.write_all(&bytes)?;
+    io::copy(&mut file, out)?;
     Ok(())
 }

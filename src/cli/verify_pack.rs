@@ -29,9 +29,20 @@ impl Args {
 }
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| CliError::Input(format!("cannot read {}: {e}", args.file.display())))?;
-    let checked = pack::verify(&bytes);
+    let cannot =
+        |e: std::io::Error| CliError::Input(format!("cannot read {}: {e}", args.file.display()));
+    let file = std::fs::File::open(&args.file).map_err(cannot)?;
+    let regular = file.metadata().map_err(cannot)?.is_file();
+    // A regular file is read a line at a time, again for each step of the
+    // check; a pipe or device, which cannot be read twice, is read whole.
+    let checked = match regular {
+        true => pack::verify_file(file).map_err(cannot)?,
+        false => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(cannot)?;
+            pack::verify(&bytes)
+        }
+    };
     if args.json {
         wire::write(&wire::VerifyPack::new(&checked), out)?;
     } else {

@@ -2,9 +2,14 @@
 //! text, and the golden pack made from it.
 
 use super::*;
+use crate::chain::GENESIS_PREV;
+use crate::codec;
 use crate::date::{FuzzyDate, Target};
 use crate::event::{ClockNote, Evidence, SourceRef};
+use crate::event::{EventOf, Record, RecordOf};
 use crate::id::{ClaimNo, RecId};
+use crate::rules;
+use crate::sealed::{self, Erasure};
 use crate::status::Status;
 
 /// 2020-09-13T12:26:40Z.
@@ -601,4 +606,17 @@ fn the_disclosure_rule_follows_sources_and_redactions() {
     );
     assert_eq!(why[11], Some(Required::Redacts(8)));
     assert_eq!(why[10], None);
+}
+
+/// Every redaction among `records`, by the event it redacts.
+fn redactions_of<'a, T: 'a>(
+    records: impl Iterator<Item = (u64, &'a RecordOf<T>)>,
+) -> BTreeMap<u64, Vec<u64>> {
+    let mut found: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for (seq, record) in records {
+        if let EventOf::Redacted { event, .. } = &record.event {
+            found.entry(*event).or_default().push(seq);
+        }
+    }
+    found
 }
