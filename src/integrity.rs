@@ -41,6 +41,15 @@ struct Replayed {
 /// Verifies everything `planledger verify` promises. Errors only if the
 /// storage engine cannot be read; every finding is in the report.
 pub fn verify(store: &Store) -> Result<Report, StoreError> {
+    verify_with_progress(store, &|_| {})
+}
+
+/// [`verify`], telling `progress` how many events have been read, every
+/// few hundred (for a progress bar).
+pub fn verify_with_progress(
+    store: &Store,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Report, StoreError> {
     let (send, receive) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
     let (chain, replayed) = std::thread::scope(|scope| {
         let replayer = scope.spawn(move || replay(store, receive));
@@ -53,6 +62,7 @@ pub fn verify(store: &Store) -> Result<Report, StoreError> {
                 }
                 batch.push((seq, hash, subject, record));
                 if batch.len() == BATCH {
+                    progress(seq + 1);
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     // The replay stopped (storage error): its result says why.
                     replaying = send.send(full).is_ok();

@@ -20,6 +20,7 @@ use crate::wire;
 
 use ed25519_dalek::SigningKey;
 
+use super::progress::Steps;
 use super::when::{Resolved, TimeArgs};
 use super::{CliError, Context, named_signing_key};
 
@@ -115,6 +116,10 @@ pub fn run(
         Some(path) if path == Path::new("-") => write(ledger, args, &resolved, signer, out),
         Some(path) => {
             let target = Target::of(path, ledger.store().dir())?;
+            // A spinner while a big ledger is written out (only to a file:
+            // written to the terminal, the output would run through it).
+            let steps = Steps::new(context.progress, 1);
+            steps.step(format!("writing {}", path.display()));
             match target {
                 Target::Stream(stream) => {
                     let mut writer = BufWriter::new(stream);
@@ -125,6 +130,7 @@ pub fn run(
                     write_file(&real, mode, |w| write(ledger, args, &resolved, signer, w))?;
                 }
             }
+            drop(steps);
             resolved.write_notes(out)?;
             writeln!(out, "Wrote {}", path.display())?;
             Ok(())

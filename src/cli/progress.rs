@@ -46,6 +46,48 @@ impl Drop for Steps {
     }
 }
 
+/// A bar over a count of things: "⠹ verifying [=====>    ] 512,000/1,000,001
+/// events (3s)". Cheap to advance from any thread (`indicatif` redraws at
+/// most a few times a second).
+pub struct Counter {
+    bar: ProgressBar,
+}
+
+impl Counter {
+    /// A bar over `len` things, drawn on stderr if `shown`, saying `what`
+    /// is being done to them.
+    pub fn new(shown: bool, len: u64, what: &str) -> Counter {
+        let target = if shown {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(len), target);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {human_pos}/{human_len} events ({elapsed})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(what.to_string());
+        if shown {
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        Counter { bar }
+    }
+
+    /// Says that `done` things in all are done.
+    pub fn at(&self, done: u64) {
+        self.bar.set_position(done);
+    }
+}
+
+impl Drop for Counter {
+    /// Cleared whether the work succeeded or not, as [`Steps`] is.
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// `n` with thousands separated by commas: "100,003".
 pub fn count(n: usize) -> String {
     let digits = n.to_string();

@@ -6,6 +6,7 @@ use std::io::Write;
 use crate::snapshot;
 
 use super::CliError;
+use super::progress::{Counter, Steps};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,12 +19,22 @@ pub fn run(context: &super::Context, _args: &Args, out: &mut dyn Write) -> Resul
     let store = context.open_store()?;
     // Fold from the events alone, never from a snapshot being replaced.
     let mut state = crate::projection::State::default();
-    for event in store.events() {
-        let event = event?;
-        state.apply(event.seq, event.hash, &event.record);
+    let events = store.head()?.map_or(0, |h| h.seq + 1);
+    {
+        let bar = Counter::new(context.progress, events, "folding");
+        for event in store.events() {
+            let event = event?;
+            state.apply(event.seq, event.hash, &event.record);
+            if event.seq % 1024 == 0 {
+                bar.at(event.seq);
+            }
+        }
     }
     let dropped = snapshot::rebuild(&store, &state)?;
+    let steps = Steps::new(context.progress, 1);
+    steps.step("writing the action index".to_string());
     store.rebuild_action_index()?;
+    drop(steps);
     writeln!(
         out,
         "Dropped {dropped} snapshot(s); wrote one at event {}, and the action index afresh",

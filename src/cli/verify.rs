@@ -15,6 +15,7 @@ use crate::text::visible;
 use crate::wire;
 
 use super::checkpoint::{event_at, ledger_info, read};
+use super::progress::Counter;
 use super::{CliError, Context};
 
 #[derive(Debug, Default, clap::Args)]
@@ -50,7 +51,10 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
         .waiting(|wait| Store::open_for_verify_waiting(&context.ledger_dir, wait))
         .and_then(|store| {
             context.note_owed_rewrite(&store);
-            integrity::verify(&store).map(|report| (report, store))
+            let events = store.head().ok().flatten().map_or(0, |h| h.seq + 1);
+            let bar = Counter::new(context.progress, events, "verifying");
+            integrity::verify_with_progress(&store, &|read| bar.at(read))
+                .map(|report| (report, store))
         });
     let (report, store) = match checked {
         Ok((report, store)) => (report, Some(store)),

@@ -291,26 +291,14 @@ impl Store {
             }
         };
         let value = self.events.get(seq.to_be_bytes())?.ok_or_else(missing)?;
-        let link = chain::check_link(&prev, seq, &value).map_err(|e| StoreError::Damaged {
-            seq,
-            kind: DamageKind::Link(e),
-        })?;
-        if link.subject.action != Some(action) {
+        let event = self.linked_event(prev, seq, &value)?;
+        if event.subject.action != Some(action) {
             return Err(StoreError::Damaged {
                 seq,
                 kind: DamageKind::ActionIndex(IndexFault::NotAbout { seq, action }),
             });
         }
-        let (record, texts) = self.unseal(seq, link.record)?;
-        Ok(StoredEvent {
-            seq,
-            prev,
-            hash: link.hash,
-            subject: link.subject,
-            bytes: link.record.to_vec(),
-            texts,
-            record,
-        })
+        Ok(event)
     }
 
     /// Checks the index against what the chain's events are about, in order

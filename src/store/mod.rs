@@ -1506,21 +1506,7 @@ impl Store {
                             },
                         });
                     }
-                    let link =
-                        chain::check_link(&prev, seq, &value).map_err(|e| StoreError::Damaged {
-                            seq,
-                            kind: DamageKind::Link(e),
-                        })?;
-                    let (record, texts) = self.unseal(seq, link.record)?;
-                    Ok(StoredEvent {
-                        seq,
-                        prev,
-                        hash: link.hash,
-                        subject: link.subject,
-                        bytes: link.record.to_vec(),
-                        texts,
-                        record,
-                    })
+                    self.linked_event(prev, seq, &value)
                 })();
                 match &result {
                     Ok(event) => {
@@ -1531,6 +1517,25 @@ impl Store {
                 }
                 Some(result)
             })
+    }
+
+    /// The event at `seq` from its stored value, its hash checked against
+    /// `prev` (the hash of the event before it), decoded and opened.
+    fn linked_event(&self, prev: Hash, seq: u64, value: &[u8]) -> Result<StoredEvent, StoreError> {
+        let link = chain::check_link(&prev, seq, value).map_err(|e| StoreError::Damaged {
+            seq,
+            kind: DamageKind::Link(e),
+        })?;
+        let (record, texts) = self.unseal(seq, link.record)?;
+        Ok(StoredEvent {
+            seq,
+            prev,
+            hash: link.hash,
+            subject: link.subject,
+            bytes: link.record.to_vec(),
+            texts,
+            record,
+        })
     }
 
     /// The event at `seq`, decoded, with its stored hash. The link to its

@@ -4,11 +4,7 @@
 //! ledger written before it existed) or behind; `verify` names an index
 //! that is wrong, and `planledger snapshot --rebuild` writes it afresh.
 
-use std::path::PathBuf;
-
-use crate::support::{
-    Held, Run, assert_histories_match_the_full_fold, open_store, planledger, run,
-};
+use crate::support::{CliLedger, Held, Run, assert_histories_match_the_full_fold, open_store};
 
 const PLAN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -18,15 +14,19 @@ const PLAN: &str = concat!(
 /// The shipped plan imported, then two months of work on it: notes,
 /// a claim and its acceptance, a status change, an amendment, and a
 /// redacted note.
-struct Fixture {
-    tmp: tempfile::TempDir,
+struct Fixture(CliLedger);
+
+impl std::ops::Deref for Fixture {
+    type Target = CliLedger;
+
+    fn deref(&self) -> &CliLedger {
+        &self.0
+    }
 }
 
 impl Fixture {
     fn new() -> Fixture {
-        let fx = Fixture {
-            tmp: tempfile::tempdir().expect("a temporary directory"),
-        };
+        let fx = Fixture(CliLedger::new());
         fx.ok_at("2021-11-30T09:00:00Z", &["init"]);
         fx.ok_at("2021-12-01T10:00:00Z", &["import", PLAN]);
         fx.ok_at("2022-01-05T09:00:00Z", &["note", "A1", "Training booked"]);
@@ -63,29 +63,6 @@ impl Fixture {
             &["redact", &seq.to_string(), "--reason", "A relative's name"],
         );
         fx
-    }
-
-    fn dir(&self) -> PathBuf {
-        self.tmp.path().join("ledger")
-    }
-
-    fn run_at(&self, clock: &str, args: &[&str]) -> Run {
-        let mut process = planledger(&self.dir());
-        process
-            .env("PLANLEDGER_CLOCK", clock)
-            .env("PLANLEDGER_ACTOR", "Sam Okafor")
-            .args(args);
-        run(&mut process)
-    }
-
-    fn ok_at(&self, clock: &str, args: &[&str]) -> Run {
-        let out = self.run_at(clock, args);
-        assert_eq!(
-            out.code, 0,
-            "planledger {args:?}:\n{}\n{}",
-            out.stdout, out.stderr
-        );
-        out
     }
 
     fn ok(&self, args: &[&str]) -> Run {

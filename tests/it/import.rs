@@ -2,11 +2,11 @@
 //! Oxfordshire plan, a CSV made here, refused inputs, provenance, re-imports,
 //! the demo, and reading the imported plan on both time axes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Run, planledger, run};
+use crate::support::{CliLedger, Run, planledger, run};
 
 const PLAN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -14,46 +14,22 @@ const PLAN: &str = concat!(
 );
 const IMPORTED_AT: &str = "2021-12-01T10:00:00Z";
 
-struct Fixture {
-    tmp: tempfile::TempDir,
+struct Fixture(CliLedger);
+
+impl std::ops::Deref for Fixture {
+    type Target = CliLedger;
+
+    fn deref(&self) -> &CliLedger {
+        &self.0
+    }
 }
 
 impl Fixture {
     /// A fresh ledger, created at 2021-11-30.
     fn new() -> Fixture {
-        let fixture = Fixture {
-            tmp: tempfile::tempdir().expect("tempdir"),
-        };
+        let fixture = Fixture(CliLedger::new());
         fixture.ok_at("2021-11-30T09:00:00Z", &["init"]);
         fixture
-    }
-
-    fn dir(&self) -> PathBuf {
-        self.tmp.path().join("ledger")
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    fn run_at(&self, clock: &str, args: &[&str]) -> Run {
-        let mut process = planledger(&self.dir());
-        process
-            .current_dir(self.tmp.path())
-            .env("PLANLEDGER_CLOCK", clock)
-            .env("PLANLEDGER_ACTOR", "Sam Okafor")
-            .args(args);
-        run(&mut process)
-    }
-
-    fn ok_at(&self, clock: &str, args: &[&str]) -> Run {
-        let out = self.run_at(clock, args);
-        assert_eq!(
-            out.code, 0,
-            "planledger {args:?}:\n{}\n{}",
-            out.stdout, out.stderr
-        );
-        out
     }
 
     fn ok(&self, args: &[&str]) -> Run {

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Run, planledger, run};
+use crate::support::CliLedger;
 
 const PLAN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -16,8 +16,14 @@ const IMPORTED_AT: &str = "2021-12-01T10:00:00Z";
 const LATER: &str = "2022-06-01T12:00:00Z";
 
 /// A ledger holding the shipped plan, imported on 1 December 2021.
-struct Shipped {
-    tmp: tempfile::TempDir,
+struct Shipped(CliLedger);
+
+impl std::ops::Deref for Shipped {
+    type Target = CliLedger;
+
+    fn deref(&self) -> &CliLedger {
+        &self.0
+    }
 }
 
 impl Shipped {
@@ -29,26 +35,9 @@ impl Shipped {
 
     /// A new ledger holding nothing yet.
     fn empty() -> Shipped {
-        let shipped = Shipped {
-            tmp: tempfile::tempdir().expect("tempdir"),
-        };
+        let shipped = Shipped(CliLedger::new());
         shipped.ok_at("2021-11-30T09:00:00Z", &["init"]);
         shipped
-    }
-
-    fn at(&self, clock: &str, args: &[&str]) -> Run {
-        let mut process = planledger(&self.tmp.path().join("ledger"));
-        process
-            .env("PLANLEDGER_CLOCK", clock)
-            .env("PLANLEDGER_ACTOR", "Sam Okafor")
-            .args(args);
-        run(&mut process)
-    }
-
-    fn ok_at(&self, clock: &str, args: &[&str]) -> Run {
-        let out = self.at(clock, args);
-        assert_eq!(out.code, 0, "{args:?}:\n{}\n{}", out.stdout, out.stderr);
-        out
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -67,7 +56,7 @@ impl Shipped {
     /// clap explains at more length), writing nothing; returns what it said.
     fn not_run(&self, code: i32, args: &[&str]) -> String {
         let before = self.events();
-        let out = self.at(LATER, args);
+        let out = self.run_at(LATER, args);
         assert_eq!(out.code, code, "{args:?}:\n{}\n{}", out.stdout, out.stderr);
         assert_eq!(self.events(), before, "{args:?} wrote something");
         out.stderr

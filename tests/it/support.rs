@@ -623,3 +623,52 @@ pub fn assert_histories_match_the_full_fold(store: &Store) -> usize {
     }
     state.actions.len()
 }
+
+/// A ledger in a temporary directory, driven through the command line as
+/// one person ("Sam Okafor") at stated clock times, in that directory (so
+/// that relative paths in arguments land beside the ledger). Test fixtures
+/// that build a ledger command by command wrap one and deref to it.
+pub struct CliLedger {
+    pub tmp: tempfile::TempDir,
+}
+
+impl CliLedger {
+    /// A temporary directory with no ledger in it yet.
+    pub fn new() -> CliLedger {
+        CliLedger {
+            tmp: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    /// The ledger directory.
+    pub fn dir(&self) -> PathBuf {
+        self.tmp.path().join("ledger")
+    }
+
+    /// A path beside the ledger.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    /// Runs `planledger ARGS` with the clock at `clock`.
+    pub fn run_at(&self, clock: &str, args: &[&str]) -> Run {
+        let mut process = planledger(&self.dir());
+        process
+            .current_dir(self.tmp.path())
+            .env("PLANLEDGER_CLOCK", clock)
+            .env("PLANLEDGER_ACTOR", "Sam Okafor")
+            .args(args);
+        run(&mut process)
+    }
+
+    /// [`CliLedger::run_at`], which must succeed.
+    pub fn ok_at(&self, clock: &str, args: &[&str]) -> Run {
+        let out = self.run_at(clock, args);
+        assert_eq!(
+            out.code, 0,
+            "planledger {args:?}:\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        out
+    }
+}
