@@ -106,6 +106,20 @@ pub fn encode_derived<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     bincode::serde::encode_to_vec(value, config()).map_err(|source| CodecError::Encode { source })
 }
 
+/// Encodes derived data after `prefix`, into a buffer of exactly the size
+/// needed: the value is measured first, so a snapshot of a large state
+/// never holds the spare capacity of a growing buffer, nor a second copy.
+pub fn encode_derived_after<T: Serialize>(prefix: &[u8], value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut size = bincode::enc::write::SizeWriter::default();
+    bincode::serde::encode_into_writer(value, &mut size, config())
+        .map_err(|source| CodecError::Encode { source })?;
+    let mut out = Vec::with_capacity(prefix.len() + size.bytes_written);
+    out.extend_from_slice(prefix);
+    bincode::serde::encode_into_std_write(value, &mut out, config())
+        .map_err(|source| CodecError::Encode { source })?;
+    Ok(out)
+}
+
 /// Decodes derived data that must occupy every byte given.
 pub fn decode_derived<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     decode_all(bytes, config().with_limit::<MAX_DERIVED_LEN>())

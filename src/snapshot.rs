@@ -101,11 +101,10 @@ pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
     let Some((seq, hash)) = state.head else {
         return Ok(None);
     };
-    let mut value = Vec::new();
-    value.extend_from_slice(&SNAPSHOT_VERSION.to_be_bytes());
-    value.extend_from_slice(&hash);
-    value.extend_from_slice(&codec::encode_derived(state)?);
-    Ok(Some((seq, value)))
+    let mut prefix = Vec::with_capacity(4 + hash.len());
+    prefix.extend_from_slice(&SNAPSHOT_VERSION.to_be_bytes());
+    prefix.extend_from_slice(&hash);
+    Ok(Some((seq, codec::encode_derived_after(&prefix, state)?)))
 }
 
 /// Writes a snapshot of `state` at its head, then drops those [`keep`]

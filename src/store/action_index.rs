@@ -31,8 +31,11 @@ const MARK_KEY: [u8; 4] = [0; 4];
 /// read as no index at all, and a writer replaces the index.
 const INDEX_VERSION: u32 = 1;
 
-/// Entries written in one sled batch while catching up.
-const CATCH_UP_BATCH: usize = 8192;
+/// Entries written in one sled batch. sled holds every page a batch
+/// replaces until the batch ends (its epoch guard is pinned throughout),
+/// so a batch of 200,000 entries held half a gigabyte: small batches, each
+/// with the mark it reaches, keep the index's writes to a few megabytes.
+const BATCH_ENTRIES: usize = 1024;
 
 /// What is wrong with the action index, as `verify` finds it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -173,7 +176,7 @@ impl Store {
                 batch.insert(&entry_key(action.get(), seq), &[]);
                 in_batch += 1;
             }
-            if in_batch >= CATCH_UP_BATCH {
+            if in_batch >= BATCH_ENTRIES {
                 batch.insert(&MARK_KEY, &mark_value(seq + 1));
                 tree.apply_batch(std::mem::take(&mut batch))?;
                 in_batch = 0;
@@ -198,14 +201,19 @@ impl Store {
             if self.indexed_below()? != first.seq {
                 return self.index_actions_upto(last.seq).map(drop);
             }
-            let mut batch = sled::Batch::default();
-            for event in written {
-                if let Some(action) = event.subject.action {
-                    batch.insert(&entry_key(action.get(), event.seq), &[]);
+            let tree = self.actions_tree_to_write()?;
+            for part in written.chunks(BATCH_ENTRIES) {
+                let mut batch = sled::Batch::default();
+                for event in part {
+                    if let Some(action) = event.subject.action {
+                        batch.insert(&entry_key(action.get(), event.seq), &[]);
+                    }
                 }
+                if let Some(end) = part.last() {
+                    batch.insert(&MARK_KEY, &mark_value(end.seq + 1));
+                }
+                tree.apply_batch(batch)?;
             }
-            batch.insert(&MARK_KEY, &mark_value(last.seq + 1));
-            self.actions_tree_to_write()?.apply_batch(batch)?;
             Ok(())
         })();
         let _ = result;
