@@ -106,18 +106,37 @@ pub fn encode_derived<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     bincode::serde::encode_to_vec(value, config()).map_err(|source| CodecError::Encode { source })
 }
 
-/// Encodes derived data after `prefix`, into a buffer of exactly the size
-/// needed: the value is measured first, so a snapshot of a large state
-/// never holds the spare capacity of a growing buffer, nor a second copy.
-pub fn encode_derived_after<T: Serialize>(prefix: &[u8], value: &T) -> Result<Vec<u8>, CodecError> {
-    let mut size = bincode::enc::write::SizeWriter::default();
-    bincode::serde::encode_into_writer(value, &mut size, config())
-        .map_err(|source| CodecError::Encode { source })?;
-    let mut out = Vec::with_capacity(prefix.len() + size.bytes_written);
-    out.extend_from_slice(prefix);
-    bincode::serde::encode_into_std_write(value, &mut out, config())
-        .map_err(|source| CodecError::Encode { source })?;
-    Ok(out)
+/// Encodes derived data into `out` as it goes (a snapshot written part by
+/// part, or compared with a stored one): never held whole.
+pub fn encode_derived_into<T: Serialize>(
+    value: &T,
+    out: &mut impl std::io::Write,
+) -> Result<(), CodecError> {
+    bincode::serde::encode_into_std_write(value, out, config())
+        .map(drop)
+        .map_err(|source| CodecError::Encode { source })
+}
+
+/// Decodes derived data read from `input`, which must hold nothing after
+/// it.
+pub fn decode_derived_from<T: DeserializeOwned>(
+    input: &mut impl std::io::Read,
+) -> Result<T, CodecError> {
+    let value =
+        bincode::serde::decode_from_std_read(input, config().with_limit::<MAX_DERIVED_LEN>())
+            .map_err(|source| CodecError::Decode { source })?;
+    match std::io::copy(input, &mut std::io::sink()) {
+        Ok(0) => Ok(value),
+        Ok(trailing) => Err(CodecError::TrailingBytes {
+            trailing: usize::try_from(trailing).unwrap_or(usize::MAX),
+        }),
+        Err(inner) => Err(CodecError::Decode {
+            source: bincode::error::DecodeError::Io {
+                inner,
+                additional: 0,
+            },
+        }),
+    }
 }
 
 /// Decodes derived data that must occupy every byte given.

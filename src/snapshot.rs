@@ -39,14 +39,19 @@
 //! reading that far back folds little. Nothing here changes the snapshot's
 //! bytes; the policy is free to change without a new [`SNAPSHOT_VERSION`].
 
+use std::io::{Read, Write};
+
 use crate::codec;
-use crate::event::Hash;
 use crate::projection::State;
 use crate::store::chain_check::{ProblemKind, Report};
-use crate::store::{Store, StoreError};
+use crate::store::{SnapshotRead, Store, StoreError};
 
 /// Bumped whenever `State` or how events fold into it changes.
 pub const SNAPSHOT_VERSION: u32 = 4;
+
+/// A snapshot's first bytes: [`SNAPSHOT_VERSION`] (`u32` BE), then the
+/// hash of the event it was folded to.
+const HEADER_LEN: usize = 4 + 32;
 
 /// No snapshot is written until at least this many events have been
 /// appended since the last one (or since the genesis): a ledger of a few
@@ -96,24 +101,38 @@ impl Since {
     }
 }
 
-/// Encodes a snapshot of `state`, which must have a head.
-pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
-    let Some((seq, hash)) = state.head else {
-        return Ok(None);
-    };
-    let mut prefix = Vec::with_capacity(4 + hash.len());
-    prefix.extend_from_slice(&SNAPSHOT_VERSION.to_be_bytes());
-    prefix.extend_from_slice(&hash);
-    Ok(Some((seq, codec::encode_derived_after(&prefix, state)?)))
+/// The first bytes of a snapshot of `state` at its head: the version and
+/// the chain's hash there. `None` for a state with no head.
+fn header(state: &State) -> Option<(u64, [u8; HEADER_LEN])> {
+    let (seq, hash) = state.head?;
+    let mut header = [0; HEADER_LEN];
+    header[..4].copy_from_slice(&SNAPSHOT_VERSION.to_be_bytes());
+    header[4..].copy_from_slice(&hash);
+    Some((seq, header))
 }
 
-/// Writes a snapshot of `state` at its head, then drops those [`keep`]
-/// does not keep. Returns what the next snapshot is counted from.
+/// The bytes of a snapshot of `state` at its head, whole: what [`save`]
+/// writes part by part (for a test that forges or compares one).
+pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+    let Some((seq, header)) = header(state) else {
+        return Ok(None);
+    };
+    let mut value = header.to_vec();
+    codec::encode_derived_into(state, &mut value)?;
+    Ok(Some((seq, value)))
+}
+
+/// Writes a snapshot of `state` at its head, part by part as it is encoded
+/// (never whole in memory), then drops those [`keep`] does not keep, and
+/// any part a stopped write left. Returns what the next snapshot is
+/// counted from.
 pub fn save(store: &Store, state: &State) -> Result<Since, StoreError> {
     let mut since = Since::default();
-    if let Some((seq, value)) = encode(state)? {
-        since = Since::snapshot(value.len() as u64);
-        store.put_snapshot(seq, value)?;
+    if let Some((seq, header)) = header(state) {
+        let mut sink = store.snapshot_sink(seq)?;
+        sink.write_all(&header).map_err(|e| io_error(store, e))?;
+        codec::encode_derived_into(state, &mut sink)?;
+        since = Since::snapshot(sink.finish()?);
     }
     let seqs = store.snapshot_seqs()?;
     let kept = keep(&seqs);
@@ -122,7 +141,15 @@ pub fn save(store: &Store, state: &State) -> Result<Since, StoreError> {
             store.remove_snapshot(seq)?;
         }
     }
+    store.remove_orphan_snapshot_parts()?;
     Ok(since)
+}
+
+fn io_error(store: &Store, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: store.dir().to_path_buf(),
+        source,
+    }
 }
 
 /// Of the snapshots stored at `seqs`, those kept: the latest, and the
@@ -168,16 +195,24 @@ pub enum SnapshotFault {
     DiffersFromFold,
 }
 
-/// Why a stored snapshot cannot be used, judged from its header.
-fn unusable(store: &Store, seq: u64, value: &[u8]) -> Result<Option<SnapshotFault>, StoreError> {
-    if value.len() < 36 {
-        return Ok(Some(SnapshotFault::TooShort { len: value.len() }));
+/// Why a stored snapshot cannot be used, judged from its header (its
+/// first [`HEADER_LEN`] bytes, read from `read`).
+fn unusable(
+    store: &Store,
+    seq: u64,
+    read: &mut SnapshotRead<'_>,
+) -> Result<Option<SnapshotFault>, StoreError> {
+    let mut header = [0u8; HEADER_LEN];
+    if read.read_exact(&mut header).is_err() {
+        return Ok(Some(SnapshotFault::TooShort {
+            len: usize::try_from(read.len()).unwrap_or(usize::MAX),
+        }));
     }
-    let version = u32::from_be_bytes(value[..4].try_into().expect("4 bytes"));
+    let [a, b, c, d, hash @ ..] = header;
+    let version = u32::from_be_bytes([a, b, c, d]);
     if version != SNAPSHOT_VERSION {
         return Ok(Some(SnapshotFault::Version { found: version }));
     }
-    let hash: Hash = value[4..36].try_into().expect("32 bytes");
     match store.event_at(seq)? {
         Some((stored, _)) if stored == hash => Ok(None),
         Some(_) => Ok(Some(SnapshotFault::HashDiffers)),
@@ -185,24 +220,60 @@ fn unusable(store: &Store, seq: u64, value: &[u8]) -> Result<Option<SnapshotFaul
     }
 }
 
-/// The latest usable snapshot at or before `seq`, and its stored size.
-/// Unusable snapshots on the way are dropped; older ones are not read at
-/// all.
+/// The latest usable snapshot at or before `seq`, and its stored size,
+/// read and decoded part by part. Unusable snapshots on the way are
+/// dropped; older ones are not read at all.
 pub fn load_latest(store: &Store, seq: u64) -> Result<Option<(State, u64)>, StoreError> {
-    for candidate in store.snapshots_upto(seq) {
-        let (at, value) = candidate?;
-        if unusable(store, at, &value)?.is_some() {
+    let mut seqs = store.snapshot_seqs()?;
+    seqs.retain(|&at| at <= seq);
+    for at in seqs.into_iter().rev() {
+        let Some(mut read) = store.snapshot_read(at)? else {
+            continue;
+        };
+        let len = read.len();
+        if unusable(store, at, &mut read)?.is_some() {
             store.remove_snapshot(at)?;
             continue;
         }
-        match codec::decode_derived::<State>(&value[36..]) {
-            Ok(state) if state.head.map(|h| h.0) == Some(at) => {
-                return Ok(Some((state, value.len() as u64)));
-            }
+        match codec::decode_derived_from::<State>(&mut read) {
+            Ok(state) if state.head.map(|h| h.0) == Some(at) => return Ok(Some((state, len))),
             _ => store.remove_snapshot(at)?,
         }
     }
     Ok(None)
+}
+
+/// Compares what is written to it with a stored snapshot's bytes, read as
+/// it goes; a difference ends the writing with an error.
+struct SameAs<'r, 'a> {
+    read: &'r mut SnapshotRead<'a>,
+    buf: Vec<u8>,
+}
+
+impl Write for SameAs<'_, '_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.resize(bytes.len(), 0);
+        self.read.read_exact(&mut self.buf)?;
+        if self.buf != bytes {
+            return Err(std::io::Error::other("the snapshot differs"));
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether the stored snapshot read by `read` (its header already read) is
+/// exactly the encoding of `state`, compared as it is read.
+fn same_as(read: &mut SnapshotRead<'_>, state: &State) -> bool {
+    let mut same = SameAs {
+        read,
+        buf: Vec::new(),
+    };
+    codec::encode_derived_into(state, &mut same).is_ok()
+        && matches!(same.read.read(&mut [0u8; 1]), Ok(0))
 }
 
 /// Checks stored snapshots against a fold of the events that is made
@@ -243,13 +314,14 @@ impl<'a> Checker<'a> {
                 // An event the fold never reached: the chain check says why.
                 continue;
             }
-            let Some((_, value)) = self.store.snapshots_upto(at).next().transpose()? else {
+            let Some(mut read) = self.store.snapshot_read(at)? else {
                 continue;
             };
-            let expected = encode(state)?.map(|(_, v)| v);
-            if expected.as_deref() != Some(value.as_ref()) {
-                let fault =
-                    unusable(self.store, at, &value)?.unwrap_or(SnapshotFault::DiffersFromFold);
+            let fault = match unusable(self.store, at, &mut read)? {
+                Some(fault) => Some(fault),
+                None => (!same_as(&mut read, state)).then_some(SnapshotFault::DiffersFromFold),
+            };
+            if let Some(fault) = fault {
                 report.problem(at, ProblemKind::SnapshotWrong { at, fault });
             }
         }

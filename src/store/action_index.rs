@@ -12,8 +12,6 @@
 //! head after each transaction and on open; `verify` checks it against the
 //! subjects it reads; `planledger snapshot --rebuild` writes it afresh.
 
-use std::sync::OnceLock;
-
 use sled::Tree;
 
 use crate::chain;
@@ -58,20 +56,6 @@ pub enum IndexFault {
     Missing { missing: u64 },
 }
 
-/// The action index's tree of `db`, where it has one: a reader never makes
-/// it (opening a tree that is not there would write).
-pub(super) fn open_if_present(db: &sled::Db) -> Result<OnceLock<Tree>, StoreError> {
-    let cell = OnceLock::new();
-    if db
-        .tree_names()
-        .iter()
-        .any(|name| name == ACTIONS_TREE.as_bytes())
-    {
-        let _ = cell.set(db.open_tree(ACTIONS_TREE)?);
-    }
-    Ok(cell)
-}
-
 /// The entry key of `seq` under `action`.
 fn entry_key(action: u32, seq: u64) -> [u8; 12] {
     let mut key = [0; 12];
@@ -112,14 +96,7 @@ impl Store {
 
     /// The action index's tree, made if this ledger has none yet.
     fn actions_tree_to_write(&self) -> Result<&Tree, StoreError> {
-        if let Some(refusal) = self.refusal() {
-            return Err(refusal);
-        }
-        if let Some(tree) = self.actions.get() {
-            return Ok(tree);
-        }
-        let tree = self.db.open_tree(ACTIONS_TREE)?;
-        Ok(self.actions.get_or_init(|| tree))
+        self.tree_to_write(&self.actions, ACTIONS_TREE)
     }
 
     /// The sequence number below which every event is indexed: 0 where

@@ -47,8 +47,10 @@
 
 mod action_index;
 pub mod chain_check;
+mod snapshot_parts;
 
 pub use action_index::IndexFault;
+pub use snapshot_parts::{SnapshotRead, SnapshotSink};
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read};
@@ -563,6 +565,9 @@ pub struct Store {
     /// the tree exists, and by the first write to it otherwise, so that a
     /// reader never makes it.
     actions: std::sync::OnceLock<Tree>,
+    /// Snapshots in parts (derived data, [`snapshot_parts`]): set as
+    /// `actions` is.
+    snapshot_parts: std::sync::OnceLock<Tree>,
     // Fields drop in order: sled first, then the refresh (which reopens
     // sled once if this store wrote), then the lock.
     refresh: SnapshotRefresh,
@@ -952,7 +957,8 @@ impl Store {
             meta: db.open_tree(META_TREE)?,
             txs: db.open_tree(TXS_TREE)?,
             snapshots: db.open_tree(SNAPSHOTS_TREE)?,
-            actions: action_index::open_if_present(&db)?,
+            actions: open_if_present(&db, action_index::ACTIONS_TREE)?,
+            snapshot_parts: open_if_present(&db, snapshot_parts::SNAPSHOT_PARTS_TREE)?,
             db,
             refresh: SnapshotRefresh {
                 // Where sled was opened: a store read from a copy never
@@ -1280,7 +1286,7 @@ impl Store {
     /// in the trees. sled keeps a replaced value in its log until it
     /// cleans that segment, which may be never.
     ///
-    /// Every tree but `snapshots` (derived data, which held folded words;
+    /// Every tree but the snapshots (derived data, which held folded words;
     /// the ledger rebuilds it) is copied, key by key, into a new sled
     /// database in `sled.tmp/`, without the `rewrite` mark; its files are
     /// flushed and fsynced, and it is renamed `sled.new/`: the rename says
@@ -1318,7 +1324,8 @@ impl Store {
             db.open_tree(SNAPSHOTS_TREE)?,
         );
         (self.events, self.texts, self.meta, self.txs, self.snapshots) = trees;
-        self.actions = action_index::open_if_present(&db)?;
+        self.actions = open_if_present(&db, action_index::ACTIONS_TREE)?;
+        self.snapshot_parts = open_if_present(&db, snapshot_parts::SNAPSHOT_PARTS_TREE)?;
         drop(std::mem::replace(&mut self.db, db));
         // sled lets go of its files a moment after its database is dropped;
         // removing them while it writes its last bytes would race it.
@@ -1333,7 +1340,9 @@ impl Store {
         {
             let copy = open_sled(to).map_err(|e| self.engine_error(e))?;
             for name in self.db.tree_names() {
-                if name == SNAPSHOTS_TREE.as_bytes() {
+                if name == SNAPSHOTS_TREE.as_bytes()
+                    || name == snapshot_parts::SNAPSHOT_PARTS_TREE.as_bytes()
+                {
                     continue;
                 }
                 let is_meta = name == META_TREE.as_bytes();
@@ -1638,53 +1647,6 @@ impl Store {
         })
     }
 
-    /// Stores a snapshot (derived data) under `seq`. Not synced: a lost
-    /// snapshot is rebuilt from the events.
-    pub fn put_snapshot(&self, seq: u64, value: Vec<u8>) -> Result<(), StoreError> {
-        self.snapshots.insert(seq.to_be_bytes(), value)?;
-        Ok(())
-    }
-
-    /// Stored snapshots at or before `seq`, latest first.
-    pub fn snapshots_upto(
-        &self,
-        seq: u64,
-    ) -> impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> + '_ {
-        self.snapshots
-            .range(..=seq.to_be_bytes())
-            .rev()
-            .map(|item| {
-                let (key, value) = item?;
-                let seq = decode_seq(&key).ok_or(StoreError::Damaged {
-                    seq: 0,
-                    kind: DamageKind::SnapshotKeyLength { len: key.len() },
-                })?;
-                Ok((seq, value))
-            })
-    }
-
-    /// The sequence numbers of the stored snapshots, oldest first, read from
-    /// the keys alone.
-    pub fn snapshot_seqs(&self) -> Result<Vec<u64>, StoreError> {
-        self.snapshots
-            .iter()
-            .keys()
-            .map(|key| {
-                let key = key?;
-                decode_seq(&key).ok_or(StoreError::Damaged {
-                    seq: 0,
-                    kind: DamageKind::SnapshotKeyLength { len: key.len() },
-                })
-            })
-            .collect()
-    }
-
-    /// Drops a snapshot that no longer matches; it will be rebuilt.
-    pub fn remove_snapshot(&self, seq: u64) -> Result<(), StoreError> {
-        self.snapshots.remove(seq.to_be_bytes())?;
-        Ok(())
-    }
-
     /// The raw contents of a tree, for `verify`, which trusts nothing.
     pub(crate) fn raw_tree(
         &self,
@@ -1700,6 +1662,35 @@ impl Store {
 
     pub(crate) fn raw_head(&self) -> Result<Option<sled::IVec>, StoreError> {
         Ok(self.meta.get(HEAD_KEY)?)
+    }
+}
+
+/// The tree `name` of `db`, where it has one: a reader never makes a tree
+/// (opening one that is not there would write).
+fn open_if_present(db: &sled::Db, name: &str) -> Result<std::sync::OnceLock<Tree>, StoreError> {
+    let cell = std::sync::OnceLock::new();
+    if db.tree_names().iter().any(|n| n == name.as_bytes()) {
+        let _ = cell.set(db.open_tree(name)?);
+    }
+    Ok(cell)
+}
+
+impl Store {
+    /// The tree `name` held in `cell`, made if this ledger has none yet;
+    /// refused where the store reads a copy.
+    fn tree_to_write<'a>(
+        &self,
+        cell: &'a std::sync::OnceLock<Tree>,
+        name: &str,
+    ) -> Result<&'a Tree, StoreError> {
+        if let Some(refusal) = self.refusal() {
+            return Err(refusal);
+        }
+        if let Some(tree) = cell.get() {
+            return Ok(tree);
+        }
+        let tree = self.db.open_tree(name)?;
+        Ok(cell.get_or_init(|| tree))
     }
 }
 

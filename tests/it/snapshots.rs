@@ -13,6 +13,8 @@ use planledger::store::Store;
 use planledger::store::chain_check::{ProblemKind, check_chain};
 use planledger::time::FixedClock;
 
+use crate::support::{Held, verify_dir};
+
 const T0: i64 = 1_600_000_000_000_000;
 
 fn clock() -> Arc<FixedClock> {
@@ -368,4 +370,130 @@ fn a_refused_command_late_in_a_transaction_leaves_the_state_as_it_was() {
         )
         .expect("the next transaction goes ahead");
     assert_eq!(ledger.state(), &full_fold(&ledger, None));
+}
+
+/// The keys of the `snapshot_parts` tree of the (closed) ledger at `dir`.
+fn snapshot_keys(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let sled_dir = dir.join("sled");
+    let db = Held::new(sled::open(&sled_dir).expect("sled opens"), sled_dir);
+    let tree = db.open_tree("snapshot_parts").expect("the parts tree");
+    tree.iter()
+        .keys()
+        .map(|k| k.expect("a key").to_vec())
+        .collect()
+}
+
+/// Edits the snapshot trees of the (closed) ledger at `dir`: snapshots in
+/// parts (`snapshot_parts`) and whole ones as written before parts
+/// (`snapshots`).
+fn tamper_snapshots(dir: &std::path::Path, change: impl FnOnce(&sled::Tree, &sled::Tree)) {
+    let sled_dir = dir.join("sled");
+    let db = Held::new(sled::open(&sled_dir).expect("sled opens"), sled_dir);
+    change(
+        &db.open_tree("snapshot_parts").expect("the parts tree"),
+        &db.open_tree("snapshots").expect("the whole-value tree"),
+    );
+    db.flush().expect("sled flushes");
+}
+
+fn part_key(seq: u64, part: u32) -> Vec<u8> {
+    [&seq.to_be_bytes()[..], &part.to_be_bytes()[..]].concat()
+}
+
+#[test]
+fn a_snapshot_is_stored_in_parts_of_a_mebibyte_and_read_back_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
+    let big: Vec<u8> = (0..3 * 1024 * 1024 + 1000)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    ledger.store().put_snapshot(seq, big.clone()).expect("put");
+    let (at, read) = ledger
+        .store()
+        .snapshots_upto(seq)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    assert_eq!(at, seq);
+    assert!(read == big, "the bytes read back are the bytes written");
+    drop(ledger);
+    let keys = snapshot_keys(dir.path());
+    let mut expected: Vec<Vec<u8>> = (0..=4).map(|part| part_key(seq, part)).collect();
+    expected.sort();
+    assert_eq!(keys, expected, "part 0 and four parts of at most 1 MiB");
+}
+
+#[test]
+fn a_snapshot_missing_a_part_or_left_without_its_part_0_is_never_used() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
+    let folded = full_fold(&ledger, None);
+    drop(ledger);
+    tamper_snapshots(dir.path(), |tree, _| {
+        // Its only part gone; and the parts of a write that stopped before
+        // its part 0, at another seq.
+        tree.remove(part_key(seq, 1)).expect("removed");
+        tree.insert(part_key(7, 1), &b"half a snapshot"[..])
+            .expect("inserted");
+    });
+    let store = Store::open(dir.path()).expect("open");
+    assert_eq!(store.snapshot_seqs().expect("seqs"), vec![seq]);
+    let report = integrity::verify(&store).expect("verify");
+    assert!(
+        report.problems.iter().any(|p| matches!(
+            p.kind,
+            ProblemKind::SnapshotWrong { at, fault: SnapshotFault::TooShort { .. } } if at == seq
+        )),
+        "{:?}",
+        report.problems
+    );
+    drop(store);
+    let reopened = Ledger::open(dir.path(), clock.clone()).expect("reopen");
+    assert_eq!(reopened.state(), &folded, "folded from the events instead");
+    // The snapshot written in its place (one was due) is whole.
+    let (rewritten, _) = snapshot::load_latest(reopened.store(), u64::MAX)
+        .expect("read")
+        .expect("a snapshot written afresh");
+    assert_eq!(rewritten, folded);
+    // The next save removes what the stopped write left.
+    snapshot::save(reopened.store(), reopened.state()).expect("saved");
+    drop(reopened);
+    assert!(
+        !snapshot_keys(dir.path()).contains(&part_key(7, 1)),
+        "the stopped write's part is gone"
+    );
+    assert!(verify_dir(dir.path()).ok());
+}
+
+#[test]
+fn a_snapshot_stored_whole_by_an_earlier_planledger_is_still_read_and_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
+    let at_seq = ledger.state_at(Bound::Seq(seq)).expect("as of");
+    let (_, whole) = snapshot::encode(&at_seq).expect("encoded").expect("a head");
+    let len = whole.len() as u64;
+    drop(ledger);
+    tamper_snapshots(dir.path(), |parts, whole_values| {
+        for key in parts.iter().keys() {
+            parts.remove(key.expect("a key")).expect("removed");
+        }
+        whole_values
+            .insert(seq.to_be_bytes(), whole)
+            .expect("inserted");
+    });
+    let store = Store::open(dir.path()).expect("open");
+    let (state, read_len) = snapshot::load_latest(&store, u64::MAX)
+        .expect("read")
+        .expect("the whole-value snapshot is used");
+    assert_eq!(read_len, len);
+    assert_eq!(state, at_seq);
+    let report = integrity::verify(&store).expect("verify");
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.snapshots, 1);
 }

@@ -1,0 +1,356 @@
+//! How a snapshot's bytes lie in the `snapshots` tree: in parts of at most
+//! [`PART_LEN`] bytes, so that neither writing nor reading one ever holds
+//! it whole. (sled keeps a large value in a leaf with its neighbours and
+//! copies the leaf as it reads it: reading the latest of four whole-value
+//! snapshots of a 1M-event ledger took 530 MB before anything was decoded.)
+//!
+//! A snapshot at `seq` is the keys `seq ‖ part` (`u64` BE ‖ `u32` BE) of
+//! the `snapshot_parts` tree: parts 1 to n hold its bytes in order, and
+//! part 0, written last, says how many parts there are and how many bytes
+//! in all. Without part 0 there is no snapshot (a write that stopped part
+//! way leaves only parts, which the next save removes). A snapshot written
+//! before parts existed is one value under the 8-byte key `seq` in the
+//! `snapshots` tree, and is read as it is; a planledger of that time, which
+//! knows only that tree, reads a ledger written since as one without
+//! snapshots, and folds its events.
+//!
+//! What the bytes mean (version, chain hash, folded state) is `snapshot`'s
+//! business; this module stores and returns bytes.
+
+use std::io::{self, Read, Write};
+
+use sled::IVec;
+
+use super::{DamageKind, Store, StoreError, decode_seq};
+
+/// The tree's name.
+pub(super) const SNAPSHOT_PARTS_TREE: &str = "snapshot_parts";
+
+/// The most bytes one part holds.
+pub const PART_LEN: usize = 1 << 20;
+
+/// Part 0's value: the number of parts, then the snapshot's length.
+const HEADER_LEN: usize = 4 + 8;
+
+fn part_key(seq: u64, part: u32) -> [u8; 12] {
+    let mut key = [0; 12];
+    key[..8].copy_from_slice(&seq.to_be_bytes());
+    key[8..].copy_from_slice(&part.to_be_bytes());
+    key
+}
+
+/// A key of the parts tree: its snapshot and part.
+fn read_part_key(key: &[u8]) -> Result<(u64, u32), StoreError> {
+    let damaged = || StoreError::Damaged {
+        seq: 0,
+        kind: DamageKind::SnapshotKeyLength { len: key.len() },
+    };
+    let (seq, part) = key.split_at_checked(8).ok_or_else(damaged)?;
+    let part: [u8; 4] = part.try_into().map_err(|_| damaged())?;
+    Ok((
+        decode_seq(seq).ok_or_else(damaged)?,
+        u32::from_be_bytes(part),
+    ))
+}
+
+/// Writes a snapshot's bytes part by part as they come ([`Write`]);
+/// [`SnapshotSink::finish`] writes part 0 and makes it a snapshot. Dropped
+/// unfinished, it leaves no snapshot. Not synced: a lost snapshot is
+/// rebuilt from the events.
+pub struct SnapshotSink<'a> {
+    tree: &'a sled::Tree,
+    seq: u64,
+    parts: u32,
+    len: u64,
+    buf: Vec<u8>,
+}
+
+impl SnapshotSink<'_> {
+    fn write_part(&mut self) -> Result<(), StoreError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        self.parts += 1;
+        self.len += self.buf.len() as u64;
+        self.tree
+            .insert(part_key(self.seq, self.parts), self.buf.as_slice())?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes the last part and part 0; returns the snapshot's length.
+    pub fn finish(mut self) -> Result<u64, StoreError> {
+        self.write_part()?;
+        let mut header = [0; HEADER_LEN];
+        header[..4].copy_from_slice(&self.parts.to_be_bytes());
+        header[4..].copy_from_slice(&self.len.to_be_bytes());
+        self.tree.insert(part_key(self.seq, 0), &header[..])?;
+        Ok(self.len)
+    }
+}
+
+impl Write for SnapshotSink<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let room = PART_LEN - self.buf.len();
+        let taken = bytes.len().min(room);
+        self.buf.extend_from_slice(&bytes[..taken]);
+        if self.buf.len() == PART_LEN {
+            self.write_part().map_err(io::Error::other)?;
+        }
+        Ok(taken)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A stored snapshot's bytes, read part by part as they are asked for
+/// ([`Read`]). A missing part, or parts that do not add up to the length
+/// part 0 states, is an error of the read (the snapshot is then unusable).
+pub struct SnapshotRead<'a> {
+    /// The parts tree; `None` for a whole-value snapshot.
+    tree: Option<&'a sled::Tree>,
+    seq: u64,
+    /// The parts in all; 0 for a whole-value snapshot, read from `current`.
+    parts: u32,
+    /// The snapshot's length, as stated.
+    len: u64,
+    next_part: u32,
+    current: IVec,
+    at: usize,
+    read: u64,
+}
+
+impl SnapshotRead<'_> {
+    /// The snapshot's length, as stored.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the snapshot holds no bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Read for SnapshotRead<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.current.len() {
+            if self.next_part > self.parts || self.parts == 0 {
+                if self.read != self.len {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the snapshot's parts hold fewer bytes than it states",
+                    ));
+                }
+                return Ok(0);
+            }
+            let key = part_key(self.seq, self.next_part);
+            self.current = self
+                .tree
+                .map(|tree| tree.get(key))
+                .transpose()
+                .map_err(io::Error::other)?
+                .flatten()
+                .ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "a part of the snapshot is missing",
+                    )
+                })?;
+            self.next_part += 1;
+            self.at = 0;
+        }
+        let taken = out.len().min(self.current.len() - self.at);
+        out[..taken].copy_from_slice(&self.current[self.at..self.at + taken]);
+        self.at += taken;
+        self.read += taken as u64;
+        if self.read > self.len {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the snapshot's parts hold more bytes than it states",
+            ));
+        }
+        Ok(taken)
+    }
+}
+
+impl Store {
+    /// Starts writing a snapshot at `seq`, replacing any stored there.
+    pub fn snapshot_sink(&self, seq: u64) -> Result<SnapshotSink<'_>, StoreError> {
+        if let Some(refusal) = self.refusal() {
+            return Err(refusal);
+        }
+        self.remove_snapshot(seq)?;
+        Ok(SnapshotSink {
+            tree: self.tree_to_write(&self.snapshot_parts, SNAPSHOT_PARTS_TREE)?,
+            seq,
+            parts: 0,
+            len: 0,
+            buf: Vec::with_capacity(PART_LEN),
+        })
+    }
+
+    /// Stores `value` as the snapshot at `seq` (in parts, as
+    /// [`Store::snapshot_sink`] does).
+    pub fn put_snapshot(&self, seq: u64, value: Vec<u8>) -> Result<(), StoreError> {
+        let mut sink = self.snapshot_sink(seq)?;
+        sink.write_all(&value).map_err(|e| StoreError::Io {
+            path: self.dir.clone(),
+            source: e,
+        })?;
+        sink.finish()?;
+        Ok(())
+    }
+
+    /// The snapshot at `seq`, to be read, if there is one.
+    pub fn snapshot_read(&self, seq: u64) -> Result<Option<SnapshotRead<'_>>, StoreError> {
+        if let Some(whole) = self.snapshots.get(seq.to_be_bytes())? {
+            return Ok(Some(SnapshotRead {
+                tree: None,
+                seq,
+                parts: 0,
+                len: whole.len() as u64,
+                next_part: 1,
+                current: whole,
+                at: 0,
+                read: 0,
+            }));
+        }
+        let Some(tree) = self.snapshot_parts.get() else {
+            return Ok(None);
+        };
+        let Some(header) = tree.get(part_key(seq, 0))? else {
+            return Ok(None);
+        };
+        let parts = header
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes);
+        let len = header
+            .get(4..12)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes);
+        let (Some(parts), Some(len)) = (parts, len) else {
+            // Unreadable: read as an empty snapshot, which nothing can use.
+            return Ok(Some(SnapshotRead {
+                tree: None,
+                seq,
+                parts: 0,
+                len: 0,
+                next_part: 1,
+                current: IVec::default(),
+                at: 0,
+                read: 0,
+            }));
+        };
+        Ok(Some(SnapshotRead {
+            tree: Some(tree),
+            seq,
+            parts,
+            len,
+            next_part: 1,
+            current: IVec::default(),
+            at: 0,
+            read: 0,
+        }))
+    }
+
+    /// The bytes of each stored snapshot at or before `seq`, latest first,
+    /// each read whole (for tests and small ledgers; [`Store::snapshot_read`]
+    /// reads one part by part).
+    pub fn snapshots_upto(
+        &self,
+        seq: u64,
+    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + '_ {
+        let seqs = self.snapshot_seqs().map(|seqs| {
+            seqs.into_iter()
+                .filter(|&s| s <= seq)
+                .rev()
+                .collect::<Vec<_>>()
+        });
+        let (seqs, error) = match seqs {
+            Ok(seqs) => (seqs, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        error
+            .into_iter()
+            .map(Err)
+            .chain(seqs.into_iter().filter_map(move |at| {
+                let read = match self.snapshot_read(at) {
+                    Ok(read) => read?,
+                    Err(e) => return Some(Err(e)),
+                };
+                let mut bytes = Vec::new();
+                let mut read = read;
+                match read.read_to_end(&mut bytes) {
+                    Ok(_) => Some(Ok((at, bytes))),
+                    // Parts that do not add up read as what they hold, which
+                    // nothing can use.
+                    Err(_) => Some(Ok((at, bytes))),
+                }
+            }))
+    }
+
+    /// The sequence numbers of the stored snapshots, oldest first, read from
+    /// the keys alone: whole values, and those in parts that have a part 0.
+    pub fn snapshot_seqs(&self) -> Result<Vec<u64>, StoreError> {
+        let mut seqs = Vec::new();
+        for key in self.snapshots.iter().keys() {
+            let key = key?;
+            seqs.push(decode_seq(&key).ok_or(StoreError::Damaged {
+                seq: 0,
+                kind: DamageKind::SnapshotKeyLength { len: key.len() },
+            })?);
+        }
+        if let Some(tree) = self.snapshot_parts.get() {
+            for key in tree.iter().keys() {
+                if let (seq, 0) = read_part_key(&key?)? {
+                    seqs.push(seq);
+                }
+            }
+        }
+        seqs.sort_unstable();
+        seqs.dedup();
+        Ok(seqs)
+    }
+
+    /// Drops the snapshot at `seq` (its whole value, or every part of it).
+    pub fn remove_snapshot(&self, seq: u64) -> Result<(), StoreError> {
+        self.snapshots.remove(seq.to_be_bytes())?;
+        let Some(tree) = self.snapshot_parts.get() else {
+            return Ok(());
+        };
+        let parts: Vec<IVec> = tree
+            .range(part_key(seq, 0)..=part_key(seq, u32::MAX))
+            .keys()
+            .collect::<Result<_, _>>()?;
+        for key in parts {
+            tree.remove(key)?;
+        }
+        Ok(())
+    }
+
+    /// Drops every part that belongs to no snapshot (left by a write that
+    /// stopped before its part 0).
+    pub fn remove_orphan_snapshot_parts(&self) -> Result<(), StoreError> {
+        let Some(tree) = self.snapshot_parts.get() else {
+            return Ok(());
+        };
+        let mut whole = Vec::new();
+        let mut orphans = Vec::new();
+        for key in tree.iter().keys() {
+            let key = key?;
+            match read_part_key(&key)? {
+                (seq, 0) => whole.push(seq),
+                (seq, _) if whole.last() != Some(&seq) => orphans.push(key),
+                (_, _) => {}
+            }
+        }
+        for key in orphans {
+            tree.remove(key)?;
+        }
+        Ok(())
+    }
+}
