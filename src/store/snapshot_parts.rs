@@ -1,14 +1,16 @@
-//! How a snapshot's bytes lie in the `snapshots` tree: in parts of at most
-//! [`PART_LEN`] bytes, so that neither writing nor reading one ever holds
-//! it whole. (sled keeps a large value in a leaf with its neighbours and
-//! copies the leaf as it reads it: reading the latest of four whole-value
-//! snapshots of a 1M-event ledger took 530 MB before anything was decoded.)
+//! How a snapshot's bytes lie in the `snapshot_parts` tree: in parts of
+//! at most [`PART_LEN`] bytes, so that neither writing nor reading one
+//! ever holds it whole. (sled keeps up to 16 values in a leaf and reads a
+//! leaf whole, and keeps what it read: reading the latest of four
+//! whole-value snapshots of a 1M-event ledger took 530 MB before anything
+//! was decoded.)
 //!
-//! A snapshot at `seq` is the keys `seq ‖ part` (`u64` BE ‖ `u32` BE) of
-//! the `snapshot_parts` tree: parts 1 to n hold its bytes in order, and
-//! part 0, written last, says how many parts there are and how many bytes
-//! in all. Without part 0 there is no snapshot (a write that stopped part
-//! way leaves only parts, which the next save removes). A snapshot written
+//! A snapshot at `seq` has a header under `h ‖ seq` (`u64` BE) holding how
+//! many parts it has and how many bytes in all, and its parts in order
+//! under `p ‖ seq ‖ part` (`u32` BE, from 0). The header is written last:
+//! without it there is no snapshot (a write that stopped part way leaves
+//! parts only, which the next save removes). Headers lie apart from the
+//! parts, so listing the snapshots reads only headers. A snapshot written
 //! before parts existed is one value under the 8-byte key `seq` in the
 //! `snapshots` tree, and is read as it is; a planledger of that time, which
 //! knows only that tree, reads a ledger written since as one without
@@ -26,35 +28,41 @@ use super::{DamageKind, Store, StoreError, decode_seq};
 /// The tree's name.
 pub(super) const SNAPSHOT_PARTS_TREE: &str = "snapshot_parts";
 
-/// The most bytes one part holds.
-pub const PART_LEN: usize = 1 << 20;
+/// The most bytes one part holds: a leaf of sled's holds up to 16.
+pub const PART_LEN: usize = 256 << 10;
 
-/// Part 0's value: the number of parts, then the snapshot's length.
+/// A header's value: the number of parts, then the snapshot's length.
 const HEADER_LEN: usize = 4 + 8;
 
-fn part_key(seq: u64, part: u32) -> [u8; 12] {
-    let mut key = [0; 12];
-    key[..8].copy_from_slice(&seq.to_be_bytes());
-    key[8..].copy_from_slice(&part.to_be_bytes());
+const HEADER_PREFIX: u8 = b'h';
+const PART_PREFIX: u8 = b'p';
+
+fn header_key(seq: u64) -> [u8; 9] {
+    let mut key = [HEADER_PREFIX; 9];
+    key[1..].copy_from_slice(&seq.to_be_bytes());
     key
 }
 
-/// A key of the parts tree: its snapshot and part.
-fn read_part_key(key: &[u8]) -> Result<(u64, u32), StoreError> {
-    let damaged = || StoreError::Damaged {
-        seq: 0,
-        kind: DamageKind::SnapshotKeyLength { len: key.len() },
-    };
-    let (seq, part) = key.split_at_checked(8).ok_or_else(damaged)?;
-    let part: [u8; 4] = part.try_into().map_err(|_| damaged())?;
-    Ok((
-        decode_seq(seq).ok_or_else(damaged)?,
-        u32::from_be_bytes(part),
-    ))
+fn part_key(seq: u64, part: u32) -> [u8; 13] {
+    let mut key = [PART_PREFIX; 13];
+    key[1..9].copy_from_slice(&seq.to_be_bytes());
+    key[9..].copy_from_slice(&part.to_be_bytes());
+    key
+}
+
+/// The snapshot a header's or a part's key names.
+fn seq_of(key: &[u8]) -> Result<u64, StoreError> {
+    key.get(1..9)
+        .and_then(decode_seq)
+        .filter(|_| matches!(key.len(), 9 | 13))
+        .ok_or(StoreError::Damaged {
+            seq: 0,
+            kind: DamageKind::SnapshotKeyLength { len: key.len() },
+        })
 }
 
 /// Writes a snapshot's bytes part by part as they come ([`Write`]);
-/// [`SnapshotSink::finish`] writes part 0 and makes it a snapshot. Dropped
+/// [`SnapshotSink::finish`] writes its header and makes it a snapshot. Dropped
 /// unfinished, it leaves no snapshot. Not synced: a lost snapshot is
 /// rebuilt from the events.
 pub struct SnapshotSink<'a> {
@@ -70,21 +78,21 @@ impl SnapshotSink<'_> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        self.parts += 1;
-        self.len += self.buf.len() as u64;
         self.tree
             .insert(part_key(self.seq, self.parts), self.buf.as_slice())?;
+        self.parts += 1;
+        self.len += self.buf.len() as u64;
         self.buf.clear();
         Ok(())
     }
 
-    /// Writes the last part and part 0; returns the snapshot's length.
+    /// Writes the last part and the header; returns the snapshot's length.
     pub fn finish(mut self) -> Result<u64, StoreError> {
         self.write_part()?;
         let mut header = [0; HEADER_LEN];
         header[..4].copy_from_slice(&self.parts.to_be_bytes());
         header[4..].copy_from_slice(&self.len.to_be_bytes());
-        self.tree.insert(part_key(self.seq, 0), &header[..])?;
+        self.tree.insert(header_key(self.seq), &header[..])?;
         Ok(self.len)
     }
 }
@@ -112,7 +120,8 @@ pub struct SnapshotRead<'a> {
     /// The parts tree; `None` for a whole-value snapshot.
     tree: Option<&'a sled::Tree>,
     seq: u64,
-    /// The parts in all; 0 for a whole-value snapshot, read from `current`.
+    /// The parts in all (none for a whole-value snapshot, read from
+    /// `current`).
     parts: u32,
     /// The snapshot's length, as stated.
     len: u64,
@@ -137,7 +146,7 @@ impl SnapshotRead<'_> {
 impl Read for SnapshotRead<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while self.at == self.current.len() {
-            if self.next_part > self.parts || self.parts == 0 {
+            if self.next_part >= self.parts {
                 if self.read != self.len {
                     return Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
@@ -212,7 +221,7 @@ impl Store {
                 seq,
                 parts: 0,
                 len: whole.len() as u64,
-                next_part: 1,
+                next_part: 0,
                 current: whole,
                 at: 0,
                 read: 0,
@@ -221,7 +230,7 @@ impl Store {
         let Some(tree) = self.snapshot_parts.get() else {
             return Ok(None);
         };
-        let Some(header) = tree.get(part_key(seq, 0))? else {
+        let Some(header) = tree.get(header_key(seq))? else {
             return Ok(None);
         };
         let parts = header
@@ -239,7 +248,7 @@ impl Store {
                 seq,
                 parts: 0,
                 len: 0,
-                next_part: 1,
+                next_part: 0,
                 current: IVec::default(),
                 at: 0,
                 read: 0,
@@ -250,7 +259,7 @@ impl Store {
             seq,
             parts,
             len,
-            next_part: 1,
+            next_part: 0,
             current: IVec::default(),
             at: 0,
             read: 0,
@@ -294,7 +303,7 @@ impl Store {
     }
 
     /// The sequence numbers of the stored snapshots, oldest first, read from
-    /// the keys alone: whole values, and those in parts that have a part 0.
+    /// the keys alone: whole values, and the headers of those in parts.
     pub fn snapshot_seqs(&self) -> Result<Vec<u64>, StoreError> {
         let mut seqs = Vec::new();
         for key in self.snapshots.iter().keys() {
@@ -305,10 +314,8 @@ impl Store {
             })?);
         }
         if let Some(tree) = self.snapshot_parts.get() {
-            for key in tree.iter().keys() {
-                if let (seq, 0) = read_part_key(&key?)? {
-                    seqs.push(seq);
-                }
+            for key in tree.scan_prefix([HEADER_PREFIX]).keys() {
+                seqs.push(seq_of(&key?)?);
             }
         }
         seqs.sort_unstable();
@@ -316,41 +323,51 @@ impl Store {
         Ok(seqs)
     }
 
-    /// Drops the snapshot at `seq` (its whole value, or every part of it).
+    /// Drops the snapshot at `seq` (its whole value, or its header and
+    /// every part of it).
     pub fn remove_snapshot(&self, seq: u64) -> Result<(), StoreError> {
         self.snapshots.remove(seq.to_be_bytes())?;
         let Some(tree) = self.snapshot_parts.get() else {
             return Ok(());
         };
-        let parts: Vec<IVec> = tree
+        tree.remove(header_key(seq))?;
+        self.remove_parts(tree, seq)
+    }
+
+    /// Removes every part of the snapshot at `seq` (whichever are left).
+    fn remove_parts(&self, tree: &sled::Tree, seq: u64) -> Result<(), StoreError> {
+        let keys: Vec<IVec> = tree
             .range(part_key(seq, 0)..=part_key(seq, u32::MAX))
             .keys()
             .collect::<Result<_, _>>()?;
-        for key in parts {
+        for key in keys {
             tree.remove(key)?;
         }
         Ok(())
     }
 
     /// Drops every part that belongs to no snapshot (left by a write that
-    /// stopped before its part 0).
+    /// stopped before its header), reading one key of each such write.
     pub fn remove_orphan_snapshot_parts(&self) -> Result<(), StoreError> {
         let Some(tree) = self.snapshot_parts.get() else {
             return Ok(());
         };
-        let mut whole = Vec::new();
-        let mut orphans = Vec::new();
-        for key in tree.iter().keys() {
-            let key = key?;
-            match read_part_key(&key)? {
-                (seq, 0) => whole.push(seq),
-                (seq, _) if whole.last() != Some(&seq) => orphans.push(key),
-                (_, _) => {}
+        let mut from = part_key(0, 0);
+        loop {
+            let Some((key, _)) = tree.range(from..).next().transpose()? else {
+                return Ok(());
+            };
+            if key.first() != Some(&PART_PREFIX) {
+                return Ok(());
+            }
+            let seq = seq_of(&key)?;
+            if tree.get(header_key(seq))?.is_none() {
+                self.remove_parts(tree, seq)?;
+            }
+            match seq.checked_add(1) {
+                Some(next) => from = part_key(next, 0),
+                None => return Ok(()),
             }
         }
-        for key in orphans {
-            tree.remove(key)?;
-        }
-        Ok(())
     }
 }

@@ -396,17 +396,23 @@ fn tamper_snapshots(dir: &std::path::Path, change: impl FnOnce(&sled::Tree, &sle
     db.flush().expect("sled flushes");
 }
 
+/// The key of part `part` of the snapshot at `seq` (FORMAT.md §2).
 fn part_key(seq: u64, part: u32) -> Vec<u8> {
-    [&seq.to_be_bytes()[..], &part.to_be_bytes()[..]].concat()
+    [&b"p"[..], &seq.to_be_bytes()[..], &part.to_be_bytes()[..]].concat()
+}
+
+/// The key of the header of the snapshot at `seq`.
+fn header_key(seq: u64) -> Vec<u8> {
+    [&b"h"[..], &seq.to_be_bytes()[..]].concat()
 }
 
 #[test]
-fn a_snapshot_is_stored_in_parts_of_a_mebibyte_and_read_back_whole() {
+fn a_snapshot_is_stored_in_parts_and_read_back_whole() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = clock();
     let ledger = big_ledger(dir.path(), &clock);
     let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
-    let big: Vec<u8> = (0..3 * 1024 * 1024 + 1000)
+    let big: Vec<u8> = (0..3 * 256 * 1024 + 1000)
         .map(|i| (i % 251) as u8)
         .collect();
     ledger.store().put_snapshot(seq, big.clone()).expect("put");
@@ -420,13 +426,14 @@ fn a_snapshot_is_stored_in_parts_of_a_mebibyte_and_read_back_whole() {
     assert!(read == big, "the bytes read back are the bytes written");
     drop(ledger);
     let keys = snapshot_keys(dir.path());
-    let mut expected: Vec<Vec<u8>> = (0..=4).map(|part| part_key(seq, part)).collect();
+    let mut expected: Vec<Vec<u8>> = (0..4).map(|part| part_key(seq, part)).collect();
+    expected.push(header_key(seq));
     expected.sort();
-    assert_eq!(keys, expected, "part 0 and four parts of at most 1 MiB");
+    assert_eq!(keys, expected, "a header and four parts of at most 256 KiB");
 }
 
 #[test]
-fn a_snapshot_missing_a_part_or_left_without_its_part_0_is_never_used() {
+fn a_snapshot_missing_a_part_or_left_without_its_header_is_never_used() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = clock();
     let ledger = big_ledger(dir.path(), &clock);
@@ -434,10 +441,10 @@ fn a_snapshot_missing_a_part_or_left_without_its_part_0_is_never_used() {
     let folded = full_fold(&ledger, None);
     drop(ledger);
     tamper_snapshots(dir.path(), |tree, _| {
-        // Its only part gone; and the parts of a write that stopped before
-        // its part 0, at another seq.
-        tree.remove(part_key(seq, 1)).expect("removed");
-        tree.insert(part_key(7, 1), &b"half a snapshot"[..])
+        // Its first part gone; and the parts of a write that stopped before
+        // its header, at another seq.
+        tree.remove(part_key(seq, 0)).expect("removed");
+        tree.insert(part_key(7, 0), &b"half a snapshot"[..])
             .expect("inserted");
     });
     let store = Store::open(dir.path()).expect("open");
@@ -463,7 +470,7 @@ fn a_snapshot_missing_a_part_or_left_without_its_part_0_is_never_used() {
     snapshot::save(reopened.store(), reopened.state()).expect("saved");
     drop(reopened);
     assert!(
-        !snapshot_keys(dir.path()).contains(&part_key(7, 1)),
+        !snapshot_keys(dir.path()).contains(&part_key(7, 0)),
         "the stopped write's part is gone"
     );
     assert!(verify_dir(dir.path()).ok());
