@@ -245,12 +245,15 @@ fn write(
     let today = resolved.day;
     match args.format {
         Format::Events => {
-            let events: Vec<_> = ledger
-                .events()?
-                .into_iter()
-                .filter(|e| resolved.view.admits(e))
-                .collect();
-            export::events::write_jsonl(&events, out)?;
+            // Line by line as the events stream from the store: the
+            // history is never held whole.
+            for event in ledger.store().events() {
+                let event = event.map_err(LedgerError::from)?;
+                if !resolved.view.admits(&event) {
+                    break;
+                }
+                export::events::write_jsonl(std::slice::from_ref(&event), out)?;
+            }
         }
         Format::Json => wire::write(&wire::Show::new(&state, today), out)?,
         Format::Csv => {
