@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::date::FuzzyDate;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerError};
 use crate::query::audit::clip;
 use crate::query::diff::{self, Span};
 use crate::text::visible;
@@ -39,8 +39,17 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     let (from_view, to_view) = span.views();
     let before = ledger.state_view(from_view)?;
     let after = ledger.state_view(to_view)?;
-    let events = ledger.events()?;
-    let diff = diff::diff(&events, span, &before, &after);
+    // The events stream from the store: the history is never held whole.
+    let store = ledger.store();
+    let names_of = |seq: u64| {
+        store
+            .event_at(seq)
+            .ok()
+            .flatten()
+            .map(|(_, record)| record.event.slot_names())
+    };
+    let diff = diff::diff_of(store.events(), &names_of, span, &before, &after)
+        .map_err(LedgerError::from)?;
     if args.json {
         let shape = wire::Diff::new(&args.from, args.to.as_deref(), span, &diff);
         wire::write(&shape, out)?;

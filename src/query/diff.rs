@@ -8,6 +8,8 @@
 //! second: the change is a list of events, not a summary of it. Beside the
 //! events, [`Diff::moves`] compares each action's status at the two points.
 
+use std::borrow::Borrow;
+
 use chrono::NaiveDate;
 
 use crate::event::{EventKind, Micros};
@@ -95,16 +97,49 @@ pub struct Diff {
 /// The change over `span`, given every stored event and the states at the
 /// two ends (from `Ledger::state_view` with `span.views()`).
 pub fn diff(events: &[StoredEvent], span: Span, before: &State, after: &State) -> Diff {
-    let in_span: Vec<StoredEvent> = events
-        .iter()
-        .filter(|e| span.contains(e))
-        .cloned()
-        .collect();
-    let seqs: Vec<u64> = in_span.iter().map(|e| e.seq).collect();
-    let entries = audit::trail(events, &Filter::default())
-        .into_iter()
-        .filter(|entry| seqs.binary_search(&entry.seq).is_ok())
-        .collect();
+    let names_of = |target: u64| {
+        events
+            .get(usize::try_from(target).ok()?)
+            .filter(|e| e.seq == target)
+            .map(|e| e.record.event.slot_names())
+    };
+    let streamed: Result<Diff, std::convert::Infallible> =
+        diff_of(events.iter().map(Ok), &names_of, span, before, after);
+    match streamed {
+        Ok(diff) => diff,
+        Err(never) => match never {},
+    }
+}
+
+/// [`diff`] of events read as they stream by (`Store::events`), holding
+/// only the entries in the span: what `planledger diff` prints. `names_of`
+/// gives the text slot names of an earlier event, by its seq.
+pub fn diff_of<E: Borrow<StoredEvent>, X>(
+    events: impl Iterator<Item = Result<E, X>>,
+    names_of: &dyn Fn(u64) -> Option<Vec<String>>,
+    span: Span,
+    before: &State,
+    after: &State,
+) -> Result<Diff, X> {
+    // Each event is marked as it passes, before the trail describes it (the
+    // trail may look one event ahead: the marks are searched, in order).
+    let in_span = std::cell::RefCell::new(Vec::new());
+    let marked = events.inspect(|event| {
+        if let Ok(event) = event {
+            let event = event.borrow();
+            if span.contains(event) {
+                in_span.borrow_mut().push(event.seq);
+            }
+        }
+    });
+    let mut entries = Vec::new();
+    audit::trail_each(marked, names_of, &Filter::default(), &mut |entry| {
+        if in_span.borrow().binary_search(&entry.seq).is_ok() {
+            entries.push(entry);
+        }
+        Ok(())
+    })?;
+    let seqs = in_span.into_inner();
     let moves = after
         .actions
         .values()
@@ -118,11 +153,11 @@ pub fn diff(events: &[StoredEvent], span: Span, before: &State, after: &State) -
             })
         })
         .collect();
-    Diff {
+    Ok(Diff {
         entries,
         seqs,
         moves,
-    }
+    })
 }
 
 /// The heading an event kind is listed under.
