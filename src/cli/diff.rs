@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::date::FuzzyDate;
 use crate::ledger::{Ledger, LedgerError};
-use crate::query::audit::clip;
+use crate::query::audit::{clip, slot_names_in};
 use crate::query::diff::{self, Span};
 use crate::text::visible;
 use crate::time::{DayEnd, format_short, parse_instant};
@@ -41,13 +41,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     let after = ledger.state_view(to_view)?;
     // The events stream from the store: the history is never held whole.
     let store = ledger.store();
-    let names_of = |seq: u64| {
-        store
-            .event_at(seq)
-            .ok()
-            .flatten()
-            .map(|(_, record)| record.event.slot_names())
-    };
+    let names_of = |seq: u64| slot_names_in(store, seq);
     let diff = diff::diff_of(store.events(), &names_of, span, &before, &after)
         .map_err(LedgerError::from)?;
     if args.json {

@@ -120,13 +120,7 @@ pub fn run_history(
 /// the history is never held whole.
 fn streamed_trail(ledger: &Ledger, filter: &Filter) -> Result<Vec<Entry>, CliError> {
     let store = ledger.store();
-    let names_of = |seq: u64| {
-        store
-            .event_at(seq)
-            .ok()
-            .flatten()
-            .map(|(_, record)| record.event.slot_names())
-    };
+    let names_of = |seq: u64| audit::slot_names_in(store, seq);
     Ok(audit::trail_of(store.events(), &names_of, filter).map_err(LedgerError::from)?)
 }
 

@@ -14,57 +14,54 @@ const PLAN: &str = concat!(
 /// The shipped plan imported, then two months of work on it: notes,
 /// a claim and its acceptance, a status change, an amendment, and a
 /// redacted note.
-struct Fixture(CliLedger);
-
-impl std::ops::Deref for Fixture {
-    type Target = CliLedger;
-
-    fn deref(&self) -> &CliLedger {
-        &self.0
-    }
+fn fixture() -> CliLedger {
+    let fx = CliLedger::new();
+    fx.ok_at("2021-11-30T09:00:00Z", &["init"]);
+    fx.ok_at("2021-12-01T10:00:00Z", &["import", PLAN]);
+    fx.ok_at("2022-01-05T09:00:00Z", &["note", "A1", "Training booked"]);
+    fx.ok_at(
+        "2022-01-06T09:00:00Z",
+        &["claim", "A21", "--outcome", "Guidance incorporated"],
+    );
+    fx.ok_at(
+        "2022-01-07T09:00:00Z",
+        &["accept", "A21", "--finding", "Read the new guidance"],
+    );
+    fx.ok_at(
+        "2022-01-08T09:00:00Z",
+        &["status", "A23", "in-progress", "--reason", "Started"],
+    );
+    fx.ok_at(
+        "2022-01-09T09:00:00Z",
+        &[
+            "action", "amend", "A2", "--lead", "New lead", "--reason", "Handover",
+        ],
+    );
+    let noted = fx.ok_at(
+        "2022-01-10T09:00:00Z",
+        &["note", "A1", "Spoke to Jane Example at home"],
+    );
+    let seq: u64 = noted
+        .stdout
+        .split_once("recorded seq ")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .and_then(|seq| seq.parse().ok())
+        .expect("the note's receipt names its seq");
+    fx.ok_at(
+        "2022-02-01T09:00:00Z",
+        &["redact", &seq.to_string(), "--reason", "A relative's name"],
+    );
+    fx
 }
 
-impl Fixture {
-    fn new() -> Fixture {
-        let fx = Fixture(CliLedger::new());
-        fx.ok_at("2021-11-30T09:00:00Z", &["init"]);
-        fx.ok_at("2021-12-01T10:00:00Z", &["import", PLAN]);
-        fx.ok_at("2022-01-05T09:00:00Z", &["note", "A1", "Training booked"]);
-        fx.ok_at(
-            "2022-01-06T09:00:00Z",
-            &["claim", "A21", "--outcome", "Guidance incorporated"],
-        );
-        fx.ok_at(
-            "2022-01-07T09:00:00Z",
-            &["accept", "A21", "--finding", "Read the new guidance"],
-        );
-        fx.ok_at(
-            "2022-01-08T09:00:00Z",
-            &["status", "A23", "in-progress", "--reason", "Started"],
-        );
-        fx.ok_at(
-            "2022-01-09T09:00:00Z",
-            &[
-                "action", "amend", "A2", "--lead", "New lead", "--reason", "Handover",
-            ],
-        );
-        let noted = fx.ok_at(
-            "2022-01-10T09:00:00Z",
-            &["note", "A1", "Spoke to Jane Example at home"],
-        );
-        let seq: u64 = noted
-            .stdout
-            .split_once("recorded seq ")
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .and_then(|seq| seq.parse().ok())
-            .expect("the note's receipt names its seq");
-        fx.ok_at(
-            "2022-02-01T09:00:00Z",
-            &["redact", &seq.to_string(), "--reason", "A relative's name"],
-        );
-        fx
-    }
+/// What the tests ask of the fixture.
+trait Worked {
+    fn ok(&self, args: &[&str]) -> Run;
+    fn histories(&self) -> Vec<String>;
+    fn tamper_index(&self, change: impl FnOnce(&sled::Db, &sled::Tree));
+}
 
+impl Worked for CliLedger {
     fn ok(&self, args: &[&str]) -> Run {
         self.ok_at("2022-03-01T09:00:00Z", args)
     }
@@ -100,7 +97,7 @@ fn key(action: u32, seq: u64) -> Vec<u8> {
 
 #[test]
 fn history_through_the_index_is_the_history_of_the_full_fold() {
-    let fx = Fixture::new();
+    let fx = fixture();
     let store = open_store(&fx.dir());
     let compared = assert_histories_match_the_full_fold(&store);
     assert!(compared >= 26, "compared {compared} actions");
@@ -113,7 +110,7 @@ fn history_through_the_index_is_the_history_of_the_full_fold() {
 
 #[test]
 fn a_ledger_without_the_index_or_with_one_behind_reads_the_same() {
-    let fx = Fixture::new();
+    let fx = fixture();
     let before = fx.histories();
     // As a ledger written before the index existed.
     fx.tamper_index(|db, _| {
@@ -137,7 +134,7 @@ fn a_ledger_without_the_index_or_with_one_behind_reads_the_same() {
 
 #[test]
 fn verify_names_an_index_that_is_wrong_and_snapshot_rebuild_replaces_it() {
-    let fx = Fixture::new();
+    let fx = fixture();
     let before = fx.histories();
     let head = {
         let store = open_store(&fx.dir());

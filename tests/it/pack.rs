@@ -4,8 +4,6 @@
 //! reader would; a ledger with a redacted text; and a small pack tampered
 //! with in every way a holder might try, each refused for what it is.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
 use planledger::chain::Subject;
@@ -15,7 +13,7 @@ use planledger::id::{ActionId, PlanId};
 use planledger::pack::{self, PackFault, Request, Required, Scope};
 use planledger::store::StoredEvent;
 
-use crate::support::{Run, TempLedger, note, planledger, record, run, tamper_trees};
+use crate::support::{CliLedger, Run, TempLedger, note, planledger, record, run, tamper_trees};
 
 const PLAN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -36,15 +34,19 @@ const P2_WORDS: [&str; 5] = [
 
 /// The shipped West Oxfordshire plan (P1, imported 2021-12-01) and a small
 /// plan made by hand (P2, 2021-12-02), then a month of work on both.
-struct Fixture {
-    tmp: tempfile::TempDir,
+struct Fixture(CliLedger);
+
+impl std::ops::Deref for Fixture {
+    type Target = CliLedger;
+
+    fn deref(&self) -> &CliLedger {
+        &self.0
+    }
 }
 
 impl Fixture {
     fn new() -> Fixture {
-        let fx = Fixture {
-            tmp: tempfile::tempdir().expect("a temporary directory"),
-        };
+        let fx = Fixture(CliLedger::new());
         fx.ok_at("2021-11-30T09:00:00Z", &["init"]);
         fx.ok_at("2021-12-01T10:00:00Z", &["import", PLAN]);
         let p2 = "2021-12-02T10:00:00Z";
@@ -93,34 +95,6 @@ impl Fixture {
         );
         fx.ok_at("2022-01-13T09:00:00Z", &["note", "A27", "Audit begun"]);
         fx
-    }
-
-    fn dir(&self) -> PathBuf {
-        self.tmp.path().join("ledger")
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    fn run_at(&self, clock: &str, args: &[&str]) -> Run {
-        let mut process = planledger(&self.dir());
-        process
-            .current_dir(self.tmp.path())
-            .env("PLANLEDGER_CLOCK", clock)
-            .env("PLANLEDGER_ACTOR", "Sam Okafor")
-            .args(args);
-        run(&mut process)
-    }
-
-    fn ok_at(&self, clock: &str, args: &[&str]) -> Run {
-        let out = self.run_at(clock, args);
-        assert_eq!(
-            out.code, 0,
-            "planledger {args:?}:\n{}\n{}",
-            out.stdout, out.stderr
-        );
-        out
     }
 
     fn run(&self, args: &[&str]) -> Run {
