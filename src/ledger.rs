@@ -7,6 +7,7 @@
 //! [`Ledger::state_at`] folds the stored events up to a bound, and the
 //! current state is the fold with no bound.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -447,24 +448,41 @@ impl Ledger {
         Ok(Some(lo))
     }
 
-    /// The state on both time axes. With neither set it is the current state;
-    /// with only `as_of` it is the fold of the events recorded by then.
-    pub fn state_view(&self, view: View) -> Result<State, LedgerError> {
+    /// The state on both time axes. With neither set it is the current state
+    /// (borrowed, never copied: at national size it is hundreds of
+    /// megabytes); with only `as_of` it is the fold of the events recorded by
+    /// then; with `valid_at`, folded from the events as they stream from
+    /// the store.
+    pub fn state_view(&self, view: View) -> Result<Cow<'_, State>, LedgerError> {
         let Some(valid_at) = view.valid_at else {
+            let current = match (view.as_of, self.state.last_recorded) {
+                (None, _) => true,
+                (Some(t), Some(last)) => last <= t,
+                (Some(_), None) => false,
+            };
             return match view.as_of {
-                None => Ok(self.state.clone()),
-                Some(t) => self.state_at(Bound::RecordedBy(t)),
+                Some(t) if !current => Ok(Cow::Owned(self.state_at(Bound::RecordedBy(t))?)),
+                _ => Ok(Cow::Borrowed(&self.state)),
             };
         };
-        let events: Vec<StoredEvent> = self
+        let mut failed = None;
+        let events = self
             .store
             .events()
-            .take_while(|e| e.as_ref().map_or(true, |e| view.admits(e)))
-            .collect::<Result<_, _>>()?;
-        Ok(State::fold_valid_at(
-            events.iter().map(|e| (e.seq, e.hash, &e.record)),
-            valid_at,
-        ))
+            .map_while(|event| match event {
+                Ok(event) => Some(event),
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            })
+            .take_while(|event| view.admits(event))
+            .map(|event| (event.seq, event.hash, event.record));
+        let state = State::fold_valid_at(events, valid_at);
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(Cow::Owned(state)),
+        }
     }
 
     /// Validates and records one transaction: all of it, durably, or none.

@@ -565,13 +565,14 @@ impl State {
     /// have) is left out rather than producing a state that never existed.
     /// The head and recorded time of the result are those of the last event
     /// given, whether or not it was folded.
-    pub fn fold_valid_at<'a>(
-        events: impl IntoIterator<Item = (u64, Hash, &'a Record)>,
+    pub fn fold_valid_at<R: std::borrow::Borrow<Record>>(
+        events: impl IntoIterator<Item = (u64, Hash, R)>,
         valid_at: NaiveDate,
     ) -> State {
         let mut last = None;
         let mut state = State::default();
         for (seq, hash, record) in events {
+            let record = record.borrow();
             last = Some((seq, hash, record.recorded_at, record.tx));
             if valid_from(record).is_none_or(|day| day <= valid_at) {
                 state.apply(seq, hash, record);

@@ -7,6 +7,8 @@
 //! about what it does show. An agency is matched the same way everywhere
 //! ([`agency_matches`]), here and in the audit trail's filter.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use crate::id::PlanId;
@@ -25,7 +27,12 @@ pub struct Select {
 
 impl Select {
     /// The state with only the selected plans and actions.
-    pub fn apply(&self, mut state: State) -> State {
+    pub fn apply<'a>(&self, state: Cow<'a, State>) -> Cow<'a, State> {
+        if self.plan.is_none() && self.agency.is_none() && self.overdue_on.is_none() {
+            // Everything: the state as it is, never copied.
+            return state;
+        }
+        let mut state = state.into_owned();
         if let Some(plan) = self.plan {
             state.plans.retain(|id, _| *id == plan);
             state.actions.retain(|_, a| a.plan == plan);
@@ -38,7 +45,7 @@ impl Select {
         if let Some(day) = self.overdue_on {
             state.actions.retain(|_, a| a.is_overdue(day));
         }
-        state
+        Cow::Owned(state)
     }
 }
 
@@ -109,7 +116,7 @@ mod tests {
     fn plan_agency_and_overdue_each_narrow_the_actions() {
         let kept = |select: Select| -> Vec<u32> {
             select
-                .apply(state())
+                .apply(Cow::Owned(state()))
                 .actions
                 .keys()
                 .map(|id| id.get())
@@ -137,6 +144,8 @@ mod tests {
     #[test]
     fn the_default_selection_keeps_everything() {
         let state = State::default();
-        assert_eq!(Select::default().apply(state.clone()), state);
+        let kept = Select::default().apply(Cow::Borrowed(&state));
+        assert!(matches!(kept, Cow::Borrowed(_)), "nothing copied");
+        assert_eq!(*kept, state);
     }
 }
