@@ -31,8 +31,10 @@ const INDEX_VERSION: u32 = 1;
 
 /// Entries written in one sled batch. sled holds every page a batch
 /// replaces until the batch ends (its epoch guard is pinned throughout),
-/// so a batch of 200,000 entries held half a gigabyte: small batches, each
-/// with the mark it reaches, keep the index's writes to a few megabytes.
+/// so one batch of an import's 200,000 entries held about 400 MB; batches
+/// of this size, each with the mark it reaches, hold little. (sled's
+/// splitting of this tree's small keys still costs about 190 MB over such
+/// an import: BENCHMARKS.md.)
 const BATCH_ENTRIES: usize = 1024;
 
 /// What is wrong with the action index, as `verify` finds it.
