@@ -35,7 +35,7 @@ type Batch = Vec<(u64, Hash, Subject, Record)>;
 struct Replayed {
     refusals: Vec<(u64, Refusal)>,
     snapshots: Report,
-    index: Option<crate::store::IndexFault>,
+    index: crate::store::IndexCheck,
 }
 
 /// Verifies everything `planledger verify` promises. Errors only if the
@@ -91,7 +91,8 @@ pub fn verify_with_progress(
     }
     report.snapshots = replayed.snapshots.snapshots;
     report.problems.extend(replayed.snapshots.problems);
-    if let Some(fault) = replayed.index {
+    report.action_index_entries = replayed.index.entries;
+    if let Some(fault) = replayed.index.fault {
         let seq = match fault {
             IndexFault::NotAbout { seq, .. } | IndexFault::BeyondMark { seq, .. } => seq,
             IndexFault::KeyLength { .. }

@@ -666,6 +666,8 @@ pub struct Verify<'a> {
     pub clock_overridden_txs: &'a [u64],
     pub clock_held_txs: &'a [u64],
     pub snapshots_checked: u64,
+    /// Entries of the action index checked against the events they name.
+    pub action_index_checked: u64,
     /// Free texts erased by redactions, each checked against its
     /// redaction.
     pub redacted_texts: u64,
@@ -764,6 +766,7 @@ impl<'a> Verify<'a> {
             clock_overridden_txs: &report.clock_overridden,
             clock_held_txs: &report.clock_held,
             snapshots_checked: report.snapshots,
+            action_index_checked: report.action_index_entries,
             redacted_texts: report.redacted_texts,
             upgraded_from: report.upgraded_from.as_ref().map(UpgradedFrom::of),
             signed_transactions: report.signed_transactions,

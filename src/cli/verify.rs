@@ -318,6 +318,13 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
             report.snapshots
         )?;
     }
+    if report.action_index_entries > 0 {
+        writeln!(
+            out,
+            "index       {} entries of the action index checked against the events they name",
+            report.action_index_entries
+        )?;
+    }
     if report.redacted_texts > 0 {
         writeln!(
             out,

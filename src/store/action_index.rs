@@ -58,6 +58,15 @@ pub enum IndexFault {
     Missing { missing: u64 },
 }
 
+/// What `verify` found of the action index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexCheck {
+    /// Entries checked against the events they name.
+    pub entries: u64,
+    /// The first fault found, if any.
+    pub fault: Option<IndexFault>,
+}
+
 /// The entry key of `seq` under `action`.
 fn entry_key(action: u32, seq: u64) -> [u8; 12] {
     let mut key = [0; 12];
@@ -293,50 +302,57 @@ impl Store {
     /// `seq` is about, 0 for none. Every entry names an event about its
     /// action, below the mark, and every such event below the mark has its
     /// entry. The first fault found, if any.
-    pub fn check_action_index(&self, about: &[u32]) -> Result<Option<IndexFault>, StoreError> {
+    pub fn check_action_index(&self, about: &[u32]) -> Result<IndexCheck, StoreError> {
+        let found = |fault| IndexCheck {
+            entries: 0,
+            fault: Some(fault),
+        };
         let Some(tree) = self.actions_tree() else {
-            return Ok(None);
+            return Ok(IndexCheck::default());
         };
         let below = match tree.get(MARK_KEY)? {
             None => 0,
             Some(value) => match read_mark(&value) {
                 Some(below) => below,
-                None => return Ok(Some(IndexFault::MarkUnreadable)),
+                None => return Ok(found(IndexFault::MarkUnreadable)),
             },
         };
         let events = about.len() as u64;
         if below > events {
-            return Ok(Some(IndexFault::MarkBeyondChain {
+            return Ok(found(IndexFault::MarkBeyondChain {
                 last: below - 1,
                 events,
             }));
         }
-        let mut found = 0u64;
+        let mut checked = 0u64;
         for key in tree.iter().keys() {
             let key = key?;
             if key.as_ref() == MARK_KEY {
                 continue;
             }
             let Some((id, seq)) = read_entry(&key) else {
-                return Ok(Some(IndexFault::KeyLength { len: key.len() }));
+                return Ok(found(IndexFault::KeyLength { len: key.len() }));
             };
             let action = ActionId::of(id);
             if seq >= below {
-                return Ok(Some(IndexFault::BeyondMark { seq, action, below }));
+                return Ok(found(IndexFault::BeyondMark { seq, action, below }));
             }
             let filed = usize::try_from(seq).ok().and_then(|i| about.get(i));
             if id == 0 || filed != Some(&id) {
-                return Ok(Some(IndexFault::NotAbout { seq, action }));
+                return Ok(found(IndexFault::NotAbout { seq, action }));
             }
-            found += 1;
+            checked += 1;
         }
         let expected = about
             .iter()
             .take(usize::try_from(below).unwrap_or(usize::MAX))
             .filter(|&&id| id != 0)
             .count() as u64;
-        Ok((found < expected).then_some(IndexFault::Missing {
-            missing: expected - found,
-        }))
+        Ok(IndexCheck {
+            entries: checked,
+            fault: (checked < expected).then_some(IndexFault::Missing {
+                missing: expected - checked,
+            }),
+        })
     }
 }

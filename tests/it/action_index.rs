@@ -102,6 +102,11 @@ fn history_through_the_index_is_the_history_of_the_full_fold() {
     let compared = assert_histories_match_the_full_fold(&store);
     assert!(compared >= 26, "compared {compared} actions");
     drop(store);
+    let verified = fx.ok(&["verify"]).stdout;
+    assert!(
+        verified.contains("entries of the action index checked against the events they name"),
+        "{verified}"
+    );
     let a1 = fx.ok(&["history", "A1"]).stdout;
     assert!(a1.contains("Training booked"), "{a1}");
     assert!(a1.contains("A relative's name"), "{a1}");
