@@ -2,13 +2,15 @@
 //! opening a large ledger, or reading it as of a past point, does not refold
 //! the whole history.
 //!
-//! A snapshot is derived data, never the record: it lives in the `snapshots`
-//! tree under the sequence number it was folded to, as
-//! `SNAPSHOT_VERSION (u32 BE) ‖ hash of the event at that seq (32 bytes) ‖ encoded State`.
-//! A snapshot whose version differs from [`SNAPSHOT_VERSION`], whose hash no
-//! longer matches the chain, or which does not decode is dropped and the
-//! state is folded from the events instead. `verify` folds the events and
-//! checks that each stored snapshot equals that fold.
+//! A snapshot is derived data, never the record: it is stored under the
+//! sequence number it was folded to, as
+//! `SNAPSHOT_VERSION (u32 BE) ‖ hash of the event at that seq (32 bytes) ‖ encoded State`,
+//! written as it is encoded and read as it is decoded, in parts
+//! (`store::snapshot_parts`), so that it is never held whole. A snapshot
+//! whose version differs from [`SNAPSHOT_VERSION`], whose hash no longer
+//! matches the chain, or which does not decode is dropped and the state is
+//! folded from the events instead. `verify` folds the events and checks
+//! that each stored snapshot equals that fold, comparing as it reads.
 //!
 //! # When one is written, and which are kept
 //!
