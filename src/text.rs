@@ -104,6 +104,20 @@ pub fn all_typed(arguments: &[(&'static str, &str)]) -> Result<(), HiddenCharact
 /// a carriage return can hide one behind them).
 pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// A count with thousands separated by commas, as people read it:
+/// "100,003".
+pub fn thousands(n: impl Into<u64>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// True if the CSV export puts its guard apostrophe before `cell`: the
 /// cell starts like a formula, or is apostrophes followed by one. Guarding
 /// the second kind too keeps the guard removable: [`unguard`] takes off one

@@ -88,17 +88,9 @@ impl Drop for Counter {
     }
 }
 
-/// `n` with thousands separated by commas: "100,003".
+/// `n` with thousands separated by commas: "100,003" ([`crate::text::thousands`]).
 pub fn count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::text::thousands(n as u64)
 }
 
 #[cfg(test)]

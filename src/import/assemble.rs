@@ -586,17 +586,9 @@ impl RowCount {
     }
 }
 
-/// A count with thousands separated by commas: 30,000.
+/// A count as people read it (usize is at most 64 bits here).
 fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::text::thousands(n as u64)
 }
 
 /// Reads one raw action: target, facts and the warnings about it.

@@ -139,17 +139,7 @@ pub fn rate(n: u64, d: Duration) -> String {
     format!("{} ev/s", thousands((n as f64 / d.as_secs_f64()) as u64))
 }
 
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use planledger::text::thousands;
 
 /// Megabytes (10^6 bytes), as the targets are written.
 pub fn mb(bytes: u64) -> String {
