@@ -16,7 +16,6 @@ use std::sync::mpsc;
 
 use crate::chain::Subject;
 use crate::event::{Hash, Record};
-use crate::id::Id;
 use crate::rules::{self, Refusal};
 use crate::snapshot;
 use crate::store::chain_check::{self, ProblemKind, Report};
@@ -112,19 +111,17 @@ fn replay(store: &Store, receive: mpsc::Receiver<Batch>) -> Result<Replayed, Sto
     let mut rules = rules::Replay::default();
     let mut snapshots = Report::default();
     let mut checker = snapshot::Checker::new(store)?;
-    // The action each event is about (0: none), in order: 4 bytes an event.
-    let mut about = Vec::new();
     for batch in receive {
         for (seq, hash, subject, record) in batch {
             rules.step(seq, hash, subject, &record);
             checker.after(rules.state(), &mut snapshots)?;
-            about.push(subject.action.map_or(0, Id::get));
         }
     }
     checker.finish(&mut snapshots);
+    let index = store.check_action_index(rules.subjects())?;
     Ok(Replayed {
         refusals: rules.finish(),
         snapshots,
-        index: store.check_action_index(&about)?,
+        index,
     })
 }

@@ -1489,6 +1489,11 @@ impl Replay {
         &self.state
     }
 
+    /// The stored subject of each event so far, in order.
+    pub fn subjects(&self) -> &[Subject] {
+        &self.subjects
+    }
+
     /// What was found, with a history cut short inside a signed
     /// transaction.
     pub fn finish(mut self) -> Vec<(u64, Refusal)> {

@@ -14,7 +14,7 @@
 
 use sled::Tree;
 
-use crate::chain;
+use crate::chain::{self, Subject};
 use crate::id::{ActionId, Id};
 
 use super::{DamageKind, Store, StoreError, StoredEvent, decode_seq};
@@ -297,12 +297,11 @@ impl Store {
         Ok(event)
     }
 
-    /// Checks the index against what the chain's events are about, in order
-    /// (what `verify` read): `about[seq]` is the number of the action event
-    /// `seq` is about, 0 for none. Every entry names an event about its
-    /// action, below the mark, and every such event below the mark has its
-    /// entry. The first fault found, if any.
-    pub fn check_action_index(&self, about: &[u32]) -> Result<IndexCheck, StoreError> {
+    /// Checks the index against the stored subjects of the chain's events,
+    /// in order (what `verify` read, `subjects[seq]`): every entry names an
+    /// event about its action, below the mark, and every such event below
+    /// the mark has its entry. The first fault found, if any.
+    pub fn check_action_index(&self, subjects: &[Subject]) -> Result<IndexCheck, StoreError> {
         let found = |fault| IndexCheck {
             entries: 0,
             fault: Some(fault),
@@ -317,7 +316,7 @@ impl Store {
                 None => return Ok(found(IndexFault::MarkUnreadable)),
             },
         };
-        let events = about.len() as u64;
+        let events = subjects.len() as u64;
         if below > events {
             return Ok(found(IndexFault::MarkBeyondChain {
                 last: below - 1,
@@ -337,16 +336,19 @@ impl Store {
             if seq >= below {
                 return Ok(found(IndexFault::BeyondMark { seq, action, below }));
             }
-            let filed = usize::try_from(seq).ok().and_then(|i| about.get(i));
-            if id == 0 || filed != Some(&id) {
+            let filed = usize::try_from(seq)
+                .ok()
+                .and_then(|i| subjects.get(i))
+                .and_then(|s| s.action);
+            if filed != Some(action) {
                 return Ok(found(IndexFault::NotAbout { seq, action }));
             }
             checked += 1;
         }
-        let expected = about
+        let expected = subjects
             .iter()
             .take(usize::try_from(below).unwrap_or(usize::MAX))
-            .filter(|&&id| id != 0)
+            .filter(|s| s.action.is_some())
             .count() as u64;
         Ok(IndexCheck {
             entries: checked,
