@@ -154,6 +154,16 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Whether the entry describing `record` is kept: a fact true by the
+    /// view's valid day (when it has one), matching every other filter.
+    fn keeps_event(&self, record: &Record, entry: &Entry) -> bool {
+        let valid = match (self.view.valid_at, valid_from(record)) {
+            (Some(valid_at), Some(from)) => from <= valid_at,
+            _ => true,
+        };
+        valid && self.keeps(entry)
+    }
+
     fn keeps(&self, entry: &Entry) -> bool {
         let matches_text = |wanted: &Option<String>, have: Option<&str>| match wanted {
             None => true,
@@ -248,11 +258,7 @@ pub fn trail_each<E: Borrow<StoredEvent>, X>(
             _ => Signed::Unsigned,
         };
         state.apply(event.seq, event.hash, &event.record);
-        let valid = match (filter.view.valid_at, valid_from(&event.record)) {
-            (Some(valid_at), Some(from)) => from <= valid_at,
-            _ => true,
-        };
-        if valid && filter.keeps(&entry) {
+        if filter.keeps_event(&event.record, &entry) {
             sink(entry)?;
         }
     }
@@ -314,11 +320,7 @@ pub fn action_trail_of<E: Borrow<StoredEvent>, X>(
             .as_ref()
             .map_or(Signed::Unsigned, |(_, s)| s.clone());
         state.apply(event.seq, event.hash, &event.record);
-        let valid = match (filter.view.valid_at, valid_from(&event.record)) {
-            (Some(valid_at), Some(from)) => from <= valid_at,
-            _ => true,
-        };
-        if valid && filter.keeps(&entry) {
+        if filter.keeps_event(&event.record, &entry) {
             entries.push(entry);
         }
     }
