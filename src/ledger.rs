@@ -368,6 +368,7 @@ impl Ledger {
             // Derived data: if writing it fails, readers scan the events
             // after the index's mark instead.
             let _ = ledger.store.index_actions();
+            ledger.carry_whole_value_snapshots();
         }
         Ok(ledger)
     }
@@ -886,6 +887,25 @@ impl Ledger {
     }
 
     /// Saves a snapshot at the head when one is due ([`snapshot::Since`]).
+    /// Replaces snapshots stored whole by an earlier planledger with one in
+    /// parts at the head, once: sled reads a whole-value snapshot's leaf, and
+    /// every open lists them. Derived data: on any failure the old ones
+    /// stay, and are read as before.
+    fn carry_whole_value_snapshots(&mut self) {
+        let Ok(old) = self.store.whole_value_snapshot_seqs() else {
+            return;
+        };
+        if old.is_empty() {
+            return;
+        }
+        if let Ok(since) = snapshot::save(&self.store, &self.state) {
+            self.since = since;
+            for seq in old {
+                let _ = self.store.remove_whole_value_snapshot(seq);
+            }
+        }
+    }
+
     fn snapshot_if_due(&mut self) {
         if self.since.due() {
             // Derived data: if writing it fails, the next open folds instead.

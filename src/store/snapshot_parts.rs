@@ -305,14 +305,7 @@ impl Store {
     /// The sequence numbers of the stored snapshots, oldest first, read from
     /// the keys alone: whole values, and the headers of those in parts.
     pub fn snapshot_seqs(&self) -> Result<Vec<u64>, StoreError> {
-        let mut seqs = Vec::new();
-        for key in self.snapshots.iter().keys() {
-            let key = key?;
-            seqs.push(decode_seq(&key).ok_or(StoreError::Damaged {
-                seq: 0,
-                kind: DamageKind::SnapshotKeyLength { len: key.len() },
-            })?);
-        }
+        let mut seqs = self.whole_value_snapshot_seqs()?;
         if let Some(tree) = self.snapshot_parts.get() {
             for key in tree.scan_prefix([HEADER_PREFIX]).keys() {
                 seqs.push(seq_of(&key?)?);
@@ -321,6 +314,28 @@ impl Store {
         seqs.sort_unstable();
         seqs.dedup();
         Ok(seqs)
+    }
+
+    /// The sequence numbers of the snapshots stored whole, as a planledger
+    /// before parts wrote them (none, once a writer has carried them over).
+    pub fn whole_value_snapshot_seqs(&self) -> Result<Vec<u64>, StoreError> {
+        self.snapshots
+            .iter()
+            .keys()
+            .map(|key| {
+                let key = key?;
+                decode_seq(&key).ok_or(StoreError::Damaged {
+                    seq: 0,
+                    kind: DamageKind::SnapshotKeyLength { len: key.len() },
+                })
+            })
+            .collect()
+    }
+
+    /// Drops the snapshot stored whole at `seq`, leaving one in parts.
+    pub fn remove_whole_value_snapshot(&self, seq: u64) -> Result<(), StoreError> {
+        self.snapshots.remove(seq.to_be_bytes())?;
+        Ok(())
     }
 
     /// Drops the snapshot at `seq` (its whole value, or its header and

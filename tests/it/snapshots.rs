@@ -503,4 +503,19 @@ fn a_snapshot_stored_whole_by_an_earlier_planledger_is_still_read_and_checked() 
     let report = integrity::verify(&store).expect("verify");
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.snapshots, 1);
+    drop(store);
+    // The first open that may write carries it over into parts, once.
+    let reopened = Ledger::open(dir.path(), clock.clone()).expect("reopen");
+    assert!(
+        reopened
+            .store()
+            .whole_value_snapshot_seqs()
+            .expect("seqs")
+            .is_empty()
+    );
+    let head = reopened.state().head.expect("head").0;
+    assert_eq!(reopened.store().snapshot_seqs().expect("seqs"), vec![head]);
+    assert_eq!(reopened.state(), &full_fold(&reopened, None));
+    drop(reopened);
+    assert!(verify_dir(dir.path()).ok());
 }
