@@ -321,7 +321,7 @@ fn write_text(report: &Report, ledger: &str, out: &mut dyn Write) -> Result<(), 
     if report.action_index_entries > 0 {
         writeln!(
             out,
-            "index       {} entries of the action index checked against the events they name",
+            "index       {} entries of the action index checked against the events they name (derived data: what 'history' reads)",
             report.action_index_entries
         )?;
     }
