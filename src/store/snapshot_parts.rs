@@ -273,33 +273,30 @@ impl Store {
         &self,
         seq: u64,
     ) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + '_ {
-        let seqs = self.snapshot_seqs().map(|seqs| {
-            seqs.into_iter()
+        let listed: Vec<Result<u64, StoreError>> = match self.snapshot_seqs() {
+            Ok(seqs) => seqs
+                .into_iter()
                 .filter(|&s| s <= seq)
                 .rev()
-                .collect::<Vec<_>>()
-        });
-        let (seqs, error) = match seqs {
-            Ok(seqs) => (seqs, None),
-            Err(e) => (Vec::new(), Some(e)),
+                .map(Ok)
+                .collect(),
+            Err(e) => vec![Err(e)],
         };
-        error
-            .into_iter()
-            .map(Err)
-            .chain(seqs.into_iter().filter_map(move |at| {
-                let read = match self.snapshot_read(at) {
-                    Ok(read) => read?,
-                    Err(e) => return Some(Err(e)),
-                };
-                let mut bytes = Vec::new();
-                let mut read = read;
-                match read.read_to_end(&mut bytes) {
-                    Ok(_) => Some(Ok((at, bytes))),
-                    // Parts that do not add up read as what they hold, which
-                    // nothing can use.
-                    Err(_) => Some(Ok((at, bytes))),
-                }
-            }))
+        listed.into_iter().filter_map(move |at| {
+            let at = match at {
+                Ok(at) => at,
+                Err(e) => return Some(Err(e)),
+            };
+            let mut read = match self.snapshot_read(at) {
+                Ok(read) => read?,
+                Err(e) => return Some(Err(e)),
+            };
+            let mut bytes = Vec::new();
+            // Parts that do not add up read as what they hold, which
+            // nothing can use.
+            let _ = read.read_to_end(&mut bytes);
+            Some(Ok((at, bytes)))
+        })
     }
 
     /// The sequence numbers of the stored snapshots, oldest first, read from
