@@ -215,17 +215,18 @@ impl Store {
 
     /// The snapshot at `seq`, to be read, if there is one.
     pub fn snapshot_read(&self, seq: u64) -> Result<Option<SnapshotRead<'_>>, StoreError> {
+        let reading = |tree, parts, len, current| SnapshotRead {
+            tree,
+            seq,
+            parts,
+            len,
+            next_part: 0,
+            current,
+            at: 0,
+            read: 0,
+        };
         if let Some(whole) = self.snapshots.get(seq.to_be_bytes())? {
-            return Ok(Some(SnapshotRead {
-                tree: None,
-                seq,
-                parts: 0,
-                len: whole.len() as u64,
-                next_part: 0,
-                current: whole,
-                at: 0,
-                read: 0,
-            }));
+            return Ok(Some(reading(None, 0, whole.len() as u64, whole)));
         }
         let Some(tree) = self.snapshot_parts.get() else {
             return Ok(None);
@@ -241,28 +242,10 @@ impl Store {
             .get(4..12)
             .and_then(|b| b.try_into().ok())
             .map(u64::from_be_bytes);
-        let (Some(parts), Some(len)) = (parts, len) else {
+        Ok(Some(match (parts, len) {
+            (Some(parts), Some(len)) => reading(Some(tree), parts, len, IVec::default()),
             // Unreadable: read as an empty snapshot, which nothing can use.
-            return Ok(Some(SnapshotRead {
-                tree: None,
-                seq,
-                parts: 0,
-                len: 0,
-                next_part: 0,
-                current: IVec::default(),
-                at: 0,
-                read: 0,
-            }));
-        };
-        Ok(Some(SnapshotRead {
-            tree: Some(tree),
-            seq,
-            parts,
-            len,
-            next_part: 0,
-            current: IVec::default(),
-            at: 0,
-            read: 0,
+            _ => reading(None, 0, 0, IVec::default()),
         }))
     }
 
