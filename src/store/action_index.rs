@@ -149,16 +149,8 @@ impl Store {
         let mut batch = sled::Batch::default();
         let mut in_batch = 0;
         let mut read = 0;
-        for item in self.events.range(below.to_be_bytes()..=last.to_be_bytes()) {
-            let (key, value) = item?;
-            let seq = decode_seq(&key).ok_or(StoreError::Damaged {
-                seq: below + read,
-                kind: DamageKind::EventKeyLength { len: key.len() },
-            })?;
-            let (_, subject, _) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
-                seq,
-                kind: DamageKind::Link(e),
-            })?;
+        for item in self.stored_subjects(below, last) {
+            let (seq, subject) = item?;
             read += 1;
             if let Some(action) = subject.action {
                 batch.insert(&entry_key(action.get(), seq), &[]);
@@ -239,26 +231,38 @@ impl Store {
                 seqs.push(seq);
             }
         }
-        if below <= last {
-            for item in self.events.range(below.to_be_bytes()..=last.to_be_bytes()) {
-                let (key, value) = item?;
-                let seq = decode_seq(&key).ok_or(StoreError::Damaged {
-                    seq: below,
-                    kind: DamageKind::EventKeyLength { len: key.len() },
-                })?;
-                let (_, subject, _) =
-                    chain::split_stored(&value).map_err(|e| StoreError::Damaged {
-                        seq,
-                        kind: DamageKind::Link(e),
-                    })?;
-                if subject.action == Some(action) {
-                    seqs.push(seq);
-                }
+        for item in self.stored_subjects(below, last) {
+            let (seq, subject) = item?;
+            if subject.action == Some(action) {
+                seqs.push(seq);
             }
         }
         Ok(seqs
             .into_iter()
             .map(move |seq| self.event_about(seq, action)))
+    }
+
+    /// The stored subject of each event from `first` to `last`, read from
+    /// the stored values without decoding their records.
+    fn stored_subjects(
+        &self,
+        first: u64,
+        last: u64,
+    ) -> impl Iterator<Item = Result<(u64, Subject), StoreError>> + '_ {
+        let range =
+            (first <= last).then(|| self.events.range(first.to_be_bytes()..=last.to_be_bytes()));
+        range.into_iter().flatten().map(move |item| {
+            let (key, value) = item?;
+            let seq = decode_seq(&key).ok_or(StoreError::Damaged {
+                seq: first,
+                kind: DamageKind::EventKeyLength { len: key.len() },
+            })?;
+            let (_, subject, _) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
+                seq,
+                kind: DamageKind::Link(e),
+            })?;
+            Ok((seq, subject))
+        })
     }
 
     /// The event at `seq`, read alone, which the index says is about
