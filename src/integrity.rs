@@ -19,7 +19,7 @@ use crate::event::{Hash, Record};
 use crate::rules::{self, Refusal};
 use crate::snapshot;
 use crate::store::chain_check::{self, ProblemKind, Report};
-use crate::store::{IndexFault, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Events handed from the reading thread to the replaying one at a time.
 const BATCH: usize = 256;
@@ -92,14 +92,7 @@ pub fn verify_with_progress(
     report.problems.extend(replayed.snapshots.problems);
     report.action_index_entries = replayed.index.entries;
     if let Some(fault) = replayed.index.fault {
-        let seq = match fault {
-            IndexFault::NotAbout { seq, .. } | IndexFault::BeyondMark { seq, .. } => seq,
-            IndexFault::KeyLength { .. }
-            | IndexFault::MarkUnreadable
-            | IndexFault::MarkBeyondChain { .. }
-            | IndexFault::Missing { .. } => 0,
-        };
-        report.problem(seq, ProblemKind::ActionIndexWrong { fault });
+        report.problem(fault.seq(), ProblemKind::ActionIndexWrong { fault });
     }
     Ok(report)
 }

@@ -666,7 +666,7 @@ pub struct Verify<'a> {
     pub clock_overridden_txs: &'a [u64],
     pub clock_held_txs: &'a [u64],
     pub snapshots_checked: u64,
-    /// Entries of the action index checked against the events they name.
+    /// Events the action index lists, each checked against the event it names.
     pub action_index_checked: u64,
     /// Free texts erased by redactions, each checked against its
     /// redaction.

@@ -273,8 +273,8 @@ pub struct Report {
     /// Free texts erased by redactions, each checked against the
     /// redaction that erased it.
     pub redacted_texts: u64,
-    /// Entries of the action index checked against the events they name
-    /// (see `Store::check_action_index`).
+    /// Events the action index lists, each checked against the event it
+    /// names (see `Store::check_action_index`).
     pub action_index_entries: u64,
     /// For a ledger written by `planledger upgrade`, the ledger its genesis
     /// names as the one it carries.

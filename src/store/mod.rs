@@ -49,7 +49,7 @@ mod action_index;
 pub mod chain_check;
 mod snapshot_parts;
 
-pub use action_index::{IndexCheck, IndexFault};
+pub use action_index::{CHUNK as ACTION_INDEX_CHUNK, IndexCheck, IndexFault};
 pub use snapshot_parts::{SnapshotRead, SnapshotSink};
 
 use std::fs::{self, File, OpenOptions, TryLockError};

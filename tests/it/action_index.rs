@@ -91,8 +91,30 @@ impl Worked for CliLedger {
     }
 }
 
-fn key(action: u32, seq: u64) -> Vec<u8> {
-    [&action.to_be_bytes()[..], &seq.to_be_bytes()[..]].concat()
+/// A chunk's key: the action, then the first event it lists.
+fn key(action: u32, first: u64) -> Vec<u8> {
+    [&action.to_be_bytes()[..], &first.to_be_bytes()[..]].concat()
+}
+
+/// A chunk's value: the events it lists, 8 bytes each.
+fn value(seqs: &[u64]) -> Vec<u8> {
+    seqs.iter().flat_map(|seq| seq.to_be_bytes()).collect()
+}
+
+/// The chunks of `action` in the index, by key: each key and the events
+/// its chunk lists.
+fn chunks_of(index: &sled::Tree, action: u32) -> Vec<(Vec<u8>, Vec<u64>)> {
+    index
+        .scan_prefix(action.to_be_bytes())
+        .map(|item| {
+            let (key, value) = item.expect("a chunk");
+            let seqs = value
+                .chunks_exact(8)
+                .map(|b| u64::from_be_bytes(b.try_into().expect("8 bytes")))
+                .collect();
+            (key.to_vec(), seqs)
+        })
+        .collect()
 }
 
 #[test]
@@ -145,15 +167,13 @@ fn verify_names_an_index_that_is_wrong_and_snapshot_rebuild_replaces_it() {
         let store = open_store(&fx.dir());
         store.head().expect("head").expect("events").seq
     };
-    // An entry removed: A1's history would silently lose an event.
+    // An event dropped from A1's chunk: A1's history would silently lose
+    // it.
     fx.tamper_index(|_, index| {
-        let first_of_a1 = index
-            .scan_prefix(1u32.to_be_bytes())
-            .keys()
-            .next()
-            .expect("A1 is indexed")
-            .expect("a key");
-        index.remove(first_of_a1).expect("removed");
+        let (first, mut seqs) = chunks_of(index, 1).remove(0);
+        assert!(seqs.len() >= 2, "A1's chunk lists {seqs:?}");
+        seqs.pop();
+        index.insert(first, value(&seqs)).expect("rewritten");
     });
     let found = fx.run_at("2022-03-01T09:00:00Z", &["verify"]);
     assert_ne!(found.code, 0, "{}", found.stdout);
@@ -185,7 +205,16 @@ fn verify_names_an_index_that_is_wrong_and_snapshot_rebuild_replaces_it() {
             .expect("an event about A2")
     };
     fx.tamper_index(|_, index| {
-        index.insert(key(1, a2_event), &[]).expect("inserted");
+        let chunks = chunks_of(index, 1);
+        let mut seqs: Vec<u64> = chunks.iter().flat_map(|(_, seqs)| seqs.clone()).collect();
+        seqs.push(a2_event);
+        seqs.sort_unstable();
+        for (key, _) in chunks {
+            index.remove(key).expect("removed");
+        }
+        index
+            .insert(key(1, seqs[0]), value(&seqs))
+            .expect("inserted");
     });
     let found = fx.run_at("2022-03-01T09:00:00Z", &["verify"]);
     assert_ne!(found.code, 0);
