@@ -50,7 +50,7 @@ pub mod chain_check;
 mod snapshot_parts;
 
 pub use action_index::{IndexCheck, IndexFault};
-pub use snapshot_parts::{SnapshotRead, SnapshotSink};
+pub use snapshot_parts::{PART_LEN, SnapshotRead, SnapshotSink};
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read};

@@ -9,8 +9,8 @@ use planledger::integrity;
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
 use planledger::snapshot::{self, SNAPSHOT_EVERY, SnapshotFault};
-use planledger::store::Store;
 use planledger::store::chain_check::{ProblemKind, check_chain};
+use planledger::store::{PART_LEN, Store};
 use planledger::time::FixedClock;
 
 use crate::support::{Held, verify_dir};
@@ -412,9 +412,7 @@ fn a_snapshot_is_stored_in_parts_and_read_back_whole() {
     let clock = clock();
     let ledger = big_ledger(dir.path(), &clock);
     let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
-    let big: Vec<u8> = (0..3 * 256 * 1024 + 1000)
-        .map(|i| (i % 251) as u8)
-        .collect();
+    let big: Vec<u8> = (0..3 * PART_LEN + 1000).map(|i| (i % 251) as u8).collect();
     ledger.store().put_snapshot(seq, big.clone()).expect("put");
     let (at, read) = ledger
         .store()
@@ -429,7 +427,10 @@ fn a_snapshot_is_stored_in_parts_and_read_back_whole() {
     let mut expected: Vec<Vec<u8>> = (0..4).map(|part| part_key(seq, part)).collect();
     expected.push(header_key(seq));
     expected.sort();
-    assert_eq!(keys, expected, "a header and four parts of at most 256 KiB");
+    assert_eq!(
+        keys, expected,
+        "a header and four parts of at most PART_LEN bytes"
+    );
 }
 
 #[test]
