@@ -255,10 +255,10 @@ fn write(
                 export::events::write_jsonl(std::slice::from_ref(&event), out)?;
             }
         }
-        Format::Json => wire::write(&wire::Show::new(&state, today), out)?,
+        Format::Json => wire::write(&wire::Show::new(&state, ledger, today), out)?,
         Format::Csv => {
             let options = export::csv::Options { bom: !args.no_bom };
-            export::csv::write(&state, today, options, out)?;
+            export::csv::write(&state, ledger, today, options, out)?;
         }
         // Written above.
         Format::Pack => {}
@@ -271,6 +271,7 @@ fn write(
             let input = export::ReportInput {
                 state: &state,
                 events: &events,
+                recall: ledger,
                 verify: &report,
                 today,
                 generated_at: ledger.now(),
