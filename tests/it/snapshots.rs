@@ -520,3 +520,28 @@ fn a_snapshot_stored_whole_by_an_earlier_planledger_is_still_read_and_checked() 
     drop(reopened);
     assert!(verify_dir(dir.path()).ok());
 }
+
+#[test]
+fn a_snapshot_holds_which_events_are_milestones_not_their_words_which_views_read_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
+    let (_, bytes) = ledger
+        .store()
+        .snapshots_upto(seq)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    let words = b"note 0-17";
+    assert!(
+        !bytes.windows(words.len()).any(|w| w == words),
+        "the snapshot carries no milestone's words"
+    );
+    let a1 = &ledger.state().actions[&ActionId::of(1)];
+    assert_eq!(a1.milestones.len() as u64, 2 * (SNAPSHOT_EVERY / 2 + 10));
+    let notes = planledger::recall::milestones(&ledger, a1).expect("read back");
+    assert_eq!(notes[17].note, "note 0-17");
+    assert_eq!(notes[17].at.actor, "Agency lead");
+    assert_eq!(notes[17].at.seq, a1.milestones[17]);
+}
