@@ -640,6 +640,39 @@ impl State {
         id::next_after(self.actions.keys().copied())
     }
 
+    /// A copy of everything but the plans and actions, which are left
+    /// empty: for a view of some of them ([`crate::query::select`]).
+    pub fn without_plans(&self) -> State {
+        let State {
+            ledger,
+            plans: _,
+            actions: _,
+            sources,
+            warnings,
+            head,
+            last_recorded,
+            last_tx,
+            texts,
+            actors,
+            signing,
+            requests,
+        } = self;
+        State {
+            ledger: ledger.clone(),
+            plans: BTreeMap::new(),
+            actions: BTreeMap::new(),
+            sources: sources.clone(),
+            warnings: warnings.clone(),
+            head: *head,
+            last_recorded: *last_recorded,
+            last_tx: *last_tx,
+            texts: texts.clone(),
+            actors: actors.clone(),
+            signing: signing.clone(),
+            requests: requests.clone(),
+        }
+    }
+
     /// Each plan's actions, in id order: one pass over the actions, for
     /// views that show plan after plan (a filter for each plan reads every
     /// action once for every plan: 17M steps for 714 plans).
