@@ -112,8 +112,10 @@ pub fn run(
         ));
     }
     match args.output.as_deref() {
-        None => write(ledger, args, &resolved, signer, out),
-        Some(path) if path == Path::new("-") => write(ledger, args, &resolved, signer, out),
+        None => to_standard_output(context, ledger, args, &resolved, signer, out),
+        Some(path) if path == Path::new("-") => {
+            to_standard_output(context, ledger, args, &resolved, signer, out)
+        }
         Some(path) => {
             let target = Target::of(path, ledger.store().dir())?;
             // A spinner while a big ledger is written out (only to a file:
@@ -229,6 +231,22 @@ fn write_file(
     file.as_file().sync_all().map_err(cannot)?;
     file.persist(path).map_err(|e| cannot(e.error))?;
     Ok(())
+}
+
+/// Writes the export to standard output, with a spinner on the terminal
+/// while it is being written when the output goes elsewhere (`> file`, a
+/// pipe): written to the terminal, the output would run through it.
+fn to_standard_output(
+    context: &Context<'_>,
+    ledger: &Ledger,
+    args: &Args,
+    resolved: &Resolved,
+    signer: Option<&(SigningKey, String)>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let steps = Steps::new(context.progress && !context.output_is_terminal, 1);
+    steps.step("writing to standard output".into());
+    write(ledger, args, resolved, signer, out)
 }
 
 fn write(

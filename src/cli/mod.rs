@@ -273,6 +273,9 @@ pub struct Context<'a> {
     /// Whether to draw progress on the terminal: stderr is one, and no
     /// `--quiet`.
     pub progress: bool,
+    /// Whether standard output is a terminal (output written there runs
+    /// through a progress line, so none is drawn then).
+    pub output_is_terminal: bool,
 }
 
 impl Context<'_> {
@@ -458,6 +461,7 @@ pub fn run(
         wait,
         notices: RefCell::new(err),
         progress: !cli.quiet && io::stderr().is_terminal(),
+        output_is_terminal: io::stdout().is_terminal(),
     };
     let result = dispatch(&context, &cli.command, out);
     let err = context.notices.into_inner();
