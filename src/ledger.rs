@@ -959,3 +959,9 @@ fn check_actor(actor: &str) -> Result<String, LedgerError> {
     }
     Ok(actor.to_string())
 }
+
+impl crate::recall::Recall for Ledger {
+    fn recall(&self, seq: u64) -> Result<Record, crate::recall::RecallError> {
+        self.store.recall(seq)
+    }
+}

@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod pack;
 pub mod projection;
 pub mod query;
+pub mod recall;
 pub mod request;
 pub mod rules;
 pub mod sealed;

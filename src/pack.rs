@@ -42,6 +42,7 @@ use crate::event::{Event, Hash, Micros};
 use crate::export::events::{subject_json, text_json};
 use crate::id::{ActionId, Id, PlanId};
 use crate::projection::State;
+use crate::recall::{Kept, Recall};
 use crate::rules::Refusal;
 use crate::sealed::{StoredText, TextFault};
 use crate::store::{FORMAT_VERSION, StoredEvent};
@@ -305,12 +306,13 @@ pub fn required(
 /// only what the scope covers, derived fields for `day`.
 fn projection(
     state: State,
+    recall: &dyn Recall,
     scope: Scope,
     day: NaiveDate,
     version: u64,
 ) -> Result<Value, serde_json::Error> {
     let state = scope.restrict(state);
-    let mut value = serde_json::to_value(wire::Show::new(&state, day))?;
+    let mut value = serde_json::to_value(wire::Show::new(&state, recall, day))?;
     if version < 2 {
         let plans = value.get_mut("plans").and_then(Value::as_array_mut);
         plans.into_iter().flatten().for_each(strip_added_in_2);
@@ -323,11 +325,12 @@ fn projection(
 /// one plan at a time, never the whole projection as one JSON value.
 fn write_projection_line(
     state: &State,
+    recall: &dyn Recall,
     day: NaiveDate,
     version: u64,
     out: &mut dyn Write,
 ) -> Result<(), serde_json::Error> {
-    let mut show = wire::Show::new(state, day);
+    let mut show = wire::Show::new(state, recall, day);
     let plans = std::mem::take(&mut show.plans);
     let Value::Object(top) = serde_json::to_value(&show)? else {
         return Err(serde::ser::Error::custom("the projection is not an object"));
@@ -579,6 +582,7 @@ where
     };
     line(&header, out)?;
     let mut state = State::default();
+    let mut kept = Kept::default();
     for event in events() {
         let event = event.map_err(|e| MakeError::Read(e.to_string()))?;
         let shown = usize::try_from(event.seq)
@@ -588,14 +592,16 @@ where
         line(&event_line(&event, shown), out)?;
         if shown && event.seq <= as_of {
             state.apply(event.seq, event.hash, &event.record);
+            kept.keep(event.seq, &event.record);
         }
     }
     let state = scope.restrict(state);
-    write_projection_line(&state, day_of(as_of_recorded_at), version, out).map_err(|e| match e
-        .io_error_kind()
-    {
-        Some(kind) => MakeError::Write(io::Error::new(kind, e)),
-        None => MakeError::Projection(e.to_string()),
+    let day = day_of(as_of_recorded_at);
+    write_projection_line(&state, &kept, day, version, out).map_err(|e| {
+        match e.io_error_kind() {
+            Some(kind) => MakeError::Write(io::Error::new(kind, e)),
+            None => MakeError::Projection(e.to_string()),
+        }
     })?;
     drop(state);
     out.write_all(b"\n").map_err(MakeError::Write)?;

@@ -658,12 +658,12 @@ fn decision(
     legal(current, to, via)?;
     text(finding, "finding")?;
     let decided = record.effective.map_or(recorded_day, |d| d.last_day());
-    if decided < pending.at.effective.first_day() {
+    if decided < pending.effective.first_day() {
         return Err(Refusal::DecisionBeforeClaim {
             decision: record
                 .effective
                 .unwrap_or_else(|| FuzzyDate::from_naive(recorded_day)),
-            claim: pending.at.effective,
+            claim: pending.effective,
         });
     }
     Ok(())

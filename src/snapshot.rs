@@ -49,7 +49,7 @@ use crate::store::chain_check::{ProblemKind, Report};
 use crate::store::{SnapshotRead, Store, StoreError};
 
 /// Bumped whenever `State` or how events fold into it changes.
-pub const SNAPSHOT_VERSION: u32 = 4;
+pub const SNAPSHOT_VERSION: u32 = 5;
 
 /// A snapshot's first bytes: [`SNAPSHOT_VERSION`] (`u32` BE), then the
 /// hash of the event it was folded to.

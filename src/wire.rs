@@ -31,7 +31,7 @@ use std::io::{self, Write};
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 
 use crate::date::{FuzzyDate, Target as TargetDate};
 use crate::event::{EventKind, Hash, LinkBasis, Micros};
@@ -42,14 +42,20 @@ use crate::query::audit::{self, clock_words};
 use crate::query::coverage;
 use crate::query::diff::{self, Span};
 use crate::query::summary::{self, Category};
+use crate::recall::{self, Details, Recall};
 use crate::status::Status;
 use crate::store::chain_check as verify;
 use crate::time::{day_of, format_micros};
 
 /// Writes `value` as pretty-printed JSON and a final newline.
 pub fn write(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
-    writeln!(out)
+    // Buffered here: a terminal's standard output is flushed at every line,
+    // and pretty JSON is mostly short lines (a write call for each took
+    // 1–3 s of a national ledger's `show --json`).
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
+    writeln!(out)?;
+    out.flush()
 }
 
 /// The last event of the chain: its sequence number and hash.
@@ -117,15 +123,24 @@ pub struct Show<'a> {
 }
 
 impl<'a> Show<'a> {
-    pub fn new(state: &'a State, today: NaiveDate) -> Show<'a> {
+    /// The state as `show --json` shows it. The words of milestones and
+    /// claims are read back from `recall` one action at a time, as each is
+    /// written out ([`Actions`]); a failed read fails the writing.
+    pub fn new(state: &'a State, recall: &'a dyn Recall, today: NaiveDate) -> Show<'a> {
         Show {
             as_of_day: today.to_string(),
             head: Head::of(state.head),
-            plans: state
-                .plans
-                .values()
-                .map(|plan| Plan::new(state, plan, today))
-                .collect(),
+            plans: {
+                let mut by_plan = state.actions_by_plan();
+                state
+                    .plans
+                    .values()
+                    .map(|plan| {
+                        let actions = by_plan.remove(&plan.id).unwrap_or_default();
+                        Plan::new(state, recall, plan, actions, today)
+                    })
+                    .collect()
+            },
         }
     }
 }
@@ -139,13 +154,47 @@ pub struct Plan<'a> {
     pub chair: Option<&'a str>,
     pub published: Option<String>,
     pub recommendations: Vec<Recommendation<'a>>,
-    pub actions: Vec<Action<'a>>,
+    pub actions: Actions<'a>,
     /// Over the actions shown.
     pub coverage: Coverage,
 }
 
+/// A plan's actions, each built, with its milestones and claims read back,
+/// as it is written: a plan of 100,000 actions is never held whole.
+#[derive(Clone)]
+pub struct Actions<'a> {
+    actions: Vec<&'a projection::Action>,
+    recall: &'a dyn Recall,
+    today: NaiveDate,
+}
+
+impl std::fmt::Debug for Actions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<String> = self.actions.iter().map(|a| a.id.to_string()).collect();
+        f.debug_struct("Actions").field("ids", &ids).finish()
+    }
+}
+
+impl Serialize for Actions<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for &action in &self.actions {
+            let details = recall::details(self.recall, action).map_err(S::Error::custom)?;
+            seq.serialize_element(&Action::new(action, &details, self.today))?;
+        }
+        seq.end()
+    }
+}
+
 impl<'a> Plan<'a> {
-    fn new(state: &'a State, plan: &'a projection::Plan, today: NaiveDate) -> Plan<'a> {
+    fn new(
+        state: &'a State,
+        recall: &'a dyn Recall,
+        plan: &'a projection::Plan,
+        actions: Vec<&'a projection::Action>,
+        today: NaiveDate,
+    ) -> Plan<'a> {
+        let coverage = Coverage::of(&coverage::of_actions(state, plan.id, &actions));
         Plan {
             id: plan.id.to_string(),
             title: plan.title(),
@@ -163,13 +212,12 @@ impl<'a> Plan<'a> {
                     scope: r.scope.as_deref(),
                 })
                 .collect(),
-            actions: state
-                .actions
-                .values()
-                .filter(|a| a.plan == plan.id)
-                .map(|a| Action::new(a, today))
-                .collect(),
-            coverage: Coverage::of(&coverage::of_plan(state, plan.id)),
+            actions: Actions {
+                actions,
+                recall,
+                today,
+            },
+            coverage,
         }
     }
 }
@@ -221,7 +269,13 @@ pub struct Link<'a> {
 }
 
 impl<'a> Action<'a> {
-    pub fn new(action: &'a projection::Action, today: NaiveDate) -> Action<'a> {
+    /// The action as `show --json` shows it, with its milestones and claims
+    /// as read back ([`recall::details`]).
+    pub fn new(
+        action: &'a projection::Action,
+        details: &'a Details,
+        today: NaiveDate,
+    ) -> Action<'a> {
         Action {
             id: action.id.to_string(),
             plan: action.plan.to_string(),
@@ -238,7 +292,7 @@ impl<'a> Action<'a> {
             status_reason: action.status_reason.as_deref(),
             target: action.target.as_ref().map(Target::of),
             overdue: action.is_overdue(today),
-            milestones: action
+            milestones: details
                 .milestones
                 .iter()
                 .map(|m| Milestone {
@@ -247,7 +301,7 @@ impl<'a> Action<'a> {
                     by: &m.at.actor,
                 })
                 .collect(),
-            claims: action.claims.iter().map(Claim::of).collect(),
+            claims: details.claims.iter().map(Claim::of).collect(),
             added: Stamp::of(&action.added),
             last_changed: Stamp::of(&action.last_changed),
             link: action.link.as_ref().map(|link| Link {
@@ -304,7 +358,7 @@ pub struct Claim<'a> {
 }
 
 impl<'a> Claim<'a> {
-    fn of(claim: &'a projection::Claim) -> Claim<'a> {
+    fn of(claim: &'a recall::Claim) -> Claim<'a> {
         Claim {
             number: claim.number,
             outcome: &claim.outcome,

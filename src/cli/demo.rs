@@ -77,6 +77,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         wait: None,
         notices: std::cell::RefCell::new(&mut no_notices),
         progress: false,
+        output_is_terminal: false,
     };
 
     heading(

@@ -37,7 +37,7 @@ pub fn run(
     let mut uncited = 0;
     for path in &args.files {
         let file = evidence::hash_file(path)?;
-        let found = citations(ledger.state(), &file);
+        let found = citations(ledger.state(), ledger, &file)?;
         writeln!(
             out,
             "{} ({} bytes, BLAKE3 {}…)",

@@ -112,8 +112,10 @@ pub fn run(
         ));
     }
     match args.output.as_deref() {
-        None => write(ledger, args, &resolved, signer, out),
-        Some(path) if path == Path::new("-") => write(ledger, args, &resolved, signer, out),
+        None => to_standard_output(context, ledger, args, &resolved, signer, out),
+        Some(path) if path == Path::new("-") => {
+            to_standard_output(context, ledger, args, &resolved, signer, out)
+        }
         Some(path) => {
             let target = Target::of(path, ledger.store().dir())?;
             // A spinner while a big ledger is written out (only to a file:
@@ -231,6 +233,22 @@ fn write_file(
     Ok(())
 }
 
+/// Writes the export to standard output, with a spinner on the terminal
+/// while it is being written when the output goes elsewhere (`> file`, a
+/// pipe): written to the terminal, the output would run through it.
+fn to_standard_output(
+    context: &Context<'_>,
+    ledger: &Ledger,
+    args: &Args,
+    resolved: &Resolved,
+    signer: Option<&(SigningKey, String)>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let steps = Steps::new(context.progress && !context.output_is_terminal, 1);
+    steps.step("writing to standard output".into());
+    write(ledger, args, resolved, signer, out)
+}
+
 fn write(
     ledger: &Ledger,
     args: &Args,
@@ -255,10 +273,10 @@ fn write(
                 export::events::write_jsonl(std::slice::from_ref(&event), out)?;
             }
         }
-        Format::Json => wire::write(&wire::Show::new(&state, today), out)?,
+        Format::Json => wire::write(&wire::Show::new(&state, ledger, today), out)?,
         Format::Csv => {
             let options = export::csv::Options { bom: !args.no_bom };
-            export::csv::write(&state, today, options, out)?;
+            export::csv::write(&state, ledger, today, options, out)?;
         }
         // Written above.
         Format::Pack => {}
@@ -271,6 +289,7 @@ fn write(
             let input = export::ReportInput {
                 state: &state,
                 events: &events,
+                recall: ledger,
                 verify: &report,
                 today,
                 generated_at: ledger.now(),

@@ -210,6 +210,18 @@ pub enum CliError {
     Io(#[from] io::Error),
     #[error(transparent)]
     Key(#[from] crate::keys::KeyError),
+    /// A view could not read back an event the folded state names.
+    #[error(transparent)]
+    Recall(crate::recall::RecallError),
+}
+
+impl From<crate::recall::RecallError> for CliError {
+    fn from(e: crate::recall::RecallError) -> Self {
+        match e {
+            crate::recall::RecallError::Store(e) => CliError::Ledger(LedgerError::Store(*e)),
+            e => CliError::Recall(e),
+        }
+    }
 }
 
 impl From<StoreError> for CliError {
@@ -224,6 +236,15 @@ impl CliError {
             CliError::Integrity | CliError::Unverified { .. } | CliError::NotVouched { .. } => 3,
             CliError::Ledger(e) | CliError::Import(RecordError::Ledger(e)) if e.is_damage() => 3,
             CliError::Upgrade(e) if e.is_damage() => 3,
+            CliError::Recall(_) => 3,
+            // A view that writes as it reads fails as its output does, and
+            // carries a failed read back inside the I/O error.
+            CliError::Io(e)
+                if e.get_ref()
+                    .is_some_and(|inner| inner.is::<crate::recall::RecallError>()) =>
+            {
+                3
+            }
             CliError::Ledger(_)
             | CliError::Import(_)
             | CliError::Input(_)
@@ -252,6 +273,9 @@ pub struct Context<'a> {
     /// Whether to draw progress on the terminal: stderr is one, and no
     /// `--quiet`.
     pub progress: bool,
+    /// Whether standard output is a terminal (output written there runs
+    /// through a progress line, so none is drawn then).
+    pub output_is_terminal: bool,
 }
 
 impl Context<'_> {
@@ -437,6 +461,7 @@ pub fn run(
         wait,
         notices: RefCell::new(err),
         progress: !cli.quiet && io::stderr().is_terminal(),
+        output_is_terminal: io::stdout().is_terminal(),
     };
     let result = dispatch(&context, &cli.command, out);
     let err = context.notices.into_inner();

@@ -232,7 +232,7 @@ pub fn run(
         .actions
         .get(&drafted.action)
         .and_then(|a| a.pending_claim())
-        .map(|c| c.at.effective);
+        .map(|c| c.effective);
     let action = drafted.action;
     let receipt = context.transact(
         ledger,

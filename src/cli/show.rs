@@ -71,7 +71,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     let whole_plans = select.agency.is_none() && select.overdue_on.is_none();
     let state = select.apply(state);
     if args.json {
-        wire::write(&wire::Show::new(&state, today), out)?;
+        wire::write(&wire::Show::new(&state, ledger, today), out)?;
         return Ok(());
     }
     if let Some(from) = state.ledger.as_ref().and_then(|l| l.upgraded_from.as_ref()) {
@@ -94,12 +94,9 @@ fn write_table(
         )?;
         return Ok(());
     }
+    let by_plan = state.actions_by_plan();
     for plan in state.plans.values() {
-        let actions: Vec<&Action> = state
-            .actions
-            .values()
-            .filter(|a| a.plan == plan.id)
-            .collect();
+        let actions: &[&Action] = by_plan.get(&plan.id).map_or(&[], Vec::as_slice);
         writeln!(out, "{}  {}", plan.id, visible(&plan.title()))?;
         let mut facts = Vec::new();
         if let Some(chair) = &plan.chair {
@@ -165,7 +162,7 @@ fn write_table(
             writeln!(out, "    {UNCONFIRMED_LEGEND}")?;
         }
         if with_coverage {
-            for sentence in coverage::sentences(&coverage::of_plan(state, plan.id)) {
+            for sentence in coverage::sentences(&coverage::of_actions(state, plan.id, actions)) {
                 writeln!(out, "    {sentence}")?;
             }
         }

@@ -50,7 +50,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         Ok(())
     })
     .map_err(LedgerError::from)?;
-    let summary = summarize(&state, backdated, resolved.day);
+    let summary = summarize(&state, ledger, backdated, resolved.day)?;
     if !args.json {
         resolved.write_notes(out)?;
     }

@@ -37,6 +37,7 @@ use chrono::NaiveDate;
 
 use crate::event::LinkBasis;
 use crate::projection::{Action, Link, State};
+use crate::recall::{self, Recall, RecallError};
 use crate::status::Status;
 use crate::text::{is_guarded, visible};
 use crate::time::format_short;
@@ -78,6 +79,7 @@ impl Default for Options {
 /// `today`.
 pub fn write(
     state: &State,
+    recall: &dyn Recall,
     today: NaiveDate,
     options: Options,
     out: &mut dyn Write,
@@ -92,14 +94,19 @@ pub fn write(
     writer.write_record(HEADERS).map_err(into_io)?;
     for action in state.actions.values() {
         writer
-            .write_record(row(state, action, today))
+            .write_record(row(state, recall, action, today)?)
             .map_err(into_io)?;
     }
     writer.flush()
 }
 
 /// The cells of one action's row, in [`HEADERS`] order.
-pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
+pub fn row(
+    state: &State,
+    recall: &dyn Recall,
+    action: &Action,
+    today: NaiveDate,
+) -> Result<Vec<String>, RecallError> {
     let plan = state.plans.get(&action.plan).map_or_else(
         || action.plan.to_string(),
         |p| format!("{} {}", p.id, p.title()),
@@ -122,12 +129,11 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(" "),
     };
-    let milestones: Vec<String> = action
-        .milestones
+    let milestones: Vec<String> = recall::milestones(recall, action)?
         .iter()
         .map(|m| format!("{}: {}", m.at.effective, m.note))
         .collect();
-    let latest = action.claims.last();
+    let latest = recall::latest_claim(recall, action)?;
     // Worded so that planledger's importer reads the same status back.
     let reason = action.status_reason.as_deref().unwrap_or("");
     let completion = match action.status {
@@ -137,11 +143,11 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
         | Status::InProgress
         | Status::Claimed
         | Status::Assured
-        | Status::Challenged => latest.map_or(String::new(), |c| {
+        | Status::Challenged => latest.as_ref().map_or(String::new(), |c| {
             format!("{} – {}", c.at.effective, c.outcome)
         }),
     };
-    let assurance = match latest {
+    let assurance = match &latest {
         None => String::new(),
         Some(claim) => match &claim.assurance {
             None => "awaiting assurance".to_string(),
@@ -154,7 +160,7 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
             ),
         },
     };
-    vec![
+    Ok(vec![
         text(&plan),
         text(&action.agency),
         action.id.to_string(),
@@ -175,7 +181,7 @@ pub fn row(state: &State, action: &Action, today: NaiveDate) -> Vec<String> {
         .to_string(),
         format_short(action.last_changed.recorded_at),
         text(&action.last_changed.actor),
-    ]
+    ])
 }
 
 /// A free-text cell as a spreadsheet may safely show it: control and
@@ -244,6 +250,7 @@ mod tests {
         let mut out = Vec::new();
         write(
             &State::default(),
+            &std::collections::BTreeMap::new(),
             NaiveDate::MIN,
             Options::default(),
             &mut out,

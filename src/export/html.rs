@@ -37,7 +37,7 @@ use crate::query::audit::{Entry, backdated_by, clip};
 use crate::query::coverage;
 use crate::query::report::{
     AWAITING_COLUMNS, ActionRow, Backdated, Label, TrailShown, UNCONFIRMED_LEGEND, category_rows,
-    count_columns, counts_rows,
+    count_columns, counts_rows, latest,
 };
 use crate::query::summary::{Category, Summary};
 use crate::status::Status;
@@ -54,7 +54,7 @@ const MAX_SAMPLES: usize = 160;
 /// [`FLUSH_AT`] bytes), so it is never held whole.
 pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     let trail = view.trail_shown(TRAIL_SHOWN)?;
-    let summary = view.summary(&trail);
+    let summary = view.summary(&trail)?;
     let mut page = String::with_capacity(2 * FLUSH_AT);
     page_head(view, &mut page);
     summary_section(&summary, &mut page);
@@ -62,8 +62,7 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     flush(&mut page, out)?;
     timeline_section(view, &mut page, out)?;
     flush(&mut page, out)?;
-    plan_sections(view, &mut page);
-    flush(&mut page, out)?;
+    plan_sections(view, &mut page, out)?;
     awaiting_section(&summary, &mut page);
     backdated_section(&view.backdated(&trail), &mut page);
     flush(&mut page, out)?;
@@ -329,8 +328,10 @@ fn status_legend(page: &mut String) {
     page.push_str("<span><span class=\"badge overdue\">⚠ overdue</span> target passed, work still owed</span></div>\n");
 }
 
-fn plan_sections(view: &ReportInput<'_>, page: &mut String) {
+/// Each plan's table of actions, written out plan by plan.
+fn plan_sections(view: &ReportInput<'_>, page: &mut String, out: &mut dyn Write) -> io::Result<()> {
     let state = view.state;
+    let by_plan = state.actions_by_plan();
     for plan in state.plans.values() {
         let _ = writeln!(
             page,
@@ -345,20 +346,22 @@ fn plan_sections(view: &ReportInput<'_>, page: &mut String) {
              <th>lead</th><th>target</th><th>status</th><th>category</th><th>latest</th><th>last change</th></tr></thead>\n<tbody>\n",
         );
         let mut unconfirmed = false;
-        for action in state.actions.values().filter(|a| a.plan == plan.id) {
+        for &action in by_plan.get(&plan.id).into_iter().flatten() {
             let row = ActionRow::of(action, view.today);
             unconfirmed |= row.unconfirmed;
-            action_row(&row, page);
+            action_row(&row, &latest(view.recall, action)?, page);
         }
         page.push_str("</tbody>\n</table>\n");
         if unconfirmed {
             let _ = writeln!(page, "<p class=\"note\">{}</p>", esc(UNCONFIRMED_LEGEND));
         }
         page.push_str("</section>\n");
+        flush(page, out)?;
     }
+    Ok(())
 }
 
-fn action_row(row: &ActionRow<'_>, page: &mut String) {
+fn action_row(row: &ActionRow<'_>, latest: &str, page: &mut String) {
     let mut status = format!("<span class=\"badge s-{0}\">{0}</span>", row.status);
     if row.overdue {
         status.push_str(" <span class=\"badge overdue\">⚠ overdue</span>");
@@ -376,7 +379,7 @@ fn action_row(row: &ActionRow<'_>, page: &mut String) {
         esc(&row.target),
         status,
         row.category.label(),
-        esc_lines(&row.latest),
+        esc_lines(latest),
         esc(&format_short(row.last_changed.recorded_at)),
         esc(&row.last_changed.actor)
     );

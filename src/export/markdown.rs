@@ -13,11 +13,12 @@
 use std::io::{self, Write};
 
 use crate::export::ReportInput;
+use crate::projection::Action;
 use crate::query::audit::Entry;
 use crate::query::coverage;
 use crate::query::report::{
     AWAITING_COLUMNS, ActionRow, Label, UNCONFIRMED_LEGEND, category_rows, count_columns,
-    counts_rows,
+    counts_rows, latest,
 };
 use crate::text::visible;
 use crate::time::{format_micros, format_short};
@@ -27,7 +28,7 @@ pub const RECENT: usize = 50;
 
 pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     let trail = view.trail_shown(RECENT)?;
-    let summary = view.summary(&trail);
+    let summary = view.summary(&trail)?;
     let state = view.state;
 
     let titles: Vec<String> = state.plans.values().map(|p| p.title()).collect();
@@ -90,7 +91,9 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
 
+    let by_plan = state.actions_by_plan();
     for plan in state.plans.values() {
+        let actions: &[&Action] = by_plan.get(&plan.id).map_or(&[], Vec::as_slice);
         writeln!(out, "## {} {}", plan.id, inline(&plan.title()))?;
         writeln!(out)?;
         let mut facts = Vec::new();
@@ -103,12 +106,7 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         facts.push(format!("{} recommendations", plan.recommendations.len()));
         writeln!(out, "{}", facts.join(" · "))?;
         writeln!(out)?;
-        let mut agencies: Vec<&str> = state
-            .actions
-            .values()
-            .filter(|a| a.plan == plan.id)
-            .map(|a| a.agency.as_str())
-            .collect();
+        let mut agencies: Vec<&str> = actions.iter().map(|a| a.agency.as_str()).collect();
         agencies.sort_unstable();
         agencies.dedup();
         for agency in agencies {
@@ -130,14 +128,10 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
                 .map(String::from),
             )?;
             let mut unconfirmed = false;
-            for action in state
-                .actions
-                .values()
-                .filter(|a| a.plan == plan.id && a.agency == agency)
-            {
+            for &action in actions.iter().filter(|a| a.agency == agency) {
                 let row = ActionRow::of(action, view.today);
                 unconfirmed |= row.unconfirmed;
-                table_row(out, &action_row(&row))?;
+                table_row(out, &action_row(&row, &latest(view.recall, action)?))?;
             }
             writeln!(out)?;
             if unconfirmed {
@@ -194,7 +188,7 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn action_row(row: &ActionRow<'_>) -> Vec<String> {
+fn action_row(row: &ActionRow<'_>, latest: &str) -> Vec<String> {
     let mut status = row.status.to_string();
     if row.overdue {
         status.push_str(", **overdue**");
@@ -207,7 +201,7 @@ fn action_row(row: &ActionRow<'_>) -> Vec<String> {
         cell(&row.target),
         status,
         row.category.label().to_string(),
-        cell(&row.latest),
+        cell(latest),
         format!(
             "{} by {}",
             format_short(row.last_changed.recorded_at),

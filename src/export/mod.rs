@@ -23,6 +23,7 @@ use crate::projection::State;
 use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS};
 use crate::query::report::{Backdated, TrailShown};
 use crate::query::summary::{self, Summary};
+use crate::recall::Recall;
 use crate::store::StoredEvent;
 use crate::store::chain_check::Report;
 
@@ -58,6 +59,8 @@ pub struct ReportInput<'a> {
     pub state: &'a State,
     /// Every stored event, in order.
     pub events: &'a dyn ReportEvents,
+    /// Where the words of milestones and claims are read back from.
+    pub recall: &'a dyn Recall,
     /// What `integrity::verify` found when the report was made.
     pub verify: &'a Report,
     /// The day "overdue" and "days waiting" are judged on.
@@ -89,9 +92,14 @@ impl ReportInput<'_> {
 
     /// The summary, its backdated counts from `shown` (from
     /// [`Self::trail_shown`]).
-    pub fn summary(&self, shown: &TrailShown) -> Summary {
+    pub fn summary(&self, shown: &TrailShown) -> io::Result<Summary> {
         let backdated = shown.backdated.iter().map(|e| e.action);
-        summary::summarize(self.state, backdated, self.today)
+        Ok(summary::summarize(
+            self.state,
+            self.recall,
+            backdated,
+            self.today,
+        )?)
     }
 
     /// The backdated entries of `shown` (from [`Self::trail_shown`]).

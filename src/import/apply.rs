@@ -25,6 +25,7 @@ use crate::event::{Hash, LinkBasis, SourceRef};
 use crate::id::{ActionId, Id, PlanId, RecId};
 use crate::ledger::{Author, Ledger, LedgerError, Receipt, Stamped};
 use crate::projection::{Action, State};
+use crate::recall::{self, Recall, RecallError};
 use crate::rules::EARLIEST_DATE;
 use crate::status::{self, Status, Via};
 
@@ -75,6 +76,10 @@ pub enum ApplyError {
     NoReview { name: String },
     #[error("{name} names no partnership that could be read: give it with --partnership NAME")]
     NoPartnership { name: String },
+    #[error(
+        "the ledger's record of an action could not be read back to compare with {name}: {why}"
+    )]
+    Recall { name: String, why: String },
 }
 
 /// Names for a plan whose file does not give them (a CSV has no title page).
@@ -205,6 +210,7 @@ pub fn record(
     };
     let mut plan = plan_import(
         ledger.state(),
+        &*ledger,
         &source,
         &parsed,
         // A signed import begins with its request: the source comes next.
@@ -249,6 +255,7 @@ pub fn record(
 /// import is recorded, after which no fact can have happened.
 pub fn plan_import(
     state: &State,
+    recall: &dyn Recall,
     source: &SourceFile,
     parsed: &ParsedPlan,
     import_seq: u64,
@@ -393,7 +400,11 @@ pub fn plan_import(
         match found {
             Some(action) => {
                 action_at.insert(&parsed_action.locator, action.id);
-                builder.update_action(action, parsed_action, &source.name);
+                let written = Written::of(recall, action).map_err(|e| ApplyError::Recall {
+                    name: source.name.clone(),
+                    why: e.to_string(),
+                })?;
+                builder.update_action(action, &written, parsed_action, &source.name);
             }
             None => {
                 let id = next_action;
@@ -423,6 +434,28 @@ pub fn plan_import(
         );
     }
     Ok(builder.plan)
+}
+
+/// The words an action's milestones and claims have in the ledger, which
+/// a new version of the document is compared with.
+struct Written {
+    notes: Vec<String>,
+    outcomes: Vec<String>,
+}
+
+impl Written {
+    fn of(recall: &dyn Recall, action: &Action) -> Result<Written, RecallError> {
+        Ok(Written {
+            notes: recall::milestones(recall, action)?
+                .into_iter()
+                .map(|m| m.note)
+                .collect(),
+            outcomes: recall::claims(recall, action)?
+                .into_iter()
+                .map(|c| c.outcome)
+                .collect(),
+        })
+    }
 }
 
 struct Builder {
@@ -557,7 +590,13 @@ impl Builder {
     /// beyond what the ledger already holds for this action: a changed
     /// wording, lead, agency or scope as one amendment, a moved target, new
     /// milestones and claims.
-    fn update_action(&mut self, action: &Action, parsed: &ParsedAction, name: &str) {
+    fn update_action(
+        &mut self,
+        action: &Action,
+        written: &Written,
+        parsed: &ParsedAction,
+        name: &str,
+    ) {
         let (target, early) = recordable_target(parsed);
         if let Some(warning) = early {
             self.warn(Some(action.id), warning, Some(parsed.locator.clone()));
@@ -625,10 +664,10 @@ impl Builder {
         for fact in &parsed.facts {
             let already = match fact {
                 OutcomeFact::Milestone { note, .. } => {
-                    action.milestones.iter().any(|m| same_text(&m.note, note))
+                    written.notes.iter().any(|n| same_text(n, note))
                 }
                 OutcomeFact::Claimed { outcome, .. } => {
-                    action.claims.iter().any(|c| same_text(&c.outcome, outcome))
+                    written.outcomes.iter().any(|o| same_text(o, outcome))
                 }
                 OutcomeFact::Embedded { note, .. } => {
                     status == Status::Embedded

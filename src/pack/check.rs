@@ -14,6 +14,7 @@ use crate::chain::{self, GENESIS_PREV, Subject};
 use crate::codec;
 use crate::event::{EventKind, EventOf, Hash, Micros, Record, RecordOf};
 use crate::projection::State;
+use crate::recall::Kept;
 use crate::rules;
 use crate::sealed::{self, Commit, Erasure, StoredText};
 use crate::store::FORMAT_VERSION;
@@ -565,7 +566,7 @@ pub(super) fn check<S: Source>(source: &mut S) -> Checked<PackReport, S> {
         }
         .into());
     }
-    let state = check_subjects(source, events_at, &lines, &records, as_of)?;
+    let (state, kept) = check_subjects(source, events_at, &lines, &records, as_of)?;
     if scope == Scope::Ledger {
         check_rules(source, events_at, &lines, &records, as_of)?;
     }
@@ -581,7 +582,7 @@ pub(super) fn check<S: Source>(source: &mut S) -> Checked<PackReport, S> {
         failed: None,
         scratch: Vec::new(),
     };
-    let written = write_projection_line(&state, day, header.version, &mut compare);
+    let written = write_projection_line(&state, &kept, day, header.version, &mut compare);
     let (differs, failed, remaining) = (compare.differs, compare.failed, compare.remaining);
     if let Some(error) = failed {
         return Err(Stop::Read(error));
@@ -602,7 +603,7 @@ pub(super) fn check<S: Source>(source: &mut S) -> Checked<PackReport, S> {
         source.seek(projection_at).map_err(Stop::Read)?;
         let raw = next_line(source)?.ok_or(PackFault::Changed)?;
         let found = parse_line(raw, last)?;
-        let expected = projection(state, scope, day, header.version).map_err(|e| {
+        let expected = projection(state, &kept, scope, day, header.version).map_err(|e| {
             PackFault::ProjectionUnmade {
                 what: e.to_string(),
             }
@@ -802,15 +803,17 @@ fn check_disclosure(header: &Header, lines: &Lines, records: &Records) -> Result
 
 /// Step 4, subjects: folds the disclosed events in order, checking each
 /// one's subject against the one the history before it gives (§4), and
-/// returns the state folded up to and including the as-of event.
+/// returns the state folded up to and including the as-of event, with the
+/// records its milestones and claims are read back from.
 fn check_subjects<S: Source>(
     source: &mut S,
     events_at: u64,
     lines: &Lines,
     records: &Records,
     as_of: u64,
-) -> Checked<State, S> {
+) -> Checked<(State, Kept), S> {
     let mut state = State::default();
+    let mut kept = Kept::default();
     let mut at_as_of = None;
     each_event(source, events_at, lines.len(), |again| {
         let Some(sealed) = again.sealed else {
@@ -833,9 +836,12 @@ fn check_subjects<S: Source>(
             .into());
         }
         state.apply(event.seq, event.hash, &record);
+        if event.seq <= as_of {
+            kept.keep(event.seq, &record);
+        }
         Ok(true)
     })?;
-    Ok(at_as_of.unwrap_or(state))
+    Ok((at_as_of.unwrap_or(state), kept))
 }
 
 /// Step 4, for a whole-ledger pack, which discloses every event up to the

@@ -56,10 +56,16 @@ impl Coverage {
 
 /// The coverage of `plan` by the actions `state` holds.
 pub fn of_plan(state: &State, plan: PlanId) -> Coverage {
+    let actions: Vec<&Action> = state.actions.values().filter(|a| a.plan == plan).collect();
+    of_actions(state, plan, &actions)
+}
+
+/// The coverage of `plan` by `actions`, its actions
+/// ([`State::actions_by_plan`]).
+pub fn of_actions(state: &State, plan: PlanId, actions: &[&Action]) -> Coverage {
     let Some(listed) = state.plans.get(&plan).map(|p| &p.recommendations) else {
         return Coverage::default();
     };
-    let actions: Vec<&Action> = state.actions.values().filter(|a| a.plan == plan).collect();
     let cites = |number: RecId, live: bool| {
         actions.iter().any(|a| {
             a.recommendations.contains(&number) && (!live || a.status != Status::Withdrawn)
@@ -77,7 +83,7 @@ pub fn of_plan(state: &State, plan: PlanId) -> Coverage {
             coverage.only_withdrawn.push(number);
         }
     }
-    for action in &actions {
+    for action in actions {
         let answered: Vec<RecId> = action
             .recommendations
             .iter()

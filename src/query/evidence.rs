@@ -6,6 +6,7 @@
 use crate::event::Evidence;
 use crate::id::{ActionId, ClaimNo};
 use crate::projection::{Change, State};
+use crate::recall::{self, Recall, RecallError};
 
 /// One claim's citation of a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,11 +28,17 @@ pub struct Citations {
     pub same_name_differs: Vec<Citation>,
 }
 
-/// The claims in `state` that cite `file`, in action and claim order.
-pub fn citations(state: &State, file: &Evidence) -> Citations {
+/// The claims in `state` that cite `file`, in action and claim order; the
+/// claims' evidence is read back from `recall`.
+pub fn citations(
+    state: &State,
+    recall: &dyn Recall,
+    file: &Evidence,
+) -> Result<Citations, RecallError> {
     let mut found = Citations::default();
     for action in state.actions.values() {
         for claim in &action.claims {
+            let claim = recall::claim(recall, claim)?;
             for cited in &claim.evidence {
                 let citation = || Citation {
                     action: action.id,
@@ -47,5 +54,5 @@ pub fn citations(state: &State, file: &Evidence) -> Citations {
             }
         }
     }
-    found
+    Ok(found)
 }

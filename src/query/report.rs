@@ -18,6 +18,7 @@ use crate::id::{ActionId, PlanId};
 use crate::projection::{Action, Change};
 use crate::query::audit::{Entry, Signatures};
 use crate::query::summary::{Category, Counts, Summary, category};
+use crate::recall::{self, Recall, RecallError};
 use crate::status::Status;
 
 /// What a counts row is about.
@@ -133,13 +134,13 @@ pub struct ActionRow<'a> {
     pub status: Status,
     pub overdue: bool,
     pub category: Category,
-    /// The latest claim or milestone, see [`latest`].
-    pub latest: String,
     pub last_changed: &'a Change,
 }
 
 impl<'a> ActionRow<'a> {
     /// The row of `action`, judging overdue and its category on `today`.
+    /// (Its latest claim or milestone is [`latest`], read back by the
+    /// reports that show it.)
     pub fn of(action: &'a Action, today: NaiveDate) -> ActionRow<'a> {
         let unconfirmed = action
             .link
@@ -165,7 +166,6 @@ impl<'a> ActionRow<'a> {
             status: action.status,
             overdue: action.is_overdue(today),
             category: category(action, today),
-            latest: latest(action),
             last_changed: &action.last_changed,
         }
     }
@@ -179,22 +179,22 @@ pub const UNCONFIRMED_LEGEND: &str = "R1? marks a link the importer found becaus
 /// the last milestone, or nothing. "claim 1 (2020-01): Referrals reviewed
 /// (awaiting assurance)", "claim 2 (2021-03): Audit done — challenged: no
 /// register", "2020-09-14: Audit template agreed".
-pub fn latest(action: &Action) -> String {
-    match (action.claims.last(), action.milestones.last()) {
-        (Some(claim), _) => {
-            let decision = match &claim.assurance {
-                None => " (awaiting assurance)".to_string(),
-                Some(a) if a.accepted => format!(" — accepted: {}", a.finding),
-                Some(a) => format!(" — challenged: {}", a.finding),
-            };
-            format!(
-                "claim {} ({}): {}{}",
-                claim.number, claim.at.effective, claim.outcome, decision
-            )
-        }
-        (None, Some(m)) => format!("{}: {}", m.at.effective, m.note),
-        (None, None) => String::new(),
+pub fn latest(recall: &dyn Recall, action: &Action) -> Result<String, RecallError> {
+    if let Some(claim) = recall::latest_claim(recall, action)? {
+        let decision = match &claim.assurance {
+            None => " (awaiting assurance)".to_string(),
+            Some(a) if a.accepted => format!(" — accepted: {}", a.finding),
+            Some(a) => format!(" — challenged: {}", a.finding),
+        };
+        return Ok(format!(
+            "claim {} ({}): {}{}",
+            claim.number, claim.at.effective, claim.outcome, decision
+        ));
     }
+    Ok(match recall::latest_milestone(recall, action)? {
+        Some(m) => format!("{}: {}", m.at.effective, m.note),
+        None => String::new(),
+    })
 }
 
 /// The columns of the claims-awaiting-assurance table; the action column is
@@ -363,14 +363,19 @@ mod tests {
 
     #[test]
     fn the_latest_cell_is_the_last_claim_with_its_decision_or_the_last_milestone() {
+        use std::collections::BTreeMap;
+
         use crate::date::FuzzyDate;
+        use crate::event::{Event, Record};
         use crate::id::{ClaimNo, RecId};
-        use crate::projection::{Assurance, Claim, Milestone};
+        use crate::projection::{Claim, Decision};
+        use crate::recall::test_record;
+        let date = |day: &str| FuzzyDate::parse_iso(day).expect("a date");
         let change = |day: &str| Change {
             seq: 1,
             recorded_at: 0,
             actor: "Lead".into(),
-            effective: FuzzyDate::parse_iso(day).expect("a date"),
+            effective: date(day),
             effective_stated: true,
         };
         let mut action = Action {
@@ -391,31 +396,56 @@ mod tests {
             source: None,
             link: None,
         };
-        assert_eq!(latest(&action), "");
-        action.milestones.push(Milestone {
+        let mut records: BTreeMap<u64, Record> = BTreeMap::new();
+        assert_eq!(latest(&records, &action).expect("read"), "");
+        let note = Event::MilestoneNoted {
+            action: action.id,
             note: "Audit template agreed".into(),
-            at: change("2020-09-14"),
-        });
-        assert_eq!(latest(&action), "2020-09-14: Audit template agreed");
-        action.claims.push(Claim {
-            number: ClaimNo::of(1),
+        };
+        records.insert(2, test_record("Lead", date("2020-09-14"), note));
+        action.milestones.push(2);
+        assert_eq!(
+            latest(&records, &action).expect("read"),
+            "2020-09-14: Audit template agreed"
+        );
+        let claimed = Event::CompletionClaimed {
+            action: action.id,
+            claim: ClaimNo::of(1),
             outcome: "Referrals reviewed".into(),
             evidence: Vec::new(),
-            at: change("2020-01"),
+        };
+        records.insert(3, test_record("Lead", date("2020-01"), claimed));
+        action.claims.push(Claim {
+            number: ClaimNo::of(1),
+            seq: 3,
+            effective: date("2020-01"),
             assurance: None,
         });
         assert_eq!(
-            latest(&action),
+            latest(&records, &action).expect("read"),
             "claim 1 (2020-01): Referrals reviewed (awaiting assurance)"
         );
-        action.claims[0].assurance = Some(Assurance {
-            accepted: false,
+        let challenged = Event::ClaimChallenged {
+            action: action.id,
+            claim: ClaimNo::of(1),
             finding: "no register".into(),
-            at: change("2020-02"),
+        };
+        records.insert(4, test_record("Assurer", date("2020-02"), challenged));
+        action.claims[0].assurance = Some(Decision {
+            accepted: false,
+            seq: 4,
         });
         assert_eq!(
-            latest(&action),
+            latest(&records, &action).expect("read"),
             "claim 1 (2020-01): Referrals reviewed — challenged: no register"
+        );
+        action.milestones.push(3);
+        assert!(
+            crate::recall::milestones(&records, &action)
+                .expect_err("event 3 is a claim")
+                .to_string()
+                .contains("event 3 is not the milestone"),
+            "an event that is not what the state says it is is named"
         );
     }
 

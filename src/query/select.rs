@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 
 use crate::id::PlanId;
-use crate::projection::State;
+use crate::projection::{Action, State};
 
 /// What to keep. The default keeps everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,20 +32,40 @@ impl Select {
             // Everything: the state as it is, never copied.
             return state;
         }
-        let mut state = state.into_owned();
-        if let Some(plan) = self.plan {
-            state.plans.retain(|id, _| *id == plan);
-            state.actions.retain(|_, a| a.plan == plan);
+        let keeps_plan = |id: &PlanId| self.plan.is_none_or(|plan| *id == plan);
+        let keeps = |a: &Action| {
+            keeps_plan(&a.plan)
+                && self
+                    .agency
+                    .as_deref()
+                    .is_none_or(|wanted| agency_matches(&a.agency, wanted))
+                && self.overdue_on.is_none_or(|day| a.is_overdue(day))
+        };
+        match state {
+            Cow::Owned(mut state) => {
+                state.plans.retain(|id, _| keeps_plan(id));
+                state.actions.retain(|_, a| keeps(a));
+                Cow::Owned(state)
+            }
+            // Copy only what is kept: a national ledger's state is tens of
+            // megabytes, one plan of it a few kilobytes.
+            Cow::Borrowed(whole) => {
+                let mut state = whole.without_plans();
+                state.plans = whole
+                    .plans
+                    .iter()
+                    .filter(|(id, _)| keeps_plan(id))
+                    .map(|(id, plan)| (*id, plan.clone()))
+                    .collect();
+                state.actions = whole
+                    .actions
+                    .iter()
+                    .filter(|(_, a)| keeps(a))
+                    .map(|(id, a)| (*id, a.clone()))
+                    .collect();
+                Cow::Owned(state)
+            }
         }
-        if let Some(wanted) = &self.agency {
-            state
-                .actions
-                .retain(|_, a| agency_matches(&a.agency, wanted));
-        }
-        if let Some(day) = self.overdue_on {
-            state.actions.retain(|_, a| a.is_overdue(day));
-        }
-        Cow::Owned(state)
     }
 }
 
@@ -114,13 +134,14 @@ mod tests {
 
     #[test]
     fn plan_agency_and_overdue_each_narrow_the_actions() {
+        let whole = state();
         let kept = |select: Select| -> Vec<u32> {
-            select
-                .apply(Cow::Owned(state()))
-                .actions
-                .keys()
-                .map(|id| id.get())
-                .collect()
+            let owned = select.apply(Cow::Owned(state()));
+            // A borrowed state is copied in part, an owned one narrowed in
+            // place: the same state either way.
+            let borrowed = select.apply(Cow::Borrowed(&whole));
+            assert_eq!(owned, borrowed, "{select:?}");
+            owned.actions.keys().map(|id| id.get()).collect()
         };
         let today = NaiveDate::from_ymd_opt(2021, 1, 1).expect("a date");
         assert_eq!(kept(Select::default()), vec![1, 2, 3, 4]);

@@ -37,6 +37,7 @@ use chrono::NaiveDate;
 use crate::id::{ActionId, ClaimNo, PlanId};
 use crate::projection::{Action, Change, State};
 use crate::query::coverage::{self, Coverage};
+use crate::recall::{self, Recall, RecallError};
 use crate::status::Status;
 use crate::time::day_of;
 
@@ -234,9 +235,10 @@ pub struct Summary {
 /// summary reads of the trail, so that a caller streaming it keeps no more.
 pub fn summarize(
     state: &State,
+    recall: &dyn Recall,
     backdated: impl IntoIterator<Item = Option<ActionId>>,
     today: NaiveDate,
-) -> Summary {
+) -> Result<Summary, RecallError> {
     let mut total = Counts::default();
     let mut plans: BTreeMap<PlanId, (Counts, BTreeMap<String, Counts>)> = state
         .plans
@@ -253,16 +255,17 @@ pub fn summarize(
             .or_default()
             .add(action, today);
         if let Some(claim) = action.pending_claim() {
+            let claim = recall::claim(recall, claim)?;
             awaiting.push(Awaiting {
                 plan: action.plan,
                 action: action.id,
                 agency: action.agency.clone(),
                 claim: claim.number,
-                outcome: claim.outcome.clone(),
-                at: claim.at.clone(),
                 // Waiting starts when the ledger learned of the claim; in a
                 // view of a date before that, it has not started.
                 days_waiting: (today - day_of(claim.at.recorded_at)).num_days().max(0),
+                outcome: claim.outcome,
+                at: claim.at,
             });
         }
     }
@@ -285,6 +288,7 @@ pub fn summarize(
         }
     }
 
+    let by_plan = state.actions_by_plan();
     let plans = plans
         .into_iter()
         .map(|(id, (counts, agencies))| PlanSummary {
@@ -298,16 +302,16 @@ pub fn summarize(
                 .into_iter()
                 .map(|(agency, counts)| AgencySummary { agency, counts })
                 .collect(),
-            coverage: coverage::of_plan(state, id),
+            coverage: coverage::of_actions(state, id, by_plan.get(&id).map_or(&[], Vec::as_slice)),
         })
         .collect();
-    Summary {
+    Ok(Summary {
         today,
         total,
         plans,
         awaiting,
         backdated_entries,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -315,8 +319,10 @@ mod tests {
     use super::*;
     use crate::date::{FuzzyDate, Target};
     #[allow(unused_imports)]
-    use crate::id::{ActionId, ClaimNo, PlanId, RecId};
-    use crate::projection::{Claim, Milestone};
+    use crate::event::{Event, Record};
+    use crate::id::{ActionId, ClaimNo, Id, PlanId, RecId};
+    use crate::projection::Claim;
+    use crate::recall::test_record;
 
     fn change(day: &str) -> Change {
         let date = FuzzyDate::parse_iso(day).unwrap();
@@ -385,10 +391,7 @@ mod tests {
     #[test]
     fn an_open_action_with_a_milestone_is_not_missing() {
         let mut a = action(Status::Open, Some("2020-06"));
-        a.milestones.push(Milestone {
-            note: "Met the co-ordinators".into(),
-            at: change("2019-10-01"),
-        });
+        a.milestones.push(2);
         assert_eq!(
             category(&a, day("2020-01-15")),
             Category::InProgressNotYetDue
@@ -398,20 +401,31 @@ mod tests {
     #[test]
     fn awaiting_claims_come_oldest_first_with_days_waited() {
         let mut state = State::default();
+        let mut records: BTreeMap<u64, Record> = BTreeMap::new();
         for (id, claimed) in [(1, "2019-12-01"), (2, "2019-11-01")] {
             let id = ActionId::of(id);
             let mut a = action(Status::Claimed, Some("2019-07"));
             a.id = id;
-            a.claims.push(Claim {
-                number: ClaimNo::of(1),
+            let seq = 10 + u64::from(id.get());
+            let at = change(claimed);
+            let event = Event::CompletionClaimed {
+                action: id,
+                claim: ClaimNo::of(1),
                 outcome: "Done".into(),
                 evidence: Vec::new(),
-                at: change(claimed),
+            };
+            let mut record = test_record("Lead", at.effective, event);
+            record.recorded_at = at.recorded_at;
+            records.insert(seq, record);
+            a.claims.push(Claim {
+                number: ClaimNo::of(1),
+                seq,
+                effective: at.effective,
                 assurance: None,
             });
             state.actions.insert(id, a);
         }
-        let summary = summarize(&state, [], day("2019-12-11"));
+        let summary = summarize(&state, &records, [], day("2019-12-11")).expect("read back");
         let waited: Vec<(ActionId, i64)> = summary
             .awaiting
             .iter()

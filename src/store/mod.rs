@@ -50,7 +50,7 @@ pub mod chain_check;
 mod snapshot_parts;
 
 pub use action_index::{CHUNK as ACTION_INDEX_CHUNK, IndexCheck, IndexFault};
-pub use snapshot_parts::{SnapshotRead, SnapshotSink};
+pub use snapshot_parts::{PART_LEN, SnapshotRead, SnapshotSink};
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read};
@@ -1560,6 +1560,15 @@ impl Store {
         Ok(Some((hash, self.unseal(seq, bytes)?.0)))
     }
 
+    /// The record at `seq`, its texts as views show them: what a view
+    /// reads a milestone's or claim's words from ([`crate::recall`]).
+    fn recall_record(&self, seq: u64) -> Result<Record, crate::recall::RecallError> {
+        match self.event_at(seq)? {
+            Some((_, record)) => Ok(record),
+            None => Err(crate::recall::RecallError::Missing { seq }),
+        }
+    }
+
     /// The record of transaction `tx` in the `txs` tree (an index the
     /// chain vouches for: `verify` checks each against the chain).
     pub fn tx_record(&self, tx: u64) -> Result<Option<TxRecord>, StoreError> {
@@ -2463,6 +2472,12 @@ fn io_error(path: &Path, source: io::Error) -> StoreError {
     StoreError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+impl crate::recall::Recall for Store {
+    fn recall(&self, seq: u64) -> Result<Record, crate::recall::RecallError> {
+        self.recall_record(seq)
     }
 }
 

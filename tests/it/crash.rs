@@ -76,7 +76,7 @@ fn acknowledged_notes_survive_sigkill_and_the_ledger_reopens_and_verifies() {
             .state()
             .actions
             .values()
-            .flat_map(|a| a.milestones.iter())
+            .flat_map(|a| planledger::recall::milestones(&*ledger, a).expect("notes read back"))
             .map(|m| {
                 m.note
                     .strip_prefix("note ")

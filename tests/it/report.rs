@@ -212,6 +212,7 @@ pub(crate) fn render(
     let view = ReportInput {
         state: fx.ledger.state(),
         events: &events,
+        recall: &fx.ledger,
         verify: &report,
         today: today(),
         generated_at: at(NOW),
@@ -226,7 +227,13 @@ fn summary_counts_statuses_categories_overdue_and_backdating_for_the_fixture() {
     let fx = fixture();
     let entries = trail(&fx.ledger.events().unwrap(), &Filter::default());
     let backdated = entries.iter().filter(|e| e.backdated_days.is_some());
-    let summary = summarize(fx.ledger.state(), backdated.map(|e| e.action), today());
+    let summary = summarize(
+        fx.ledger.state(),
+        &fx.ledger,
+        backdated.map(|e| e.action),
+        today(),
+    )
+    .unwrap();
     let total = &summary.total;
     assert_eq!(total.actions, 8);
     let statuses: Vec<usize> = Status::ALL.iter().map(|s| total.status(*s)).collect();
@@ -280,6 +287,7 @@ fn csv_reads_back_with_the_template_header_one_row_per_action_and_multiline_cell
     let mut bytes = Vec::new();
     export::csv::write(
         fx.ledger.state(),
+        &fx.ledger,
         today(),
         export::csv::Options::default(),
         &mut bytes,
@@ -510,6 +518,7 @@ fn a_report_spanning_the_whole_calendar_is_written_and_stays_small() {
     let input = ReportInput {
         state: ledger.state(),
         events: &events,
+        recall: &ledger,
         verify: &report,
         today: NaiveDate::MAX,
         generated_at: ledger.now(),

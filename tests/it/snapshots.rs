@@ -9,8 +9,8 @@ use planledger::integrity;
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
 use planledger::snapshot::{self, SNAPSHOT_EVERY, SnapshotFault};
-use planledger::store::Store;
 use planledger::store::chain_check::{ProblemKind, check_chain};
+use planledger::store::{PART_LEN, Store};
 use planledger::time::FixedClock;
 
 use crate::support::{Held, verify_dir};
@@ -412,9 +412,7 @@ fn a_snapshot_is_stored_in_parts_and_read_back_whole() {
     let clock = clock();
     let ledger = big_ledger(dir.path(), &clock);
     let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
-    let big: Vec<u8> = (0..3 * 256 * 1024 + 1000)
-        .map(|i| (i % 251) as u8)
-        .collect();
+    let big: Vec<u8> = (0..3 * PART_LEN + 1000).map(|i| (i % 251) as u8).collect();
     ledger.store().put_snapshot(seq, big.clone()).expect("put");
     let (at, read) = ledger
         .store()
@@ -429,7 +427,10 @@ fn a_snapshot_is_stored_in_parts_and_read_back_whole() {
     let mut expected: Vec<Vec<u8>> = (0..4).map(|part| part_key(seq, part)).collect();
     expected.push(header_key(seq));
     expected.sort();
-    assert_eq!(keys, expected, "a header and four parts of at most 256 KiB");
+    assert_eq!(
+        keys, expected,
+        "a header and four parts of at most PART_LEN bytes"
+    );
 }
 
 #[test]
@@ -518,4 +519,29 @@ fn a_snapshot_stored_whole_by_an_earlier_planledger_is_still_read_and_checked() 
     assert_eq!(reopened.state(), &full_fold(&reopened, None));
     drop(reopened);
     assert!(verify_dir(dir.path()).ok());
+}
+
+#[test]
+fn a_snapshot_holds_which_events_are_milestones_not_their_words_which_views_read_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
+    let (_, bytes) = ledger
+        .store()
+        .snapshots_upto(seq)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    let words = b"note 0-17";
+    assert!(
+        !bytes.windows(words.len()).any(|w| w == words),
+        "the snapshot carries no milestone's words"
+    );
+    let a1 = &ledger.state().actions[&ActionId::of(1)];
+    assert_eq!(a1.milestones.len() as u64, 2 * (SNAPSHOT_EVERY / 2 + 10));
+    let notes = planledger::recall::milestones(&ledger, a1).expect("read back");
+    assert_eq!(notes[17].note, "note 0-17");
+    assert_eq!(notes[17].at.actor, "Agency lead");
+    assert_eq!(notes[17].at.seq, a1.milestones[17]);
 }

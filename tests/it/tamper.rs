@@ -472,3 +472,37 @@ fn verify_names_the_head_it_vouches_for_so_a_rollback_can_be_caught_elsewhere() 
         before.stdout
     );
 }
+
+#[test]
+fn texts_under_a_key_that_is_no_event_or_no_sequence_number_are_named() {
+    let (tl, count) = closed_small_plan();
+    let words = codec::encode(&Vec::<planledger::sealed::StoredText>::new()).expect("encodes");
+    tamper_trees(&tl.dir(), |trees| {
+        // A key of the wrong length between two events' texts, and texts of
+        // an event beyond the head.
+        let mut odd = MIDDLE.to_be_bytes().to_vec();
+        odd.push(0);
+        trees.texts.insert(odd, words.clone()).expect("sled writes");
+        trees
+            .texts
+            .insert((count + 3).to_be_bytes(), words.clone())
+            .expect("sled writes");
+    });
+    let report = tl.verify();
+    let kinds: Vec<(u64, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.seq, p.kind.name()))
+        .collect();
+    assert!(
+        kinds.contains(&(0, "key_length")),
+        "the 9-byte key is named: {kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(count + 3, "texts_without_event")),
+        "the texts beyond the head are named: {kinds:?}"
+    );
+    assert_eq!(kinds.len(), 2, "and nothing else: {kinds:?}");
+    let run = cli_verify(&tl.dir());
+    assert_eq!(run.code, 3, "{}", run.stdout);
+}

@@ -26,6 +26,7 @@
 //! transactions of `batch` events (a redaction always alone: it rewrites
 //! the database), timed by a `FixedClock`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -213,8 +214,11 @@ pub struct Generator {
     plan_agencies: Vec<Vec<String>>,
     /// Actions still changing, with the changes each has left.
     active: Vec<(ActionId, u32)>,
-    /// Milestone notes that name someone, not yet redacted (their seqs).
-    naming: Vec<u64>,
+    /// Milestone notes that name someone, not yet redacted: their seqs and
+    /// words.
+    naming: Vec<(u64, String)>,
+    /// The words of the note each redaction being made erases.
+    erasing: BTreeMap<u64, String>,
     redact_every: u64,
     redactions_made: u64,
     redactions_wanted: u64,
@@ -283,6 +287,7 @@ impl Generator {
             plan_agencies: Vec::new(),
             active: Vec::new(),
             naming: Vec::new(),
+            erasing: BTreeMap::new(),
             redact_every: (shape.events / (redactions_wanted + 1)).max(1),
             redactions_made: 0,
             redactions_wanted,
@@ -346,17 +351,15 @@ impl Generator {
         let seq = self.state.head.map_or(0, |(seq, _)| seq + 1);
         if let Event::Redacted { event: target, .. } = &event {
             // The words it erases are the note the generator wrote there.
-            let erased = self
-                .state
-                .actions
-                .values()
-                .flat_map(|a| &a.milestones)
-                .find(|m| m.at.seq == *target)
-                .map(|m| m.note.clone())
-                .unwrap_or_default();
+            let erased = self.erasing.remove(target).unwrap_or_default();
             rules::redaction_reason(REDACTION_REASON, &[erased.as_str()]).map_err(refused)?;
         }
-        let naming = matches!(&event, Event::MilestoneNoted { note, .. } if NAMING_NOTES.contains(&note.as_str()));
+        let naming = match &event {
+            Event::MilestoneNoted { note, .. } if NAMING_NOTES.contains(&note.as_str()) => {
+                Some(note.clone())
+            }
+            _ => None,
+        };
         let record = Record {
             tx,
             recorded_at: now,
@@ -368,8 +371,8 @@ impl Generator {
         };
         rules::admissible(&self.state, seq, &record).map_err(refused)?;
         self.state.apply(seq, [0; 32], &record);
-        if naming {
-            self.naming.push(seq);
+        if let Some(note) = naming {
+            self.naming.push((seq, note));
         }
         Ok(())
     }
@@ -388,7 +391,8 @@ impl Generator {
         self.counter += 1;
         if self.redaction_due(self.counter) {
             let at = self.rng.below(self.naming.len() as u64) as usize;
-            let event = self.naming.swap_remove(at);
+            let (event, note) = self.naming.swap_remove(at);
+            self.erasing.insert(event, note);
             self.redactions_made += 1;
             return Ok(Next::Redaction(
                 DPO.to_string(),
@@ -671,7 +675,7 @@ impl Generator {
         if let (Command::Accept { .. } | Command::Challenge { .. }, Some(claimed)) =
             (&command, action.pending_claim())
         {
-            let claimed = claimed.at.effective;
+            let claimed = claimed.effective;
             if effective.map_or(today, |d| d.last_day()) < claimed.last_day() {
                 effective = Some(claimed);
             }
