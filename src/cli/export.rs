@@ -244,8 +244,7 @@ fn to_standard_output(
     signer: Option<&(SigningKey, String)>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let steps = Steps::new(context.progress && !context.output_is_terminal, 1);
-    steps.step("writing to standard output".into());
+    let _line = context.line_while_redirected("the export");
     write(ledger, args, resolved, signer, out)
 }
 

@@ -279,6 +279,16 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// A spinner on the terminal while a command writes `what` to standard
+    /// output that goes to a file or pipe (a national ledger's report or
+    /// trail takes seconds to minutes). None when the output is the
+    /// terminal, which it would run through, or with `--quiet`.
+    pub fn line_while_redirected(&self, what: &str) -> progress::Steps {
+        let steps = progress::Steps::new(self.progress && !self.output_is_terminal, 1);
+        steps.step(format!("writing {what} to standard output"));
+        steps
+    }
+
     /// Opens the ledger for a command that may write; one this process
     /// cannot write is refused in one line, writing nothing.
     pub fn open(&self) -> Result<Ledger, CliError> {
@@ -510,6 +520,14 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Request(args) => return record::request(context, args, out),
         _ if only_reads(command) => context.open_to_read()?,
         _ => context.open()?,
+    };
+    let _line = match command {
+        Command::Show(_) => Some(context.line_while_redirected("the plans")),
+        Command::Summary(_) => Some(context.line_while_redirected("the summary")),
+        Command::History(_) => Some(context.line_while_redirected("the history")),
+        Command::Audit(_) => Some(context.line_while_redirected("the audit trail")),
+        Command::Diff(_) => Some(context.line_while_redirected("the changes")),
+        _ => None,
     };
     match command {
         Command::Import(a) => import::run(&mut ledger, context, a, out),
