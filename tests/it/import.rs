@@ -1490,6 +1490,42 @@ fn an_import_draws_progress_on_a_terminal_only() {
     assert!(quiet.contains("Would import"), "{quiet}");
 }
 
+/// A command whose output goes to a file draws a spinner on the terminal
+/// while it writes, and clears it; its output to the terminal itself, which
+/// a spinner would run through, gets none. The file holds the output alone.
+#[test]
+fn a_command_writing_to_a_file_draws_progress_on_the_terminal_and_the_file_holds_only_its_output() {
+    let fx = Fixture::new();
+    fx.ok_at(IMPORTED_AT, &["import", PLAN]);
+    let written = fx.dir().join("summary.txt");
+    let on_a_terminal = |redirect: &str| {
+        let line = format!(
+            "'{}' --ledger '{}' summary {redirect}",
+            env!("CARGO_BIN_EXE_planledger"),
+            fx.dir().display(),
+        );
+        let mut script = std::process::Command::new("script");
+        script
+            .args(["-qec", &line, "/dev/null"])
+            .env("PLANLEDGER_CLOCK", IMPORTED_AT)
+            .env_remove("PLANLEDGER_LEDGER");
+        let out = run(&mut script);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        out.stdout
+    };
+    let terminal = on_a_terminal(&format!("> '{}'", written.display()));
+    assert!(
+        terminal.contains("writing the summary to standard output"),
+        "{terminal}"
+    );
+    let file = std::fs::read_to_string(&written).expect("the summary was written");
+    assert!(file.starts_with("Summary on "), "{file}");
+    assert!(!file.contains("writing the summary"), "{file}");
+    let shown = on_a_terminal("");
+    assert!(shown.contains("Summary on "), "{shown}");
+    assert!(!shown.contains("writing the summary"), "{shown}");
+}
+
 /// Comparing every changed row's wording with every action left costs
 /// their product: a new version of a 2,100-action plan reworded throughout
 /// is 4.4 million pairs, past the bound. It is not compared; each row is a
