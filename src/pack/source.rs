@@ -22,8 +22,20 @@ pub(super) trait Source {
     /// The next line without its `\n`, or `None` at the end.
     fn next_line(&mut self) -> Result<Option<&[u8]>, Self::Error>;
 
+    /// The next line, as [`Source::next_line`] gives it if it is at most
+    /// `limit` bytes long; a longer one is passed over and only its length
+    /// given, so that it is never held whole.
+    fn next_line_within(&mut self, limit: usize) -> Result<Option<Line<'_>>, Self::Error>;
+
     /// Fills `buf` with the next bytes; `false` if the pack ends first.
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<bool, Self::Error>;
+}
+
+/// A line read by [`Source::next_line_within`].
+pub(super) enum Line<'a> {
+    Whole(&'a [u8]),
+    /// Longer than the limit: its length, without its `\n`.
+    Long(u64),
 }
 
 /// A pack held in memory.
@@ -61,6 +73,16 @@ impl Source for Bytes<'_> {
         };
         self.at += used;
         Ok(Some(line))
+    }
+
+    fn next_line_within(&mut self, limit: usize) -> Result<Option<Line<'_>>, Infallible> {
+        let Some(line) = self.next_line()? else {
+            return Ok(None);
+        };
+        Ok(Some(match line.len() > limit {
+            true => Line::Long(line.len() as u64),
+            false => Line::Whole(line),
+        }))
     }
 
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<bool, Infallible> {
@@ -122,6 +144,43 @@ impl Source for FileSource {
             self.line.pop();
         }
         Ok(Some(&self.line))
+    }
+
+    fn next_line_within(&mut self, limit: usize) -> io::Result<Option<Line<'_>>> {
+        self.line.clear();
+        if self.line.capacity() > 1 << 20 {
+            self.line.shrink_to(1 << 16);
+        }
+        let mut length = 0u64;
+        let mut long = false;
+        loop {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                if length == 0 {
+                    return Ok(None);
+                }
+                break;
+            }
+            let (piece, ends) = match available.iter().position(|b| *b == b'\n') {
+                Some(at) => (&available[..at], true),
+                None => (available, false),
+            };
+            length += piece.len() as u64;
+            long |= length > limit as u64;
+            if !long {
+                self.line.extend_from_slice(piece);
+            }
+            let used = piece.len() + usize::from(ends);
+            self.reader.consume(used);
+            if ends {
+                // A line that is just "\n" is read as an empty line.
+                break;
+            }
+        }
+        Ok(Some(match long {
+            true => Line::Long(length),
+            false => Line::Whole(&self.line),
+        }))
     }
 
     fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<bool> {

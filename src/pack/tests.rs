@@ -620,3 +620,83 @@ fn redactions_of<'a, T: 'a>(
     }
     found
 }
+
+/// The check with every line "long" (passed over by the form pass, the
+/// projection checked only as it is compared) gives the verdict the
+/// ordinary check gives: on good packs of every scope, and on each pack
+/// with one byte of any line changed, a line's spacing changed, or its
+/// projection renamed.
+#[test]
+fn a_check_passing_over_long_lines_gives_the_same_verdict() {
+    let chain = two_plans();
+    let packs = [
+        pack_of(&chain, Scope::Ledger, None),
+        pack_of(&chain, Scope::Plan(P1), None),
+        pack_of(&chain, Scope::Plan(P2), None),
+    ];
+    let verdict = |bytes: &[u8], long_line: usize| -> String {
+        match check::check_within(&mut source::Bytes::new(bytes), long_line) {
+            Ok(report) => format!("{report:?}"),
+            Err(Stop::Fault(fault)) => format!("{fault:?}"),
+            Err(Stop::Read(never)) => match never {},
+        }
+    };
+    let mut checked = 0;
+    for pack in &packs {
+        let mut variants = vec![pack.clone()];
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(
+                pack.iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .map(|(at, _)| at + 1),
+            )
+            .filter(|at| *at < pack.len())
+            .collect();
+        for &start in &starts {
+            for shift in [2, 40] {
+                let mut changed = pack.clone();
+                if let Some(byte) = changed.get_mut(start + shift) {
+                    *byte ^= 0x01;
+                }
+                variants.push(changed);
+            }
+            let mut spaced = pack.clone();
+            spaced.insert(start + 1, b' ');
+            variants.push(spaced);
+        }
+        let text = String::from_utf8(pack.clone()).expect("UTF-8");
+        variants.push(
+            text.replace("{\"projection\":", "{\"projected\":")
+                .into_bytes(),
+        );
+        for variant in &variants {
+            let ordinary = verdict(variant, LONG);
+            assert_eq!(ordinary, verdict(variant, 1));
+            assert_eq!(ordinary, file_verdict(variant, 1));
+            checked += 1;
+        }
+        assert!(
+            verdict(pack, 1).starts_with("PackReport"),
+            "{}",
+            verdict(pack, 1)
+        );
+    }
+    assert!(checked > 30, "{checked} variants");
+}
+
+const LONG: usize = 16 << 20;
+
+/// The check's verdict on `bytes` read from a file, lines longer than
+/// `long_line` passed over.
+fn file_verdict(bytes: &[u8], long_line: usize) -> String {
+    use std::io::{Seek, Write};
+    let mut file = tempfile::tempfile().expect("a temporary file");
+    file.write_all(bytes).expect("written");
+    file.rewind().expect("rewound");
+    match check::check_within(&mut source::FileSource::new(file), long_line) {
+        Ok(report) => format!("{report:?}"),
+        Err(Stop::Fault(fault)) => format!("{fault:?}"),
+        Err(Stop::Read(error)) => format!("read: {error}"),
+    }
+}
