@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::event::{Event, Evidence, Record};
+use crate::event::{Event, EventKind, Evidence, Record};
 use crate::id::ClaimNo;
 use crate::projection::{self, Action, Change};
 
@@ -49,19 +49,6 @@ impl From<crate::store::StoreError> for RecallError {
 impl Recall for BTreeMap<u64, Record> {
     fn recall(&self, seq: u64) -> Result<Record, RecallError> {
         self.get(&seq).cloned().ok_or(RecallError::Missing { seq })
-    }
-}
-
-/// Stored events held in memory, each at its sequence number (a test's,
-/// or a small ledger's).
-impl Recall for Vec<crate::store::StoredEvent> {
-    fn recall(&self, seq: u64) -> Result<Record, RecallError> {
-        usize::try_from(seq)
-            .ok()
-            .and_then(|at| self.get(at))
-            .filter(|e| e.seq == seq)
-            .map(|e| e.record.clone())
-            .ok_or(RecallError::Missing { seq })
     }
 }
 
@@ -100,13 +87,13 @@ pub struct Claim {
 pub fn milestone(recall: &dyn Recall, seq: u64) -> Result<Milestone, RecallError> {
     let record = recall.recall(seq)?;
     let at = Change::of(seq, &record);
-    match record.event {
-        Event::MilestoneNoted { note, .. } => Ok(Milestone { note, at }),
-        _ => Err(RecallError::NotThe {
+    let Event::MilestoneNoted { note, .. } = record.event else {
+        return Err(RecallError::NotThe {
             seq,
             expected: "milestone",
-        }),
-    }
+        });
+    };
+    Ok(Milestone { note, at })
 }
 
 /// The claim, with its outcome, evidence and decision.
@@ -139,22 +126,20 @@ pub fn claim(recall: &dyn Recall, claim: &projection::Claim) -> Result<Claim, Re
 fn assurance(recall: &dyn Recall, seq: u64) -> Result<Assurance, RecallError> {
     let record = recall.recall(seq)?;
     let at = Change::of(seq, &record);
-    match record.event {
-        Event::ClaimAccepted { finding, .. } => Ok(Assurance {
-            accepted: true,
-            finding,
-            at,
-        }),
-        Event::ClaimChallenged { finding, .. } => Ok(Assurance {
-            accepted: false,
-            finding,
-            at,
-        }),
-        _ => Err(RecallError::NotThe {
+    let accepted = record.event.kind() == EventKind::ClaimAccepted;
+    let (Event::ClaimAccepted { finding, .. } | Event::ClaimChallenged { finding, .. }) =
+        record.event
+    else {
+        return Err(RecallError::NotThe {
             seq,
             expected: "assurance decision",
-        }),
-    }
+        });
+    };
+    Ok(Assurance {
+        accepted,
+        finding,
+        at,
+    })
 }
 
 /// Every milestone of `action`, oldest first.
@@ -225,6 +210,15 @@ pub fn details(recall: &dyn Recall, action: &Action) -> Result<Details, RecallEr
     })
 }
 
+/// The kinds of event whose records a view reads back: an action's
+/// milestones, claims and decisions on them.
+const READ_BACK: [EventKind; 4] = [
+    EventKind::MilestoneNoted,
+    EventKind::CompletionClaimed,
+    EventKind::ClaimAccepted,
+    EventKind::ClaimChallenged,
+];
+
 /// The records of the milestones, claims and decisions of a fold, kept as
 /// they are folded: the recall of a fold whose events cannot be read again
 /// by sequence number (an evidence pack, made or checked as it streams).
@@ -243,30 +237,7 @@ enum KeptRecord {
 impl Kept {
     /// Keeps `record` if a view may read it back.
     pub fn keep(&mut self, seq: u64, record: &Record) {
-        let named = match &record.event {
-            Event::MilestoneNoted { .. }
-            | Event::CompletionClaimed { .. }
-            | Event::ClaimAccepted { .. }
-            | Event::ClaimChallenged { .. } => true,
-            Event::LedgerCreated { .. }
-            | Event::LedgerUpgraded { .. }
-            | Event::Redacted { .. }
-            | Event::PlanAdded { .. }
-            | Event::RecommendationAdded { .. }
-            | Event::ActionAdded { .. }
-            | Event::SourceImported { .. }
-            | Event::ImportWarning { .. }
-            | Event::StatusChanged { .. }
-            | Event::ActionWithdrawn { .. }
-            | Event::TargetChanged { .. }
-            | Event::ActionLinked { .. }
-            | Event::ActionAmended { .. }
-            | Event::ActorAdded { .. }
-            | Event::KeyRotated { .. }
-            | Event::ActorRevoked { .. }
-            | Event::RequestSigned { .. } => false,
-        };
-        if named {
+        if READ_BACK.contains(&record.event.kind()) {
             let kept = match crate::codec::encode_derived(record) {
                 Ok(bytes) => KeptRecord::Encoded(bytes.into_boxed_slice()),
                 Err(_) => KeptRecord::Whole(Box::new(record.clone())),
