@@ -46,9 +46,7 @@ impl ReportEvents for Vec<StoredEvent> {
     }
 
     fn slot_names(&self, seq: u64) -> Option<Vec<String>> {
-        self.get(usize::try_from(seq).ok()?)
-            .filter(|e| e.seq == seq)
-            .map(|e| e.record.event.slot_names())
+        audit::slot_names_among(self, seq)
     }
 }
 

@@ -186,12 +186,7 @@ impl Filter {
 /// Builds the audit trail from stored events. Each event is described with
 /// the state just before it, so names resolve as they stood then.
 pub fn trail(events: &[StoredEvent], filter: &Filter) -> Vec<Entry> {
-    let names_of = |target: u64| {
-        events
-            .get(usize::try_from(target).ok()?)
-            .filter(|e| e.seq == target)
-            .map(|e| e.record.event.slot_names())
-    };
+    let names_of = |target: u64| slot_names_among(events, target);
     let streamed: Result<Vec<Entry>, std::convert::Infallible> =
         trail_of(events.iter().map(Ok), &names_of, filter);
     match streamed {
@@ -274,6 +269,16 @@ pub fn slot_names_in(store: &Store, seq: u64) -> Option<Vec<String>> {
         .ok()
         .flatten()
         .map(|(_, record)| record.event.slot_names())
+}
+
+/// The text slot names of the event at `seq` among `events`, every stored
+/// event held in memory (a test's, or a small ledger's): [`slot_names_in`]
+/// for events not read from a store.
+pub fn slot_names_among(events: &[StoredEvent], seq: u64) -> Option<Vec<String>> {
+    events
+        .get(usize::try_from(seq).ok()?)
+        .filter(|e| e.seq == seq)
+        .map(|e| e.record.event.slot_names())
 }
 
 /// [`trail_of`] for one action, from that action's events alone (as the

@@ -97,12 +97,7 @@ pub struct Diff {
 /// The change over `span`, given every stored event and the states at the
 /// two ends (from `Ledger::state_view` with `span.views()`).
 pub fn diff(events: &[StoredEvent], span: Span, before: &State, after: &State) -> Diff {
-    let names_of = |target: u64| {
-        events
-            .get(usize::try_from(target).ok()?)
-            .filter(|e| e.seq == target)
-            .map(|e| e.record.event.slot_names())
-    };
+    let names_of = |target: u64| audit::slot_names_among(events, target);
     let streamed: Result<Diff, std::convert::Infallible> =
         diff_of(events.iter().map(Ok), &names_of, span, before, after);
     match streamed {
