@@ -111,33 +111,29 @@ pub fn run(
             "--plan and --action choose what an evidence pack discloses: they apply to --format pack only".into(),
         ));
     }
-    match args.output.as_deref() {
-        None => to_standard_output(context, ledger, args, &resolved, signer, out),
-        Some(path) if path == Path::new("-") => {
-            to_standard_output(context, ledger, args, &resolved, signer, out)
+    let Some(path) = args.output.as_deref().filter(|p| *p != Path::new("-")) else {
+        let _line = context.line_while_redirected("the export");
+        return write(ledger, args, &resolved, signer, out);
+    };
+    let target = Target::of(path, ledger.store().dir())?;
+    // A spinner while a big ledger is written out (only to a file: written
+    // to the terminal, the output would run through it).
+    let steps = Steps::new(context.progress, 1);
+    steps.step(format!("writing {}", path.display()));
+    match target {
+        Target::Stream(stream) => {
+            let mut writer = BufWriter::new(stream);
+            write(ledger, args, &resolved, signer, &mut writer)?;
+            writer.flush()?;
         }
-        Some(path) => {
-            let target = Target::of(path, ledger.store().dir())?;
-            // A spinner while a big ledger is written out (only to a file:
-            // written to the terminal, the output would run through it).
-            let steps = Steps::new(context.progress, 1);
-            steps.step(format!("writing {}", path.display()));
-            match target {
-                Target::Stream(stream) => {
-                    let mut writer = BufWriter::new(stream);
-                    write(ledger, args, &resolved, signer, &mut writer)?;
-                    writer.flush()?;
-                }
-                Target::File { path: real, mode } => {
-                    write_file(&real, mode, |w| write(ledger, args, &resolved, signer, w))?;
-                }
-            }
-            drop(steps);
-            resolved.write_notes(out)?;
-            writeln!(out, "Wrote {}", path.display())?;
-            Ok(())
+        Target::File { path: real, mode } => {
+            write_file(&real, mode, |w| write(ledger, args, &resolved, signer, w))?;
         }
     }
+    drop(steps);
+    resolved.write_notes(out)?;
+    writeln!(out, "Wrote {}", path.display())?;
+    Ok(())
 }
 
 /// Where `-o PATH` writes.
@@ -231,21 +227,6 @@ fn write_file(
     file.as_file().sync_all().map_err(cannot)?;
     file.persist(path).map_err(|e| cannot(e.error))?;
     Ok(())
-}
-
-/// Writes the export to standard output, with a spinner on the terminal
-/// while it is being written when the output goes elsewhere (`> file`, a
-/// pipe): written to the terminal, the output would run through it.
-fn to_standard_output(
-    context: &Context<'_>,
-    ledger: &Ledger,
-    args: &Args,
-    resolved: &Resolved,
-    signer: Option<&(SigningKey, String)>,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    let _line = context.line_while_redirected("the export");
-    write(ledger, args, resolved, signer, out)
 }
 
 fn write(
