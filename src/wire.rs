@@ -42,7 +42,7 @@ use crate::query::audit::{self, clock_words};
 use crate::query::coverage;
 use crate::query::diff::{self, Span};
 use crate::query::summary::{self, Category};
-use crate::recall::{self, Details, Recall};
+use crate::recall::{self, Details, Recall, RecallError};
 use crate::status::Status;
 use crate::store::chain_check as verify;
 use crate::time::{day_of, format_micros};
@@ -120,28 +120,51 @@ pub struct Show<'a> {
     pub as_of_day: String,
     pub head: Option<Head>,
     pub plans: Vec<Plan<'a>>,
+    /// The first read back that failed while the plans were written.
+    #[serde(skip)]
+    failed: Failed,
 }
+
+/// Where a plan's actions leave the read that failed, for [`Show::write`]
+/// to return as it was (serde can carry only its words).
+type Failed = std::rc::Rc<std::cell::RefCell<Option<RecallError>>>;
 
 impl<'a> Show<'a> {
     /// The state as `show --json` shows it. The words of milestones and
     /// claims are read back from `recall` one action at a time, as each is
     /// written out ([`Actions`]); a failed read fails the writing.
     pub fn new(state: &'a State, recall: &'a dyn Recall, today: NaiveDate) -> Show<'a> {
+        let failed = Failed::default();
+        let mut by_plan = state.actions_by_plan();
+        let plans = state
+            .plans
+            .values()
+            .map(|plan| {
+                let actions = Actions {
+                    actions: by_plan.remove(&plan.id).unwrap_or_default(),
+                    recall,
+                    today,
+                    failed: failed.clone(),
+                };
+                Plan::new(state, plan, actions)
+            })
+            .collect();
         Show {
             as_of_day: today.to_string(),
             head: Head::of(state.head),
-            plans: {
-                let mut by_plan = state.actions_by_plan();
-                state
-                    .plans
-                    .values()
-                    .map(|plan| {
-                        let actions = by_plan.remove(&plan.id).unwrap_or_default();
-                        Plan::new(state, recall, plan, actions, today)
-                    })
-                    .collect()
-            },
+            plans,
+            failed,
         }
+    }
+
+    /// [`write`]s it; a read back that failed is returned as the
+    /// [`RecallError`] it was, inside the I/O error, so that the command
+    /// says the ledger is damaged.
+    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        write(self, out).map_err(|e| match self.failed.borrow_mut().take() {
+            Some(failed) => io::Error::other(failed),
+            None => e,
+        })
     }
 }
 
@@ -166,6 +189,7 @@ pub struct Actions<'a> {
     actions: Vec<&'a projection::Action>,
     recall: &'a dyn Recall,
     today: NaiveDate,
+    failed: Failed,
 }
 
 impl std::fmt::Debug for Actions<'_> {
@@ -179,7 +203,14 @@ impl Serialize for Actions<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(None)?;
         for &action in &self.actions {
-            let details = recall::details(self.recall, action).map_err(S::Error::custom)?;
+            let details = match recall::details(self.recall, action) {
+                Ok(details) => details,
+                Err(e) => {
+                    let words = S::Error::custom(&e);
+                    *self.failed.borrow_mut() = Some(e);
+                    return Err(words);
+                }
+            };
             seq.serialize_element(&Action::new(action, &details, self.today))?;
         }
         seq.end()
@@ -187,14 +218,8 @@ impl Serialize for Actions<'_> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(
-        state: &'a State,
-        recall: &'a dyn Recall,
-        plan: &'a projection::Plan,
-        actions: Vec<&'a projection::Action>,
-        today: NaiveDate,
-    ) -> Plan<'a> {
-        let coverage = Coverage::of(&coverage::of_actions(state, plan.id, &actions));
+    fn new(state: &'a State, plan: &'a projection::Plan, actions: Actions<'a>) -> Plan<'a> {
+        let coverage = Coverage::of(&coverage::of_actions(state, plan.id, &actions.actions));
         Plan {
             id: plan.id.to_string(),
             title: plan.title(),
@@ -212,11 +237,7 @@ impl<'a> Plan<'a> {
                     scope: r.scope.as_deref(),
                 })
                 .collect(),
-            actions: Actions {
-                actions,
-                recall,
-                today,
-            },
+            actions,
             coverage,
         }
     }
@@ -965,6 +986,73 @@ impl VerifyPack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A milestone the state names whose event cannot be read back fails
+    /// `show --json` with the read's own error, which the command takes for
+    /// damage (exit 3), not with words alone.
+    #[test]
+    fn a_read_back_that_fails_is_returned_as_itself() {
+        use std::collections::BTreeMap;
+
+        use crate::event::{Event, Record};
+        use crate::id::{ActionId, PlanId};
+        use crate::recall::test_record;
+        let day = FuzzyDate::parse_iso("2020-09-14").expect("a date");
+        let plan = PlanId::of(1);
+        let action = ActionId::of(1);
+        let events = [
+            Event::PlanAdded {
+                plan,
+                partnership: "CSP".into(),
+                review: "Alice".into(),
+                chair: None,
+                published: None,
+            },
+            Event::ActionAdded {
+                action,
+                plan,
+                agency: "Police".into(),
+                lead: None,
+                text: "Train staff".into(),
+                scope: None,
+                recommendations: Vec::new(),
+                target: None,
+            },
+            Event::MilestoneNoted {
+                action,
+                note: "Training booked".into(),
+            },
+        ];
+        let records: Vec<Record> = events
+            .into_iter()
+            .map(|event| test_record("Lead", day, event))
+            .collect();
+        let state = State::fold(
+            records
+                .iter()
+                .enumerate()
+                .map(|(seq, r)| (seq as u64, [0; 32], r)),
+        );
+        let mut recall: BTreeMap<u64, Record> = BTreeMap::new();
+        let mut out = Vec::new();
+        let error = Show::new(&state, &recall, NaiveDate::MIN)
+            .write(&mut out)
+            .expect_err("the milestone is not there to read");
+        let inner = error.get_ref().expect("an error inside");
+        assert!(
+            matches!(
+                inner.downcast_ref::<RecallError>(),
+                Some(RecallError::Missing { seq: 2 })
+            ),
+            "{inner}"
+        );
+        recall.insert(2, records[2].clone());
+        let mut out = Vec::new();
+        Show::new(&state, &recall, NaiveDate::MIN)
+            .write(&mut out)
+            .expect("written");
+        assert!(String::from_utf8_lossy(&out).contains("Training booked"));
+    }
 
     #[test]
     fn a_stamp_without_a_stated_date_takes_the_recorded_day_and_says_so() {

@@ -253,7 +253,7 @@ fn write(
                 export::events::write_jsonl(std::slice::from_ref(&event), out)?;
             }
         }
-        Format::Json => wire::write(&wire::Show::new(&state, ledger, today), out)?,
+        Format::Json => wire::Show::new(&state, ledger, today).write(out)?,
         Format::Csv => {
             let options = export::csv::Options { bom: !args.no_bom };
             export::csv::write(&state, ledger, today, options, out)?;

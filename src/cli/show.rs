@@ -71,7 +71,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     let whole_plans = select.agency.is_none() && select.overdue_on.is_none();
     let state = select.apply(state);
     if args.json {
-        wire::write(&wire::Show::new(&state, ledger, today), out)?;
+        wire::Show::new(&state, ledger, today).write(out)?;
         return Ok(());
     }
     if let Some(from) = state.ledger.as_ref().and_then(|l| l.upgraded_from.as_ref()) {
