@@ -400,10 +400,11 @@ pub fn plan_import(
         match found {
             Some(action) => {
                 action_at.insert(&parsed_action.locator, action.id);
-                let written = Written::of(recall, action).map_err(|e| ApplyError::Recall {
-                    name: source.name.clone(),
-                    why: e.to_string(),
-                })?;
+                let written =
+                    Written::of(recall, action, parsed_action).map_err(|e| ApplyError::Recall {
+                        name: source.name.clone(),
+                        why: e.to_string(),
+                    })?;
                 builder.update_action(action, &written, parsed_action, &source.name);
             }
             None => {
@@ -438,13 +439,30 @@ pub fn plan_import(
 
 /// The words an action's milestones and claims have in the ledger, which
 /// a new version of the document is compared with.
+#[derive(Default)]
 struct Written {
     notes: Vec<String>,
     outcomes: Vec<String>,
 }
 
 impl Written {
-    fn of(recall: &dyn Recall, action: &Action) -> Result<Written, RecallError> {
+    /// The words of `action`'s milestones and claims, read back from the
+    /// ledger only if the row `parsed` reports one to compare them with
+    /// (most rows of a new version report none: each read is a lookup).
+    fn of(
+        recall: &dyn Recall,
+        action: &Action,
+        parsed: &ParsedAction,
+    ) -> Result<Written, RecallError> {
+        let compares = parsed.facts.iter().any(|fact| {
+            matches!(
+                fact,
+                OutcomeFact::Milestone { .. } | OutcomeFact::Claimed { .. }
+            )
+        });
+        if !compares {
+            return Ok(Written::default());
+        }
         Ok(Written {
             notes: recall::milestones(recall, action)?
                 .into_iter()
