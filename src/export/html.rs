@@ -36,7 +36,7 @@ use crate::projection::{Action, State};
 use crate::query::audit::{Entry, backdated_by, clip};
 use crate::query::coverage;
 use crate::query::report::{
-    AWAITING_COLUMNS, ActionRow, Backdated, Label, TrailShown, UNCONFIRMED_LEGEND, category_rows,
+    AWAITING_COLUMNS, ActionRow, Label, TrailShown, UNCONFIRMED_LEGEND, category_rows,
     count_columns, counts_rows, latest,
 };
 use crate::query::summary::{Category, Summary};
@@ -64,7 +64,7 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     flush(&mut page, out)?;
     plan_sections(view, &mut page, out)?;
     awaiting_section(&summary, &mut page);
-    backdated_section(&view.backdated(&trail), &mut page);
+    backdated_section(view, &trail, &mut page, out)?;
     flush(&mut page, out)?;
     trail_section(&trail, &mut page);
     footer(view, &trail.signatures.words(), &mut page);
@@ -999,15 +999,32 @@ fn awaiting_section(summary: &Summary, page: &mut String) {
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn backdated_section(backdated: &Backdated<'_>, page: &mut String) {
+/// The backdated entries, read again from the trail and written out as
+/// they come (at national size they are a fifth of the history).
+fn backdated_section(
+    view: &ReportInput<'_>,
+    trail: &TrailShown,
+    page: &mut String,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     page.push_str("<section class=\"backdated\" id=\"backdated\">\n<h2>Backdated entries</h2>\n");
-    if backdated.entries.is_empty() {
+    let backdated = view.backdated(trail);
+    if backdated.count == 0 {
         let _ = writeln!(page, "<p>{}</p>\n</section>", esc(&backdated.words()));
-        return;
+        return Ok(());
     }
     let _ = writeln!(page, "<p class=\"note\">{}</p>", esc(&backdated.words()));
-    trail_table(&backdated.entries, page);
+    trail_table_head(page);
+    view.backdated_each(&mut |entry| {
+        trail_row(&entry, page);
+        match page.len() >= FLUSH_AT {
+            true => flush(page, out),
+            false => Ok(()),
+        }
+    })?;
+    trail_table_foot(page);
     page.push_str("</section>\n");
+    Ok(())
 }
 
 fn trail_section(trail: &TrailShown, page: &mut String) {
@@ -1019,35 +1036,43 @@ fn trail_section(trail: &TrailShown, page: &mut String) {
             trail.len
         );
     }
-    trail_table(&trail.recent(), page);
+    trail_table_head(page);
+    for entry in trail.recent() {
+        trail_row(entry, page);
+    }
+    trail_table_foot(page);
     page.push_str("</section>\n");
 }
 
-fn trail_table(entries: &[&Entry], page: &mut String) {
+fn trail_table_head(page: &mut String) {
     page.push_str("<table class=\"trail-table\">\n<thead><tr><th class=\"num\">seq</th><th>recorded (UTC)</th><th>by</th>\
                    <th>effective</th><th>action</th><th>change</th><th>signed</th></tr></thead>\n<tbody>\n");
-    for e in entries {
-        let backdated = e.backdated_days.map_or(String::new(), |d| {
-            format!(" <span class=\"badge overdue\">backdated {d} days</span>")
-        });
-        let _ = writeln!(
-            page,
-            "<tr{}><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            if e.backdated_days.is_some() {
-                " class=\"backdated\""
-            } else {
-                ""
-            },
-            e.seq,
-            esc(&format_short(e.recorded_at)),
-            esc(&e.actor),
-            e.effective.map_or(String::new(), |d| d.to_string()),
-            backdated,
-            e.action.map_or(String::new(), |a| a.to_string()),
-            esc(&e.change),
-            esc(&e.signed.words())
-        );
-    }
+}
+
+fn trail_row(e: &Entry, page: &mut String) {
+    let backdated = e.backdated_days.map_or(String::new(), |d| {
+        format!(" <span class=\"badge overdue\">backdated {d} days</span>")
+    });
+    let _ = writeln!(
+        page,
+        "<tr{}><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        if e.backdated_days.is_some() {
+            " class=\"backdated\""
+        } else {
+            ""
+        },
+        e.seq,
+        esc(&format_short(e.recorded_at)),
+        esc(&e.actor),
+        e.effective.map_or(String::new(), |d| d.to_string()),
+        backdated,
+        e.action.map_or(String::new(), |a| a.to_string()),
+        esc(&e.change),
+        esc(&e.signed.words())
+    );
+}
+
+fn trail_table_foot(page: &mut String) {
     page.push_str("</tbody>\n</table>\n");
 }
 

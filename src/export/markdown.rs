@@ -168,9 +168,10 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     let backdated = view.backdated(&trail);
     writeln!(out, "{}", backdated.words())?;
-    if !backdated.entries.is_empty() {
+    if backdated.count > 0 {
         writeln!(out)?;
-        trail_table(out, &backdated.entries)?;
+        trail_header(out)?;
+        view.backdated_each(&mut |entry| trail_row(out, &entry))?;
     }
     writeln!(out)?;
 
@@ -184,7 +185,10 @@ pub fn write(view: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         )?;
         writeln!(out)?;
     }
-    trail_table(out, &trail.recent())?;
+    trail_header(out)?;
+    for entry in trail.recent() {
+        trail_row(out, entry)?;
+    }
     Ok(())
 }
 
@@ -210,7 +214,7 @@ fn action_row(row: &ActionRow<'_>, latest: &str) -> Vec<String> {
     ]
 }
 
-fn trail_table(out: &mut dyn Write, entries: &[&Entry]) -> io::Result<()> {
+fn trail_header(out: &mut dyn Write) -> io::Result<()> {
     table_header(
         out,
         &[
@@ -224,24 +228,24 @@ fn trail_table(out: &mut dyn Write, entries: &[&Entry]) -> io::Result<()> {
             "signed",
         ]
         .map(String::from),
-    )?;
-    for e in entries {
-        table_row(
-            out,
-            &[
-                e.seq.to_string(),
-                format_short(e.recorded_at),
-                cell(&e.actor),
-                e.effective.map_or(String::new(), |d| d.to_string()),
-                e.backdated_days
-                    .map_or(String::new(), |d| format!("**{d} days**")),
-                e.action.map_or(String::new(), |a| a.to_string()),
-                cell(&e.change),
-                e.signed.words(),
-            ],
-        )?;
-    }
-    Ok(())
+    )
+}
+
+fn trail_row(out: &mut dyn Write, e: &Entry) -> io::Result<()> {
+    table_row(
+        out,
+        &[
+            e.seq.to_string(),
+            format_short(e.recorded_at),
+            cell(&e.actor),
+            e.effective.map_or(String::new(), |d| d.to_string()),
+            e.backdated_days
+                .map_or(String::new(), |d| format!("**{d} days**")),
+            e.action.map_or(String::new(), |a| a.to_string()),
+            cell(&e.change),
+            e.signed.words(),
+        ],
+    )
 }
 
 fn table_header(out: &mut dyn Write, header: &[String]) -> io::Result<()> {

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 
 use crate::event::Micros;
 use crate::projection::State;
-use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS};
+use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry};
 use crate::query::report::{Backdated, TrailShown};
 use crate::query::summary::{self, Summary};
 use crate::recall::Recall;
@@ -75,23 +75,29 @@ impl ReportInput<'_> {
     /// [`Self::BACKDATED_DAYS`] as the threshold, keeping its last `recent`
     /// entries: one pass over the events.
     pub fn trail_shown(&self, recent: usize) -> io::Result<TrailShown> {
-        let filter = audit::Filter {
-            backdated_days: Some(Self::BACKDATED_DAYS),
-            ..audit::Filter::default()
-        };
         let mut shown = TrailShown::new(recent);
-        let names_of = |seq: u64| self.events.slot_names(seq);
-        audit::trail_each(self.events.each(), &names_of, &filter, &mut |entry| {
+        self.trail(&mut |entry| {
             shown.see(entry);
             Ok(())
         })?;
         Ok(shown)
     }
 
+    /// One pass over the full audit trail, [`Self::BACKDATED_DAYS`] the
+    /// threshold, each entry handed to `sink` in order.
+    fn trail(&self, sink: &mut dyn FnMut(Entry) -> io::Result<()>) -> io::Result<()> {
+        let filter = audit::Filter {
+            backdated_days: Some(Self::BACKDATED_DAYS),
+            ..audit::Filter::default()
+        };
+        let names_of = |seq: u64| self.events.slot_names(seq);
+        audit::trail_each(self.events.each(), &names_of, &filter, sink)
+    }
+
     /// The summary, its backdated counts from `shown` (from
     /// [`Self::trail_shown`]).
     pub fn summary(&self, shown: &TrailShown) -> io::Result<Summary> {
-        let backdated = shown.backdated.iter().map(|e| e.action);
+        let backdated = shown.backdated_actions.iter().copied();
         Ok(summary::summarize(
             self.state,
             self.recall,
@@ -100,9 +106,20 @@ impl ReportInput<'_> {
         )?)
     }
 
-    /// The backdated entries of `shown` (from [`Self::trail_shown`]).
-    pub fn backdated<'t>(&self, shown: &'t TrailShown) -> Backdated<'t> {
+    /// How many entries of `shown` (from [`Self::trail_shown`]) are
+    /// backdated, with the threshold.
+    pub fn backdated(&self, shown: &TrailShown) -> Backdated {
         shown.backdated(Self::BACKDATED_DAYS)
+    }
+
+    /// Hands `sink` each backdated entry of the full audit trail, in order:
+    /// a second pass over the events, so that the entries are written as
+    /// they are read, never held.
+    pub fn backdated_each(&self, sink: &mut dyn FnMut(Entry) -> io::Result<()>) -> io::Result<()> {
+        self.trail(&mut |entry| match entry.backdated_days {
+            Some(_) => sink(entry),
+            None => Ok(()),
+        })
     }
 
     /// "seq 41, 3f2a…" style head description: the full hash.

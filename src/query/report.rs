@@ -209,30 +209,22 @@ pub const AWAITING_COLUMNS: [&str; 7] = [
     "outcome",
 ];
 
-/// The backdated entries of a trail and the threshold they were judged by.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Backdated<'a> {
+/// How many entries of a trail are backdated, and the threshold they were
+/// judged by. The entries themselves are written as a second pass over the
+/// trail reads them (`ReportInput::backdated_each`): at national size they
+/// are a fifth of the history, too many to hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backdated {
     pub threshold_days: i64,
-    pub entries: Vec<&'a Entry>,
+    /// How many entries are flagged.
+    pub count: usize,
 }
 
-impl<'a> Backdated<'a> {
-    /// The entries of `trail` flagged as backdated; `threshold_days` is the
-    /// threshold the trail was built with.
-    pub fn of(trail: &'a [Entry], threshold_days: i64) -> Backdated<'a> {
-        Backdated {
-            threshold_days,
-            entries: trail
-                .iter()
-                .filter(|e| e.backdated_days.is_some())
-                .collect(),
-        }
-    }
-
+impl Backdated {
     /// The sentence above the table, or in place of an empty one.
     pub fn words(&self) -> String {
         let days = self.threshold_days;
-        if self.entries.is_empty() {
+        if self.count == 0 {
             format!(
                 "None: no effective date lies more than {days} days before the day it was recorded."
             )
@@ -246,17 +238,18 @@ impl<'a> Backdated<'a> {
 
 /// What a report shows of an audit trail, kept as the trail streams by
 /// ([`TrailShown::see`]): how many entries it has, how they were signed,
-/// every backdated entry, and the last few entries. Nothing else of the
-/// trail is held, so a report of a long history holds no more than it
-/// shows.
+/// the action of each backdated entry, and the last few entries. Nothing
+/// else of the trail is held, so a report of a long history holds no more
+/// than it shows.
 #[derive(Clone, Debug)]
 pub struct TrailShown {
     /// How many entries the trail has.
     pub len: usize,
     /// How the trail's changes were signed.
     pub signatures: Signatures,
-    /// Every entry flagged as backdated, in order.
-    pub backdated: Vec<Entry>,
+    /// The action of every entry flagged as backdated, in order (for the
+    /// summary's counts; the entries are read again to be shown).
+    pub backdated_actions: Vec<Option<ActionId>>,
     /// The last `recent` entries, in order.
     recent: VecDeque<Entry>,
     keep: usize,
@@ -268,7 +261,7 @@ impl TrailShown {
         TrailShown {
             len: 0,
             signatures: Signatures::default(),
-            backdated: Vec::new(),
+            backdated_actions: Vec::new(),
             recent: VecDeque::with_capacity(recent.min(1024)),
             keep: recent,
         }
@@ -279,7 +272,7 @@ impl TrailShown {
         self.len += 1;
         self.signatures.see(&entry);
         if entry.backdated_days.is_some() {
-            self.backdated.push(entry.clone());
+            self.backdated_actions.push(entry.action);
         }
         if self.keep == 0 {
             return;
@@ -296,9 +289,13 @@ impl TrailShown {
         self.recent.iter().collect()
     }
 
-    /// The backdated entries and the threshold they were judged by.
-    pub fn backdated(&self, threshold_days: i64) -> Backdated<'_> {
-        Backdated::of(&self.backdated, threshold_days)
+    /// How many entries are backdated, judged by `threshold_days` (the
+    /// threshold the trail was built with).
+    pub fn backdated(&self, threshold_days: i64) -> Backdated {
+        Backdated {
+            threshold_days,
+            count: self.backdated_actions.len(),
+        }
     }
 }
 
@@ -451,7 +448,10 @@ mod tests {
 
     #[test]
     fn the_backdated_words_name_the_threshold() {
-        let none = Backdated::of(&[], 45);
+        let none = Backdated {
+            threshold_days: 45,
+            count: 0,
+        };
         assert!(
             none.words().contains("more than 45 days"),
             "{}",

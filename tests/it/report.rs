@@ -663,3 +663,75 @@ fn a_report_of_a_long_trail_lists_the_last_entries_of_the_whole_trail() {
     );
     assert!(!trail_section.contains(&format!("<td class=\"num\">{}</td>", first_shown.seq - 1)));
 }
+
+/// The backdated entries are written as a second pass over the trail reads
+/// them, never held: both reports list every backdated entry of the whole
+/// trail, in order, and no other, even when the HTML section is written
+/// out in several pieces (far more than one flush's worth of rows).
+#[test]
+fn reports_list_every_backdated_entry_of_a_long_trail_in_order() {
+    let mut fx = fixture();
+    for n in 0..400 {
+        let note = Stamped {
+            command: Command::NoteMilestone {
+                action: ActionId::of(2),
+                note: format!("backdated step {n}"),
+            },
+            effective: Some(FuzzyDate::parse_iso("2020-01").unwrap()),
+            source: None,
+        };
+        fx.ledger.transact(TVP, "note", vec![note]).unwrap();
+        // Every fourth entry is recorded without an effective date.
+        let plain = Command::NoteMilestone {
+            action: ActionId::of(2),
+            note: format!("current step {n}"),
+        };
+        if n % 4 == 0 {
+            fx.ledger.transact(TVP, "note", vec![plain.into()]).unwrap();
+        }
+    }
+    let whole = trail(
+        &fx.ledger.events().unwrap(),
+        &Filter {
+            backdated_days: Some(ReportInput::BACKDATED_DAYS),
+            ..Filter::default()
+        },
+    );
+    let expected: Vec<u64> = whole
+        .iter()
+        .filter(|e| e.backdated_days.is_some())
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(expected.len(), 401, "the fixture's claim and the 400 notes");
+
+    let md = render(&fx, export::markdown::write);
+    let section = md
+        .split("## Backdated entries")
+        .nth(1)
+        .and_then(|rest| rest.split("## Recent audit trail").next())
+        .expect("the markdown has a backdated section");
+    let listed: Vec<u64> = section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| "))
+        .filter_map(|row| row.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(listed, expected);
+
+    let html = render(&fx, export::html::write);
+    let section = html
+        .split("id=\"backdated\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the page has a backdated section");
+    assert!(
+        section.len() > 64 * 1024,
+        "the section is written out in pieces"
+    );
+    let listed: Vec<u64> = section
+        .split("<tr class=\"backdated\"><td class=\"num\">")
+        .skip(1)
+        .filter_map(|row| row.split('<').next()?.parse().ok())
+        .collect();
+    assert_eq!(listed, expected);
+    assert!(section.trim_end().ends_with("</tbody>\n</table>"));
+}
