@@ -16,7 +16,7 @@
 use chrono::NaiveDate;
 
 use crate::ask::{Command, Stamped, optional, trimmed};
-use crate::chain::Subject;
+use crate::chain::{Subject, Subjects};
 use crate::date::same_target;
 use crate::date::{FuzzyDate, Target};
 use crate::event::{
@@ -1461,7 +1461,7 @@ pub fn check_with_subjects<'a>(
 #[derive(Default)]
 pub struct Replay {
     state: State,
-    subjects: Vec<Subject>,
+    subjects: Subjects,
     found: Vec<(u64, Refusal)>,
 }
 
@@ -1473,9 +1473,9 @@ impl Replay {
             self.found.push((seq, refusal));
         }
         let subjects = &self.subjects;
-        let expected = self.state.subject_of(&record.event, |earlier| {
-            subjects.get(usize::try_from(earlier).ok()?).copied()
-        });
+        let expected = self
+            .state
+            .subject_of(&record.event, |earlier| subjects.get(earlier));
         if stored != expected && self.found.last().is_none_or(|(at, _)| *at != seq) {
             self.found
                 .push((seq, Refusal::WrongSubject { stored, expected }));
@@ -1490,7 +1490,7 @@ impl Replay {
     }
 
     /// The stored subject of each event so far, in order.
-    pub fn subjects(&self) -> &[Subject] {
+    pub fn subjects(&self) -> &Subjects {
         &self.subjects
     }
 

@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 
 use sled::Tree;
 
-use crate::chain::{self, Subject};
+use crate::chain::{self, Subject, Subjects};
 use crate::id::{ActionId, Id};
 
 use super::{DamageKind, Store, StoreError, StoredEvent, decode_seq};
@@ -546,7 +546,7 @@ impl Store {
     /// action and below the mark, and every such event below the mark is
     /// listed. The first fault found, if any. An index of another version
     /// is no index, and passes.
-    pub fn check_action_index(&self, subjects: &[Subject]) -> Result<IndexCheck, StoreError> {
+    pub fn check_action_index(&self, subjects: &Subjects) -> Result<IndexCheck, StoreError> {
         let found = |fault| {
             Ok(IndexCheck {
                 entries: 0,
@@ -562,7 +562,7 @@ impl Store {
             Some(Mark::OtherVersion) => return Ok(IndexCheck::default()),
             Some(Mark::Unreadable) => return found(IndexFault::MarkUnreadable),
         };
-        let events = subjects.len() as u64;
+        let events = subjects.len();
         if below > events {
             return found(IndexFault::MarkBeyondChain {
                 last: below - 1,
@@ -584,10 +584,7 @@ impl Store {
                 if seq >= below {
                     return found(IndexFault::BeyondMark { seq, action, below });
                 }
-                let filed = usize::try_from(seq)
-                    .ok()
-                    .and_then(|i| subjects.get(i))
-                    .and_then(|s| s.action);
+                let filed = subjects.get(seq).and_then(|s| s.action);
                 if filed != Some(action) {
                     return found(IndexFault::NotAbout { seq, action });
                 }
