@@ -351,6 +351,21 @@ impl Ledger {
         Ledger::of(Store::open_to_read_waiting(dir, wait)?, clock)
     }
 
+    /// [`Ledger::open_to_read_waiting`], with `first` run on the opened
+    /// store before its state is folded, on the same open store (nothing
+    /// is appended between the two). A report runs `verify` there, so that
+    /// verify's replay and the ledger's state are never held at once.
+    pub fn open_to_read_after<R>(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        wait: LockWait<'_>,
+        first: impl FnOnce(&Store) -> Result<R, StoreError>,
+    ) -> Result<(Ledger, R), LedgerError> {
+        let store = Store::open_to_read_waiting(dir, wait)?;
+        let found = first(&store)?;
+        Ok((Ledger::of(store, clock)?, found))
+    }
+
     /// Folds the opened store: the latest snapshot, then the events after
     /// it; and saves a snapshot if one is due, unless the store reads a
     /// copy of the ledger's files, where it would be thrown away.

@@ -15,6 +15,7 @@ use crate::integrity;
 use crate::ledger::{Ledger, LedgerError, View};
 use crate::pack::{self, Scope};
 use crate::query::audit::slot_names_in;
+use crate::store::chain_check::Report;
 use crate::store::{Store, StoredEvent};
 use crate::wire;
 
@@ -64,12 +65,21 @@ pub struct Args {
     when: TimeArgs,
 }
 
-pub fn run(
-    ledger: &Ledger,
-    context: &Context,
-    args: &Args,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    // A report says what `verify` found. It verifies the store before the
+    // ledger's state is folded, so that verify's replay and the state are
+    // never held at once (at national size, each is tens of MB).
+    let (ledger, verified) = match args.format {
+        Format::Md | Format::Html => {
+            let (ledger, report) = context.open_to_read_after(integrity::verify)?;
+            (ledger, Some(report))
+        }
+        Format::Events | Format::Json | Format::Csv | Format::Pack => {
+            (context.open_to_read()?, None)
+        }
+    };
+    let ledger = &ledger;
+    let verified = verified.as_ref();
     let resolved = args.when.resolve(ledger)?;
     // With --key, a pack ends with a checkpoint of its head signed by the
     // key's holder: by the name the ledger knows the key by, or as given.
@@ -113,7 +123,7 @@ pub fn run(
     }
     let Some(path) = args.output.as_deref().filter(|p| *p != Path::new("-")) else {
         let _line = context.line_while_redirected("the export");
-        return write(ledger, args, &resolved, signer, out);
+        return write(ledger, verified, args, &resolved, signer, out);
     };
     let target = Target::of(path, ledger.store().dir())?;
     // A spinner while a big ledger is written out (only to a file: written
@@ -123,11 +133,13 @@ pub fn run(
     match target {
         Target::Stream(stream) => {
             let mut writer = BufWriter::new(stream);
-            write(ledger, args, &resolved, signer, &mut writer)?;
+            write(ledger, verified, args, &resolved, signer, &mut writer)?;
             writer.flush()?;
         }
         Target::File { path: real, mode } => {
-            write_file(&real, mode, |w| write(ledger, args, &resolved, signer, w))?;
+            write_file(&real, mode, |w| {
+                write(ledger, verified, args, &resolved, signer, w)
+            })?;
         }
     }
     drop(steps);
@@ -229,8 +241,11 @@ fn write_file(
     Ok(())
 }
 
+/// Writes the export asked for. `verified` is what `verify` found, if it
+/// ran before the ledger was folded; a report verifies here otherwise.
 fn write(
     ledger: &Ledger,
+    verified: Option<&Report>,
     args: &Args,
     resolved: &Resolved,
     signer: Option<&(SigningKey, String)>,
@@ -261,7 +276,14 @@ fn write(
         // Written above.
         Format::Pack => {}
         Format::Md | Format::Html => {
-            let report = integrity::verify(ledger.store())?;
+            let verified_here;
+            let report = match verified {
+                Some(report) => report,
+                None => {
+                    verified_here = integrity::verify(ledger.store())?;
+                    &verified_here
+                }
+            };
             let events = Admitted {
                 store: ledger.store(),
                 view: resolved.view,
@@ -270,7 +292,7 @@ fn write(
                 state: &state,
                 events: &events,
                 recall: ledger,
-                verify: &report,
+                verify: report,
                 today,
                 generated_at: ledger.now(),
             };

@@ -306,6 +306,19 @@ impl Context<'_> {
         Ok(ledger)
     }
 
+    /// [`Context::open_to_read`], running `first` on the store before the
+    /// ledger's state is folded ([`Ledger::open_to_read_after`]).
+    pub fn open_to_read_after<R>(
+        &self,
+        first: impl FnOnce(&Store) -> Result<R, StoreError>,
+    ) -> Result<(Ledger, R), CliError> {
+        let (ledger, found) = self.waiting(|wait| {
+            Ledger::open_to_read_after(&self.ledger_dir, self.clock.clone(), wait, first)
+        })?;
+        self.note_owed_rewrite(ledger.store());
+        Ok((ledger, found))
+    }
+
     /// Says, on the notices stream, when a ledger read from a copy of its
     /// files still owes a redaction's rewrite: the reader sees the words
     /// erased, but they may remain in the ledger's files, and only a
@@ -518,6 +531,8 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Key(command) => return key::run(command, out),
         Command::VerifyPack(args) => return verify_pack::run(args, out),
         Command::Request(args) => return record::request(context, args, out),
+        // A report verifies the store before the state is folded.
+        Command::Export(args) => return export::run(context, args, out),
         _ if only_reads(command) => context.open_to_read()?,
         _ => context.open()?,
     };
@@ -543,7 +558,6 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::History(a) => history::run_history(&ledger, a, out),
         Command::Audit(a) => history::run_audit(&ledger, a, out),
         Command::Diff(a) => diff::run(&ledger, a, out),
-        Command::Export(a) => export::run(&ledger, context, a, out),
         Command::Evidence(c) => evidence::run(&ledger, c, out),
         // Returned above.
         Command::Init(_)
@@ -555,6 +569,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         | Command::Upgrade(_)
         | Command::Key(_)
         | Command::Request(_)
+        | Command::Export(_)
         | Command::VerifyPack(_) => Ok(()),
     }
 }
