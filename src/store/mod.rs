@@ -73,8 +73,12 @@ use crate::sealed::{self, Erasure, Salt, StoredText, TextFault};
 pub const FORMAT_VERSION: u32 = 2;
 
 /// sled's page cache, bounded: its default of 1 GiB makes a one-line CLI
-/// call hold hundreds of megabytes.
-const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+/// call hold hundreds of megabytes. sled 0.34 keeps pages well past this
+/// bound (it counts reads 64 at a time in each of 256 shards before it
+/// evicts), so the bound is what is left to choose. At 1M events, 4 MiB
+/// rather than 16 took `verify` from 212 to 187 MB and `show` from 155 to
+/// 137 MB, with bulk import and `verify` as fast as before (BENCHMARKS.md).
+pub const CACHE_BYTES: u64 = 4 * 1024 * 1024;
 
 const SLED_DIR: &str = "sled";
 /// Where a rewrite copies the database; incomplete while it exists.

@@ -25,8 +25,8 @@ use planledger::chain::{self, GENESIS_PREV, Subject};
 
 use crate::synth::Result;
 
-/// sled's page cache, as the store bounds it (`store::CACHE_BYTES`).
-const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+/// sled's page cache, as the store bounds it.
+const CACHE_BYTES: u64 = planledger::store::CACHE_BYTES;
 
 /// Opens a sled database as the store opens one.
 pub fn open_sled(path: &Path) -> Result<sled::Db> {
