@@ -50,9 +50,13 @@ pub fn verify_with_progress(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Report, StoreError> {
     let (send, receive) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+    // The replay runs on the calling thread and the reading on a thread of
+    // its own. glibc gives a second thread an arena of its own and keeps
+    // what was freed there for it, so the larger share, sled's pages read,
+    // is better on the thread that ends: 14 MB less at 1M events than the
+    // other way round.
     let (chain, replayed) = std::thread::scope(|scope| {
-        let replayer = scope.spawn(move || replay(store, receive));
-        let chain = {
+        let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             let mut replaying = true;
             let report = chain_check::check_chain_with(store, |seq, hash, subject, record| {
@@ -70,15 +74,47 @@ pub fn verify_with_progress(
             if replaying && !batch.is_empty() {
                 let _ = send.send(batch);
             }
-            drop(send);
             report
-        };
-        let replayed = match replayer.join() {
+        });
+        let replayed = replay(store, receive);
+        let chain = match reader.join() {
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),
         };
         (chain, replayed)
     });
+    combine(chain, replayed)
+}
+
+/// [`verify`] on the calling thread alone: the same checks, one after the
+/// other for each event, slower on two cores. For a caller that goes on to
+/// build large state of its own (a report): memory a second thread freed
+/// stays in that thread's glibc arena, where the caller cannot reuse it, so
+/// a report that verified on two threads held about 60 MB more at 1M
+/// events.
+pub fn verify_on_this_thread(store: &Store) -> Result<Report, StoreError> {
+    let mut replayer = Replayer::new(store)?;
+    let mut failed = None;
+    let chain = chain_check::check_chain_with(store, |seq, hash, subject, record| {
+        if failed.is_none()
+            && let Err(e) = replayer.step(seq, hash, subject, &record)
+        {
+            failed = Some(e);
+        }
+    });
+    let replayed = match failed {
+        Some(e) => Err(e),
+        None => replayer.finish(),
+    };
+    combine(chain, replayed)
+}
+
+/// The chain check's report with the replay's findings, which count only
+/// if the bytes and chain hold.
+fn combine(
+    chain: Result<Report, StoreError>,
+    replayed: Result<Replayed, StoreError>,
+) -> Result<Report, StoreError> {
     let mut report = chain?;
     if !report.ok() {
         // Replaying a broken chain would prove nothing.
@@ -97,24 +133,55 @@ pub fn verify_with_progress(
     Ok(report)
 }
 
-/// The replaying thread: the rule book over every event received, each
-/// stored snapshot against the state reached at its sequence number, and
-/// the action index against what the events are about.
+/// The replaying thread: every event received, through a [`Replayer`].
 fn replay(store: &Store, receive: mpsc::Receiver<Batch>) -> Result<Replayed, StoreError> {
-    let mut rules = rules::Replay::default();
-    let mut snapshots = Report::default();
-    let mut checker = snapshot::Checker::new(store)?;
+    let mut replayer = Replayer::new(store)?;
     for batch in receive {
         for (seq, hash, subject, record) in batch {
-            rules.step(seq, hash, subject, &record);
-            checker.after(rules.state(), &mut snapshots)?;
+            replayer.step(seq, hash, subject, &record)?;
         }
     }
-    checker.finish(&mut snapshots);
-    let index = store.check_action_index(rules.subjects())?;
-    Ok(Replayed {
-        refusals: rules.finish(),
-        snapshots,
-        index,
-    })
+    replayer.finish()
+}
+
+/// The rule book over every event in order, each stored snapshot against
+/// the state reached at its sequence number, and at the end the action
+/// index against what the events are about.
+struct Replayer<'a> {
+    store: &'a Store,
+    rules: rules::Replay,
+    snapshots: Report,
+    checker: snapshot::Checker<'a>,
+}
+
+impl<'a> Replayer<'a> {
+    fn new(store: &'a Store) -> Result<Replayer<'a>, StoreError> {
+        Ok(Replayer {
+            store,
+            rules: rules::Replay::default(),
+            snapshots: Report::default(),
+            checker: snapshot::Checker::new(store)?,
+        })
+    }
+
+    fn step(
+        &mut self,
+        seq: u64,
+        hash: Hash,
+        subject: Subject,
+        record: &Record,
+    ) -> Result<(), StoreError> {
+        self.rules.step(seq, hash, subject, record);
+        self.checker.after(self.rules.state(), &mut self.snapshots)
+    }
+
+    fn finish(mut self) -> Result<Replayed, StoreError> {
+        self.checker.finish(&mut self.snapshots);
+        let index = self.store.check_action_index(self.rules.subjects())?;
+        Ok(Replayed {
+            refusals: self.rules.finish(),
+            snapshots: self.snapshots,
+            index,
+        })
+    }
 }

@@ -71,7 +71,7 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
     // never held at once (at national size, each is tens of MB).
     let (ledger, verified) = match args.format {
         Format::Md | Format::Html => {
-            let (ledger, report) = context.open_to_read_after(integrity::verify)?;
+            let (ledger, report) = context.open_to_read_after(integrity::verify_on_this_thread)?;
             (ledger, Some(report))
         }
         Format::Events | Format::Json | Format::Csv | Format::Pack => {
@@ -280,7 +280,7 @@ fn write(
             let report = match verified {
                 Some(report) => report,
                 None => {
-                    verified_here = integrity::verify(ledger.store())?;
+                    verified_here = integrity::verify_on_this_thread(ledger.store())?;
                     &verified_here
                 }
             };
@@ -358,7 +358,7 @@ fn write_pack(
         (None, None) => Scope::Ledger,
     };
     drop(state);
-    let report = integrity::verify(ledger.store())?;
+    let report = integrity::verify_on_this_thread(ledger.store())?;
     if let Some(problem) = report.problems.iter().min_by_key(|p| p.seq) {
         return Err(CliError::Unverified {
             seq: problem.seq,

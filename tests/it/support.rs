@@ -162,7 +162,15 @@ impl TempLedger {
 /// (which must not be open).
 pub fn verify_dir(dir: &Path) -> Report {
     let store = open_for_verify(dir);
-    integrity::verify(&store).expect("verify reads the store")
+    let report = integrity::verify(&store).expect("verify reads the store");
+    // A report verifies on one thread: every finding must be the same.
+    let alone = integrity::verify_on_this_thread(&store).expect("verify reads the store");
+    assert_eq!(
+        format!("{alone:?}"),
+        format!("{report:?}"),
+        "verify on one thread and on two find the same"
+    );
+    report
 }
 
 /// Opens the store as `planledger verify` opens it: a missing or unreadable

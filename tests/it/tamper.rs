@@ -12,7 +12,7 @@ use planledger::codec;
 use planledger::codec::CodecError;
 use planledger::event::{Event, Hash, TxRecord};
 use planledger::id::ActionId;
-use planledger::integrity::verify;
+use planledger::integrity::{verify, verify_on_this_thread};
 use planledger::store::chain_check::ProblemKind;
 
 use crate::support::{
@@ -279,10 +279,21 @@ fn verify_never_panics_and_never_passes_random_damage() {
         let seq = rng.between(0, count - 1);
         let what = tamper_randomly(&dir, seq, &mut rng);
         let store = open_store(&dir);
-        let outcome = catch_unwind(AssertUnwindSafe(|| verify(&store)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            (verify(&store), verify_on_this_thread(&store))
+        }));
         let report = match outcome {
-            Ok(Ok(report)) => report,
-            Ok(Err(e)) => panic!("round {round}: verify failed to read after {what}: {e}"),
+            Ok((Ok(report), Ok(alone))) => {
+                assert_eq!(
+                    format!("{alone:?}"),
+                    format!("{report:?}"),
+                    "round {round}: after {what}, verify on one thread finds the same"
+                );
+                report
+            }
+            Ok((Err(e), _) | (_, Err(e))) => {
+                panic!("round {round}: verify failed to read after {what}: {e}")
+            }
             Err(_) => panic!("round {round}: verify panicked after {what}"),
         };
         assert!(!report.ok(), "round {round}: verify passed after {what}");
