@@ -569,14 +569,18 @@ fn timeline_section(
          A red bar is the target; a month or year stated without a day is drawn as a line across its period; \
          a dashed grey line joins a backdated event to the day the ledger recorded it (○).</p>\n",
     );
-    // Which events belong to which action, in order.
+    // One row per action, in id order (the map's), so an event's row is
+    // found by binary search: a scan of the rows for each event took most
+    // of the page's time at national size.
     let rows: Vec<&Action> = state.actions.values().collect();
-    let row_of = |id: ActionId| rows.iter().position(|a| a.id == id);
-    let mut dates = vec![view.today];
+    let row_of = |id: ActionId| rows.binary_search_by_key(&id, |a| a.id).ok();
+    // The earliest and the latest day drawn, which the scale must cover.
+    let mut span = (view.today, view.today);
+    let mut see = |day: NaiveDate| span = (span.0.min(day), span.1.max(day));
     for action in &rows {
         if let Some(d) = action.target.as_ref().and_then(|t| t.date) {
-            dates.push(d.first_day());
-            dates.push(d.last_day());
+            see(d.first_day());
+            see(d.last_day());
         }
     }
     for event in view.events.each() {
@@ -587,12 +591,16 @@ fn timeline_section(
             .action()
             .is_some_and(|id| state.actions.contains_key(&id))
         {
-            dates.push(effective_of(&event.record).first_day());
-            dates.push(day_of(event.record.recorded_at));
+            see(effective_of(&event.record).first_day());
+            see(day_of(event.record.recorded_at));
         }
     }
     let (label_w, width, top, row_h) = (250.0, 1320.0, 46.0, 20.0);
-    let scale = DateScale::covering(dates.into_iter(), label_w, width - label_w - 14.0);
+    let scale = DateScale::covering(
+        [span.0, span.1].into_iter(),
+        label_w,
+        width - label_w - 14.0,
+    );
     let height = top + row_h * rows.len() as f64 + 28.0;
 
     let _ = writeln!(
