@@ -392,6 +392,7 @@ pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, Mak
     let mut out = Vec::new();
     write(
         || events.iter().cloned().map(Ok::<_, Infallible>),
+        None,
         request,
         &mut out,
     )?;
@@ -400,17 +401,23 @@ pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, Mak
 }
 
 /// [`make`] for a ledger too large to hold: reads the stored events twice
-/// through `events` (each call reads them afresh from the genesis), writes
-/// the pack a line at a time to an unnamed temporary file, checks it with
-/// [`verify_file`], and returns the file, read from its start.
-pub fn make_file<I, E>(events: impl Fn() -> I, request: Request<'_>) -> Result<File, MakeError>
+/// through `events` (each call reads them afresh from the genesis), and the
+/// words of the milestones and claims its projection shows back from
+/// `recall` (the same store), writes the pack a line at a time to an
+/// unnamed temporary file, checks it with [`verify_file`], and returns the
+/// file, read from its start.
+pub fn make_file<I, E>(
+    events: impl Fn() -> I,
+    recall: &dyn Recall,
+    request: Request<'_>,
+) -> Result<File, MakeError>
 where
     I: Iterator<Item = Result<StoredEvent, E>>,
     E: fmt::Display,
 {
     let file = tempfile::tempfile().map_err(MakeError::Write)?;
     let mut out = BufWriter::new(file);
-    write(events, request, &mut out)?;
+    write(events, Some(recall), request, &mut out)?;
     let mut file = out
         .into_inner()
         .map_err(|e| MakeError::Write(e.into_error()))?;
@@ -513,8 +520,12 @@ impl Survey {
 /// `events`: the first finds what the disclosure rule and the header need
 /// (each event's subject, hash and source, the redactions), the second
 /// writes the lines one at a time and folds the disclosed events.
+/// Writes the pack. The projection reads the words of milestones and
+/// claims back from `recall`, or, where there is none (events held in
+/// memory), from their records kept as the events go by.
 fn write<I, E>(
     events: impl Fn() -> I,
+    recall: Option<&dyn Recall>,
     request: Request<'_>,
     out: &mut dyn Write,
 ) -> Result<(), MakeError>
@@ -592,12 +603,15 @@ where
         line(&event_line(&event, shown), out)?;
         if shown && event.seq <= as_of {
             state.apply(event.seq, event.hash, &event.record);
-            kept.keep(event.seq, &event.record);
+            if recall.is_none() {
+                kept.keep(event.seq, &event.record);
+            }
         }
     }
     let state = scope.restrict(state);
     let day = day_of(as_of_recorded_at);
-    write_projection_line(&state, &kept, day, version, out).map_err(|e| {
+    let recall = recall.unwrap_or(&kept);
+    write_projection_line(&state, recall, day, version, out).map_err(|e| {
         match e.io_error_kind() {
             Some(kind) => MakeError::Write(io::Error::new(kind, e)),
             None => MakeError::Projection(e.to_string()),

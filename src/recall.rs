@@ -234,10 +234,16 @@ enum KeptRecord {
     Whole(Box<Record>),
 }
 
+/// Whether a view may read back the records of events of `kind` (the
+/// records a recall must be able to give).
+pub fn is_read_back(kind: EventKind) -> bool {
+    READ_BACK.contains(&kind)
+}
+
 impl Kept {
     /// Keeps `record` if a view may read it back.
     pub fn keep(&mut self, seq: u64, record: &Record) {
-        if READ_BACK.contains(&record.event.kind()) {
+        if is_read_back(record.event.kind()) {
             let kept = match crate::codec::encode_derived(record) {
                 Ok(bytes) => KeptRecord::Encoded(bytes.into_boxed_slice()),
                 Err(_) => KeptRecord::Whole(Box::new(record.clone())),

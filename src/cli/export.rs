@@ -370,6 +370,7 @@ fn write_pack(
     // copied out: the events are read twice and never held whole.
     let mut file = pack::make_file(
         || ledger.store().events(),
+        ledger,
         pack::Request {
             scope,
             as_of,

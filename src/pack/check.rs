@@ -14,13 +14,13 @@ use crate::chain::{self, GENESIS_PREV, Subject};
 use crate::codec;
 use crate::event::{EventKind, EventOf, Hash, Micros, Record, RecordOf};
 use crate::projection::State;
-use crate::recall::Kept;
+use crate::recall::{self, Recall, RecallError};
 use crate::rules;
 use crate::sealed::{self, Commit, Erasure, StoredText};
 use crate::store::FORMAT_VERSION;
 use crate::time::{day_of, format_micros};
 
-use super::source::{Line, Source, canonical_at_a_glance, value_end};
+use super::source::{Line, LineAt, Source, canonical_at_a_glance, value_end};
 use super::{
     Body, CHECKPOINTED_PACK_VERSION, EventLine, Header, PackFault, PackReport, Required, Scope,
     canonical, first_difference, parse_line, projection, read_checkpoint, read_event, read_header,
@@ -317,10 +317,12 @@ struct Records {
     genesis: Option<Genesis>,
 }
 
-/// An event line read again on a later pass, with its sealed record.
+/// An event line read again on a later pass, with its sealed record and
+/// the offset of its line in the pack.
 struct Again {
     event: EventLine,
     sealed: Option<RecordOf<Commit>>,
+    offset: u64,
 }
 
 /// Reads the event lines again from `offset`, `count` of them, each with
@@ -333,9 +335,13 @@ fn each_event<S: Source>(
     mut each: impl FnMut(Again) -> Checked<bool, S>,
 ) -> Checked<(), S> {
     source.seek(offset).map_err(Stop::Read)?;
+    let mut at = offset;
     for seq in 0..count {
         let line = super::line_of(seq);
         let raw = next_line(source)?.ok_or(PackFault::Changed)?;
+        let line_at = at;
+        // Each line ends in one `\n`, which the form pass checked.
+        at += raw.len() as u64 + 1;
         let event = read_event(&parse_line(raw, line)?, line)?;
         let sealed =
             match &event.body {
@@ -347,7 +353,11 @@ fn each_event<S: Source>(
                 )?),
                 Body::Withheld { .. } => None,
             };
-        if !each(Again { event, sealed })? {
+        if !each(Again {
+            event,
+            sealed,
+            offset: line_at,
+        })? {
             break;
         }
     }
@@ -617,7 +627,7 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
         }
         .into());
     }
-    let (state, kept) = check_subjects(source, events_at, &lines, &records, as_of)?;
+    let (state, offsets) = check_subjects(source, events_at, &lines, &records, as_of)?;
     if scope == Scope::Ledger {
         check_rules(source, events_at, &lines, &records, as_of)?;
     }
@@ -625,6 +635,13 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
     // 5. The projection.
     let day = day_of(as_of_recorded);
     let state = scope.restrict(state);
+    let recall = PackRecall {
+        at: source.lines_at().map_err(Stop::Read)?,
+        offsets: &offsets,
+        lines: &lines,
+        records: &records,
+        failed: std::cell::RefCell::new(None),
+    };
     source.seek(projection_at).map_err(Stop::Read)?;
     let mut compare = Compare {
         source: &mut *source,
@@ -633,9 +650,9 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
         failed: None,
         scratch: Vec::new(),
     };
-    let written = write_projection_line(&state, &kept, day, header.version, &mut compare);
+    let written = write_projection_line(&state, &recall, day, header.version, &mut compare);
     let (differs, failed, remaining) = (compare.differs, compare.failed, compare.remaining);
-    if let Some(error) = failed {
+    if let Some(error) = failed.or_else(|| recall.failed()) {
         return Err(Stop::Read(error));
     }
     match written {
@@ -658,10 +675,12 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
             check_projection_line(raw, last)?;
         }
         let found = parse_line(raw, last)?;
-        let expected = projection(state, &kept, scope, day, header.version).map_err(|e| {
-            PackFault::ProjectionUnmade {
-                what: e.to_string(),
-            }
+        let expected = projection(state, &recall, scope, day, header.version);
+        if let Some(error) = recall.failed() {
+            return Err(Stop::Read(error));
+        }
+        let expected = expected.map_err(|e| PackFault::ProjectionUnmade {
+            what: e.to_string(),
         })?;
         if let Some(path) = first_difference(&expected, &found["projection"], "") {
             return Err(PackFault::ProjectionDiffers { path }.into());
@@ -858,17 +877,18 @@ fn check_disclosure(header: &Header, lines: &Lines, records: &Records) -> Result
 
 /// Step 4, subjects: folds the disclosed events in order, checking each
 /// one's subject against the one the history before it gives (§4), and
-/// returns the state folded up to and including the as-of event, with the
-/// records its milestones and claims are read back from.
+/// returns the state folded up to and including the as-of event, with
+/// where the lines of its milestones and claims are, to read their words
+/// back from ([`PackRecall`]).
 fn check_subjects<S: Source>(
     source: &mut S,
     events_at: u64,
     lines: &Lines,
     records: &Records,
     as_of: u64,
-) -> Checked<(State, Kept), S> {
+) -> Checked<(State, LineOffsets), S> {
     let mut state = State::default();
-    let mut kept = Kept::default();
+    let mut kept = LineOffsets::default();
     let mut at_as_of = None;
     each_event(source, events_at, lines.len(), |again| {
         let Some(sealed) = again.sealed else {
@@ -891,12 +911,78 @@ fn check_subjects<S: Source>(
             .into());
         }
         state.apply(event.seq, event.hash, &record);
-        if event.seq <= as_of {
-            kept.keep(event.seq, &record);
+        if event.seq <= as_of && recall::is_read_back(record.event.kind()) {
+            kept.0.push((event.seq, again.offset));
         }
         Ok(true)
     })?;
     Ok((at_as_of.unwrap_or(state), kept))
+}
+
+/// The offsets of the lines of the events a view reads back, by sequence
+/// number, in order.
+#[derive(Default)]
+struct LineOffsets(Vec<(u64, u64)>);
+
+/// The words of milestones and claims, read back from their lines in the
+/// pack as the projection is written, through a second reader, and opened
+/// as step 3 opened them: what the checker's projection shows, without
+/// holding every such record through the check (at a million events they
+/// were a third of its memory). The first read that fails is kept, for the
+/// caller to return as the read error it is.
+struct PackRecall<'c, A: LineAt> {
+    at: A,
+    offsets: &'c LineOffsets,
+    lines: &'c Lines,
+    records: &'c Records,
+    failed: std::cell::RefCell<Option<A::Error>>,
+}
+
+impl<A: LineAt> PackRecall<'_, A> {
+    /// The first read that failed, if one did.
+    fn failed(&self) -> Option<A::Error> {
+        self.failed.borrow_mut().take()
+    }
+}
+
+impl<A: LineAt> Recall for PackRecall<'_, A> {
+    fn recall(&self, seq: u64) -> Result<Record, RecallError> {
+        let unreadable = |why: String| RecallError::Unreadable { seq, why };
+        let offsets = &self.offsets.0;
+        let offset = offsets
+            .binary_search_by_key(&seq, |(at, _)| *at)
+            .map(|i| offsets[i].1)
+            .map_err(|_| RecallError::Missing { seq })?;
+        let raw = match self.at.line_at(offset) {
+            Ok(Some(raw)) => raw,
+            Ok(None) => return Err(RecallError::Missing { seq }),
+            Err(e) => {
+                self.failed.borrow_mut().get_or_insert(e);
+                return Err(unreadable("the pack could not be read".into()));
+            }
+        };
+        let line = super::line_of(seq);
+        let event = parse_line(&raw, line)
+            .and_then(|value| read_event(&value, line))
+            .map_err(|fault| unreadable(fault.to_string()))?;
+        // The line must still be the one the chain check hashed.
+        let changed = || unreadable("its line changed while the pack was checked".into());
+        let Body::Disclosed { record, .. } = &event.body else {
+            return Err(changed());
+        };
+        let i = usize::try_from(seq).map_err(|_| changed())?;
+        let prev = match i.checked_sub(1) {
+            None => GENESIS_PREV,
+            Some(before) => *self.lines.hashes.get(before).ok_or_else(changed)?,
+        };
+        let hash = chain::event_hash(&prev, seq, event.subject, &chain::record_digest(record));
+        if event.seq != seq || self.lines.hashes.get(i) != Some(&hash) {
+            return Err(changed());
+        }
+        let sealed = codec::decode_sealed(record).map_err(|e| unreadable(e.to_string()))?;
+        open(self.lines, self.records, &event, sealed)
+            .map_err(|fault| unreadable(fault.to_string()))
+    }
 }
 
 /// Step 4, for a whole-ledger pack, which discloses every event up to the

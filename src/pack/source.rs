@@ -6,6 +6,7 @@
 use std::convert::Infallible;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 
 /// A pack that can be read a line at a time, from any line's offset, as
 /// often as the checker needs.
@@ -29,6 +30,24 @@ pub(super) trait Source {
 
     /// Fills `buf` with the next bytes; `false` if the pack ends first.
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<bool, Self::Error>;
+
+    /// A second reader of the same pack that reads a line at a given
+    /// offset without moving this one: how the projection reads back the
+    /// words of milestones and claims while the projection line itself is
+    /// being read.
+    fn lines_at(&self) -> Result<Self::At, Self::Error>;
+
+    type At: LineAt<Error = Self::Error>;
+}
+
+/// Reads the line at an offset of a pack, leaving every other reader of
+/// it where it was.
+pub(super) trait LineAt {
+    type Error;
+
+    /// The line starting at byte `offset`, without its `\n`; `None` past
+    /// the end.
+    fn line_at(&self, offset: u64) -> Result<Option<Vec<u8>>, Self::Error>;
 }
 
 /// A line read by [`Source::next_line_within`].
@@ -50,8 +69,13 @@ impl<'a> Bytes<'a> {
     }
 }
 
-impl Source for Bytes<'_> {
+impl<'a> Source for Bytes<'a> {
     type Error = Infallible;
+    type At = BytesAt<'a>;
+
+    fn lines_at(&self) -> Result<BytesAt<'a>, Infallible> {
+        Ok(BytesAt(self.bytes))
+    }
 
     fn ends(&mut self) -> Result<(u64, Option<u8>), Infallible> {
         Ok((self.bytes.len() as u64, self.bytes.last().copied()))
@@ -97,6 +121,24 @@ impl Source for Bytes<'_> {
     }
 }
 
+/// [`LineAt`] over a pack in memory.
+pub(super) struct BytesAt<'a>(&'a [u8]);
+
+impl LineAt for BytesAt<'_> {
+    type Error = Infallible;
+
+    fn line_at(&self, offset: u64) -> Result<Option<Vec<u8>>, Infallible> {
+        let Some(rest) = usize::try_from(offset).ok().and_then(|at| self.0.get(at..)) else {
+            return Ok(None);
+        };
+        if rest.is_empty() {
+            return Ok(None);
+        }
+        let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        Ok(Some(rest[..end].to_vec()))
+    }
+}
+
 /// A pack in a file, read through a buffer.
 pub(super) struct FileSource {
     reader: BufReader<File>,
@@ -114,6 +156,11 @@ impl FileSource {
 
 impl Source for FileSource {
     type Error = io::Error;
+    type At = FileAt;
+
+    fn lines_at(&self) -> io::Result<FileAt> {
+        Ok(FileAt(self.reader.get_ref().try_clone()?))
+    }
 
     fn ends(&mut self) -> io::Result<(u64, Option<u8>)> {
         let len = self.reader.seek(SeekFrom::End(0))?;
@@ -188,6 +235,34 @@ impl Source for FileSource {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// [`LineAt`] over a pack in a file: positioned reads of a second handle,
+/// which share the file but never move its offset, so the [`FileSource`]
+/// reading beside it is left where it was.
+pub(super) struct FileAt(File);
+
+impl LineAt for FileAt {
+    type Error = io::Error;
+
+    fn line_at(&self, offset: u64) -> io::Result<Option<Vec<u8>>> {
+        let mut line = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let mut at = offset;
+        loop {
+            let read = self.0.read_at(&mut chunk, at)?;
+            if read == 0 {
+                return Ok((!line.is_empty()).then_some(line));
+            }
+            let piece = &chunk[..read];
+            if let Some(end) = piece.iter().position(|b| *b == b'\n') {
+                line.extend_from_slice(&piece[..end]);
+                return Ok(Some(line));
+            }
+            line.extend_from_slice(piece);
+            at += read as u64;
         }
     }
 }
