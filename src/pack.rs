@@ -37,7 +37,7 @@ use std::io::{self, BufWriter, Seek, Write};
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use crate::chain::{self, Subject};
+use crate::chain::{self, Subject, Subjects};
 use crate::event::{Event, Hash, Micros};
 use crate::export::events::{subject_json, text_json};
 use crate::id::{ActionId, Id, PlanId};
@@ -263,19 +263,20 @@ impl fmt::Display for Required {
 /// checker finds by its subject (rules 1 and 2), by a disclosed record
 /// (rule 3) or by a disclosed text marked erased by it (rule 4).
 pub fn required(
-    subjects: &[Subject],
+    subjects: &Subjects,
     scope: Scope,
     as_of: u64,
     source_of: impl Fn(u64) -> Option<u64>,
     redactions: &BTreeMap<u64, Vec<u64>>,
 ) -> Vec<Option<Required>> {
-    let mut why: Vec<Option<Required>> = vec![None; subjects.len()];
+    let mut why: Vec<Option<Required>> =
+        vec![None; usize::try_from(subjects.len()).unwrap_or(usize::MAX)];
     let mut queue = Vec::new();
-    for (seq, subject) in (0u64..).zip(subjects) {
+    for (seq, subject) in (0u64..).zip(subjects.iter()) {
         let reason = if seq == 0 {
             Some(Required::Genesis)
-        } else if seq <= as_of && scope.covers(*subject) {
-            Some(Required::InScope(*subject))
+        } else if seq <= as_of && scope.covers(subject) {
+            Some(Required::InScope(subject))
         } else {
             None
         };
@@ -433,9 +434,10 @@ where
 /// What [`write`]'s first pass over the events finds.
 struct Survey {
     count: u64,
-    subjects: Vec<Subject>,
+    subjects: Subjects,
     hashes: Vec<Hash>,
-    sources: Vec<Option<u64>>,
+    /// The source each event names, by sequence number (most name none).
+    sources: BTreeMap<u64, u64>,
     redactions: BTreeMap<u64, Vec<u64>>,
     genesis: Option<Result<[u8; 16], crate::event::EventKind>>,
     genesis_recorded_at: Micros,
@@ -456,9 +458,9 @@ impl Survey {
         let scope = request.scope;
         let mut survey = Survey {
             count: 0,
-            subjects: Vec::new(),
+            subjects: Subjects::default(),
             hashes: Vec::new(),
-            sources: Vec::new(),
+            sources: BTreeMap::new(),
             redactions: BTreeMap::new(),
             genesis: None,
             genesis_recorded_at: 0,
@@ -507,9 +509,9 @@ impl Survey {
             survey.head = Some((event.seq, event.hash, record.recorded_at));
             survey.subjects.push(event.subject);
             survey.hashes.push(event.hash);
-            survey
-                .sources
-                .push(record.source.as_ref().map(|s| s.import_seq));
+            if let Some(source) = &record.source {
+                survey.sources.insert(event.seq, source.import_seq);
+            }
             survey.count += 1;
         }
         Ok(survey)
@@ -559,7 +561,7 @@ where
         at: request.as_of.unwrap_or(survey.genesis_recorded_at),
     })?;
     let (head, head_hash, head_recorded_at) = survey.head.ok_or(MakeError::Empty)?;
-    let sources = |seq: u64| *survey.sources.get(usize::try_from(seq).ok()?)?;
+    let sources = |seq: u64| survey.sources.get(&seq).copied();
     let disclosed: Vec<bool> =
         required(&survey.subjects, scope, as_of, sources, &survey.redactions)
             .iter()

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::chain::{self, GENESIS_PREV, Subject};
+use crate::chain::{self, GENESIS_PREV, Subjects};
 use crate::codec;
 use crate::event::{EventKind, EventOf, Hash, Micros, Record, RecordOf};
 use crate::projection::State;
@@ -147,7 +147,7 @@ fn check_line_form(raw: &[u8], line: usize) -> Result<(), PackFault> {
 /// whether it is disclosed, by sequence number once the chain holds.
 #[derive(Default)]
 struct Lines {
-    subjects: Vec<Subject>,
+    subjects: Subjects,
     hashes: Vec<Hash>,
     disclosed: Vec<bool>,
 }
@@ -308,8 +308,9 @@ enum Genesis {
 struct Records {
     /// Each event's recorded time, where disclosed.
     recorded: Vec<Option<Micros>>,
-    /// The source each event names, where disclosed.
-    sources: Vec<Option<u64>>,
+    /// The source each disclosed event names, by sequence number (most
+    /// name none).
+    sources: BTreeMap<u64, u64>,
     /// The disclosed redactions of each event.
     redactions: BTreeMap<u64, Vec<u64>>,
     /// Every disclosed redaction, by its sequence number.
@@ -507,9 +508,9 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
     each_event(source, events_at, count, |again| {
         let record = again.sealed.as_ref();
         records.recorded.push(record.map(|r| r.recorded_at));
-        records
-            .sources
-            .push(record.and_then(|r| r.source.as_ref().map(|s| s.import_seq)));
+        if let Some(source) = record.and_then(|r| r.source.as_ref()) {
+            records.sources.insert(again.event.seq, source.import_seq);
+        }
         let Some(record) = record else {
             return Ok(true);
         };
@@ -586,11 +587,7 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
     //    pack) the rules.
     let scope = header.scope;
     let as_of = header.as_of;
-    let as_of_subject = lines
-        .subjects
-        .get(as_of as usize)
-        .copied()
-        .ok_or(PackFault::Changed)?;
+    let as_of_subject = lines.subjects.get(as_of).ok_or(PackFault::Changed)?;
     if as_of != 0 && !scope.covers(as_of_subject) {
         return Err(PackFault::AsOfOutOfScope {
             seq: as_of,
@@ -690,7 +687,7 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
     let in_scope_after_as_of = (0u64..)
         .zip(lines.subjects.iter().zip(&lines.disclosed))
         .filter(|(seq, (subject, disclosed))| {
-            *seq > as_of && !**disclosed && scope.covers(**subject)
+            *seq > as_of && !**disclosed && scope.covers(*subject)
         })
         .count() as u64;
     Ok(PackReport {
@@ -852,7 +849,7 @@ fn check_genesis(header: &Header, records: &Records) -> Result<(), PackFault> {
 
 /// Step 4: exactly the events the rule requires are disclosed.
 fn check_disclosure(header: &Header, lines: &Lines, records: &Records) -> Result<(), PackFault> {
-    let sources = |seq: u64| *records.sources.get(usize::try_from(seq).ok()?)?;
+    let sources = |seq: u64| records.sources.get(&seq).copied();
     let required = required(
         &lines.subjects,
         header.scope,
@@ -866,7 +863,7 @@ fn check_disclosure(header: &Header, lines: &Lines, records: &Records) -> Result
             (true, None) => {
                 return Err(PackFault::DisclosedNotRequired {
                     seq,
-                    subject: lines.subjects[seq as usize],
+                    subject: lines.subjects.get(seq).unwrap_or_default(),
                 });
             }
             (true, Some(_)) | (false, None) => {}
@@ -899,9 +896,7 @@ fn check_subjects<S: Source>(
         if event.seq > as_of && at_as_of.is_none() {
             at_as_of = Some(state.clone());
         }
-        let expected = state.subject_of(&record.event, |earlier| {
-            lines.subjects.get(usize::try_from(earlier).ok()?).copied()
-        });
+        let expected = state.subject_of(&record.event, |earlier| lines.subjects.get(earlier));
         if expected != event.subject {
             return Err(PackFault::WrongSubject {
                 seq: event.seq,

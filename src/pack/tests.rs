@@ -2,7 +2,7 @@
 //! text, and the golden pack made from it.
 
 use super::*;
-use crate::chain::GENESIS_PREV;
+use crate::chain::{GENESIS_PREV, Subjects};
 use crate::codec;
 use crate::date::{FuzzyDate, Target};
 use crate::event::{ClockNote, Evidence, SourceRef};
@@ -565,7 +565,10 @@ fn a_pack_that_parses_but_is_not_canonical_is_refused_where_it_differs() {
 #[test]
 fn the_disclosure_rule_follows_sources_and_redactions() {
     let chain = two_plans();
-    let subjects: Vec<Subject> = chain.iter().map(|e| e.subject).collect();
+    let mut subjects = Subjects::default();
+    for e in &chain {
+        subjects.push(e.subject);
+    }
     let redactions = redactions_of(chain.iter().map(|e| (e.seq, &e.record)));
     let why = required(
         &subjects,
