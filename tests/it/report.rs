@@ -735,3 +735,59 @@ fn reports_list_every_backdated_entry_of_a_long_trail_in_order() {
     assert_eq!(listed, expected);
     assert!(section.trim_end().ends_with("</tbody>\n</table>"));
 }
+
+/// The timeline draws each action's events on that action's own row: the
+/// row of the i-th action in id order is centred at 56 + 20·i. Every
+/// action's `ActionAdded` mark is drawn, once, on its row, and so is every
+/// milestone (both are circles, centred on the row).
+#[test]
+fn the_timeline_draws_every_event_on_its_own_actions_row() {
+    let fx = fixture();
+    let html = render(&fx, export::html::write);
+    let ids: Vec<ActionId> = fx.ledger.state().actions.keys().copied().collect();
+    let row_y = |id: ActionId| {
+        let i = ids
+            .iter()
+            .position(|a| *a == id)
+            .expect("an action of the state");
+        format!("{:.1}", 56.0 + 20.0 * i as f64)
+    };
+    let mut added = Vec::new();
+    let mut milestones = 0;
+    for group in html.split("<g class=\"event\" data-kind=\"").skip(1) {
+        let group = group.split("</g>").next().expect("a group");
+        let circles = group.starts_with("ActionAdded\"") || group.starts_with("MilestoneNoted\"");
+        if !circles {
+            continue;
+        }
+        let title = group
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .expect("a title naming the action");
+        let id: ActionId = title.parse().expect("an action id");
+        let centres: Vec<&str> = group
+            .split("cy=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(!centres.is_empty(), "{group}");
+        for cy in centres {
+            assert_eq!(cy, row_y(id), "{id}: {group}");
+        }
+        match group.starts_with("ActionAdded\"") {
+            true => added.push(id),
+            false => milestones += 1,
+        }
+    }
+    assert_eq!(added, ids, "one ActionAdded mark per action, in order");
+    let noted = fx
+        .ledger
+        .events()
+        .unwrap()
+        .iter()
+        .filter(|e| e.record.event.kind() == planledger::event::EventKind::MilestoneNoted)
+        .count();
+    assert!(noted > 0);
+    assert_eq!(milestones, noted, "every milestone is drawn");
+}
