@@ -521,10 +521,10 @@ impl Survey {
 /// Writes the pack `request` asks for to `out` in two passes over
 /// `events`: the first finds what the disclosure rule and the header need
 /// (each event's subject, hash and source, the redactions), the second
-/// writes the lines one at a time and folds the disclosed events.
-/// Writes the pack. The projection reads the words of milestones and
-/// claims back from `recall`, or, where there is none (events held in
-/// memory), from their records kept as the events go by.
+/// writes the lines one at a time and folds the disclosed events. The
+/// projection reads the words of milestones and claims back from `recall`,
+/// or, where there is none (events held in memory), from their records
+/// kept as the second pass goes by.
 fn write<I, E>(
     events: impl Fn() -> I,
     recall: Option<&dyn Recall>,
@@ -1077,6 +1077,16 @@ enum Body {
 impl EventLine {
     fn is_disclosed(&self) -> bool {
         matches!(self.body, Body::Disclosed { .. })
+    }
+
+    /// The hash the chain gives this line after `prev`: from its record's
+    /// digest where disclosed, or the digest it states where withheld.
+    fn chain_hash(&self, prev: &Hash) -> Hash {
+        let digest = match &self.body {
+            Body::Disclosed { record, .. } => chain::record_digest(record),
+            Body::Withheld { digest } => *digest,
+        };
+        chain::event_hash(prev, self.seq, self.subject, &digest)
     }
 }
 

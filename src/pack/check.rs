@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::chain::{self, GENESIS_PREV, Subjects};
+use crate::chain::{GENESIS_PREV, Subjects};
 use crate::codec;
 use crate::event::{EventKind, EventOf, Hash, Micros, Record, RecordOf};
 use crate::projection::State;
@@ -163,6 +163,14 @@ impl Lines {
     fn len(&self) -> u64 {
         self.hashes.len() as u64
     }
+
+    /// The hash of event `seq`, as its line states it.
+    fn hash(&self, seq: u64) -> Option<Hash> {
+        usize::try_from(seq)
+            .ok()
+            .and_then(|i| self.hashes.get(i))
+            .copied()
+    }
 }
 
 /// Step 2 as the event lines go by: the first fault of the chain, kept
@@ -213,11 +221,7 @@ impl Chain {
             });
             return;
         }
-        let digest = match &event.body {
-            Body::Disclosed { record, .. } => chain::record_digest(record),
-            Body::Withheld { digest } => *digest,
-        };
-        let computed = chain::event_hash(&self.prev, event.seq, event.subject, &digest);
+        let computed = event.chain_hash(&self.prev);
         if computed != event.hash {
             self.fault = Some(ChainFault::Found(PackFault::HashMismatch {
                 seq: event.seq,
@@ -261,13 +265,7 @@ impl Chain {
                 head: header.head,
             });
         }
-        let hash_at = |seq: u64| {
-            usize::try_from(seq)
-                .ok()
-                .and_then(|i| lines.hashes.get(i))
-                .copied()
-                .ok_or(PackFault::Changed)
-        };
+        let hash_at = |seq: u64| lines.hash(seq).ok_or(PackFault::Changed);
         let head = hash_at(header.head)?;
         if head != header.head_hash {
             return Err(PackFault::HeadMismatch {
@@ -338,22 +336,11 @@ fn each_event<S: Source>(
     source.seek(offset).map_err(Stop::Read)?;
     let mut at = offset;
     for seq in 0..count {
-        let line = super::line_of(seq);
         let raw = next_line(source)?.ok_or(PackFault::Changed)?;
         let line_at = at;
         // Each line ends in one `\n`, which the form pass checked.
         at += raw.len() as u64 + 1;
-        let event = read_event(&parse_line(raw, line)?, line)?;
-        let sealed =
-            match &event.body {
-                Body::Disclosed { record, .. } => Some(codec::decode_sealed(record).map_err(
-                    |e| PackFault::Undecodable {
-                        seq: event.seq,
-                        error: e.to_string(),
-                    },
-                )?),
-                Body::Withheld { .. } => None,
-            };
+        let (event, sealed) = read_again(raw, super::line_of(seq))?;
         if !each(Again {
             event,
             sealed,
@@ -363,6 +350,24 @@ fn each_event<S: Source>(
         }
     }
     Ok(())
+}
+
+/// An event line read again, line number `line`, with its record decoded
+/// where disclosed.
+fn read_again(raw: &[u8], line: usize) -> Result<(EventLine, Option<RecordOf<Commit>>), PackFault> {
+    let event = read_event(&parse_line(raw, line)?, line)?;
+    let sealed = match &event.body {
+        Body::Disclosed { record, .. } => {
+            Some(
+                codec::decode_sealed(record).map_err(|e| PackFault::Undecodable {
+                    seq: event.seq,
+                    error: e.to_string(),
+                })?,
+            )
+        }
+        Body::Withheld { .. } => None,
+    };
+    Ok((event, sealed))
 }
 
 /// The erasure of slot `slot` of event `seq` by event `by`, if `by` is a
@@ -765,18 +770,18 @@ fn check_checkpoint(
 ) -> Result<(), PackFault> {
     let stated = checkpoint.statement().recorded_at();
     let compared = checkpoint.compare(header.head, |seq| {
-        let at = usize::try_from(seq).ok();
-        let hash = at.and_then(|i| lines.hashes.get(i)).ok_or_else(|| {
-            PackFault::CheckpointNotThisPack {
+        let hash = lines
+            .hash(seq)
+            .ok_or_else(|| PackFault::CheckpointNotThisPack {
                 why: format!("it names event {seq}, which the pack does not hold"),
-            }
-        })?;
-        let recorded = at
+            })?;
+        let recorded = usize::try_from(seq)
+            .ok()
             .and_then(|i| records.recorded.get(i))
             .copied()
             .flatten()
             .unwrap_or(stated);
-        Ok((*hash, recorded))
+        Ok((hash, recorded))
     })?;
     if compared.holds() {
         Ok(())
@@ -885,7 +890,7 @@ fn check_subjects<S: Source>(
     as_of: u64,
 ) -> Checked<(State, LineOffsets), S> {
     let mut state = State::default();
-    let mut kept = LineOffsets::default();
+    let mut offsets = LineOffsets::default();
     let mut at_as_of = None;
     each_event(source, events_at, lines.len(), |again| {
         let Some(sealed) = again.sealed else {
@@ -907,11 +912,11 @@ fn check_subjects<S: Source>(
         }
         state.apply(event.seq, event.hash, &record);
         if event.seq <= as_of && recall::is_read_back(record.event.kind()) {
-            kept.0.push((event.seq, again.offset));
+            offsets.0.push((event.seq, again.offset));
         }
         Ok(true)
     })?;
-    Ok((at_as_of.unwrap_or(state), kept))
+    Ok((at_as_of.unwrap_or(state), offsets))
 }
 
 /// The offsets of the lines of the events a view reads back, by sequence
@@ -956,25 +961,20 @@ impl<A: LineAt> Recall for PackRecall<'_, A> {
                 return Err(unreadable("the pack could not be read".into()));
             }
         };
-        let line = super::line_of(seq);
-        let event = parse_line(&raw, line)
-            .and_then(|value| read_event(&value, line))
-            .map_err(|fault| unreadable(fault.to_string()))?;
+        let (event, sealed) =
+            read_again(&raw, super::line_of(seq)).map_err(|fault| unreadable(fault.to_string()))?;
         // The line must still be the one the chain check hashed.
-        let changed = || unreadable("its line changed while the pack was checked".into());
-        let Body::Disclosed { record, .. } = &event.body else {
-            return Err(changed());
+        let prev = match seq.checked_sub(1) {
+            None => Some(GENESIS_PREV),
+            Some(before) => self.lines.hash(before),
         };
-        let i = usize::try_from(seq).map_err(|_| changed())?;
-        let prev = match i.checked_sub(1) {
-            None => GENESIS_PREV,
-            Some(before) => *self.lines.hashes.get(before).ok_or_else(changed)?,
+        let unchanged = event.seq == seq
+            && prev.is_some_and(|prev| Some(event.chain_hash(&prev)) == self.lines.hash(seq));
+        let Some(sealed) = sealed.filter(|_| unchanged) else {
+            return Err(unreadable(
+                "its line changed while the pack was checked".into(),
+            ));
         };
-        let hash = chain::event_hash(&prev, seq, event.subject, &chain::record_digest(record));
-        if event.seq != seq || self.lines.hashes.get(i) != Some(&hash) {
-            return Err(changed());
-        }
-        let sealed = codec::decode_sealed(record).map_err(|e| unreadable(e.to_string()))?;
         open(self.lines, self.records, &event, sealed)
             .map_err(|fault| unreadable(fault.to_string()))
     }
@@ -1008,14 +1008,7 @@ fn check_rules<S: Source>(
         return Err(PackFault::BrokenRule { seq, refusal }.into());
     }
     let requests = requests
-        .check_seen(|seen| {
-            Ok::<_, std::convert::Infallible>(
-                usize::try_from(seen)
-                    .ok()
-                    .and_then(|i| lines.hashes.get(i))
-                    .copied(),
-            )
-        })
+        .check_seen(|seen| Ok::<_, std::convert::Infallible>(lines.hash(seen)))
         .unwrap_or_else(|never| match never {});
     if let Some((seq, kind)) = requests.faults.into_iter().next() {
         return Err(PackFault::BrokenRequest {
