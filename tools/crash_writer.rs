@@ -17,6 +17,11 @@
 //!   can land inside a redaction's rewrite of the database. `redacted N`
 //!   follows each redaction acknowledged.
 //!
+//! With `--notes N` (in `notes` mode only) it stops writing once N notes
+//! are acknowledged and waits, holding the ledger open, to be killed: a
+//! writer on a small disk then cannot fill it while whoever kills it is
+//! slow to (the writer appends hundreds of notes in a tenth of a second).
+//!
 //! After a transaction is acknowledged as durable it prints `ok N` for each
 //! of its notes (the note's text is `note N`, or `note N (i/k)` for the
 //! `i`-th note of a transaction of `k`), all at once, and flushes standard
@@ -42,8 +47,8 @@ use planledger::snapshot;
 use planledger::time::SystemClock;
 
 const ACTOR: &str = "crash-writer";
-const USAGE: &str =
-    "usage: planledger-crash-writer LEDGER_DIR [--mode notes|bulk|snapshot|open|redact]";
+const USAGE: &str = "usage: planledger-crash-writer LEDGER_DIR \
+     [--mode notes|bulk|snapshot|open|redact] [--notes N]";
 
 /// Notes per transaction in `bulk` mode.
 const BULK_NOTES: u64 = 3;
@@ -55,7 +60,8 @@ type Failure = Box<dyn std::error::Error>;
 
 #[derive(Clone, Copy)]
 enum Mode {
-    Notes,
+    /// Notes one by one, without end or until this many are acknowledged.
+    Notes(Option<u64>),
     Bulk,
     Snapshot,
     Open,
@@ -65,7 +71,7 @@ enum Mode {
 fn main() {
     let mut args = std::env::args_os().skip(1);
     let dir = args.next();
-    let (Some(dir), Some(mode)) = (dir, parse_mode(args)) else {
+    let (Some(dir), Some(mode)) = (dir, parse_args(args)) else {
         eprintln!("{USAGE}");
         std::process::exit(2);
     };
@@ -75,23 +81,26 @@ fn main() {
     }
 }
 
-/// The mode named by `--mode MODE`, `notes` if none is given, `None` for
-/// anything else.
-fn parse_mode(mut args: impl Iterator<Item = std::ffi::OsString>) -> Option<Mode> {
-    let mode = match args.next() {
-        None => return Some(Mode::Notes),
-        Some(flag) if flag == "--mode" => args.next()?,
-        Some(_) => return None,
-    };
-    if args.next().is_some() {
-        return None;
+/// The mode named by `--mode MODE` (`notes` if none is given) with any
+/// `--notes N`, or `None` for anything else.
+fn parse_args(args: impl Iterator<Item = std::ffi::OsString>) -> Option<Mode> {
+    let mut mode = "notes".to_string();
+    let mut most: Option<u64> = None;
+    let mut args = args.map(|a| a.into_string().ok());
+    while let Some(flag) = args.next() {
+        let value = args.next()??;
+        match flag?.as_str() {
+            "--mode" => mode = value,
+            "--notes" => most = Some(value.parse().ok()?),
+            _ => return None,
+        }
     }
-    match mode.to_str()? {
-        "notes" => Some(Mode::Notes),
-        "bulk" => Some(Mode::Bulk),
-        "snapshot" => Some(Mode::Snapshot),
-        "open" => Some(Mode::Open),
-        "redact" => Some(Mode::Redact),
+    match (mode.as_str(), most) {
+        ("notes", most) => Some(Mode::Notes(most)),
+        ("bulk", None) => Some(Mode::Bulk),
+        ("snapshot", None) => Some(Mode::Snapshot),
+        ("open", None) => Some(Mode::Open),
+        ("redact", None) => Some(Mode::Redact),
         _ => None,
     }
 }
@@ -116,9 +125,9 @@ fn run(dir: &Path, mode: Mode) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match mode {
-        Mode::Notes => write_notes(ledger, action, 1, false, &mut out),
-        Mode::Bulk => write_notes(ledger, action, BULK_NOTES, false, &mut out),
-        Mode::Snapshot => write_notes(ledger, action, SNAPSHOT_NOTES, true, &mut out),
+        Mode::Notes(most) => write_notes(ledger, action, 1, most, false, &mut out),
+        Mode::Bulk => write_notes(ledger, action, BULK_NOTES, None, false, &mut out),
+        Mode::Snapshot => write_notes(ledger, action, SNAPSHOT_NOTES, None, true, &mut out),
         Mode::Open => {
             drop(ledger);
             open_again_and_again(dir, &mut out)
@@ -218,18 +227,27 @@ fn prepare(dir: &Path) -> Result<(Ledger, ActionId), Failure> {
     Ok((ledger, action))
 }
 
-/// Appends transactions of `per_tx` notes until a write fails, printing
-/// `ok N` for each note once its transaction is acknowledged, and, with
-/// `snapshots`, saving a snapshot after each transaction.
+/// Appends transactions of `per_tx` notes until a write fails (or, given
+/// `most`, until that many notes are acknowledged, and then waits to be
+/// killed), printing `ok N` for each note once its transaction is
+/// acknowledged, and, with `snapshots`, saving a snapshot after each
+/// transaction.
 fn write_notes(
     mut ledger: Ledger,
     action: ActionId,
     per_tx: u64,
+    most: Option<u64>,
     snapshots: bool,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let mut n = ledger.state().actions[&action].milestones.len() as u64 + 1;
+    let mut written = 0u64;
     loop {
+        if most.is_some_and(|most| written >= most) {
+            // Killed here, the ledger is left open, as a crash leaves it.
+            std::thread::sleep(Duration::from_secs(3600));
+            continue;
+        }
         let numbers = n..n + per_tx;
         let commands = numbers
             .clone()
@@ -251,6 +269,7 @@ fn write_notes(
         out.write_all(acks.as_bytes())?;
         out.flush()?;
         n += per_tx;
+        written += per_tx;
         if snapshots {
             snapshot::save(ledger.store(), ledger.state())?;
             let (seq, _) = ledger.state().head.expect("a ledger with notes has a head");

@@ -101,6 +101,15 @@ fn writer(dir: &Path, mode: Mode) -> Process {
     process
 }
 
+/// The writer in `notes` mode, stopping after `notes` notes to wait to be
+/// killed: on a small disk, a writer left to run while the test is slow to
+/// kill it (on a loaded machine) would fill the disk by itself.
+fn note_writer(dir: &Path, notes: usize) -> Process {
+    let mut process = writer(dir, Mode::Notes);
+    process.arg("--notes").arg(notes.to_string());
+    process
+}
+
 /// What one run of the writer printed, and how it ended.
 struct WriterRun {
     /// The notes it acknowledged, in order.
@@ -813,7 +822,7 @@ fn a_full_disk_fails_a_transaction_cleanly_and_whole_and_every_read_still_works(
     // With space freed: the same, and writing goes on.
     disk.grow();
     problems.extend(check("after space was freed", &disk, &acked).err());
-    let more = run_writer(&mut writer(&dir, Mode::Notes), Some(2), Duration::ZERO);
+    let more = run_writer(&mut note_writer(&dir, 2), Some(2), Duration::ZERO);
     if let Some(ended) = more.failed_by_itself() {
         problems.push(format!("after space was freed, {ended}\n{}", on_disk(&dir)));
     } else if more.acked.is_empty() {
@@ -862,12 +871,12 @@ fn a_disk_filled_by_another_file_leaves_every_read_working_then_and_once_space_i
     // Both writers are killed, as a crash would stop them: neither closes
     // the ledger, so the next reader finds sled's work undone, and then the
     // disk fills up under it.
-    let first = run_writer(&mut writer(&dir, Mode::Notes), Some(20), Duration::ZERO);
+    let first = run_writer(&mut note_writer(&dir, 20), Some(20), Duration::ZERO);
     acked.extend(&first.acked);
     if let Err(e) = read_everything(&dir, &|| planledger(&dir)) {
         panic!("before the disk was full: {e}");
     }
-    let second = run_writer(&mut writer(&dir, Mode::Notes), Some(3), Duration::ZERO);
+    let second = run_writer(&mut note_writer(&dir, 3), Some(3), Duration::ZERO);
     acked.extend(&second.acked);
     for writer_run in [&first, &second] {
         if let Some(ended) = writer_run.failed_by_itself() {
