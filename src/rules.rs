@@ -1496,9 +1496,15 @@ impl Replay {
 
     /// What was found, with a history cut short inside a signed
     /// transaction.
-    pub fn finish(mut self) -> Vec<(u64, Refusal)> {
+    pub fn finish(self) -> Vec<(u64, Refusal)> {
+        self.finish_with_state().0
+    }
+
+    /// [`Replay::finish`], and the state after the events: for a caller
+    /// that would otherwise fold the same events again.
+    pub fn finish_with_state(mut self) -> (Vec<(u64, Refusal)>, State) {
         self.found.extend(unfinished(&self.state));
-        self.found
+        (self.found, self.state)
     }
 }
 

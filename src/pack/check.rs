@@ -304,8 +304,9 @@ enum Genesis {
 /// What step 3 keeps of the disclosed records.
 #[derive(Default)]
 struct Records {
-    /// Each event's recorded time, where disclosed.
-    recorded: Vec<Option<Micros>>,
+    /// The recorded times the check reads, where disclosed: the as-of
+    /// event's, and that of the event a checkpoint names as its head.
+    recorded: BTreeMap<u64, Micros>,
     /// The source each disclosed event names, by sequence number (most
     /// name none).
     sources: BTreeMap<u64, u64>,
@@ -314,6 +315,9 @@ struct Records {
     /// Every disclosed redaction, by its sequence number.
     redaction: BTreeMap<u64, Redaction>,
     genesis: Option<Genesis>,
+    /// How many disclosed events up to the as-of event a view reads back:
+    /// the length of the [`LineOffsets`] step 4 keeps.
+    read_back: usize,
 }
 
 /// An event line read again on a later pass, with its sealed record and
@@ -510,9 +514,17 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
 
     // 3. Records, texts and the genesis.
     let mut records = Records::default();
+    let times_read = [
+        Some(header.as_of),
+        checkpoint.as_ref().map(|c| c.statement().seq()),
+    ];
     each_event(source, events_at, count, |again| {
         let record = again.sealed.as_ref();
-        records.recorded.push(record.map(|r| r.recorded_at));
+        if let Some(record) = record
+            && times_read.contains(&Some(again.event.seq))
+        {
+            records.recorded.insert(again.event.seq, record.recorded_at);
+        }
         if let Some(source) = record.and_then(|r| r.source.as_ref()) {
             records.sources.insert(again.event.seq, source.import_seq);
         }
@@ -520,6 +532,9 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
             return Ok(true);
         };
         let seq = again.event.seq;
+        if seq <= header.as_of && recall::is_read_back(record.event.kind()) {
+            records.read_back += 1;
+        }
         if seq == 0 {
             records.genesis = Some(match &record.event {
                 EventOf::LedgerCreated {
@@ -603,15 +618,15 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
     check_disclosure(&header, &lines, &records)?;
     // The disclosure rule, checked above, requires the as-of event; an
     // error all the same, never a panic, if that ever stops being so.
-    let as_of_recorded = records
-        .recorded
-        .get(as_of as usize)
-        .copied()
-        .flatten()
-        .ok_or(PackFault::WithheldRequired {
-            seq: as_of,
-            why: Required::InScope(as_of_subject),
-        })?;
+    let as_of_recorded =
+        records
+            .recorded
+            .get(&as_of)
+            .copied()
+            .ok_or(PackFault::WithheldRequired {
+                seq: as_of,
+                why: Required::InScope(as_of_subject),
+            })?;
     let recorded = format_micros(as_of_recorded);
     if recorded != header.as_of_recorded_at {
         return Err(PackFault::AsOfTime {
@@ -630,9 +645,16 @@ pub(super) fn check_within<S: Source>(source: &mut S, long_line: usize) -> Check
         .into());
     }
     let (state, offsets) = check_subjects(source, events_at, &lines, &records, as_of)?;
-    if scope == Scope::Ledger {
-        check_rules(source, events_at, &lines, &records, as_of)?;
-    }
+    // A whole-ledger pack is replayed against the rules too, which folds
+    // the same events to the same state: the replay's is kept, and this one
+    // let go of first, so that two are never held at once.
+    let state = match scope {
+        Scope::Ledger => {
+            drop(state);
+            check_rules(source, events_at, &lines, &records, as_of)?
+        }
+        Scope::Plan(_) | Scope::Action { .. } => state,
+    };
 
     // 5. The projection.
     let day = day_of(as_of_recorded);
@@ -775,12 +797,7 @@ fn check_checkpoint(
             .ok_or_else(|| PackFault::CheckpointNotThisPack {
                 why: format!("it names event {seq}, which the pack does not hold"),
             })?;
-        let recorded = usize::try_from(seq)
-            .ok()
-            .and_then(|i| records.recorded.get(i))
-            .copied()
-            .flatten()
-            .unwrap_or(stated);
+        let recorded = records.recorded.get(&seq).copied().unwrap_or(stated);
         Ok((hash, recorded))
     })?;
     if compared.holds() {
@@ -890,7 +907,7 @@ fn check_subjects<S: Source>(
     as_of: u64,
 ) -> Checked<(State, LineOffsets), S> {
     let mut state = State::default();
-    let mut offsets = LineOffsets::default();
+    let mut offsets = LineOffsets(Vec::with_capacity(records.read_back));
     let mut at_as_of = None;
     each_event(source, events_at, lines.len(), |again| {
         let Some(sealed) = again.sealed else {
@@ -920,8 +937,8 @@ fn check_subjects<S: Source>(
 }
 
 /// The offsets of the lines of the events a view reads back, by sequence
-/// number, in order.
-#[derive(Default)]
+/// number, in order (sized as step 3 counted them: at a million events,
+/// growing it by doubling held 7 MB for nothing).
 struct LineOffsets(Vec<(u64, u64)>);
 
 /// The words of milestones and claims, read back from their lines in the
@@ -983,14 +1000,15 @@ impl<A: LineAt> Recall for PackRecall<'_, A> {
 /// Step 4, for a whole-ledger pack, which discloses every event up to the
 /// as-of event: the rule book replayed as `verify` replays it, then the two
 /// rules of signing that need the chain's hashes and commitments, which
-/// `verify` checks as it walks the stored chain.
+/// `verify` checks as it walks the stored chain. Returns the replay's state
+/// at the as-of event.
 fn check_rules<S: Source>(
     source: &mut S,
     events_at: u64,
     lines: &Lines,
     records: &Records,
     as_of: u64,
-) -> Checked<(), S> {
+) -> Checked<State, S> {
     let mut replay = rules::Replay::default();
     let mut requests = crate::store::chain_check::RequestTexts::default();
     let through = as_of.saturating_add(1).min(lines.len());
@@ -1004,7 +1022,8 @@ fn check_rules<S: Source>(
         replay.step(event.seq, event.hash, event.subject, &record);
         Ok(true)
     })?;
-    if let Some((seq, refusal)) = replay.finish().into_iter().next() {
+    let (found, state) = replay.finish_with_state();
+    if let Some((seq, refusal)) = found.into_iter().next() {
         return Err(PackFault::BrokenRule { seq, refusal }.into());
     }
     let requests = requests
@@ -1017,7 +1036,7 @@ fn check_rules<S: Source>(
         }
         .into());
     }
-    Ok(())
+    Ok(state)
 }
 
 #[cfg(test)]
