@@ -393,6 +393,13 @@ impl Ledger {
         &self.state
     }
 
+    /// The store, the folded state let go of (the store stays open and
+    /// locked): for work that reads the stored events alone, and would
+    /// otherwise hold the state for nothing.
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -332,7 +332,7 @@ fn write_projection_line(
     out: &mut dyn Write,
 ) -> Result<(), serde_json::Error> {
     let mut show = wire::Show::new(state, recall, day);
-    let plans = std::mem::take(&mut show.plans);
+    let mut plans = std::mem::take(&mut show.plans);
     let Value::Object(top) = serde_json::to_value(&show)? else {
         return Err(serde::ser::Error::custom("the projection is not an object"));
     };
@@ -351,17 +351,11 @@ fn write_projection_line(
             continue;
         }
         buf.push(b'[');
-        for (i, plan) in plans.iter().enumerate() {
+        for (i, plan) in plans.drain(..).enumerate() {
             if i > 0 {
                 buf.push(b',');
             }
-            let mut plan = serde_json::to_value(plan)?;
-            if version < 2 {
-                strip_added_in_2(&mut plan);
-            }
-            canonical(&plan, &mut buf);
-            out.write_all(&buf).map_err(serde_json::Error::io)?;
-            buf.clear();
+            write_plan(plan, version, &mut buf, out)?;
         }
         buf.push(b']');
     }
@@ -369,20 +363,75 @@ fn write_projection_line(
     out.write_all(&buf).map_err(serde_json::Error::io)
 }
 
+/// One plan of the projection, canonical, into `buf`: its actions each
+/// built (their words read back), written out of `buf` to `out` and let
+/// go of in turn, so that a plan of thousands of actions is never held
+/// whole as a value.
+fn write_plan(
+    mut plan: wire::Plan<'_>,
+    version: u64,
+    buf: &mut Vec<u8>,
+    out: &mut dyn Write,
+) -> Result<(), serde_json::Error> {
+    let actions = plan.actions.take();
+    let mut value = serde_json::to_value(&plan)?;
+    if version < 2 {
+        strip_added_in_2(&mut value);
+    }
+    let Value::Object(fields) = value else {
+        return Err(serde::ser::Error::custom("a plan is not an object"));
+    };
+    let mut entries: Vec<(&String, &Value)> = fields.iter().collect();
+    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    buf.push(b'{');
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        scalar(&Value::String(key.clone()), buf);
+        buf.push(b':');
+        if key != "actions" {
+            canonical(value, buf);
+            continue;
+        }
+        buf.push(b'[');
+        let mut first = true;
+        actions.each_value(|mut action| {
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            if version < 2 {
+                retain_but(&mut action, ADDED_IN_2.0);
+            }
+            canonical(&action, buf);
+            out.write_all(buf).map_err(serde_json::Error::io)?;
+            buf.clear();
+            Ok(())
+        })?;
+        buf.push(b']');
+    }
+    buf.push(b'}');
+    Ok(())
+}
+
 /// A plan of the projection as pack version 1 shows it: without what
 /// version 2 added.
 fn strip_added_in_2(plan: &mut Value) {
     let (action_keys, coverage_keys) = ADDED_IN_2;
-    if let Some(coverage) = plan.get_mut("coverage").and_then(Value::as_object_mut) {
-        coverage.retain(|key, _| !coverage_keys.contains(&key.as_str()));
+    if let Some(coverage) = plan.get_mut("coverage") {
+        retain_but(coverage, coverage_keys);
     }
     let actions = plan.get_mut("actions").and_then(Value::as_array_mut);
-    for action in actions
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object_mut)
-    {
-        action.retain(|key, _| !action_keys.contains(&key.as_str()));
+    for action in actions.into_iter().flatten() {
+        retain_but(action, action_keys);
+    }
+}
+
+/// An object without `keys`.
+fn retain_but(object: &mut Value, keys: &[&str]) {
+    if let Some(object) = object.as_object_mut() {
+        object.retain(|key, _| !keys.contains(&key.as_str()));
     }
 }
 
@@ -404,14 +453,16 @@ pub fn make(events: &[StoredEvent], request: Request<'_>) -> Result<Vec<u8>, Mak
 /// [`make`] for a ledger too large to hold: reads the stored events twice
 /// through `events` (each call reads them afresh from the genesis), and the
 /// words of the milestones and claims its projection shows back from
-/// `recall` (the same store), writes the pack a line at a time to an
-/// unnamed temporary file, checks it with [`verify_file`], and returns the
-/// file, read from its start.
+/// `recall` (the same store), and writes the pack a line at a time to an
+/// unnamed temporary file. The pack is not handed out until
+/// [`Unchecked::check`] has checked it, which needs nothing of the ledger:
+/// a caller lets go of the ledger first, so that the two are never held at
+/// once.
 pub fn make_file<I, E>(
     events: impl Fn() -> I,
     recall: &dyn Recall,
     request: Request<'_>,
-) -> Result<File, MakeError>
+) -> Result<Unchecked, MakeError>
 where
     I: Iterator<Item = Result<StoredEvent, E>>,
     E: fmt::Display,
@@ -419,23 +470,37 @@ where
     let file = tempfile::tempfile().map_err(MakeError::Write)?;
     let mut out = BufWriter::new(file);
     write(events, Some(recall), request, &mut out)?;
-    let mut file = out
+    let file = out
         .into_inner()
         .map_err(|e| MakeError::Write(e.into_error()))?;
-    file.rewind().map_err(MakeError::Write)?;
-    let again = file.try_clone().map_err(MakeError::Write)?;
-    verify_file(again)
-        .map_err(MakeError::Write)?
-        .map_err(MakeError::DoesNotVerify)?;
-    file.rewind().map_err(MakeError::Write)?;
-    Ok(file)
+    Ok(Unchecked { file })
+}
+
+/// A pack [`make_file`] wrote and has not yet checked.
+#[must_use = "a pack is handed out only once it is checked"]
+pub struct Unchecked {
+    file: File,
+}
+
+impl Unchecked {
+    /// Checks the pack with [`verify_file`] and returns its file, read from
+    /// its start.
+    pub fn check(self) -> Result<File, MakeError> {
+        let mut file = self.file;
+        file.rewind().map_err(MakeError::Write)?;
+        let again = file.try_clone().map_err(MakeError::Write)?;
+        verify_file(again)
+            .map_err(MakeError::Write)?
+            .map_err(MakeError::DoesNotVerify)?;
+        file.rewind().map_err(MakeError::Write)?;
+        Ok(file)
+    }
 }
 
 /// What [`write`]'s first pass over the events finds.
 struct Survey {
     count: u64,
     subjects: Subjects,
-    hashes: Vec<Hash>,
     /// The source each event names, by sequence number (most name none).
     sources: BTreeMap<u64, u64>,
     redactions: BTreeMap<u64, Vec<u64>>,
@@ -459,7 +524,6 @@ impl Survey {
         let mut survey = Survey {
             count: 0,
             subjects: Subjects::default(),
-            hashes: Vec::new(),
             sources: BTreeMap::new(),
             redactions: BTreeMap::new(),
             genesis: None,
@@ -508,7 +572,6 @@ impl Survey {
             }
             survey.head = Some((event.seq, event.hash, record.recorded_at));
             survey.subjects.push(event.subject);
-            survey.hashes.push(event.hash);
             if let Some(source) = &record.source {
                 survey.sources.insert(event.seq, source.import_seq);
             }
@@ -594,10 +657,22 @@ where
         out.write_all(&buf).map_err(MakeError::Write)
     };
     line(&header, out)?;
+    // A checkpoint names the hashes of a few events (its marks), taken as
+    // the events go by: the hashes of all are never held.
+    let mut marks: BTreeMap<u64, Option<Hash>> = match request.checkpoint {
+        Some(_) => crate::checkpoint::mark_seqs(head)
+            .into_iter()
+            .map(|at| (at, None))
+            .collect(),
+        None => BTreeMap::new(),
+    };
     let mut state = State::default();
     let mut kept = Kept::default();
     for event in events() {
         let event = event.map_err(|e| MakeError::Read(e.to_string()))?;
+        if let Some(mark) = marks.get_mut(&event.seq) {
+            *mark = Some(event.hash);
+        }
         let shown = usize::try_from(event.seq)
             .ok()
             .and_then(|i| disclosed.get(i))
@@ -629,10 +704,10 @@ where
             head_hash,
             head_recorded_at,
             |at| {
-                usize::try_from(at)
-                    .ok()
-                    .and_then(|i| survey.hashes.get(i))
+                marks
+                    .get(&at)
                     .copied()
+                    .flatten()
                     .ok_or(MakeError::NotAChain {
                         expected: at,
                         found: head,

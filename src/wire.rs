@@ -31,7 +31,8 @@ use std::io::{self, Write};
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
 
 use crate::date::{FuzzyDate, Target as TargetDate};
 use crate::event::{EventKind, Hash, LinkBasis, Micros};
@@ -203,17 +204,49 @@ impl Serialize for Actions<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(None)?;
         for &action in &self.actions {
-            let details = match recall::details(self.recall, action) {
-                Ok(details) => details,
-                Err(e) => {
-                    let words = S::Error::custom(&e);
-                    *self.failed.borrow_mut() = Some(e);
-                    return Err(words);
-                }
-            };
+            let details = self.details(action)?;
             seq.serialize_element(&Action::new(action, &details, self.today))?;
         }
         seq.end()
+    }
+}
+
+impl<'a> Actions<'a> {
+    /// Takes the actions out, leaving none: for a writer that writes the
+    /// rest of the plan as a value and the actions one at a time.
+    pub fn take(&mut self) -> Actions<'a> {
+        Actions {
+            actions: std::mem::take(&mut self.actions),
+            recall: self.recall,
+            today: self.today,
+            failed: self.failed.clone(),
+        }
+    }
+
+    /// Calls `each` with each action as a JSON value, built (its words read
+    /// back) and let go of in turn; a failed read fails it as
+    /// serialization does.
+    pub fn each_value(
+        &self,
+        mut each: impl FnMut(Value) -> Result<(), serde_json::Error>,
+    ) -> Result<(), serde_json::Error> {
+        for &action in &self.actions {
+            let details = self.details(action)?;
+            each(serde_json::to_value(Action::new(
+                action, &details, self.today,
+            ))?)?;
+        }
+        Ok(())
+    }
+
+    /// The action's milestones and claims read back; a failed read is kept
+    /// for [`Show::write`] and returned in words.
+    fn details<E: serde::ser::Error>(&self, action: &projection::Action) -> Result<Details, E> {
+        recall::details(self.recall, action).map_err(|e| {
+            let words = E::custom(&e);
+            *self.failed.borrow_mut() = Some(e);
+            words
+        })
     }
 }
 

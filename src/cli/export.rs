@@ -78,9 +78,8 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
             (context.open_to_read()?, None)
         }
     };
-    let ledger = &ledger;
     let verified = verified.as_ref();
-    let resolved = args.when.resolve(ledger)?;
+    let resolved = args.when.resolve(&ledger)?;
     // With --key, a pack ends with a checkpoint of its head signed by the
     // key's holder: by the name the ledger knows the key by, or as given.
     let signer = match (&context.key, &args.format) {
@@ -103,7 +102,6 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
         }
         _ => None,
     };
-    let signer = signer.as_ref();
     if matches!(args.format, Format::Events) && resolved.view.valid_at.is_some() {
         return Err(CliError::Input(
             "--valid-at does not apply to the raw chain, which is in recorded order: use --as-of"
@@ -121,31 +119,58 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
             "--plan and --action choose what an evidence pack discloses: they apply to --format pack only".into(),
         ));
     }
-    let Some(path) = args.output.as_deref().filter(|p| *p != Path::new("-")) else {
-        let _line = context.line_while_redirected("the export");
-        return write(ledger, verified, args, &resolved, signer, out);
-    };
-    let target = Target::of(path, ledger.store().dir())?;
+    let output = args.output.as_deref().filter(|p| *p != Path::new("-"));
+    let target = output
+        .map(|path| Target::of(path, ledger.store().dir()))
+        .transpose()?;
     // A spinner while a big ledger is written out (only to a file: written
-    // to the terminal, the output would run through it).
-    let steps = Steps::new(context.progress, 1);
-    steps.step(format!("writing {}", path.display()));
-    match target {
-        Target::Stream(stream) => {
-            let mut writer = BufWriter::new(stream);
-            write(ledger, verified, args, &resolved, signer, &mut writer)?;
-            writer.flush()?;
+    // to the terminal, the output would run through it), or a line while
+    // standard output is redirected.
+    let _steps = match output {
+        Some(path) => {
+            let steps = Steps::new(context.progress, 1);
+            steps.step(format!("writing {}", path.display()));
+            steps
         }
-        Target::File { path: real, mode } => {
-            write_file(&real, mode, |w| {
-                write(ledger, verified, args, &resolved, signer, w)
-            })?;
+        None => context.line_while_redirected("the export"),
+    };
+    match args.format {
+        Format::Pack => {
+            let mut pack = write_pack(ledger, args, &resolved, signer)?;
+            emit(target, &mut |w| Ok(io::copy(&mut pack, w).map(drop)?), out)?;
+        }
+        Format::Events | Format::Json | Format::Csv | Format::Md | Format::Html => {
+            emit(
+                target,
+                &mut |w| write(&ledger, verified, args, &resolved, w),
+                out,
+            )?;
         }
     }
-    drop(steps);
-    resolved.write_notes(out)?;
-    writeln!(out, "Wrote {}", path.display())?;
+    if let Some(path) = output {
+        resolved.write_notes(out)?;
+        writeln!(out, "Wrote {}", path.display())?;
+    }
     Ok(())
+}
+
+/// Writes what `body` writes to `target`, or to `out` when there is none
+/// (standard output).
+fn emit(
+    target: Option<Target>,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<(), CliError>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    match target {
+        None => body(out),
+        Some(Target::Stream(stream)) => {
+            let mut writer = BufWriter::new(stream);
+            body(&mut writer)?;
+            writer.flush()?;
+            Ok(())
+        }
+        Some(Target::File { path: real, mode }) => write_file(&real, mode, body),
+    }
 }
 
 /// Where `-o PATH` writes.
@@ -248,12 +273,8 @@ fn write(
     verified: Option<&Report>,
     args: &Args,
     resolved: &Resolved,
-    signer: Option<&(SigningKey, String)>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    if matches!(args.format, Format::Pack) {
-        return write_pack(ledger, args, resolved, signer, out);
-    }
     let state = ledger.state_view(resolved.view)?;
     let today = resolved.day;
     match args.format {
@@ -273,7 +294,7 @@ fn write(
             let options = export::csv::Options { bom: !args.no_bom };
             export::csv::write(&state, ledger, today, options, out)?;
         }
-        // Written above.
+        // Made by `write_pack`, from the store alone.
         Format::Pack => {}
         Format::Md | Format::Html => {
             let verified_here;
@@ -327,16 +348,19 @@ impl ReportEvents for Admitted<'_> {
     }
 }
 
-/// An evidence pack (`pack::make`) of the scope asked for, as of `--as-of`,
-/// from a ledger that passes `verify`: a pack vouches for a history, and
-/// its reader cannot replay a plan pack against the rules.
+/// An evidence pack (`pack::make_file`) of the scope asked for, as of
+/// `--as-of`, from a ledger that passes `verify`: a pack vouches for a
+/// history, and its reader cannot replay a plan pack against the rules.
+/// Returns the checked pack, read from its start. The ledger's state is
+/// let go of once the scope is resolved, and its store once the pack is
+/// written, before the pack is checked: at national size each is tens of
+/// MB, and the check needs neither.
 fn write_pack(
-    ledger: &Ledger,
+    ledger: Ledger,
     args: &Args,
     resolved: &Resolved,
-    signer: Option<&(SigningKey, String)>,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
+    signer: Option<(SigningKey, String)>,
+) -> Result<File, CliError> {
     let as_of = resolved.view.as_of;
     let state = ledger.state_view(View {
         as_of,
@@ -358,19 +382,23 @@ fn write_pack(
         (None, None) => Scope::Ledger,
     };
     drop(state);
-    let report = integrity::verify_on_this_thread(ledger.store())?;
+    let store = ledger.into_store();
+    let report = integrity::verify_on_this_thread(&store)?;
     if let Some(problem) = report.problems.iter().min_by_key(|p| p.seq) {
         return Err(CliError::Unverified {
             seq: problem.seq,
             what: problem.kind.to_string(),
         });
     }
-    let checkpoint = signer.map(|(key, name)| pack::Signer { name, key });
+    drop(report);
+    let checkpoint = signer
+        .as_ref()
+        .map(|(key, name)| pack::Signer { name, key });
     // Written a line at a time to a temporary file, checked there, then
     // copied out: the events are read twice and never held whole.
-    let mut file = pack::make_file(
-        || ledger.store().events(),
-        ledger,
+    let unchecked = pack::make_file(
+        || store.events(),
+        &store,
         pack::Request {
             scope,
             as_of,
@@ -378,6 +406,8 @@ fn write_pack(
         },
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
-    io::copy(&mut file, out)?;
-    Ok(())
+    drop(store);
+    unchecked
+        .check()
+        .map_err(|e| CliError::Input(e.to_string()))
 }

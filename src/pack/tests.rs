@@ -112,13 +112,18 @@ const ERASED: &str = "Jane Doe";
 /// 7 A2; 8 note on A1; 9 note on A2; 10 claim on A1; 11 redaction of 8;
 /// 12 A2 in progress.
 fn two_plans() -> Vec<StoredEvent> {
+    chain_of(two_plans_txs())
+}
+
+/// The transactions of [`two_plans`].
+fn two_plans_txs() -> Vec<Tx> {
     let source = || {
         Some(SourceRef {
             import_seq: 3,
             locator: "THAMES VALLEY POLICE, row 1".into(),
         })
     };
-    chain_of(vec![
+    vec![
         (
             "Admin",
             vec![(
@@ -277,7 +282,7 @@ fn two_plans() -> Vec<StoredEvent> {
                 },
             )],
         ),
-    ])
+    ]
 }
 
 fn pack_of(events: &[StoredEvent], scope: Scope, as_of: Option<Micros>) -> Vec<u8> {
@@ -701,5 +706,70 @@ fn file_verdict(bytes: &[u8], long_line: usize) -> String {
         Ok(report) => format!("{report:?}"),
         Err(Stop::Fault(fault)) => format!("{fault:?}"),
         Err(Stop::Read(error)) => format!("read: {error}"),
+    }
+}
+
+/// The projection line as the maker writes it and the check compares it,
+/// an action at a time, is byte for byte the canonical form of the whole
+/// projection value, in every pack version's shape: for plans of one
+/// action and of several, with the words of milestones read back.
+#[test]
+fn the_projection_written_an_action_at_a_time_is_the_canonical_value() {
+    let mut txs = two_plans_txs();
+    txs.push((
+        "Assurance Lead",
+        vec![
+            (
+                None,
+                Event::ActionAdded {
+                    action: ActionId::of(3),
+                    plan: P1,
+                    agency: "Oxford Health".into(),
+                    lead: None,
+                    text: "Train staff in routine enquiry.".into(),
+                    scope: None,
+                    recommendations: vec![RecId::of(1)],
+                    target: None,
+                },
+            ),
+            (
+                None,
+                Event::MilestoneNoted {
+                    action: ActionId::of(3),
+                    note: "First session held".into(),
+                },
+            ),
+        ],
+    ));
+    let chain = chain_of(txs);
+    let mut state = State::default();
+    for event in &chain {
+        state.apply(event.seq, event.hash, &event.record);
+    }
+    assert_eq!(
+        state.actions.values().filter(|a| a.plan == P1).count(),
+        2,
+        "P1 has two actions, so the line has a comma between actions"
+    );
+    let recall: BTreeMap<u64, Record> = chain.iter().map(|e| (e.seq, e.record.clone())).collect();
+    let day = NaiveDate::from_ymd_opt(2020, 9, 14).expect("a day");
+    for version in 1..=3 {
+        let mut streamed = Vec::new();
+        write_projection_line(&state, &recall, day, version, &mut streamed)
+            .expect("the line is written");
+        let whole = projection(state.clone(), &recall, Scope::Ledger, day, version)
+            .expect("the value is made");
+        let mut expected = b"{\"projection\":".to_vec();
+        canonical(&whole, &mut expected);
+        expected.push(b'}');
+        assert_eq!(
+            String::from_utf8_lossy(&streamed),
+            String::from_utf8_lossy(&expected),
+            "pack version {version}"
+        );
+        let note = "First session held";
+        assert!(String::from_utf8_lossy(&streamed).contains(note));
+        let linked = String::from_utf8_lossy(&streamed).contains("\"link\":");
+        assert_eq!(linked, version >= 2, "version {version} shows links or not");
     }
 }
