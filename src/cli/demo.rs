@@ -307,11 +307,11 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         out,
         &format!("5. One action's history (planledger history {})", a2d),
     )?;
-    history::run_history(
-        &ledger,
-        &history::HistoryArgs::for_action(a2d.to_string()),
-        out,
-    )?;
+    let asked = history::HistoryArgs::for_action(a2d.to_string());
+    match history::write_history(ledger.store(), ledger.now(), &asked, out)? {
+        history::Told::Written => {}
+        history::Told::Unknown => return Err(history::unknown(&ledger, &asked)),
+    }
 
     heading(
         out,

@@ -7,15 +7,18 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::command::{resolve_action, resolve_plan};
 use crate::event::ClockNote;
-use crate::id::ActionId;
+use crate::event::Micros;
+use crate::id::{ActionId, Id};
 use crate::ledger::{Ledger, LedgerError};
 use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry, Filter, clip};
+use crate::query::one_action::OneAction;
+use crate::store::{DamageKind, IndexFault, Store, StoreError};
 use crate::text::visible;
 use crate::time::{DayEnd, format_short, parse_instant};
 use crate::wire;
 
 use super::when::{TimeArgs, before_ledger};
-use super::{CliError, table};
+use super::{CliError, Context, table};
 
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
@@ -73,38 +76,96 @@ impl HistoryArgs {
     }
 }
 
-pub fn run_history(
-    ledger: &Ledger,
+/// `planledger history ACTION`: read from the action's own events (the
+/// action index, [`OneAction`]), never a fold of the whole ledger, so that
+/// it costs what that action's history holds. An id the ledger does not
+/// know is refused by the full fold, which names the nearest known one.
+pub fn run(context: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let store = context.open_store_to_read()?;
+    if !store.reads_a_copy() {
+        // As every command that opens the ledger brings the index up to the
+        // head: if writing it fails, the events after its mark are scanned.
+        let _ = store.index_actions();
+    }
+    let _line = context.line_while_redirected("the history");
+    match write_history(&store, context.clock.now(), args, out)? {
+        Told::Written => Ok(()),
+        Told::Unknown => {
+            drop(store);
+            Err(unknown(&context.open_to_read()?, args))
+        }
+    }
+}
+
+/// Whether [`write_history`] found the action.
+#[must_use]
+pub enum Told {
+    Written,
+    /// No event the index lists added it: nothing was written.
+    Unknown,
+}
+
+/// Why the action typed was not found through the index: the ledger never
+/// added it (refused, naming the nearest one it did), or the index does
+/// not list the event that added it (damage to the index, which `verify`
+/// also finds).
+pub fn unknown(ledger: &Ledger, args: &HistoryArgs) -> CliError {
+    let state = ledger.state();
+    match resolve_action(state, &args.action) {
+        Err(refusal) => LedgerError::from(refusal).into(),
+        Ok(action) => {
+            let seq = state.actions.get(&action).map_or(0, |a| a.added.seq);
+            LedgerError::from(StoreError::Damaged {
+                seq,
+                kind: DamageKind::ActionIndex(IndexFault::AddedUnlisted { seq, action }),
+            })
+            .into()
+        }
+    }
+}
+
+/// Writes the history `args` asks for, from the store's events about the
+/// action alone, with `now` as the clock reads.
+pub fn write_history(
+    store: &Store,
+    now: Micros,
     args: &HistoryArgs,
     out: &mut dyn Write,
-) -> Result<(), CliError> {
-    let action = resolve_action(ledger.state(), &args.action).map_err(LedgerError::from)?;
-    let resolved = args.when.resolve(ledger)?;
+) -> Result<Told, CliError> {
+    let found = match ActionId::parse(&args.action) {
+        Ok(action) => OneAction::read(store, action).map_err(LedgerError::from)?,
+        Err(_) => None,
+    };
+    let Some(one) = found else {
+        return Ok(Told::Unknown);
+    };
+    let resolved = args.when.resolve_at(now)?;
     if !args.json {
         resolved.write_notes(out)?;
     }
     let filter = Filter {
-        action: Some(action),
+        action: Some(one.action()),
         backdated_days: Some(args.backdated_days),
         view: resolved.view,
         ..Filter::default()
     };
-    let entries = action_trail(ledger, action, &filter)?;
+    let entries = action_trail(store, &one, &filter)?;
     if args.json {
-        return write_json(&entries, out);
+        write_json(&entries, out)?;
+        return Ok(Told::Written);
     }
-    let state = ledger.state_view(resolved.view)?;
+    let state = one.state_view(resolved.view);
     if before_ledger(&state, &args.when, out)? {
-        return Ok(());
+        return Ok(Told::Written);
     }
-    let Some(current) = state.actions.get(&action) else {
-        writeln!(out, "{} did not exist yet at that point.", action)?;
-        return Ok(());
+    let Some(current) = state.actions.get(&one.action()) else {
+        writeln!(out, "{} did not exist yet at that point.", one.action())?;
+        return Ok(Told::Written);
     };
     writeln!(
         out,
         "{} · {} · {}",
-        action,
+        one.action(),
         visible(&current.agency),
         current.status
     )?;
@@ -113,7 +174,8 @@ pub fn run_history(
         writeln!(out, "target: {}", clip(&visible(&target.to_string()), 200))?;
     }
     writeln!(out)?;
-    write_table(&entries, false, out)
+    write_table(&entries, false, out)?;
+    Ok(Told::Written)
 }
 
 /// The audit trail `filter` keeps, read from the store event by event:
@@ -125,25 +187,17 @@ fn streamed_trail(ledger: &Ledger, filter: &Filter) -> Result<Vec<Entry>, CliErr
 }
 
 /// The audit trail of one action that `filter` keeps, from that action's
-/// events alone (the action index), never the whole history.
-fn action_trail(
-    ledger: &Ledger,
-    action: ActionId,
-    filter: &Filter,
-) -> Result<Vec<Entry>, CliError> {
-    let Some((head, _)) = ledger.state().head else {
-        return Ok(Vec::new());
-    };
-    let store = ledger.store();
+/// events alone, never the whole history.
+fn action_trail(store: &Store, one: &OneAction, filter: &Filter) -> Result<Vec<Entry>, CliError> {
     let earlier = |seq: u64| store.event_at(seq).ok().flatten().map(|(_, record)| record);
     let first_of_tx = |tx: u64| store.tx_record(tx).ok().flatten().map(|r| r.first_seq);
-    let events = store
-        .action_events(action, head)
-        .map_err(LedgerError::from)?;
-    Ok(
-        audit::action_trail_of(events, &earlier, &first_of_tx, filter)
-            .map_err(LedgerError::from)?,
-    )
+    let events = one.events().iter().map(Ok::<_, LedgerError>);
+    Ok(audit::action_trail_of(
+        events,
+        &earlier,
+        &first_of_tx,
+        filter,
+    )?)
 }
 
 pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Result<(), CliError> {

@@ -333,6 +333,14 @@ impl Context<'_> {
         }
     }
 
+    /// Opens the store alone for a command that only reads it and folds
+    /// no state (`history`), as [`Context::open_to_read`] opens it.
+    pub fn open_store_to_read(&self) -> Result<Store, CliError> {
+        let store = self.waiting(|wait| Store::open_to_read_waiting(&self.ledger_dir, wait))?;
+        self.note_owed_rewrite(&store);
+        Ok(store)
+    }
+
     /// Opens the store alone (for `verify` and `snapshot`), waiting as
     /// [`Context::open`] does.
     pub fn open_store(&self) -> Result<Store, StoreError> {
@@ -531,6 +539,8 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Key(command) => return key::run(command, out),
         Command::VerifyPack(args) => return verify_pack::run(args, out),
         Command::Request(args) => return record::request(context, args, out),
+        // Read from the action's own events, never folding the ledger.
+        Command::History(args) => return history::run(context, args, out),
         // A report verifies the store before the state is folded.
         Command::Export(args) => return export::run(context, args, out),
         _ if only_reads(command) => context.open_to_read()?,
@@ -539,7 +549,6 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
     let _line = match command {
         Command::Show(_) => Some(context.line_while_redirected("the plans")),
         Command::Summary(_) => Some(context.line_while_redirected("the summary")),
-        Command::History(_) => Some(context.line_while_redirected("the history")),
         Command::Audit(_) => Some(context.line_while_redirected("the audit trail")),
         Command::Diff(_) => Some(context.line_while_redirected("the changes")),
         _ => None,
@@ -555,7 +564,6 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Redact(a) => redact::run(&mut ledger, context, a, out),
         Command::Show(a) => show::run(&ledger, a, out),
         Command::Summary(a) => summary::run(&ledger, a, out),
-        Command::History(a) => history::run_history(&ledger, a, out),
         Command::Audit(a) => history::run_audit(&ledger, a, out),
         Command::Diff(a) => diff::run(&ledger, a, out),
         Command::Evidence(c) => evidence::run(&ledger, c, out),
@@ -569,6 +577,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         | Command::Upgrade(_)
         | Command::Key(_)
         | Command::Request(_)
+        | Command::History(_)
         | Command::Export(_)
         | Command::VerifyPack(_) => Ok(()),
     }

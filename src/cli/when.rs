@@ -5,6 +5,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 
 use crate::date::FuzzyDate;
+use crate::event::Micros;
 use crate::ledger::{Ledger, View};
 use crate::projection::State;
 use crate::time::{DayEnd, day_of, format_micros, parse_instant};
@@ -52,7 +53,11 @@ impl TimeArgs {
     /// Reads the two options. An instant in the future is not refused: it
     /// reads as now, with a note saying so.
     pub fn resolve(&self, ledger: &Ledger) -> Result<Resolved, CliError> {
-        let now = ledger.now();
+        self.resolve_at(ledger.now())
+    }
+
+    /// [`TimeArgs::resolve`] with `now` the ledger's clock reads.
+    pub fn resolve_at(&self, now: Micros) -> Result<Resolved, CliError> {
         let mut notes = Vec::new();
         let as_of = match &self.as_of {
             None => None,

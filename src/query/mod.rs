@@ -6,6 +6,7 @@ pub mod audit;
 pub mod coverage;
 pub mod diff;
 pub mod evidence;
+pub mod one_action;
 pub mod report;
 pub mod select;
 pub mod summary;

@@ -117,6 +117,10 @@ pub enum IndexFault {
     MarkBeyondChain { last: u64, events: u64 },
     #[error("it is missing {missing} event(s) below its mark")]
     Missing { missing: u64 },
+    /// Found by `history`, which reads an action through the index alone:
+    /// the ledger added the action, but the index lists no event that did.
+    #[error("it does not list event {seq}, which added {action}")]
+    AddedUnlisted { seq: u64, action: ActionId },
 }
 
 impl IndexFault {
@@ -130,7 +134,8 @@ impl IndexFault {
             | IndexFault::ChunkStart { first, .. } => first,
             IndexFault::OutOfOrder { seq, .. }
             | IndexFault::NotAbout { seq, .. }
-            | IndexFault::BeyondMark { seq, .. } => seq,
+            | IndexFault::BeyondMark { seq, .. }
+            | IndexFault::AddedUnlisted { seq, .. } => seq,
             IndexFault::KeyLength { .. }
             | IndexFault::MarkUnreadable
             | IndexFault::MarkBeyondChain { .. }

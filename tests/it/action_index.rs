@@ -280,6 +280,57 @@ fn verify_names_an_index_that_is_wrong_and_snapshot_rebuild_replaces_it() {
 }
 
 #[test]
+fn history_of_an_action_whose_chunks_are_gone_names_the_damage_not_an_unknown_id() {
+    let fx = fixture();
+    let added = {
+        let store = open_store(&fx.dir());
+        store
+            .action_events(ActionId::of(1), u64::MAX)
+            .expect("A1's events")
+            .next()
+            .expect("the event that added A1")
+            .expect("read")
+            .seq
+    };
+    // Every chunk of A1 gone: read through the index alone, A1 looks as if
+    // the ledger never added it.
+    fx.tamper_index(|_, index| {
+        for (key, _) in chunks_of(index, 1) {
+            index.remove(key).expect("removed");
+        }
+    });
+    let history = fx.run_at("2022-03-01T09:00:00Z", &["history", "A1"]);
+    assert_ne!(history.code, 0, "{}", history.stdout);
+    assert!(history.stdout.is_empty(), "{}", history.stdout);
+    assert!(
+        history.stderr.contains(&format!(
+            "the action index is wrong: it does not list event {added}, which added A1"
+        )),
+        "{}",
+        history.stderr
+    );
+    assert!(
+        history.stderr.contains("planledger snapshot --rebuild"),
+        "{}",
+        history.stderr
+    );
+    // An id the ledger never added is still refused as unknown, with the
+    // nearest one it did.
+    let unknown = fx.run_at("2022-03-01T09:00:00Z", &["history", "A999"]);
+    assert_ne!(unknown.code, 0);
+    assert!(unknown.stderr.contains("A999"), "{}", unknown.stderr);
+    assert!(
+        !unknown.stderr.contains("action index"),
+        "{}",
+        unknown.stderr
+    );
+    let found = fx.run_at("2022-03-01T09:00:00Z", &["verify"]);
+    assert_ne!(found.code, 0, "{}", found.stdout);
+    fx.ok(&["snapshot", "--rebuild"]);
+    assert!(fx.ok(&["history", "A1"]).stdout.contains("Training booked"));
+}
+
+#[test]
 fn an_action_with_more_events_than_a_chunk_reads_the_same_through_several_chunks() {
     let (tmp, mut ledger) = TempLedger::new();
     small_plan(&mut ledger, &tmp.clock);

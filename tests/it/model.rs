@@ -13,7 +13,8 @@
 //! - Links and amendments fold alike incrementally and from scratch (they
 //!   are among the random commands).
 //! - The history of every action read through the action index is the
-//!   history a fold of the whole ledger gives.
+//!   history a fold of the whole ledger gives, and the action folded from
+//!   its own events alone is the action in that fold, on both time axes.
 //! - `verify` is ok at the end.
 
 use std::collections::BTreeMap;

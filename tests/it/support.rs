@@ -578,11 +578,14 @@ pub fn fill_with_another_file(path: &Path) {
 /// Asserts that the history of every action read through the action index
 /// (`Store::action_events`, `audit::action_trail_of`: what `history` prints)
 /// is entry for entry the trail a fold of the whole history gives
-/// (`audit::trail_of`): now, as of the middle of the history, and valid at
-/// a date in it. Returns how many actions it compared.
+/// (`audit::trail_of`), and that the action `history` shows, folded from
+/// its own events alone (`OneAction`), is the action in that fold: now, as
+/// of the middle of the history, valid at a date in it, both, and as of a
+/// time before the ledger existed. Returns how many actions it compared.
 pub fn assert_histories_match_the_full_fold(store: &Store) -> usize {
     use planledger::ledger::View;
     use planledger::query::audit::{self, Filter};
+    use planledger::query::one_action::OneAction;
 
     let events: Vec<_> = store.events().collect::<Result<_, _>>().expect("events");
     let head = events.last().expect("a ledger with events").seq;
@@ -608,8 +611,45 @@ pub fn assert_histories_match_the_full_fold(store: &Store) -> usize {
     };
     let earlier = |seq: u64| store.event_at(seq).expect("event").map(|(_, r)| r);
     let first_of_tx = |tx: u64| store.tx_record(tx).expect("tx").map(|r| r.first_seq);
+    let views = [
+        views[0],
+        views[1],
+        views[2],
+        View {
+            as_of: Some(middle.recorded_at),
+            valid_at: Some(valid_day),
+        },
+        // Before the ledger existed.
+        View {
+            as_of: Some(events[0].record.recorded_at - 1),
+            valid_at: None,
+        },
+    ];
     for &action in state.actions.keys() {
+        let one = OneAction::read(store, action)
+            .expect("the action's events")
+            .expect("an action the full fold holds is found alone");
+        assert_eq!(one.head(), head);
         for view in views {
+            let admitted = events
+                .iter()
+                .take_while(|e| view.admits(e))
+                .map(|e| (e.seq, e.hash, &e.record));
+            let mut full = match view.valid_at {
+                None => State::fold(admitted),
+                Some(day) => State::fold_valid_at(admitted, day),
+            };
+            let alone = one.state_view(view);
+            assert_eq!(
+                alone.ledger.is_some(),
+                full.ledger.is_some(),
+                "{action} in {view:?}"
+            );
+            assert_eq!(
+                one.action_view(view),
+                full.actions.remove(&action),
+                "{action} in {view:?}"
+            );
             let filter = Filter {
                 action: Some(action),
                 view,
