@@ -381,18 +381,10 @@ fn write_plan(
     let Value::Object(fields) = value else {
         return Err(serde::ser::Error::custom("a plan is not an object"));
     };
-    let mut entries: Vec<(&String, &Value)> = fields.iter().collect();
-    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    buf.push(b'{');
-    for (i, (key, value)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        scalar(&Value::String(key.clone()), buf);
-        buf.push(b':');
+    canonical_object(&fields, buf, |key, value, buf| {
         if key != "actions" {
             canonical(value, buf);
-            continue;
+            return Ok(());
         }
         buf.push(b'[');
         let mut first = true;
@@ -410,9 +402,8 @@ fn write_plan(
             Ok(())
         })?;
         buf.push(b']');
-    }
-    buf.push(b'}');
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A plan of the projection as pack version 1 shows it: without what
@@ -747,18 +738,10 @@ fn event_line(event: &StoredEvent, disclosed: bool) -> Value {
 pub fn canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push(b'{');
-            for (i, (key, value)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                scalar(&Value::String(key.clone()), out);
-                out.push(b':');
+            let Ok(()) = canonical_object(map, out, |_, value, out| {
                 canonical(value, out);
-            }
-            out.push(b'}');
+                Ok::<_, std::convert::Infallible>(())
+            });
         }
         Value::Array(items) => {
             out.push(b'[');
@@ -772,6 +755,29 @@ pub fn canonical(value: &Value, out: &mut Vec<u8>) {
         }
         Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => scalar(value, out),
     }
+}
+
+/// An object in the canonical form of [`canonical`]: its keys in byte
+/// order, each followed by its value as `value` writes it (the projection
+/// line writes a plan's actions one at a time that way).
+fn canonical_object<E>(
+    map: &serde_json::Map<String, Value>,
+    out: &mut Vec<u8>,
+    mut value: impl FnMut(&str, &Value, &mut Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    out.push(b'{');
+    for (i, (key, item)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        scalar(&Value::String(key.clone()), out);
+        out.push(b':');
+        value(key, item, out)?;
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// A scalar as `serde_json` writes it (through `Value`'s `Display`, which
