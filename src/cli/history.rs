@@ -3,8 +3,6 @@
 
 use std::io::Write;
 
-use comfy_table::{ContentArrangement, Table, presets};
-
 use crate::command::{resolve_action, resolve_plan};
 use crate::event::ClockNote;
 use crate::event::Micros;
@@ -271,7 +269,7 @@ fn write_audit_streamed(
         if kept(&entry) {
             count += 1;
             backdated += usize::from(entry.backdated_days.is_some());
-            widths.row(row(&entry, true));
+            widths.row(&row(&entry, true));
         }
         Ok(())
     })?;
@@ -282,7 +280,7 @@ fn write_audit_streamed(
     let mut printer = widths.printer();
     audit::trail_each(events(), &names_of, filter, &mut |entry| {
         if kept(&entry) {
-            printer.row(row(&entry, true), out)?;
+            printer.row(&row(&entry, true), out)?;
         }
         Ok(())
     })?;
@@ -319,16 +317,8 @@ fn write_json(entries: &[Entry], out: &mut dyn Write) -> Result<(), CliError> {
 }
 
 fn write_table(entries: &[Entry], with_action: bool, out: &mut dyn Write) -> Result<(), CliError> {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    table.set_header(header(with_action));
-    for entry in entries {
-        table.add_row(row(entry, with_action));
-    }
-    writeln!(out, "{table}")?;
-    Ok(())
+    let rows: Vec<Vec<String>> = entries.iter().map(|e| row(e, with_action)).collect();
+    Ok(table::write_whole(header(with_action), &rows, out)?)
 }
 
 /// The columns of the history and audit tables.

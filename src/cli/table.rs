@@ -1,21 +1,23 @@
-//! A table too long to hold, printed as it streams by: the same bytes
-//! `comfy_table` prints for the whole table, without ever holding it.
+//! A table printed as its rows come: the same bytes `comfy_table` prints
+//! for the whole table, without holding it, and without `comfy_table`
+//! laying out each row.
 //!
 //! A table's columns are as wide as their widest cell, so it takes two
 //! passes over the rows: the first measures them ([`Widths`]), the second
-//! prints them ([`Printer`]), a chunk of rows at a time, each chunk a
-//! `comfy_table` of its own with every column fixed at the width the whole
-//! table has, its borders trimmed so that the chunks join into one table.
-//! Only a table laid out from its content alone can be streamed: one
-//! fitted to a terminal's width (`Table::width` is known) wraps its cells
-//! by all of them at once, and is printed whole (see [`streamable`]).
+//! prints them ([`Printer`]). A cell is measured as `comfy_table` measures
+//! it (the display width of its widest line, at least 1) and printed as it
+//! prints a cell of a column of fixed width: each line padded on the right
+//! to the column's width, with a space either side, a row as tall as its
+//! tallest cell. The borders, which are the same for every table of those
+//! widths, are `comfy_table`'s own, drawn once. Only a table laid out from
+//! its content alone can be printed so: one fitted to a terminal's width
+//! (`Table::width` is known) wraps its cells by all of them at once, and
+//! is printed whole by `comfy_table` (see [`streamable`]).
 
 use std::io::{self, Write};
 
-use comfy_table::{ColumnConstraint, Row, Table, Width, presets};
-
-/// How many rows a chunk holds, measured or printed at once.
-pub const CHUNK_ROWS: usize = 1024;
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
+use unicode_width::UnicodeWidthStr;
 
 /// A table as this module prints it: the preset every table of the CLI
 /// uses, with `header`.
@@ -35,117 +37,163 @@ pub fn streamable() -> bool {
     table_of(None).width().is_none()
 }
 
-/// The widths of a table's columns, measured a chunk of rows at a time as
-/// `comfy_table` measures them.
+/// A table whose rows are held, printed whole: by this module when it is
+/// laid out from its content alone (and so in the same bytes), fitted to
+/// the terminal by `comfy_table` when there is one.
+pub fn write_whole(
+    header: Vec<&'static str>,
+    rows: &[Vec<String>],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if streamable() {
+        let mut widths = Widths::new(header);
+        rows.iter().for_each(|row| widths.row(row));
+        let mut printer = widths.printer();
+        for row in rows {
+            printer.row(row, out)?;
+        }
+        return printer.finish(out);
+    }
+    let mut table = table_of(Some(&header));
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    for row in rows {
+        table.add_row(row);
+    }
+    writeln!(out, "{table}")
+}
+
+/// The display width of a cell as `comfy_table` measures it: its widest
+/// line, and at least 1.
+fn cell_width(cell: &str) -> u16 {
+    let widest = cell.split('\n').map(UnicodeWidthStr::width).max();
+    u16::try_from(widest.unwrap_or(0))
+        .unwrap_or(u16::MAX)
+        .max(1)
+}
+
+/// The widths of a table's columns, measured a row at a time.
 #[derive(Clone, Debug)]
 pub struct Widths {
     header: Vec<&'static str>,
     widths: Vec<u16>,
-    chunk: Vec<Vec<String>>,
 }
 
 impl Widths {
     /// No row measured yet: the header's widths.
     pub fn new(header: Vec<&'static str>) -> Widths {
-        let widths = table_of(Some(&header)).column_max_content_widths();
-        Widths {
-            header,
-            widths,
-            chunk: Vec::new(),
-        }
+        let widths = header.iter().map(|h| cell_width(h)).collect();
+        Widths { header, widths }
     }
 
     /// Measures one more row.
-    pub fn row(&mut self, row: Vec<String>) {
-        self.chunk.push(row);
-        if self.chunk.len() >= CHUNK_ROWS {
-            self.measure();
+    pub fn row<S: AsRef<str>>(&mut self, row: &[S]) {
+        if self.widths.len() < row.len() {
+            self.widths.resize(row.len(), 1);
         }
-    }
-
-    fn measure(&mut self) {
-        let mut table = table_of(None);
-        for row in self.chunk.drain(..) {
-            table.add_row(row);
-        }
-        let found = table.column_max_content_widths();
-        if self.widths.len() < found.len() {
-            self.widths.resize(found.len(), 0);
-        }
-        for (width, found) in self.widths.iter_mut().zip(found) {
-            *width = (*width).max(found);
+        for (width, cell) in self.widths.iter_mut().zip(row) {
+            *width = (*width).max(cell_width(cell.as_ref()));
         }
     }
 
     /// Every row measured: a printer of the rows, in the same order.
-    pub fn printer(mut self) -> Printer {
-        self.measure();
+    pub fn printer(self) -> Printer {
+        // The borders as `comfy_table` draws them for these widths: a table
+        // of the header and one row, whose lines are the top border, the
+        // header, the line under it, the row and the bottom border.
+        let mut table = table_of(Some(&self.header));
+        table.force_no_tty();
+        table.add_row(vec![""; self.widths.len()]);
+        table.set_constraints(
+            self.widths
+                .iter()
+                .map(|w| ColumnConstraint::Absolute(Width::Fixed(w.saturating_add(2)))),
+        );
+        let mut lines = table.lines();
+        let mut next = || lines.next().unwrap_or_default();
+        let top = next();
+        let header = next();
+        let under_header = next();
+        let _row = next();
+        let bottom = next();
         Printer {
-            header: self.header,
+            top,
+            header,
+            under_header,
+            bottom,
             widths: self.widths,
-            chunk: Vec::new(),
             started: false,
-            bottom: None,
+            line: String::new(),
         }
     }
 }
 
-/// Prints the rows of a table whose widths are known, a chunk at a time.
+/// Prints the rows of a table whose widths are known, a row at a time.
 #[derive(Clone, Debug)]
 pub struct Printer {
-    header: Vec<&'static str>,
+    top: String,
+    header: String,
+    under_header: String,
+    bottom: String,
     widths: Vec<u16>,
-    chunk: Vec<Vec<String>>,
-    /// Whether the top border and header are printed.
+    /// Whether the top border, the header and the line under it are
+    /// printed.
     started: bool,
-    /// The bottom border, printed last.
-    bottom: Option<String>,
+    /// The line being laid out, kept to reuse its allocation.
+    line: String,
 }
 
+/// `comfy_table`'s UTF8_FULL_CONDENSED borders of a row: left, between
+/// two cells, right.
+const LEFT: &str = "│";
+const BETWEEN: &str = "┆";
+const RIGHT: &str = "│";
+
 impl Printer {
-    /// Prints one more row (when its chunk is full).
-    pub fn row(&mut self, row: Vec<String>, out: &mut dyn Write) -> io::Result<()> {
-        self.chunk.push(row);
-        if self.chunk.len() >= CHUNK_ROWS {
-            self.print_chunk(out)?;
+    fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if !self.started {
+            writeln!(out, "{}", self.top)?;
+            writeln!(out, "{}", self.header)?;
+            writeln!(out, "{}", self.under_header)?;
+            self.started = true;
         }
         Ok(())
     }
 
-    fn print_chunk(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        if self.started && self.chunk.is_empty() {
-            return Ok(());
-        }
-        // The first chunk opens the table with its header; a later one is
-        // a table without one, whose top border is left out.
-        let mut table = table_of((!self.started).then_some(self.header.as_slice()));
-        for row in self.chunk.drain(..) {
-            table.add_row(Row::from(row));
-        }
-        let constraints = self
-            .widths
+    /// Prints one more row.
+    pub fn row<S: AsRef<str>>(&mut self, row: &[S], out: &mut dyn Write) -> io::Result<()> {
+        self.start(out)?;
+        let height = row
             .iter()
-            .map(|w| ColumnConstraint::Absolute(Width::Fixed(w.saturating_add(2))));
-        table.set_constraints(constraints);
-        let mut lines = table.lines().skip(usize::from(self.started)).peekable();
-        while let Some(line) = lines.next() {
-            if lines.peek().is_none() {
-                self.bottom = Some(line);
-                break;
+            .map(|cell| cell.as_ref().split('\n').count())
+            .max()
+            .unwrap_or(1);
+        for index in 0..height {
+            self.line.clear();
+            self.line.push_str(LEFT);
+            for (column, width) in self.widths.iter().enumerate() {
+                if column > 0 {
+                    self.line.push_str(BETWEEN);
+                }
+                let text = row
+                    .get(column)
+                    .and_then(|cell| cell.as_ref().split('\n').nth(index))
+                    .unwrap_or("");
+                let pad = usize::from(*width).saturating_sub(text.width());
+                self.line.push(' ');
+                self.line.push_str(text);
+                self.line.extend(std::iter::repeat_n(' ', pad + 1));
             }
-            writeln!(out, "{line}")?;
+            self.line.push_str(RIGHT);
+            writeln!(out, "{}", self.line)?;
         }
-        self.started = true;
         Ok(())
     }
 
-    /// Prints the rows still held and the bottom border: the table ends.
+    /// Prints the bottom border (after the header, for a table of no
+    /// row): the table ends.
     pub fn finish(mut self, out: &mut dyn Write) -> io::Result<()> {
-        self.print_chunk(out)?;
-        if let Some(bottom) = self.bottom {
-            writeln!(out, "{bottom}")?;
-        }
-        Ok(())
+        self.start(out)?;
+        writeln!(out, "{}", self.bottom)
     }
 }
 
@@ -166,13 +214,11 @@ mod tests {
 
     fn streamed(header: &[&'static str], rows: &[Vec<String>]) -> String {
         let mut widths = Widths::new(header.to_vec());
-        rows.iter().for_each(|row| widths.row(row.clone()));
+        rows.iter().for_each(|row| widths.row(row));
         let mut printer = widths.printer();
         let mut out = Vec::new();
         for row in rows {
-            printer
-                .row(row.clone(), &mut out)
-                .expect("a Vec takes every write");
+            printer.row(row, &mut out).expect("a Vec takes every write");
         }
         printer.finish(&mut out).expect("a Vec takes every write");
         String::from_utf8(out).expect("the table is UTF-8")
@@ -181,21 +227,14 @@ mod tests {
     #[test]
     fn a_streamed_table_is_the_whole_table_byte_for_byte() {
         let header = ["seq", "who", "change"];
-        for count in [
-            0,
-            1,
-            2,
-            CHUNK_ROWS - 1,
-            CHUNK_ROWS,
-            CHUNK_ROWS + 1,
-            3 * CHUNK_ROWS + 7,
-        ] {
+        for count in [0, 1, 2, 3, 4, 5, 37, 1031] {
             let rows: Vec<Vec<String>> = (0..count)
                 .map(|i| {
                     vec![
                         i.to_string(),
-                        // Wide and combining characters, and an empty cell.
-                        ["Ada", "名前の人", "e\u{301}x", ""][i % 4].to_string(),
+                        // Wide and combining characters, an empty cell, and
+                        // cells of more than one line.
+                        ["Ada", "名前の人", "e\u{301}x", "", "two\nlines", "\n"][i % 6].to_string(),
                         "word ".repeat(i % 37).trim_end().to_string(),
                     ]
                 })
@@ -211,9 +250,8 @@ mod tests {
     #[test]
     fn the_widest_row_may_come_last() {
         let header = ["a", "b"];
-        let mut rows: Vec<Vec<String>> = (0..CHUNK_ROWS + 3)
-            .map(|i| vec![i.to_string(), "x".into()])
-            .collect();
+        let mut rows: Vec<Vec<String>> =
+            (0..1027).map(|i| vec![i.to_string(), "x".into()]).collect();
         rows.push(vec!["a much wider cell than any".into(), "y".repeat(80)]);
         assert_eq!(streamed(&header, &rows), whole(&header, &rows));
     }
