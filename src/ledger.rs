@@ -433,42 +433,13 @@ impl Ledger {
         let last = match bound {
             Bound::Latest => return Ok(self.state.clone()),
             Bound::Seq(seq) => Some(seq.min(head)),
-            Bound::RecordedBy(t) => self.last_recorded_by(t, head)?,
+            Bound::RecordedBy(t) => last_recorded_by(&self.store, t, head)?,
         };
         match last {
             None => Ok(State::default()),
             Some(seq) if seq == head => Ok(self.state.clone()),
             Some(seq) => Ok(fold_upto(&self.store, seq)?.0),
         }
-    }
-
-    /// The last sequence number recorded at or before `t`, by binary search
-    /// (recorded time never decreases along the chain).
-    fn last_recorded_by(&self, t: Micros, head: u64) -> Result<Option<u64>, LedgerError> {
-        let recorded = |seq: u64| -> Result<Micros, LedgerError> {
-            match self.store.event_at(seq)? {
-                Some((_, record)) => Ok(record.recorded_at),
-                None => Err(StoreError::Damaged {
-                    seq,
-                    kind: DamageKind::EventMissing { next_stored: None },
-                }
-                .into()),
-            }
-        };
-        if recorded(0)? > t {
-            return Ok(None);
-        }
-        // Invariant: recorded(lo) <= t, and every event after hi is later.
-        let (mut lo, mut hi) = (0u64, head);
-        while lo < hi {
-            let mid = lo + (hi - lo).div_ceil(2);
-            if recorded(mid)? <= t {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        Ok(Some(lo))
     }
 
     /// The state on both time axes. With neither set it is the current state
@@ -488,24 +459,11 @@ impl Ledger {
                 _ => Ok(Cow::Borrowed(&self.state)),
             };
         };
-        let mut failed = None;
-        let events = self
-            .store
-            .events()
-            .map_while(|event| match event {
-                Ok(event) => Some(event),
-                Err(e) => {
-                    failed = Some(e);
-                    None
-                }
-            })
-            .take_while(|event| view.admits(event))
-            .map(|event| (event.seq, event.hash, event.record));
-        let state = State::fold_valid_at(events, valid_at);
-        match failed {
-            Some(e) => Err(e.into()),
-            None => Ok(Cow::Owned(state)),
-        }
+        Ok(Cow::Owned(fold_valid_at(
+            &self.store,
+            view.as_of,
+            valid_at,
+        )?))
     }
 
     /// Validates and records one transaction: all of it, durably, or none.
@@ -954,6 +912,87 @@ struct Prepared {
 /// The state folded up to and including `last`: from the latest usable
 /// snapshot at or before it, then the events after the snapshot; and what
 /// those events amount to, against the snapshot's size.
+/// The state `view` reads, folded from `store` alone: from the latest
+/// snapshot at or below the last event it admits, never from the head's
+/// state first. What a command that reads one view of a ledger it does not
+/// write needs ([`Ledger::state_view`] gives the same state).
+pub fn fold_view(store: &Store, view: View) -> Result<State, LedgerError> {
+    let Some(head) = store.head()? else {
+        return Ok(State::default());
+    };
+    if let Some(valid_at) = view.valid_at {
+        return fold_valid_at(store, view.as_of, valid_at);
+    }
+    let last = match view.as_of {
+        None => Some(head.seq),
+        Some(t) => last_recorded_by(store, t, head.seq)?,
+    };
+    match last {
+        None => Ok(State::default()),
+        Some(seq) => Ok(fold_upto(store, seq)?.0),
+    }
+}
+
+/// What was true in the world on `valid_at`, by the events recorded by
+/// `as_of` (all of them if `None`), folded as they stream from the store.
+fn fold_valid_at(
+    store: &Store,
+    as_of: Option<Micros>,
+    valid_at: NaiveDate,
+) -> Result<State, LedgerError> {
+    let view = View {
+        as_of,
+        valid_at: Some(valid_at),
+    };
+    let mut failed = None;
+    let events = store
+        .events()
+        .map_while(|event| match event {
+            Ok(event) => Some(event),
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        })
+        .take_while(|event| view.admits(event))
+        .map(|event| (event.seq, event.hash, event.record));
+    let state = State::fold_valid_at(events, valid_at);
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(state),
+    }
+}
+
+/// The last sequence number recorded at or before `t`, by binary search
+/// (recorded time never decreases along the chain), among the events up
+/// to `head`.
+fn last_recorded_by(store: &Store, t: Micros, head: u64) -> Result<Option<u64>, LedgerError> {
+    let recorded = |seq: u64| -> Result<Micros, LedgerError> {
+        match store.event_at(seq)? {
+            Some((_, record)) => Ok(record.recorded_at),
+            None => Err(StoreError::Damaged {
+                seq,
+                kind: DamageKind::EventMissing { next_stored: None },
+            }
+            .into()),
+        }
+    };
+    if recorded(0)? > t {
+        return Ok(None);
+    }
+    // Invariant: recorded(lo) <= t, and every event after hi is later.
+    let (mut lo, mut hi) = (0u64, head);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if recorded(mid)? <= t {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Ok(Some(lo))
+}
+
 fn fold_upto(store: &Store, last: u64) -> Result<(State, snapshot::Since), LedgerError> {
     let (mut state, mut since) = match snapshot::load_latest(store, last)? {
         Some((state, len)) => (state, snapshot::Since::snapshot(len)),
@@ -963,14 +1002,10 @@ fn fold_upto(store: &Store, last: u64) -> Result<(State, snapshot::Since), Ledge
         Some((seq, hash)) => (seq + 1, hash),
         None => (0, crate::chain::GENESIS_PREV),
     };
-    for event in store.events_from(first, prev) {
-        let event = event?;
-        if event.seq > last {
-            break;
-        }
+    store.fold_from(first, prev, last, |event| {
         state.apply(event.seq, event.hash, &event.record);
-        since.add(event.bytes.len());
-    }
+        since.add(event.len);
+    })?;
     Ok((state, since))
 }
 

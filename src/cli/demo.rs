@@ -301,7 +301,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
     )?;
 
     heading(out, "4. The plan as it stands (planledger show)")?;
-    show::run(&ledger, &show::Args::default(), out)?;
+    show::write_of_ledger(&ledger, &show::Args::default(), out)?;
 
     heading(
         out,
@@ -317,7 +317,7 @@ pub fn run(_context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), C
         out,
         "6. The plan as the ledger stood on 2022-01-31, before the assurance decisions (show --as-of 2022-01-31)",
     )?;
-    show::run(&ledger, &show::Args::as_of("2022-01-31"), out)?;
+    show::write_of_ledger(&ledger, &show::Args::as_of("2022-01-31"), out)?;
 
     heading(
         out,

@@ -541,13 +541,14 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Request(args) => return record::request(context, args, out),
         // Read from the action's own events, never folding the ledger.
         Command::History(args) => return history::run(context, args, out),
+        // A view other than the latest is folded from the store alone.
+        Command::Show(args) => return show::run(context, args, out),
         // A report verifies the store before the state is folded.
         Command::Export(args) => return export::run(context, args, out),
         _ if only_reads(command) => context.open_to_read()?,
         _ => context.open()?,
     };
     let _line = match command {
-        Command::Show(_) => Some(context.line_while_redirected("the plans")),
         Command::Summary(_) => Some(context.line_while_redirected("the summary")),
         Command::Audit(_) => Some(context.line_while_redirected("the audit trail")),
         Command::Diff(_) => Some(context.line_while_redirected("the changes")),
@@ -562,7 +563,6 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Apply(a) => apply::run(&mut ledger, a, out),
         Command::Actor(c) => actor::run(&mut ledger, context, c, out),
         Command::Redact(a) => redact::run(&mut ledger, context, a, out),
-        Command::Show(a) => show::run(&ledger, a, out),
         Command::Summary(a) => summary::run(&ledger, a, out),
         Command::Audit(a) => history::run_audit(&ledger, a, out),
         Command::Diff(a) => diff::run(&ledger, a, out),
@@ -578,6 +578,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         | Command::Key(_)
         | Command::Request(_)
         | Command::History(_)
+        | Command::Show(_)
         | Command::Export(_)
         | Command::VerifyPack(_) => Ok(()),
     }

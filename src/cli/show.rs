@@ -4,10 +4,10 @@
 
 use std::io::Write;
 
-use comfy_table::{ContentArrangement, Table, presets};
-
 use crate::command::resolve_plan;
-use crate::ledger::{Ledger, LedgerError};
+use std::borrow::Cow;
+
+use crate::ledger::{Ledger, LedgerError, View, fold_view};
 use crate::projection::{Action, State};
 use crate::query::audit::{clip, upgraded_from_words};
 use crate::query::coverage;
@@ -17,8 +17,11 @@ use crate::text::visible;
 use crate::time::format_short;
 use crate::wire;
 
-use super::CliError;
-use super::when::{TimeArgs, before_ledger};
+use crate::recall::Recall;
+
+use super::table;
+use super::when::{Resolved, TimeArgs, before_ledger};
+use super::{CliError, Context};
 
 #[derive(Debug, Default, clap::Args)]
 pub struct Args {
@@ -47,13 +50,49 @@ impl Args {
     }
 }
 
-pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+/// `planledger show`. The ledger as it stands is read as the ledger opens
+/// (which brings its snapshot up to date where it can); any other view is
+/// folded from the store alone ([`fold_view`]), from the snapshot below
+/// it, never from the head's state first.
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let resolved = args.when.resolve_at(context.clock.now())?;
+    if resolved.view == View::default() {
+        let ledger = context.open_to_read()?;
+        let _line = context.line_while_redirected("the plans");
+        return write(
+            Cow::Borrowed(ledger.state()),
+            ledger.store(),
+            &resolved,
+            args,
+            out,
+        );
+    }
+    let store = context.open_store_to_read()?;
+    let _line = context.line_while_redirected("the plans");
+    let state = fold_view(&store, resolved.view)?;
+    write(Cow::Owned(state), &store, &resolved, args, out)
+}
+
+/// `show` of a ledger already open (the demo's).
+pub fn write_of_ledger(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let resolved = args.when.resolve(ledger)?;
+    let state = ledger.state_view(resolved.view)?;
+    write(state, ledger.store(), &resolved, args, out)
+}
+
+/// Writes `state`, the state of the view `resolved` names, as `args` ask;
+/// the words of milestones and claims are read back from `recall`.
+fn write(
+    state: Cow<'_, State>,
+    recall: &dyn Recall,
+    resolved: &Resolved,
+    args: &Args,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     if !args.json {
         resolved.write_notes(out)?;
     }
     let today = resolved.day;
-    let state = ledger.state_view(resolved.view)?;
     if before_ledger(&state, &args.when, out)? {
         return Ok(());
     }
@@ -71,7 +110,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     let whole_plans = select.agency.is_none() && select.overdue_on.is_none();
     let state = select.apply(state);
     if args.json {
-        wire::Show::new(&state, ledger, today).write(out)?;
+        wire::Show::new(&state, recall, today).write(out)?;
         return Ok(());
     }
     if let Some(from) = state.ledger.as_ref().and_then(|l| l.upgraded_from.as_ref()) {
@@ -80,6 +119,18 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     }
     write_table(&state, today, whole_plans, out)
 }
+
+/// The columns of `show`'s table of a plan's actions.
+const HEADER: [&str; 8] = [
+    "id",
+    "agency",
+    "action",
+    "recs",
+    "status",
+    "target",
+    "overdue",
+    "last change",
+];
 
 fn write_table(
     state: &State,
@@ -116,25 +167,12 @@ fn write_table(
             writeln!(out)?;
             continue;
         }
-        let mut table = Table::new();
-        table
-            .load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header([
-                "id",
-                "agency",
-                "action",
-                "recs",
-                "status",
-                "target",
-                "overdue",
-                "last change",
-            ]);
         let mut unconfirmed = false;
+        let mut rows = Vec::with_capacity(actions.len());
         for action in actions {
             let row = ActionRow::of(action, today);
             unconfirmed |= row.unconfirmed;
-            table.add_row([
+            rows.push(vec![
                 row.id.to_string(),
                 clip(&visible(row.agency), 28),
                 clip(&visible(row.text), 60),
@@ -157,7 +195,7 @@ fn write_table(
                 ),
             ]);
         }
-        writeln!(out, "{table}")?;
+        table::write_whole(HEADER.to_vec(), &rows, out)?;
         if unconfirmed {
             writeln!(out, "    {UNCONFIRMED_LEGEND}")?;
         }

@@ -517,6 +517,20 @@ impl Head {
     }
 }
 
+/// One event as a fold reads it ([`Store::fold_from`]): what
+/// [`StoredEvent`] holds but copies of its stored bytes and texts.
+#[derive(Clone, Debug)]
+pub struct Folded {
+    pub seq: u64,
+    pub hash: Hash,
+    /// The length of its sealed record bytes.
+    pub len: usize,
+    pub record: Record,
+}
+
+/// How many events each thread of [`Store::fold_from`] reads at a time.
+pub const FOLD_BLOCK: u64 = 4096;
+
 /// One event as read back: its place in the chain and its decoded record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredEvent {
@@ -1496,6 +1510,22 @@ impl Store {
         first: u64,
         prev: Hash,
     ) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
+        self.linked_from(first, prev, |prev, seq, value| {
+            let event = self.linked_event(prev, seq, value)?;
+            Ok((event.hash, event))
+        })
+    }
+
+    /// The stored events from `first` on, each checked against the hash of
+    /// the one before (`prev` for the first) and opened by `open`, which
+    /// returns the event's hash and what is yielded. Stops after the first
+    /// error.
+    fn linked_from<'s, T: 's>(
+        &'s self,
+        first: u64,
+        prev: Hash,
+        open: impl Fn(Hash, u64, &[u8]) -> Result<(Hash, T), StoreError> + 's,
+    ) -> impl Iterator<Item = Result<T, StoreError>> + 's {
         let mut prev = prev;
         let mut expected_seq = first;
         let mut failed = false;
@@ -1519,17 +1549,152 @@ impl Store {
                             },
                         });
                     }
-                    self.linked_event(prev, seq, &value)
+                    open(prev, seq, &value)
                 })();
-                match &result {
-                    Ok(event) => {
-                        prev = event.hash;
+                Some(match result {
+                    Ok((hash, opened)) => {
+                        prev = hash;
                         expected_seq += 1;
+                        Ok(opened)
                     }
-                    Err(_) => failed = true,
-                }
-                Some(result)
+                    Err(e) => {
+                        failed = true;
+                        Err(e)
+                    }
+                })
             })
+    }
+
+    /// The events `first..=last` as a fold reads them, given the hash of
+    /// the event before `first`: checked and opened as
+    /// [`Store::events_from`] does, each given to `each` in order. Stops at
+    /// the end of the stored events, or at the first error, which is the
+    /// one a reading in order finds first.
+    ///
+    /// Reading is most of a fold's cost (the folding itself is a small
+    /// part), so a long range is read on two threads, [`FOLD_BLOCK`] events
+    /// at a time: the calling thread reads and folds the even blocks, a
+    /// second reads the odd ones, each starting from the stored hash of the
+    /// event before it, which the block before has checked.
+    pub fn fold_from(
+        &self,
+        first: u64,
+        prev: Hash,
+        last: u64,
+        mut each: impl FnMut(Folded),
+    ) -> Result<(), StoreError> {
+        let Some(count) = (last + 1).checked_sub(first).filter(|c| *c > 0) else {
+            return Ok(());
+        };
+        if count <= 2 * FOLD_BLOCK {
+            return self.fold_block(first, prev, count, &mut each).map(|_| ());
+        }
+        let blocks = count.div_ceil(FOLD_BLOCK);
+        let block = |k: u64| {
+            let start = first + k * FOLD_BLOCK;
+            (start, FOLD_BLOCK.min(last + 1 - start))
+        };
+        std::thread::scope(|scope| {
+            // Each odd block, read from the stored hash before it: that
+            // hash, and the block's events or the error that ended it.
+            type Read = Result<(Hash, Vec<Folded>), StoreError>;
+            let (send, receive) = std::sync::mpsc::sync_channel::<Read>(1);
+            scope.spawn(move || {
+                for k in (1..blocks).step_by(2) {
+                    let (start, len) = block(k);
+                    let read = self.stored_hash(start - 1).and_then(|prev| {
+                        let mut events = Vec::new();
+                        self.fold_block(start, prev, len, &mut |e| events.push(e))?;
+                        Ok((prev, events))
+                    });
+                    let failed = read.is_err();
+                    // The receiver is gone once the calling thread stops.
+                    if send.send(read).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            let mut prev = prev;
+            for k in 0..blocks {
+                let (start, len) = block(k);
+                let theirs = if k % 2 == 1 {
+                    receive.recv().ok()
+                } else {
+                    None
+                };
+                let read = match theirs {
+                    Some(Ok((from, events))) if from == prev => {
+                        let whole = events.len() as u64 == len;
+                        let mut hash = prev;
+                        for event in events {
+                            hash = event.hash;
+                            each(event);
+                        }
+                        whole.then_some(hash)
+                    }
+                    // An error there, or a block read from another hash
+                    // than this thread checked, is read again here, in
+                    // order, so that the error returned is the first.
+                    _ => self.fold_block(start, prev, len, &mut each)?,
+                };
+                match read {
+                    Some(hash) => prev = hash,
+                    // The stored events end in this block.
+                    None => break,
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Up to `len` events from `start`, linked from `prev`, given to `each`:
+    /// the hash of the last of them if all `len` were there.
+    fn fold_block(
+        &self,
+        start: u64,
+        prev: Hash,
+        len: u64,
+        each: &mut dyn FnMut(Folded),
+    ) -> Result<Option<Hash>, StoreError> {
+        let mut read = 0;
+        let mut hash = prev;
+        let events = self.linked_from(start, prev, |prev, seq, value| {
+            let link = chain::check_link(&prev, seq, value).map_err(|e| StoreError::Damaged {
+                seq,
+                kind: DamageKind::Link(e),
+            })?;
+            let texts = self.stored_texts(seq)?;
+            let folded = Folded {
+                seq,
+                hash: link.hash,
+                len: link.record.len(),
+                record: self.unseal_with(seq, link.record, texts)?,
+            };
+            Ok((link.hash, folded))
+        });
+        for event in events.take(usize::try_from(len).unwrap_or(usize::MAX)) {
+            let event = event?;
+            hash = event.hash;
+            read += 1;
+            each(event);
+        }
+        Ok((read == len).then_some(hash))
+    }
+
+    /// The hash stored with the event at `seq`.
+    fn stored_hash(&self, seq: u64) -> Result<Hash, StoreError> {
+        let value = self
+            .events
+            .get(seq.to_be_bytes())?
+            .ok_or(StoreError::Damaged {
+                seq,
+                kind: DamageKind::EventMissing { next_stored: None },
+            })?;
+        let (hash, _, _) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
+            seq,
+            kind: DamageKind::Link(e),
+        })?;
+        Ok(hash)
     }
 
     /// The event at `seq` from its stored value, its hash checked against
@@ -1607,13 +1772,25 @@ impl Store {
     /// Decodes sealed record bytes of the event at `seq` and opens them
     /// with its stored texts, which it returns too.
     fn unseal(&self, seq: u64, bytes: &[u8]) -> Result<(Record, Vec<StoredText>), StoreError> {
+        let texts = self.stored_texts(seq)?;
+        let record = self.unseal_with(seq, bytes, texts.clone())?;
+        Ok((record, texts))
+    }
+
+    /// Decodes sealed record bytes of the event at `seq` and opens them
+    /// with `texts`, its stored texts.
+    fn unseal_with(
+        &self,
+        seq: u64,
+        bytes: &[u8],
+        texts: Vec<StoredText>,
+    ) -> Result<Record, StoreError> {
         let sealed = codec::decode_sealed(bytes).map_err(|e| StoreError::Damaged {
             seq,
             kind: DamageKind::Undecodable(e),
         })?;
-        let texts = self.stored_texts(seq)?;
         let mut lookup_failed = None;
-        let record = sealed::unseal(sealed, texts.clone(), |by, slot| {
+        let record = sealed::unseal(sealed, texts, |by, slot| {
             match self.erasure(by, seq, slot) {
                 Ok(found) => found,
                 Err(e) => {
@@ -1629,7 +1806,7 @@ impl Store {
             seq,
             kind: DamageKind::Texts(e),
         })?;
-        Ok((record, texts))
+        Ok(record)
     }
 
     /// Who erased slot `slot` of event `target`, if the event at `by` is a

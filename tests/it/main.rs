@@ -19,6 +19,7 @@ mod cli;
 mod concurrency;
 mod crash;
 mod faults;
+mod fold;
 mod hostile;
 mod import;
 mod keys;

@@ -1,0 +1,171 @@
+//! A fold's reading of a long run of events (`Store::fold_from`, read on
+//! two threads a block at a time) gives exactly the events, and the first
+//! error, that a reading in order gives.
+
+use std::sync::Arc;
+
+use planledger::chain::GENESIS_PREV;
+use planledger::command::Command;
+use planledger::event::Hash;
+use planledger::id::{ActionId, PlanId, RecId};
+use planledger::ledger::{Ledger, Stamped};
+use planledger::store::{FOLD_BLOCK, Folded, Store, StoredEvent};
+use planledger::time::FixedClock;
+
+use crate::support::{put_value, stored_value, tamper_trees};
+
+/// A ledger of a plan, an action and milestone notes: a little more than
+/// three blocks of events.
+fn ledger_of_blocks(dir: &std::path::Path) -> u64 {
+    let clock = Arc::new(FixedClock::new(1_600_000_000_000_000));
+    let mut ledger = Ledger::init(dir, "Admin", clock.clone()).expect("init");
+    ledger
+        .transact(
+            "Admin",
+            "setup",
+            vec![
+                Stamped::from(Command::AddPlan {
+                    partnership: "CSP".into(),
+                    review: "Alice".into(),
+                    chair: None,
+                    published: None,
+                }),
+                Stamped::from(Command::AddAction {
+                    plan: PlanId::of(1),
+                    agency: "Police".into(),
+                    lead: None,
+                    text: "Update Niche".into(),
+                    scope: None,
+                    recommendations: vec![RecId::of(1)],
+                    target: None,
+                }),
+            ],
+        )
+        .expect("setup");
+    for batch in 0..7 {
+        clock.advance_secs(60);
+        let notes = (0..FOLD_BLOCK / 2)
+            .map(|i| {
+                Stamped::from(Command::NoteMilestone {
+                    action: ActionId::of(1),
+                    note: format!("note {batch}-{i}"),
+                })
+            })
+            .collect();
+        ledger
+            .transact("Agency lead", "notes", notes)
+            .expect("notes");
+    }
+    ledger.state().head.expect("a head").0
+}
+
+/// What `fold_from` gives: the events, or the error it stopped at.
+fn folded(store: &Store, first: u64, prev: Hash, last: u64) -> (Vec<Folded>, Option<String>) {
+    let mut events = Vec::new();
+    let stopped = store.fold_from(first, prev, last, |e| events.push(e)).err();
+    (events, stopped.map(|e| e.to_string()))
+}
+
+/// What a reading in order gives for the same range.
+fn in_order(
+    store: &Store,
+    first: u64,
+    prev: Hash,
+    last: u64,
+) -> (Vec<StoredEvent>, Option<String>) {
+    let mut events = Vec::new();
+    for event in store.events_from(first, prev) {
+        match event {
+            Ok(e) if e.seq > last => break,
+            Ok(e) => events.push(e),
+            Err(e) => return (events, Some(e.to_string())),
+        }
+    }
+    (events, None)
+}
+
+fn assert_same(store: &Store, first: u64, prev: Hash, last: u64) {
+    let (folded, folded_error) = folded(store, first, prev, last);
+    let (read, read_error) = in_order(store, first, prev, last);
+    assert_eq!(folded_error, read_error, "{first}..={last}");
+    assert_eq!(folded.len(), read.len(), "{first}..={last}");
+    for (f, r) in folded.iter().zip(&read) {
+        assert_eq!((f.seq, f.hash, f.len), (r.seq, r.hash, r.bytes.len()));
+        assert_eq!(f.record, r.record, "event {}", r.seq);
+    }
+}
+
+#[test]
+fn a_long_fold_reads_every_event_in_order_from_any_point() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let head = ledger_of_blocks(dir.path());
+    assert!(head > 3 * FOLD_BLOCK, "{head} events");
+    let store = Store::open(dir.path()).expect("open");
+    let hash_at = |seq: u64| store.event_at(seq).expect("read").expect("stored").0;
+    for last in [
+        0,
+        2 * FOLD_BLOCK,
+        2 * FOLD_BLOCK + 1,
+        3 * FOLD_BLOCK - 1,
+        3 * FOLD_BLOCK,
+        head - 1,
+        head,
+        // Past the head: the events end there.
+        head + FOLD_BLOCK,
+    ] {
+        assert_same(&store, 0, GENESIS_PREV, last);
+    }
+    for first in [1, 5, FOLD_BLOCK, FOLD_BLOCK + 3] {
+        assert_same(&store, first, hash_at(first - 1), head);
+    }
+    let (events, error) = folded(&store, 0, GENESIS_PREV, head);
+    assert_eq!(error, None);
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (0..=head).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_long_fold_stops_at_the_first_damage_whichever_thread_reads_it() {
+    // Damage in a block the second thread reads (odd), in one the calling
+    // thread reads (even), in both, and an event gone.
+    let damages: [&[u64]; 5] = [
+        &[FOLD_BLOCK + 7],
+        &[2 * FOLD_BLOCK + 1],
+        &[FOLD_BLOCK + 7, 2 * FOLD_BLOCK + 1],
+        &[2 * FOLD_BLOCK + 1, 3 * FOLD_BLOCK + 2],
+        &[FOLD_BLOCK - 1],
+    ];
+    for damaged in damages {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let head = ledger_of_blocks(dir.path());
+        tamper_trees(dir.path(), |trees| {
+            for &seq in damaged {
+                let mut value = stored_value(&trees.events, seq);
+                let last = value.len() - 1;
+                value[last] ^= 1;
+                put_value(&trees.events, seq, &value);
+            }
+        });
+        let store = Store::open(dir.path()).expect("open");
+        let (events, error) = folded(&store, 0, GENESIS_PREV, head);
+        assert!(error.is_some(), "{damaged:?}");
+        assert_eq!(events.len() as u64, damaged[0], "{damaged:?}");
+        assert_same(&store, 0, GENESIS_PREV, head);
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let head = ledger_of_blocks(dir.path());
+    tamper_trees(dir.path(), |trees| {
+        trees
+            .events
+            .remove((3 * FOLD_BLOCK).to_be_bytes())
+            .expect("sled removes");
+    });
+    let store = Store::open(dir.path()).expect("open");
+    let (events, error) = folded(&store, 0, GENESIS_PREV, head);
+    assert_eq!(events.len() as u64, 3 * FOLD_BLOCK);
+    assert!(error.is_some_and(|e| e.contains(&(3 * FOLD_BLOCK).to_string())));
+    assert_same(&store, 0, GENESIS_PREV, head);
+}
