@@ -14,7 +14,6 @@
 //! ([`check_chain_v1`]): format 1's framing and record bytes, every other
 //! check as for the current format.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
@@ -28,7 +27,8 @@ use crate::snapshot::SnapshotFault;
 use crate::time::format_micros;
 use sled::IVec;
 
-use super::{DamageKind, FORMAT_VERSION, Head, IndexFault, RawTree, Store, StoreError, decode_seq};
+use super::scan::{self, Readers, Texts};
+use super::{DamageKind, FORMAT_VERSION, Head, IndexFault, Store, StoreError, decode_seq};
 
 /// Something `verify` found wrong (the chain check, the rules or a
 /// snapshot).
@@ -323,15 +323,17 @@ struct SeenTx {
 /// only if the storage engine itself cannot be read; anything wrong with the
 /// stored data is in the report.
 pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
-    check_chain_with(store, |_, _, _, _| {})
+    check_chain_with(store, Readers::ThisThread, |_, _, _, _| {})
 }
 
 /// [`check_chain`], handing `each` every event whose record decoded and
 /// whose texts opened, in order, as [`Store::events`] reads it: its seq,
 /// stored hash, subject and record. What it is handed proves nothing
-/// unless the report is clean.
+/// unless the report is clean. The trees are read by `readers`
+/// ([`scan`]); the report is the same either way.
 pub fn check_chain_with(
     store: &Store,
+    readers: Readers,
     each: impl FnMut(u64, Hash, Subject, Record),
 ) -> Result<Report, StoreError> {
     let mut report = Report::default();
@@ -346,7 +348,7 @@ pub fn check_chain_with(
         }) => report.problem(seq, ProblemKind::FormatVersionUnreadable { stored }),
         result => result?,
     }
-    Ok(walk(store, report, Framing::Current, each)?.0)
+    Ok(walk(store, report, Framing::Current, readers, each)?.0)
 }
 
 /// One event of a format-1 ledger, as [`check_chain_v1`] read it.
@@ -386,6 +388,7 @@ pub fn check_chain_v1(store: &Store) -> Result<Format1Chain, StoreError> {
         store,
         Report::default(),
         Framing::V1,
+        Readers::ThisThread,
         |seq, hash, _, record| events.push(Format1Event { seq, hash, record }),
     )?;
     Ok(Format1Chain {
@@ -420,8 +423,23 @@ impl Framing {
 /// (the ledger's, in format 1). Returns the report and each transaction record's summary.
 fn walk(
     store: &Store,
+    report: Report,
+    framing: Framing,
+    readers: Readers,
+    keep: impl FnMut(u64, Hash, Subject, Record),
+) -> Result<(Report, BTreeMap<u64, String>), StoreError> {
+    scan::scan(store, readers, |events, texts| {
+        walk_events(store, report, framing, events, texts, keep)
+    })
+}
+
+/// [`walk`], given the events and texts as they are read.
+fn walk_events(
+    store: &Store,
     mut report: Report,
     framing: Framing,
+    events: &mut scan::Events<'_>,
+    texts: &Texts,
     mut keep: impl FnMut(u64, Hash, Subject, Record),
 ) -> Result<(Report, BTreeMap<u64, String>), StoreError> {
     let mut prev: Option<Hash> = Some(GENESIS_PREV);
@@ -430,10 +448,10 @@ fn walk(
     let mut txs: Vec<SeenTx> = Vec::new();
     let mut requests = RequestTexts::default();
     let mut texts = TextsCursor {
-        items: store.raw_tree(RawTree::Texts).peekable(),
+        items: texts.clone(),
     };
 
-    for item in store.raw_tree(RawTree::Events) {
+    for item in events {
         let (key, value) = item?;
         report.events += 1;
         let Some(seq) = decode_seq(&key) else {
@@ -773,45 +791,39 @@ fn check_texts(
 /// The `texts` tree, read in key order beside the events: one scan,
 /// instead of a lookup for each event and a second scan for texts that
 /// belong to no event (which were 38% of `verify`'s reading at 1M events).
-struct TextsCursor<I: Iterator<Item = Result<(IVec, IVec), StoreError>>> {
-    items: std::iter::Peekable<I>,
+struct TextsCursor {
+    items: Texts,
 }
 
-impl<I: Iterator<Item = Result<(IVec, IVec), StoreError>>> TextsCursor<I> {
+impl TextsCursor {
     /// The stored texts of the event at `seq`, if any. Keys before it are
     /// passed over, each checked to be a sequence number; the events are
     /// read in order, so a key passed over names an event at or before
     /// this one, which has been or will never be read.
     fn at(&mut self, seq: u64, report: &mut Report) -> Result<Option<IVec>, StoreError> {
         let key = seq.to_be_bytes();
-        loop {
-            let order = match self.items.peek() {
-                None => return Ok(None),
-                // Taken below, to return its error.
-                Some(Err(_)) => Ordering::Less,
-                Some(Ok((found, _))) => found.as_ref().cmp(&key[..]),
-            };
-            if order == Ordering::Greater {
-                return Ok(None);
-            }
-            let Some(item) = self.items.next() else {
-                return Ok(None);
-            };
+        // An error is taken, to be returned; a key after this one is left.
+        let not_after = |item: &scan::Item| {
+            item.as_ref()
+                .map_or(true, |(found, _)| found.as_ref() <= &key[..])
+        };
+        while let Some(item) = self.items.next_if(not_after) {
             let (found, value) = item?;
-            if order == Ordering::Equal {
+            if found.as_ref() == &key[..] {
                 return Ok(Some(value));
             }
             if decode_seq(&found).is_none() {
                 report.problem(0, ProblemKind::KeyLength { len: found.len() });
             }
         }
+        Ok(None)
     }
 
     /// The keys after the last event: texts of events that do not exist
     /// (the head is the last event read).
-    fn finish(mut self, report: &mut Report) -> Result<(), StoreError> {
+    fn finish(self, report: &mut Report) -> Result<(), StoreError> {
         let last = report.head.map(|(seq, _)| seq);
-        for item in self.items.by_ref() {
+        for item in self.items.drain() {
             let (key, _) = item?;
             match decode_seq(&key) {
                 Some(at) if last.is_some_and(|last| at <= last) => {}
@@ -971,7 +983,7 @@ fn check_tx_records(
 ) -> Result<BTreeMap<u64, String>, StoreError> {
     let mut stored = BTreeMap::new();
     let mut summaries = BTreeMap::new();
-    for item in store.raw_tree(RawTree::Txs) {
+    for item in store.raw_txs() {
         let (key, value) = item?;
         match (decode_seq(&key), codec::decode::<TxRecord>(&value)) {
             (Some(number), Ok(record)) => {

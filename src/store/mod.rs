@@ -47,9 +47,11 @@
 
 mod action_index;
 pub mod chain_check;
+mod scan;
 mod snapshot_parts;
 
 pub use action_index::{CHUNK as ACTION_INDEX_CHUNK, IndexCheck, IndexFault};
+pub use scan::{Readers, SCAN_BLOCK};
 pub use snapshot_parts::{PART_LEN, SnapshotRead, SnapshotSink};
 
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -1837,17 +1839,12 @@ impl Store {
         })
     }
 
-    /// The raw contents of a tree, for `verify`, which trusts nothing.
-    pub(crate) fn raw_tree(
+    /// The raw contents of the `txs` tree, for `verify`, which trusts
+    /// nothing (the `events` and `texts` trees are read by `scan`).
+    pub(crate) fn raw_txs(
         &self,
-        name: RawTree,
     ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), StoreError>> + '_ {
-        let tree = match name {
-            RawTree::Events => &self.events,
-            RawTree::Texts => &self.texts,
-            RawTree::Txs => &self.txs,
-        };
-        tree.iter().map(|item| item.map_err(StoreError::from))
+        self.txs.iter().map(|item| item.map_err(StoreError::from))
     }
 
     pub(crate) fn raw_head(&self) -> Result<Option<sled::IVec>, StoreError> {
@@ -1958,13 +1955,6 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum RawTree {
-    Events,
-    Texts,
-    Txs,
 }
 
 /// Salts for the free texts of one transaction: a random 32-byte key per

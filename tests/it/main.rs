@@ -13,13 +13,13 @@
 
 mod action_index;
 mod bad_input;
+mod blocks;
 mod campaign;
 mod checkpoint;
 mod cli;
 mod concurrency;
 mod crash;
 mod faults;
-mod fold;
 mod hostile;
 mod import;
 mod keys;

@@ -1,6 +1,7 @@
-//! A fold's reading of a long run of events (`Store::fold_from`, read on
-//! two threads a block at a time) gives exactly the events, and the first
-//! error, that a reading in order gives.
+//! Long runs of events read a block at a time on two threads give what a
+//! reading in order gives: a fold's reading (`Store::fold_from`) the same
+//! events and the same first error, and `verify`'s (`store::scan`) the
+//! same report, whichever block the damage is in.
 
 use std::sync::Arc;
 
@@ -9,10 +10,10 @@ use planledger::command::Command;
 use planledger::event::Hash;
 use planledger::id::{ActionId, PlanId, RecId};
 use planledger::ledger::{Ledger, Stamped};
-use planledger::store::{FOLD_BLOCK, Folded, Store, StoredEvent};
+use planledger::store::{FOLD_BLOCK, Folded, SCAN_BLOCK, Store, StoredEvent};
 use planledger::time::FixedClock;
 
-use crate::support::{put_value, stored_value, tamper_trees};
+use crate::support::{put_value, stored_value, tamper_trees, verify_dir};
 
 /// A ledger of a plan, an action and milestone notes: a little more than
 /// three blocks of events.
@@ -168,4 +169,95 @@ fn a_long_fold_stops_at_the_first_damage_whichever_thread_reads_it() {
     assert_eq!(events.len() as u64, 3 * FOLD_BLOCK);
     assert!(error.is_some_and(|e| e.contains(&(3 * FOLD_BLOCK).to_string())));
     assert_same(&store, 0, GENESIS_PREV, head);
+}
+
+/// `verify` of a ledger of several scan blocks, damaged by `damage`: the
+/// report (which `verify_dir` checks is the same read on the calling thread
+/// alone and on two threads of their own) and the kinds it names.
+fn verify_damaged(damage: impl FnOnce(&crate::support::Trees)) -> Vec<(u64, &'static str)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let head = ledger_of_blocks(dir.path());
+    assert!(head > 3 * SCAN_BLOCK, "{head} events");
+    tamper_trees(dir.path(), damage);
+    let report = verify_dir(dir.path());
+    if report.ok() {
+        assert_eq!(report.events, head + 1, "every event read");
+        assert_eq!(report.head.map(|(seq, _)| seq), Some(head));
+    }
+    report
+        .problems
+        .iter()
+        .map(|p| (p.seq, p.kind.name()))
+        .collect()
+}
+
+#[test]
+fn verify_reads_every_block_and_names_damage_in_any_of_them() {
+    assert_eq!(verify_damaged(|_| {}), vec![]);
+
+    // A changed value in a block each thread reads.
+    let found = verify_damaged(|trees| {
+        for seq in [SCAN_BLOCK + 3, 2 * SCAN_BLOCK + 5] {
+            let mut value = stored_value(&trees.events, seq);
+            let last = value.len() - 1;
+            value[last] ^= 1;
+            put_value(&trees.events, seq, &value);
+        }
+    });
+    let seqs: Vec<u64> = found.iter().map(|(seq, _)| *seq).collect();
+    assert!(
+        seqs.contains(&(SCAN_BLOCK + 3)) && seqs.contains(&(2 * SCAN_BLOCK + 5)),
+        "{found:?}"
+    );
+
+    // An event gone at the first key of a block, and the texts of one in
+    // the last block.
+    let found = verify_damaged(|trees| {
+        trees
+            .events
+            .remove((2 * SCAN_BLOCK).to_be_bytes())
+            .expect("sled removes");
+        trees
+            .texts
+            .remove((3 * SCAN_BLOCK + 9).to_be_bytes())
+            .expect("sled removes");
+    });
+    assert!(
+        found.contains(&(2 * SCAN_BLOCK, "events_missing")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|(seq, _)| *seq == 3 * SCAN_BLOCK + 9),
+        "{found:?}"
+    );
+
+    // Keys that are no sequence number, in both trees, between two blocks'
+    // keys; and texts of an event past the head.
+    let found = verify_damaged(|trees| {
+        let odd = &(SCAN_BLOCK * 2).to_be_bytes()[..7];
+        trees
+            .events
+            .insert(odd, b"x".to_vec())
+            .expect("sled inserts");
+        trees
+            .texts
+            .insert(odd, b"x".to_vec())
+            .expect("sled inserts");
+        trees
+            .texts
+            .insert(u64::MAX.to_be_bytes(), b"x".to_vec())
+            .expect("sled inserts");
+    });
+    assert_eq!(
+        found
+            .iter()
+            .filter(|(_, kind)| *kind == "key_length")
+            .count(),
+        2,
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(u64::MAX, "texts_without_event")),
+        "{found:?}"
+    );
 }

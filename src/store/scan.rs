@@ -1,0 +1,193 @@
+//! The `events` and `texts` trees read together in key order, for
+//! `verify`: a block of keys at a time, on the calling thread or on two
+//! threads of their own.
+//!
+//! sled's iterator is most of `verify`'s cost: each leaf is read from the
+//! log and decoded, and each step to the next leaf descends the tree again.
+//! One thread reading both trees kept the checks and the replay waiting.
+//! So the key space is cut into blocks of [`SCAN_BLOCK`] sequence numbers,
+//! the first and the last open-ended so that every key, of whatever length,
+//! is in exactly one; two threads read the blocks alternately, each block's
+//! events and then its texts; and the reader takes the blocks in order, so
+//! it sees what one scan of each tree in key order would show. A read
+//! error ends its block's items, where one scan would have met it.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ops::Bound;
+use std::rc::Rc;
+use std::sync::mpsc;
+
+use sled::{IVec, Tree};
+
+use super::{Store, StoreError, decode_seq};
+
+/// One key and value of a tree, or the error reading it.
+pub(crate) type Item = Result<(IVec, IVec), StoreError>;
+
+/// How many sequence numbers a block of the scan spans.
+pub const SCAN_BLOCK: u64 = 4096;
+
+/// Blocks each reading thread may have read ahead, unread by the walk.
+const READ_AHEAD: usize = 2;
+
+/// Where the blocks of a scan are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readers {
+    /// On the calling thread, as they are reached.
+    ThisThread,
+    /// On two threads of their own, alternately, ahead of the walk.
+    TwoThreads,
+}
+
+/// One block's items of both trees.
+struct Block {
+    events: Vec<Item>,
+    texts: Vec<Item>,
+}
+
+/// The keys of block `k` of `count`: the first open below, the last open
+/// above.
+fn bounds(k: u64, count: u64) -> (Bound<[u8; 8]>, Bound<[u8; 8]>) {
+    let lo = match k {
+        0 => Bound::Unbounded,
+        k => Bound::Included((k * SCAN_BLOCK).to_be_bytes()),
+    };
+    let hi = if k + 1 >= count {
+        Bound::Unbounded
+    } else {
+        Bound::Excluded(((k + 1) * SCAN_BLOCK).to_be_bytes())
+    };
+    (lo, hi)
+}
+
+/// The items of `tree` in block `k` of `count`, up to the first error.
+fn read(tree: &Tree, k: u64, count: u64) -> Vec<Item> {
+    let mut items = Vec::new();
+    for item in tree.range(bounds(k, count)) {
+        let failed = item.is_err();
+        items.push(item.map_err(StoreError::from));
+        if failed {
+            break;
+        }
+    }
+    items
+}
+
+fn read_block(store: &Store, k: u64, count: u64) -> Block {
+    Block {
+        events: read(&store.events, k, count),
+        texts: read(&store.texts, k, count),
+    }
+}
+
+/// Runs `walk` over the items of the `events` tree in key order, read by
+/// `readers`; the texts of each block are added to the [`Texts`] handed
+/// beside them as the walk reaches the block's first event (or passes an
+/// empty one).
+pub(crate) fn scan<R>(
+    store: &Store,
+    readers: Readers,
+    walk: impl FnOnce(&mut Events<'_>, &Texts) -> R,
+) -> R {
+    // Blocks up to the one of the last key, where it is a sequence number:
+    // the last block takes every key after it.
+    let count = match store.events.last() {
+        Ok(Some((key, _))) => decode_seq(&key).map_or(1, |seq| seq / SCAN_BLOCK + 1),
+        // Read as one block, whose reading meets the error again.
+        Ok(None) | Err(_) => 1,
+    };
+    let texts = Texts::default();
+    let mut events = Events {
+        source: Source::Here(store),
+        next: 0,
+        count,
+        block: Vec::new().into_iter(),
+        texts: texts.clone(),
+    };
+    match readers {
+        Readers::ThisThread => walk(&mut events, &texts),
+        Readers::TwoThreads => std::thread::scope(|scope| {
+            let receivers = [0, 1].map(|first| {
+                let (send, receive) = mpsc::sync_channel(READ_AHEAD);
+                scope.spawn(move || {
+                    for k in (first..count).step_by(2) {
+                        // The walk stopped: nothing more is wanted.
+                        if send.send(read_block(store, k, count)).is_err() {
+                            return;
+                        }
+                    }
+                });
+                receive
+            });
+            events.source = Source::Threads(receivers);
+            walk(&mut events, &texts)
+        }),
+    }
+}
+
+enum Source<'a> {
+    Here(&'a Store),
+    /// Block `k` comes from `receivers[k % 2]`.
+    Threads([mpsc::Receiver<Block>; 2]),
+}
+
+/// The items of the `events` tree, in key order.
+pub(crate) struct Events<'a> {
+    source: Source<'a>,
+    /// The next block to read.
+    next: u64,
+    count: u64,
+    block: std::vec::IntoIter<Item>,
+    texts: Texts,
+}
+
+impl Iterator for Events<'_> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            if let Some(item) = self.block.next() {
+                return Some(item);
+            }
+            if self.next >= self.count {
+                return None;
+            }
+            let block = match &self.source {
+                Source::Here(store) => read_block(store, self.next, self.count),
+                Source::Threads(receivers) => {
+                    let from = &receivers[usize::from(self.next % 2 == 1)];
+                    // A reading thread sends every block unless it panicked,
+                    // and then the scope panics as it ends.
+                    from.recv().ok()?
+                }
+            };
+            self.next += 1;
+            self.texts.0.borrow_mut().extend(block.texts);
+            self.block = block.events.into_iter();
+        }
+    }
+}
+
+/// The items of the `texts` tree read so far and not yet taken, in key
+/// order: every key of the blocks the walk has reached. The keys of a
+/// block not yet reached are all after every event reached.
+#[derive(Clone, Default)]
+pub(crate) struct Texts(Rc<RefCell<VecDeque<Item>>>);
+
+impl Texts {
+    /// Takes the first item if `take` says so of it.
+    pub(crate) fn next_if(&self, take: impl FnOnce(&Item) -> bool) -> Option<Item> {
+        let mut items = self.0.borrow_mut();
+        if take(items.front()?) {
+            items.pop_front()
+        } else {
+            None
+        }
+    }
+
+    /// Takes every item left (the walk has reached every block).
+    pub(crate) fn drain(&self) -> Vec<Item> {
+        self.0.borrow_mut().drain(..).collect()
+    }
+}
