@@ -6,56 +6,31 @@
 use std::sync::Arc;
 
 use planledger::chain::GENESIS_PREV;
-use planledger::command::Command;
 use planledger::event::Hash;
-use planledger::id::{ActionId, PlanId, RecId};
-use planledger::ledger::{Ledger, Stamped};
+use planledger::ledger::Ledger;
 use planledger::store::{FOLD_BLOCK, Folded, SCAN_BLOCK, Store, StoredEvent};
 use planledger::time::FixedClock;
 
-use crate::support::{put_value, stored_value, tamper_trees, verify_dir};
+use crate::support::{
+    add_action, add_plan, note, put_value, record, start_time, stored_value, tamper_trees,
+    verify_dir,
+};
 
 /// A ledger of a plan, an action and milestone notes: a little more than
 /// three blocks of events.
 fn ledger_of_blocks(dir: &std::path::Path) -> u64 {
-    let clock = Arc::new(FixedClock::new(1_600_000_000_000_000));
+    let clock = Arc::new(FixedClock::new(start_time()));
     let mut ledger = Ledger::init(dir, "Admin", clock.clone()).expect("init");
-    ledger
-        .transact(
-            "Admin",
-            "setup",
-            vec![
-                Stamped::from(Command::AddPlan {
-                    partnership: "CSP".into(),
-                    review: "Alice".into(),
-                    chair: None,
-                    published: None,
-                }),
-                Stamped::from(Command::AddAction {
-                    plan: PlanId::of(1),
-                    agency: "Police".into(),
-                    lead: None,
-                    text: "Update Niche".into(),
-                    scope: None,
-                    recommendations: vec![RecId::of(1)],
-                    target: None,
-                }),
-            ],
-        )
-        .expect("setup");
+    record(
+        &mut ledger,
+        &clock,
+        vec![add_plan(), add_action(1, "Police")],
+    );
     for batch in 0..7 {
-        clock.advance_secs(60);
         let notes = (0..FOLD_BLOCK / 2)
-            .map(|i| {
-                Stamped::from(Command::NoteMilestone {
-                    action: ActionId::of(1),
-                    note: format!("note {batch}-{i}"),
-                })
-            })
+            .map(|i| note(1, &format!("note {batch}-{i}")))
             .collect();
-        ledger
-            .transact("Agency lead", "notes", notes)
-            .expect("notes");
+        record(&mut ledger, &clock, notes);
     }
     ledger.state().head.expect("a head").0
 }
