@@ -23,7 +23,8 @@ use crate::rules::{self, Refusal};
 use crate::sealed::{Salt, StoredText};
 use crate::snapshot;
 use crate::store::{
-    DamageKind, FORMAT_VERSION, LockWait, PendingEvent, PendingTx, Store, StoreError, StoredEvent,
+    DamageKind, FORMAT_VERSION, LockWait, PendingEvent, PendingTx, Readers, Store, StoreError,
+    StoredEvent,
 };
 use crate::time::{Clock, day_of};
 use ed25519_dalek::SigningKey;
@@ -333,7 +334,7 @@ impl Ledger {
         clock: Arc<dyn Clock>,
         wait: LockWait<'_>,
     ) -> Result<Ledger, LedgerError> {
-        Ledger::of(Store::open_waiting(dir, wait)?, clock)
+        Ledger::of(Store::open_waiting(dir, wait)?, clock, Readers::TwoThreads)
     }
 
     /// Opens an existing ledger for a command that only reads it (`show`,
@@ -348,13 +349,22 @@ impl Ledger {
         clock: Arc<dyn Clock>,
         wait: LockWait<'_>,
     ) -> Result<Ledger, LedgerError> {
-        Ledger::of(Store::open_to_read_waiting(dir, wait)?, clock)
+        Ledger::of(
+            Store::open_to_read_waiting(dir, wait)?,
+            clock,
+            Readers::TwoThreads,
+        )
     }
 
     /// [`Ledger::open_to_read_waiting`], with `first` run on the opened
     /// store before its state is folded, on the same open store (nothing
     /// is appended between the two). A report runs `verify` there, so that
-    /// verify's replay and the ledger's state are never held at once.
+    /// verify's replay and the ledger's state are never held at once. The
+    /// state is folded on this thread alone ([`Readers::ThisThread`]): a
+    /// report or a pack builds large state of its own next, and memory a
+    /// second thread allocated stays in that thread's glibc arena, where
+    /// this thread cannot reuse it (10 MB more at the peak of a whole
+    /// ledger's pack at 1M events).
     pub fn open_to_read_after<R>(
         dir: &Path,
         clock: Arc<dyn Clock>,
@@ -363,15 +373,16 @@ impl Ledger {
     ) -> Result<(Ledger, R), LedgerError> {
         let store = Store::open_to_read_waiting(dir, wait)?;
         let found = first(&store)?;
-        Ok((Ledger::of(store, clock)?, found))
+        Ok((Ledger::of(store, clock, Readers::ThisThread)?, found))
     }
 
     /// Folds the opened store: the latest snapshot, then the events after
     /// it; and saves a snapshot if one is due, unless the store reads a
-    /// copy of the ledger's files, where it would be thrown away.
-    fn of(store: Store, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
+    /// copy of the ledger's files, where it would be thrown away. The
+    /// events are read by `readers` ([`Store::fold_from`]).
+    fn of(store: Store, clock: Arc<dyn Clock>, readers: Readers) -> Result<Ledger, LedgerError> {
         let head = store.head()?.map_or(0, |h| h.seq);
-        let (state, since) = fold_upto(&store, head)?;
+        let (state, since) = fold_upto(&store, head, readers)?;
         let mut ledger = Ledger {
             store,
             clock,
@@ -438,7 +449,7 @@ impl Ledger {
         match last {
             None => Ok(State::default()),
             Some(seq) if seq == head => Ok(self.state.clone()),
-            Some(seq) => Ok(fold_upto(&self.store, seq)?.0),
+            Some(seq) => Ok(fold_upto(&self.store, seq, Readers::TwoThreads)?.0),
         }
     }
 
@@ -507,7 +518,7 @@ impl Ledger {
     /// Puts the state back to the fold of the stored events up to `head`.
     fn restore(&mut self, head: Option<(u64, crate::event::Hash)>) -> Result<(), LedgerError> {
         (self.state, self.since) = match head {
-            Some((seq, _)) => fold_upto(&self.store, seq)?,
+            Some((seq, _)) => fold_upto(&self.store, seq, Readers::TwoThreads)?,
             None => (State::default(), snapshot::Since::default()),
         };
         Ok(())
@@ -929,7 +940,7 @@ pub fn fold_view(store: &Store, view: View) -> Result<State, LedgerError> {
     };
     match last {
         None => Ok(State::default()),
-        Some(seq) => Ok(fold_upto(store, seq)?.0),
+        Some(seq) => Ok(fold_upto(store, seq, Readers::TwoThreads)?.0),
     }
 }
 
@@ -993,7 +1004,11 @@ fn last_recorded_by(store: &Store, t: Micros, head: u64) -> Result<Option<u64>, 
     Ok(Some(lo))
 }
 
-fn fold_upto(store: &Store, last: u64) -> Result<(State, snapshot::Since), LedgerError> {
+fn fold_upto(
+    store: &Store,
+    last: u64,
+    readers: Readers,
+) -> Result<(State, snapshot::Since), LedgerError> {
     let (mut state, mut since) = match snapshot::load_latest(store, last)? {
         Some((state, len)) => (state, snapshot::Since::snapshot(len)),
         None => (State::default(), snapshot::Since::default()),
@@ -1002,7 +1017,7 @@ fn fold_upto(store: &Store, last: u64) -> Result<(State, snapshot::Since), Ledge
         Some((seq, hash)) => (seq + 1, hash),
         None => (0, crate::chain::GENESIS_PREV),
     };
-    store.fold_from(first, prev, last, |event| {
+    store.fold_from(first, prev, last, readers, |event| {
         state.apply(event.seq, event.hash, &event.record);
         since.add(event.len);
     })?;

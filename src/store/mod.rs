@@ -1574,21 +1574,23 @@ impl Store {
     /// one a reading in order finds first.
     ///
     /// Reading is most of a fold's cost (the folding itself is a small
-    /// part), so a long range is read on two threads, [`FOLD_BLOCK`] events
-    /// at a time: the calling thread reads and folds the even blocks, a
-    /// second reads the odd ones, each starting from the stored hash of the
-    /// event before it, which the block before has checked.
+    /// part), so with [`Readers::TwoThreads`] a long range is read on two
+    /// threads, [`FOLD_BLOCK`] events at a time: the calling thread reads
+    /// and folds the even blocks, a second reads the odd ones, each
+    /// starting from the stored hash of the event before it, which the
+    /// block before has checked.
     pub fn fold_from(
         &self,
         first: u64,
         prev: Hash,
         last: u64,
+        readers: Readers,
         mut each: impl FnMut(Folded),
     ) -> Result<(), StoreError> {
         let Some(count) = (last + 1).checked_sub(first).filter(|c| *c > 0) else {
             return Ok(());
         };
-        if count <= 2 * FOLD_BLOCK {
+        if readers == Readers::ThisThread || count <= 2 * FOLD_BLOCK {
             return self.fold_block(first, prev, count, &mut each).map(|_| ());
         }
         let blocks = count.div_ceil(FOLD_BLOCK);

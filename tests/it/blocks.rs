@@ -8,7 +8,7 @@ use std::sync::Arc;
 use planledger::chain::GENESIS_PREV;
 use planledger::event::Hash;
 use planledger::ledger::Ledger;
-use planledger::store::{FOLD_BLOCK, Folded, SCAN_BLOCK, Store, StoredEvent};
+use planledger::store::{FOLD_BLOCK, Folded, Readers, SCAN_BLOCK, Store, StoredEvent};
 use planledger::time::FixedClock;
 
 use crate::support::{
@@ -38,7 +38,9 @@ fn ledger_of_blocks(dir: &std::path::Path) -> u64 {
 /// What `fold_from` gives: the events, or the error it stopped at.
 fn folded(store: &Store, first: u64, prev: Hash, last: u64) -> (Vec<Folded>, Option<String>) {
     let mut events = Vec::new();
-    let stopped = store.fold_from(first, prev, last, |e| events.push(e)).err();
+    let stopped = store
+        .fold_from(first, prev, last, Readers::TwoThreads, |e| events.push(e))
+        .err();
     (events, stopped.map(|e| e.to_string()))
 }
 
