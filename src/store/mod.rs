@@ -1587,16 +1587,17 @@ impl Store {
         readers: Readers,
         mut each: impl FnMut(Folded),
     ) -> Result<(), StoreError> {
-        let Some(count) = (last + 1).checked_sub(first).filter(|c| *c > 0) else {
+        if last < first {
             return Ok(());
-        };
+        }
+        let count = (last - first).saturating_add(1);
         if readers == Readers::ThisThread || count <= 2 * FOLD_BLOCK {
             return self.fold_block(first, prev, count, &mut each).map(|_| ());
         }
         let blocks = count.div_ceil(FOLD_BLOCK);
         let block = |k: u64| {
             let start = first + k * FOLD_BLOCK;
-            (start, FOLD_BLOCK.min(last + 1 - start))
+            (start, FOLD_BLOCK.min((last - start).saturating_add(1)))
         };
         std::thread::scope(|scope| {
             // Each odd block, read from the stored hash before it: that

@@ -11,6 +11,11 @@
 //! events and then its texts; and the reader takes the blocks in order, so
 //! it sees what one scan of each tree in key order would show. A read
 //! error ends its block's items, where one scan would have met it.
+//!
+//! The blocks run up to the last key of the `events` tree. Damage can make
+//! that any number (a key of `u64::MAX`), so two blocks in a row with no
+//! key in either tree end the blocks: the rest of the keys, however far,
+//! are read as one last open-ended block on the calling thread.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -99,7 +104,9 @@ pub(crate) fn scan<R>(
     };
     let texts = Texts::default();
     let mut events = Events {
+        store,
         source: Source::Here(store),
+        empty: 0,
         next: 0,
         count,
         block: Vec::new().into_iter(),
@@ -134,7 +141,10 @@ enum Source<'a> {
 
 /// The items of the `events` tree, in key order.
 pub(crate) struct Events<'a> {
+    store: &'a Store,
     source: Source<'a>,
+    /// Blocks in a row, up to the last read, with no key in either tree.
+    empty: u32,
     /// The next block to read.
     next: u64,
     count: u64,
@@ -163,6 +173,17 @@ impl Iterator for Events<'_> {
                 }
             };
             self.next += 1;
+            if block.events.is_empty() && block.texts.is_empty() {
+                self.empty += 1;
+            } else {
+                self.empty = 0;
+            }
+            if self.empty >= 2 && self.next < self.count {
+                // The rest as one block, here; the reading threads stop
+                // as their receivers go.
+                self.count = self.next + 1;
+                self.source = Source::Here(self.store);
+            }
             self.texts.0.borrow_mut().extend(block.texts);
             self.block = block.events.into_iter();
         }

@@ -12,7 +12,7 @@ use planledger::store::{FOLD_BLOCK, Folded, Readers, SCAN_BLOCK, Store, StoredEv
 use planledger::time::FixedClock;
 
 use crate::support::{
-    add_action, add_plan, note, put_value, record, start_time, stored_value, tamper_trees,
+    Held, add_action, add_plan, note, put_value, record, start_time, stored_value, tamper_trees,
     verify_dir,
 };
 
@@ -20,7 +20,11 @@ use crate::support::{
 /// three blocks of events.
 fn ledger_of_blocks(dir: &std::path::Path) -> u64 {
     let clock = Arc::new(FixedClock::new(start_time()));
-    let mut ledger = Ledger::init(dir, "Admin", clock.clone()).expect("init");
+    // Held: closed, with sled's lock let go, before the test tampers.
+    let mut ledger = Held::new(
+        Ledger::init(dir, "Admin", clock.clone()).expect("init"),
+        dir.join("sled"),
+    );
     record(
         &mut ledger,
         &clock,
@@ -237,4 +241,33 @@ fn verify_reads_every_block_and_names_damage_in_any_of_them() {
         found.contains(&(u64::MAX, "texts_without_event")),
         "{found:?}"
     );
+}
+
+#[test]
+fn verify_of_keys_far_past_the_head_ends_and_names_them() {
+    // Keys of events and texts far past the head (the last block would be
+    // a number of blocks no reading could walk through one at a time).
+    for far in [u64::MAX, u64::MAX / 2, 40 * SCAN_BLOCK] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let head = ledger_of_blocks(dir.path());
+        tamper_trees(dir.path(), |trees| {
+            let value = stored_value(&trees.events, head);
+            put_value(&trees.events, far, &value);
+            trees
+                .texts
+                .insert(far.to_be_bytes(), b"x".to_vec())
+                .expect("sled inserts");
+        });
+        let report = verify_dir(dir.path());
+        let found: Vec<(u64, &str)> = report
+            .problems
+            .iter()
+            .map(|p| (p.seq, p.kind.name()))
+            .collect();
+        assert!(
+            found.contains(&(head + 1, "events_missing")),
+            "{far}: {found:?}"
+        );
+        assert_eq!(report.events, head + 2, "{far}: every key read");
+    }
 }
