@@ -69,7 +69,7 @@ pub fn verify_with_progress(
                     }
                     batch.push((seq, hash, subject, record));
                     if batch.len() == BATCH {
-                        progress(seq + 1);
+                        progress(seq.saturating_add(1));
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         // The replay stopped (storage error): its result says why.
                         replaying = send.send(full).is_ok();

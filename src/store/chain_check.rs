@@ -328,8 +328,8 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
 
 /// [`check_chain`], handing `each` every event whose record decoded and
 /// whose texts opened, in order, as [`Store::events`] reads it: its seq,
-/// stored hash, subject and record. What it is handed proves nothing
-/// unless the report is clean. The trees are read by `readers`
+/// stored hash, subject and record; none after the first problem found.
+/// What it is handed proves nothing unless the report is clean. The trees are read by `readers`
 /// ([`scan`]); the report is the same either way.
 pub fn check_chain_with(
     store: &Store,
@@ -420,7 +420,11 @@ impl Framing {
 /// Reads every stored event in key order and checks it, then the
 /// transaction records and the head; `keep` is given each record that
 /// decodes (and, in the current format, whose texts open), with its subject
-/// (the ledger's, in format 1). Returns the report and each transaction record's summary.
+/// (the ledger's, in format 1), until the first problem is found: a
+/// replay of a broken chain proves nothing (its findings are dropped), and
+/// an event past the damage may have any sequence number (a fold of one
+/// at `u64::MAX` would size its tables by it). Returns the report and each
+/// transaction record's summary.
 fn walk(
     store: &Store,
     report: Report,
@@ -469,7 +473,8 @@ fn walk_events(
             // The missing event's hash is unknown: this one cannot be linked.
             prev = None;
         }
-        expected_seq = seq + 1;
+        // No key follows u64::MAX.
+        expected_seq = seq.saturating_add(1);
 
         let split = match framing {
             Framing::Current => chain::split_stored(&value),
@@ -534,7 +539,9 @@ fn walk_events(
                 let opened = check_texts(store, event.report, seq, stored.as_deref(), &record)?;
                 requests.see(seq, stored_hash, &record);
                 event.check(&record);
-                if let Some(opened) = opened {
+                if let Some(opened) = opened
+                    && report.ok()
+                {
                     keep(seq, stored_hash, subject, opened);
                 }
             }
@@ -549,7 +556,9 @@ fn walk_events(
                     }
                 };
                 event.check(&record);
-                keep(seq, stored_hash, subject, record);
+                if report.ok() {
+                    keep(seq, stored_hash, subject, record);
+                }
             }
         }
     }
@@ -944,7 +953,7 @@ fn track_tx<T>(
             {
                 report.problem(seq, ProblemKind::TxEventDiffers { tx: tx.number });
             }
-            if tx.last_seq + 1 != seq {
+            if tx.last_seq.checked_add(1) != Some(seq) {
                 report.problem(seq, ProblemKind::TxNotContiguous { tx: tx.number });
             }
             tx.last_seq = seq;
