@@ -50,6 +50,14 @@ for event in events:
     # verify_stored: tree 0 (events), key = seq, value = a stored value.
     put("verify_stored", kind, bytes([0, event["seq"] % 8]) + stored)
 put("verify_stored", "head", bytes([1 + 4 * 0 + 0, 1]) + bytes(56))
+# Several writes (first byte 128 up): an event stored at a sequence number
+# far past the head (key byte 100-199: the next 8 bytes are the key), with
+# texts there too. Each write: tree, key, [8 key bytes], length, value.
+far = (2**64 - 1).to_bytes(8, "big")
+last_stored = stored[:255]
+put("verify_stored", "far",
+    bytes([128 + 0, 100]) + far + bytes([len(last_stored)]) + last_stored
+    + bytes([1, 100]) + far + bytes([1, 0]))
 put("verify_stored", "format", bytes([3, 0]) + (3).to_bytes(4, "little"))
 
 put("pack", "pack.jsonl", golden("pack.jsonl"))

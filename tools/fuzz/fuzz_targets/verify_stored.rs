@@ -1,9 +1,11 @@
 //! `verify` over arbitrary stored bytes: a small ledger is made once; each
 //! input is written, as a forger with the files would, into a copy of it
 //! (the first byte picks the tree — events, texts, txs or meta — the
-//! second the key, the rest is the stored value), and then the store is
-//! opened for verify and checked in full (`integrity::verify`). Whatever
-//! the bytes, verify reports, never panics.
+//! second the key, the rest is the stored value; or, from a first byte of
+//! 128 up, several such writes, whose keys may be any sequence number, see
+//! [`writes`]), and then the store is opened for verify and checked in full
+//! (`integrity::verify`). Whatever the bytes, verify reports, never
+//! panics or hangs.
 #![no_main]
 
 use std::path::{Path, PathBuf};
@@ -83,28 +85,77 @@ fn wait_for_sled_release(sled_dir: &Path) {
     }
 }
 
+/// The key `key` picks in tree `name`. The meta tree's keys are names;
+/// the others' are sequence numbers 0–7, or (200 and up) a key of another
+/// length, or (100–199, in the format of several writes) the sequence
+/// number the next 8 bytes spell, however far past the head.
+fn key_of(name: &str, key: u8, wide: &mut &[u8]) -> Option<Vec<u8>> {
+    Some(match name {
+        "meta" => ["format_version", "head", "rewrite", "other"][usize::from(key % 4)]
+            .as_bytes()
+            .to_vec(),
+        _ if key >= 200 => vec![key; usize::from(key - 199)],
+        _ if (100..200).contains(&key) => {
+            let (seq, rest) = wide.split_first_chunk::<8>()?;
+            *wide = rest;
+            seq.to_vec()
+        }
+        _ => u64::from(key % 8).to_be_bytes().to_vec(),
+    })
+}
+
+const TREES: [&str; 4] = ["events", "texts", "txs", "meta"];
+
+/// The writes an input asks for: `tree key value...`, one write of the
+/// rest as its value; or, when the first byte is 128 or more, several,
+/// each `tree key [8 bytes of a wide key] length value[length]`.
+fn writes(data: &[u8]) -> Vec<(&'static str, Vec<u8>, &[u8])> {
+    let mut writes = Vec::new();
+    match data {
+        [tree, key, value @ ..] if *tree < 128 => {
+            let name = TREES[usize::from(*tree % 4)];
+            let mut none: &[u8] = &[];
+            let key = match key_of(name, *key, &mut none) {
+                Some(key) => key,
+                None => u64::from(*key % 8).to_be_bytes().to_vec(),
+            };
+            writes.push((name, key, value));
+        }
+        _ => {
+            let mut rest = data;
+            while let [tree, key, more @ ..] = rest {
+                let name = TREES[usize::from(*tree % 4)];
+                let mut more = more;
+                let Some(key) = key_of(name, *key, &mut more) else {
+                    break;
+                };
+                let Some((&len, more)) = more.split_first() else {
+                    break;
+                };
+                let len = usize::from(len).min(more.len());
+                writes.push((name, key, &more[..len]));
+                rest = &more[len..];
+            }
+        }
+    }
+    writes
+}
+
 fuzz_target!(|data: &[u8]| {
-    let [tree, key, value @ ..] = data else {
+    let writes = writes(data);
+    if writes.is_empty() {
         return;
-    };
+    }
     let (_, template) = template();
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let dir = tmp.path().join("ledger");
     copy_dir(template, &dir);
     {
         let db = sled::open(dir.join("sled")).expect("the copy opens");
-        let name = ["events", "texts", "txs", "meta"][usize::from(*tree % 4)];
-        let tree = db.open_tree(name).expect("a tree");
-        let key: Vec<u8> = match name {
-            // The meta tree's keys are names; the others' are sequence
-            // numbers (and, past 8, a key of another length).
-            "meta" => ["format_version", "head", "rewrite", "other"][usize::from(*key % 4)]
-                .as_bytes()
-                .to_vec(),
-            _ if *key >= 200 => vec![*key; usize::from(*key - 199)],
-            _ => u64::from(*key % 8).to_be_bytes().to_vec(),
-        };
-        tree.insert(key, value).expect("written");
+        for (name, key, value) in writes {
+            let tree = db.open_tree(name).expect("a tree");
+            tree.insert(key, value).expect("written");
+        }
         db.flush().expect("flushed");
     }
     wait_for_sled_release(&dir.join("sled"));
