@@ -16,7 +16,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, TableComponent, Width, presets};
 use unicode_width::UnicodeWidthStr;
 
 /// A table as this module prints it: the preset every table of the CLI
@@ -108,6 +108,12 @@ impl Widths {
                 .iter()
                 .map(|w| ColumnConstraint::Absolute(Width::Fixed(w.saturating_add(2)))),
         );
+        let mut border = |component| table.style(component).unwrap_or(' ');
+        let (left, between, right) = (
+            border(TableComponent::LeftBorder),
+            border(TableComponent::VerticalLines),
+            border(TableComponent::RightBorder),
+        );
         let mut lines = table.lines();
         let mut next = || lines.next().unwrap_or_default();
         let top = next();
@@ -120,6 +126,9 @@ impl Widths {
             header,
             under_header,
             bottom,
+            left,
+            between,
+            right,
             widths: self.widths,
             started: false,
             line: String::new(),
@@ -134,6 +143,10 @@ pub struct Printer {
     header: String,
     under_header: String,
     bottom: String,
+    /// The borders of a row: left, between two cells, right.
+    left: char,
+    between: char,
+    right: char,
     widths: Vec<u16>,
     /// Whether the top border, the header and the line under it are
     /// printed.
@@ -141,12 +154,6 @@ pub struct Printer {
     /// The line being laid out, kept to reuse its allocation.
     line: String,
 }
-
-/// `comfy_table`'s UTF8_FULL_CONDENSED borders of a row: left, between
-/// two cells, right.
-const LEFT: &str = "│";
-const BETWEEN: &str = "┆";
-const RIGHT: &str = "│";
 
 impl Printer {
     fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
@@ -169,10 +176,10 @@ impl Printer {
             .unwrap_or(1);
         for index in 0..height {
             self.line.clear();
-            self.line.push_str(LEFT);
+            self.line.push(self.left);
             for (column, width) in self.widths.iter().enumerate() {
                 if column > 0 {
-                    self.line.push_str(BETWEEN);
+                    self.line.push(self.between);
                 }
                 let text = row
                     .get(column)
@@ -183,7 +190,7 @@ impl Printer {
                 self.line.push_str(text);
                 self.line.extend(std::iter::repeat_n(' ', pad + 1));
             }
-            self.line.push_str(RIGHT);
+            self.line.push(self.right);
             writeln!(out, "{}", self.line)?;
         }
         Ok(())
