@@ -40,7 +40,7 @@ use sled::Tree;
 use crate::chain::{self, Subject, Subjects};
 use crate::id::{ActionId, Id};
 
-use super::{DamageKind, Store, StoreError, StoredEvent, decode_seq};
+use super::{DamageKind, Store, StoreError, StoredEvent, decode_seq, stored_parts};
 
 /// The tree's name.
 pub(super) const ACTIONS_TREE: &str = "actions";
@@ -501,10 +501,7 @@ impl Store {
                 seq: first,
                 kind: DamageKind::EventKeyLength { len: key.len() },
             })?;
-            let (_, subject, _) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
-                seq,
-                kind: DamageKind::Link(e),
-            })?;
+            let (_, subject, _) = stored_parts(seq, &value)?;
             Ok((seq, subject))
         })
     }
@@ -518,21 +515,7 @@ impl Store {
         };
         let prev = match seq.checked_sub(1) {
             None => chain::GENESIS_PREV,
-            Some(before) => {
-                let value = self
-                    .events
-                    .get(before.to_be_bytes())?
-                    .ok_or(StoreError::Damaged {
-                        seq: before,
-                        kind: DamageKind::EventMissing { next_stored: None },
-                    })?;
-                let (hash, _, _) =
-                    chain::split_stored(&value).map_err(|e| StoreError::Damaged {
-                        seq: before,
-                        kind: DamageKind::Link(e),
-                    })?;
-                hash
-            }
+            Some(before) => self.stored_hash(before)?,
         };
         let value = self.events.get(seq.to_be_bytes())?.ok_or_else(missing)?;
         let event = self.linked_event(prev, seq, &value)?;

@@ -1664,10 +1664,7 @@ impl Store {
         let mut read = 0;
         let mut hash = prev;
         let events = self.linked_from(start, prev, |prev, seq, value| {
-            let link = chain::check_link(&prev, seq, value).map_err(|e| StoreError::Damaged {
-                seq,
-                kind: DamageKind::Link(e),
-            })?;
+            let link = checked_link(prev, seq, value)?;
             let texts = self.stored_texts(seq)?;
             let folded = Folded {
                 seq,
@@ -1695,20 +1692,14 @@ impl Store {
                 seq,
                 kind: DamageKind::EventMissing { next_stored: None },
             })?;
-        let (hash, _, _) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
-            seq,
-            kind: DamageKind::Link(e),
-        })?;
+        let (hash, _, _) = stored_parts(seq, &value)?;
         Ok(hash)
     }
 
     /// The event at `seq` from its stored value, its hash checked against
     /// `prev` (the hash of the event before it), decoded and opened.
     fn linked_event(&self, prev: Hash, seq: u64, value: &[u8]) -> Result<StoredEvent, StoreError> {
-        let link = chain::check_link(&prev, seq, value).map_err(|e| StoreError::Damaged {
-            seq,
-            kind: DamageKind::Link(e),
-        })?;
+        let link = checked_link(prev, seq, value)?;
         let (record, texts) = self.unseal(seq, link.record)?;
         Ok(StoredEvent {
             seq,
@@ -1727,10 +1718,7 @@ impl Store {
         let Some(value) = self.events.get(seq.to_be_bytes())? else {
             return Ok(None);
         };
-        let (hash, _, bytes) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
-            seq,
-            kind: DamageKind::Link(e),
-        })?;
+        let (hash, _, bytes) = stored_parts(seq, &value)?;
         Ok(Some((hash, self.unseal(seq, bytes)?.0)))
     }
 
@@ -1757,10 +1745,7 @@ impl Store {
         let Some(value) = self.events.get(seq.to_be_bytes())? else {
             return Ok(None);
         };
-        let (_, subject, _) = chain::split_stored(&value).map_err(|e| StoreError::Damaged {
-            seq,
-            kind: DamageKind::Link(e),
-        })?;
+        let (_, subject, _) = stored_parts(seq, &value)?;
         Ok(Some(subject))
     }
 
@@ -2636,6 +2621,24 @@ fn unreadable_file(sled_dir: &Path) -> (PathBuf, StorageFault) {
         }
     }
     (sled_dir.join("db"), StorageFault::Database)
+}
+
+/// [`chain::split_stored`] of the event at `seq`'s stored value, a failure
+/// as the damage it is.
+fn stored_parts(seq: u64, value: &[u8]) -> Result<(Hash, Subject, &[u8]), StoreError> {
+    chain::split_stored(value).map_err(|e| StoreError::Damaged {
+        seq,
+        kind: DamageKind::Link(e),
+    })
+}
+
+/// [`chain::check_link`] of the event at `seq`, a failure as the damage it
+/// is.
+fn checked_link(prev: Hash, seq: u64, value: &[u8]) -> Result<chain::Link<'_>, StoreError> {
+    chain::check_link(&prev, seq, value).map_err(|e| StoreError::Damaged {
+        seq,
+        kind: DamageKind::Link(e),
+    })
 }
 
 fn decode_seq(key: &[u8]) -> Option<u64> {
