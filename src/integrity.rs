@@ -10,9 +10,10 @@
 //! compares each snapshot with the state the replay has reached (one fold
 //! serves both). Reading sled's trees is the largest share, so it is the
 //! one split in two; on two cores the whole takes about as long as the
-//! four shares divided between them. Findings of the replay count only if the bytes and
-//! chain hold: replaying a broken chain proves nothing, and the report then
-//! names only what is wrong with the bytes and chain, as it always has.
+//! four shares divided between them. Findings of the replay count only if
+//! the bytes and chain hold: replaying a broken chain proves nothing, and
+//! the report then names only what is wrong with the bytes and chain, as it
+//! always has.
 
 use std::sync::mpsc;
 
@@ -52,11 +53,11 @@ pub fn verify_with_progress(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Report, StoreError> {
     let (send, receive) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
-    // The replay runs on the calling thread and the checking (and reading,
-    // `Readers::TwoThreads`) on threads of their own. glibc gives a second thread an arena of its own and keeps
-    // what was freed there for it, so the larger share, sled's pages read,
-    // is better on the thread that ends: 14 MB less at 1M events than the
-    // other way round.
+    // The replay runs on the calling thread, and the checking and the
+    // reading (`Readers::TwoThreads`) on threads of their own. glibc gives
+    // a second thread an arena of its own and keeps what was freed there
+    // for it, so the larger share, sled's pages read, is better on the
+    // threads that end: 14 MB less at 1M events than the other way round.
     let (chain, replayed) = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);

@@ -920,9 +920,6 @@ struct Prepared {
     salts: Option<Vec<Salt>>,
 }
 
-/// The state folded up to and including `last`: from the latest usable
-/// snapshot at or before it, then the events after the snapshot; and what
-/// those events amount to, against the snapshot's size.
 /// The state `view` reads, folded from `store` alone: from the latest
 /// snapshot at or below the last event it admits, never from the head's
 /// state first. What a command that reads one view of a ledger it does not
@@ -1004,6 +1001,10 @@ fn last_recorded_by(store: &Store, t: Micros, head: u64) -> Result<Option<u64>, 
     Ok(Some(lo))
 }
 
+/// The state folded up to and including `last`: from the latest usable
+/// snapshot at or before it, then the events after the snapshot (read by
+/// `readers`); and what those events amount to, against the snapshot's
+/// size.
 fn fold_upto(
     store: &Store,
     last: u64,

@@ -74,10 +74,8 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
             let (ledger, report) = context.open_to_read_after(integrity::verify_on_this_thread)?;
             (ledger, Some(report))
         }
-        // Folded on this thread alone, as for a report: an export builds
-        // large state of its own next.
         Format::Events | Format::Json | Format::Csv | Format::Pack => {
-            (context.open_to_read_after(|_| Ok(()))?.0, None)
+            (context.open_to_read_on_this_thread()?, None)
         }
     };
     let verified = verified.as_ref();

@@ -319,6 +319,13 @@ impl Context<'_> {
         Ok((ledger, found))
     }
 
+    /// [`Context::open_to_read`], with the state folded on this thread
+    /// alone, for a command that builds large state of its own next (an
+    /// export): see [`Ledger::open_to_read_after`].
+    pub fn open_to_read_on_this_thread(&self) -> Result<Ledger, CliError> {
+        Ok(self.open_to_read_after(|_| Ok(()))?.0)
+    }
+
     /// Says, on the notices stream, when a ledger read from a copy of its
     /// files still owes a redaction's rewrite: the reader sees the words
     /// erased, but they may remain in the ledger's files, and only a

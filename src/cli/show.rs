@@ -2,22 +2,20 @@
 //! filters are `query::select`'s, the rows `query::report`'s and the JSON
 //! `wire::Show`; this file parses the arguments and prints.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use crate::command::resolve_plan;
-use std::borrow::Cow;
-
 use crate::ledger::{Ledger, LedgerError, View, fold_view};
 use crate::projection::{Action, State};
 use crate::query::audit::{clip, upgraded_from_words};
 use crate::query::coverage;
 use crate::query::report::{ActionRow, UNCONFIRMED_LEGEND};
 use crate::query::select::Select;
+use crate::recall::Recall;
 use crate::text::visible;
 use crate::time::format_short;
 use crate::wire;
-
-use crate::recall::Recall;
 
 use super::table;
 use super::when::{Resolved, TimeArgs, before_ledger};

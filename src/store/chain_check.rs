@@ -329,8 +329,8 @@ pub fn check_chain(store: &Store) -> Result<Report, StoreError> {
 /// [`check_chain`], handing `each` every event whose record decoded and
 /// whose texts opened, in order, as [`Store::events`] reads it: its seq,
 /// stored hash, subject and record; none after the first problem found.
-/// What it is handed proves nothing unless the report is clean. The trees are read by `readers`
-/// ([`scan`]); the report is the same either way.
+/// What it is handed proves nothing unless the report is clean. The trees
+/// are read by `readers` ([`scan`]); the report is the same either way.
 pub fn check_chain_with(
     store: &Store,
     readers: Readers,
