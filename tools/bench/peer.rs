@@ -8,6 +8,11 @@
 //!   transaction durable (`flush` and an `fsync` of the data file); and a
 //!   scan of the `events` tree recomputing each hash with the chain's
 //!   framing (FORMAT.md §4) from the previous stored hash.
+//! - The *blocked floor* is the layout that would close the gap to it:
+//!   sled again, but each key holding [`BLOCK_EVENTS`] events in order,
+//!   every event's stored value and texts in the block (what a format 3
+//!   would store; see BENCHMARKS.md). A transaction rewrites its last,
+//!   partial block, as an append would.
 //! - The *peer* is what a team would otherwise build: one SQLite table
 //!   (bundled SQLite through `rusqlite`, WAL, `synchronous=FULL`),
 //!   `events(seq INTEGER PRIMARY KEY, hash BLOB, record BLOB, texts BLOB)`,
@@ -92,6 +97,23 @@ pub fn raw_bytes(db: &sled::Db) -> Result<RawBytes> {
         Ok(())
     })?;
     Ok(bytes)
+}
+
+/// The bytes of keys and values in each tree of a sled database, by name,
+/// in name order: what the database holds, beside what its files take.
+pub fn tree_bytes(db: &sled::Db) -> Result<Vec<(String, u64)>> {
+    let mut sizes = Vec::new();
+    for name in db.tree_names() {
+        let tree = db.open_tree(&name)?;
+        let mut bytes = 0u64;
+        for entry in tree.iter() {
+            let (key, value) = entry?;
+            bytes += (key.len() + value.len()) as u64;
+        }
+        sizes.push((String::from_utf8_lossy(&name).into_owned(), bytes));
+    }
+    sizes.sort();
+    Ok(sizes)
 }
 
 /// The floor of a bulk import: the ledger's raw values inserted into a new
@@ -282,4 +304,98 @@ fn split_subject(stored: &[u8], seq: u64) -> Result<(Subject, &[u8])> {
         .split_first_chunk::<8>()
         .ok_or_else(|| format!("event {seq} is shorter than its subject"))?;
     Ok((Subject::from_bytes(*subject), record))
+}
+
+/// Events a key in the blocked floor. Measured at 1M events (BENCHMARKS.md,
+/// seventh session): 16 a key already imports at 15 times sled's one key
+/// an event and scans at 5 times; 64, 256 and 1,024 imported no faster and
+/// scanned at most a quarter faster, and every append rewrites its last
+/// block, which 16 keeps under 5 KB.
+pub const BLOCK_EVENTS: u64 = 16;
+
+/// Appends one event to a block: its stored value and its texts, each
+/// behind its length (`u32` BE).
+fn push_blocked(block: &mut Vec<u8>, value: &[u8], texts: &[u8]) -> Result<()> {
+    for part in [value, texts] {
+        block.extend_from_slice(&u32::try_from(part.len())?.to_be_bytes());
+        block.extend_from_slice(part);
+    }
+    Ok(())
+}
+
+/// Takes one length-prefixed part off the front of a block.
+fn take_blocked<'b>(rest: &mut &'b [u8]) -> Result<&'b [u8]> {
+    let (len, after) = rest
+        .split_at_checked(4)
+        .ok_or("a block ends inside a length")?;
+    let len = u32::from_be_bytes(len.try_into()?) as usize;
+    let (part, after) = after
+        .split_at_checked(len)
+        .ok_or("a block ends inside a part")?;
+    *rest = after;
+    Ok(part)
+}
+
+/// The blocked floor of a bulk import: the ledger's raw values inserted
+/// into a new sled database at `dir`, [`BLOCK_EVENTS`] a key (the key the
+/// block's first sequence number), in batches, each batch durable and
+/// rewriting the partial block the one before left. Only the inserts and
+/// their syncs are timed.
+pub fn blocked_import(source: &sled::Db, dir: &Path, batch: usize) -> Result<(u64, Duration)> {
+    let db = open_sled(dir)?;
+    let events = db.open_tree("events")?;
+    let data = dir.join("db");
+    let mut took = Duration::ZERO;
+    let mut count = 0;
+    let mut open = (0u64, Vec::new());
+    each_batch(source, batch, |chunk| {
+        let start = Instant::now();
+        let mut writes = sled::Batch::default();
+        for (seq, value, texts) in chunk {
+            let key = seq - seq % BLOCK_EVENTS;
+            if key != open.0 {
+                if !open.1.is_empty() {
+                    writes.insert(&open.0.to_be_bytes(), open.1.as_slice());
+                }
+                open = (key, Vec::new());
+            }
+            push_blocked(&mut open.1, value, texts.as_deref().unwrap_or_default())?;
+        }
+        writes.insert(&open.0.to_be_bytes(), open.1.as_slice());
+        events.apply_batch(writes)?;
+        db.flush()?;
+        File::open(&data)?.sync_all()?;
+        took += start.elapsed();
+        count += chunk.len() as u64;
+        Ok(())
+    })?;
+    Ok((count, took))
+}
+
+/// The blocked floor of verify: one scan of the blocks, every event's hash
+/// recomputed as [`sled_verify`] does and its texts hashed with BLAKE3 as
+/// [`sled_verify_with_texts`] does. Returns the events checked.
+pub fn blocked_verify(db: &sled::Db) -> Result<u64> {
+    let events = db.open_tree("events")?;
+    let mut prev = GENESIS_PREV;
+    let mut expected = 0u64;
+    for entry in events.iter() {
+        let (key, block) = entry?;
+        if key.as_ref() != expected.to_be_bytes() {
+            return Err(format!("blocked verify: a gap or bad key at {expected}").into());
+        }
+        let mut rest: &[u8] = &block;
+        while !rest.is_empty() {
+            let value = take_blocked(&mut rest)?;
+            let texts = take_blocked(&mut rest)?;
+            let link = chain::check_link(&prev, expected, value)
+                .map_err(|e| format!("blocked verify: event {expected}: {e}"))?;
+            prev = link.hash;
+            if !texts.is_empty() {
+                std::hint::black_box(blake3::hash(texts));
+            }
+            expected += 1;
+        }
+    }
+    Ok(expected)
 }
