@@ -59,6 +59,129 @@ pub fn write(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
+/// Pretty JSON written a piece at a time, byte for byte what [`write`]
+/// gives for the whole value, for a list too long to hold: `audit --json`
+/// and `diff --json` of a national ledger list every change. Each piece is
+/// written with serde_json's own pretty printer and indented to where it
+/// sits (its strings never hold a raw line break: JSON escapes them).
+pub struct Streaming<'w> {
+    out: io::BufWriter<&'w mut dyn Write>,
+    /// For each object or list open, whether it has a member yet.
+    open: Vec<bool>,
+    piece: Vec<u8>,
+}
+
+impl<'w> Streaming<'w> {
+    pub fn new(out: &'w mut dyn Write) -> Streaming<'w> {
+        Streaming {
+            // Buffered as [`write`] buffers.
+            out: io::BufWriter::with_capacity(1 << 16, out),
+            open: Vec::new(),
+            piece: Vec::new(),
+        }
+    }
+
+    pub fn begin_object(&mut self) -> io::Result<()> {
+        self.begin(b"{")
+    }
+
+    pub fn end_object(&mut self) -> io::Result<()> {
+        self.end(b"}")
+    }
+
+    pub fn begin_list(&mut self) -> io::Result<()> {
+        self.begin(b"[")
+    }
+
+    pub fn end_list(&mut self) -> io::Result<()> {
+        self.end(b"]")
+    }
+
+    /// A member of the open object, named `name`, whose value is written
+    /// next: by [`Streaming::value`] or as an object or list begun here.
+    pub fn key(&mut self, name: &str) -> io::Result<()> {
+        self.next_member()?;
+        serde_json::to_writer(&mut self.out, name)?;
+        self.out.write_all(b": ")
+    }
+
+    /// A member of the open object and its value.
+    pub fn field(&mut self, name: &str, value: &impl Serialize) -> io::Result<()> {
+        self.key(name)?;
+        self.value(value)
+    }
+
+    /// An element of the open list.
+    pub fn element(&mut self, value: &impl Serialize) -> io::Result<()> {
+        self.next_member()?;
+        self.value(value)
+    }
+
+    /// A whole value where one is due: after [`Streaming::key`], or alone.
+    pub fn value(&mut self, value: &impl Serialize) -> io::Result<()> {
+        self.piece.clear();
+        serde_json::to_writer_pretty(&mut self.piece, value)?;
+        let mut lines = self.piece.split(|&b| b == b'\n');
+        if let Some(first) = lines.next() {
+            self.out.write_all(first)?;
+        }
+        for line in lines {
+            self.out.write_all(b"\n")?;
+            indent(&mut self.out, self.open.len())?;
+            self.out.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the value with a line break, as [`write`] does, and flushes.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+
+    fn begin(&mut self, open: &[u8]) -> io::Result<()> {
+        self.out.write_all(open)?;
+        self.open.push(false);
+        Ok(())
+    }
+
+    fn end(&mut self, close: &[u8]) -> io::Result<()> {
+        if self.open.pop() == Some(true) {
+            self.out.write_all(b"\n")?;
+            indent(&mut self.out, self.open.len())?;
+        }
+        self.out.write_all(close)
+    }
+
+    fn next_member(&mut self) -> io::Result<()> {
+        let had = self.open.last_mut().map(|had| std::mem::replace(had, true));
+        self.out
+            .write_all(if had == Some(true) { b",\n" } else { b"\n" })?;
+        indent(&mut self.out, self.open.len())
+    }
+}
+
+/// Two spaces for each level open, as serde_json's pretty printer.
+fn indent(out: &mut impl Write, depth: usize) -> io::Result<()> {
+    for _ in 0..depth {
+        out.write_all(b"  ")?;
+    }
+    Ok(())
+}
+
+/// Writes, as [`write`] would the list of them, the entries of a trail as
+/// `fill` hands them over one by one: `audit --json` holds none.
+pub fn write_entries<X: From<io::Error>>(
+    out: &mut dyn Write,
+    fill: impl FnOnce(&mut dyn FnMut(&audit::Entry) -> Result<(), X>) -> Result<(), X>,
+) -> Result<(), X> {
+    let mut json = Streaming::new(out);
+    json.begin_list()?;
+    fill(&mut |entry| Ok(json.element(&Entry::of(entry))?))?;
+    json.end_list()?;
+    Ok(json.finish()?)
+}
+
 /// The last event of the chain: its sequence number and hash.
 #[derive(Clone, Debug, Serialize)]
 pub struct Head {
@@ -713,14 +836,14 @@ impl<'a> Summary<'a> {
 // diff --json
 
 /// `diff --json`: the two points as given, the status moves and the events.
-#[derive(Clone, Debug, Serialize)]
+/// The events are not held: [`Diff::write`] writes them as they are read.
+#[derive(Clone, Debug)]
 pub struct Diff<'a> {
     pub from: &'a str,
     pub to: Option<&'a str>,
     /// `recorded` or `valid`.
     pub axis: &'static str,
     pub moves: Vec<Move<'a>>,
-    pub events: Vec<Entry<'a>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -734,7 +857,12 @@ pub struct Move<'a> {
 
 impl<'a> Diff<'a> {
     /// `from` and `to` are the points as the user gave them.
-    pub fn new(from: &'a str, to: Option<&'a str>, span: Span, diff: &'a diff::Diff) -> Diff<'a> {
+    pub fn new(
+        from: &'a str,
+        to: Option<&'a str>,
+        span: Span,
+        moves: &'a [diff::Move],
+    ) -> Diff<'a> {
         Diff {
             from,
             to,
@@ -742,8 +870,7 @@ impl<'a> Diff<'a> {
                 Span::Recorded { .. } => "recorded",
                 Span::Valid { .. } => "valid",
             },
-            moves: diff
-                .moves
+            moves: moves
                 .iter()
                 .map(|m| Move {
                     action: m.action.to_string(),
@@ -752,8 +879,27 @@ impl<'a> Diff<'a> {
                     to: m.to.as_str(),
                 })
                 .collect(),
-            events: Entry::list(&diff.entries),
         }
+    }
+
+    /// Writes it with its `events` last, each as `fill` hands it over.
+    pub fn write<X: From<io::Error>>(
+        &self,
+        out: &mut dyn Write,
+        fill: impl FnOnce(&mut dyn FnMut(&audit::Entry) -> Result<(), X>) -> Result<(), X>,
+    ) -> Result<(), X> {
+        let mut json = Streaming::new(out);
+        json.begin_object()?;
+        json.field("from", &self.from)?;
+        json.field("to", &self.to)?;
+        json.field("axis", &self.axis)?;
+        json.field("moves", &self.moves)?;
+        json.key("events")?;
+        json.begin_list()?;
+        fill(&mut |entry| Ok(json.element(&Entry::of(entry))?))?;
+        json.end_list()?;
+        json.end_object()?;
+        Ok(json.finish()?)
     }
 }
 
@@ -1019,6 +1165,74 @@ impl VerifyPack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Written a piece at a time, a value is byte for byte what [`write`]
+    /// gives for it whole: empty and nested lists and objects, and strings
+    /// holding line breaks, quotes and wide characters.
+    #[test]
+    fn streaming_writes_what_write_writes() {
+        let element = |n: u64| {
+            serde_json::json!({
+                "seq": n,
+                "change": "line one\nline \"two\" — ✓",
+                "nested": {"empty": [], "none": {}, "list": [1, [2, []]]},
+            })
+        };
+        #[derive(Serialize)]
+        struct Whole {
+            from: &'static str,
+            to: Option<&'static str>,
+            moves: Vec<Value>,
+            events: Vec<Value>,
+            after: Value,
+        }
+        let whole = Whole {
+            from: "2022-01-01",
+            to: None,
+            moves: Vec::new(),
+            events: vec![element(1), element(2)],
+            after: serde_json::json!({}),
+        };
+        let mut expected = Vec::new();
+        write(&whole, &mut expected).expect("written whole");
+
+        let mut streamed = Vec::new();
+        let mut json = Streaming::new(&mut streamed);
+        json.begin_object().expect("written");
+        json.field("from", &"2022-01-01").expect("written");
+        json.field("to", &None::<&str>).expect("written");
+        json.key("moves").expect("written");
+        json.begin_list().expect("written");
+        json.end_list().expect("written");
+        json.key("events").expect("written");
+        json.begin_list().expect("written");
+        json.element(&element(1)).expect("written");
+        json.element(&element(2)).expect("written");
+        json.end_list().expect("written");
+        json.field("after", &serde_json::json!({}))
+            .expect("written");
+        json.end_object().expect("written");
+        json.finish().expect("written");
+        assert_eq!(
+            String::from_utf8(streamed).expect("UTF-8"),
+            String::from_utf8(expected).expect("UTF-8")
+        );
+
+        for entries in [0, 1, 3] {
+            let list: Vec<_> = (0..entries).map(element).collect();
+            let mut expected = Vec::new();
+            write(&list, &mut expected).expect("written whole");
+            let mut streamed = Vec::new();
+            let mut json = Streaming::new(&mut streamed);
+            json.begin_list().expect("written");
+            for value in &list {
+                json.element(value).expect("written");
+            }
+            json.end_list().expect("written");
+            json.finish().expect("written");
+            assert_eq!(streamed, expected, "a list of {entries}");
+        }
+    }
 
     /// A milestone the state names whose event cannot be read back fails
     /// `show --json` with the read's own error, which the command takes for

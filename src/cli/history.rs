@@ -223,15 +223,15 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
         backdated_days: Some(args.backdated_days),
         ..Filter::default()
     };
-    if !args.json && table::streamable() {
+    if args.json {
+        return write_audit_json(ledger, args, &filter, out);
+    }
+    if table::streamable() {
         return write_audit_streamed(ledger, args, &filter, out);
     }
     let mut entries = streamed_trail(ledger, &filter)?;
     if args.backdated {
         entries.retain(|e| e.backdated_days.is_some());
-    }
-    if args.json {
-        return write_json(&entries, out);
     }
     if entries.is_empty() {
         writeln!(out, "No recorded changes match.")?;
@@ -243,6 +243,29 @@ pub fn run_audit(ledger: &Ledger, args: &AuditArgs, out: &mut dyn Write) -> Resu
         .filter(|e| e.backdated_days.is_some())
         .count();
     write_audit_count(args, entries.len(), backdated, out)
+}
+
+/// `audit --json`, each entry written as the trail reaches it: a national
+/// ledger's trail is never held.
+fn write_audit_json(
+    ledger: &Ledger,
+    args: &AuditArgs,
+    filter: &Filter,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let store = ledger.store();
+    let names_of = |seq: u64| audit::slot_names_in(store, seq);
+    let events = store
+        .events()
+        .map(|e| e.map_err(|e| CliError::from(LedgerError::from(e))));
+    wire::write_entries(out, |sink| {
+        audit::trail_each(events, &names_of, filter, &mut |entry| {
+            if !args.backdated || entry.backdated_days.is_some() {
+                sink(&entry)?;
+            }
+            Ok(())
+        })
+    })
 }
 
 /// `audit`'s table where it is laid out from its content alone (standard

@@ -552,13 +552,15 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Show(args) => return show::run(context, args, out),
         // A report verifies the store before the state is folded.
         Command::Export(args) => return export::run(context, args, out),
+        // A view other than the latest is folded from the store alone.
+        Command::Summary(args) => return summary::run(context, args, out),
+        // Both ends folded from the store alone, the changes streamed.
+        Command::Diff(args) => return diff::run(context, args, out),
         _ if only_reads(command) => context.open_to_read()?,
         _ => context.open()?,
     };
     let _line = match command {
-        Command::Summary(_) => Some(context.line_while_redirected("the summary")),
         Command::Audit(_) => Some(context.line_while_redirected("the audit trail")),
-        Command::Diff(_) => Some(context.line_while_redirected("the changes")),
         _ => None,
     };
     match command {
@@ -570,9 +572,7 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         Command::Apply(a) => apply::run(&mut ledger, a, out),
         Command::Actor(c) => actor::run(&mut ledger, context, c, out),
         Command::Redact(a) => redact::run(&mut ledger, context, a, out),
-        Command::Summary(a) => summary::run(&ledger, a, out),
         Command::Audit(a) => history::run_audit(&ledger, a, out),
-        Command::Diff(a) => diff::run(&ledger, a, out),
         Command::Evidence(c) => evidence::run(&ledger, c, out),
         // Returned above.
         Command::Init(_)
@@ -587,6 +587,8 @@ fn dispatch(context: &Context, command: &Command, out: &mut dyn Write) -> Result
         | Command::History(_)
         | Command::Show(_)
         | Command::Export(_)
+        | Command::Diff(_)
+        | Command::Summary(_)
         | Command::VerifyPack(_) => Ok(()),
     }
 }

@@ -6,18 +6,20 @@
 
 use std::io::Write;
 
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{LedgerError, View, fold_view};
+use crate::projection::State;
 use crate::query::audit::{Filter, clip, slot_names_in, trail_each};
 use crate::query::coverage;
 use crate::query::report::{AWAITING_COLUMNS, Label, category_rows, count_columns, counts_rows};
 use crate::query::summary::{Summary, summarize};
+use crate::store::Store;
 use crate::text::visible;
 use crate::time::format_short;
 use crate::wire;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
-use super::CliError;
-use super::when::{TimeArgs, before_ledger};
+use super::when::{Resolved, TimeArgs, before_ledger};
+use super::{CliError, Context};
 
 #[derive(Debug, Default, clap::Args)]
 pub struct Args {
@@ -28,10 +30,32 @@ pub struct Args {
     when: TimeArgs,
 }
 
-pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let resolved = args.when.resolve(ledger)?;
-    let state = ledger.state_view(resolved.view)?;
-    if before_ledger(&state, &args.when, out)? {
+/// `planledger summary`. The ledger as it stands is read as the ledger
+/// opens; any other view is folded from the store alone ([`fold_view`]),
+/// never from the head's state first, so only one state is ever held.
+pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let resolved = args.when.resolve_at(context.clock.now())?;
+    if resolved.view == View::default() {
+        let ledger = context.open_to_read()?;
+        let _line = context.line_while_redirected("the summary");
+        return write(ledger.state(), ledger.store(), &resolved, args, out);
+    }
+    let store = context.open_store_to_read()?;
+    let _line = context.line_while_redirected("the summary");
+    let state = fold_view(&store, resolved.view)?;
+    write(&state, &store, &resolved, args, out)
+}
+
+/// Writes the summary of `state`, the state of the view `resolved` names,
+/// as `args` ask; backdated entries are found in `store`'s trail.
+fn write(
+    state: &State,
+    store: &Store,
+    resolved: &Resolved,
+    args: &Args,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    if before_ledger(state, &args.when, out)? {
         return Ok(());
     }
     let filter = Filter {
@@ -41,7 +65,6 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
     // Only the backdated entries' actions are read, so only they are kept
     // as the trail streams by: the history is never held whole.
     let mut backdated = Vec::new();
-    let store = ledger.store();
     let names_of = |seq: u64| slot_names_in(store, seq);
     trail_each(store.events(), &names_of, &filter, &mut |entry| {
         if entry.backdated_days.is_some() {
@@ -50,7 +73,7 @@ pub fn run(ledger: &Ledger, args: &Args, out: &mut dyn Write) -> Result<(), CliE
         Ok(())
     })
     .map_err(LedgerError::from)?;
-    let summary = summarize(&state, ledger, backdated, resolved.day)?;
+    let summary = summarize(state, store, backdated, resolved.day)?;
     if !args.json {
         resolved.write_notes(out)?;
     }

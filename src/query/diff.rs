@@ -9,6 +9,7 @@
 //! events, [`Diff::moves`] compares each action's status at the two points.
 
 use std::borrow::Borrow;
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
@@ -98,48 +99,82 @@ pub struct Diff {
 /// two ends (from `Ledger::state_view` with `span.views()`).
 pub fn diff(events: &[StoredEvent], span: Span, before: &State, after: &State) -> Diff {
     let names_of = |target: u64| audit::slot_names_among(events, target);
-    let streamed: Result<Diff, std::convert::Infallible> =
-        diff_of(events.iter().map(Ok), &names_of, span, before, after);
-    match streamed {
-        Ok(diff) => diff,
+    let mut entries = Vec::new();
+    let kept: Result<(), std::convert::Infallible> =
+        entries_each(events.iter().map(Ok), &names_of, span, &mut |entry| {
+            entries.push(entry);
+            Ok(())
+        });
+    match kept {
+        Ok(()) => {}
         Err(never) => match never {},
+    }
+    let seqs = events
+        .iter()
+        .filter(|event| span.contains(event))
+        .map(|event| event.seq)
+        .collect();
+    Diff {
+        entries,
+        seqs,
+        moves: moves(&statuses(before), after),
     }
 }
 
-/// [`diff`] of events read as they stream by (`Store::events`), holding
-/// only the entries in the span: what `planledger diff` prints. `names_of`
-/// gives the text slot names of an earlier event, by its seq.
-pub fn diff_of<E: Borrow<StoredEvent>, X>(
+/// The events of the change over `span`, described, handed to `sink` in
+/// recorded order as they are read from `events` (`Store::events`): what
+/// `planledger diff` prints, never held whole. `names_of` gives the text
+/// slot names of an earlier event, by its seq.
+pub fn entries_each<E: Borrow<StoredEvent>, X>(
     events: impl Iterator<Item = Result<E, X>>,
     names_of: &dyn Fn(u64) -> Option<Vec<String>>,
     span: Span,
-    before: &State,
-    after: &State,
-) -> Result<Diff, X> {
-    // Each event is marked as it passes, before the trail describes it (the
-    // trail may look one event ahead: the marks are searched, in order).
-    let in_span = std::cell::RefCell::new(Vec::new());
+    sink: &mut dyn FnMut(Entry) -> Result<(), X>,
+) -> Result<(), X> {
+    // Each event in the span is marked as it passes, before the trail
+    // describes it (the trail may read one event ahead), and the marks
+    // are let go of once the trail is past them.
+    let marks = std::cell::RefCell::new(std::collections::VecDeque::new());
     let marked = events.inspect(|event| {
         if let Ok(event) = event {
             let event = event.borrow();
             if span.contains(event) {
-                in_span.borrow_mut().push(event.seq);
+                marks.borrow_mut().push_back(event.seq);
             }
         }
     });
-    let mut entries = Vec::new();
     audit::trail_each(marked, names_of, &Filter::default(), &mut |entry| {
-        if in_span.borrow().binary_search(&entry.seq).is_ok() {
-            entries.push(entry);
-        }
-        Ok(())
-    })?;
-    let seqs = in_span.into_inner();
-    let moves = after
+        let in_span = {
+            let mut marks = marks.borrow_mut();
+            while marks.front().is_some_and(|&seq| seq < entry.seq) {
+                marks.pop_front();
+            }
+            marks.front() == Some(&entry.seq)
+        };
+        if in_span { sink(entry) } else { Ok(()) }
+    })
+}
+
+/// Each action's status at one point, all a [`Move`] needs of it: kept
+/// in place of the whole state while the other point is folded.
+pub type Statuses = BTreeMap<ActionId, Status>;
+
+pub fn statuses(state: &State) -> Statuses {
+    state
+        .actions
+        .values()
+        .map(|action| (action.id, action.status))
+        .collect()
+}
+
+/// The actions whose status at `after` differs from `before`'s, in id
+/// order.
+pub fn moves(before: &Statuses, after: &State) -> Vec<Move> {
+    after
         .actions
         .values()
         .filter_map(|action| {
-            let from = before.actions.get(&action.id).map(|a| a.status);
+            let from = before.get(&action.id).copied();
             (from != Some(action.status)).then(|| Move {
                 action: action.id,
                 agency: action.agency.clone(),
@@ -147,12 +182,7 @@ pub fn diff_of<E: Borrow<StoredEvent>, X>(
                 to: action.status,
             })
         })
-        .collect();
-    Ok(Diff {
-        entries,
-        seqs,
-        moves,
-    })
+        .collect()
 }
 
 /// The heading an event kind is listed under.

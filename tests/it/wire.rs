@@ -45,6 +45,8 @@ struct Outputs {
     shapes: Vec<(&'static str, String)>,
     /// `export --format json`, normalised the same way.
     export_json: String,
+    /// `diff` of the same span as `diff.json`, as text.
+    diff_text: String,
     /// `verify --json` on the ledger once one stored byte was changed.
     verify_failed: Value,
     /// `verify --json` on a ledger upgraded from format 1.
@@ -213,6 +215,7 @@ fn outputs() -> &'static Outputs {
             .map(|(name, args)| (*name, normalise(ok(dir, READ_AT, sam, args))))
             .collect();
         let export_json = normalise(ok(dir, READ_AT, sam, &["export", "--format", "json"]));
+        let diff_text = ok(dir, READ_AT, sam, &["diff", "--from", "2022-01-01"]);
 
         tamper(&dir.join("ledger"), |events, _| {
             let mut value = stored_value(events, 40);
@@ -247,6 +250,7 @@ fn outputs() -> &'static Outputs {
         Outputs {
             shapes,
             export_json,
+            diff_text,
             verify_failed,
             verify_upgraded,
             verify_pack_failed,
@@ -295,6 +299,81 @@ fn every_json_shape_matches_its_golden_file() {
          diff and update ledger/JSON.md):\n{}",
         differing.join("\n")
     );
+}
+
+/// `diff`'s text lists every event its JSON lists, once, under a heading
+/// of its kind's group: the headings in order, each once, each group's
+/// events in recorded order, and the count in the first line theirs.
+#[test]
+fn diff_text_lists_each_event_of_its_json_once_under_its_group() {
+    let outputs = outputs();
+    let json = &outputs
+        .shapes
+        .iter()
+        .find(|(name, _)| *name == "diff.json")
+        .expect("diff is one of the shapes")
+        .1;
+    let json: Value = serde_json::from_str(json).expect("diff --json is JSON");
+    let events = json["events"].as_array().expect("a list of events");
+    let kind_of: std::collections::BTreeMap<u64, &str> = events
+        .iter()
+        .map(|event| {
+            let seq = event["seq"].as_u64().expect("a seq");
+            (seq, event["event"].as_str().expect("an event kind"))
+        })
+        .collect();
+
+    let text = &outputs.diff_text;
+    assert!(
+        text.starts_with(&format!(
+            "Between 2022-01-01 and now: {} change(s)\n",
+            events.len()
+        )),
+        "{text}"
+    );
+    // (heading, seqs listed under it), in the order printed.
+    let mut groups: Vec<(String, Vec<u64>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(heading) = line.strip_suffix(':').filter(|h| !h.starts_with(' ')) {
+            groups.push((heading.to_string(), Vec::new()));
+        } else if let Some(rest) = line.strip_prefix("  seq ") {
+            let seq: u64 = rest
+                .split_whitespace()
+                .next()
+                .and_then(|seq| seq.parse().ok())
+                .expect("a seq after 'seq'");
+            groups
+                .last_mut()
+                .expect("a heading before the events")
+                .1
+                .push(seq);
+        }
+    }
+    assert!(
+        groups.len() > 2,
+        "too few groups to show their order: {text}"
+    );
+    let headings: Vec<&String> = groups.iter().map(|(heading, _)| heading).collect();
+    let mut sorted = headings.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(headings, sorted, "headings in order, each once");
+    let mut listed: Vec<u64> = Vec::new();
+    let mut group_of_kind: std::collections::BTreeMap<&str, &String> = Default::default();
+    for (heading, seqs) in &groups {
+        assert!(seqs.is_sorted(), "{heading}: {seqs:?}");
+        for seq in seqs {
+            let kind = kind_of.get(seq).expect("every event listed is in the JSON");
+            assert_eq!(
+                *group_of_kind.entry(kind).or_insert(heading),
+                heading,
+                "{kind} under two headings"
+            );
+        }
+        listed.extend(seqs);
+    }
+    listed.sort();
+    assert_eq!(listed, kind_of.keys().copied().collect::<Vec<_>>());
 }
 
 #[test]

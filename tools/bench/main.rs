@@ -628,7 +628,25 @@ fn run(options: Options) -> Result<()> {
             "audit --plan P1".into(),
             vec!["audit".into(), "--plan".into(), "P1".into()],
         ),
+        ("audit --json".into(), vec!["audit".into(), "--json".into()]),
         ("summary".into(), vec!["summary".into()]),
+        (
+            "summary --as-of (middle)".into(),
+            vec!["summary".into(), "--as-of".into(), as_of.clone()],
+        ),
+        (
+            "diff --from (middle)".into(),
+            vec!["diff".into(), "--from".into(), as_of.clone()],
+        ),
+        (
+            "diff --from (middle) --json".into(),
+            vec![
+                "diff".into(),
+                "--from".into(),
+                as_of.clone(),
+                "--json".into(),
+            ],
+        ),
         ("verify".into(), vec!["verify".into()]),
         (
             "export --format json".into(),
