@@ -10,7 +10,7 @@ use crate::id::{ActionId, Id};
 use crate::ledger::{Ledger, LedgerError};
 use crate::query::audit::{self, DEFAULT_BACKDATED_DAYS, Entry, Filter, clip};
 use crate::query::one_action::OneAction;
-use crate::store::{DamageKind, IndexFault, Store, StoreError};
+use crate::store::{DamageKind, IndexFault, Store, StoreError, StoredEvent};
 use crate::text::visible;
 use crate::time::{DayEnd, format_short, parse_instant};
 use crate::wire;
@@ -255,12 +255,9 @@ fn write_audit_json(
 ) -> Result<(), CliError> {
     let store = ledger.store();
     let names_of = |seq: u64| audit::slot_names_in(store, seq);
-    let events = store
-        .events()
-        .map(|e| e.map_err(|e| CliError::from(LedgerError::from(e))));
     wire::write_entries(out, |sink| {
-        audit::trail_each(events, &names_of, filter, &mut |entry| {
-            if !args.backdated || entry.backdated_days.is_some() {
+        audit::trail_each(trail_events(store), &names_of, filter, &mut |entry| {
+            if kept(args, &entry) {
                 sink(&entry)?;
             }
             Ok(())
@@ -280,16 +277,10 @@ fn write_audit_streamed(
 ) -> Result<(), CliError> {
     let store = ledger.store();
     let names_of = |seq: u64| audit::slot_names_in(store, seq);
-    let events = || {
-        store
-            .events()
-            .map(|e| e.map_err(|e| CliError::from(LedgerError::from(e))))
-    };
-    let kept = |entry: &Entry| !args.backdated || entry.backdated_days.is_some();
     let (mut count, mut backdated) = (0, 0);
     let mut widths = table::Widths::new(header(true));
-    audit::trail_each(events(), &names_of, filter, &mut |entry| {
-        if kept(&entry) {
+    audit::trail_each(trail_events(store), &names_of, filter, &mut |entry| {
+        if kept(args, &entry) {
             count += 1;
             backdated += usize::from(entry.backdated_days.is_some());
             widths.row(&row(&entry, true));
@@ -301,14 +292,27 @@ fn write_audit_streamed(
         return Ok(());
     }
     let mut printer = widths.printer();
-    audit::trail_each(events(), &names_of, filter, &mut |entry| {
-        if kept(&entry) {
+    audit::trail_each(trail_events(store), &names_of, filter, &mut |entry| {
+        if kept(args, &entry) {
             printer.row(&row(&entry, true), out)?;
         }
         Ok(())
     })?;
     printer.finish(out)?;
     write_audit_count(args, count, backdated, out)
+}
+
+/// The stored events, as the audit trail reads them streaming by.
+fn trail_events(store: &Store) -> impl Iterator<Item = Result<StoredEvent, CliError>> + '_ {
+    store
+        .events()
+        .map(|e| e.map_err(|e| CliError::from(LedgerError::from(e))))
+}
+
+/// Whether `audit` lists an entry its filter keeps: with `--backdated`,
+/// only backdated ones.
+fn kept(args: &AuditArgs, entry: &Entry) -> bool {
+    !args.backdated || entry.backdated_days.is_some()
 }
 
 /// The line under `audit`'s table: how many changes, how many backdated.

@@ -138,13 +138,20 @@ pub fn sled_import(source: &sled::Db, dir: &Path, batch: usize) -> Result<(u64, 
         }
         events.apply_batch(e)?;
         texts.apply_batch(t)?;
-        db.flush()?;
-        File::open(&data)?.sync_all()?;
+        made_durable(&db, &data)?;
         took += start.elapsed();
         count += chunk.len() as u64;
         Ok(())
     })?;
     Ok((count, took))
+}
+
+/// Makes what a floor wrote durable as the store makes a transaction
+/// durable: sled's `flush` and an `fsync` of its data file.
+fn made_durable(db: &sled::Db, data: &Path) -> Result<()> {
+    db.flush()?;
+    File::open(data)?.sync_all()?;
+    Ok(())
 }
 
 /// The floor of verify: every stored event's hash recomputed from the
@@ -363,8 +370,7 @@ pub fn blocked_import(source: &sled::Db, dir: &Path, batch: usize) -> Result<(u6
         }
         writes.insert(&open.0.to_be_bytes(), open.1.as_slice());
         events.apply_batch(writes)?;
-        db.flush()?;
-        File::open(&data)?.sync_all()?;
+        made_durable(&db, &data)?;
         took += start.elapsed();
         count += chunk.len() as u64;
         Ok(())
