@@ -159,6 +159,7 @@ pub fn entries_each<E: Borrow<StoredEvent>, X>(
 /// in place of the whole state while the other point is folded.
 pub type Statuses = BTreeMap<ActionId, Status>;
 
+/// Each of `state`'s actions' status.
 pub fn statuses(state: &State) -> Statuses {
     state
         .actions
