@@ -4,7 +4,10 @@
 //! state, audit trail, summary, diff or verify report; no other module
 //! builds a JSON value. (The events export, `export::events`, and evidence
 //! packs, `pack`, are the on-disk format's own shapes and follow
-//! `ledger/FORMAT.md` instead; a pack's projection is `Show`.)
+//! `ledger/FORMAT.md` instead; a pack's projection is `Show`.) A list too
+//! long to hold, `audit --json` and `diff --json`'s events, is written an
+//! element at a time through [`Streaming`] by [`write_entries`] and
+//! [`Diff::write`], each element one of the types here.
 //!
 //! What it promises, and `ledger/JSON.md` documents field by field:
 //!
