@@ -21,6 +21,13 @@
 use crate::event::Hash;
 use crate::id::{ActionId, Id, PlanId};
 
+/// The version of the chain: the record bytes and this framing. The
+/// genesis event names it, and so do packs and checkpoints, which hold
+/// hashes and records, never stored layout. Format 3 stores format 2's
+/// chain in blocks, so a ledger upgraded from format 2 to 3 keeps every
+/// hash, and its checkpoints and packs stay valid.
+pub const CHAIN_FORMAT: u32 = 2;
+
 /// The BLAKE3 `derive_key` context for event hashes.
 pub const EVENT_CONTEXT: &str = "planledger 2026 event v2";
 

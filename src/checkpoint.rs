@@ -26,9 +26,9 @@ use std::ops::RangeInclusive;
 
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
+use crate::chain::CHAIN_FORMAT;
 use crate::event::{Hash, Micros};
 use crate::keys;
-use crate::store::FORMAT_VERSION;
 use crate::time::{DayEnd, format_micros, parse_instant};
 
 /// The first line of every checkpoint: the name and version of this form.
@@ -740,7 +740,7 @@ pub enum LineFault {
         wanted: &'static str,
     },
     #[error(
-        "the format version {found} is not one this planledger knows (it reads format {FORMAT_VERSION})"
+        "the format version {found} is not one this planledger knows (it reads format {CHAIN_FORMAT})"
     )]
     UnknownFormat { found: u32 },
     #[error(
@@ -911,7 +911,7 @@ impl<'a> Cursor<'a> {
         let format_version = decimal(value)
             .and_then(|v| u32::try_from(v).ok())
             .ok_or_else(|| self.bad(number, "format version", "a number"))?;
-        if format_version != FORMAT_VERSION {
+        if format_version != CHAIN_FORMAT {
             return Err(self.fault(
                 number,
                 LineFault::UnknownFormat {
@@ -1109,7 +1109,7 @@ mod tests {
     fn statement(seq: u64) -> Statement {
         Statement::of_history(
             LEDGER_ID,
-            FORMAT_VERSION,
+            CHAIN_FORMAT,
             seq,
             history_hash(seq),
             RECORDED,
@@ -1541,9 +1541,9 @@ mod tests {
     #[test]
     fn a_checkpoint_of_another_ledger_or_format_is_refused() {
         let checkpoint = witnessed(10);
-        assert_eq!(checkpoint.check_ledger(LEDGER_ID, FORMAT_VERSION), Ok(()));
+        assert_eq!(checkpoint.check_ledger(LEDGER_ID, CHAIN_FORMAT), Ok(()));
         assert_eq!(
-            checkpoint.check_ledger([0x22; 16], FORMAT_VERSION),
+            checkpoint.check_ledger([0x22; 16], CHAIN_FORMAT),
             Err(CheckpointError::OtherLedger {
                 checkpoint: LEDGER_ID,
                 ledger: [0x22; 16]

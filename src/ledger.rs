@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use crate::chain::CHAIN_FORMAT;
 pub use crate::command::Stamped;
 use crate::command::{self, Command};
 use crate::event::Role;
@@ -23,8 +24,7 @@ use crate::rules::{self, Refusal};
 use crate::sealed::{Salt, StoredText};
 use crate::snapshot;
 use crate::store::{
-    DamageKind, FORMAT_VERSION, LockWait, PendingEvent, PendingTx, Readers, Store, StoreError,
-    StoredEvent,
+    DamageKind, LockWait, PendingEvent, PendingTx, Readers, Store, StoreError, StoredEvent,
 };
 use crate::time::{Clock, day_of};
 use ed25519_dalek::SigningKey;
@@ -173,7 +173,7 @@ impl Ledger {
             source: None,
             event: Event::LedgerCreated {
                 ledger_id,
-                format_version: FORMAT_VERSION,
+                format_version: CHAIN_FORMAT,
             },
         };
         Ledger::init_carried(
@@ -312,7 +312,7 @@ impl Ledger {
         };
         let genesis = Event::LedgerCreated {
             ledger_id,
-            format_version: FORMAT_VERSION,
+            format_version: CHAIN_FORMAT,
         };
         ledger.record("init".into(), |ledger, state| {
             ledger.prepare_request(state, &signed, vec![genesis])

@@ -37,6 +37,7 @@ use std::io::{self, BufWriter, Seek, Write};
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
+use crate::chain::CHAIN_FORMAT;
 use crate::chain::{self, Subject, Subjects};
 use crate::event::{Event, Hash, Micros};
 use crate::export::events::{subject_json, text_json};
@@ -45,7 +46,7 @@ use crate::projection::State;
 use crate::recall::{Kept, Recall};
 use crate::rules::Refusal;
 use crate::sealed::{StoredText, TextFault};
-use crate::store::{FORMAT_VERSION, StoredEvent};
+use crate::store::StoredEvent;
 use crate::time::{day_of, format_micros};
 use crate::wire;
 
@@ -628,7 +629,7 @@ where
     let header = json!({
         "pack": PACK_NAME,
         "pack_version": version,
-        "format_version": FORMAT_VERSION,
+        "format_version": CHAIN_FORMAT,
         "ledger_id": hex::encode(ledger_id),
         "scope": scope.to_json(),
         "as_of": {
@@ -690,7 +691,7 @@ where
     if let Some(signer) = request.checkpoint {
         let statement = crate::checkpoint::Statement::of_history(
             ledger_id,
-            FORMAT_VERSION,
+            CHAIN_FORMAT,
             head,
             head_hash,
             head_recorded_at,
@@ -930,7 +931,7 @@ pub enum PackFault {
         hex::encode(.header)
     )]
     LedgerIdMismatch { header: [u8; 16], genesis: [u8; 16] },
-    #[error("the genesis names format version {found}, not {FORMAT_VERSION}")]
+    #[error("the genesis names format version {found}, not {CHAIN_FORMAT}")]
     GenesisFormat { found: u32 },
     #[error(
         "the header's as-of event {seq} is outside the pack's scope (its subject is {subject})"
@@ -1212,7 +1213,7 @@ fn read_checkpoint(
         }
     })?;
     checkpoint
-        .check_ledger(header.ledger_id, FORMAT_VERSION)
+        .check_ledger(header.ledger_id, CHAIN_FORMAT)
         .map_err(|fault| PackFault::CheckpointNotThisPack {
             why: fault.to_string(),
         })?;
@@ -1432,10 +1433,10 @@ fn read_header(value: &Value) -> Result<Header, PackFault> {
             ),
         ));
     }
-    if header.u64("format_version")? != u64::from(FORMAT_VERSION) {
+    if header.u64("format_version")? != u64::from(CHAIN_FORMAT) {
         return Err(header.bad(
             "format_version",
-            format!("is not {FORMAT_VERSION}, the format this planledger reads"),
+            format!("is not {CHAIN_FORMAT}, the format this planledger reads"),
         ));
     }
     let ledger_id = header.hex::<16>("ledger_id")?;

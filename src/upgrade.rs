@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::chain::CHAIN_FORMAT;
 use crate::event::{Event, Hash, Record};
 use crate::integrity;
 use crate::ledger::{Carried, Ledger, LedgerError};
@@ -37,8 +38,12 @@ use crate::store::chain_check::{self, Format1Event, Problem, ProblemKind, Report
 use crate::store::{FORMAT_VERSION, LockWait, Staging, Store, StoreError};
 use crate::time::{Clock, format_micros};
 
-/// The format this module reads.
+/// The format this module carries into a new ledger, event by event.
 pub const FROM_FORMAT: u32 = 1;
+
+/// The format this module writes again in blocks, keeping every byte of
+/// its chain.
+pub const LAYOUT_FROM_FORMAT: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpgradeError {
@@ -122,6 +127,9 @@ impl std::fmt::Display for More {
 /// write down.
 #[derive(Debug)]
 pub struct Upgraded {
+    /// The format the old ledger was in: 1 (carried into a new ledger) or
+    /// 2 (the same ledger, written in blocks).
+    pub from_format: u32,
     pub old_id: [u8; 16],
     /// The old ledger's head: its last event's sequence number and hash.
     pub old_head: (u64, Hash),
@@ -154,7 +162,27 @@ pub fn upgrade(
             new: new.to_path_buf(),
         });
     }
-    let read = read_old(old, wait)?;
+    let store = Store::open_copy_waiting(old, wait).map_err(|e| match e {
+        StoreError::NotALedger { path } => UpgradeError::NoOldLedger { path },
+        e => e.into(),
+    })?;
+    match store.stored_format_version()? {
+        FROM_FORMAT => {}
+        LAYOUT_FROM_FORMAT => return relayout(old, &store, new),
+        FORMAT_VERSION => {
+            return Err(UpgradeError::AlreadyCurrent {
+                path: old.to_path_buf(),
+            });
+        }
+        found => {
+            return Err(StoreError::UnknownFormat {
+                path: old.to_path_buf(),
+                found,
+            }
+            .into());
+        }
+    }
+    let read = read_old(old, store)?;
     let old_events = read.events.len() as u64;
     let (old_id, transactions) = (read.ledger_id, read.transactions.len() as u64 + 1);
 
@@ -163,7 +191,7 @@ pub fn upgrade(
     let mut genesis = read.genesis;
     genesis.records[0].event = Event::LedgerUpgraded {
         ledger_id: new_id,
-        format_version: FORMAT_VERSION,
+        format_version: CHAIN_FORMAT,
         from_ledger_id: old_id,
         from_format_version: FROM_FORMAT,
         from_head_hash: read.head.1,
@@ -195,12 +223,70 @@ pub fn upgrade(
     drop(ledger);
     staging.publish().map_err(|e| new_dir_error(new, e))?;
     Ok(Upgraded {
+        from_format: FROM_FORMAT,
         old_id,
         old_head: read.head,
         events: old_events,
         transactions,
         new_id,
         new_head,
+        verified,
+    })
+}
+
+/// Writes the format-2 ledger at `old` (`store`, a copy of it) into a new
+/// format-3 ledger at `new`: the same chain, byte for byte, in blocks
+/// (`Store::copy_from_format2`). The old ledger is verified in full first
+/// (every hash, link, text, transaction record and the head, every event
+/// against the rules, its snapshots and index), the new one in full after;
+/// the new one must end at the old one's head, with its hash, and is only
+/// then moved into place.
+fn relayout(old: &Path, store: &Store, new: &Path) -> Result<Upgraded, UpgradeError> {
+    let not_intact = |problem: Problem, more: usize| UpgradeError::OldNotIntact {
+        path: old.to_path_buf(),
+        seq: problem.seq,
+        kind: problem.kind,
+        more,
+    };
+    let checked =
+        intact(integrity::verify(store)?).map_err(|(problem, more)| not_intact(problem, more))?;
+    let (Some(old_head), Some(old_id)) = (checked.head, checked.ledger_id) else {
+        return Err(not_intact(
+            Problem {
+                seq: 0,
+                kind: ProblemKind::NoEvents,
+            },
+            0,
+        ));
+    };
+    let staging = Staging::new(new).map_err(|e| new_dir_error(new, e))?;
+    let events = Store::create(staging.dir())?.copy_from_format2(store)?;
+    let written = Store::open(staging.dir())?;
+    let new_not_intact = |problem: Problem| UpgradeError::NewNotIntact {
+        path: new.to_path_buf(),
+        seq: problem.seq,
+        kind: problem.kind,
+    };
+    let verified = intact(integrity::verify(&written)?).map_err(|(p, _)| new_not_intact(p))?;
+    if verified.head != Some(old_head) || verified.events != checked.events {
+        return Err(new_not_intact(Problem {
+            seq: old_head.0,
+            kind: ProblemKind::HeadHashMismatch {
+                stored: verified.head.map_or([0; 32], |h| h.1),
+                last: old_head.1,
+            },
+        }));
+    }
+    drop(written);
+    staging.publish().map_err(|e| new_dir_error(new, e))?;
+    Ok(Upgraded {
+        from_format: LAYOUT_FROM_FORMAT,
+        old_id,
+        old_head,
+        events,
+        transactions: verified.transactions,
+        new_id: old_id,
+        new_head: old_head,
         verified,
     })
 }
@@ -216,28 +302,9 @@ struct OldLedger {
     transactions: Vec<Carried>,
 }
 
-/// Reads the ledger at `old` from a copy, checks it in full and groups its
-/// events into their transactions.
-fn read_old(old: &Path, wait: LockWait<'_>) -> Result<OldLedger, UpgradeError> {
-    let store = Store::open_copy_waiting(old, wait).map_err(|e| match e {
-        StoreError::NotALedger { path } => UpgradeError::NoOldLedger { path },
-        e => e.into(),
-    })?;
-    match store.stored_format_version()? {
-        FROM_FORMAT => {}
-        FORMAT_VERSION => {
-            return Err(UpgradeError::AlreadyCurrent {
-                path: old.to_path_buf(),
-            });
-        }
-        found => {
-            return Err(StoreError::UnknownFormat {
-                path: old.to_path_buf(),
-                found,
-            }
-            .into());
-        }
-    }
+/// Reads the format-1 ledger at `old` (`store`, a copy of it), checks it
+/// in full and groups its events into their transactions.
+fn read_old(old: &Path, store: Store) -> Result<OldLedger, UpgradeError> {
     let chain = chain_check::check_chain_v1(&store)?;
     drop(store);
     let mut report = chain.report;

@@ -1,20 +1,23 @@
 //! `planledger upgrade OLD NEW`: carry a format-1 ledger into a new
-//! format-2 ledger (`crate::upgrade`), and say what was done, with both
-//! heads for the user to write down.
+//! ledger, or write a format-2 ledger again in format 3's blocks
+//! (`crate::upgrade`), and say what was done, with the heads for the user
+//! to write down.
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::store::FORMAT_VERSION;
 use crate::upgrade::{self, FROM_FORMAT, Upgraded};
 
 use super::{CliError, Context};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The format-1 ledger to upgrade (read only: it is left as it is)
+    /// The format-1 or format-2 ledger to upgrade (read only: it is left as
+    /// it is)
     #[arg(value_name = "OLD")]
     old: PathBuf,
-    /// Where to write the format-2 ledger: a new or empty directory
+    /// Where to write the upgraded ledger: a new or empty directory
     #[arg(value_name = "NEW_DIR")]
     new: PathBuf,
 }
@@ -28,7 +31,11 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
 }
 
 fn write_text(done: &Upgraded, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    if done.from_format != FROM_FORMAT {
+        return write_relayout(done, args, out);
+    }
     let Upgraded {
+        from_format: _,
         old_id,
         old_head,
         events,
@@ -69,6 +76,43 @@ fn write_text(done: &Upgraded, args: &Args, out: &mut dyn Write) -> Result<(), C
     writeln!(
         out,
         "note        write both heads down: the old head is what was carried, the new head what a later 'planledger verify' of the new ledger must reach"
+    )?;
+    Ok(())
+}
+
+/// What an upgrade from format 2 did: the same ledger, its same head, in
+/// format 3's blocks.
+fn write_relayout(done: &Upgraded, args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let Upgraded {
+        from_format,
+        old_id,
+        old_head,
+        events,
+        transactions,
+        verified,
+        ..
+    } = done;
+    writeln!(
+        out,
+        "Upgraded the format-{from_format} ledger at {} into format {FORMAT_VERSION} at {}",
+        args.old.display(),
+        args.new.display()
+    )?;
+    writeln!(
+        out,
+        "ledger      {}, head seq {}  {} (the old ledger left as it was)",
+        hex::encode(old_id),
+        old_head.0,
+        hex::encode(old_head.1)
+    )?;
+    writeln!(
+        out,
+        "written     {events} events in {transactions} transaction(s), byte for byte, sixteen to a stored block: the same ledger id, the same hashes, so its checkpoints and evidence packs stay valid"
+    )?;
+    writeln!(
+        out,
+        "checked     the old ledger in full before anything was written (every hash, link, text, transaction record, the head, every event against the rules, the snapshots and the action index); the new one verified intact to the same head ({} events)",
+        verified.events
     )?;
     Ok(())
 }

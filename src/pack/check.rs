@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use crate::chain::CHAIN_FORMAT;
 use crate::chain::{GENESIS_PREV, Subjects};
 use crate::codec;
 use crate::event::{EventKind, EventOf, Hash, Micros, Record, RecordOf};
@@ -17,7 +18,6 @@ use crate::projection::State;
 use crate::recall::{self, Recall, RecallError};
 use crate::rules;
 use crate::sealed::{self, Commit, Erasure, StoredText};
-use crate::store::FORMAT_VERSION;
 use crate::time::{day_of, format_micros};
 
 use super::source::{Line, LineAt, Source, canonical_at_a_glance, value_end};
@@ -861,7 +861,7 @@ fn check_genesis(header: &Header, records: &Records) -> Result<(), PackFault> {
             genesis: ledger_id,
         });
     }
-    if format_version != FORMAT_VERSION {
+    if format_version != CHAIN_FORMAT {
         return Err(PackFault::GenesisFormat {
             found: format_version,
         });

@@ -493,17 +493,16 @@ impl Store {
         first: u64,
         last: u64,
     ) -> impl Iterator<Item = Result<(u64, Subject), StoreError>> + '_ {
-        let range =
-            (first <= last).then(|| self.events.range(first.to_be_bytes()..=last.to_be_bytes()));
-        range.into_iter().flatten().map(move |item| {
-            let (key, value) = item?;
-            let seq = decode_seq(&key).ok_or(StoreError::Damaged {
-                seq: first,
-                kind: DamageKind::EventKeyLength { len: key.len() },
-            })?;
-            let (_, subject, _) = stored_parts(seq, &value)?;
-            Ok((seq, subject))
-        })
+        let stored = (first <= last).then(|| self.stored_from(first));
+        stored
+            .into_iter()
+            .flatten()
+            .take_while(move |item| item.as_ref().map_or(true, |s| s.seq <= last))
+            .map(|item| {
+                let stored = item?;
+                let (_, subject, _) = stored_parts(stored.seq, &stored.value)?;
+                Ok((stored.seq, subject))
+            })
     }
 
     /// The event at `seq`, read alone, which the index says is about
@@ -517,8 +516,8 @@ impl Store {
             None => chain::GENESIS_PREV,
             Some(before) => self.stored_hash(before)?,
         };
-        let value = self.events.get(seq.to_be_bytes())?.ok_or_else(missing)?;
-        let event = self.linked_event(prev, seq, &value)?;
+        let stored = self.stored_at(seq)?.ok_or_else(missing)?;
+        let event = self.linked_event(prev, &stored)?;
         if event.subject.action != Some(action) {
             return Err(StoreError::Damaged {
                 seq,

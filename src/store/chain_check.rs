@@ -28,7 +28,7 @@ use crate::time::format_micros;
 use sled::IVec;
 
 use super::scan::{self, Readers, Texts};
-use super::{DamageKind, FORMAT_VERSION, Head, IndexFault, Store, StoreError, decode_seq};
+use super::{BlockFault, DamageKind, Head, IndexFault, Store, StoreError, decode_seq};
 
 /// Something `verify` found wrong (the chain check, the rules or a
 /// snapshot).
@@ -49,6 +49,10 @@ pub enum ProblemKind {
     FormatVersionMissing,
     #[error("a key of {len} bytes is not a sequence number")]
     KeyLength { len: usize },
+    /// A block of events whose framing does not read: the events after
+    /// the fault in the same block cannot be read.
+    #[error("{fault}; the rest of its events cannot be read")]
+    Block { fault: BlockFault },
     #[error("{}", missing(*.first, *.last))]
     EventsMissing { first: u64, last: u64 },
     #[error("stored value is {len} bytes, too short to hold a hash and a subject")]
@@ -201,6 +205,7 @@ impl ProblemKind {
             ProblemKind::FormatVersionUnreadable { .. } => "format_version_unreadable",
             ProblemKind::FormatVersionMissing => "format_version_missing",
             ProblemKind::KeyLength { .. } => "key_length",
+            ProblemKind::Block { .. } => "block",
             ProblemKind::EventsMissing { .. } => "events_missing",
             ProblemKind::ValueTooShort { .. } => "value_too_short",
             ProblemKind::ValueTooLong { .. } => "value_too_long",
@@ -346,6 +351,9 @@ pub fn check_chain_with(
             seq,
             kind: DamageKind::FormatVersionUnreadable { stored },
         }) => report.problem(seq, ProblemKind::FormatVersionUnreadable { stored }),
+        // Format 2's chain is this format's, one event a key: what
+        // `planledger upgrade` checks before it writes it in blocks.
+        Err(StoreError::OldFormat { found: 2, .. }) => {}
         result => result?,
     }
     Ok(walk(store, report, Framing::Current, readers, each)?.0)
@@ -411,7 +419,7 @@ enum Framing {
 impl Framing {
     fn version(self) -> u32 {
         match self {
-            Framing::Current => FORMAT_VERSION,
+            Framing::Current => chain::CHAIN_FORMAT,
             Framing::V1 => 1,
         }
     }
@@ -456,7 +464,19 @@ fn walk_events(
     };
 
     for item in events {
-        let (key, value) = item?;
+        let (key, value) = match item {
+            Ok(item) => item,
+            Err(StoreError::Damaged {
+                seq,
+                kind: DamageKind::Block(fault),
+            }) => {
+                report.problem(seq, ProblemKind::Block { fault });
+                // The event's hash is unknown: the next cannot be linked.
+                prev = None;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         report.events += 1;
         let Some(seq) = decode_seq(&key) else {
             report.problem(expected_seq, ProblemKind::KeyLength { len: key.len() });
@@ -1121,6 +1141,12 @@ mod tests {
                 "a key of 3 bytes is not a sequence number".into(),
             ),
             (
+                ProblemKind::Block {
+                    fault: BlockFault::Truncated,
+                },
+                "a stored block ends inside an event's length or bytes; the rest of its events cannot be read".into(),
+            ),
+            (
                 ProblemKind::EventsMissing { first: 5, last: 5 },
                 "event 5 is missing".into(),
             ),
@@ -1163,9 +1189,9 @@ mod tests {
             (
                 ProblemKind::GenesisFormatVersion {
                     found: 9,
-                    expected: FORMAT_VERSION,
+                    expected: chain::CHAIN_FORMAT,
                 },
-                format!("the genesis event names format version 9, not {FORMAT_VERSION}"),
+                format!("the genesis event names format version 9, not {}", chain::CHAIN_FORMAT),
             ),
             (
                 ProblemKind::NotInFormat {

@@ -1,14 +1,17 @@
 //! The only code that touches sled and the file system.
 //!
 //! A ledger is a directory holding a lock file (`LOCK`) and a sled 0.34.7
-//! database (`sled/`) with three trees:
+//! database (`sled/`) with these trees (and the derived snapshots and
+//! action index):
 //!
-//! - `events`: key = sequence number as big-endian `u64` (genesis at 0),
-//!   value = the event's 32-byte hash ‖ its subject ‖ its sealed record
-//!   bytes (see `chain`); never changed once written;
-//! - `texts`: key = sequence number, value = the event's free texts (see
-//!   `sealed`), for events that have any; a text is only ever replaced by
-//!   the mark that it was erased;
+//! - `events`: blocks of up to [`BLOCK_EVENTS`] events a key ([`block`]):
+//!   key = the sequence number of the block's first event as big-endian
+//!   `u64` (genesis at 0), value = for each event its stored value (its
+//!   32-byte hash ‖ its subject ‖ its sealed record bytes, see `chain`),
+//!   never changed once written, and its free texts (see `sealed`), of
+//!   which a text is only ever replaced by the mark that it was erased.
+//!   Format 2 kept one event a key and the texts in a `texts` tree; such a
+//!   ledger is read ([`Layout::OneAKey`]) only to be upgraded;
 //! - `meta`: `format_version` = [`FORMAT_VERSION`] as big-endian `u32`, and
 //!   `head` = seq (u64 BE) ‖ hash (32 bytes) ‖ tx (u64 BE) ‖ recorded_at
 //!   (i64 BE) of the last event;
@@ -46,11 +49,13 @@
 //! naming the file, never the engine's own error text.
 
 mod action_index;
+pub mod block;
 pub mod chain_check;
 mod scan;
 mod snapshot_parts;
 
 pub use action_index::{CHUNK as ACTION_INDEX_CHUNK, IndexCheck, IndexFault};
+pub use block::{BLOCK_EVENTS, BlockFault};
 pub use scan::{Readers, SCAN_BLOCK};
 pub use snapshot_parts::{PART_LEN, SnapshotRead, SnapshotSink};
 
@@ -71,8 +76,10 @@ use crate::event::{ClockNote, Event, Hash, Micros, Record, SourceRef, TxRecord};
 use crate::sealed::{self, Erasure, Salt, StoredText, TextFault};
 
 /// The version of the on-disk format this code reads and writes. It changes
-/// whenever stored bytes or the hash framing change.
-pub const FORMAT_VERSION: u32 = 2;
+/// whenever stored bytes or the hash framing change. Format 3 holds format
+/// 2's bytes in blocks ([`block`]); its chain is format 2's
+/// ([`chain::CHAIN_FORMAT`]).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// sled's page cache, bounded: its default of 1 GiB makes a one-line CLI
 /// call hold hundreds of megabytes. sled 0.34 keeps pages well past this
@@ -308,6 +315,8 @@ pub enum DamageKind {
     TextNotStored { slot: u32 },
     #[error("a snapshot key of {len} bytes is not a sequence number")]
     SnapshotKeyLength { len: usize },
+    #[error(transparent)]
+    Block(#[from] BlockFault),
     #[error(
         "the action index is wrong: {0} (derived data: 'planledger snapshot --rebuild' replaces it)"
     )]
@@ -572,12 +581,73 @@ pub struct PendingEvent {
     pub event: Event,
 }
 
+/// How the `events` tree holds the events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// Format 3: blocks of [`BLOCK_EVENTS`] a key ([`block`]).
+    Blocks,
+    /// Formats 1 and 2: one event a key, its texts in the `texts` tree.
+    OneAKey,
+}
+
+impl Layout {
+    /// The layout of a ledger whose `meta` tree is `meta`: one event a key
+    /// where it states format 1 or 2, blocks otherwise (a new ledger, or
+    /// one whose version is damaged or unknown, which is refused or
+    /// reported elsewhere).
+    fn of(meta: &Tree) -> Result<Layout, StoreError> {
+        let version = meta.get(FORMAT_KEY)?;
+        let version = version
+            .as_deref()
+            .and_then(|v| <[u8; 4]>::try_from(v).ok())
+            .map(u32::from_be_bytes);
+        Ok(match version {
+            Some(1 | 2) => Layout::OneAKey,
+            _ => Layout::Blocks,
+        })
+    }
+}
+
+/// Bytes of a stored value: all of a sled value, or a piece of a block.
+#[derive(Clone)]
+pub(crate) struct Piece {
+    bytes: sled::IVec,
+    range: std::ops::Range<usize>,
+}
+
+impl Piece {
+    fn whole(bytes: sled::IVec) -> Piece {
+        let range = 0..bytes.len();
+        Piece { bytes, range }
+    }
+}
+
+impl std::ops::Deref for Piece {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[self.range.clone()]
+    }
+}
+
+/// One stored event as read: its seq, its stored value (hash ‖ subject ‖
+/// sealed record) and its stored texts, if it has any.
+pub(crate) struct Stored {
+    pub seq: u64,
+    pub value: Piece,
+    pub texts: Option<Piece>,
+}
+
 /// An open ledger directory, locked for this process.
 pub struct Store {
     dir: PathBuf,
     db: sled::Db,
+    /// Format 3: blocks of events ([`block`]); formats 1 and 2 (read only
+    /// by `planledger upgrade`): one event a key.
     events: Tree,
-    texts: Tree,
+    layout: Layout,
+    /// Formats 1 and 2 only: each event's texts, under its seq.
+    texts: Option<Tree>,
     meta: Tree,
     txs: Tree,
     snapshots: Tree,
@@ -970,11 +1040,14 @@ impl Store {
         copy: Option<Aside>,
         lock: Option<File>,
     ) -> Result<Store, StoreError> {
+        let meta = db.open_tree(META_TREE)?;
+        let layout = Layout::of(&meta)?;
         Ok(Store {
             dir: dir.to_path_buf(),
             events: db.open_tree(EVENTS_TREE)?,
-            texts: db.open_tree(TEXTS_TREE)?,
-            meta: db.open_tree(META_TREE)?,
+            layout,
+            texts: open_if_present(&db, TEXTS_TREE)?.into_inner(),
+            meta,
             txs: db.open_tree(TXS_TREE)?,
             snapshots: db.open_tree(SNAPSHOTS_TREE)?,
             actions: open_if_present(&db, action_index::ACTIONS_TREE)?,
@@ -1169,15 +1242,15 @@ impl Store {
         let final_part = &written[last_part..];
         let final_texts = texts_of(&texts, final_part);
 
-        let trees = (&self.events, &self.texts, &self.meta, &self.txs);
-        let result = trees.transaction(|(events, stored_texts, meta, txs)| {
+        let trees = (&self.events, &self.meta, &self.txs);
+        let result = trees.transaction(|(events, meta, txs)| {
             head_unmoved(meta, expected)?;
             if parted {
                 meta.remove(APPENDING_KEY)?;
             }
-            insert_events(events, stored_texts, final_part, final_texts)?;
+            insert_events(events, final_part, final_texts)?;
             for &(by, target, slots) in &redactions {
-                erase(events, stored_texts, txs, by, target, slots)?;
+                erase(events, txs, by, target, slots)?;
             }
             if let Some(&(by, _, _)) = redactions.last() {
                 meta.insert(REWRITE_KEY, &by.to_be_bytes())?;
@@ -1220,15 +1293,81 @@ impl Store {
         mark: Option<&[u8]>,
     ) -> Result<(), StoreError> {
         let part_texts = texts_of(texts, part);
-        let trees = (&self.events, &self.texts, &self.meta);
-        let result = trees.transaction(|(events, stored_texts, meta)| {
+        let trees = (&self.events, &self.meta);
+        let result = trees.transaction(|(events, meta)| {
             head_unmoved(meta, expected)?;
             if let Some(mark) = mark {
                 meta.insert(APPENDING_KEY, mark)?;
             }
-            insert_events(events, stored_texts, part, part_texts)
+            insert_events(events, part, part_texts)
         });
         result.map_err(|e| self.append_error(expected, e))
+    }
+
+    /// Writes into this new, empty store everything `old` holds, `old`
+    /// being a ledger in format 2 (read from a copy): its events and their
+    /// texts in blocks, every other tree as it is, and format 3 stated.
+    /// The same bytes, so the same hashes: every checkpoint and pack of
+    /// the old ledger is one of this. Returns how many events were
+    /// written, once they are durable. The caller checks both ledgers.
+    pub fn copy_from_format2(&self, old: &Store) -> Result<u64, StoreError> {
+        if let Some(refused) = self.refusal() {
+            return Err(refused);
+        }
+        if !self.events.is_empty() || old.layout != Layout::OneAKey {
+            return Err(StoreError::UnknownFormat {
+                path: old.dir.clone(),
+                found: old.stored_format_version()?,
+            });
+        }
+        for name in old.db.tree_names() {
+            let skipped = [EVENTS_TREE, TEXTS_TREE, "__sled__default"];
+            if skipped.iter().any(|s| s.as_bytes() == &name[..]) {
+                continue;
+            }
+            let is_meta = name == META_TREE.as_bytes();
+            let into = self.db.open_tree(&name)?;
+            for item in old.db.open_tree(&name)?.iter() {
+                let (key, value) = item?;
+                if is_meta && [FORMAT_KEY, REWRITE_KEY, APPENDING_KEY].contains(&&key[..]) {
+                    continue;
+                }
+                into.insert(key, value).map_err(|e| self.engine_error(e))?;
+            }
+        }
+        let mut written = 0u64;
+        let mut block = Vec::new();
+        let mut key = 0;
+        for stored in old.stored_from(0) {
+            let stored = stored?;
+            if stored.seq != written {
+                return Err(StoreError::Damaged {
+                    seq: written,
+                    kind: DamageKind::EventMissing {
+                        next_stored: Some(stored.seq),
+                    },
+                });
+            }
+            if block::block_key(stored.seq) != key {
+                self.events
+                    .insert(key.to_be_bytes(), std::mem::take(&mut block))
+                    .map_err(|e| self.engine_error(e))?;
+                key = block::block_key(stored.seq);
+            }
+            block::push(&mut block, &stored.value, stored.texts.as_deref());
+            written += 1;
+        }
+        if !block.is_empty() {
+            self.events
+                .insert(key.to_be_bytes(), block)
+                .map_err(|e| self.engine_error(e))?;
+        }
+        self.meta
+            .insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())
+            .map_err(|e| self.engine_error(e))?;
+        self.refresh.wrote.store(true, Ordering::Relaxed);
+        self.sync()?;
+        Ok(written)
     }
 
     /// What a failed sled transaction of an append means to its caller,
@@ -1270,9 +1409,29 @@ impl Store {
         }
         // From the end back, so that a process stopped here leaves a mark
         // and the events before what it removed: the next open goes on.
-        for seq in (first..=last).rev() {
-            self.events.remove(seq.to_be_bytes())?;
-            self.texts.remove(seq.to_be_bytes())?;
+        match (self.layout, &self.texts) {
+            (Layout::Blocks, _) => {
+                let keys: Vec<u64> = (block::block_key(first)..=last)
+                    .step_by(BLOCK_EVENTS as usize)
+                    .collect();
+                for key in keys.into_iter().rev() {
+                    let Some(value) = self.events.get(key.to_be_bytes())? else {
+                        continue;
+                    };
+                    match cut_block(key, &value, first) {
+                        Some(kept) => self.events.insert(key.to_be_bytes(), kept)?,
+                        None => self.events.remove(key.to_be_bytes())?,
+                    };
+                }
+            }
+            (Layout::OneAKey, texts) => {
+                for seq in (first..=last).rev() {
+                    self.events.remove(seq.to_be_bytes())?;
+                    if let Some(texts) = texts {
+                        texts.remove(seq.to_be_bytes())?;
+                    }
+                }
+            }
         }
         self.meta.remove(APPENDING_KEY)?;
         if self.copy.is_some() {
@@ -1338,12 +1497,12 @@ impl Store {
         let db = open_sled(&sled_dir).map_err(|e| open_error(&self.dir, &sled_dir, e))?;
         let trees = (
             db.open_tree(EVENTS_TREE)?,
-            db.open_tree(TEXTS_TREE)?,
             db.open_tree(META_TREE)?,
             db.open_tree(TXS_TREE)?,
             db.open_tree(SNAPSHOTS_TREE)?,
         );
-        (self.events, self.texts, self.meta, self.txs, self.snapshots) = trees;
+        (self.events, self.meta, self.txs, self.snapshots) = trees;
+        self.texts = open_if_present(&db, TEXTS_TREE)?.into_inner();
         self.actions = open_if_present(&db, action_index::ACTIONS_TREE)?;
         self.snapshot_parts = open_if_present(&db, snapshot_parts::SNAPSHOT_PARTS_TREE)?;
         drop(std::mem::replace(&mut self.db, db));
@@ -1512,10 +1671,100 @@ impl Store {
         first: u64,
         prev: Hash,
     ) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
-        self.linked_from(first, prev, |prev, seq, value| {
-            let event = self.linked_event(prev, seq, value)?;
+        self.linked_from(first, prev, |prev, stored| {
+            let event = self.linked_event(prev, &stored)?;
             Ok((event.hash, event))
         })
+    }
+
+    /// The stored events from `first` on, as stored, in order: each read
+    /// from its block (or its key, in formats 1 and 2), or the damage met
+    /// reading it, which ends them. An event not stored is not there: the
+    /// next one stored follows.
+    pub(crate) fn stored_from(
+        &self,
+        first: u64,
+    ) -> impl Iterator<Item = Result<Stored, StoreError>> + '_ {
+        let mut next = first;
+        let mut failed = false;
+        let start = match self.layout {
+            Layout::Blocks => block::block_key(first),
+            Layout::OneAKey => first,
+        };
+        self.events.range(start.to_be_bytes()..).flat_map(
+            move |item| -> Vec<Result<Stored, StoreError>> {
+                if failed {
+                    return Vec::new();
+                }
+                let read = match item {
+                    Err(e) => vec![Err(e.into())],
+                    Ok((key, value)) => match self.layout {
+                        Layout::Blocks => block_events(&key, value, next),
+                        Layout::OneAKey => vec![self.one_event(&key, value, next)],
+                    },
+                };
+                let mut kept = Vec::with_capacity(read.len());
+                for item in read {
+                    match item {
+                        Ok(stored) if stored.seq < first => continue,
+                        Ok(stored) => {
+                            next = stored.seq.saturating_add(1);
+                            kept.push(Ok(stored));
+                        }
+                        Err(e) => {
+                            failed = true;
+                            kept.push(Err(e));
+                            break;
+                        }
+                    }
+                }
+                kept
+            },
+        )
+    }
+
+    /// The event stored at `key` in format 1 or 2, with its texts (`next`:
+    /// the seq expected there, for damage to name).
+    fn one_event(&self, key: &[u8], value: sled::IVec, next: u64) -> Result<Stored, StoreError> {
+        let seq = decode_seq(key).ok_or(StoreError::Damaged {
+            seq: next,
+            kind: DamageKind::EventKeyLength { len: key.len() },
+        })?;
+        let texts = match &self.texts {
+            Some(texts) => texts.get(seq.to_be_bytes())?.map(Piece::whole),
+            None => None,
+        };
+        Ok(Stored {
+            seq,
+            value: Piece::whole(value),
+            texts,
+        })
+    }
+
+    /// The event stored at `seq`, if it is.
+    pub(crate) fn stored_at(&self, seq: u64) -> Result<Option<Stored>, StoreError> {
+        match self.layout {
+            Layout::Blocks => {
+                let key = block::block_key(seq);
+                let Some(value) = self.events.get(key.to_be_bytes())? else {
+                    return Ok(None);
+                };
+                for item in block_events(&key.to_be_bytes(), value, key) {
+                    let stored = item?;
+                    if stored.seq == seq {
+                        return Ok(Some(stored));
+                    }
+                }
+                Ok(None)
+            }
+            Layout::OneAKey => {
+                let key = seq.to_be_bytes();
+                match self.events.get(key)? {
+                    Some(value) => self.one_event(&key, value, seq).map(Some),
+                    None => Ok(None),
+                }
+            }
+        }
     }
 
     /// The stored events from `first` on, each checked against the hash of
@@ -1526,45 +1775,38 @@ impl Store {
         &'s self,
         first: u64,
         prev: Hash,
-        open: impl Fn(Hash, u64, &[u8]) -> Result<(Hash, T), StoreError> + 's,
+        open: impl Fn(Hash, Stored) -> Result<(Hash, T), StoreError> + 's,
     ) -> impl Iterator<Item = Result<T, StoreError>> + 's {
         let mut prev = prev;
         let mut expected_seq = first;
         let mut failed = false;
-        self.events
-            .range(first.to_be_bytes()..)
-            .map_while(move |item| {
-                if failed {
-                    return None;
-                }
-                let result = (|| {
-                    let (key, value) = item?;
-                    let seq = decode_seq(&key).ok_or(StoreError::Damaged {
+        self.stored_from(first).map_while(move |item| {
+            if failed {
+                return None;
+            }
+            let result = item.and_then(|stored| {
+                if stored.seq != expected_seq {
+                    return Err(StoreError::Damaged {
                         seq: expected_seq,
-                        kind: DamageKind::EventKeyLength { len: key.len() },
-                    })?;
-                    if seq != expected_seq {
-                        return Err(StoreError::Damaged {
-                            seq: expected_seq,
-                            kind: DamageKind::EventMissing {
-                                next_stored: Some(seq),
-                            },
-                        });
-                    }
-                    open(prev, seq, &value)
-                })();
-                Some(match result {
-                    Ok((hash, opened)) => {
-                        prev = hash;
-                        expected_seq += 1;
-                        Ok(opened)
-                    }
-                    Err(e) => {
-                        failed = true;
-                        Err(e)
-                    }
-                })
+                        kind: DamageKind::EventMissing {
+                            next_stored: Some(stored.seq),
+                        },
+                    });
+                }
+                open(prev, stored)
+            });
+            Some(match result {
+                Ok((hash, opened)) => {
+                    prev = hash;
+                    expected_seq += 1;
+                    Ok(opened)
+                }
+                Err(e) => {
+                    failed = true;
+                    Err(e)
+                }
             })
+        })
     }
 
     /// The events `first..=last` as a fold reads them, given the hash of
@@ -1663,9 +1905,10 @@ impl Store {
     ) -> Result<Option<Hash>, StoreError> {
         let mut read = 0;
         let mut hash = prev;
-        let events = self.linked_from(start, prev, |prev, seq, value| {
-            let link = checked_link(prev, seq, value)?;
-            let texts = self.stored_texts(seq)?;
+        let events = self.linked_from(start, prev, |prev, stored| {
+            let seq = stored.seq;
+            let link = checked_link(prev, seq, &stored.value)?;
+            let texts = texts_at(seq, stored.texts.as_deref())?;
             let folded = Folded {
                 seq,
                 hash: link.hash,
@@ -1685,22 +1928,21 @@ impl Store {
 
     /// The hash stored with the event at `seq`.
     fn stored_hash(&self, seq: u64) -> Result<Hash, StoreError> {
-        let value = self
-            .events
-            .get(seq.to_be_bytes())?
-            .ok_or(StoreError::Damaged {
-                seq,
-                kind: DamageKind::EventMissing { next_stored: None },
-            })?;
-        let (hash, _, _) = stored_parts(seq, &value)?;
+        let stored = self.stored_at(seq)?.ok_or(StoreError::Damaged {
+            seq,
+            kind: DamageKind::EventMissing { next_stored: None },
+        })?;
+        let (hash, _, _) = stored_parts(seq, &stored.value)?;
         Ok(hash)
     }
 
     /// The event at `seq` from its stored value, its hash checked against
     /// `prev` (the hash of the event before it), decoded and opened.
-    fn linked_event(&self, prev: Hash, seq: u64, value: &[u8]) -> Result<StoredEvent, StoreError> {
-        let link = checked_link(prev, seq, value)?;
-        let (record, texts) = self.unseal(seq, link.record)?;
+    fn linked_event(&self, prev: Hash, stored: &Stored) -> Result<StoredEvent, StoreError> {
+        let seq = stored.seq;
+        let link = checked_link(prev, seq, &stored.value)?;
+        let texts = texts_at(seq, stored.texts.as_deref())?;
+        let record = self.unseal_with(seq, link.record, texts.clone())?;
         Ok(StoredEvent {
             seq,
             prev,
@@ -1715,11 +1957,12 @@ impl Store {
     /// The event at `seq`, decoded, with its stored hash. The link to its
     /// predecessor is not checked here.
     pub fn event_at(&self, seq: u64) -> Result<Option<(Hash, Record)>, StoreError> {
-        let Some(value) = self.events.get(seq.to_be_bytes())? else {
+        let Some(stored) = self.stored_at(seq)? else {
             return Ok(None);
         };
-        let (hash, _, bytes) = stored_parts(seq, &value)?;
-        Ok(Some((hash, self.unseal(seq, bytes)?.0)))
+        let (hash, _, bytes) = stored_parts(seq, &stored.value)?;
+        let texts = texts_at(seq, stored.texts.as_deref())?;
+        Ok(Some((hash, self.unseal_with(seq, bytes, texts)?)))
     }
 
     /// The record at `seq`, its texts as views show them: what a view
@@ -1742,29 +1985,19 @@ impl Store {
 
     /// The subject stored with the event at `seq`.
     pub fn subject_at(&self, seq: u64) -> Result<Option<Subject>, StoreError> {
-        let Some(value) = self.events.get(seq.to_be_bytes())? else {
+        let Some(stored) = self.stored_at(seq)? else {
             return Ok(None);
         };
-        let (_, subject, _) = stored_parts(seq, &value)?;
+        let (_, subject, _) = stored_parts(seq, &stored.value)?;
         Ok(Some(subject))
     }
 
     /// The free texts stored for the event at `seq`, as stored: words with
-    /// their salts, or the mark of an erasure.
+    /// their salts, or the mark of an erasure (none for an event not
+    /// stored).
     pub fn stored_texts(&self, seq: u64) -> Result<Vec<StoredText>, StoreError> {
-        let bytes = self.texts.get(seq.to_be_bytes())?;
-        codec::decode_texts(bytes.as_deref()).map_err(|e| StoreError::Damaged {
-            seq,
-            kind: DamageKind::TextsUndecodable(e),
-        })
-    }
-
-    /// Decodes sealed record bytes of the event at `seq` and opens them
-    /// with its stored texts, which it returns too.
-    fn unseal(&self, seq: u64, bytes: &[u8]) -> Result<(Record, Vec<StoredText>), StoreError> {
-        let texts = self.stored_texts(seq)?;
-        let record = self.unseal_with(seq, bytes, texts.clone())?;
-        Ok((record, texts))
+        let stored = self.stored_at(seq)?;
+        texts_at(seq, stored.as_ref().and_then(|s| s.texts.as_deref()))
     }
 
     /// Decodes sealed record bytes of the event at `seq` and opens them
@@ -1803,10 +2036,10 @@ impl Store {
     /// redaction of it. (A redaction has no free texts, so reading it needs
     /// no texts of its own.)
     pub fn erasure(&self, by: u64, target: u64, slot: u32) -> Result<Option<Erasure>, StoreError> {
-        let Some(value) = self.events.get(by.to_be_bytes())? else {
+        let Some(stored) = self.stored_at(by)? else {
             return Ok(None);
         };
-        let Ok((_, _, bytes)) = chain::split_stored(&value) else {
+        let Ok((_, _, bytes)) = chain::split_stored(&stored.value) else {
             return Ok(None);
         };
         let Ok(record) = codec::decode_sealed(bytes) else {
@@ -2112,30 +2345,80 @@ fn head_unmoved(meta: &TransactionalTree, expected: Option<u64>) -> TxResult<()>
     }
 }
 
-/// Inserts `part`'s events and `texts` (theirs) inside a sled transaction;
-/// a key that exists already aborts it as a conflict (the head moved).
+/// Adds `part`'s events, with `texts` (theirs, sorted by seq), to their
+/// blocks inside a sled transaction: the last block stored, where it is
+/// not full, is read and written again with the first of them. A block
+/// that holds an event of `part` already aborts it as a conflict (the head
+/// moved).
 fn insert_events(
     events: &TransactionalTree,
-    stored_texts: &TransactionalTree,
     part: &[StoredEvent],
     texts: &[(u64, Vec<u8>)],
 ) -> TxResult<()> {
-    for event in part {
-        let key = event.seq.to_be_bytes();
-        if events.get(key)?.is_some() {
-            return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
-                event.seq,
-            ))));
+    let Some(first) = part.first() else {
+        return Ok(());
+    };
+    let mut texts = texts.iter().peekable();
+    let mut key = block::block_key(first.seq);
+    let mut bytes = match events.get(key.to_be_bytes())? {
+        None => Vec::new(),
+        Some(stored) => {
+            // The block must hold exactly the events before the first.
+            let mut held = key;
+            for entry in block::entries(key, &stored) {
+                let entry = entry.map_err(|(seq, fault)| {
+                    ConflictableTransactionError::Abort(Abort::Damaged {
+                        seq,
+                        kind: DamageKind::Block(fault),
+                    })
+                })?;
+                held = entry.seq + 1;
+            }
+            if held > first.seq {
+                return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
+                    held - 1,
+                ))));
+            }
+            if held < first.seq {
+                return Err(ConflictableTransactionError::Abort(Abort::Damaged {
+                    seq: held,
+                    kind: DamageKind::EventMissing { next_stored: None },
+                }));
+            }
+            stored.to_vec()
         }
-        events.insert(
-            &key,
-            chain::stored_value(&event.hash, event.subject, &event.bytes),
-        )?;
+    };
+    for event in part {
+        if block::block_key(event.seq) != key {
+            events.insert(&key.to_be_bytes(), std::mem::take(&mut bytes))?;
+            key = block::block_key(event.seq);
+            if events.get(key.to_be_bytes())?.is_some() {
+                return Err(ConflictableTransactionError::Abort(Abort::Moved(Some(
+                    event.seq,
+                ))));
+            }
+        }
+        let value = chain::stored_value(&event.hash, event.subject, &event.bytes);
+        let own = texts.next_if(|(seq, _)| *seq == event.seq);
+        block::push(&mut bytes, &value, own.map(|(_, t)| t.as_slice()));
     }
-    for (seq, bytes) in texts {
-        stored_texts.insert(&seq.to_be_bytes(), bytes.as_slice())?;
-    }
+    events.insert(&key.to_be_bytes(), bytes)?;
     Ok(())
+}
+
+/// The block stored at `key` without its events from `from` on; `None`
+/// when none is before `from` (or the block's framing ends before one is).
+fn cut_block(key: u64, block: &[u8], from: u64) -> Option<Vec<u8>> {
+    let mut end = 0;
+    for entry in block::entries(key, block) {
+        match entry {
+            Ok(entry) if entry.seq < from => {
+                end = entry.texts.map_or(entry.value.end + 4, |t| t.end);
+            }
+            _ => break,
+        }
+    }
+    (end > 0).then(|| block[..end].to_vec())
 }
 
 /// The texts (sorted by seq) of the events of `part` (consecutive seqs).
@@ -2155,36 +2438,57 @@ fn texts_of<'t>(texts: &'t [(u64, Vec<u8>)], part: &[StoredEvent]) -> &'t [(u64,
 /// covers any that were not).
 fn erase(
     events: &TransactionalTree,
-    texts: &TransactionalTree,
     txs: &TransactionalTree,
     by: u64,
     target: u64,
     slots: &[u32],
 ) -> TxResult<()> {
     let damaged = |kind| ConflictableTransactionError::Abort(Abort::Damaged { seq: target, kind });
-    let key = target.to_be_bytes();
-    let stored = texts.get(key)?;
-    let mut stored = codec::decode_texts(stored.as_deref())
-        .map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
-    let mut erased = Vec::with_capacity(slots.len());
-    for &slot in slots {
-        match stored.get_mut(slot as usize) {
-            Some(text @ StoredText::Words { .. }) => {
-                if let StoredText::Words { words, .. } =
-                    std::mem::replace(text, StoredText::Erased { by })
-                {
-                    erased.push(words);
-                }
-            }
-            _ => return Err(damaged(DamageKind::TextNotStored { slot })),
-        }
-    }
-    // Texts that decoded encode again, and erasing a text only shrinks them.
-    let encoded = codec::encode(&stored).map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
-    texts.insert(&key, encoded)?;
-    let Some(value) = events.get(key)? else {
-        return Ok(());
+    let key = block::block_key(target);
+    let Some(block) = events.get(key.to_be_bytes())? else {
+        return Err(damaged(DamageKind::EventMissing { next_stored: None }));
     };
+    let mut rewritten = Vec::with_capacity(block.len());
+    let mut found = None;
+    for entry in block::entries(key, &block) {
+        let entry = entry.map_err(|(seq, fault)| {
+            ConflictableTransactionError::Abort(Abort::Damaged {
+                seq,
+                kind: DamageKind::Block(fault),
+            })
+        })?;
+        let value = &block[entry.value.clone()];
+        let texts = entry.texts.clone().map(|t| &block[t]);
+        if entry.seq != target {
+            block::push(&mut rewritten, value, texts);
+            continue;
+        }
+        let mut stored =
+            codec::decode_texts(texts).map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
+        let mut erased = Vec::with_capacity(slots.len());
+        for &slot in slots {
+            match stored.get_mut(slot as usize) {
+                Some(text @ StoredText::Words { .. }) => {
+                    if let StoredText::Words { words, .. } =
+                        std::mem::replace(text, StoredText::Erased { by })
+                    {
+                        erased.push(words);
+                    }
+                }
+                _ => return Err(damaged(DamageKind::TextNotStored { slot })),
+            }
+        }
+        // Texts that decoded encode again, and erasing a text only shrinks
+        // them.
+        let encoded =
+            codec::encode(&stored).map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
+        block::push(&mut rewritten, value, Some(&encoded));
+        found = Some((value.to_vec(), erased));
+    }
+    let Some((value, erased)) = found else {
+        return Err(damaged(DamageKind::EventMissing { next_stored: None }));
+    };
+    events.insert(&key.to_be_bytes(), rewritten)?;
     let Some(tx) = chain::split_stored(&value)
         .ok()
         .and_then(|(_, _, bytes)| codec::decode_sealed(bytes).ok())
@@ -2641,6 +2945,43 @@ fn checked_link(prev: Hash, seq: u64, value: &[u8]) -> Result<chain::Link<'_>, S
     })
 }
 
+/// The events of the block stored under `key` with bytes `value`, each
+/// read, or the damage that ends them (`next`: the seq expected there, for
+/// a key that is no seq to name).
+fn block_events(key: &[u8], value: sled::IVec, next: u64) -> Vec<Result<Stored, StoreError>> {
+    let Some(key) = decode_seq(key) else {
+        return vec![Err(StoreError::Damaged {
+            seq: next,
+            kind: DamageKind::EventKeyLength { len: key.len() },
+        })];
+    };
+    let piece = |range| Piece {
+        bytes: value.clone(),
+        range,
+    };
+    block::entries(key, &value)
+        .map(|entry| match entry {
+            Ok(entry) => Ok(Stored {
+                seq: entry.seq,
+                value: piece(entry.value),
+                texts: entry.texts.map(piece),
+            }),
+            Err((seq, fault)) => Err(StoreError::Damaged {
+                seq,
+                kind: DamageKind::Block(fault),
+            }),
+        })
+        .collect()
+}
+
+/// The stored texts `bytes` of the event at `seq`, decoded.
+fn texts_at(seq: u64, bytes: Option<&[u8]>) -> Result<Vec<StoredText>, StoreError> {
+    codec::decode_texts(bytes).map_err(|e| StoreError::Damaged {
+        seq,
+        kind: DamageKind::TextsUndecodable(e),
+    })
+}
+
 fn decode_seq(key: &[u8]) -> Option<u64> {
     <[u8; 8]>::try_from(key).ok().map(u64::from_be_bytes)
 }
@@ -2725,7 +3066,9 @@ mod tests {
             .expect("events");
         drop(ledger);
 
-        // A process stopped after two parts of the next transaction.
+        // A process stopped after two parts of the next transaction, which
+        // began inside a block: the cut keeps the block's first events.
+        assert_ne!(next % BLOCK_EVENTS, 0, "{next}");
         let store = Store::open(dir.path()).expect("store");
         let head = Some(next - 1);
         let parts: Vec<StoredEvent> = events[1..=2 * APPEND_PART_EVENTS]
@@ -2743,7 +3086,7 @@ mod tests {
             .expect("second part");
         store.db.flush().expect("flushed");
         assert_eq!(
-            store.events.len() as u64,
+            store.stored_from(0).count() as u64,
             next + 2 * APPEND_PART_EVENTS as u64
         );
         drop(store);
@@ -2755,7 +3098,7 @@ mod tests {
             "nothing acknowledged lost, nothing added"
         );
         assert_eq!(
-            ledger.store().events.len() as u64,
+            ledger.store().stored_from(0).count() as u64,
             next,
             "the parts are gone"
         );

@@ -1,6 +1,8 @@
-//! The `events` and `texts` trees read together in key order, for
-//! `verify`: a block of keys at a time, on the calling thread or on two
-//! threads of their own.
+//! The `events` tree read in key order, for `verify`, as the events and
+//! texts it holds: a block of keys at a time, on the calling thread or on
+//! two threads of their own. Each of format 3's blocks of 16 events is
+//! handed on as its events and their texts (format 2's `events` and
+//! `texts` trees, read by `upgrade`, as they are).
 //!
 //! sled's iterator is most of `verify`'s cost: each leaf is read from the
 //! log and decoded, and each step to the next leaf descends the tree again.
@@ -25,7 +27,8 @@ use std::sync::mpsc;
 
 use sled::{IVec, Tree};
 
-use super::{Store, StoreError, decode_seq};
+use super::block::BLOCK_EVENTS;
+use super::{Layout, Store, StoreError, block_events, decode_seq};
 
 /// One key and value of a tree, or the error reading it.
 pub(crate) type Item = Result<(IVec, IVec), StoreError>;
@@ -80,10 +83,48 @@ fn read(tree: &Tree, k: u64, count: u64) -> Vec<Item> {
 }
 
 fn read_block(store: &Store, k: u64, count: u64) -> Block {
-    Block {
-        events: read(&store.events, k, count),
-        texts: read(&store.texts, k, count),
+    match store.layout {
+        Layout::Blocks => expand(read(&store.events, k, count)),
+        Layout::OneAKey => Block {
+            events: read(&store.events, k, count),
+            texts: store
+                .texts
+                .as_ref()
+                .map_or_else(Vec::new, |texts| read(texts, k, count)),
+        },
     }
+}
+
+/// Format 3's blocks as the items of format 2's two trees: each event's
+/// stored value under its seq, and its texts, if it has any, under its
+/// seq. A block's damage is an error item after the events read before
+/// it (the rest of the block cannot be read); a key that is no seq, or an
+/// error reading the tree, is passed on as it is.
+fn expand(blocks: Vec<Item>) -> Block {
+    let mut events = Vec::with_capacity(blocks.len() * BLOCK_EVENTS as usize);
+    let mut texts = Vec::new();
+    for item in blocks {
+        let (key, value) = match item {
+            Ok((key, value)) if decode_seq(&key).is_some() => (key, value),
+            other => {
+                events.push(other);
+                continue;
+            }
+        };
+        for stored in block_events(&key, value, 0) {
+            match stored {
+                Ok(stored) => {
+                    let seq = IVec::from(&stored.seq.to_be_bytes());
+                    if let Some(bytes) = stored.texts {
+                        texts.push(Ok((seq.clone(), IVec::from(&*bytes))));
+                    }
+                    events.push(Ok((seq, IVec::from(&*stored.value))));
+                }
+                Err(e) => events.push(Err(e)),
+            }
+        }
+    }
+    Block { events, texts }
 }
 
 /// Runs `walk` over the items of the `events` tree in key order, read by

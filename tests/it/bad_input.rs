@@ -717,7 +717,10 @@ fn check(row: &Row) -> Option<String> {
         Fault::NewerFormat => tamper_trees(&dir, |trees| {
             trees
                 .meta
-                .insert("format_version", 2u32.to_be_bytes().to_vec())
+                .insert(
+                    "format_version",
+                    planledger::store::FORMAT_VERSION.to_be_bytes().to_vec(),
+                )
                 .expect("written");
         }),
         Fault::DirIsFile | Fault::Missing => {

@@ -196,12 +196,12 @@ fn verify_reads_every_block_and_names_damage_in_any_of_them() {
     let found = verify_damaged(|trees| {
         trees
             .events
+            .raw()
             .remove((2 * SCAN_BLOCK).to_be_bytes())
             .expect("sled removes");
         trees
-            .texts
-            .remove((3 * SCAN_BLOCK + 9).to_be_bytes())
-            .expect("sled removes");
+            .events
+            .set_texts((3 * SCAN_BLOCK + 9).to_be_bytes(), None);
     });
     assert!(
         found.contains(&(2 * SCAN_BLOCK, "events_missing")),
@@ -212,21 +212,21 @@ fn verify_reads_every_block_and_names_damage_in_any_of_them() {
         "{found:?}"
     );
 
-    // Keys that are no sequence number, in both trees, between two blocks'
-    // keys; and texts of an event past the head.
+    // A key that is no sequence number between two blocks' keys; a block
+    // out of place, and one whose framing is cut short.
     let found = verify_damaged(|trees| {
         let odd = &(SCAN_BLOCK * 2).to_be_bytes()[..7];
-        trees
-            .events
-            .insert(odd, b"x".to_vec())
+        let events = trees.events.raw();
+        events.insert(odd, b"x".to_vec()).expect("sled inserts");
+        let cut = events
+            .get(SCAN_BLOCK.to_be_bytes())
+            .expect("sled reads")
+            .expect("a block");
+        events
+            .insert(SCAN_BLOCK.to_be_bytes(), &cut[..cut.len() - 1])
             .expect("sled inserts");
-        trees
-            .texts
-            .insert(odd, b"x".to_vec())
-            .expect("sled inserts");
-        trees
-            .texts
-            .insert(u64::MAX.to_be_bytes(), b"x".to_vec())
+        events
+            .insert((u64::MAX - 1).to_be_bytes(), cut)
             .expect("sled inserts");
     });
     assert_eq!(
@@ -234,12 +234,16 @@ fn verify_reads_every_block_and_names_damage_in_any_of_them() {
             .iter()
             .filter(|(_, kind)| *kind == "key_length")
             .count(),
-        2,
+        1,
         "{found:?}"
     );
     assert!(
-        found.contains(&(u64::MAX, "texts_without_event")),
-        "{found:?}"
+        found.contains(&(SCAN_BLOCK + 15, "block")),
+        "the last event of the cut block: {found:?}"
+    );
+    assert!(
+        found.contains(&(u64::MAX - 1, "block")),
+        "the block out of place: {found:?}"
     );
 }
 
@@ -247,7 +251,7 @@ fn verify_reads_every_block_and_names_damage_in_any_of_them() {
 fn verify_of_keys_far_past_the_head_ends_and_names_them() {
     // Keys of events and texts far past the head (the last block would be
     // a number of blocks no reading could walk through one at a time).
-    for far in [u64::MAX, u64::MAX / 2, 40 * SCAN_BLOCK] {
+    for far in [u64::MAX - 15, u64::MAX / 2 - 15, 40 * SCAN_BLOCK] {
         let dir = tempfile::tempdir().expect("tempdir");
         let head = ledger_of_blocks(dir.path());
         tamper_trees(dir.path(), |trees| {
@@ -255,15 +259,8 @@ fn verify_of_keys_far_past_the_head_ends_and_names_them() {
             put_value(&trees.events, far, &value);
             // The head's own texts, so that the far event opens as the
             // head does, and is handed to the replay.
-            let texts = trees
-                .texts
-                .get(head.to_be_bytes())
-                .expect("sled reads")
-                .map_or_else(|| b"x".to_vec(), |t| t.to_vec());
-            trees
-                .texts
-                .insert(far.to_be_bytes(), texts)
-                .expect("sled inserts");
+            let texts = trees.events.texts(head.to_be_bytes());
+            trees.events.set_texts(far.to_be_bytes(), texts);
         });
         let report = verify_dir(dir.path());
         let found: Vec<(u64, &str)> = report

@@ -163,12 +163,11 @@ fn cut_back(dir: &Path, last: u64) {
         let total = trees.events.len() as u64;
         let kept = record_at(trees, last);
         let hash = hash_of(&stored_value(&trees.events, last));
-        for seq in last + 1..total {
+        for seq in (last + 1..total).rev() {
             trees
                 .events
                 .remove(seq.to_be_bytes())
                 .expect("sled removes");
-            trees.texts.remove(seq.to_be_bytes()).expect("sled removes");
         }
         for tx in kept.tx + 1.. {
             if trees

@@ -586,10 +586,7 @@ fn verify_fails_when_the_words_are_put_back() {
     redact(&tl.dir(), 5, &["note"]);
     tamper_trees(&tl.dir(), |trees| {
         let bytes = planledger::codec::encode(&original).expect("texts encode");
-        trees
-            .texts
-            .insert(5u64.to_be_bytes(), bytes)
-            .expect("sled writes");
+        trees.events.set_texts(5u64.to_be_bytes(), Some(bytes));
     });
     assert!(
         matches!(
@@ -610,10 +607,7 @@ fn verify_fails_when_an_erasure_names_another_event() {
     tamper_trees(&tl.dir(), |trees| {
         let bytes =
             planledger::codec::encode(&vec![StoredText::Erased { by: 9 }]).expect("texts encode");
-        trees
-            .texts
-            .insert(5u64.to_be_bytes(), bytes)
-            .expect("sled writes");
+        trees.events.set_texts(5u64.to_be_bytes(), Some(bytes));
     });
     let (seq, kind) = first_problem(&tl);
     assert_eq!(seq, 5);

@@ -696,14 +696,9 @@ fn rechain_from(trees: &Trees, from: u64, record: Option<planledger::event::Reco
         }
     };
     if let Some(record) = record {
-        let old_texts = planledger::codec::decode_texts(
-            trees
-                .texts
-                .get(from.to_be_bytes())
-                .expect("reads")
-                .as_deref(),
-        )
-        .expect("texts decode");
+        let old_texts =
+            planledger::codec::decode_texts(trees.events.texts(from.to_be_bytes()).as_deref())
+                .expect("texts decode");
         let mut salts = old_texts.iter().map(|t| match t {
             planledger::sealed::StoredText::Words { salt, .. } => *salt,
             planledger::sealed::StoredText::Erased { .. } => [0; 16],
@@ -718,10 +713,7 @@ fn rechain_from(trees: &Trees, from: u64, record: Option<planledger::event::Reco
             .insert(from.to_be_bytes(), value)
             .expect("writes");
         if let Some(texts) = sealed.texts {
-            trees
-                .texts
-                .insert(from.to_be_bytes(), texts)
-                .expect("writes");
+            trees.events.set_texts(from.to_be_bytes(), Some(texts));
         }
     }
     let mut seq = from;

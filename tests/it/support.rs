@@ -275,22 +275,194 @@ pub fn rebuilt(ledger: &Ledger) -> State {
 }
 
 /// Opens the ledger's sled database directly (the ledger must be closed),
-/// lets `change` edit the `events` and `txs` trees, and flushes.
-pub fn tamper(dir: &Path, change: impl FnOnce(&sled::Tree, &sled::Tree)) {
-    let db = Held::new(
-        sled::open(dir.join("sled")).expect("sled opens"),
-        dir.join("sled"),
-    );
-    let events = db.open_tree("events").expect("the events tree");
-    let txs = db.open_tree("txs").expect("the txs tree");
-    change(&events, &txs);
-    db.flush().expect("sled flushes");
+/// lets `change` edit its events (one at a time, [`Events`]) and the `txs`
+/// tree, and flushes.
+pub fn tamper(dir: &Path, change: impl FnOnce(&Events, &sled::Tree)) {
+    tamper_trees(dir, |trees| change(&trees.events, &trees.txs));
+}
+
+/// The events as a forger holding the files and `ledger/FORMAT.md` sees
+/// them, one at a time: in format 3 each key of the `events` tree holds a
+/// block of up to 16 events (each `u32 BE length ‖ stored value ‖ u32 BE
+/// length ‖ texts`), so one event is read and written inside its block; in
+/// formats 1 and 2 each key is one event, its texts in the `texts` tree.
+#[derive(Clone)]
+pub struct Events {
+    tree: sled::Tree,
+    /// Formats 1 and 2 only.
+    texts: Option<sled::Tree>,
+}
+
+/// One event of a block: its stored value and its texts, if any.
+type Entry = (Vec<u8>, Option<Vec<u8>>);
+
+pub const BLOCK: u64 = 16;
+
+fn seq_of(key: impl AsRef<[u8]>) -> u64 {
+    u64::from_be_bytes(key.as_ref().try_into().expect("an 8-byte seq"))
+}
+
+/// A block's events, as `ledger/FORMAT.md` frames them.
+pub fn block_entries(bytes: &[u8]) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    let mut rest = bytes;
+    let piece = |rest: &mut &[u8]| {
+        let len = u32::from_be_bytes(rest[..4].try_into().expect("a length")) as usize;
+        let piece = rest[4..4 + len].to_vec();
+        *rest = &rest[4 + len..];
+        piece
+    };
+    while !rest.is_empty() {
+        let value = piece(&mut rest);
+        let texts = piece(&mut rest);
+        entries.push((value, (!texts.is_empty()).then_some(texts)));
+    }
+    entries
+}
+
+pub fn block_bytes(entries: &[Entry]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for (value, texts) in entries {
+        for piece in [value.as_slice(), texts.as_deref().unwrap_or_default()] {
+            bytes.extend_from_slice(&(piece.len() as u32).to_be_bytes());
+            bytes.extend_from_slice(piece);
+        }
+    }
+    bytes
+}
+
+impl Events {
+    fn of(db: &sled::Db) -> Events {
+        let meta = db.open_tree("meta").expect("the meta tree");
+        let version = meta.get("format_version").expect("sled reads");
+        let per_key = matches!(version.as_deref(), Some([0, 0, 0, 1 | 2]));
+        Events {
+            tree: db.open_tree("events").expect("the events tree"),
+            texts: per_key.then(|| db.open_tree("texts").expect("the texts tree")),
+        }
+    }
+
+    /// The `events` tree itself.
+    pub fn raw(&self) -> &sled::Tree {
+        &self.tree
+    }
+
+    fn block(&self, seq: u64) -> (u64, Vec<Entry>) {
+        let key = seq - seq % BLOCK;
+        let stored = self.tree.get(key.to_be_bytes()).expect("sled reads");
+        (key, stored.map_or_else(Vec::new, |b| block_entries(&b)))
+    }
+
+    fn put_block(&self, key: u64, entries: &[Entry]) {
+        if entries.is_empty() {
+            self.tree.remove(key.to_be_bytes()).expect("sled removes");
+        } else {
+            let bytes = block_bytes(entries);
+            self.tree
+                .insert(key.to_be_bytes(), bytes)
+                .expect("sled writes");
+        }
+    }
+
+    /// The stored value of the event at `key` (its seq).
+    pub fn get(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        if self.texts.is_some() {
+            return self.tree.get(key);
+        }
+        let seq = seq_of(key);
+        let (first, entries) = self.block(seq);
+        Ok(entries
+            .get((seq - first) as usize)
+            .map(|(value, _)| value.as_slice().into()))
+    }
+
+    /// Writes `value` as the stored value of the event at `key`, keeping
+    /// its texts; at the end of its block, adds it.
+    pub fn insert(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+    ) -> sled::Result<Option<sled::IVec>> {
+        if self.texts.is_some() {
+            return self.tree.insert(key.as_ref(), value.as_ref());
+        }
+        let seq = seq_of(key);
+        let (first, mut entries) = self.block(seq);
+        let at = (seq - first) as usize;
+        let held = entries.len();
+        let old = match entries.get_mut(at) {
+            Some(entry) => Some(std::mem::replace(&mut entry.0, value.as_ref().to_vec())),
+            None if at == held => {
+                entries.push((value.as_ref().to_vec(), None));
+                None
+            }
+            None => panic!("event {seq} would leave a gap in its block"),
+        };
+        self.put_block(first, &entries);
+        Ok(old.map(|v| v.as_slice().into()))
+    }
+
+    /// Takes the event at `key` out of its block, with its texts: the
+    /// events after it in the block move down a seq (a block has no gaps).
+    pub fn remove(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        if let Some(texts) = &self.texts {
+            texts.remove(key.as_ref())?;
+            return self.tree.remove(key);
+        }
+        let seq = seq_of(key);
+        let (first, mut entries) = self.block(seq);
+        let at = (seq - first) as usize;
+        let old = (at < entries.len()).then(|| entries.remove(at).0);
+        self.put_block(first, &entries);
+        Ok(old.map(|v| v.as_slice().into()))
+    }
+
+    /// How many events are stored.
+    pub fn len(&self) -> usize {
+        if self.texts.is_some() {
+            return self.tree.len();
+        }
+        self.tree
+            .iter()
+            .map(|item| block_entries(&item.expect("sled reads").1).len())
+            .sum()
+    }
+
+    /// The texts stored for the event at `key`.
+    pub fn texts(&self, key: impl AsRef<[u8]>) -> Option<Vec<u8>> {
+        if let Some(texts) = &self.texts {
+            return texts.get(key).expect("sled reads").map(|t| t.to_vec());
+        }
+        let seq = seq_of(key);
+        let (first, entries) = self.block(seq);
+        entries
+            .get((seq - first) as usize)
+            .and_then(|e| e.1.clone())
+    }
+
+    /// Stores `texts` (`None`: none) for the event at `key`.
+    pub fn set_texts(&self, key: impl AsRef<[u8]>, texts: Option<Vec<u8>>) {
+        if let Some(tree) = &self.texts {
+            match texts {
+                Some(texts) => tree.insert(key, texts).map(drop),
+                None => tree.remove(key).map(drop),
+            }
+            .expect("sled writes");
+            return;
+        }
+        let seq = seq_of(key);
+        let (first, mut entries) = self.block(seq);
+        let entry = entries
+            .get_mut((seq - first) as usize)
+            .unwrap_or_else(|| panic!("event {seq} is stored"));
+        entry.1 = texts;
+        self.put_block(first, &entries);
+    }
 }
 
 /// The trees a forger with the files would change.
 pub struct Trees {
-    pub events: sled::Tree,
-    pub texts: sled::Tree,
+    pub events: Events,
     pub txs: sled::Tree,
     pub meta: sled::Tree,
 }
@@ -302,8 +474,7 @@ pub fn tamper_trees(dir: &Path, change: impl FnOnce(&Trees)) {
         dir.join("sled"),
     );
     let trees = Trees {
-        events: db.open_tree("events").expect("the events tree"),
-        texts: db.open_tree("texts").expect("the texts tree"),
+        events: Events::of(&db),
         txs: db.open_tree("txs").expect("the txs tree"),
         meta: db.open_tree("meta").expect("the meta tree"),
     };
@@ -316,7 +487,7 @@ pub fn record_at(trees: &Trees, seq: u64) -> planledger::event::Record {
     let value = stored_value(&trees.events, seq);
     let sealed = planledger::codec::decode_sealed(&value[planledger::chain::STORED_PREFIX..])
         .expect("the record decodes");
-    let texts = trees.texts.get(seq.to_be_bytes()).expect("sled reads");
+    let texts = trees.events.texts(seq.to_be_bytes());
     let texts = planledger::codec::decode_texts(texts.as_deref()).expect("the texts decode");
     planledger::sealed::unseal(sealed, texts, |_, _| None).expect("the texts fit")
 }
@@ -337,16 +508,12 @@ pub fn reseal(
     let hash = chain::event_hash(prev, seq, subject, &chain::record_digest(&sealed.record));
     let value = chain::stored_value(&hash, subject, &sealed.record);
     put_value(&trees.events, seq, &value);
-    match sealed.texts {
-        Some(texts) => trees.texts.insert(seq.to_be_bytes(), texts).map(drop),
-        None => trees.texts.remove(seq.to_be_bytes()).map(drop),
-    }
-    .expect("sled writes");
+    trees.events.set_texts(seq.to_be_bytes(), sealed.texts);
     value
 }
 
 /// The stored value (hash ‖ subject ‖ record bytes) of the event at `seq`.
-pub fn stored_value(events: &sled::Tree, seq: u64) -> Vec<u8> {
+pub fn stored_value(events: &Events, seq: u64) -> Vec<u8> {
     events
         .get(seq.to_be_bytes())
         .expect("sled reads")
@@ -354,7 +521,7 @@ pub fn stored_value(events: &sled::Tree, seq: u64) -> Vec<u8> {
         .to_vec()
 }
 
-pub fn put_value(events: &sled::Tree, seq: u64, value: &[u8]) {
+pub fn put_value(events: &Events, seq: u64, value: &[u8]) {
     events
         .insert(seq.to_be_bytes(), value)
         .expect("sled writes");

@@ -16,8 +16,8 @@ use planledger::integrity::{verify, verify_on_this_thread};
 use planledger::store::chain_check::ProblemKind;
 
 use crate::support::{
-    Rng, TempLedger, Trees, cli_verify, open_store, put_value, record_at, reseal, small_plan,
-    stored_value, tamper, tamper_trees,
+    BLOCK, Rng, TempLedger, Trees, cli_verify, note, open_store, put_value, record, record_at,
+    reseal, small_plan, stored_value, tamper, tamper_trees,
 };
 
 /// An event in the middle of the small plan (a milestone note on A1).
@@ -106,7 +106,9 @@ fn one_changed_hash_byte_is_named_at_its_seq() {
 }
 
 #[test]
-fn a_deleted_middle_event_is_named_as_missing() {
+fn a_deleted_middle_event_is_named_at_its_seq() {
+    // Taken out of its block, the events after it in the block move down
+    // a seq, and each hashes as the seq it was written at.
     let (tl, _) = closed_small_plan();
     tamper(&tl.dir(), |events, _| {
         events.remove(MIDDLE.to_be_bytes()).expect("sled removes");
@@ -114,12 +116,39 @@ fn a_deleted_middle_event_is_named_as_missing() {
     assert_first_bad(&tl, MIDDLE);
     let report = tl.verify();
     assert!(
-        report.problems.iter().any(|p| p.seq == MIDDLE
+        report
+            .problems
+            .iter()
+            .any(|p| p.seq == MIDDLE && matches!(p.kind, ProblemKind::HashMismatch { .. })),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn a_deleted_block_is_named_as_the_events_it_held() {
+    let (tl, _) = closed_small_plan();
+    let mut ledger = tl.open();
+    let notes = (0..2 * BLOCK).map(|i| note(1, &format!("Session {i} held")));
+    record(&mut ledger, &tl.clock, notes.collect());
+    let count = ledger.next_seq();
+    drop(ledger);
+    assert!(count > 2 * BLOCK, "{count} events");
+    tamper(&tl.dir(), |events, _| {
+        events
+            .raw()
+            .remove(BLOCK.to_be_bytes())
+            .expect("sled removes");
+    });
+    assert_first_bad(&tl, BLOCK);
+    let report = tl.verify();
+    assert!(
+        report.problems.iter().any(|p| p.seq == BLOCK
             && matches!(
                 p.kind,
                 ProblemKind::EventsMissing {
-                    first: MIDDLE,
-                    last: MIDDLE
+                    first: BLOCK,
+                    last: 31
                 }
             )),
         "{:?}",
@@ -485,18 +514,25 @@ fn verify_names_the_head_it_vouches_for_so_a_rollback_can_be_caught_elsewhere() 
 }
 
 #[test]
-fn texts_under_a_key_that_is_no_event_or_no_sequence_number_are_named() {
+fn a_key_that_is_no_sequence_number_and_blocks_that_are_no_blocks_are_named() {
     let (tl, count) = closed_small_plan();
-    let words = codec::encode(&Vec::<planledger::sealed::StoredText>::new()).expect("encodes");
+    let (empty, misplaced): (u64, u64) = (512, 16 * 1000 + 3);
     tamper_trees(&tl.dir(), |trees| {
-        // A key of the wrong length between two events' texts, and texts of
-        // an event beyond the head.
+        // A key of the wrong length between two blocks, an empty block and
+        // a block at a key that is not a multiple of sixteen, past the head.
+        let events = trees.events.raw();
         let mut odd = MIDDLE.to_be_bytes().to_vec();
         odd.push(0);
-        trees.texts.insert(odd, words.clone()).expect("sled writes");
-        trees
-            .texts
-            .insert((count + 3).to_be_bytes(), words.clone())
+        events.insert(odd, b"x".to_vec()).expect("sled writes");
+        events
+            .insert(empty.to_be_bytes(), Vec::new())
+            .expect("sled writes");
+        let block = events
+            .get(0u64.to_be_bytes())
+            .expect("sled reads")
+            .expect("the first block");
+        events
+            .insert(misplaced.to_be_bytes(), block)
             .expect("sled writes");
     });
     let report = tl.verify();
@@ -506,14 +542,22 @@ fn texts_under_a_key_that_is_no_event_or_no_sequence_number_are_named() {
         .map(|p| (p.seq, p.kind.name()))
         .collect();
     assert!(
-        kinds.contains(&(0, "key_length")),
+        kinds.iter().any(|&(_, kind)| kind == "key_length"),
         "the 9-byte key is named: {kinds:?}"
     );
     assert!(
-        kinds.contains(&(count + 3, "texts_without_event")),
-        "the texts beyond the head are named: {kinds:?}"
+        kinds.contains(&(empty, "block")),
+        "the empty block is named: {kinds:?}"
     );
-    assert_eq!(kinds.len(), 2, "and nothing else: {kinds:?}");
+    assert!(
+        kinds.contains(&(misplaced, "block")),
+        "the block out of place is named: {kinds:?}"
+    );
+    assert_eq!(
+        kinds.len(),
+        3,
+        "and nothing else: {kinds:?} ({count} events)"
+    );
     let run = cli_verify(&tl.dir());
     assert_eq!(run.code, 3, "{}", run.stdout);
 }

@@ -1,4 +1,5 @@
-//! `planledger upgrade`: a format-1 ledger carried into format 2.
+//! `planledger upgrade`: a format-1 ledger carried into a new ledger, and
+//! a format-2 ledger written again in format 3's blocks.
 //!
 //! Format-1 ledgers are built here from code, as a format-1 planledger
 //! wrote them: the records of `ledger/golden/v1/events.jsonl` (real
@@ -21,7 +22,8 @@ use planledger::upgrade::{self, UpgradeError, Upgraded};
 use serde_json::Value;
 
 use crate::support::{
-    ACTOR, Held, Run, TempLedger, open_ledger, planledger, run, start_time, verify_dir,
+    ACTOR, Held, Run, TempLedger, block_entries, note, open_ledger, planledger, record, run,
+    small_plan, start_time, verify_dir,
 };
 
 const GOLDEN_V1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ledger/golden/v1/events.jsonl");
@@ -293,7 +295,7 @@ fn a_format_1_ledger_is_refused_by_show_naming_the_upgrade_command() {
     );
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     let expected = format!(
-        "error: ledger {path} is in format 1, which this planledger reads only to upgrade it: run 'planledger upgrade {path} NEW_DIR' to write a format-2 ledger (the old one is left as it is)\n",
+        "error: ledger {path} is in format 1, which this planledger reads only to upgrade it: run 'planledger upgrade {path} NEW_DIR' to write a format-3 ledger (the old one is left as it is)\n",
         path = old.display()
     );
     assert_eq!(out.stderr, expected);
@@ -823,7 +825,7 @@ fn a_new_directory_that_is_not_empty_is_refused_and_left_as_it_was() {
 }
 
 #[test]
-fn an_old_ledger_already_in_format_2_is_refused_clearly() {
+fn a_ledger_already_in_format_3_is_refused_clearly() {
     let (current, ledger) = TempLedger::new();
     drop(ledger);
     let new = current.tmp.path().join("new");
@@ -832,7 +834,7 @@ fn an_old_ledger_already_in_format_2_is_refused_clearly() {
     assert_eq!(
         out.stderr,
         format!(
-            "error: ledger {} is already in format 2: there is nothing to upgrade, and this planledger reads it as it is\n",
+            "error: ledger {} is already in format 3: there is nothing to upgrade, and this planledger reads it as it is\n",
             current.dir().display()
         )
     );
@@ -933,4 +935,181 @@ fn a_carried_transaction_is_refused_whole_when_it_breaks_a_rule_or_its_envelope(
         })
     ));
     assert_eq!(ledger.events().expect("events").len(), 3);
+}
+
+/// Writes the format-3 ledger at `dir` (closed) as format 2 stored it: one
+/// event a key in `events`, its texts under its seq in `texts`, format
+/// version 2. The bytes of every event and text are format 3's, unchanged.
+fn to_format2(dir: &Path) {
+    let db = Held::new(
+        sled::open(dir.join("sled")).expect("sled opens"),
+        dir.join("sled"),
+    );
+    let events = db.open_tree("events").expect("events");
+    let texts = db.open_tree("texts").expect("texts");
+    let blocks: Vec<(u64, Vec<u8>)> = events
+        .iter()
+        .map(|item| {
+            let (key, value) = item.expect("reads");
+            let key = u64::from_be_bytes(key.as_ref().try_into().expect("a seq"));
+            (key, value.to_vec())
+        })
+        .collect();
+    events.clear().expect("clears");
+    for (key, block) in blocks {
+        for (seq, (value, own)) in (key..).zip(block_entries(&block)) {
+            events.insert(seq.to_be_bytes(), value).expect("writes");
+            if let Some(own) = own {
+                texts.insert(seq.to_be_bytes(), own).expect("writes");
+            }
+        }
+    }
+    let meta = db.open_tree("meta").expect("meta");
+    meta.insert("format_version", 2u32.to_be_bytes().to_vec())
+        .expect("writes");
+    db.flush().expect("flushes");
+}
+
+/// A closed format-3 ledger of more than two blocks, its texts and a
+/// signed checkpoint of its head (`cp.txt` beside it).
+fn checkpointed_ledger() -> TempLedger {
+    let (tl, mut ledger) = TempLedger::new();
+    small_plan(&mut ledger, &tl.clock);
+    let notes = (0..30).map(|i| note(1, &format!("Session {i} held with the named officer")));
+    record(&mut ledger, &tl.clock, notes.collect());
+    drop(ledger);
+    let key = tl.tmp.path().join("sam.pem");
+    let cp = tl.tmp.path().join("cp.txt");
+    let made = run(planledger(&tl.dir())
+        .args(["key", "new", "--name", "Sam Okafor"])
+        .arg("-o")
+        .arg(&key));
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let signed = run(planledger(&tl.dir())
+        .arg("checkpoint")
+        .arg("--key")
+        .arg(&key)
+        .arg("-o")
+        .arg(&cp));
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    tl
+}
+
+#[test]
+fn a_format_2_ledger_is_written_in_blocks_keeping_every_hash_and_its_checkpoints() {
+    let tl = checkpointed_ledger();
+    let before = verify_dir(&tl.dir());
+    assert!(before.ok(), "{before:?}");
+    let shown = run(planledger(&tl.dir()).arg("show"));
+    let old = tl.dir();
+    to_format2(&old);
+
+    let refused = run(planledger(&old).arg("show"));
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!(
+            "is in format 2, which this planledger reads only to upgrade it: run 'planledger upgrade {} NEW_DIR' to write a format-3 ledger",
+            old.display()
+        )),
+        "{}",
+        refused.stderr
+    );
+
+    let old_files = files(&old);
+    let new = tl.tmp.path().join("new");
+    let out = upgrade_cli(&old, &new);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (seq, hash) = before.head.expect("a head");
+    for line in [
+        format!(
+            "Upgraded the format-2 ledger at {} into format 3 at {}",
+            old.display(),
+            new.display()
+        ),
+        format!(
+            "ledger      {}, head seq {seq}  {} (the old ledger left as it was)",
+            hex::encode(before.ledger_id.expect("an id")),
+            hex::encode(hash)
+        ),
+        format!(
+            "written     {} events in {} transaction(s), byte for byte",
+            before.events, before.transactions
+        ),
+    ] {
+        assert!(out.stdout.contains(&line), "{line}\n{}", out.stdout);
+    }
+    assert_eq!(files(&old), old_files, "the old ledger is left as it was");
+
+    // The same ledger: the same head, what it shows, its checkpoint.
+    let after = verify_dir(&new);
+    assert!(after.ok(), "{after:?}");
+    assert_eq!(after.head, before.head);
+    assert_eq!(after.ledger_id, before.ledger_id);
+    assert_eq!(run(planledger(&new).arg("show")).stdout, shown.stdout);
+    let cp = tl.tmp.path().join("cp.txt");
+    let checked = run(planledger(&new).arg("verify").arg("--checkpoint").arg(&cp));
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    assert!(
+        checked.stdout.contains(&format!(
+            "OK: the ledger holds exactly the history of the checkpoint, and its head is still seq {seq}"
+        )),
+        "{}",
+        checked.stdout
+    );
+
+    // And it goes on, filling its last block and starting the next.
+    let clock = Arc::new(FixedClock::new(start_time() + 86_400_000_000));
+    let mut ledger = open_ledger(&new, clock.clone());
+    let notes = (0..20).map(|i| note(1, &format!("Follow-up {i}")));
+    record(&mut ledger, &clock, notes.collect());
+    drop(ledger);
+    let grown = verify_dir(&new);
+    assert!(grown.ok(), "{grown:?}");
+    assert_eq!(grown.events, before.events + 20);
+
+    let again = upgrade_cli(&new, &tl.tmp.path().join("again"));
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("is already in format 3"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn a_damaged_format_2_ledger_is_refused_naming_the_seq_and_nothing_is_written() {
+    let tl = checkpointed_ledger();
+    let old = tl.dir();
+    to_format2(&old);
+    {
+        let db = Held::new(
+            sled::open(old.join("sled")).expect("sled opens"),
+            old.join("sled"),
+        );
+        let events = db.open_tree("events").expect("events");
+        let mut value = events
+            .get(20u64.to_be_bytes())
+            .expect("reads")
+            .expect("event 20")
+            .to_vec();
+        value[3] ^= 0x01;
+        events.insert(20u64.to_be_bytes(), value).expect("writes");
+        db.flush().expect("flushes");
+    }
+    let new = tl.tmp.path().join("new");
+    let err = upgrade_lib(&old, &new).expect_err("a damaged ledger is refused");
+    assert!(
+        matches!(err, UpgradeError::OldNotIntact { seq: 20, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_damage());
+    assert!(!new.exists(), "nothing is written");
+    let out = upgrade_cli(&old, &new);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("at sequence 20, hash mismatch"),
+        "{}",
+        out.stderr
+    );
+    assert!(!new.exists(), "nothing is written");
 }

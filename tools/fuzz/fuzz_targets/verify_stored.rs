@@ -1,6 +1,7 @@
 //! `verify` over arbitrary stored bytes: a small ledger is made once; each
 //! input is written, as a forger with the files would, into a copy of it
-//! (the first byte picks the tree — events, texts, txs or meta — the
+//! (the first byte picks what is written — one event's stored value inside
+//! its block, a whole block of the events tree, the txs tree or meta — the
 //! second the key, the rest is the stored value; or, from a first byte of
 //! 128 up, several such writes, whose keys may be any sequence number, see
 //! [`writes`]), and then the store is opened for verify and checked in full
@@ -17,7 +18,7 @@ use planledger::command::Command;
 use planledger::id::{ActionId, PlanId};
 use planledger::integrity;
 use planledger::ledger::{Ledger, Stamped};
-use planledger::store::Store;
+use planledger::store::{Store, block};
 use planledger::time::FixedClock;
 
 /// The template ledger, made once per fuzzing process.
@@ -104,7 +105,39 @@ fn key_of(name: &str, key: u8, wide: &mut &[u8]) -> Option<Vec<u8>> {
     })
 }
 
-const TREES: [&str; 4] = ["events", "texts", "txs", "meta"];
+/// What the first byte picks: `event` is one event's stored value,
+/// written into its block (format 3 keeps 16 events a key) with the rest
+/// of the block as it was; `events` is the block itself, bytes as given.
+const TREES: [&str; 4] = ["event", "events", "txs", "meta"];
+
+/// Writes `value` as the stored value of event `key` (a seq) inside its
+/// block, keeping the block's other events and the event's texts; a seq
+/// past the block's end is added after its last event.
+fn write_event(events: &sled::Tree, key: &[u8], value: &[u8]) {
+    let Ok(seq) = <[u8; 8]>::try_from(key).map(u64::from_be_bytes) else {
+        events.insert(key, value).expect("written");
+        return;
+    };
+    let first = block::block_key(seq);
+    let stored = events.get(first.to_be_bytes()).expect("read");
+    let stored = stored.as_deref().unwrap_or_default();
+    let mut bytes = Vec::new();
+    let mut written = false;
+    for entry in block::entries(first, stored) {
+        let Ok(entry) = entry else { break };
+        let texts = entry.texts.map(|t| &stored[t]);
+        if entry.seq == seq {
+            block::push(&mut bytes, value, texts);
+            written = true;
+        } else {
+            block::push(&mut bytes, &stored[entry.value], texts);
+        }
+    }
+    if !written {
+        block::push(&mut bytes, value, None);
+    }
+    events.insert(first.to_be_bytes(), bytes).expect("written");
+}
 
 /// The writes an input asks for: `tree key value...`, one write of the
 /// rest as its value; or, when the first byte is 128 or more, several,
@@ -153,6 +186,11 @@ fuzz_target!(|data: &[u8]| {
     {
         let db = sled::open(dir.join("sled")).expect("the copy opens");
         for (name, key, value) in writes {
+            if name == "event" {
+                let events = db.open_tree("events").expect("a tree");
+                write_event(&events, &key, value);
+                continue;
+            }
             let tree = db.open_tree(name).expect("a tree");
             tree.insert(key, value).expect("written");
         }
