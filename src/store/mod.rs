@@ -1418,10 +1418,13 @@ impl Store {
                     let Some(value) = self.events.get(key.to_be_bytes())? else {
                         continue;
                     };
-                    match cut_block(key, &value, first) {
-                        Some(kept) => self.events.insert(key.to_be_bytes(), kept)?,
-                        None => self.events.remove(key.to_be_bytes())?,
-                    };
+                    if key >= first {
+                        self.events.remove(key.to_be_bytes())?;
+                    } else if let Some(kept) = cut_block(key, &value, first) {
+                        self.events.insert(key.to_be_bytes(), kept)?;
+                    }
+                    // A block before `first` whose framing fails before it
+                    // is left for `verify` to name.
                 }
             }
             (Layout::OneAKey, texts) => {
@@ -2407,18 +2410,13 @@ fn insert_events(
 }
 
 /// The block stored at `key` without its events from `from` on; `None`
-/// when none is before `from` (or the block's framing ends before one is).
+/// unless every event of it before `from` reads.
 fn cut_block(key: u64, block: &[u8], from: u64) -> Option<Vec<u8>> {
-    let mut end = 0;
-    for entry in block::entries(key, block) {
-        match entry {
-            Ok(entry) if entry.seq < from => {
-                end = entry.texts.map_or(entry.value.end + 4, |t| t.end);
-            }
-            _ => break,
-        }
-    }
-    (end > 0).then(|| block[..end].to_vec())
+    let before = block::entries(key, block)
+        .map_while(Result::ok)
+        .find(|entry| entry.seq + 1 == from)?;
+    let end = before.texts.map_or(before.value.end + 4, |t| t.end);
+    Some(block[..end].to_vec())
 }
 
 /// The texts (sorted by seq) of the events of `part` (consecutive seqs).
@@ -3116,6 +3114,29 @@ mod tests {
         ledger
             .transact("Lead", "more", notes(3))
             .expect("the ledger goes on");
+    }
+
+    #[test]
+    fn a_cut_keeps_the_events_before_it_and_leaves_a_block_it_cannot_read() {
+        let block = |events: &[(&[u8], Option<&[u8]>)]| {
+            let mut bytes = Vec::new();
+            for (value, texts) in events {
+                block::push(&mut bytes, value, *texts);
+            }
+            bytes
+        };
+        let three = block(&[(b"zero", None), (b"one", Some(b"t")), (b"two", None)]);
+        assert_eq!(
+            cut_block(16, &three, 18),
+            Some(block(&[(b"zero", None), (b"one", Some(b"t"))]))
+        );
+        assert_eq!(cut_block(16, &three, 17), Some(block(&[(b"zero", None)])));
+        assert_eq!(
+            cut_block(16, &three[..5], 18),
+            None,
+            "event 17 does not read"
+        );
+        assert_eq!(cut_block(16, &three, 20), None, "event 19 is not there");
     }
 
     /// A user reads the heads of a conflict in words, never as `Some(3)`.

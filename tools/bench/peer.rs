@@ -2,17 +2,17 @@
 //! bytes.
 //!
 //! - The *floor* is sled 0.34.7 itself, configured as the store configures
-//!   it: raw inserts of the very values the ledger stored (the `events`
-//!   tree's hash ‖ subject ‖ sealed record, and the `texts` tree's texts),
-//!   in batches of the same size, each made durable as the store makes a
-//!   transaction durable (`flush` and an `fsync` of the data file); and a
-//!   scan of the `events` tree recomputing each hash with the chain's
-//!   framing (FORMAT.md §4) from the previous stored hash.
-//! - The *blocked floor* is the layout that would close the gap to it:
-//!   sled again, but each key holding [`BLOCK_EVENTS`] events in order,
-//!   every event's stored value and texts in the block (what a format 3
-//!   would store; see BENCHMARKS.md). A transaction rewrites its last,
-//!   partial block, as an append would.
+//!   it, holding the very bytes the ledger stored in the ledger's own
+//!   layout (format 3: [`BLOCK_EVENTS`] events a key, each event's stored
+//!   value, hash ‖ subject ‖ sealed record, and its texts): raw inserts in
+//!   batches of the same size, each made durable as the store makes a
+//!   transaction durable (`flush` and an `fsync` of the data file), each
+//!   batch rewriting the partial block the one before left, as an append
+//!   does; and a scan of the ledger's own `events` tree recomputing each
+//!   hash with the chain's framing (FORMAT.md §4) from the previous stored
+//!   hash, and hashing each event's texts with BLAKE3.
+//! - The *one-key floor* is format 2's layout, for comparison: sled again,
+//!   one key an event and the texts in a tree of their own.
 //! - The *peer* is what a team would otherwise build: one SQLite table
 //!   (bundled SQLite through `rusqlite`, WAL, `synchronous=FULL`),
 //!   `events(seq INTEGER PRIMARY KEY, hash BLOB, record BLOB, texts BLOB)`,
@@ -27,6 +27,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use planledger::chain::{self, GENESIS_PREV, Subject};
+use planledger::store::block;
 
 use crate::synth::Result;
 
@@ -46,28 +47,30 @@ pub fn open_sled(path: &Path) -> Result<sled::Db> {
 /// value if any.
 pub type Raw = (u64, Vec<u8>, Option<Vec<u8>>);
 
-/// Reads the raw events of a ledger's sled database in batches of
-/// `batch`, handing each batch to `f`.
+/// Reads the raw events of a ledger's sled database (format 3's blocks)
+/// in batches of `batch`, handing each batch to `f`.
 pub fn each_batch(
     db: &sled::Db,
     batch: usize,
     mut f: impl FnMut(&[Raw]) -> Result<()>,
 ) -> Result<()> {
     let events = db.open_tree("events")?;
-    let texts = db.open_tree("texts")?;
     let mut chunk: Vec<Raw> = Vec::with_capacity(batch);
     for entry in events.iter() {
         let (key, value) = entry?;
-        let seq = u64::from_be_bytes(
+        let key = u64::from_be_bytes(
             key.as_ref()
                 .try_into()
                 .map_err(|_| "an events key is not 8 bytes")?,
         );
-        let text = texts.get(key)?.map(|t| t.to_vec());
-        chunk.push((seq, value.to_vec(), text));
-        if chunk.len() == batch {
-            f(&chunk)?;
-            chunk.clear();
+        for stored in block::entries(key, &value) {
+            let stored = stored.map_err(|(seq, fault)| format!("event {seq}: {fault}"))?;
+            let texts = stored.texts.map(|t| value[t].to_vec());
+            chunk.push((stored.seq, value[stored.value].to_vec(), texts));
+            if chunk.len() == batch {
+                f(&chunk)?;
+                chunk.clear();
+            }
         }
     }
     if !chunk.is_empty() {
@@ -116,9 +119,10 @@ pub fn tree_bytes(db: &sled::Db) -> Result<Vec<(String, u64)>> {
     Ok(sizes)
 }
 
-/// The floor of a bulk import: the ledger's raw values inserted into a new
-/// sled database at `dir` in batches, each batch durable. Only the inserts
-/// and their syncs are timed, not reading the source.
+/// The one-key floor of a bulk import: the ledger's raw values inserted
+/// into a new sled database at `dir`, one key an event and the texts in a
+/// `texts` tree (format 2's layout), in batches, each batch durable. Only
+/// the inserts and their syncs are timed, not reading the source.
 pub fn sled_import(source: &sled::Db, dir: &Path, batch: usize) -> Result<(u64, Duration)> {
     let db = open_sled(dir)?;
     let events = db.open_tree("events")?;
@@ -154,33 +158,16 @@ fn made_durable(db: &sled::Db, data: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The floor of verify: every stored event's hash recomputed from the
-/// previous stored hash, its subject and its record's digest, in one scan
-/// of the `events` tree; keys checked to be 0, 1, 2, …. Returns the
-/// events checked.
-pub fn sled_verify(db: &sled::Db) -> Result<u64> {
-    Ok(sled_verify_reading(db, false)?.0)
-}
-
-/// [`sled_verify`] that reads each event's free texts too, as format 2's
-/// verify must: the `texts` tree scanned in key order beside the events,
-/// and the bytes of each event's texts hashed with BLAKE3 (what checking
-/// them against the record's commitments costs, near enough). Returns the
-/// events checked and the bytes of texts read.
+/// The one-key floor of verify, over a database [`sled_import`] wrote:
+/// every stored event's hash recomputed from the previous stored hash, its
+/// subject and its record's digest, in one scan of the `events` tree (keys
+/// checked to be 0, 1, 2, …), the `texts` tree scanned in key order beside
+/// it and the bytes of each event's texts hashed with BLAKE3 (what
+/// checking them against the record's commitments costs, near enough).
+/// Returns the events checked and the bytes of texts read.
 pub fn sled_verify_with_texts(db: &sled::Db) -> Result<(u64, u64)> {
-    sled_verify_reading(db, true)
-}
-
-fn sled_verify_reading(db: &sled::Db, with_texts: bool) -> Result<(u64, u64)> {
     let events = db.open_tree("events")?;
-    let texts = db.open_tree("texts")?;
-    // Without texts, an empty range: the loop below never finds one.
-    let mut texts = if with_texts {
-        texts.iter()
-    } else {
-        texts.range(..[0u8; 0])
-    }
-    .peekable();
+    let mut texts = db.open_tree("texts")?.iter().peekable();
     let mut prev = GENESIS_PREV;
     let mut expected = 0u64;
     let mut text_bytes = 0u64;
@@ -313,41 +300,14 @@ fn split_subject(stored: &[u8], seq: u64) -> Result<(Subject, &[u8])> {
     Ok((Subject::from_bytes(*subject), record))
 }
 
-/// Events a key in the blocked floor. Measured at 1M events (BENCHMARKS.md,
-/// seventh session): 16 a key already imports at 15 times sled's one key
-/// an event and scans at 5 times; 64, 256 and 1,024 imported no faster and
-/// scanned at most a quarter faster, and every append rewrites its last
-/// block, which 16 keeps under 5 KB.
-pub const BLOCK_EVENTS: u64 = 16;
+/// Events a key in the floor: format 3's.
+pub const BLOCK_EVENTS: u64 = planledger::store::BLOCK_EVENTS;
 
-/// Appends one event to a block: its stored value and its texts, each
-/// behind its length (`u32` BE).
-fn push_blocked(block: &mut Vec<u8>, value: &[u8], texts: &[u8]) -> Result<()> {
-    for part in [value, texts] {
-        block.extend_from_slice(&u32::try_from(part.len())?.to_be_bytes());
-        block.extend_from_slice(part);
-    }
-    Ok(())
-}
-
-/// Takes one length-prefixed part off the front of a block.
-fn take_blocked<'b>(rest: &mut &'b [u8]) -> Result<&'b [u8]> {
-    let (len, after) = rest
-        .split_at_checked(4)
-        .ok_or("a block ends inside a length")?;
-    let len = u32::from_be_bytes(len.try_into()?) as usize;
-    let (part, after) = after
-        .split_at_checked(len)
-        .ok_or("a block ends inside a part")?;
-    *rest = after;
-    Ok(part)
-}
-
-/// The blocked floor of a bulk import: the ledger's raw values inserted
-/// into a new sled database at `dir`, [`BLOCK_EVENTS`] a key (the key the
-/// block's first sequence number), in batches, each batch durable and
-/// rewriting the partial block the one before left. Only the inserts and
-/// their syncs are timed.
+/// The floor of a bulk import: the ledger's raw values inserted into a new
+/// sled database at `dir`, [`BLOCK_EVENTS`] a key (the key the block's
+/// first sequence number) as format 3 stores them, in batches, each batch
+/// durable and rewriting the partial block the one before left. Only the
+/// inserts and their syncs are timed.
 pub fn blocked_import(source: &sled::Db, dir: &Path, batch: usize) -> Result<(u64, Duration)> {
     let db = open_sled(dir)?;
     let events = db.open_tree("events")?;
@@ -366,7 +326,7 @@ pub fn blocked_import(source: &sled::Db, dir: &Path, batch: usize) -> Result<(u6
                 }
                 open = (key, Vec::new());
             }
-            push_blocked(&mut open.1, value, texts.as_deref().unwrap_or_default())?;
+            block::push(&mut open.1, value, texts.as_deref());
         }
         writes.insert(&open.0.to_be_bytes(), open.1.as_slice());
         events.apply_batch(writes)?;
@@ -378,27 +338,27 @@ pub fn blocked_import(source: &sled::Db, dir: &Path, batch: usize) -> Result<(u6
     Ok((count, took))
 }
 
-/// The blocked floor of verify: one scan of the blocks, every event's hash
-/// recomputed as [`sled_verify`] does and its texts hashed with BLAKE3 as
-/// [`sled_verify_with_texts`] does. Returns the events checked.
+/// The floor of verify: one scan of the blocks of the `events` tree (the
+/// ledger's own, or [`blocked_import`]'s), every event's hash recomputed
+/// from the previous stored hash, its subject and its record's digest, and
+/// its texts hashed with BLAKE3 as [`sled_verify_with_texts`] does. Returns
+/// the events checked.
 pub fn blocked_verify(db: &sled::Db) -> Result<u64> {
     let events = db.open_tree("events")?;
     let mut prev = GENESIS_PREV;
     let mut expected = 0u64;
     for entry in events.iter() {
-        let (key, block) = entry?;
+        let (key, value) = entry?;
         if key.as_ref() != expected.to_be_bytes() {
-            return Err(format!("blocked verify: a gap or bad key at {expected}").into());
+            return Err(format!("floor verify: a gap or bad key at {expected}").into());
         }
-        let mut rest: &[u8] = &block;
-        while !rest.is_empty() {
-            let value = take_blocked(&mut rest)?;
-            let texts = take_blocked(&mut rest)?;
-            let link = chain::check_link(&prev, expected, value)
-                .map_err(|e| format!("blocked verify: event {expected}: {e}"))?;
+        for stored in block::entries(expected, &value) {
+            let stored = stored.map_err(|(seq, fault)| format!("event {seq}: {fault}"))?;
+            let link = chain::check_link(&prev, expected, &value[stored.value])
+                .map_err(|e| format!("floor verify: event {expected}: {e}"))?;
             prev = link.hash;
-            if !texts.is_empty() {
-                std::hint::black_box(blake3::hash(texts));
+            if let Some(texts) = stored.texts {
+                std::hint::black_box(blake3::hash(&value[texts]));
             }
             expected += 1;
         }
