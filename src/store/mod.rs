@@ -116,6 +116,9 @@ const REWRITE_KEY: &[u8] = b"rewrite";
 const APPENDING_KEY: &[u8] = b"appending";
 const HEAD_LEN: usize = 8 + 32 + 8 + 8;
 
+/// How many times a key a scan reads is read again by key ([`touch`]).
+const LEAF_TOUCHES: usize = 4;
+
 /// The most events one sled transaction holds. sled keeps every page a
 /// transaction replaces until the transaction ends, so one of 100,000
 /// events held about 1.5 GB; a bigger transaction of the ledger is written
@@ -1532,6 +1535,7 @@ impl Store {
                 let into = copy.open_tree(&name)?;
                 for item in from.iter() {
                     let (key, value) = item?;
+                    touch(&from, &key)?;
                     if is_meta && key == REWRITE_KEY {
                         continue;
                     }
@@ -1699,8 +1703,11 @@ impl Store {
                 if failed {
                     return Vec::new();
                 }
-                let read = match item {
-                    Err(e) => vec![Err(e.into())],
+                let read = match item.map_err(StoreError::from).and_then(|(key, value)| {
+                    touch(&self.events, &key)?;
+                    Ok((key, value))
+                }) {
+                    Err(e) => vec![Err(e)],
                     Ok((key, value)) => match self.layout {
                         Layout::Blocks => block_events(&key, value, next),
                         Layout::OneAKey => vec![self.one_event(&key, value, next)],
@@ -1752,6 +1759,7 @@ impl Store {
                 let Some(value) = self.events.get(key.to_be_bytes())? else {
                     return Ok(None);
                 };
+                touch(&self.events, &key.to_be_bytes())?;
                 for item in block_events(&key.to_be_bytes(), value, key) {
                     let stored = item?;
                     if stored.seq == seq {
@@ -2941,6 +2949,21 @@ fn checked_link(prev: Hash, seq: u64, value: &[u8]) -> Result<chain::Link<'_>, S
         seq,
         kind: DamageKind::Link(e),
     })
+}
+
+/// Reads `key` of `tree` again [`LEAF_TOUCHES`] times, so that sled can
+/// let go of what a scan has read. sled 0.34.7 evicts a page only once its
+/// shard, one of 256, has counted 64 accesses, and an iterator accesses
+/// each leaf once; a leaf holds up to 16 keys, so with format 3's blocks
+/// (16 events, about 4.6 KB, a key) a scan kept every leaf it read: 286 MB
+/// for the 297 MB of blocks of 1M events, none evicted. Read again by key,
+/// each leaf is counted often enough for its shard to evict: 32 MB, the
+/// scan 20% longer (BENCHMARKS.md, "format 3").
+fn touch(tree: &Tree, key: &[u8]) -> Result<(), StoreError> {
+    for _ in 0..LEAF_TOUCHES {
+        tree.get(key)?;
+    }
+    Ok(())
 }
 
 /// The events of the block stored under `key` with bytes `value`, each

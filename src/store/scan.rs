@@ -28,7 +28,7 @@ use std::sync::mpsc;
 use sled::{IVec, Tree};
 
 use super::block::BLOCK_EVENTS;
-use super::{Layout, Store, StoreError, block_events, decode_seq};
+use super::{Layout, Store, StoreError, block_events, decode_seq, touch};
 
 /// One key and value of a tree, or the error reading it.
 pub(crate) type Item = Result<(IVec, IVec), StoreError>;
@@ -69,12 +69,16 @@ fn bounds(k: u64, count: u64) -> (Bound<[u8; 8]>, Bound<[u8; 8]>) {
     (lo, hi)
 }
 
-/// The items of `tree` in block `k` of `count`, up to the first error.
+/// The items of `tree` in block `k` of `count`, up to the first error,
+/// each key read again ([`touch`]) so that sled lets go of the leaves read.
 fn read(tree: &Tree, k: u64, count: u64) -> Vec<Item> {
     let mut items = Vec::new();
     for item in tree.range(bounds(k, count)) {
+        let item = item
+            .map_err(StoreError::from)
+            .and_then(|(key, value)| touch(tree, &key).map(|()| (key, value)));
         let failed = item.is_err();
-        items.push(item.map_err(StoreError::from));
+        items.push(item);
         if failed {
             break;
         }
