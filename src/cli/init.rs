@@ -44,8 +44,9 @@ pub fn run(context: &Context, args: &Args, out: &mut dyn Write) -> Result<(), Cl
     if let Some(info) = &ledger.state().ledger {
         writeln!(
             out,
-            "ledger id {}, format version {}, created by {actor}",
+            "ledger id {}, format {} (chain format {}), created by {actor}",
             hex::encode(info.id),
+            crate::store::FORMAT_VERSION,
             info.format_version
         )?;
     }

@@ -163,7 +163,7 @@ pub enum Command {
     Evidence(evidence::EvidenceCommand),
     /// Write the ledger out for other programs, or an evidence pack of one plan's history
     Export(export::Args),
-    /// Carry a format-1 ledger into a new format-2 ledger (the old one is left as it is)
+    /// Upgrade a ledger of format 1 or 2 into a new directory, in format 3 (the old one is left as it is)
     Upgrade(upgrade::Args),
     /// Check an evidence pack written by 'export --format pack', without the ledger
     VerifyPack(verify_pack::Args),
