@@ -50,24 +50,12 @@ fn write_text(done: &Upgraded, args: &Args, out: &mut dyn Write) -> Result<(), C
         args.old.display(),
         args.new.display()
     )?;
-    writeln!(
-        out,
-        "old ledger  {}, head seq {}  {} (left as it was)",
-        hex::encode(old_id),
-        old_head.0,
-        hex::encode(old_head.1)
-    )?;
+    write_head(out, "old ledger ", old_id, old_head, " (left as it was)")?;
     writeln!(
         out,
         "carried     {events} events in {transactions} transaction(s): the old genesis replaced by one naming the old ledger and its head, every other event as it was recorded, at the same sequence number"
     )?;
-    writeln!(
-        out,
-        "new ledger  {}, head seq {}  {}",
-        hex::encode(new_id),
-        new_head.0,
-        hex::encode(new_head.1)
-    )?;
+    write_head(out, "new ledger ", new_id, new_head, "")?;
     writeln!(
         out,
         "checked     the old ledger in full before anything was carried (every hash, link, record, transaction record, the head, and every event against the rules); the new ledger verified intact from its genesis to seq {} ({} events)",
@@ -98,12 +86,12 @@ fn write_relayout(done: &Upgraded, args: &Args, out: &mut dyn Write) -> Result<(
         args.old.display(),
         args.new.display()
     )?;
-    writeln!(
+    write_head(
         out,
-        "ledger      {}, head seq {}  {} (the old ledger left as it was)",
-        hex::encode(old_id),
-        old_head.0,
-        hex::encode(old_head.1)
+        "ledger     ",
+        old_id,
+        old_head,
+        " (the old ledger left as it was)",
     )?;
     writeln!(
         out,
@@ -113,6 +101,25 @@ fn write_relayout(done: &Upgraded, args: &Args, out: &mut dyn Write) -> Result<(
         out,
         "checked     the old ledger in full before anything was written (every hash, link, text, transaction record, the head, every event against the rules, the snapshots and the action index); the new one verified intact to the same head ({} events)",
         verified.events
+    )?;
+    Ok(())
+}
+
+/// One ledger's line: its id and head (seq and hash), for the user to
+/// write down.
+fn write_head(
+    out: &mut dyn Write,
+    label: &str,
+    id: &[u8; 16],
+    head: &(u64, crate::event::Hash),
+    after: &str,
+) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "{label} {}, head seq {}  {}{after}",
+        hex::encode(id),
+        head.0,
+        hex::encode(head.1)
     )?;
     Ok(())
 }

@@ -2377,12 +2377,7 @@ fn insert_events(
             // The block must hold exactly the events before the first.
             let mut held = key;
             for entry in block::entries(key, &stored) {
-                let entry = entry.map_err(|(seq, fault)| {
-                    ConflictableTransactionError::Abort(Abort::Damaged {
-                        seq,
-                        kind: DamageKind::Block(fault),
-                    })
-                })?;
+                let entry = entry.map_err(block_damage)?;
                 held = entry.seq + 1;
             }
             if held > first.seq {
@@ -2415,6 +2410,15 @@ fn insert_events(
     }
     events.insert(&key.to_be_bytes(), bytes)?;
     Ok(())
+}
+
+/// A block's fault, met inside an append's sled transaction, as the
+/// damage that aborts it.
+fn block_damage((seq, fault): (u64, BlockFault)) -> ConflictableTransactionError<Abort> {
+    ConflictableTransactionError::Abort(Abort::Damaged {
+        seq,
+        kind: DamageKind::Block(fault),
+    })
 }
 
 /// The block stored at `key` without its events from `from` on; `None`
@@ -2457,12 +2461,7 @@ fn erase(
     let mut rewritten = Vec::with_capacity(block.len());
     let mut found = None;
     for entry in block::entries(key, &block) {
-        let entry = entry.map_err(|(seq, fault)| {
-            ConflictableTransactionError::Abort(Abort::Damaged {
-                seq,
-                kind: DamageKind::Block(fault),
-            })
-        })?;
+        let entry = entry.map_err(block_damage)?;
         let value = &block[entry.value.clone()];
         let texts = entry.texts.clone().map(|t| &block[t]);
         if entry.seq != target {
