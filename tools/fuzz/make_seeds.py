@@ -47,9 +47,27 @@ for event in events:
     record = bytes.fromhex(event["record"])
     put("codec", kind, record)
     stored = bytes.fromhex(event["hash"]) + bytes(8) + record
-    # verify_stored: tree 0 (events), key = seq, value = a stored value.
+    # verify_stored: 0 (one event, written into its block), key = seq,
+    # value = a stored value.
     put("verify_stored", kind, bytes([0, event["seq"] % 8]) + stored)
 put("verify_stored", "head", bytes([1 + 4 * 0 + 0, 1]) + bytes(56))
+
+
+def block(events):
+    """Format 3's block: each event's stored value and texts, each behind
+    its length (u32 BE)."""
+    out = b""
+    for value, texts in events:
+        for piece in (value, texts):
+            out += len(piece).to_bytes(4, "big") + piece
+    return out
+
+
+# 1 (a whole block of the events tree, bytes as given): one cut inside its
+# second event's texts, and a whole one at a key that is no multiple of 16.
+two = block([(stored, b""), (stored, bytes(8))])
+put("verify_stored", "block-cut", bytes([1, 0]) + two[:-3])
+put("verify_stored", "block-misplaced", bytes([1, 3]) + two)
 # Several writes (first byte 128 up): an event stored at a sequence number
 # far past the head (key byte 100-199: the next 8 bytes are the key), with
 # texts there too. Each write: tree, key, [8 key bytes], length, value.
