@@ -168,7 +168,7 @@ pub fn upgrade(
     })?;
     match store.stored_format_version()? {
         FROM_FORMAT => {}
-        LAYOUT_FROM_FORMAT => return relayout(old, &store, new),
+        LAYOUT_FROM_FORMAT => return relayout(old, store, new),
         FORMAT_VERSION => {
             return Err(UpgradeError::AlreadyCurrent {
                 path: old.to_path_buf(),
@@ -241,7 +241,7 @@ pub fn upgrade(
 /// against the rules, its snapshots and index), the new one in full after;
 /// the new one must end at the old one's head, with its hash, and is only
 /// then moved into place.
-fn relayout(old: &Path, store: &Store, new: &Path) -> Result<Upgraded, UpgradeError> {
+fn relayout(old: &Path, store: Store, new: &Path) -> Result<Upgraded, UpgradeError> {
     let not_intact = |problem: Problem, more: usize| UpgradeError::OldNotIntact {
         path: old.to_path_buf(),
         seq: problem.seq,
@@ -249,7 +249,7 @@ fn relayout(old: &Path, store: &Store, new: &Path) -> Result<Upgraded, UpgradeEr
         more,
     };
     let checked =
-        intact(integrity::verify(store)?).map_err(|(problem, more)| not_intact(problem, more))?;
+        intact(integrity::verify(&store)?).map_err(|(problem, more)| not_intact(problem, more))?;
     let (Some(old_head), Some(old_id)) = (checked.head, checked.ledger_id) else {
         return Err(not_intact(
             Problem {
@@ -260,14 +260,20 @@ fn relayout(old: &Path, store: &Store, new: &Path) -> Result<Upgraded, UpgradeEr
         ));
     };
     let staging = Staging::new(new).map_err(|e| new_dir_error(new, e))?;
-    let events = Store::create(staging.dir())?.copy_from_format2(store)?;
+    let events = Store::create(staging.dir())?.copy_from_format2(&store)?;
+    // The old ledger's copy is let go before the new ledger is read, so
+    // that the two are never held at once.
+    drop(store);
     let written = Store::open(staging.dir())?;
     let new_not_intact = |problem: Problem| UpgradeError::NewNotIntact {
         path: new.to_path_buf(),
         seq: problem.seq,
         kind: problem.kind,
     };
-    let verified = intact(integrity::verify(&written)?).map_err(|(p, _)| new_not_intact(p))?;
+    // On this thread, where the old ledger's check left memory it can use
+    // again: 1M events upgraded in 182 MB, 200-216 MB on threads of its own.
+    let verified =
+        intact(integrity::verify_on_this_thread(&written)?).map_err(|(p, _)| new_not_intact(p))?;
     if verified.head != Some(old_head) || verified.events != checked.events {
         return Err(new_not_intact(Problem {
             seq: old_head.0,
