@@ -22,8 +22,8 @@ use planledger::upgrade::{self, UpgradeError, Upgraded};
 use serde_json::Value;
 
 use crate::support::{
-    ACTOR, Held, Run, TempLedger, block_entries, note, open_ledger, planledger, record, run,
-    small_plan, start_time, verify_dir,
+    ACTOR, Held, Run, TempLedger, block_entries, note, open_ledger, planledger, put_value, record,
+    run, small_plan, start_time, stored_value, tamper, verify_dir,
 };
 
 const GOLDEN_V1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ledger/golden/v1/events.jsonl");
@@ -547,22 +547,12 @@ fn a_tampered_old_ledger_is_refused_naming_the_seq_and_no_new_ledger_is_left() {
         let tmp = tempfile::tempdir().expect("a temporary directory");
         let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
         golden_v1_ledger(&old);
-        {
-            let db = Held::new(
-                sled::open(old.join("sled")).expect("sled opens"),
-                old.join("sled"),
-            );
-            let events = db.open_tree("events").expect("events");
-            let mut value = events
-                .get(9u64.to_be_bytes())
-                .expect("reads")
-                .expect("event 9")
-                .to_vec();
+        tamper(&old, |events, _| {
+            let mut value = stored_value(events, 9);
             let last = value.len() - 1;
             value[last] ^= 0x01;
-            events.insert(9u64.to_be_bytes(), value).expect("writes");
-            db.flush().expect("flushes");
-        }
+            put_value(events, 9, &value);
+        });
         if new_exists {
             std::fs::create_dir(&new).expect("an empty NEW");
         }
@@ -1081,21 +1071,12 @@ fn a_damaged_format_2_ledger_is_refused_naming_the_seq_and_nothing_is_written() 
     let tl = checkpointed_ledger();
     let old = tl.dir();
     to_format2(&old);
-    {
-        let db = Held::new(
-            sled::open(old.join("sled")).expect("sled opens"),
-            old.join("sled"),
-        );
-        let events = db.open_tree("events").expect("events");
-        let mut value = events
-            .get(20u64.to_be_bytes())
-            .expect("reads")
-            .expect("event 20")
-            .to_vec();
+    // Format 2 keeps one event a key: the helper writes it there.
+    tamper(&old, |events, _| {
+        let mut value = stored_value(events, 20);
         value[3] ^= 0x01;
-        events.insert(20u64.to_be_bytes(), value).expect("writes");
-        db.flush().expect("flushes");
-    }
+        put_value(events, 20, &value);
+    });
     let new = tl.tmp.path().join("new");
     let err = upgrade_lib(&old, &new).expect_err("a damaged ledger is refused");
     assert!(
