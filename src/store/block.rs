@@ -43,13 +43,15 @@ pub enum BlockFault {
     TooMany,
 }
 
-/// One event of a block: its seq, and where its stored value and its
-/// texts (if it has any) lie in the block's bytes.
+/// One event of a block: its seq, and where its stored value, its texts
+/// (if it has any) and the whole of it, lengths included, lie in the
+/// block's bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub seq: u64,
     pub value: Range<usize>,
     pub texts: Option<Range<usize>>,
+    pub bytes: Range<usize>,
 }
 
 /// The events of the block stored at `key` with bytes `block`, in order;
@@ -111,6 +113,7 @@ impl Iterator for Entries<'_> {
             self.done = true;
             return fault(BlockFault::TooMany);
         }
+        let start = self.at;
         let (Some(value), Some(texts)) = (self.piece(), self.piece()) else {
             self.done = true;
             return fault(BlockFault::Truncated);
@@ -120,6 +123,7 @@ impl Iterator for Entries<'_> {
             seq,
             value,
             texts: (!texts.is_empty()).then_some(texts),
+            bytes: start..self.at,
         }))
     }
 }
@@ -175,6 +179,12 @@ mod tests {
                 Ok((34, Vec::new(), None)),
             ]
         );
+        // Each event's whole bytes, lengths included, follow the last's.
+        let spans: Vec<Range<usize>> = entries(32, &bytes)
+            .map(|e| e.map(|e| e.bytes).map_err(|(_, fault)| fault))
+            .collect::<Result<_, _>>()
+            .expect("a whole block");
+        assert_eq!(spans, vec![0..11, 11..27, 27..35]);
     }
 
     #[test]

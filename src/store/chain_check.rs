@@ -25,10 +25,9 @@ use crate::rules::Refusal;
 use crate::sealed::{self, StoredText, TextFault};
 use crate::snapshot::SnapshotFault;
 use crate::time::format_micros;
-use sled::IVec;
 
 use super::scan::{self, Readers, Texts};
-use super::{BlockFault, DamageKind, Head, IndexFault, Store, StoreError, decode_seq};
+use super::{BlockFault, DamageKind, Head, IndexFault, Piece, Store, StoreError, decode_seq};
 
 /// Something `verify` found wrong (the chain check, the rules or a
 /// snapshot).
@@ -829,7 +828,7 @@ impl TextsCursor {
     /// passed over, each checked to be a sequence number; the events are
     /// read in order, so a key passed over names an event at or before
     /// this one, which has been or will never be read.
-    fn at(&mut self, seq: u64, report: &mut Report) -> Result<Option<IVec>, StoreError> {
+    fn at(&mut self, seq: u64, report: &mut Report) -> Result<Option<Piece>, StoreError> {
         let key = seq.to_be_bytes();
         // An error is taken, to be returned; a key after this one is left.
         let not_after = |item: &scan::Item| {

@@ -585,27 +585,29 @@ pub struct PendingEvent {
 }
 
 /// How the `events` tree holds the events.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Layout {
     /// Format 3: blocks of [`BLOCK_EVENTS`] a key ([`block`]).
     Blocks,
-    /// Formats 1 and 2: one event a key, its texts in the `texts` tree.
-    OneAKey,
+    /// Formats 1 and 2 (read only by `planledger upgrade`): one event a
+    /// key, its texts in the `texts` tree, where there is one.
+    OneAKey { texts: Option<Tree> },
 }
 
 impl Layout {
-    /// The layout of a ledger whose `meta` tree is `meta`: one event a key
+    /// The layout of `db`, whose `meta` tree is `meta`: one event a key
     /// where it states format 1 or 2, blocks otherwise (a new ledger, or
     /// one whose version is damaged or unknown, which is refused or
     /// reported elsewhere).
-    fn of(meta: &Tree) -> Result<Layout, StoreError> {
+    fn of(db: &sled::Db, meta: &Tree) -> Result<Layout, StoreError> {
         let version = meta.get(FORMAT_KEY)?;
         let version = version
             .as_deref()
             .and_then(|v| <[u8; 4]>::try_from(v).ok())
             .map(u32::from_be_bytes);
         Ok(match version {
-            Some(1 | 2) => Layout::OneAKey,
+            Some(1 | 2) => Layout::OneAKey {
+                texts: open_if_present(db, TEXTS_TREE)?.into_inner(),
+            },
             _ => Layout::Blocks,
         })
     }
@@ -649,8 +651,6 @@ pub struct Store {
     /// by `planledger upgrade`): one event a key.
     events: Tree,
     layout: Layout,
-    /// Formats 1 and 2 only: each event's texts, under its seq.
-    texts: Option<Tree>,
     meta: Tree,
     txs: Tree,
     snapshots: Tree,
@@ -1044,12 +1044,11 @@ impl Store {
         lock: Option<File>,
     ) -> Result<Store, StoreError> {
         let meta = db.open_tree(META_TREE)?;
-        let layout = Layout::of(&meta)?;
+        let layout = Layout::of(&db, &meta)?;
         Ok(Store {
             dir: dir.to_path_buf(),
             events: db.open_tree(EVENTS_TREE)?,
             layout,
-            texts: open_if_present(&db, TEXTS_TREE)?.into_inner(),
             meta,
             txs: db.open_tree(TXS_TREE)?,
             snapshots: db.open_tree(SNAPSHOTS_TREE)?,
@@ -1317,7 +1316,7 @@ impl Store {
         if let Some(refused) = self.refusal() {
             return Err(refused);
         }
-        if !self.events.is_empty() || old.layout != Layout::OneAKey {
+        if !self.events.is_empty() || !matches!(old.layout, Layout::OneAKey { .. }) {
             return Err(StoreError::UnknownFormat {
                 path: old.dir.clone(),
                 found: old.stored_format_version()?,
@@ -1412,8 +1411,8 @@ impl Store {
         }
         // From the end back, so that a process stopped here leaves a mark
         // and the events before what it removed: the next open goes on.
-        match (self.layout, &self.texts) {
-            (Layout::Blocks, _) => {
+        match &self.layout {
+            Layout::Blocks => {
                 let keys: Vec<u64> = (block::block_key(first)..=last)
                     .step_by(BLOCK_EVENTS as usize)
                     .collect();
@@ -1430,7 +1429,7 @@ impl Store {
                     // is left for `verify` to name.
                 }
             }
-            (Layout::OneAKey, texts) => {
+            Layout::OneAKey { texts } => {
                 for seq in (first..=last).rev() {
                     self.events.remove(seq.to_be_bytes())?;
                     if let Some(texts) = texts {
@@ -1508,7 +1507,7 @@ impl Store {
             db.open_tree(SNAPSHOTS_TREE)?,
         );
         (self.events, self.meta, self.txs, self.snapshots) = trees;
-        self.texts = open_if_present(&db, TEXTS_TREE)?.into_inner();
+        self.layout = Layout::of(&db, &self.meta)?;
         self.actions = open_if_present(&db, action_index::ACTIONS_TREE)?;
         self.snapshot_parts = open_if_present(&db, snapshot_parts::SNAPSHOT_PARTS_TREE)?;
         drop(std::mem::replace(&mut self.db, db));
@@ -1696,23 +1695,14 @@ impl Store {
         let mut failed = false;
         let start = match self.layout {
             Layout::Blocks => block::block_key(first),
-            Layout::OneAKey => first,
+            Layout::OneAKey { .. } => first,
         };
         self.events.range(start.to_be_bytes()..).flat_map(
             move |item| -> Vec<Result<Stored, StoreError>> {
                 if failed {
                     return Vec::new();
                 }
-                let read = match item.map_err(StoreError::from).and_then(|(key, value)| {
-                    touch(&self.events, &key)?;
-                    Ok((key, value))
-                }) {
-                    Err(e) => vec![Err(e)],
-                    Ok((key, value)) => match self.layout {
-                        Layout::Blocks => block_events(&key, value, next),
-                        Layout::OneAKey => vec![self.one_event(&key, value, next)],
-                    },
-                };
+                let read = self.key_events(item, next);
                 let mut kept = Vec::with_capacity(read.len());
                 for item in read {
                     match item {
@@ -1733,27 +1723,31 @@ impl Store {
         )
     }
 
-    /// The event stored at `key` in format 1 or 2, with its texts (`next`:
-    /// the seq expected there, for damage to name).
-    fn one_event(&self, key: &[u8], value: sled::IVec, next: u64) -> Result<Stored, StoreError> {
-        let seq = decode_seq(key).ok_or(StoreError::Damaged {
-            seq: next,
-            kind: DamageKind::EventKeyLength { len: key.len() },
-        })?;
-        let texts = match &self.texts {
-            Some(texts) => texts.get(seq.to_be_bytes())?.map(Piece::whole),
-            None => None,
-        };
-        Ok(Stored {
-            seq,
-            value: Piece::whole(value),
-            texts,
-        })
+    /// The events stored under one key of the `events` tree, as an
+    /// iterator read it (`next`: the seq expected there, for damage to
+    /// name): a block's, or one event's in formats 1 and 2; the damage or
+    /// error met reading them ends them.
+    fn key_events(
+        &self,
+        item: sled::Result<(sled::IVec, sled::IVec)>,
+        next: u64,
+    ) -> Vec<Result<Stored, StoreError>> {
+        let read = item.map_err(StoreError::from).and_then(|(key, value)| {
+            touch(&self.events, &key)?;
+            Ok((key, value))
+        });
+        match (read, &self.layout) {
+            (Err(e), _) => vec![Err(e)],
+            (Ok((key, value)), Layout::Blocks) => block_events(&key, value, next),
+            (Ok((key, value)), Layout::OneAKey { texts }) => {
+                vec![one_event(texts.as_ref(), &key, value, next)]
+            }
+        }
     }
 
     /// The event stored at `seq`, if it is.
     pub(crate) fn stored_at(&self, seq: u64) -> Result<Option<Stored>, StoreError> {
-        match self.layout {
+        match &self.layout {
             Layout::Blocks => {
                 let key = block::block_key(seq);
                 let Some(value) = self.events.get(key.to_be_bytes())? else {
@@ -1768,10 +1762,10 @@ impl Store {
                 }
                 Ok(None)
             }
-            Layout::OneAKey => {
+            Layout::OneAKey { texts } => {
                 let key = seq.to_be_bytes();
                 match self.events.get(key)? {
-                    Some(value) => self.one_event(&key, value, seq).map(Some),
+                    Some(value) => one_event(texts.as_ref(), &key, value, seq).map(Some),
                     None => Ok(None),
                 }
             }
@@ -2427,8 +2421,7 @@ fn cut_block(key: u64, block: &[u8], from: u64) -> Option<Vec<u8>> {
     let before = block::entries(key, block)
         .map_while(Result::ok)
         .find(|entry| entry.seq + 1 == from)?;
-    let end = before.texts.map_or(before.value.end + 4, |t| t.end);
-    Some(block[..end].to_vec())
+    Some(block[..before.bytes.end].to_vec())
 }
 
 /// The texts (sorted by seq) of the events of `part` (consecutive seqs).
@@ -2458,43 +2451,42 @@ fn erase(
     let Some(block) = events.get(key.to_be_bytes())? else {
         return Err(damaged(DamageKind::EventMissing { next_stored: None }));
     };
-    let mut rewritten = Vec::with_capacity(block.len());
-    let mut found = None;
-    for entry in block::entries(key, &block) {
-        let entry = entry.map_err(block_damage)?;
-        let value = &block[entry.value.clone()];
-        let texts = entry.texts.clone().map(|t| &block[t]);
-        if entry.seq != target {
-            block::push(&mut rewritten, value, texts);
-            continue;
+    let mut entry = None;
+    for read in block::entries(key, &block) {
+        let read = read.map_err(block_damage)?;
+        if read.seq == target {
+            entry = Some(read);
+            break;
         }
-        let mut stored =
-            codec::decode_texts(texts).map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
-        let mut erased = Vec::with_capacity(slots.len());
-        for &slot in slots {
-            match stored.get_mut(slot as usize) {
-                Some(text @ StoredText::Words { .. }) => {
-                    if let StoredText::Words { words, .. } =
-                        std::mem::replace(text, StoredText::Erased { by })
-                    {
-                        erased.push(words);
-                    }
-                }
-                _ => return Err(damaged(DamageKind::TextNotStored { slot })),
-            }
-        }
-        // Texts that decoded encode again, and erasing a text only shrinks
-        // them.
-        let encoded =
-            codec::encode(&stored).map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
-        block::push(&mut rewritten, value, Some(&encoded));
-        found = Some((value.to_vec(), erased));
     }
-    let Some((value, erased)) = found else {
+    let Some(entry) = entry else {
         return Err(damaged(DamageKind::EventMissing { next_stored: None }));
     };
+    let value = &block[entry.value.clone()];
+    let texts = entry.texts.map(|t| &block[t]);
+    let mut stored =
+        codec::decode_texts(texts).map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
+    let mut erased = Vec::with_capacity(slots.len());
+    for &slot in slots {
+        match stored.get_mut(slot as usize) {
+            Some(text @ StoredText::Words { .. }) => {
+                if let StoredText::Words { words, .. } =
+                    std::mem::replace(text, StoredText::Erased { by })
+                {
+                    erased.push(words);
+                }
+            }
+            _ => return Err(damaged(DamageKind::TextNotStored { slot })),
+        }
+    }
+    // Texts that decoded encode again, and erasing a text only shrinks them.
+    let encoded = codec::encode(&stored).map_err(|e| damaged(DamageKind::TextsUndecodable(e)))?;
+    // The block with this event's entry written again, the rest as it was.
+    let mut rewritten = block[..entry.bytes.start].to_vec();
+    block::push(&mut rewritten, value, Some(&encoded));
+    rewritten.extend_from_slice(&block[entry.bytes.end..]);
     events.insert(&key.to_be_bytes(), rewritten)?;
-    let Some(tx) = chain::split_stored(&value)
+    let Some(tx) = chain::split_stored(value)
         .ok()
         .and_then(|(_, _, bytes)| codec::decode_sealed(bytes).ok())
         .map(|record| record.tx)
@@ -2992,6 +2984,29 @@ fn block_events(key: &[u8], value: sled::IVec, next: u64) -> Vec<Result<Stored, 
             }),
         })
         .collect()
+}
+
+/// The event stored at `key` in format 1 or 2, with its texts from
+/// `texts` (`next`: the seq expected there, for damage to name).
+fn one_event(
+    texts: Option<&Tree>,
+    key: &[u8],
+    value: sled::IVec,
+    next: u64,
+) -> Result<Stored, StoreError> {
+    let seq = decode_seq(key).ok_or(StoreError::Damaged {
+        seq: next,
+        kind: DamageKind::EventKeyLength { len: key.len() },
+    })?;
+    let texts = match texts {
+        Some(texts) => texts.get(seq.to_be_bytes())?.map(Piece::whole),
+        None => None,
+    };
+    Ok(Stored {
+        seq,
+        value: Piece::whole(value),
+        texts,
+    })
 }
 
 /// The stored texts `bytes` of the event at `seq`, decoded.

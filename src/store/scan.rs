@@ -28,10 +28,11 @@ use std::sync::mpsc;
 use sled::{IVec, Tree};
 
 use super::block::BLOCK_EVENTS;
-use super::{Layout, Store, StoreError, block_events, decode_seq, touch};
+use super::{Layout, Piece, Store, StoreError, block_events, decode_seq, touch};
 
-/// One key and value of a tree, or the error reading it.
-pub(crate) type Item = Result<(IVec, IVec), StoreError>;
+/// One key and value of a tree (or an event's seq and its stored value or
+/// texts, from a block), or the error reading it.
+pub(crate) type Item = Result<(IVec, Piece), StoreError>;
 
 /// How many sequence numbers a block of the scan spans.
 pub const SCAN_BLOCK: u64 = 4096;
@@ -71,7 +72,7 @@ fn bounds(k: u64, count: u64) -> (Bound<[u8; 8]>, Bound<[u8; 8]>) {
 
 /// The items of `tree` in block `k` of `count`, up to the first error,
 /// each key read again ([`touch`]) so that sled lets go of the leaves read.
-fn read(tree: &Tree, k: u64, count: u64) -> Vec<Item> {
+fn read(tree: &Tree, k: u64, count: u64) -> Vec<Raw> {
     let mut items = Vec::new();
     for item in tree.range(bounds(k, count)) {
         let item = item
@@ -87,16 +88,27 @@ fn read(tree: &Tree, k: u64, count: u64) -> Vec<Item> {
 }
 
 fn read_block(store: &Store, k: u64, count: u64) -> Block {
-    match store.layout {
+    match &store.layout {
         Layout::Blocks => expand(read(&store.events, k, count)),
-        Layout::OneAKey => Block {
-            events: read(&store.events, k, count),
-            texts: store
-                .texts
-                .as_ref()
-                .map_or_else(Vec::new, |texts| read(texts, k, count)),
+        Layout::OneAKey { texts } => Block {
+            events: read(&store.events, k, count)
+                .into_iter()
+                .map(whole)
+                .collect(),
+            texts: texts.as_ref().map_or_else(Vec::new, |texts| {
+                read(texts, k, count).into_iter().map(whole).collect()
+            }),
         },
     }
+}
+
+/// One key and value as sled stores them, or the error reading it.
+type Raw = Result<(IVec, IVec), StoreError>;
+
+/// A key and value of one event a key (formats 1 and 2), or a key that is
+/// no seq: the value whole.
+fn whole(raw: Raw) -> Item {
+    raw.map(|(key, value)| (key, Piece::whole(value)))
 }
 
 /// Format 3's blocks as the items of format 2's two trees: each event's
@@ -104,14 +116,14 @@ fn read_block(store: &Store, k: u64, count: u64) -> Block {
 /// seq. A block's damage is an error item after the events read before
 /// it (the rest of the block cannot be read); a key that is no seq, or an
 /// error reading the tree, is passed on as it is.
-fn expand(blocks: Vec<Item>) -> Block {
+fn expand(blocks: Vec<Raw>) -> Block {
     let mut events = Vec::with_capacity(blocks.len() * BLOCK_EVENTS as usize);
     let mut texts = Vec::new();
     for item in blocks {
         let (key, value) = match item {
             Ok((key, value)) if decode_seq(&key).is_some() => (key, value),
             other => {
-                events.push(other);
+                events.push(whole(other));
                 continue;
             }
         };
@@ -120,9 +132,9 @@ fn expand(blocks: Vec<Item>) -> Block {
                 Ok(stored) => {
                     let seq = IVec::from(&stored.seq.to_be_bytes());
                     if let Some(bytes) = stored.texts {
-                        texts.push(Ok((seq.clone(), IVec::from(&*bytes))));
+                        texts.push(Ok((seq.clone(), bytes)));
                     }
-                    events.push(Ok((seq, IVec::from(&*stored.value))));
+                    events.push(Ok((seq, stored.value)));
                 }
                 Err(e) => events.push(Err(e)),
             }
