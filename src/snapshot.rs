@@ -5,8 +5,12 @@
 //! A snapshot is derived data, never the record: it is stored under the
 //! sequence number it was folded to, as
 //! `SNAPSHOT_VERSION (u32 BE) ‖ hash of the event at that seq (32 bytes) ‖ encoded State`,
-//! written as it is encoded and read as it is decoded, in parts
-//! (`store::snapshot_parts`), so that it is never held whole. A snapshot
+//! written a segment at a time and read as it is decoded, in parts
+//! (`store::snapshot_parts`), so that it is never held whole. Its segments
+//! ([`segments`]: the head of the state, each range of
+//! [`ACTIONS_A_SEGMENT`] action numbers, the rest) are what a snapshot
+//! shares with the latest one before it: a segment whose bytes have not
+//! changed is named, not written again. A snapshot
 //! whose version differs from [`SNAPSHOT_VERSION`], whose hash no longer
 //! matches the chain, or which does not decode is dropped and the state is
 //! folded from the events instead. `verify` folds the events and checks
@@ -14,11 +18,10 @@
 //!
 //! # When one is written, and which are kept
 //!
-//! Each snapshot is the whole state, and the state grows with the history
-//! (about two thirds of the record bytes, in the benchmark's ledgers). A
-//! snapshot every fixed number of events therefore made building a ledger
-//! cost the square of its size (at 1M events, a 127 MB snapshot every
-//! 4,096 events). Instead a snapshot is due ([`Since::due`]) once at least
+//! Each snapshot is the whole state, and the state grows with the history.
+//! A snapshot every fixed number of events therefore made building a
+//! ledger cost the square of its size (at 1M events, when the state held
+//! every note's words, a 127 MB snapshot every 4,096 events). Instead a snapshot is due ([`Since::due`]) once at least
 //! [`SNAPSHOT_EVERY`] events *and* at least `1 /` [`SNAPSHOT_TAIL_DIVISOR`]
 //! of the latest snapshot's size in record bytes have been appended since
 //! it. So:
@@ -26,7 +29,9 @@
 //! - the snapshots written over a whole history add up to at most
 //!   [`SNAPSHOT_TAIL_DIVISOR`] times its record bytes (each is at most that
 //!   many times the bytes appended since the one before), linear in the
-//!   history; they come at points spaced geometrically;
+//!   history; they come at points spaced geometrically (and what is
+//!   written of each is less: only the segments that changed since the
+//!   latest);
 //! - opening folds at most that share of the latest snapshot's size in
 //!   events after it, so the open of the latest state stays within a small
 //!   factor of reading that snapshot alone.
@@ -36,14 +41,16 @@
 //! numbers (the one written at or after 2^k, for the latest k). A reading
 //! as of any point past the oldest of those finds one at no less than a
 //! quarter of the way to it (where snapshots were written in those
-//! powers, as they are once the ledger is past a few of them), and the kept ones add up to about twice the
-//! latest's size, not a multiple of it: older ones are small, and a
+//! powers, as they are once the ledger is past a few of them), and the
+//! kept ones add up to about twice the latest's size, not a multiple of it
+//! (less, where they share segments): older ones are small, and a
 //! reading that far back folds little. Nothing here changes the snapshot's
 //! bytes; the policy is free to change without a new [`SNAPSHOT_VERSION`].
 
 use std::io::{Read, Write};
 
 use crate::codec;
+use crate::id::Id;
 use crate::projection::State;
 use crate::store::chain_check::{ProblemKind, Report};
 use crate::store::{SnapshotRead, Store, StoreError};
@@ -124,17 +131,90 @@ pub fn encode(state: &State) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
     Ok(Some((seq, value)))
 }
 
-/// Writes a snapshot of `state` at its head, part by part as it is encoded
-/// (never whole in memory), then drops those [`keep`] does not keep, and
-/// any part a stopped write left. Returns what the next snapshot is
-/// counted from.
+/// Actions whose numbers fall in one range of this many make one segment
+/// of a snapshot (`store::snapshot_parts`): what is written again when one
+/// of them changes.
+pub const ACTIONS_A_SEGMENT: u32 = 64;
+
+/// The segment of the snapshot's header, the ledger, the plans and the
+/// number of actions.
+const HEAD_SEGMENT: u32 = 0;
+/// The segment of everything after the actions.
+const REST_SEGMENT: u32 = u32::MAX;
+
+/// The bytes of a snapshot of `state` (`header` first) in segments, handed
+/// to `segment` in order with the name of each: the head, then the actions
+/// a range of [`ACTIONS_A_SEGMENT`] numbers at a time, then the rest. They
+/// add up to exactly [`encode`]'s bytes: a struct's fields, and a map's
+/// length and its entries, are encoded one after the other with nothing
+/// between (`codec`), so encoding the fields of `State` in their order,
+/// and its actions entry by entry, gives the same bytes.
+fn segments(
+    state: &State,
+    header: &[u8],
+    mut segment: impl FnMut(u32, &[u8]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let State {
+        ledger,
+        plans,
+        actions,
+        sources,
+        warnings,
+        head,
+        last_recorded,
+        last_tx,
+        texts,
+        actors,
+        signing,
+        requests,
+    } = state;
+    let mut bytes = header.to_vec();
+    codec::encode_derived_into(&(ledger, plans, actions.len() as u64), &mut bytes)?;
+    segment(HEAD_SEGMENT, &bytes)?;
+    let mut range = None;
+    bytes.clear();
+    for (id, action) in actions {
+        let here = id.get() / ACTIONS_A_SEGMENT;
+        if let Some(before) = range
+            && before != here
+        {
+            segment(1 + before, &bytes)?;
+            bytes.clear();
+        }
+        range = Some(here);
+        codec::encode_derived_into(&(id, action), &mut bytes)?;
+    }
+    if let Some(range) = range {
+        segment(1 + range, &bytes)?;
+    }
+    bytes.clear();
+    codec::encode_derived_into(
+        &(
+            sources,
+            warnings,
+            head,
+            last_recorded,
+            last_tx,
+            texts,
+            actors,
+            signing,
+            requests,
+        ),
+        &mut bytes,
+    )?;
+    segment(REST_SEGMENT, &bytes)
+}
+
+/// Writes a snapshot of `state` at its head, a segment at a time (never
+/// whole in memory), sharing each segment the latest snapshot holds the
+/// same bytes for; then drops those [`keep`] does not keep, and any part
+/// no snapshot names. Returns what the next snapshot is counted from.
 pub fn save(store: &Store, state: &State) -> Result<Since, StoreError> {
     let mut since = Since::default();
     if let Some((seq, header)) = header(state) {
-        let mut sink = store.snapshot_sink(seq)?;
-        sink.write_all(&header).map_err(|e| io_error(store, e))?;
-        codec::encode_derived_into(state, &mut sink)?;
-        since = Since::snapshot(sink.finish()?);
+        let mut writer = store.snapshot_writer(seq)?;
+        segments(state, &header, |name, bytes| writer.segment(name, bytes))?;
+        since = Since::snapshot(writer.finish()?.len);
     }
     let seqs = store.snapshot_seqs()?;
     let kept = keep(&seqs);
@@ -143,15 +223,8 @@ pub fn save(store: &Store, state: &State) -> Result<Since, StoreError> {
             store.remove_snapshot(seq)?;
         }
     }
-    store.remove_orphan_snapshot_parts()?;
+    store.remove_unused_snapshot_parts()?;
     Ok(since)
-}
-
-fn io_error(store: &Store, source: std::io::Error) -> StoreError {
-    StoreError::Io {
-        path: store.dir().to_path_buf(),
-        source,
-    }
 }
 
 /// Of the snapshots stored at `seqs`, those kept: the latest, and the

@@ -5,21 +5,35 @@
 //! whole-value snapshots of a 1M-event ledger took 530 MB before anything
 //! was decoded. [`PART_LEN`] says why parts are as small as they are.)
 //!
-//! A snapshot at `seq` has a header under `h ‖ seq` (`u64` BE) holding how
-//! many parts it has and how many bytes in all, and its parts in order
-//! under `p ‖ seq ‖ part` (`u32` BE, from 0). The header is written last:
-//! without it there is no snapshot (a write that stopped part way leaves
-//! parts only, which the next save removes). Headers lie apart from the
-//! parts, so listing the snapshots reads only headers. A snapshot written
-//! before parts existed is one value under the 8-byte key `seq` in the
-//! `snapshots` tree, and is read as it is; a planledger of that time, which
-//! knows only that tree, reads a ledger written since as one without
-//! snapshots, and folds its events.
+//! A snapshot's bytes come in *segments* (the snapshot module says where
+//! one ends: the head of the state, each range of 64 actions, the rest),
+//! and each segment is a *run* of consecutive parts. A snapshot at `seq` is
+//! a manifest under `m ‖ seq` (`u64` BE) listing its runs in order; a run
+//! lies under `q ‖ written ‖ part` (`u64` BE, `u32` BE), where `written` is
+//! the snapshot that wrote it. A segment whose bytes are those of the
+//! latest snapshot's run for the same segment (the same length and BLAKE3
+//! hash) is not written again: the new manifest names that run. Most of a
+//! large ledger's actions have gone quiet, so a snapshot writes the few
+//! ranges that changed (at 1M events, a 22 MB state was written whole
+//! some 70 times while the ledger was built). The manifest is written
+//! last: without it there is no snapshot, and a run no manifest names (a
+//! write that stopped, or one no kept snapshot shares any more) is removed
+//! by the next save.
+//!
+//! Written before runs, and still read: a header under `h ‖ seq` holding
+//! how many parts and how many bytes, the parts under `p ‖ seq ‖ part`.
+//! Headers and manifests lie apart from the parts, so listing the
+//! snapshots reads neither. A snapshot written before parts existed is one
+//! value under the 8-byte key `seq` in the `snapshots` tree, and is read as
+//! it is; a planledger of that time, which knows only that tree, reads a
+//! ledger written since as one without snapshots, and folds its events (as
+//! one that knows only headers does a ledger of manifests).
 //!
 //! What the bytes mean (version, chain hash, folded state) is `snapshot`'s
 //! business; this module stores and returns bytes.
 
-use std::io::{self, Read, Write};
+use std::collections::BTreeMap;
+use std::io::{self, Read};
 
 use sled::IVec;
 
@@ -42,26 +56,43 @@ pub(super) const SNAPSHOT_PARTS_TREE: &str = "snapshot_parts";
 /// with parts of 1 KiB (`show` on that ledger: 450, 385, 352 MB).
 pub const PART_LEN: usize = 1 << 10;
 
-/// A header's value: the number of parts, then the snapshot's length.
-const HEADER_LEN: usize = 4 + 8;
-
 const HEADER_PREFIX: u8 = b'h';
 const PART_PREFIX: u8 = b'p';
+const MANIFEST_PREFIX: u8 = b'm';
+const RUN_PART_PREFIX: u8 = b'q';
 
-fn header_key(seq: u64) -> [u8; 9] {
-    let mut key = [HEADER_PREFIX; 9];
+/// The key of a header (`h`) or a manifest (`m`).
+fn snapshot_key(prefix: u8, seq: u64) -> [u8; 9] {
+    let mut key = [prefix; 9];
     key[1..].copy_from_slice(&seq.to_be_bytes());
     key
 }
 
-fn part_key(seq: u64, part: u32) -> [u8; 13] {
-    let mut key = [PART_PREFIX; 13];
+fn header_key(seq: u64) -> [u8; 9] {
+    snapshot_key(HEADER_PREFIX, seq)
+}
+
+fn manifest_key(seq: u64) -> [u8; 9] {
+    snapshot_key(MANIFEST_PREFIX, seq)
+}
+
+/// The key of a part: of a headed snapshot (`p`) or of a run (`q`).
+fn part_key_in(prefix: u8, seq: u64, part: u32) -> [u8; 13] {
+    let mut key = [prefix; 13];
     key[1..9].copy_from_slice(&seq.to_be_bytes());
     key[9..].copy_from_slice(&part.to_be_bytes());
     key
 }
 
-/// The snapshot a header's or a part's key names.
+fn part_key(seq: u64, part: u32) -> [u8; 13] {
+    part_key_in(PART_PREFIX, seq, part)
+}
+
+fn run_part_key(written: u64, part: u32) -> [u8; 13] {
+    part_key_in(RUN_PART_PREFIX, written, part)
+}
+
+/// The snapshot a header's, a manifest's or a part's key names.
 fn seq_of(key: &[u8]) -> Result<u64, StoreError> {
     key.get(1..9)
         .and_then(decode_seq)
@@ -72,70 +103,189 @@ fn seq_of(key: &[u8]) -> Result<u64, StoreError> {
         })
 }
 
-/// Writes a snapshot's bytes part by part as they come ([`Write`]);
-/// [`SnapshotSink::finish`] writes its header and makes it a snapshot. Dropped
-/// unfinished, it leaves no snapshot. Not synced: a lost snapshot is
-/// rebuilt from the events.
-pub struct SnapshotSink<'a> {
-    tree: &'a sled::Tree,
-    seq: u64,
+/// One segment of a snapshot, as its manifest lists it: parts `first ..
+/// first + parts` of the snapshot `written`, `len` bytes in all, whose
+/// BLAKE3 hash is `hash`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    segment: u32,
+    written: u64,
+    first: u32,
     parts: u32,
     len: u64,
-    buf: Vec<u8>,
+    hash: [u8; 32],
 }
 
-impl SnapshotSink<'_> {
-    fn write_part(&mut self) -> Result<(), StoreError> {
-        if self.buf.is_empty() {
+/// A manifest's value: the snapshot's length (`u64` BE) and the number of
+/// runs (`u32` BE), then each run.
+const MANIFEST_HEAD_LEN: usize = 8 + 4;
+/// A run in a manifest: segment (`u32` BE), written (`u64` BE), first part
+/// and parts (`u32` BE each), length (`u64` BE), BLAKE3 hash.
+const RUN_LEN: usize = 4 + 8 + 4 + 4 + 8 + 32;
+
+fn encode_manifest(len: u64, runs: &[Run]) -> Vec<u8> {
+    let mut value = Vec::with_capacity(MANIFEST_HEAD_LEN + RUN_LEN * runs.len());
+    value.extend_from_slice(&len.to_be_bytes());
+    value.extend_from_slice(&(runs.len() as u32).to_be_bytes());
+    for run in runs {
+        value.extend_from_slice(&run.segment.to_be_bytes());
+        value.extend_from_slice(&run.written.to_be_bytes());
+        value.extend_from_slice(&run.first.to_be_bytes());
+        value.extend_from_slice(&run.parts.to_be_bytes());
+        value.extend_from_slice(&run.len.to_be_bytes());
+        value.extend_from_slice(&run.hash);
+    }
+    value
+}
+
+/// A manifest's length and runs; `None` if it is not one (a wrong length,
+/// or runs whose lengths do not add up to the snapshot's).
+fn decode_manifest(value: &[u8]) -> Option<(u64, Vec<Run>)> {
+    fn take<const N: usize>(bytes: &mut &[u8]) -> Option<[u8; N]> {
+        let (head, rest) = bytes.split_first_chunk::<N>()?;
+        *bytes = rest;
+        Some(*head)
+    }
+    let mut bytes = value;
+    let len = u64::from_be_bytes(take(&mut bytes)?);
+    let count = u32::from_be_bytes(take(&mut bytes)?) as usize;
+    if bytes.len() != count.checked_mul(RUN_LEN)? {
+        return None;
+    }
+    let mut runs = Vec::with_capacity(count);
+    let mut total: u64 = 0;
+    for _ in 0..count {
+        let run = Run {
+            segment: u32::from_be_bytes(take(&mut bytes)?),
+            written: u64::from_be_bytes(take(&mut bytes)?),
+            first: u32::from_be_bytes(take(&mut bytes)?),
+            parts: u32::from_be_bytes(take(&mut bytes)?),
+            len: u64::from_be_bytes(take(&mut bytes)?),
+            hash: take(&mut bytes)?,
+        };
+        run.first.checked_add(run.parts)?;
+        total = total.checked_add(run.len)?;
+        runs.push(run);
+    }
+    (total == len).then_some((len, runs))
+}
+
+/// Writes a snapshot segment by segment ([`SnapshotWriter::segment`]);
+/// [`SnapshotWriter::finish`] writes its manifest and makes it a snapshot.
+/// Dropped unfinished, it leaves no snapshot (the next save removes the
+/// runs it wrote). Not synced: a lost snapshot is rebuilt from the events.
+pub struct SnapshotWriter<'a> {
+    tree: &'a sled::Tree,
+    dir: &'a std::path::Path,
+    seq: u64,
+    /// The number of the next part written under `seq`.
+    next_part: u32,
+    runs: Vec<Run>,
+    len: u64,
+    /// The latest snapshot's runs by segment: what need not be written
+    /// again.
+    latest: BTreeMap<u32, Run>,
+    /// Runs named again, and bytes written, so far.
+    shared: u32,
+    written: u64,
+}
+
+impl SnapshotWriter<'_> {
+    /// Adds `bytes` as the next segment, `segment` naming which it is (its
+    /// place in the state, the same from one snapshot to the next): named
+    /// again from the latest snapshot if that holds the same bytes for
+    /// it, else written in parts.
+    pub fn segment(&mut self, segment: u32, bytes: &[u8]) -> Result<(), StoreError> {
+        if bytes.is_empty() {
             return Ok(());
         }
-        self.tree
-            .insert(part_key(self.seq, self.parts), self.buf.as_slice())?;
-        self.parts += 1;
-        self.len += self.buf.len() as u64;
-        self.buf.clear();
+        let len = bytes.len() as u64;
+        let hash = *blake3::hash(bytes).as_bytes();
+        if let Some(run) = self.latest.get(&segment)
+            && run.len == len
+            && run.hash == hash
+        {
+            self.runs.push(*run);
+            self.len += len;
+            self.shared += 1;
+            return Ok(());
+        }
+        let first = self.next_part;
+        u32::try_from(bytes.len().div_ceil(PART_LEN))
+            .ok()
+            .and_then(|parts| first.checked_add(parts))
+            .ok_or_else(|| StoreError::Io {
+                path: self.dir.to_path_buf(),
+                source: io::Error::other("a snapshot has more parts than a part key can number"),
+            })?;
+        for part in bytes.chunks(PART_LEN) {
+            self.tree
+                .insert(run_part_key(self.seq, self.next_part), part)?;
+            self.next_part += 1;
+        }
+        self.runs.push(Run {
+            segment,
+            written: self.seq,
+            first,
+            parts: self.next_part - first,
+            len,
+            hash,
+        });
+        self.len += len;
+        self.written += len;
         Ok(())
     }
 
-    /// Writes the last part and the header; returns the snapshot's length.
-    pub fn finish(mut self) -> Result<u64, StoreError> {
-        self.write_part()?;
-        let mut header = [0; HEADER_LEN];
-        header[..4].copy_from_slice(&self.parts.to_be_bytes());
-        header[4..].copy_from_slice(&self.len.to_be_bytes());
-        self.tree.insert(header_key(self.seq), &header[..])?;
-        Ok(self.len)
+    /// Writes the manifest; returns what the snapshot holds.
+    pub fn finish(self) -> Result<Written, StoreError> {
+        self.tree.insert(
+            manifest_key(self.seq),
+            encode_manifest(self.len, &self.runs),
+        )?;
+        Ok(Written {
+            len: self.len,
+            written: self.written,
+            runs: self.runs.len() as u32,
+            shared: self.shared,
+        })
     }
 }
 
-impl Write for SnapshotSink<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let room = PART_LEN - self.buf.len();
-        let taken = bytes.len().min(room);
-        self.buf.extend_from_slice(&bytes[..taken]);
-        if self.buf.len() == PART_LEN {
-            self.write_part().map_err(io::Error::other)?;
-        }
-        Ok(taken)
-    }
+/// What [`SnapshotWriter::finish`] stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The snapshot's length.
+    pub len: u64,
+    /// The bytes written for it (the rest are the latest snapshot's).
+    pub written: u64,
+    /// Its runs, and how many of them it shares with the latest snapshot.
+    pub runs: u32,
+    pub shared: u32,
+}
 
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
+/// Parts of one snapshot to read in order: `first .. first + parts` under
+/// `prefix ‖ seq`.
+#[derive(Clone, Copy, Debug)]
+struct ReadRun {
+    prefix: u8,
+    seq: u64,
+    first: u32,
+    parts: u32,
 }
 
 /// A stored snapshot's bytes, read part by part as they are asked for
 /// ([`Read`]). A missing part, or parts that do not add up to the length
-/// part 0 states, is an error of the read (the snapshot is then unusable).
+/// the snapshot states, is an error of the read (the snapshot is then
+/// unusable).
 pub struct SnapshotRead<'a> {
     /// The parts tree; `None` for a whole-value snapshot.
     tree: Option<&'a sled::Tree>,
-    seq: u64,
-    /// The parts in all (none for a whole-value snapshot, read from
+    /// The parts, run by run (none for a whole-value snapshot, read from
     /// `current`).
-    parts: u32,
+    runs: Vec<ReadRun>,
     /// The snapshot's length, as stated.
     len: u64,
+    run: usize,
     next_part: u32,
     current: IVec,
     at: usize,
@@ -152,12 +302,26 @@ impl SnapshotRead<'_> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// The next part to read, if any is left.
+    fn next_key(&mut self) -> Option<[u8; 13]> {
+        loop {
+            let run = self.runs.get(self.run)?;
+            if self.next_part < run.parts {
+                let part = run.first + self.next_part;
+                self.next_part += 1;
+                return Some(part_key_in(run.prefix, run.seq, part));
+            }
+            self.run += 1;
+            self.next_part = 0;
+        }
+    }
 }
 
 impl Read for SnapshotRead<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while self.at == self.current.len() {
-            if self.next_part >= self.parts {
+            let Some(key) = self.next_key() else {
                 if self.read != self.len {
                     return Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
@@ -165,8 +329,7 @@ impl Read for SnapshotRead<'_> {
                     ));
                 }
                 return Ok(0);
-            }
-            let key = part_key(self.seq, self.next_part);
+            };
             self.current = self
                 .tree
                 .map(|tree| tree.get(key))
@@ -179,7 +342,6 @@ impl Read for SnapshotRead<'_> {
                         "a part of the snapshot is missing",
                     )
                 })?;
-            self.next_part += 1;
             self.at = 0;
         }
         let taken = out.len().min(self.current.len() - self.at);
@@ -197,51 +359,95 @@ impl Read for SnapshotRead<'_> {
 }
 
 impl Store {
-    /// Starts writing a snapshot at `seq`, replacing any stored there.
-    pub fn snapshot_sink(&self, seq: u64) -> Result<SnapshotSink<'_>, StoreError> {
+    /// Starts writing a snapshot at `seq`, replacing any stored there, and
+    /// sharing what it can with the latest stored snapshot.
+    pub fn snapshot_writer(&self, seq: u64) -> Result<SnapshotWriter<'_>, StoreError> {
         if let Some(refusal) = self.refusal() {
             return Err(refusal);
         }
-        self.remove_snapshot(seq)?;
-        Ok(SnapshotSink {
-            tree: self.tree_to_write(&self.snapshot_parts, SNAPSHOT_PARTS_TREE)?,
+        // A snapshot stored whole or headed at `seq` goes; a manifest there
+        // is replaced when this one is written, its runs shared or removed.
+        self.snapshots.remove(seq.to_be_bytes())?;
+        let tree = self.tree_to_write(&self.snapshot_parts, SNAPSHOT_PARTS_TREE)?;
+        tree.remove(header_key(seq))?;
+        self.remove_parts(tree, seq)?;
+        let latest = match tree.scan_prefix([MANIFEST_PREFIX]).values().next_back() {
+            Some(value) => decode_manifest(&value?)
+                .map(|(_, runs)| runs.into_iter().map(|run| (run.segment, run)).collect())
+                .unwrap_or_default(),
+            None => BTreeMap::new(),
+        };
+        // After any part a stopped write left under `seq`.
+        let next_part = match tree
+            .range(run_part_key(seq, 0)..=run_part_key(seq, u32::MAX))
+            .keys()
+            .next_back()
+        {
+            Some(key) => part_of(&key?)?.saturating_add(1),
+            None => 0,
+        };
+        Ok(SnapshotWriter {
+            tree,
+            dir: &self.dir,
             seq,
-            parts: 0,
+            next_part,
+            runs: Vec::new(),
             len: 0,
-            buf: Vec::with_capacity(PART_LEN),
+            latest,
+            shared: 0,
+            written: 0,
         })
     }
 
-    /// Stores `value` as the snapshot at `seq` (in parts, as
-    /// [`Store::snapshot_sink`] does).
+    /// Stores `value` as the snapshot at `seq`, in place of any there, as
+    /// one segment written afresh (for a test that forges or plants one).
     pub fn put_snapshot(&self, seq: u64, value: Vec<u8>) -> Result<(), StoreError> {
-        let mut sink = self.snapshot_sink(seq)?;
-        sink.write_all(&value).map_err(|e| StoreError::Io {
-            path: self.dir.clone(),
-            source: e,
-        })?;
-        sink.finish()?;
+        self.remove_snapshot(seq)?;
+        self.remove_unused_snapshot_parts()?;
+        let mut writer = self.snapshot_writer(seq)?;
+        writer.latest.clear();
+        writer.segment(0, &value)?;
+        writer.finish()?;
         Ok(())
     }
 
     /// The snapshot at `seq`, to be read, if there is one.
     pub fn snapshot_read(&self, seq: u64) -> Result<Option<SnapshotRead<'_>>, StoreError> {
-        let reading = |tree, parts, len, current| SnapshotRead {
+        let reading = |tree, runs, len, current| SnapshotRead {
             tree,
-            seq,
-            parts,
+            runs,
             len,
+            run: 0,
             next_part: 0,
             current,
             at: 0,
             read: 0,
         };
+        // Unreadable: read as an empty snapshot, which nothing can use.
+        let unreadable = || reading(None, Vec::new(), 0, IVec::default());
         if let Some(whole) = self.snapshots.get(seq.to_be_bytes())? {
-            return Ok(Some(reading(None, 0, whole.len() as u64, whole)));
+            return Ok(Some(reading(None, Vec::new(), whole.len() as u64, whole)));
         }
         let Some(tree) = self.snapshot_parts.get() else {
             return Ok(None);
         };
+        if let Some(manifest) = tree.get(manifest_key(seq))? {
+            return Ok(Some(match decode_manifest(&manifest) {
+                Some((len, runs)) => {
+                    let runs = runs
+                        .iter()
+                        .map(|run| ReadRun {
+                            prefix: RUN_PART_PREFIX,
+                            seq: run.written,
+                            first: run.first,
+                            parts: run.parts,
+                        })
+                        .collect();
+                    reading(Some(tree), runs, len, IVec::default())
+                }
+                None => unreadable(),
+            }));
+        }
         let Some(header) = tree.get(header_key(seq))? else {
             return Ok(None);
         };
@@ -254,9 +460,16 @@ impl Store {
             .and_then(|b| b.try_into().ok())
             .map(u64::from_be_bytes);
         Ok(Some(match (parts, len) {
-            (Some(parts), Some(len)) => reading(Some(tree), parts, len, IVec::default()),
-            // Unreadable: read as an empty snapshot, which nothing can use.
-            _ => reading(None, 0, 0, IVec::default()),
+            (Some(parts), Some(len)) => {
+                let run = ReadRun {
+                    prefix: PART_PREFIX,
+                    seq,
+                    first: 0,
+                    parts,
+                };
+                reading(Some(tree), vec![run], len, IVec::default())
+            }
+            _ => unreadable(),
         }))
     }
 
@@ -294,12 +507,15 @@ impl Store {
     }
 
     /// The sequence numbers of the stored snapshots, oldest first, read from
-    /// the keys alone: whole values, and the headers of those in parts.
+    /// the keys alone: whole values, and the manifests and headers of those
+    /// in parts.
     pub fn snapshot_seqs(&self) -> Result<Vec<u64>, StoreError> {
         let mut seqs = self.whole_value_snapshot_seqs()?;
         if let Some(tree) = self.snapshot_parts.get() {
-            for key in tree.scan_prefix([HEADER_PREFIX]).keys() {
-                seqs.push(seq_of(&key?)?);
+            for prefix in [HEADER_PREFIX, MANIFEST_PREFIX] {
+                for key in tree.scan_prefix([prefix]).keys() {
+                    seqs.push(seq_of(&key?)?);
+                }
             }
         }
         seqs.sort_unstable();
@@ -329,51 +545,115 @@ impl Store {
         Ok(())
     }
 
-    /// Drops the snapshot at `seq` (its whole value, or its header and
-    /// every part of it).
+    /// Drops the snapshot at `seq`: its whole value, its header and every
+    /// part of it, or its manifest (whose runs other snapshots may share:
+    /// [`Store::remove_unused_snapshot_parts`] removes those none does).
     pub fn remove_snapshot(&self, seq: u64) -> Result<(), StoreError> {
         self.snapshots.remove(seq.to_be_bytes())?;
         let Some(tree) = self.snapshot_parts.get() else {
             return Ok(());
         };
         tree.remove(header_key(seq))?;
+        tree.remove(manifest_key(seq))?;
         self.remove_parts(tree, seq)
     }
 
-    /// Removes every part of the snapshot at `seq` (whichever are left).
+    /// Removes every part of the headed snapshot at `seq` (whichever are
+    /// left).
     fn remove_parts(&self, tree: &sled::Tree, seq: u64) -> Result<(), StoreError> {
-        let keys: Vec<IVec> = tree
-            .range(part_key(seq, 0)..=part_key(seq, u32::MAX))
-            .keys()
-            .collect::<Result<_, _>>()?;
-        for key in keys {
-            tree.remove(key)?;
-        }
-        Ok(())
+        remove_range(tree, part_key(seq, 0), part_key(seq, u32::MAX))
     }
 
-    /// Drops every part that belongs to no snapshot (left by a write that
-    /// stopped before its header), reading one key of each such write.
-    pub fn remove_orphan_snapshot_parts(&self) -> Result<(), StoreError> {
+    /// Drops every part that belongs to no snapshot: parts left by a write
+    /// that stopped before its header or manifest, and runs no manifest
+    /// names any more. Reads one key of each headed write and of each
+    /// snapshot that wrote runs, and the ranges between the runs named.
+    pub fn remove_unused_snapshot_parts(&self) -> Result<(), StoreError> {
         let Some(tree) = self.snapshot_parts.get() else {
             return Ok(());
         };
         let mut from = part_key(0, 0);
-        loop {
-            let Some((key, _)) = tree.range(from..).next().transpose()? else {
-                return Ok(());
-            };
-            if key.first() != Some(&PART_PREFIX) {
-                return Ok(());
-            }
-            let seq = seq_of(&key)?;
+        while let Some(seq) = first_seq_from(tree, PART_PREFIX, from)? {
             if tree.get(header_key(seq))?.is_none() {
                 self.remove_parts(tree, seq)?;
             }
             match seq.checked_add(1) {
                 Some(next) => from = part_key(next, 0),
-                None => return Ok(()),
+                None => break,
             }
         }
+        // The parts each manifest names, by the snapshot that wrote them.
+        let mut named: BTreeMap<u64, Vec<(u32, u32)>> = BTreeMap::new();
+        for value in tree.scan_prefix([MANIFEST_PREFIX]).values() {
+            for run in decode_manifest(&value?)
+                .map(|(_, runs)| runs)
+                .unwrap_or_default()
+            {
+                named
+                    .entry(run.written)
+                    .or_default()
+                    .push((run.first, run.first + run.parts));
+            }
+        }
+        let mut from = run_part_key(0, 0);
+        while let Some(written) = first_seq_from(tree, RUN_PART_PREFIX, from)? {
+            let mut ranges = named.remove(&written).unwrap_or_default();
+            ranges.sort_unstable();
+            // Every part before, between and after the ranges named.
+            let mut gap_from = 0u32;
+            for (first, end) in ranges {
+                if first > gap_from {
+                    remove_range(
+                        tree,
+                        run_part_key(written, gap_from),
+                        run_part_key(written, first - 1),
+                    )?;
+                }
+                gap_from = gap_from.max(end);
+            }
+            remove_range(
+                tree,
+                run_part_key(written, gap_from),
+                run_part_key(written, u32::MAX),
+            )?;
+            match written.checked_add(1) {
+                Some(next) => from = run_part_key(next, 0),
+                None => break,
+            }
+        }
+        Ok(())
     }
+}
+
+/// The snapshot named by the first part key at or after `from` under
+/// `prefix`, if there is one.
+fn first_seq_from(
+    tree: &sled::Tree,
+    prefix: u8,
+    from: [u8; 13],
+) -> Result<Option<u64>, StoreError> {
+    match tree.range(from..).keys().next().transpose()? {
+        Some(key) if key.first() == Some(&prefix) => seq_of(&key).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The part number of a part's key.
+fn part_of(key: &[u8]) -> Result<u32, StoreError> {
+    key.get(9..13)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_be_bytes)
+        .ok_or(StoreError::Damaged {
+            seq: 0,
+            kind: DamageKind::SnapshotKeyLength { len: key.len() },
+        })
+}
+
+/// Removes every key from `first` to `last`, both included.
+fn remove_range(tree: &sled::Tree, first: [u8; 13], last: [u8; 13]) -> Result<(), StoreError> {
+    let keys: Vec<IVec> = tree.range(first..=last).keys().collect::<Result<_, _>>()?;
+    for key in keys {
+        tree.remove(key)?;
+    }
+    Ok(())
 }

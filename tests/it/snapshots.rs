@@ -396,14 +396,52 @@ fn tamper_snapshots(dir: &std::path::Path, change: impl FnOnce(&sled::Tree, &sle
     db.flush().expect("sled flushes");
 }
 
-/// The key of part `part` of the snapshot at `seq` (FORMAT.md §2).
+/// The key of part `part` written by the snapshot at `seq` (FORMAT.md §2).
 fn part_key(seq: u64, part: u32) -> Vec<u8> {
+    [&b"q"[..], &seq.to_be_bytes()[..], &part.to_be_bytes()[..]].concat()
+}
+
+/// The key of the manifest of the snapshot at `seq`.
+fn manifest_key(seq: u64) -> Vec<u8> {
+    [&b"m"[..], &seq.to_be_bytes()[..]].concat()
+}
+
+/// The key of part `part` of a snapshot as planledger wrote them before
+/// manifests, and of its header.
+fn headed_part_key(seq: u64, part: u32) -> Vec<u8> {
     [&b"p"[..], &seq.to_be_bytes()[..], &part.to_be_bytes()[..]].concat()
 }
 
-/// The key of the header of the snapshot at `seq`.
 fn header_key(seq: u64) -> Vec<u8> {
     [&b"h"[..], &seq.to_be_bytes()[..]].concat()
+}
+
+/// A run of a manifest, as FORMAT.md §2 lays it out (its hash aside).
+struct Run {
+    segment: u32,
+    written: u64,
+    parts: u32,
+    len: u64,
+}
+
+/// A manifest's length and runs.
+fn manifest_runs(value: &[u8]) -> (u64, Vec<Run>) {
+    let u32_at = |at: usize| u32::from_be_bytes(value[at..at + 4].try_into().expect("4"));
+    let u64_at = |at: usize| u64::from_be_bytes(value[at..at + 8].try_into().expect("8"));
+    let count = u32_at(8) as usize;
+    assert_eq!(value.len(), 12 + 60 * count, "a manifest of {count} runs");
+    let runs = (0..count)
+        .map(|i| {
+            let at = 12 + 60 * i;
+            Run {
+                segment: u32_at(at),
+                written: u64_at(at + 4),
+                parts: u32_at(at + 16),
+                len: u64_at(at + 20),
+            }
+        })
+        .collect();
+    (u64_at(0), runs)
 }
 
 #[test]
@@ -425,11 +463,11 @@ fn a_snapshot_is_stored_in_parts_and_read_back_whole() {
     drop(ledger);
     let keys = snapshot_keys(dir.path());
     let mut expected: Vec<Vec<u8>> = (0..4).map(|part| part_key(seq, part)).collect();
-    expected.push(header_key(seq));
+    expected.push(manifest_key(seq));
     expected.sort();
     assert_eq!(
         keys, expected,
-        "a header and four parts of at most PART_LEN bytes"
+        "a manifest and four parts of at most PART_LEN bytes"
     );
 }
 
@@ -544,4 +582,210 @@ fn a_snapshot_holds_which_events_are_milestones_not_their_words_which_views_read
     assert_eq!(notes[17].note, "note 0-17");
     assert_eq!(notes[17].at.actor, "Agency lead");
     assert_eq!(notes[17].at.seq, a1.milestones[17]);
+}
+
+/// A ledger of one plan and `actions` actions, each added in one
+/// transaction, with no snapshot yet.
+fn ledger_of_actions(dir: &std::path::Path, clock: &Arc<FixedClock>, actions: u32) -> Ledger {
+    let mut ledger = Ledger::init(dir, "Admin", clock.clone()).expect("init");
+    let mut commands = vec![Stamped::from(Command::AddPlan {
+        partnership: "CSP".into(),
+        review: "Alice".into(),
+        chair: None,
+        published: None,
+    })];
+    commands.extend((0..actions).map(|i| {
+        Stamped::from(Command::AddAction {
+            plan: PlanId::of(1),
+            agency: "Police".into(),
+            lead: None,
+            text: format!("Action {i}"),
+            scope: None,
+            recommendations: vec![RecId::of(1)],
+            target: None,
+        })
+    }));
+    ledger.transact("Admin", "setup", commands).expect("setup");
+    ledger
+}
+
+/// One milestone note on each of `actions`.
+fn note_on(ledger: &mut Ledger, clock: &Arc<FixedClock>, actions: &[u32]) {
+    clock.advance_secs(60);
+    let notes = actions
+        .iter()
+        .map(|&a| {
+            Stamped::from(Command::NoteMilestone {
+                action: ActionId::of(a),
+                note: format!("progress on A{a}"),
+            })
+        })
+        .collect();
+    ledger
+        .transact("Agency lead", "notes", notes)
+        .expect("notes");
+}
+
+#[test]
+fn a_snapshot_writes_again_only_the_ranges_of_actions_that_changed_since_the_latest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    // Actions 1-200: ranges 0 (A1-A63), 1 (A64-A127), 2 (A128-A191), 3.
+    let mut ledger = ledger_of_actions(dir.path(), &clock, 200);
+    note_on(&mut ledger, &clock, &[1, 150]);
+    snapshot::save(ledger.store(), ledger.state()).expect("first");
+    let first = ledger.state().head.expect("head").0;
+    note_on(&mut ledger, &clock, &[150, 151]);
+    snapshot::save(ledger.store(), ledger.state()).expect("second");
+    let second = ledger.state().head.expect("head").0;
+    let state = ledger.state().clone();
+    let (_, encoded) = snapshot::encode(&state).expect("encoded").expect("a head");
+    let (at, read) = ledger
+        .store()
+        .snapshots_upto(u64::MAX)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    assert_eq!(at, second);
+    assert!(
+        read == encoded,
+        "its segments add up to the state's encoding"
+    );
+    let report = integrity::verify(ledger.store()).expect("verify");
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.snapshots, 2);
+    drop(ledger);
+
+    let keys = snapshot_keys(dir.path());
+    let manifest = |seq: u64| {
+        let sled_dir = dir.path().join("sled");
+        let db = Held::new(sled::open(&sled_dir).expect("sled opens"), sled_dir);
+        let tree = db.open_tree("snapshot_parts").expect("the parts tree");
+        let value = tree
+            .get(manifest_key(seq))
+            .expect("read")
+            .expect("a manifest");
+        manifest_runs(&value)
+    };
+    let (len, runs) = manifest(second);
+    assert_eq!(len, encoded.len() as u64);
+    assert_eq!(runs.iter().map(|r| r.len).sum::<u64>(), len);
+    let written_by = |segment: u32| {
+        runs.iter()
+            .find(|r| r.segment == segment)
+            .map(|r| r.written)
+            .expect("a run for the segment")
+    };
+    // The head (0) and the rest (u32::MAX) change with every event; of the
+    // actions, only range 2 (segment 3) did.
+    assert_eq!(written_by(0), second);
+    assert_eq!(written_by(3), second, "A150 and A151 changed");
+    for unchanged in [1, 2, 4] {
+        assert_eq!(written_by(unchanged), first, "segment {unchanged} shared");
+    }
+    assert_eq!(written_by(u32::MAX), second);
+    let parts_under = |seq: u64| {
+        keys.iter()
+            .filter(|k| k.len() == 13 && k[0] == b'q' && k[1..9] == seq.to_be_bytes())
+            .count()
+    };
+    let (_, first_runs) = manifest(first);
+    let first_parts: u32 = first_runs.iter().map(|r| r.parts).sum();
+    assert_eq!(parts_under(first) as u32, first_parts);
+    let second_own: u32 = runs
+        .iter()
+        .filter(|r| r.written == second)
+        .map(|r| r.parts)
+        .sum();
+    assert_eq!(parts_under(second) as u32, second_own);
+    assert!(
+        second_own < first_parts,
+        "{second_own} parts written again of {first_parts}"
+    );
+
+    // Dropping the first snapshot removes only what the second does not name.
+    let store = Store::open(dir.path()).expect("open");
+    store.remove_snapshot(first).expect("dropped");
+    store.remove_unused_snapshot_parts().expect("tidied");
+    let (loaded, _) = snapshot::load_latest(&store, u64::MAX)
+        .expect("read")
+        .expect("the second is whole");
+    assert_eq!(loaded, state);
+    drop(store);
+    let shared: u32 = runs
+        .iter()
+        .filter(|r| r.written == first)
+        .map(|r| r.parts)
+        .sum();
+    assert_eq!(parts_under_after(dir.path(), first), shared as usize);
+    assert!(verify_dir(dir.path()).ok());
+}
+
+/// How many parts written by the snapshot at `seq` the ledger at `dir` holds.
+fn parts_under_after(dir: &std::path::Path, seq: u64) -> usize {
+    snapshot_keys(dir)
+        .iter()
+        .filter(|k| k.len() == 13 && k[0] == b'q' && k[1..9] == seq.to_be_bytes())
+        .count()
+}
+
+#[test]
+fn a_snapshot_headed_as_an_earlier_planledger_wrote_it_is_still_read_checked_and_tidied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
+    let (_, bytes) = ledger
+        .store()
+        .snapshots_upto(seq)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    let state = ledger.state_at(Bound::Seq(seq)).expect("as of");
+    drop(ledger);
+    // Rewritten as a header and parts of 1,000 bytes.
+    tamper_snapshots(dir.path(), |parts, _| {
+        for key in parts.iter().keys() {
+            parts.remove(key.expect("a key")).expect("removed");
+        }
+        let chunks: Vec<&[u8]> = bytes.chunks(1000).collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            parts
+                .insert(headed_part_key(seq, i as u32), *chunk)
+                .expect("part");
+        }
+        let mut header = (chunks.len() as u32).to_be_bytes().to_vec();
+        header.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        parts.insert(header_key(seq), header).expect("header");
+    });
+    let store = Store::open(dir.path()).expect("open");
+    assert_eq!(store.snapshot_seqs().expect("seqs"), vec![seq]);
+    let (loaded, _) = snapshot::load_latest(&store, u64::MAX)
+        .expect("read")
+        .expect("the headed snapshot is used");
+    assert_eq!(loaded, state);
+    let report = integrity::verify(&store).expect("verify");
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.snapshots, 1);
+    drop(store);
+    // Planted parts left without a header go at the next save; the headed
+    // snapshot stays until the policy drops it.
+    tamper_snapshots(dir.path(), |parts, _| {
+        parts
+            .insert(headed_part_key(3, 0), &b"half a snapshot"[..])
+            .expect("planted");
+    });
+    let mut ledger = Ledger::open(dir.path(), clock.clone()).expect("open");
+    notes(&mut ledger, &clock, 10, 10);
+    snapshot::save(ledger.store(), ledger.state()).expect("saved");
+    let head = ledger.state().head.expect("head").0;
+    assert_eq!(
+        ledger.store().snapshot_seqs().expect("seqs"),
+        snapshot::keep(&[seq, head])
+    );
+    drop(ledger);
+    let keys = snapshot_keys(dir.path());
+    assert!(!keys.contains(&headed_part_key(3, 0)));
+    assert!(keys.contains(&manifest_key(head)));
+    assert!(verify_dir(dir.path()).ok());
 }
