@@ -18,6 +18,8 @@
 //! verifier can then tell that every event of the disclosed plan is there.
 //! Format 1's framing is kept in [`v1`] for `planledger upgrade`.
 
+use std::sync::OnceLock;
+
 use crate::event::Hash;
 use crate::id::{ActionId, Id, PlanId};
 
@@ -120,15 +122,31 @@ impl std::fmt::Display for Subject {
     }
 }
 
+/// A BLAKE3 hasher in `derive_key` mode for `context`, derived into
+/// `cell` once and copied from there: deriving one is a compression of its
+/// own, as costly as hashing a short record, and every event is hashed
+/// with the same few contexts.
+pub fn derive_key_hasher(
+    cell: &'static OnceLock<blake3::Hasher>,
+    context: &'static str,
+) -> blake3::Hasher {
+    cell.get_or_init(|| blake3::Hasher::new_derive_key(context))
+        .clone()
+}
+
 /// The digest of a record's bytes.
 pub fn record_digest(record: &[u8]) -> Hash {
-    blake3::derive_key(RECORD_CONTEXT, record)
+    static HASHER: OnceLock<blake3::Hasher> = OnceLock::new();
+    let mut hasher = derive_key_hasher(&HASHER, RECORD_CONTEXT);
+    hasher.update(record);
+    *hasher.finalize().as_bytes()
 }
 
 /// The hash of the event at `seq` about `subject` whose record digest is
 /// `digest`, following the event whose hash is `prev`.
 pub fn event_hash(prev: &Hash, seq: u64, subject: Subject, digest: &Hash) -> Hash {
-    let mut hasher = blake3::Hasher::new_derive_key(EVENT_CONTEXT);
+    static HASHER: OnceLock<blake3::Hasher> = OnceLock::new();
+    let mut hasher = derive_key_hasher(&HASHER, EVENT_CONTEXT);
     hasher.update(prev);
     hasher.update(&seq.to_be_bytes());
     hasher.update(&subject.to_bytes());

@@ -18,6 +18,8 @@
 //! `Option` that is `None` being no slot, and each evidence file's name one
 //! slot, in order. [`EventOf::slot_names`] names them for people.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Amendment, EventOf, EvidenceOf, Micros, RecordOf};
@@ -33,7 +35,8 @@ pub const TEXT_CONTEXT: &str = "planledger 2026 text v2";
 
 /// The commitment to `words` with `salt`.
 pub fn commit(salt: &Salt, words: &str) -> Commit {
-    let mut hasher = blake3::Hasher::new_derive_key(TEXT_CONTEXT);
+    static HASHER: std::sync::OnceLock<blake3::Hasher> = std::sync::OnceLock::new();
+    let mut hasher = crate::chain::derive_key_hasher(&HASHER, TEXT_CONTEXT);
     hasher.update(salt);
     hasher.update(words.as_bytes());
     *hasher.finalize().as_bytes()
@@ -314,14 +317,24 @@ impl<T> EventOf<T> {
     /// evidence file (from 1).
     pub fn slot_names(&self) -> Vec<String> {
         let mut names = Vec::new();
+        self.each_slot(|name, _| names.push(name.into_owned()));
+        names
+    }
+
+    /// [`EventOf::slot_names`], without a string of its own for each
+    /// name the code spells.
+    pub fn slot_names_borrowed(&self) -> Vec<Cow<'static, str>> {
+        let mut names = Vec::new();
         self.each_slot(|name, _| names.push(name));
         names
     }
 
-    fn each_slot<'a>(&'a self, mut f: impl FnMut(String, &'a T)) {
-        let opt = |name: &str, text: &'a Option<T>, f: &mut dyn FnMut(String, &'a T)| {
+    fn each_slot<'a>(&'a self, mut f: impl FnMut(Cow<'static, str>, &'a T)) {
+        let opt = |name: &'static str,
+                   text: &'a Option<T>,
+                   f: &mut dyn FnMut(Cow<'static, str>, &'a T)| {
             if let Some(text) = text {
-                f(name.to_string(), text);
+                f(name.into(), text);
             }
         };
         match self {
@@ -356,7 +369,7 @@ impl<T> EventOf<T> {
             } => {
                 f("outcome".into(), outcome);
                 for (n, file) in (1..).zip(evidence) {
-                    f(format!("evidence.{n}"), &file.name);
+                    f(format!("evidence.{n}").into(), &file.name);
                 }
             }
             EventOf::ClaimAccepted { finding, .. } | EventOf::ClaimChallenged { finding, .. } => {
@@ -461,7 +474,7 @@ pub fn unseal(
     texts: Vec<StoredText>,
     mut erasure: impl FnMut(u64, u32) -> Option<Erasure>,
 ) -> Result<RecordOf<String>, TextFault> {
-    let names = record.event.slot_names();
+    let names = record.event.slot_names_borrowed();
     if names.len() != texts.len() {
         return Err(TextFault::Count {
             expected: names.len(),
@@ -471,8 +484,13 @@ pub fn unseal(
     let mut texts = texts.into_iter();
     let mut slot = 0u32;
     let event = record.event.try_map_texts(|sealed| {
-        let name = || names[slot as usize].clone();
-        let text = texts.next().expect("counted above");
+        let name = || names[slot as usize].to_string();
+        let Some(text) = texts.next() else {
+            return Err(TextFault::Count {
+                expected: names.len(),
+                found: slot as usize,
+            });
+        };
         let words = match text {
             StoredText::Words { salt, words } => {
                 if commit(&salt, &words) != sealed {

@@ -555,9 +555,9 @@ fn walk_events(
                     }
                 };
                 let stored = texts.at(seq, event.report)?;
-                let opened = check_texts(store, event.report, seq, stored.as_deref(), &record)?;
                 requests.see(seq, stored_hash, &record);
                 event.check(&record);
+                let opened = check_texts(store, &mut report, seq, stored.as_deref(), record)?;
                 if let Some(opened) = opened
                     && report.ok()
                 {
@@ -762,35 +762,13 @@ fn check_texts(
     report: &mut Report,
     seq: u64,
     stored: Option<&[u8]>,
-    record: &RecordOf<sealed::Commit>,
+    record: RecordOf<sealed::Commit>,
 ) -> Result<Option<Record>, StoreError> {
     let texts = match codec::decode_texts(stored) {
         Ok(texts) => texts,
         Err(source) => {
             report.problem(seq, ProblemKind::TextsUndecodable { source });
             return Ok(None);
-        }
-    };
-    let erased = texts
-        .iter()
-        .filter(|t| matches!(t, StoredText::Erased { .. }))
-        .count() as u64;
-    let mut lookup = Ok(());
-    let opened = sealed::unseal(record.clone(), texts, |by, slot| {
-        store.erasure(by, seq, slot).unwrap_or_else(|e| {
-            lookup = Err(e);
-            None
-        })
-    });
-    lookup?;
-    let opened = match opened {
-        Ok(opened) => {
-            report.redacted_texts += erased;
-            Some(opened)
-        }
-        Err(fault) => {
-            report.problem(seq, ProblemKind::Texts { fault });
-            None
         }
     };
     if let EventOf::Redacted { event, slots, .. } = &record.event {
@@ -813,6 +791,28 @@ fn check_texts(
             }
         }
     }
+    let erased = texts
+        .iter()
+        .filter(|t| matches!(t, StoredText::Erased { .. }))
+        .count() as u64;
+    let mut lookup = Ok(());
+    let opened = sealed::unseal(record, texts, |by, slot| {
+        store.erasure(by, seq, slot).unwrap_or_else(|e| {
+            lookup = Err(e);
+            None
+        })
+    });
+    lookup?;
+    let opened = match opened {
+        Ok(opened) => {
+            report.redacted_texts += erased;
+            Some(opened)
+        }
+        Err(fault) => {
+            report.problem(seq, ProblemKind::Texts { fault });
+            None
+        }
+    };
     Ok(opened)
 }
 
