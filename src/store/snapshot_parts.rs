@@ -657,3 +657,65 @@ fn remove_range(tree: &sled::Tree, first: [u8; 13], last: [u8; 13]) -> Result<()
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(segment: u32, written: u64, first: u32, parts: u32, len: u64) -> Run {
+        Run {
+            segment,
+            written,
+            first,
+            parts,
+            len,
+            hash: [segment as u8; 32],
+        }
+    }
+
+    #[test]
+    fn a_manifest_reads_back_as_written_and_nothing_else_reads_as_one() {
+        let runs = vec![
+            run(0, 7, 0, 3, 2500),
+            run(5, 3, 10, 1, 40),
+            run(u32::MAX, 7, 3, 2, 1100),
+        ];
+        let value = encode_manifest(3640, &runs);
+        assert_eq!(value.len(), MANIFEST_HEAD_LEN + 3 * RUN_LEN);
+        assert_eq!(decode_manifest(&value), Some((3640, runs.clone())));
+        for len in 0..value.len() {
+            assert_eq!(decode_manifest(&value[..len]), None, "cut to {len} bytes");
+        }
+        let mut longer = value.clone();
+        longer.push(0);
+        assert_eq!(decode_manifest(&longer), None, "a byte more");
+        assert_eq!(
+            decode_manifest(&encode_manifest(3641, &runs)),
+            None,
+            "runs that do not add up to the stated length"
+        );
+        assert_eq!(
+            decode_manifest(&encode_manifest(10, &[run(0, 1, u32::MAX, 2, 10)])),
+            None,
+            "parts past the last a key can number"
+        );
+        let mut huge = u64::MAX.to_be_bytes().to_vec();
+        huge.extend_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(decode_manifest(&huge), None, "a count no value holds");
+        assert_eq!(
+            decode_manifest(&encode_manifest(0, &[])),
+            Some((0, Vec::new()))
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_decode_as_a_manifest_or_as_none_without_panicking(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)
+        ) {
+            if let Some((len, runs)) = decode_manifest(&bytes) {
+                proptest::prop_assert_eq!(encode_manifest(len, &runs), bytes);
+            }
+        }
+    }
+}

@@ -77,6 +77,20 @@ put("verify_stored", "far",
     bytes([128 + 0, 100]) + far + bytes([len(last_stored)]) + last_stored
     + bytes([1, 100]) + far + bytes([1, 0]))
 put("verify_stored", "format", bytes([3, 0]) + (3).to_bytes(4, "little"))
+# The snapshot tree (bit 0x40 of the tree byte; the template's snapshot is
+# at seq 3): a manifest of one run that states a length its part does not
+# hold (key 12: manifest of snapshot 3); a run's part overwritten (key 13:
+# part 0 of the runs snapshot 3 wrote); and, as several writes, a header
+# and part as planledger wrote them before manifests (keys 14 and 15).
+manifest = (1024).to_bytes(8, "big") + (1).to_bytes(4, "big")
+manifest += (0).to_bytes(4, "big") + (3).to_bytes(8, "big")
+manifest += (0).to_bytes(4, "big") + (1).to_bytes(4, "big")
+manifest += (1024).to_bytes(8, "big") + bytes(32)
+put("verify_stored", "snapshot-manifest", bytes([0x40, 12]) + manifest)
+put("verify_stored", "snapshot-run-part", bytes([0x40, 13]) + bytes(range(100)))
+header = (1).to_bytes(4, "big") + (5).to_bytes(8, "big")
+put("verify_stored", "snapshot-headed",
+    bytes([0xC0, 14, len(header)]) + header + bytes([0x40, 15, 5]) + bytes(5))
 
 put("pack", "pack.jsonl", golden("pack.jsonl"))
 put("pack", "pack-v1.jsonl", golden("pack-v1.jsonl"))

@@ -1,11 +1,12 @@
 //! `verify` over arbitrary stored bytes: a small ledger is made once; each
 //! input is written, as a forger with the files would, into a copy of it
 //! (the first byte picks what is written — one event's stored value inside
-//! its block, a whole block of the events tree, the txs tree or meta — the
-//! second the key, the rest is the stored value; or, from a first byte of
-//! 128 up, several such writes, whose keys may be any sequence number, see
-//! [`writes`]), and then the store is opened for verify and checked in full
-//! (`integrity::verify`). Whatever the bytes, verify reports, never
+//! its block, a whole block of the events tree, the txs tree, meta, or
+//! (bit 0x40 set) the snapshot tree, whose template holds one snapshot —
+//! the second the key, the rest is the stored value; or, from a first byte
+//! of 128 up, several such writes, whose keys may be any sequence number,
+//! see [`writes`]), and then the store is opened for verify and checked in
+//! full (`integrity::verify`). Whatever the bytes, verify reports, never
 //! panics or hangs.
 #![no_main]
 
@@ -56,6 +57,8 @@ fn template() -> &'static (tempfile::TempDir, PathBuf) {
                 .transact("Fuzzer", "fuzz", vec![Stamped::from(command)])
                 .expect("the template transaction is recorded");
         }
+        planledger::snapshot::save(ledger.store(), ledger.state())
+            .expect("the template's snapshot is written");
         drop(ledger);
         wait_for_sled_release(&dir.join("sled"));
         (tmp, dir)
@@ -87,6 +90,8 @@ fn wait_for_sled_release(sled_dir: &Path) {
 }
 
 /// The key `key` picks in tree `name`. The meta tree's keys are names;
+/// the snapshot tree's a manifest, a run's part, a header or a headed
+/// snapshot's part (`key % 4`) of snapshot `key / 4 % 8`, part `key / 32`;
 /// the others' are sequence numbers 0–7, or (200 and up) a key of another
 /// length, or (100–199, in the format of several writes) the sequence
 /// number the next 8 bytes spell, however far past the head.
@@ -95,6 +100,16 @@ fn key_of(name: &str, key: u8, wide: &mut &[u8]) -> Option<Vec<u8>> {
         "meta" => ["format_version", "head", "rewrite", "other"][usize::from(key % 4)]
             .as_bytes()
             .to_vec(),
+        "snapshot_parts" => {
+            let seq = u64::from(key / 4 % 8).to_be_bytes();
+            let part = u32::from(key / 32).to_be_bytes();
+            match key % 4 {
+                0 => [&b"m"[..], &seq].concat(),
+                1 => [&b"q"[..], &seq, &part].concat(),
+                2 => [&b"h"[..], &seq].concat(),
+                _ => [&b"p"[..], &seq, &part].concat(),
+            }
+        }
         _ if key >= 200 => vec![key; usize::from(key - 199)],
         _ if (100..200).contains(&key) => {
             let (seq, rest) = wide.split_first_chunk::<8>()?;
@@ -109,6 +124,16 @@ fn key_of(name: &str, key: u8, wide: &mut &[u8]) -> Option<Vec<u8>> {
 /// written into its block (format 3 keeps 16 events a key) with the rest
 /// of the block as it was; `events` is the block itself, bytes as given.
 const TREES: [&str; 4] = ["event", "events", "txs", "meta"];
+
+/// The tree a write's first byte picks: the snapshot tree when bit 0x40
+/// is set, else one of [`TREES`].
+fn tree_of(byte: u8) -> &'static str {
+    if byte & 0x40 != 0 {
+        "snapshot_parts"
+    } else {
+        TREES[usize::from(byte % 4)]
+    }
+}
 
 /// Writes `value` as the stored value of event `key` (a seq) inside its
 /// block, keeping the block's other events and the event's texts; a seq
@@ -146,7 +171,7 @@ fn writes(data: &[u8]) -> Vec<(&'static str, Vec<u8>, &[u8])> {
     let mut writes = Vec::new();
     match data {
         [tree, key, value @ ..] if *tree < 128 => {
-            let name = TREES[usize::from(*tree % 4)];
+            let name = tree_of(*tree);
             let mut none: &[u8] = &[];
             let key = match key_of(name, *key, &mut none) {
                 Some(key) => key,
@@ -157,7 +182,7 @@ fn writes(data: &[u8]) -> Vec<(&'static str, Vec<u8>, &[u8])> {
         _ => {
             let mut rest = data;
             while let [tree, key, more @ ..] = rest {
-                let name = TREES[usize::from(*tree % 4)];
+                let name = tree_of(*tree);
                 let mut more = more;
                 let Some(key) = key_of(name, *key, &mut more) else {
                     break;
