@@ -47,7 +47,7 @@
 //! reading that far back folds little. Nothing here changes the snapshot's
 //! bytes; the policy is free to change without a new [`SNAPSHOT_VERSION`].
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use crate::codec;
 use crate::id::Id;
@@ -149,11 +149,11 @@ const REST_SEGMENT: u32 = u32::MAX;
 /// length and its entries, are encoded one after the other with nothing
 /// between (`codec`), so encoding the fields of `State` in their order,
 /// and its actions entry by entry, gives the same bytes.
-fn segments(
+fn segments<E: From<codec::CodecError>>(
     state: &State,
     header: &[u8],
-    mut segment: impl FnMut(u32, &[u8]) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+    mut segment: impl FnMut(u32, &[u8]) -> Result<(), E>,
+) -> Result<(), E> {
     let State {
         ledger,
         plans,
@@ -318,37 +318,30 @@ pub fn load_latest(store: &Store, seq: u64) -> Result<Option<(State, u64)>, Stor
     Ok(None)
 }
 
-/// Compares what is written to it with a stored snapshot's bytes, read as
-/// it goes; a difference ends the writing with an error.
-struct SameAs<'r, 'a> {
-    read: &'r mut SnapshotRead<'a>,
-    buf: Vec<u8>,
-}
+/// What ends [`same_as`]'s comparison early: the stored bytes differ, end
+/// early or cannot be read, or the state would not encode.
+struct Differs;
 
-impl Write for SameAs<'_, '_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.buf.resize(bytes.len(), 0);
-        self.read.read_exact(&mut self.buf)?;
-        if self.buf != bytes {
-            return Err(std::io::Error::other("the snapshot differs"));
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+impl From<codec::CodecError> for Differs {
+    fn from(_: codec::CodecError) -> Differs {
+        Differs
     }
 }
 
 /// Whether the stored snapshot read by `read` (its header already read) is
-/// exactly the encoding of `state`, compared as it is read.
+/// exactly the encoding of `state`: compared a segment at a time as the
+/// state is encoded and the snapshot read, so that neither is held whole.
 fn same_as(read: &mut SnapshotRead<'_>, state: &State) -> bool {
-    let mut same = SameAs {
-        read,
-        buf: Vec::new(),
-    };
-    codec::encode_derived_into(state, &mut same).is_ok()
-        && matches!(same.read.read(&mut [0u8; 1]), Ok(0))
+    let mut stored = Vec::new();
+    let compared = segments(state, &[], |_, bytes| {
+        stored.resize(bytes.len(), 0);
+        read.read_exact(&mut stored).map_err(|_| Differs)?;
+        if stored != bytes {
+            return Err(Differs);
+        }
+        Ok(())
+    });
+    compared.is_ok() && matches!(read.read(&mut [0u8; 1]), Ok(0))
 }
 
 /// Checks stored snapshots against a fold of the events that is made

@@ -789,3 +789,32 @@ fn a_snapshot_headed_as_an_earlier_planledger_wrote_it_is_still_read_checked_and
     assert!(keys.contains(&manifest_key(head)));
     assert!(verify_dir(dir.path()).ok());
 }
+
+#[test]
+fn verify_catches_a_snapshot_a_byte_longer_or_shorter_than_the_fold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = clock();
+    let ledger = big_ledger(dir.path(), &clock);
+    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
+    let (_, bytes) = snapshot::encode(&ledger.state_at(Bound::Seq(seq)).expect("state"))
+        .expect("encode")
+        .expect("has head");
+    drop(ledger);
+    let longer = [&bytes[..], &[0u8][..]].concat();
+    let shorter = bytes[..bytes.len() - 1].to_vec();
+    for (what, forged) in [("a byte more", longer), ("a byte less", shorter)] {
+        let store = Store::open(dir.path()).expect("open");
+        store.put_snapshot(seq, forged).expect("put");
+        let report = integrity::verify(&store).expect("verify");
+        assert!(
+            report.problems.iter().any(|p| matches!(
+                p.kind,
+                ProblemKind::SnapshotWrong { at, fault: SnapshotFault::DiffersFromFold } if at == seq
+            )),
+            "{what}: {:?}",
+            report.problems
+        );
+        store.put_snapshot(seq, bytes.clone()).expect("put back");
+        assert!(integrity::verify(&store).expect("verify").ok(), "{what}");
+    }
+}
