@@ -9,11 +9,11 @@ use planledger::integrity;
 use planledger::ledger::{Bound, Ledger, Stamped};
 use planledger::projection::State;
 use planledger::snapshot::{self, SNAPSHOT_EVERY, SnapshotFault};
+use planledger::store::PART_LEN;
 use planledger::store::chain_check::{ProblemKind, check_chain};
-use planledger::store::{PART_LEN, Store};
 use planledger::time::FixedClock;
 
-use crate::support::{Held, verify_dir};
+use crate::support::{Held, open_ledger, open_store, verify_dir};
 
 const T0: i64 = 1_600_000_000_000_000;
 
@@ -23,8 +23,11 @@ fn clock() -> Arc<FixedClock> {
 
 /// A ledger just past one snapshot interval: a plan, an action, and enough
 /// milestone notes (in two transactions) to cross `SNAPSHOT_EVERY`.
-fn big_ledger(dir: &std::path::Path, clock: &Arc<FixedClock>) -> Ledger {
-    let mut ledger = Ledger::init(dir, "Admin", clock.clone()).expect("init");
+fn big_ledger(dir: &std::path::Path, clock: &Arc<FixedClock>) -> Held<Ledger> {
+    let mut ledger = Held::new(
+        Ledger::init(dir, "Admin", clock.clone()).expect("init"),
+        dir.join("sled"),
+    );
     ledger
         .transact(
             "Admin",
@@ -75,6 +78,19 @@ fn full_fold(ledger: &Ledger, last: Option<u64>) -> State {
     )
 }
 
+/// The oldest stored snapshot of `ledger`: its sequence number and bytes.
+fn first_snapshot(ledger: &Ledger) -> (u64, Vec<u8>) {
+    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
+    let (at, bytes) = ledger
+        .store()
+        .snapshots_upto(seq)
+        .next()
+        .expect("a snapshot")
+        .expect("readable");
+    assert_eq!(at, seq);
+    (seq, bytes)
+}
+
 #[test]
 fn crossing_the_interval_writes_a_snapshot_and_reading_through_it_equals_a_full_fold() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -85,7 +101,7 @@ fn crossing_the_interval_writes_a_snapshot_and_reading_through_it_equals_a_full_
     assert_eq!(ledger.state(), &full_fold(&ledger, None));
     drop(ledger);
 
-    let reopened = Ledger::open(dir.path(), clock.clone()).expect("reopen");
+    let reopened = open_ledger(dir.path(), clock.clone());
     assert_eq!(
         reopened.store().snapshots_upto(u64::MAX).count(),
         1,
@@ -145,7 +161,7 @@ fn verify_catches_a_snapshot_that_differs_from_the_fold() {
     ledger.store().put_snapshot(seq, bytes).expect("put");
     drop(ledger);
 
-    let store = Store::open(dir.path()).expect("open");
+    let store = open_store(dir.path());
     let mut report = check_chain(&store).expect("check_chain");
     assert!(report.ok(), "the chain itself is intact");
     snapshot::check(&store, &mut report).expect("check");
@@ -205,7 +221,7 @@ fn a_snapshot_of_another_version_or_chain_is_dropped_and_refolded() {
         .expect("put");
     drop(ledger);
 
-    let reopened = Ledger::open(dir.path(), clock).expect("reopen");
+    let reopened = open_ledger(dir.path(), clock);
     assert_eq!(reopened.state(), &expected);
     assert_eq!(
         reopened.state_at(Bound::Seq(seq)).expect("state"),
@@ -261,7 +277,7 @@ fn a_ledger_past_several_snapshot_points_keeps_them_spread_out_and_reads_as_a_fu
     );
     drop(ledger);
 
-    let reopened = Ledger::open(dir.path(), clock.clone()).expect("reopen");
+    let reopened = open_ledger(dir.path(), clock.clone());
     assert_eq!(reopened.state(), &full_fold(&reopened, None));
     for n in [middle, kept[0], kept[0] + 1, head - 1] {
         assert_eq!(
@@ -295,7 +311,7 @@ fn a_damaged_snapshot_in_the_middle_is_dropped_on_reading_and_named_by_verify() 
     ledger.store().put_snapshot(older, damaged).expect("put");
     drop(ledger);
 
-    let store = Store::open(dir.path()).expect("open");
+    let store = open_store(dir.path());
     let report = integrity::verify(&store).expect("verify");
     assert_eq!(report.first_bad_seq(), Some(older), "{:?}", report.problems);
     assert!(
@@ -308,7 +324,7 @@ fn a_damaged_snapshot_in_the_middle_is_dropped_on_reading_and_named_by_verify() 
     );
     drop(store);
 
-    let reopened = Ledger::open(dir.path(), clock).expect("reopen");
+    let reopened = open_ledger(dir.path(), clock);
     assert_eq!(
         reopened.state_at(Bound::Seq(older + 1)).expect("as of"),
         full_fold(&reopened, Some(older + 1)),
@@ -486,7 +502,7 @@ fn a_snapshot_missing_a_part_or_left_without_its_header_is_never_used() {
         tree.insert(part_key(7, 0), &b"half a snapshot"[..])
             .expect("inserted");
     });
-    let store = Store::open(dir.path()).expect("open");
+    let store = open_store(dir.path());
     assert_eq!(store.snapshot_seqs().expect("seqs"), vec![seq]);
     let report = integrity::verify(&store).expect("verify");
     assert!(
@@ -498,7 +514,7 @@ fn a_snapshot_missing_a_part_or_left_without_its_header_is_never_used() {
         report.problems
     );
     drop(store);
-    let reopened = Ledger::open(dir.path(), clock.clone()).expect("reopen");
+    let reopened = open_ledger(dir.path(), clock.clone());
     assert_eq!(reopened.state(), &folded, "folded from the events instead");
     // The snapshot written in its place (one was due) is whole.
     let (rewritten, _) = snapshot::load_latest(reopened.store(), u64::MAX)
@@ -533,7 +549,7 @@ fn a_snapshot_stored_whole_by_an_earlier_planledger_is_still_read_and_checked() 
             .insert(seq.to_be_bytes(), whole)
             .expect("inserted");
     });
-    let store = Store::open(dir.path()).expect("open");
+    let store = open_store(dir.path());
     let (state, read_len) = snapshot::load_latest(&store, u64::MAX)
         .expect("read")
         .expect("the whole-value snapshot is used");
@@ -544,7 +560,7 @@ fn a_snapshot_stored_whole_by_an_earlier_planledger_is_still_read_and_checked() 
     assert_eq!(report.snapshots, 1);
     drop(store);
     // The first open that may write carries it over into parts, once.
-    let reopened = Ledger::open(dir.path(), clock.clone()).expect("reopen");
+    let reopened = open_ledger(dir.path(), clock.clone());
     assert!(
         reopened
             .store()
@@ -564,13 +580,7 @@ fn a_snapshot_holds_which_events_are_milestones_not_their_words_which_views_read
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = clock();
     let ledger = big_ledger(dir.path(), &clock);
-    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
-    let (_, bytes) = ledger
-        .store()
-        .snapshots_upto(seq)
-        .next()
-        .expect("a snapshot")
-        .expect("readable");
+    let (_, bytes) = first_snapshot(&ledger);
     let words = b"note 0-17";
     assert!(
         !bytes.windows(words.len()).any(|w| w == words),
@@ -578,7 +588,7 @@ fn a_snapshot_holds_which_events_are_milestones_not_their_words_which_views_read
     );
     let a1 = &ledger.state().actions[&ActionId::of(1)];
     assert_eq!(a1.milestones.len() as u64, 2 * (SNAPSHOT_EVERY / 2 + 10));
-    let notes = planledger::recall::milestones(&ledger, a1).expect("read back");
+    let notes = planledger::recall::milestones(&*ledger, a1).expect("read back");
     assert_eq!(notes[17].note, "note 0-17");
     assert_eq!(notes[17].at.actor, "Agency lead");
     assert_eq!(notes[17].at.seq, a1.milestones[17]);
@@ -586,8 +596,11 @@ fn a_snapshot_holds_which_events_are_milestones_not_their_words_which_views_read
 
 /// A ledger of one plan and `actions` actions, each added in one
 /// transaction, with no snapshot yet.
-fn ledger_of_actions(dir: &std::path::Path, clock: &Arc<FixedClock>, actions: u32) -> Ledger {
-    let mut ledger = Ledger::init(dir, "Admin", clock.clone()).expect("init");
+fn ledger_of_actions(dir: &std::path::Path, clock: &Arc<FixedClock>, actions: u32) -> Held<Ledger> {
+    let mut ledger = Held::new(
+        Ledger::init(dir, "Admin", clock.clone()).expect("init"),
+        dir.join("sled"),
+    );
     let mut commands = vec![Stamped::from(Command::AddPlan {
         partnership: "CSP".into(),
         review: "Alice".into(),
@@ -656,7 +669,6 @@ fn a_snapshot_writes_again_only_the_ranges_of_actions_that_changed_since_the_lat
     assert_eq!(report.snapshots, 2);
     drop(ledger);
 
-    let keys = snapshot_keys(dir.path());
     let manifest = |seq: u64| {
         let sled_dir = dir.path().join("sled");
         let db = Held::new(sled::open(&sled_dir).expect("sled opens"), sled_dir);
@@ -684,11 +696,7 @@ fn a_snapshot_writes_again_only_the_ranges_of_actions_that_changed_since_the_lat
         assert_eq!(written_by(unchanged), first, "segment {unchanged} shared");
     }
     assert_eq!(written_by(u32::MAX), second);
-    let parts_under = |seq: u64| {
-        keys.iter()
-            .filter(|k| k.len() == 13 && k[0] == b'q' && k[1..9] == seq.to_be_bytes())
-            .count()
-    };
+    let parts_under = |seq: u64| parts_written_by(dir.path(), seq);
     let (_, first_runs) = manifest(first);
     let first_parts: u32 = first_runs.iter().map(|r| r.parts).sum();
     assert_eq!(parts_under(first) as u32, first_parts);
@@ -704,7 +712,7 @@ fn a_snapshot_writes_again_only_the_ranges_of_actions_that_changed_since_the_lat
     );
 
     // Dropping the first snapshot removes only what the second does not name.
-    let store = Store::open(dir.path()).expect("open");
+    let store = open_store(dir.path());
     store.remove_snapshot(first).expect("dropped");
     store.remove_unused_snapshot_parts().expect("tidied");
     let (loaded, _) = snapshot::load_latest(&store, u64::MAX)
@@ -717,12 +725,12 @@ fn a_snapshot_writes_again_only_the_ranges_of_actions_that_changed_since_the_lat
         .filter(|r| r.written == first)
         .map(|r| r.parts)
         .sum();
-    assert_eq!(parts_under_after(dir.path(), first), shared as usize);
+    assert_eq!(parts_written_by(dir.path(), first), shared as usize);
     assert!(verify_dir(dir.path()).ok());
 }
 
 /// How many parts written by the snapshot at `seq` the ledger at `dir` holds.
-fn parts_under_after(dir: &std::path::Path, seq: u64) -> usize {
+fn parts_written_by(dir: &std::path::Path, seq: u64) -> usize {
     snapshot_keys(dir)
         .iter()
         .filter(|k| k.len() == 13 && k[0] == b'q' && k[1..9] == seq.to_be_bytes())
@@ -734,13 +742,7 @@ fn a_snapshot_headed_as_an_earlier_planledger_wrote_it_is_still_read_checked_and
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = clock();
     let ledger = big_ledger(dir.path(), &clock);
-    let seq = ledger.store().snapshot_seqs().expect("seqs")[0];
-    let (_, bytes) = ledger
-        .store()
-        .snapshots_upto(seq)
-        .next()
-        .expect("a snapshot")
-        .expect("readable");
+    let (seq, bytes) = first_snapshot(&ledger);
     let state = ledger.state_at(Bound::Seq(seq)).expect("as of");
     drop(ledger);
     // Rewritten as a header and parts of 1,000 bytes.
@@ -758,7 +760,7 @@ fn a_snapshot_headed_as_an_earlier_planledger_wrote_it_is_still_read_checked_and
         header.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
         parts.insert(header_key(seq), header).expect("header");
     });
-    let store = Store::open(dir.path()).expect("open");
+    let store = open_store(dir.path());
     assert_eq!(store.snapshot_seqs().expect("seqs"), vec![seq]);
     let (loaded, _) = snapshot::load_latest(&store, u64::MAX)
         .expect("read")
@@ -775,7 +777,7 @@ fn a_snapshot_headed_as_an_earlier_planledger_wrote_it_is_still_read_checked_and
             .insert(headed_part_key(3, 0), &b"half a snapshot"[..])
             .expect("planted");
     });
-    let mut ledger = Ledger::open(dir.path(), clock.clone()).expect("open");
+    let mut ledger = open_ledger(dir.path(), clock.clone());
     notes(&mut ledger, &clock, 10, 10);
     snapshot::save(ledger.store(), ledger.state()).expect("saved");
     let head = ledger.state().head.expect("head").0;
@@ -803,7 +805,7 @@ fn verify_catches_a_snapshot_a_byte_longer_or_shorter_than_the_fold() {
     let longer = [&bytes[..], &[0u8][..]].concat();
     let shorter = bytes[..bytes.len() - 1].to_vec();
     for (what, forged) in [("a byte more", longer), ("a byte less", shorter)] {
-        let store = Store::open(dir.path()).expect("open");
+        let store = open_store(dir.path());
         store.put_snapshot(seq, forged).expect("put");
         let report = integrity::verify(&store).expect("verify");
         assert!(
