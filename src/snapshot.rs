@@ -214,7 +214,7 @@ pub fn save(store: &Store, state: &State) -> Result<Since, StoreError> {
     if let Some((seq, header)) = header(state) {
         let mut writer = store.snapshot_writer(seq)?;
         segments(state, &header, |name, bytes| writer.segment(name, bytes))?;
-        since = Since::snapshot(writer.finish()?.len);
+        since = Since::snapshot(writer.finish()?);
     }
     let seqs = store.snapshot_seqs()?;
     let kept = keep(&seqs);

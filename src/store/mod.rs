@@ -57,7 +57,7 @@ mod snapshot_parts;
 pub use action_index::{CHUNK as ACTION_INDEX_CHUNK, IndexCheck, IndexFault};
 pub use block::{BLOCK_EVENTS, BlockFault};
 pub use scan::{Readers, SCAN_BLOCK};
-pub use snapshot_parts::{PART_LEN, SnapshotRead, SnapshotWriter, Written};
+pub use snapshot_parts::{PART_LEN, SnapshotRead, SnapshotWriter};
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read};

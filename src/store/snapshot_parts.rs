@@ -14,8 +14,9 @@
 //! latest snapshot's run for the same segment (the same length and BLAKE3
 //! hash) is not written again: the new manifest names that run. Most of a
 //! large ledger's actions have gone quiet, so a snapshot writes the few
-//! ranges that changed (at 1M events, a 22 MB state was written whole
-//! some 70 times while the ledger was built). The manifest is written
+//! ranges that changed (building a 1M-event ledger took 8.5 s in
+//! `Ledger::transact`, where writing every snapshot whole took 13.3 s, and
+//! left 26.7 MB of snapshots where it left 45 MB). The manifest is written
 //! last: without it there is no snapshot, and a run no manifest names (a
 //! write that stopped, or one no kept snapshot shares any more) is removed
 //! by the next save.
@@ -185,9 +186,6 @@ pub struct SnapshotWriter<'a> {
     /// The latest snapshot's runs by segment: what need not be written
     /// again.
     latest: BTreeMap<u32, Run>,
-    /// Runs named again, and bytes written, so far.
-    shared: u32,
-    written: u64,
 }
 
 impl SnapshotWriter<'_> {
@@ -207,7 +205,6 @@ impl SnapshotWriter<'_> {
         {
             self.runs.push(*run);
             self.len += len;
-            self.shared += 1;
             return Ok(());
         }
         let first = self.next_part;
@@ -232,35 +229,17 @@ impl SnapshotWriter<'_> {
             hash,
         });
         self.len += len;
-        self.written += len;
         Ok(())
     }
 
-    /// Writes the manifest; returns what the snapshot holds.
-    pub fn finish(self) -> Result<Written, StoreError> {
+    /// Writes the manifest; returns the snapshot's length.
+    pub fn finish(self) -> Result<u64, StoreError> {
         self.tree.insert(
             manifest_key(self.seq),
             encode_manifest(self.len, &self.runs),
         )?;
-        Ok(Written {
-            len: self.len,
-            written: self.written,
-            runs: self.runs.len() as u32,
-            shared: self.shared,
-        })
+        Ok(self.len)
     }
-}
-
-/// What [`SnapshotWriter::finish`] stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Written {
-    /// The snapshot's length.
-    pub len: u64,
-    /// The bytes written for it (the rest are the latest snapshot's).
-    pub written: u64,
-    /// Its runs, and how many of them it shares with the latest snapshot.
-    pub runs: u32,
-    pub shared: u32,
 }
 
 /// Parts of one snapshot to read in order: `first .. first + parts` under
@@ -394,8 +373,6 @@ impl Store {
             runs: Vec::new(),
             len: 0,
             latest,
-            shared: 0,
-            written: 0,
         })
     }
 
