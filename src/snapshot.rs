@@ -21,10 +21,10 @@
 //! Each snapshot is the whole state, and the state grows with the history.
 //! A snapshot every fixed number of events therefore made building a
 //! ledger cost the square of its size (at 1M events, when the state held
-//! every note's words, a 127 MB snapshot every 4,096 events). Instead a snapshot is due ([`Since::due`]) once at least
-//! [`SNAPSHOT_EVERY`] events *and* at least `1 /` [`SNAPSHOT_TAIL_DIVISOR`]
-//! of the latest snapshot's size in record bytes have been appended since
-//! it. So:
+//! every note's words, a 127 MB snapshot every 4,096 events). Instead a
+//! snapshot is due ([`Since::due`]) once at least [`SNAPSHOT_EVERY`]
+//! events *and* at least `1 /` [`SNAPSHOT_TAIL_DIVISOR`] of the latest
+//! snapshot's size in record bytes have been appended since it. So:
 //!
 //! - the snapshots written over a whole history add up to at most
 //!   [`SNAPSHOT_TAIL_DIVISOR`] times its record bytes (each is at most that
