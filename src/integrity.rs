@@ -4,13 +4,15 @@
 //!
 //! The events are read once and streamed, never held together: two
 //! threads read the `events` and `texts` trees a block of keys at a time
-//! (`store::scan`), one thread hashes, decodes and opens each event in
-//! order (`check_chain_with`), and hands it, in batches through a bounded
-//! channel, to the calling thread, which replays the rule book over it and
-//! compares each snapshot with the state the replay has reached (one fold
-//! serves both). Reading sled's trees is the largest share, so it is the
-//! one split in two; on two cores the whole takes about as long as the
-//! four shares divided between them. Findings of the replay count only if
+//! and hash the events they read (`store::scan`), one thread checks,
+//! decodes and opens each event in order (`check_chain_with`), and hands
+//! it, in batches through a bounded channel, to the calling thread, which
+//! replays the rule book over it and compares each snapshot with the state
+//! the replay has reached (one fold serves both). Reading sled's trees and
+//! hashing what is read are split in two; on two cores the whole takes
+//! about as long as the four shares divided between them, and the
+//! checking thread carries the most (BENCHMARKS.md, run J). Findings of
+//! the replay count only if
 //! the bytes and chain hold: replaying a broken chain proves nothing, and
 //! the report then names only what is wrong with the bytes and chain, as it
 //! always has.

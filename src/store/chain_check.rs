@@ -462,7 +462,7 @@ fn walk_events(
         items: texts.clone(),
     };
 
-    for item in events {
+    for (item, link) in events {
         let (key, value) = match item {
             Ok(item) => item,
             Err(StoreError::Damaged {
@@ -514,11 +514,13 @@ fn walk_events(
             }
         };
         if let Some(prev_hash) = prev {
-            let computed = match framing {
-                Framing::Current => {
+            let computed = match (framing, link) {
+                // Hashed by the reader, from the same hash before it.
+                (Framing::Current, Some(link)) if link.prev == prev_hash => link.computed,
+                (Framing::Current, _) => {
                     chain::event_hash(&prev_hash, seq, subject, &chain::record_digest(bytes))
                 }
-                Framing::V1 => chain::v1::event_hash(&prev_hash, seq, bytes),
+                (Framing::V1, _) => chain::v1::event_hash(&prev_hash, seq, bytes),
             };
             if computed != stored_hash {
                 report.problem(

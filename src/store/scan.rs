@@ -14,6 +14,13 @@
 //! it sees what one scan of each tree in key order would show. A read
 //! error ends its block's items, where one scan would have met it.
 //!
+//! Each reading thread also hashes what it reads of format 3: for each
+//! event after the first of its block, the hash the chain gives it if it
+//! follows the event before it there ([`Link`]). The walk uses that hash
+//! only where the hash it links from is the one the reader assumed, and
+//! hashes the event itself everywhere else, so the finding is the same;
+//! the hashing, a large share of the walk's work, is done on the readers.
+//!
 //! The blocks run up to the last key of the `events` tree. Damage can make
 //! that any number (a key of `u64::MAX`), so two blocks in a row with no
 //! key in either tree end the blocks: the rest of the keys, however far,
@@ -29,6 +36,8 @@ use sled::{IVec, Tree};
 
 use super::block::BLOCK_EVENTS;
 use super::{Layout, Piece, Store, StoreError, block_events, decode_seq, touch};
+use crate::chain;
+use crate::event::Hash;
 
 /// One key and value of a tree (or an event's seq and its stored value or
 /// texts, from a block), or the error reading it.
@@ -49,9 +58,20 @@ pub enum Readers {
     TwoThreads,
 }
 
-/// One block's items of both trees.
+/// The hash a reading thread computed for an event, as the chain gives it
+/// following an event whose hash is `prev`: the stored hash of the event
+/// before it in the block read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub prev: Hash,
+    pub computed: Hash,
+}
+
+/// One block's items of both trees, and beside each event its [`Link`],
+/// where the reader computed one.
 struct Block {
     events: Vec<Item>,
+    links: Vec<Option<Link>>,
     texts: Vec<Item>,
 }
 
@@ -90,15 +110,19 @@ fn read(tree: &Tree, k: u64, count: u64) -> Vec<Raw> {
 fn read_block(store: &Store, k: u64, count: u64) -> Block {
     match &store.layout {
         Layout::Blocks => expand(read(&store.events, k, count)),
-        Layout::OneAKey { texts } => Block {
-            events: read(&store.events, k, count)
+        Layout::OneAKey { texts } => {
+            let events: Vec<Item> = read(&store.events, k, count)
                 .into_iter()
                 .map(whole)
-                .collect(),
-            texts: texts.as_ref().map_or_else(Vec::new, |texts| {
-                read(texts, k, count).into_iter().map(whole).collect()
-            }),
-        },
+                .collect();
+            Block {
+                links: vec![None; events.len()],
+                events,
+                texts: texts.as_ref().map_or_else(Vec::new, |texts| {
+                    read(texts, k, count).into_iter().map(whole).collect()
+                }),
+            }
+        }
     }
 }
 
@@ -118,12 +142,17 @@ fn whole(raw: Raw) -> Item {
 /// error reading the tree, is passed on as it is.
 fn expand(blocks: Vec<Raw>) -> Block {
     let mut events = Vec::with_capacity(blocks.len() * BLOCK_EVENTS as usize);
+    let mut links = Vec::with_capacity(events.capacity());
     let mut texts = Vec::new();
+    // The stored hash of the event just before, when it split as one.
+    let mut prev: Option<Hash> = None;
     for item in blocks {
         let (key, value) = match item {
             Ok((key, value)) if decode_seq(&key).is_some() => (key, value),
             other => {
                 events.push(whole(other));
+                links.push(None);
+                prev = None;
                 continue;
             }
         };
@@ -134,13 +163,38 @@ fn expand(blocks: Vec<Raw>) -> Block {
                     if let Some(bytes) = stored.texts {
                         texts.push(Ok((seq.clone(), bytes)));
                     }
+                    let (link, stored_hash) = match chain::split_stored(&stored.value) {
+                        Ok((hash, subject, record)) => {
+                            let link = prev.map(|prev| Link {
+                                prev,
+                                computed: chain::event_hash(
+                                    &prev,
+                                    stored.seq,
+                                    subject,
+                                    &chain::record_digest(record),
+                                ),
+                            });
+                            (link, Some(hash))
+                        }
+                        Err(_) => (None, None),
+                    };
+                    prev = stored_hash;
                     events.push(Ok((seq, stored.value)));
+                    links.push(link);
                 }
-                Err(e) => events.push(Err(e)),
+                Err(e) => {
+                    events.push(Err(e));
+                    links.push(None);
+                    prev = None;
+                }
             }
         }
     }
-    Block { events, texts }
+    Block {
+        events,
+        links,
+        texts,
+    }
 }
 
 /// Runs `walk` over the items of the `events` tree in key order, read by
@@ -167,6 +221,7 @@ pub(crate) fn scan<R>(
         next: 0,
         count,
         block: Vec::new().into_iter(),
+        links: Vec::new().into_iter(),
         texts: texts.clone(),
     };
     match readers {
@@ -206,16 +261,18 @@ pub(crate) struct Events<'a> {
     next: u64,
     count: u64,
     block: std::vec::IntoIter<Item>,
+    links: std::vec::IntoIter<Option<Link>>,
     texts: Texts,
 }
 
 impl Iterator for Events<'_> {
-    type Item = Item;
+    /// An item, and the hash its reader computed for it, if one did.
+    type Item = (Item, Option<Link>);
 
-    fn next(&mut self) -> Option<Item> {
+    fn next(&mut self) -> Option<(Item, Option<Link>)> {
         loop {
             if let Some(item) = self.block.next() {
-                return Some(item);
+                return Some((item, self.links.next().flatten()));
             }
             if self.next >= self.count {
                 return None;
@@ -243,6 +300,7 @@ impl Iterator for Events<'_> {
             }
             self.texts.0.borrow_mut().extend(block.texts);
             self.block = block.events.into_iter();
+            self.links = block.links.into_iter();
         }
     }
 }
