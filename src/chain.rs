@@ -122,22 +122,35 @@ impl std::fmt::Display for Subject {
     }
 }
 
-/// A BLAKE3 hasher in `derive_key` mode for `context`, derived into
-/// `cell` once and copied from there: deriving one is a compression of its
-/// own, as costly as hashing a short record, and every event is hashed
-/// with the same few contexts.
-pub fn derive_key_hasher(
-    cell: &'static OnceLock<blake3::Hasher>,
+/// A BLAKE3 `derive_key` context whose hasher is derived once and copied
+/// from there: deriving one is a compression of its own, as costly as
+/// hashing a short record, and every event is hashed with the same few
+/// contexts.
+pub struct DeriveKey {
     context: &'static str,
-) -> blake3::Hasher {
-    cell.get_or_init(|| blake3::Hasher::new_derive_key(context))
-        .clone()
+    hasher: OnceLock<blake3::Hasher>,
+}
+
+impl DeriveKey {
+    pub const fn new(context: &'static str) -> DeriveKey {
+        DeriveKey {
+            context,
+            hasher: OnceLock::new(),
+        }
+    }
+
+    /// A hasher in `derive_key` mode for the context, nothing hashed yet.
+    pub fn hasher(&self) -> blake3::Hasher {
+        self.hasher
+            .get_or_init(|| blake3::Hasher::new_derive_key(self.context))
+            .clone()
+    }
 }
 
 /// The digest of a record's bytes.
 pub fn record_digest(record: &[u8]) -> Hash {
-    static HASHER: OnceLock<blake3::Hasher> = OnceLock::new();
-    let mut hasher = derive_key_hasher(&HASHER, RECORD_CONTEXT);
+    static RECORD: DeriveKey = DeriveKey::new(RECORD_CONTEXT);
+    let mut hasher = RECORD.hasher();
     hasher.update(record);
     *hasher.finalize().as_bytes()
 }
@@ -145,8 +158,8 @@ pub fn record_digest(record: &[u8]) -> Hash {
 /// The hash of the event at `seq` about `subject` whose record digest is
 /// `digest`, following the event whose hash is `prev`.
 pub fn event_hash(prev: &Hash, seq: u64, subject: Subject, digest: &Hash) -> Hash {
-    static HASHER: OnceLock<blake3::Hasher> = OnceLock::new();
-    let mut hasher = derive_key_hasher(&HASHER, EVENT_CONTEXT);
+    static EVENT: DeriveKey = DeriveKey::new(EVENT_CONTEXT);
+    let mut hasher = EVENT.hasher();
     hasher.update(prev);
     hasher.update(&seq.to_be_bytes());
     hasher.update(&subject.to_bytes());

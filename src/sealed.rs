@@ -35,8 +35,8 @@ pub const TEXT_CONTEXT: &str = "planledger 2026 text v2";
 
 /// The commitment to `words` with `salt`.
 pub fn commit(salt: &Salt, words: &str) -> Commit {
-    static HASHER: std::sync::OnceLock<blake3::Hasher> = std::sync::OnceLock::new();
-    let mut hasher = crate::chain::derive_key_hasher(&HASHER, TEXT_CONTEXT);
+    static TEXT: crate::chain::DeriveKey = crate::chain::DeriveKey::new(TEXT_CONTEXT);
+    let mut hasher = TEXT.hasher();
     hasher.update(salt);
     hasher.update(words.as_bytes());
     *hasher.finalize().as_bytes()
@@ -316,9 +316,10 @@ impl<T> EventOf<T> {
     /// them: the field's name, and `evidence.N` for the name of the Nth
     /// evidence file (from 1).
     pub fn slot_names(&self) -> Vec<String> {
-        let mut names = Vec::new();
-        self.each_slot(|name, _| names.push(name.into_owned()));
-        names
+        self.slot_names_borrowed()
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect()
     }
 
     /// [`EventOf::slot_names`], without a string of its own for each
